@@ -1,0 +1,5 @@
+"""`python -m drift_gate` runs the CLI."""
+
+from drift_gate.cli import main
+
+raise SystemExit(main())

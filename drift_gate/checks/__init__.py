@@ -1,0 +1,1 @@
+"""Pure checks: (declared, live) models in, findings out. No I/O, no AWS."""

@@ -1,0 +1,127 @@
+"""DG101-DG104, DG107: declared secret and variable names against one running container.
+
+Names are compared as sets per container: the order of `secrets` and `environment` is noise.
+"""
+
+from __future__ import annotations
+
+from drift_gate.checks.findings import ServiceContext
+from drift_gate.checks.remedies import redeploy_command
+from drift_gate.model import ContainerVars, Finding, split_task_definition_arn
+from drift_gate.policy import ContainerPolicy, DeclaredSecret, DeclaredVariable
+
+
+def check_container(
+    context: ServiceContext,
+    declared: ContainerPolicy,
+    running: ContainerVars,
+    latest: ContainerVars | None = None,
+) -> list[Finding]:
+    """Every way the running container differs from what the policy declares for it."""
+    findings: list[Finding] = []
+    for secret in declared.secrets:
+        findings.extend(_check_secret(context, declared.name, secret, running, latest))
+    for variable in declared.environment:
+        findings.extend(_check_variable(context, declared.name, variable, running, latest))
+    findings.extend(_undeclared(context, declared, running))
+    return findings
+
+
+def _check_secret(
+    context: ServiceContext,
+    container: str,
+    secret: DeclaredSecret,
+    running: ContainerVars,
+    latest: ContainerVars | None,
+) -> list[Finding]:
+    name = secret.name
+    if name in running.environment_names:
+        return [
+            context.finding(
+                "DG103",
+                f"{name} is declared as a secret but container {container} gets it as a plain "
+                "environment variable (its value is stored in clear text in the task definition)",
+                container=container,
+                variable=name,
+                line=secret.line,
+            )
+        ]
+    live = running.secret(name)
+    if live is None:
+        return [_missing(context, "DG101", "secret", container, name, secret.line, latest)]
+    if secret.value_from is not None and live.value_from != secret.value_from:
+        return [
+            context.finding(
+                "DG104",
+                f"secret {name} of container {container} reads from {live.value_from}, "
+                f"but the policy pins {secret.value_from}",
+                container=container,
+                variable=name,
+                line=secret.line,
+            )
+        ]
+    return []
+
+
+def _check_variable(
+    context: ServiceContext,
+    container: str,
+    variable: DeclaredVariable,
+    running: ContainerVars,
+    latest: ContainerVars | None,
+) -> list[Finding]:
+    # A declared plain variable delivered as a secret still reaches the application.
+    if variable.name in running.environment_names | running.secret_names:
+        return []
+    return [
+        _missing(
+            context,
+            "DG102",
+            "environment variable",
+            container,
+            variable.name,
+            variable.line,
+            latest,
+        )
+    ]
+
+
+def _missing(
+    context: ServiceContext,
+    rule_id: str,
+    kind: str,
+    container: str,
+    name: str,
+    line: int,
+    latest: ContainerVars | None,
+) -> Finding:
+    message = (
+        f"{kind} {name} is declared but missing from container {container} "
+        "of the running task definition"
+    )
+    remediation = None
+    latest_arn = context.latest_task_definition
+    if latest is not None and latest_arn and name in latest.secret_names | latest.environment_names:
+        # The incident's second act: the fix was registered, never rolled out.
+        message += f"; the latest registered revision has it ({latest_arn}) but is not deployed"
+        family = split_task_definition_arn(latest_arn)[0]
+        command = redeploy_command(context.target, family)
+        remediation = f"Redeploy the service onto the latest revision: `{command}`."
+    return context.finding(
+        rule_id, message, container=container, variable=name, line=line, remediation=remediation
+    )
+
+
+def _undeclared(
+    context: ServiceContext, declared: ContainerPolicy, running: ContainerVars
+) -> list[Finding]:
+    live_names = running.secret_names | running.environment_names
+    return [
+        context.finding(
+            "DG107",
+            f"container {declared.name} has {name}, which the policy does not declare",
+            container=declared.name,
+            variable=name,
+        )
+        for name in sorted(live_names - declared.declared_names)
+    ]

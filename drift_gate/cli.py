@@ -1,0 +1,272 @@
+"""The command line. Commands parse options, call the core, and map the result to an exit code.
+
+Heavy modules (boto3, the checks, moto) are imported inside the commands that need them,
+so `--help`, `rules` and `validate-policy` start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from drift_gate import __version__
+from drift_gate.errors import DriftGateError, ExitCode, InvalidInputError
+from drift_gate.report import FORMAT_NAMES
+
+FAIL_ON_CHOICES = ("error", "warning", "never")
+
+
+@dataclass(frozen=True)
+class OutputTarget:
+    """One `--format F [--output PATH]` pair; no path means standard output."""
+
+    format: str
+    path: Path | None
+
+
+def pair_formats(args: Sequence[str]) -> list[OutputTarget]:
+    """Pair each --output with the --format before it, in command-line order."""
+    pairs: list[OutputTarget] = []
+    tokens = list(args)
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token == "--":  # noqa: S105 - an argv marker, not a password
+            break
+        for flag, short in (("--format", "-f"), ("--output", "-o")):
+            value: str | None = None
+            if token in (flag, short) and index + 1 < len(tokens):
+                value = tokens[index + 1]
+                index += 1
+            elif token.startswith(flag + "="):
+                value = token.split("=", 1)[1]
+            if value is None:
+                continue
+            if flag == "--format":
+                pairs.append(OutputTarget(value, None))
+            elif not pairs or pairs[-1].path is not None:
+                raise click.UsageError("each --output must follow the --format it writes")
+            else:
+                pairs[-1] = OutputTarget(pairs[-1].format, Path(value))
+        index += 1
+    return pairs
+
+
+class _PairedOutputCommand(click.Command):
+    """Records the order of --format/--output, which click itself does not keep."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["drift_gate.outputs"] = pair_formats(args)
+        return super().parse_args(ctx, args)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="drift-gate")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def cli(debug: bool) -> None:
+    """Fail the pipeline when what runs on ECS is not what was declared.
+
+    Exit codes: 0 pass, 1 blocking drift, 2 invalid input, 3 could not verify, 130 interrupted.
+    """
+
+
+@cli.command(cls=_PairedOutputCommand)
+@click.option(
+    "--policy",
+    "policy_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Policy file (YAML) declaring each service's secrets and variables.",
+)
+@click.option("--environment", help="Check only this environment of the policy.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON_CHOICES),
+    default="error",
+    show_default=True,
+    help="Lowest severity that fails the run. Could-not-verify always exits 3.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    multiple=True,
+    type=click.Choice(FORMAT_NAMES),
+    help="Output format; repeat for several. Default: console.",
+)
+@click.option(
+    "--output",
+    "-o",
+    "outputs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="File for the --format before it; without one the format goes to stdout.",
+)
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(1, 20),
+    default=5,
+    show_default=True,
+    help="Attempts per AWS call (standard retry mode) before it counts as unverified.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 300),
+    default=20.0,
+    show_default=True,
+    help="Seconds to wait for each AWS response.",
+)
+@click.pass_context
+def check(
+    ctx: click.Context,
+    policy_path: Path,
+    environment: str | None,
+    fail_on: str,
+    formats: tuple[str, ...],
+    outputs: tuple[Path, ...],
+    max_attempts: int,
+    timeout: float,
+) -> int:
+    """Check the services a policy declares against what ECS runs."""
+    from drift_gate.gate import CheckOptions, run_check
+    from drift_gate.model import FailOn
+    from drift_gate.policy import load_policy
+    from drift_gate.sources.aws import AwsClients, AwsSettings
+
+    targets = ctx.meta["drift_gate.outputs"] or [OutputTarget("console", None)]
+    policy = load_policy(policy_path)
+    clients = AwsClients(
+        AwsSettings(
+            max_attempts=max_attempts, read_timeout=timeout, connect_timeout=min(5.0, timeout)
+        )
+    )
+    report = run_check(policy, CheckOptions(environment, FailOn(fail_on)), clients)
+    write_outputs(report, targets)
+    _explain_exit(report, targets)
+    return report.exit_code
+
+
+def write_outputs(report: Any, targets: Sequence[OutputTarget]) -> None:
+    """Render each requested format; at most one may go to standard output."""
+    from drift_gate.report import RenderOptions, reporters
+
+    if sum(1 for target in targets if target.path is None) > 1:
+        raise InvalidInputError(
+            "only one --format may go to standard output; give the others --output"
+        )
+    available = reporters()
+    for target in targets:
+        to_terminal = target.path is None and sys.stdout.isatty()
+        options = RenderOptions(color=to_terminal and "NO_COLOR" not in os.environ)
+        text = available[target.format].render(report, options)
+        if target.path is None:
+            click.echo(text, nl=False)
+        else:
+            _write_file(target.path, text)
+
+
+def _write_file(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise InvalidInputError(
+            f"{path}: cannot write report ({error.strerror or error})"
+        ) from error
+
+
+def _explain_exit(report: Any, targets: Sequence[OutputTarget]) -> None:
+    """Say the verdict on stderr when no console report went to stdout, and why exit 3."""
+    from drift_gate.report.console import verdict_line
+
+    console_on_stdout = any(t.format == "console" and t.path is None for t in targets)
+    if not console_on_stdout:
+        click.echo(f"drift-gate: {verdict_line(report)}", err=True)
+    if report.exit_code == ExitCode.COULD_NOT_VERIFY:
+        first = next(f for f in report.findings if f.is_unverified)
+        click.echo(
+            f"drift-gate: could not verify {first.target.label()}: {first.message}", err=True
+        )
+
+
+@cli.command("validate-policy")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate_policy(files: tuple[Path, ...]) -> int:
+    """Check policy files against the schema; list every problem with file, line and path."""
+    from drift_gate.policy import find_problems
+    from drift_gate.yamlfile import load_yaml_file
+
+    invalid = 0
+    for path in files:
+        try:
+            problems = [str(p) for p in find_problems(load_yaml_file(path))]
+        except InvalidInputError as error:
+            problems = [str(error)]
+        for problem in problems:
+            click.echo(problem, err=True)
+        invalid += bool(problems)
+        if not problems:
+            click.echo(f"{path}: valid")
+    if invalid:
+        click.echo(f"drift-gate: {invalid} of {len(files)} policy file(s) invalid", err=True)
+        return ExitCode.INVALID_INPUT
+    return ExitCode.PASS
+
+
+@cli.command("rules")
+def list_rules() -> int:
+    """List every rule: id, default severity, name and what it means."""
+    from drift_gate.rules import RULES
+
+    for rule in RULES:
+        click.echo(f"{rule.id}  {rule.severity.value:<7}  {rule.name:<26}  {rule.summary}")
+    return ExitCode.PASS
+
+
+@cli.command("demo")
+def demo() -> int:
+    """Replay the incident against an emulated AWS account (needs the 'demo' extra: moto)."""
+    from drift_gate.demo import run_demo
+
+    return run_demo(click.echo, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: run the CLI and turn every outcome into a documented exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        result = cli.main(args=args, prog_name="drift-gate", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as error:
+        error.show()
+        return ExitCode.INVALID_INPUT
+    except click.Abort:
+        return ExitCode.INTERRUPTED
+    except KeyboardInterrupt:
+        click.echo("drift-gate: interrupted", err=True)
+        return ExitCode.INTERRUPTED
+    except DriftGateError as error:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"drift-gate: error: {error}", err=True)
+        return error.exit_code
+    except Exception as error:  # noqa: BLE001 - a bug: fail closed, one line; --debug shows it
+        if debug:
+            traceback.print_exc()
+        # Only the type: an arbitrary exception message might quote a value.
+        click.echo(
+            f"drift-gate: internal error ({type(error).__name__}); this is a bug, "
+            "rerun with --debug and report it. Nothing was verified.",
+            err=True,
+        )
+        return ExitCode.COULD_NOT_VERIFY
+    return int(result) if isinstance(result, int) else ExitCode.PASS

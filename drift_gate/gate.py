@@ -1,0 +1,243 @@
+"""Orchestration: read the live side for each declared service, run the checks, decide.
+
+Problems with one service become findings (DG9xx when it could not be verified) so the
+report still lists everything that was verified; only whole-run failures raise.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from drift_gate import __version__
+from drift_gate.checks.credentials import check_credentials
+from drift_gate.checks.deployment import check_revision, check_rollout
+from drift_gate.checks.findings import ServiceContext
+from drift_gate.checks.variables import check_container
+from drift_gate.errors import ExitCode, InvalidInputError
+from drift_gate.model import (
+    CheckedService,
+    FailOn,
+    Finding,
+    Report,
+    Severity,
+    Stats,
+    Target,
+    ToolInfo,
+    Verdict,
+)
+from drift_gate.policy import EnvironmentPolicy, Policy, ServicePolicy
+from drift_gate.sources.aws import AWS_FAILURES, AwsClients, describe_failure
+from drift_gate.sources.ecs import ClusterMissing, EcsReader, ServiceLookup, ServiceMissing
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What the user asked the check to cover and what blocks."""
+
+    environment: str | None = None
+    fail_on: FailOn = FailOn.ERROR
+
+
+@dataclass(frozen=True)
+class ServiceResult:
+    checked: CheckedService
+    findings: tuple[Finding, ...]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def run_check(
+    policy: Policy,
+    options: CheckOptions,
+    clients: AwsClients,
+    clock: Callable[[], datetime] = utc_now,
+) -> Report:
+    """Check every service the policy declares (in the chosen environment) against ECS."""
+    started_at = clock()
+    results: list[ServiceResult] = []
+    for environment in select_environments(policy, options.environment):
+        reader = EcsReader(clients.client("ecs", environment.region))
+        results.extend(_check_environment(policy, environment, reader))
+    return build_report(
+        results, options.fail_on, started_at, clock(), policy.source, dict(clients.calls)
+    )
+
+
+def select_environments(policy: Policy, name: str | None) -> tuple[EnvironmentPolicy, ...]:
+    """All environments, or the one named; an unknown name is a usage error."""
+    if name is None:
+        return policy.environments
+    chosen = tuple(env for env in policy.environments if env.name == name)
+    if not chosen:
+        known = ", ".join(env.name for env in policy.environments)
+        raise InvalidInputError(f"environment {name!r} is not in {policy.source}; it has: {known}")
+    return chosen
+
+
+def _check_environment(
+    policy: Policy, environment: EnvironmentPolicy, reader: EcsReader
+) -> list[ServiceResult]:
+    results: list[ServiceResult] = []
+    by_cluster: dict[str, list[ServicePolicy]] = {}
+    for service in environment.services:
+        by_cluster.setdefault(service.cluster, []).append(service)
+    for cluster, services in by_cluster.items():
+        try:
+            lookups = reader.services(cluster, [s.service for s in services])
+        except AWS_FAILURES as error:
+            reason = describe_failure(error, "ecs:DescribeServices")
+            results.extend(_unverified(policy, environment, s, reason) for s in services)
+            continue
+        for service in services:
+            results.append(
+                _check_service(policy, environment, service, lookups[service.service], reader)
+            )
+    return results
+
+
+def _target(environment: EnvironmentPolicy, service: ServicePolicy) -> Target:
+    return Target(
+        environment=environment.name,
+        region=environment.region,
+        cluster=service.cluster,
+        service=service.service,
+    )
+
+
+def _checked(
+    target: Target,
+    *,
+    verified: bool,
+    deployed: str | None = None,
+    latest: str | None = None,
+    containers: tuple[str, ...] = (),
+) -> CheckedService:
+    return CheckedService(
+        environment=target.environment,
+        region=target.region,
+        cluster=target.cluster,
+        service=target.service,
+        verified=verified,
+        deployed_task_definition=deployed,
+        latest_task_definition=latest,
+        containers=containers,
+    )
+
+
+def _unverified(
+    policy: Policy, environment: EnvironmentPolicy, service: ServicePolicy, reason: str
+) -> ServiceResult:
+    target = _target(environment, service)
+    context = ServiceContext(target, policy.source)
+    finding = context.finding("DG901", f"could not verify: {reason}", line=service.line)
+    return ServiceResult(_checked(target, verified=False), (finding,))
+
+
+def _check_service(
+    policy: Policy,
+    environment: EnvironmentPolicy,
+    service: ServicePolicy,
+    lookup: ServiceLookup,
+    reader: EcsReader,
+) -> ServiceResult:
+    target = _target(environment, service)
+    context = ServiceContext(target, policy.source)
+    if isinstance(lookup, ClusterMissing):
+        message = f"cluster {service.cluster} does not exist in {environment.region}"
+        finding = context.finding("DG205", message, line=service.line)
+        return ServiceResult(_checked(target, verified=True), (finding,))
+    if isinstance(lookup, ServiceMissing) or lookup.status != "ACTIVE":
+        state = lookup.reason if isinstance(lookup, ServiceMissing) else f"status {lookup.status}"
+        message = f"service {service.service} not found in cluster {service.cluster} ({state})"
+        finding = context.finding("DG206", message, line=service.line)
+        return ServiceResult(_checked(target, verified=True), (finding,))
+    primary = lookup.primary
+    if primary is None:
+        return _unverified(
+            policy, environment, service, "the service has no PRIMARY deployment or task set"
+        )
+    try:
+        deployed = reader.task_definition(primary.task_definition_arn)
+        latest_arn = reader.latest_active_arn(deployed.family)
+        latest = (
+            reader.task_definition(latest_arn) if latest_arn not in (None, deployed.arn) else None
+        )
+    except AWS_FAILURES as error:
+        operation = getattr(error, "operation_name", None) or "ecs:DescribeTaskDefinition"
+        return _unverified(
+            policy, environment, service, describe_failure(error, f"ecs:{operation}")
+        )
+
+    context = ServiceContext(target, policy.source, deployed.arn, latest_arn)
+    findings = check_revision(context, deployed, latest_arn) + check_rollout(context, lookup)
+    for declared in service.containers:
+        running = deployed.container(declared.name)
+        if running is None:
+            message = f"task definition {deployed.arn} has no container {declared.name}"
+            findings.append(
+                context.finding("DG207", message, container=declared.name, line=service.line)
+            )
+            continue
+        latest_container = latest.container(declared.name) if latest else None
+        findings.extend(check_container(context, declared, running, latest_container))
+    declared_plain = {c.name: frozenset(v.name for v in c.environment) for c in service.containers}
+    findings.extend(check_credentials(context, deployed.containers, declared_plain))
+    kept = tuple(f for f in findings if f.rule_id not in service.ignore)
+    checked = _checked(
+        target,
+        verified=True,
+        deployed=deployed.arn,
+        latest=latest_arn,
+        containers=tuple(c.name for c in service.containers),
+    )
+    return ServiceResult(checked, kept)
+
+
+def decide(findings: Sequence[Finding], fail_on: FailOn) -> tuple[Verdict, ExitCode]:
+    """Could-not-verify outranks drift, drift outranks pass; --fail-on never hides exit 3."""
+    if any(finding.is_unverified for finding in findings):
+        return Verdict.COULD_NOT_VERIFY, ExitCode.COULD_NOT_VERIFY
+    if any(fail_on.blocks(finding.severity) for finding in findings):
+        return Verdict.DRIFT, ExitCode.DRIFT
+    return Verdict.PASS, ExitCode.PASS
+
+
+_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def build_report(
+    results: Sequence[ServiceResult],
+    fail_on: FailOn,
+    started_at: datetime,
+    finished_at: datetime,
+    policy_source: str | None,
+    aws_calls: dict[str, int],
+) -> Report:
+    """Assemble the Report: findings sorted worst first, then by where they are."""
+    findings = sorted(
+        (finding for result in results for finding in result.findings),
+        key=lambda f: (_SEVERITY_ORDER[f.severity], f.target.label(), f.rule_id),
+    )
+    verdict, exit_code = decide(findings, fail_on)
+    by_severity = Counter(finding.severity for finding in findings)
+    return Report(
+        tool=ToolInfo(version=__version__),
+        started_at=started_at,
+        finished_at=finished_at,
+        policy=policy_source,
+        fail_on=fail_on,
+        verdict=verdict,
+        exit_code=int(exit_code),
+        services=tuple(result.checked for result in results),
+        findings=tuple(findings),
+        stats=Stats(
+            services_checked=len(results),
+            aws_calls=dict(sorted(aws_calls.items())),
+            findings_by_severity={severity: by_severity.get(severity, 0) for severity in Severity},
+        ),
+    )

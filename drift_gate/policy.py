@@ -1,0 +1,227 @@
+"""Policy files: YAML -> JSON Schema (every error, with file, line and path) -> pydantic Policy."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError, best_match
+
+from drift_gate.errors import InvalidInputError
+from drift_gate.model import Frozen
+from drift_gate.yamlfile import JsonPath, YamlDocument, load_yaml_file
+
+
+class DeclaredSecret(Frozen):
+    """A secret name a container must receive, optionally with the valueFrom it must use."""
+
+    name: str
+    value_from: str | None = None
+    line: int
+
+
+class DeclaredVariable(Frozen):
+    """A plain environment variable name a container must receive."""
+
+    name: str
+    line: int
+
+
+class ContainerPolicy(Frozen):
+    name: str
+    secrets: tuple[DeclaredSecret, ...] = ()
+    environment: tuple[DeclaredVariable, ...] = ()
+
+    @property
+    def declared_names(self) -> frozenset[str]:
+        return frozenset(s.name for s in self.secrets) | {v.name for v in self.environment}
+
+
+class ServicePolicy(Frozen):
+    cluster: str
+    service: str
+    containers: tuple[ContainerPolicy, ...]
+    ignore: frozenset[str] = frozenset()
+    line: int
+
+
+class EnvironmentPolicy(Frozen):
+    name: str
+    region: str
+    services: tuple[ServicePolicy, ...]
+
+
+class Policy(Frozen):
+    """A whole policy file, validated."""
+
+    source: str
+    version: int
+    environments: tuple[EnvironmentPolicy, ...]
+
+    def where(self, line: int) -> str:
+        """`file:line` for a declaration in this policy."""
+        return f"{self.source}:{line}"
+
+
+@dataclass(frozen=True)
+class PolicyProblem:
+    """One reason a policy file is invalid, located by file, line and JSON path."""
+
+    source: str
+    line: int
+    path: JsonPath
+    message: str
+
+    def __str__(self) -> str:
+        dotted = "/".join(str(part) for part in self.path) or "(document)"
+        return f"{self.source}:{self.line}: {dotted}: {self.message}"
+
+
+@cache
+def policy_schema() -> dict[str, Any]:
+    """The policy JSON Schema shipped in the package."""
+    text = resources.files("drift_gate").joinpath("schemas/policy.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def find_problems(document: YamlDocument) -> list[PolicyProblem]:
+    """Every schema and consistency problem in a parsed policy, in file order."""
+    problems = [
+        PolicyProblem(document.path, line, path, "duplicate key; each key may appear once")
+        for path, line in document.duplicate_keys
+    ]
+    validator = jsonschema.Draft202012Validator(policy_schema())
+    for error in validator.iter_errors(document.data):
+        problems.append(_schema_problem(document, error))
+    if not problems:
+        problems.extend(_consistency_problems(document))
+    return sorted(problems, key=lambda problem: (problem.line, str(problem.path)))
+
+
+def _schema_problem(document: YamlDocument, error: ValidationError) -> PolicyProblem:
+    # oneOf/anyOf errors say "is not valid under any of the given schemas"; the best
+    # sub-error says what is actually wrong.
+    specific = best_match(error.context) if error.context else error
+    path: JsonPath = tuple(specific.absolute_path)
+    if specific.validator == "const" and path == ("version",):
+        message = (
+            f"unsupported policy version {specific.instance!r}; this drift-gate reads version 1"
+        )
+    elif specific.validator == "additionalProperties":
+        message = f"{specific.message}; see docs/policy.md for the allowed keys"
+    else:
+        message = specific.message
+    return PolicyProblem(document.path, document.line_of(path), path, message)
+
+
+def _consistency_problems(document: YamlDocument) -> list[PolicyProblem]:
+    """What the schema cannot say: names declared twice, services listed twice."""
+    problems: list[PolicyProblem] = []
+    for env_name, environment in document.data["environments"].items():
+        seen_services: set[tuple[str, str]] = set()
+        for index, service in enumerate(environment["services"]):
+            service_path: JsonPath = ("environments", env_name, "services", index)
+            key = (service["cluster"], service["service"])
+            if key in seen_services:
+                problems.append(
+                    PolicyProblem(
+                        document.path,
+                        document.line_of(service_path),
+                        service_path,
+                        f"service {key[1]} in cluster {key[0]} is listed twice",
+                    )
+                )
+            seen_services.add(key)
+            for container_name, container in service["containers"].items():
+                container_path = (*service_path, "containers", container_name)
+                problems.extend(_container_name_problems(document, container_path, container))
+    return problems
+
+
+def _container_name_problems(
+    document: YamlDocument, container_path: JsonPath, container: dict[str, Any] | None
+) -> list[PolicyProblem]:
+    problems: list[PolicyProblem] = []
+    seen: dict[str, str] = {}
+    for kind in ("secrets", "environment"):
+        for index, entry in enumerate((container or {}).get(kind, [])):
+            name = entry if isinstance(entry, str) else entry["name"]
+            entry_path = (*container_path, kind, index)
+            if name in seen:
+                where = "twice" if seen[name] == kind else f"in both {seen[name]} and {kind}"
+                problems.append(
+                    PolicyProblem(
+                        document.path,
+                        document.line_of(entry_path),
+                        entry_path,
+                        f"{name} is declared {where}; declare each name once",
+                    )
+                )
+            seen.setdefault(name, kind)
+    return problems
+
+
+def load_policy(path: Path) -> Policy:
+    """Load and validate a policy file; any problem raises InvalidInputError (exit 2)."""
+    return policy_from_document(load_yaml_file(path))
+
+
+def policy_from_document(document: YamlDocument) -> Policy:
+    """Validate a parsed policy and build the model; the first problem is raised (exit 2)."""
+    problems = find_problems(document)
+    if problems:
+        more = f" (and {len(problems) - 1} more; run `drift-gate validate-policy {document.path}`)"
+        raise InvalidInputError(f"invalid policy: {problems[0]}{more if len(problems) > 1 else ''}")
+    return _build_policy(document)
+
+
+def _build_policy(document: YamlDocument) -> Policy:
+    environments = []
+    for env_name, environment in document.data["environments"].items():
+        services = []
+        for index, service in enumerate(environment["services"]):
+            service_path: JsonPath = ("environments", env_name, "services", index)
+            containers = tuple(
+                _build_container(document, (*service_path, "containers", name), name, spec or {})
+                for name, spec in service["containers"].items()
+            )
+            services.append(
+                ServicePolicy(
+                    cluster=service["cluster"],
+                    service=service["service"],
+                    containers=containers,
+                    ignore=frozenset(service.get("ignore", [])),
+                    line=document.line_of(service_path),
+                )
+            )
+        environments.append(
+            EnvironmentPolicy(name=env_name, region=environment["region"], services=tuple(services))
+        )
+    return Policy(
+        source=document.path, version=document.data["version"], environments=tuple(environments)
+    )
+
+
+def _build_container(
+    document: YamlDocument, path: JsonPath, name: str, spec: dict[str, Any]
+) -> ContainerPolicy:
+    secrets = []
+    for index, entry in enumerate(spec.get("secrets", [])):
+        line = document.line_of((*path, "secrets", index))
+        if isinstance(entry, str):
+            secrets.append(DeclaredSecret(name=entry, line=line))
+        else:
+            secrets.append(
+                DeclaredSecret(name=entry["name"], value_from=entry.get("value_from"), line=line)
+            )
+    environment = tuple(
+        DeclaredVariable(name=variable, line=document.line_of((*path, "environment", index)))
+        for index, variable in enumerate(spec.get("environment", []))
+    )
+    return ContainerPolicy(name=name, secrets=tuple(secrets), environment=environment)

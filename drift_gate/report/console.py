@@ -1,0 +1,113 @@
+"""Console: the verdict on the first line, then each service with what is wrong and the fix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from drift_gate.model import CheckedService, Finding, Report, Severity, Verdict
+from drift_gate.report import RenderOptions, Reporter
+
+_COLORS = {"red": "31", "yellow": "33", "green": "32", "dim": "2", "bold": "1", "cyan": "36"}
+_SEVERITY_COLOR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+_VERDICT_TEXT = {
+    Verdict.PASS: ("PASS", "green"),
+    Verdict.DRIFT: ("DRIFT", "red"),
+    Verdict.COULD_NOT_VERIFY: ("COULD NOT VERIFY", "red"),
+}
+
+
+class _Painter:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, color: str) -> str:
+        if not self.enabled:
+            return text
+        return f"\x1b[{_COLORS[color]}m{text}\x1b[0m"
+
+
+class ConsoleReporter(Reporter):
+    name = "console"
+    description = "human-readable text for a terminal or CI log"
+
+    def render(self, report: Report, options: RenderOptions) -> str:
+        paint = _Painter(options.color)
+        lines = [verdict_line(report, paint), ""]
+        for service in report.services:
+            findings = [f for f in report.findings if _belongs(f, service)]
+            lines.extend(_service_block(service, findings, paint))
+        lines.append(_footer(report))
+        return "\n".join(lines) + "\n"
+
+
+def verdict_line(report: Report, paint: _Painter | None = None) -> str:
+    """One line a person reads in two seconds: the verdict and what drives it."""
+    paint = paint or _Painter(enabled=False)
+    word, color = _VERDICT_TEXT[report.verdict]
+    counts = report.stats.findings_by_severity
+    services = len(report.services)
+    if report.verdict is Verdict.COULD_NOT_VERIFY:
+        unverified = sum(1 for s in report.services if not s.verified)
+        detail = f"{unverified} of {services} service(s) could not be verified; this is not a pass"
+    elif report.verdict is Verdict.DRIFT:
+        detail = (
+            f"{counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} warning(s) "
+            f"across {services} service(s) (--fail-on {report.fail_on.value})"
+        )
+    else:
+        detail = f"{services} service(s) run what is declared"
+        nonblocking = counts[Severity.ERROR] + counts[Severity.WARNING] + counts[Severity.INFO]
+        if nonblocking:
+            detail += (
+                f" ({nonblocking} non-blocking finding(s) under --fail-on {report.fail_on.value})"
+            )
+    return f"{paint(word, color)}: {detail}"
+
+
+def _belongs(finding: Finding, service: CheckedService) -> bool:
+    target = finding.target
+    return (target.environment, target.cluster, target.service) == (
+        service.environment,
+        service.cluster,
+        service.service,
+    )
+
+
+def _service_block(
+    service: CheckedService, findings: list[Finding], paint: _Painter
+) -> Iterable[str]:
+    status = "ok" if not findings else f"{len(findings)} finding(s)"
+    yield (
+        paint(f"{service.environment} / {service.cluster} / {service.service}", "bold")
+        + f"  [{status}]"
+    )
+    if service.deployed_task_definition:
+        yield f"  running  {service.deployed_task_definition}"
+    if (
+        service.latest_task_definition
+        and service.latest_task_definition != service.deployed_task_definition
+    ):
+        yield f"  latest   {service.latest_task_definition}"
+    for finding in findings:
+        yield from _finding_lines(finding, paint)
+    yield ""
+
+
+def _finding_lines(finding: Finding, paint: _Painter) -> Iterable[str]:
+    severity = paint(f"{finding.severity.value.upper():<7}", _SEVERITY_COLOR[finding.severity])
+    where = "/".join(part for part in (finding.target.container, finding.target.variable) if part)
+    yield f"  {severity} {finding.rule_id} {finding.rule_name}" + (f"  {where}" if where else "")
+    yield f"          {finding.message}"
+    if finding.declared_in:
+        yield paint(f"          declared at {finding.declared_in}", "dim")
+    if finding.severity is not Severity.INFO:
+        yield f"          fix: {finding.remediation}"
+
+
+def _footer(report: Report) -> str:
+    calls = sum(report.stats.aws_calls.values())
+    seconds = (report.finished_at - report.started_at).total_seconds()
+    return (
+        f"drift-gate {report.tool.version}: {len(report.services)} service(s), "
+        f"{len(report.findings)} finding(s), {calls} AWS call(s), {seconds:.2f}s"
+    )

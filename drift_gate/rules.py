@@ -1,0 +1,170 @@
+"""The rule registry: every finding names one of these by a stable id.
+
+Ids are grouped by link of the chain: DG1xx variables, DG2xx deployment and rollout,
+DG9xx could not verify. Ids never change meaning and are never reused; formats, ignores
+and docs/rules.md all key on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from drift_gate.model import Severity
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A kind of broken link: what it means, why it matters, how to fix it."""
+
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    why: str
+    remediation: str
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "DG101",
+        "secret-missing",
+        Severity.ERROR,
+        "A secret the policy declares is not in the container the service runs.",
+        "The application starts without the secret and fails at run time: the incident that "
+        "started drift-gate (HUGGINGFACE_API_KEY declared in Terraform, never deployed).",
+        "Add the secret to the task definition (in Terraform, `secrets` of the container), "
+        "apply, then redeploy the service so its PRIMARY deployment runs the new revision.",
+    ),
+    Rule(
+        "DG102",
+        "env-var-missing",
+        Severity.ERROR,
+        "An environment variable the policy declares is not in the container the service runs.",
+        "The application reads a default or nothing at all, which fails late and quietly.",
+        "Add the variable to the container's `environment` in the task definition, apply, "
+        "then redeploy the service.",
+    ),
+    Rule(
+        "DG103",
+        "secret-as-plain-env",
+        Severity.ERROR,
+        "A name the policy declares as a secret is set as a plain environment variable.",
+        "The insecure workaround: the value sits in the task definition in clear text, visible "
+        "to anyone who can describe it, and is not rotated with the secret.",
+        "Move the variable from `environment` to `secrets` with a valueFrom pointing at Secrets "
+        "Manager or SSM Parameter Store, register, redeploy, and rotate the exposed value.",
+    ),
+    Rule(
+        "DG104",
+        "secret-source-mismatch",
+        Severity.ERROR,
+        "A secret's valueFrom differs from the one the policy pins.",
+        "The container reads a different secret than intended: another environment's, an old "
+        "one, or one that no longer exists.",
+        "Point the secret's valueFrom at the pinned ARN or parameter name, register, redeploy.",
+    ),
+    Rule(
+        "DG105",
+        "credential-like-env-name",
+        Severity.WARNING,
+        "A plain environment variable's name looks like a credential (TOKEN, SECRET, API_KEY...).",
+        "Credentials in `environment` are stored in clear text in the task definition.",
+        "If it holds a credential, move it to `secrets`; if it does not, declare it under "
+        "`environment` in the policy to say so.",
+    ),
+    Rule(
+        "DG106",
+        "credential-value-in-env",
+        Severity.ERROR,
+        "A plain environment variable's value matches a known token format (hf_, AKIA, ghp_...).",
+        "A live credential is exposed in clear text to everyone who can describe task "
+        "definitions. drift-gate recognises the format; it never stores or prints the value.",
+        "Rotate the credential now, then move it to Secrets Manager or SSM and reference it "
+        "from `secrets`.",
+    ),
+    Rule(
+        "DG107",
+        "undeclared-live-variable",
+        Severity.INFO,
+        "The running container has a variable the policy does not declare.",
+        "Not an error: a hint that the policy is incomplete or the variable is left over.",
+        "Declare the variable in the policy, or remove it from the task definition.",
+    ),
+    Rule(
+        "DG201",
+        "registered-not-deployed",
+        Severity.ERROR,
+        "The service does not run the latest ACTIVE revision of its task definition family.",
+        "A newer revision was registered (for example by terraform apply) but never rolled out: "
+        "the service still runs the old configuration.",
+        "Redeploy the service onto the latest revision: `aws ecs update-service --cluster C "
+        "--service S --task-definition FAMILY --force-new-deployment`.",
+    ),
+    Rule(
+        "DG202",
+        "rollout-failed",
+        Severity.ERROR,
+        "The service's PRIMARY deployment has rolloutState FAILED.",
+        "The new configuration never became healthy; the circuit breaker may have rolled back.",
+        "Read the deployment's rolloutStateReason and the stopped tasks' stoppedReason, fix the "
+        "cause, then deploy again.",
+    ),
+    Rule(
+        "DG203",
+        "rollout-in-progress",
+        Severity.WARNING,
+        "The service's PRIMARY deployment is still rolling out.",
+        "Until the rollout completes, old tasks with the old configuration may still serve.",
+        "Wait for the deployment to finish (`aws ecs wait services-stable`), then check again.",
+    ),
+    Rule(
+        "DG204",
+        "running-below-desired",
+        Severity.WARNING,
+        "The service runs a different number of tasks than it desires.",
+        "Tasks failing to start is the usual symptom of a missing secret or a bad image.",
+        "Look at the service events and stopped tasks' stoppedReason.",
+    ),
+    Rule(
+        "DG205",
+        "cluster-not-found",
+        Severity.ERROR,
+        "The ECS cluster named in the policy does not exist in this account and region.",
+        "Nothing declared for it can be running.",
+        "Check the cluster name, region and AWS account the check runs against.",
+    ),
+    Rule(
+        "DG206",
+        "service-not-found",
+        Severity.ERROR,
+        "The ECS service named in the policy does not exist or is not ACTIVE.",
+        "Nothing declared for it can be running.",
+        "Check the service name; if it was deleted, create it or remove it from the policy.",
+    ),
+    Rule(
+        "DG207",
+        "container-not-found",
+        Severity.ERROR,
+        "The task definition the service runs has no container of the name the policy declares.",
+        "Every variable declared for that container is missing from what runs.",
+        "Check the container name in the policy against the task definition's "
+        "containerDefinitions.",
+    ),
+    Rule(
+        "DG901",
+        "could-not-verify",
+        Severity.ERROR,
+        "A link could not be verified (access denied, throttled past retries, endpoint "
+        "unreachable, no credentials).",
+        "Fail closed: what cannot be verified is never a pass. The run exits 3.",
+        "Grant the read-only permissions in docs/iam-policy.json, check credentials, region and "
+        "network, then run again.",
+    ),
+)
+
+RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+
+
+def rule(rule_id: str) -> Rule:
+    """The rule with that id; a KeyError here is a bug in drift-gate, not user input."""
+    return RULES_BY_ID[rule_id]

@@ -1,0 +1,185 @@
+"""The live side: what the ECS service's PRIMARY deployment really runs.
+
+Calls are the minimum the checks need: describe_services in batches of 10 (the API's
+limit), describe_task_definition once per distinct ARN (revisions are immutable, so the
+cache never goes stale), and one list_task_definitions walk per family for the latest
+ACTIVE revision. Responses are reduced to models here; values are dropped here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import botocore.exceptions
+
+from drift_gate.credentials import token_format
+from drift_gate.model import (
+    ContainerVars,
+    Deployment,
+    LiveEnvVar,
+    LiveSecret,
+    ServiceState,
+    TaskDefinitionSpec,
+    split_task_definition_arn,
+)
+from drift_gate.sources.aws import error_code
+
+DESCRIBE_SERVICES_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class ServiceMissing:
+    """describe_services answered, and the service is not there (reason MISSING or similar)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class ClusterMissing:
+    """The cluster itself does not exist."""
+
+
+ServiceLookup = ServiceState | ServiceMissing | ClusterMissing
+
+
+def chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass
+class EcsReader:
+    """Reads services and task definitions from one ECS client, caching what cannot change."""
+
+    client: Any
+    _task_definitions: dict[str, TaskDefinitionSpec] = field(default_factory=dict)
+    _latest_by_family: dict[str, str | None] = field(default_factory=dict)
+
+    def services(self, cluster: str, names: Iterable[str]) -> dict[str, ServiceLookup]:
+        """Each named service in `cluster`, keyed by the name as given."""
+        unique = list(dict.fromkeys(names))
+        found: dict[str, ServiceLookup] = {}
+        for batch in chunks(unique, DESCRIBE_SERVICES_LIMIT):
+            found.update(self._describe_batch(cluster, batch))
+        return found
+
+    def _describe_batch(self, cluster: str, batch: Sequence[str]) -> dict[str, ServiceLookup]:
+        try:
+            response = self.client.describe_services(cluster=cluster, services=list(batch))
+        except botocore.exceptions.ClientError as error:
+            if error_code(error) == "ClusterNotFoundException":
+                return {name: ClusterMissing() for name in batch}
+            raise
+        by_name: dict[str, ServiceLookup] = {}
+        for raw in response.get("services", []):
+            state = _service_state(cluster, raw)
+            by_name[state.name] = state
+            by_name[state.arn] = state
+        for failure in response.get("failures", []):
+            arn = failure.get("arn", "")
+            by_name.setdefault(
+                arn.rsplit("/", 1)[-1], ServiceMissing(failure.get("reason", "MISSING"))
+            )
+        # A name absent from both lists is not verified as present: treat it as missing.
+        return {name: by_name.get(name, ServiceMissing("not returned")) for name in batch}
+
+    def task_definition(self, arn: str) -> TaskDefinitionSpec:
+        """The task definition at this exact ARN (never by family: that can resolve elsewhere)."""
+        if arn not in self._task_definitions:
+            response = self.client.describe_task_definition(taskDefinition=arn)
+            self._task_definitions[arn] = _task_definition_spec(response["taskDefinition"])
+        return self._task_definitions[arn]
+
+    def latest_active_arn(self, family: str) -> str | None:
+        """The ARN of the highest ACTIVE revision of `family`, or None if it has none."""
+        if family not in self._latest_by_family:
+            self._latest_by_family[family] = self._find_latest_active(family)
+        return self._latest_by_family[family]
+
+    def _find_latest_active(self, family: str) -> str | None:
+        # Sorted DESC, the first page holding the family holds its newest revision, so the
+        # walk usually stops after one call. The max() over that page keeps the answer right
+        # even where the sort is not applied (moto ignores it).
+        paginator = self.client.get_paginator("list_task_definitions")
+        pages = paginator.paginate(familyPrefix=family, status="ACTIVE", sort="DESC")
+        for page in pages:
+            matching = [
+                arn
+                for arn in page.get("taskDefinitionArns", [])
+                if split_task_definition_arn(arn)[0] == family
+            ]
+            if matching:
+                return str(max(matching, key=lambda arn: split_task_definition_arn(arn)[1]))
+        return None
+
+
+def _service_state(cluster: str, raw: dict[str, Any]) -> ServiceState:
+    controller = raw.get("deploymentController", {}).get("type", "ECS")
+    # CODE_DEPLOY and EXTERNAL controllers keep what runs in task sets, not deployments.
+    if controller in ("CODE_DEPLOY", "EXTERNAL"):
+        deployments = tuple(_task_set(item) for item in raw.get("taskSets", []))
+    else:
+        deployments = tuple(_deployment(item) for item in raw.get("deployments", []))
+    return ServiceState(
+        cluster=cluster,
+        name=raw["serviceName"],
+        arn=raw["serviceArn"],
+        status=raw.get("status", "UNKNOWN"),
+        deployment_controller=controller,
+        desired_count=raw.get("desiredCount", 0),
+        running_count=raw.get("runningCount", 0),
+        deployments=deployments,
+    )
+
+
+def _deployment(raw: dict[str, Any]) -> Deployment:
+    return Deployment(
+        id=raw.get("id", ""),
+        status=raw.get("status", "UNKNOWN"),
+        task_definition_arn=raw.get("taskDefinition", ""),
+        rollout_state=raw.get("rolloutState"),
+        rollout_state_reason=raw.get("rolloutStateReason"),
+        desired_count=raw.get("desiredCount", 0),
+        running_count=raw.get("runningCount", 0),
+        failed_tasks=raw.get("failedTasks", 0),
+    )
+
+
+def _task_set(raw: dict[str, Any]) -> Deployment:
+    stability = raw.get("stabilityStatus")
+    return Deployment(
+        id=raw.get("id", ""),
+        status=raw.get("status", "UNKNOWN"),
+        task_definition_arn=raw.get("taskDefinition", ""),
+        rollout_state="COMPLETED" if stability == "STEADY_STATE" else "IN_PROGRESS",
+        desired_count=raw.get("computedDesiredCount", 0),
+        running_count=raw.get("runningCount", 0),
+    )
+
+
+def _task_definition_spec(raw: dict[str, Any]) -> TaskDefinitionSpec:
+    return TaskDefinitionSpec(
+        arn=raw["taskDefinitionArn"],
+        family=raw["family"],
+        revision=raw["revision"],
+        status=raw.get("status", "UNKNOWN"),
+        containers=tuple(_container_vars(c) for c in raw.get("containerDefinitions", [])),
+    )
+
+
+def _container_vars(raw: dict[str, Any]) -> ContainerVars:
+    # The value of each environment variable is looked at once, for its format, and dropped.
+    environment = tuple(
+        LiveEnvVar(name=item["name"], value_token_format=token_format(str(item.get("value", ""))))
+        for item in raw.get("environment", [])
+    )
+    secrets = tuple(
+        LiveSecret(name=item["name"], value_from=item["valueFrom"])
+        for item in raw.get("secrets", [])
+    )
+    files = tuple(str(item.get("value", "")) for item in raw.get("environmentFiles", []))
+    return ContainerVars(
+        name=raw["name"], secrets=secrets, environment=environment, environment_files=files
+    )
