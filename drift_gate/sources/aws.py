@@ -57,7 +57,9 @@ class AwsSettings:
         # botocore still defaults to the "legacy" retry mode; "standard" retries more error
         # kinds (including throttling) with capped exponential backoff and a retry quota.
         return Config(
-            retries={"mode": "standard", "max_attempts": self.max_attempts},
+            # In a Config, retries["max_attempts"] counts retries, not attempts; the total is
+            # what the --max-attempts flag promises.
+            retries={"mode": "standard", "total_max_attempts": self.max_attempts},
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
             user_agent_extra="drift-gate",

@@ -1,0 +1,130 @@
+"""Shared fixtures: an isolated AWS environment, moto in server mode, the installed CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+REPO = Path(__file__).resolve().parent.parent
+REGION = "us-east-1"
+
+
+def fake_aws_environment(tmp_path: Path) -> dict[str, str]:
+    """Credentials that are obviously fake, and no user profile, config file or endpoint."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "GITHUB_")) and key not in ("NO_COLOR", "CI")
+    }
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",  # noqa: S105 - moto's fake credentials
+        AWS_DEFAULT_REGION=REGION,
+        # Never ask the EC2 instance metadata service for credentials: no network but loopback.
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_CONFIG_FILE=str(tmp_path / "no-aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-aws-credentials"),
+    )
+    return env
+
+
+@pytest.fixture(autouse=True)
+def isolated_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test may reach a real AWS account or read the developer's AWS configuration."""
+    for key in list(os.environ):
+        if key.startswith(("AWS_", "GITHUB_")):
+            monkeypatch.delenv(key)
+    for key, value in fake_aws_environment(tmp_path).items():
+        if key.startswith("AWS_"):
+            monkeypatch.setenv(key, value)
+
+
+@dataclass
+class MotoServer:
+    """moto in server mode on 127.0.0.1: drift-gate speaks real HTTP to it."""
+
+    endpoint: str
+
+    def reset(self) -> None:
+        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback URL
+            pass
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=REGION, endpoint_url=self.endpoint)
+
+
+@pytest.fixture(scope="session")
+def moto_server_session() -> Iterator[MotoServer]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield MotoServer(f"http://{host}:{port}")
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def moto_server(moto_server_session: MotoServer) -> MotoServer:
+    """A moto server with a fresh, empty account for each test."""
+    moto_server_session.reset()
+    return moto_server_session
+
+
+def drift_gate_executable() -> str:
+    """The `drift-gate` console script of the environment running the tests."""
+    beside_python = Path(sys.executable).parent / "drift-gate"
+    found = str(beside_python) if beside_python.exists() else shutil.which("drift-gate")
+    assert found, "drift-gate is not installed in this environment: pip install -e '.[test]'"
+    return found
+
+
+@dataclass
+class CliRun:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class Cli:
+    """Runs the installed CLI as a subprocess, as a user or a CI job would."""
+
+    env: dict[str, str]
+    cwd: Path
+
+    def run(self, *args: str, extra_env: dict[str, str] | None = None) -> CliRun:
+        completed = subprocess.run(
+            [drift_gate_executable(), *args],
+            env={**self.env, **(extra_env or {})},
+            cwd=self.cwd,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        return CliRun(completed.returncode, completed.stdout, completed.stderr)
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    """The CLI with fake credentials and no endpoint: it can reach no AWS at all."""
+    return Cli(fake_aws_environment(tmp_path), tmp_path)
+
+
+@pytest.fixture
+def cli_on_moto(cli: Cli, moto_server: MotoServer) -> Cli:
+    """The CLI pointed at the moto server through the standard AWS_ENDPOINT_URL variable."""
+    return Cli({**cli.env, "AWS_ENDPOINT_URL": moto_server.endpoint}, cli.cwd)
