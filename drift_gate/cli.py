@@ -23,6 +23,11 @@ from drift_gate.report import FORMAT_NAMES
 FAIL_ON_CHOICES = ("error", "warning", "never")
 
 
+def use_color(*, is_terminal: bool) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    return is_terminal and "NO_COLOR" not in os.environ
+
+
 @dataclass(frozen=True)
 class OutputTarget:
     """One `--format F [--output PATH]` pair; no path means standard output."""
@@ -163,8 +168,9 @@ def write_outputs(report: Any, targets: Sequence[OutputTarget]) -> None:
         )
     available = reporters()
     for target in targets:
-        to_terminal = target.path is None and sys.stdout.isatty()
-        options = RenderOptions(color=to_terminal and "NO_COLOR" not in os.environ)
+        options = RenderOptions(
+            color=use_color(is_terminal=target.path is None and sys.stdout.isatty())
+        )
         text = available[target.format].render(report, options)
         if target.path is None:
             click.echo(text, nl=False)
@@ -235,7 +241,7 @@ def demo() -> int:
     """Replay the incident against an emulated AWS account (needs the 'demo' extra: moto)."""
     from drift_gate.demo import run_demo
 
-    return run_demo(click.echo, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    return run_demo(click.echo, color=use_color(is_terminal=sys.stdout.isatty()))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -249,9 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as error:
         error.show()
         return ExitCode.INVALID_INPUT
-    except click.Abort:
-        return ExitCode.INTERRUPTED
-    except KeyboardInterrupt:
+    except (click.Abort, KeyboardInterrupt):
         click.echo("drift-gate: interrupted", err=True)
         return ExitCode.INTERRUPTED
     except DriftGateError as error:

@@ -22,6 +22,7 @@ from drift_gate.model import (
     FailOn,
     Finding,
     Report,
+    ServiceState,
     Severity,
     Stats,
     Target,
@@ -93,10 +94,14 @@ def _check_environment(
             reason = describe_failure(error, "ecs:DescribeServices")
             results.extend(_unverified(policy, environment, s, reason) for s in services)
             continue
-        for service in services:
-            results.append(
-                _check_service(policy, environment, service, lookups[service.service], reader)
-            )
+        found = [lookups[service.service] for service in services]
+        reader.prefetch(
+            state.primary.task_definition_arn
+            for state in found
+            if isinstance(state, ServiceState) and state.primary
+        )
+        for service, lookup in zip(services, found, strict=True):
+            results.append(_check_service(policy, environment, service, lookup, reader))
     return results
 
 

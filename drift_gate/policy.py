@@ -106,8 +106,12 @@ def find_problems(document: YamlDocument) -> list[PolicyProblem]:
 
 def _schema_problem(document: YamlDocument, error: ValidationError) -> PolicyProblem:
     # oneOf/anyOf errors say "is not valid under any of the given schemas"; the best
-    # sub-error says what is actually wrong.
-    specific = best_match(error.context) if error.context else error
+    # sub-error says what is actually wrong. "is not of type" comes from the branch the
+    # value was plainly not meant for, so a sub-error of the branch of its type is better.
+    specific = error
+    if error.context:
+        same_type = [sub for sub in error.context if sub.validator != "type"]
+        specific = best_match(same_type or error.context) or error
     path: JsonPath = tuple(specific.absolute_path)
     if specific.validator == "const" and path == ("version",):
         message = (

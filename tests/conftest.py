@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -29,7 +30,7 @@ def fake_aws_environment(tmp_path: Path) -> dict[str, str]:
     }
     env.update(
         AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",  # noqa: S105 - moto's fake credentials
+        AWS_SECRET_ACCESS_KEY="testing",
         AWS_DEFAULT_REGION=REGION,
         # Never ask the EC2 instance metadata service for credentials: no network but loopback.
         AWS_EC2_METADATA_DISABLED="true",
@@ -57,8 +58,9 @@ class MotoServer:
     endpoint: str
 
     def reset(self) -> None:
-        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback URL
+        # The endpoint is the loopback http:// URL this fixture built itself.
+        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310
             pass
 
     def client(self, service: str) -> Any:
@@ -81,6 +83,13 @@ def moto_server(moto_server_session: MotoServer) -> MotoServer:
     """A moto server with a fresh, empty account for each test."""
     moto_server_session.reset()
     return moto_server_session
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def drift_gate_executable() -> str:

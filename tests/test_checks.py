@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from drift_gate.checks.credentials import check_credentials
@@ -31,15 +33,21 @@ CONTEXT = ServiceContext(
 )
 
 
-def declared(secrets: list[DeclaredSecret] | None = None, environment: list[str] | None = None) -> ContainerPolicy:
+def declared(
+    secrets: list[DeclaredSecret] | None = None, environment: list[str] | None = None
+) -> ContainerPolicy:
     return ContainerPolicy(
         name="api",
         secrets=tuple(secrets or []),
-        environment=tuple(DeclaredVariable(name=n, line=20 + i) for i, n in enumerate(environment or [])),
+        environment=tuple(
+            DeclaredVariable(name=n, line=20 + i) for i, n in enumerate(environment or [])
+        ),
     )
 
 
-def running(secrets: dict[str, str] | None = None, environment: list[str] | None = None) -> ContainerVars:
+def running(
+    secrets: dict[str, str] | None = None, environment: list[str] | None = None
+) -> ContainerVars:
     return ContainerVars(
         name="api",
         secrets=tuple(LiveSecret(name=k, value_from=v) for k, v in (secrets or {}).items()),
@@ -84,12 +92,19 @@ def test_dg102_declared_env_var_missing() -> None:
 
 
 def test_dg102_env_var_present_passes() -> None:
-    assert check_container(CONTEXT, declared(environment=["LOG_LEVEL"]), running(environment=["LOG_LEVEL"])) == []
+    assert (
+        check_container(
+            CONTEXT, declared(environment=["LOG_LEVEL"]), running(environment=["LOG_LEVEL"])
+        )
+        == []
+    )
 
 
 # DG103 secret-as-plain-env
 def test_dg103_declared_secret_set_as_plain_environment_variable() -> None:
-    findings = check_container(CONTEXT, declared([HF]), running(environment=["HUGGINGFACE_API_KEY"]))
+    findings = check_container(
+        CONTEXT, declared([HF]), running(environment=["HUGGINGFACE_API_KEY"])
+    )
     assert rule_ids(findings) == ["DG103"]
 
 
@@ -103,12 +118,15 @@ def test_dg104_value_from_differs_from_pinned() -> None:
     other = HF_ARN.replace("hf-AbCdEf", "hf-staging-XyZ123")
     findings = check_container(CONTEXT, declared([pinned]), running({"HUGGINGFACE_API_KEY": other}))
     assert rule_ids(findings) == ["DG104"]
-    assert other in findings[0].message and HF_ARN in findings[0].message
+    assert other in findings[0].message
+    assert HF_ARN in findings[0].message
 
 
 def test_dg104_value_from_matches_pin_passes() -> None:
     pinned = DeclaredSecret(name="HUGGINGFACE_API_KEY", value_from=HF_ARN, line=13)
-    assert check_container(CONTEXT, declared([pinned]), running({"HUGGINGFACE_API_KEY": HF_ARN})) == []
+    assert (
+        check_container(CONTEXT, declared([pinned]), running({"HUGGINGFACE_API_KEY": HF_ARN})) == []
+    )
 
 
 # DG105 credential-like-env-name / DG106 credential-value-in-env
@@ -155,7 +173,13 @@ def test_token_formats(value: str, expected: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("DB_PASSWORD", True), ("HF_TOKEN", True), ("OPENAI_APIKEY", True), ("LOG_LEVEL", False), ("PORT", False)],
+    [
+        ("DB_PASSWORD", True),
+        ("HF_TOKEN", True),
+        ("OPENAI_APIKEY", True),
+        ("LOG_LEVEL", False),
+        ("PORT", False),
+    ],
 )
 def test_credential_names(name: str, expected: bool) -> None:
     assert looks_like_credential_name(name) is expected
@@ -163,7 +187,9 @@ def test_credential_names(name: str, expected: bool) -> None:
 
 # DG107 undeclared-live-variable
 def test_dg107_undeclared_live_variable_is_info() -> None:
-    findings = check_container(CONTEXT, declared([HF]), running({"HUGGINGFACE_API_KEY": HF_ARN}, ["EXTRA"]))
+    findings = check_container(
+        CONTEXT, declared([HF]), running({"HUGGINGFACE_API_KEY": HF_ARN}, ["EXTRA"])
+    )
     assert rule_ids(findings) == ["DG107"]
     assert findings[0].severity.value == "info"
     assert findings[0].target.variable == "EXTRA"
@@ -171,12 +197,16 @@ def test_dg107_undeclared_live_variable_is_info() -> None:
 
 def test_dg107_everything_declared_passes() -> None:
     policy = declared([HF], ["EXTRA"])
-    assert check_container(CONTEXT, policy, running({"HUGGINGFACE_API_KEY": HF_ARN}, ["EXTRA"])) == []
+    assert (
+        check_container(CONTEXT, policy, running({"HUGGINGFACE_API_KEY": HF_ARN}, ["EXTRA"])) == []
+    )
 
 
 # DG201 registered-not-deployed
 def spec(revision: int) -> TaskDefinitionSpec:
-    return TaskDefinitionSpec(arn=f"{TD}:{revision}", family="api", revision=revision, status="ACTIVE", containers=())
+    return TaskDefinitionSpec(
+        arn=f"{TD}:{revision}", family="api", revision=revision, status="ACTIVE", containers=()
+    )
 
 
 def test_dg201_older_revision_running() -> None:
@@ -208,20 +238,30 @@ def service(*deployments: Deployment, running_count: int = 2) -> ServiceState:
     )
 
 
-def deployment(status: str = "PRIMARY", rollout: str = "COMPLETED", reason: str | None = None) -> Deployment:
+def deployment(
+    status: str = "PRIMARY", rollout: str = "COMPLETED", reason: str | None = None
+) -> Deployment:
     return Deployment(
-        id="ecs-svc/1", status=status, task_definition_arn=f"{TD}:2", rollout_state=rollout, rollout_state_reason=reason
+        id="ecs-svc/1",
+        status=status,
+        task_definition_arn=f"{TD}:2",
+        rollout_state=rollout,
+        rollout_state_reason=reason,
     )
 
 
 def test_dg202_failed_rollout_with_reason() -> None:
-    findings = check_rollout(CONTEXT, service(deployment(rollout="FAILED", reason="circuit breaker tripped")))
+    findings = check_rollout(
+        CONTEXT, service(deployment(rollout="FAILED", reason="circuit breaker tripped"))
+    )
     assert rule_ids(findings) == ["DG202"]
     assert "circuit breaker tripped" in findings[0].message
 
 
 def test_dg203_rollout_in_progress() -> None:
-    findings = check_rollout(CONTEXT, service(deployment(rollout="IN_PROGRESS"), deployment("ACTIVE")))
+    findings = check_rollout(
+        CONTEXT, service(deployment(rollout="IN_PROGRESS"), deployment("ACTIVE"))
+    )
     assert rule_ids(findings) == ["DG203"]
 
 
@@ -237,5 +277,5 @@ def test_every_rule_has_id_name_and_texts() -> None:
     ids = [rule.id for rule in RULES]
     assert len(ids) == len(set(ids))
     for rule in RULES:
-        assert rule.id.startswith("DG") and len(rule.id) == 5
-        assert rule.name and rule.summary and rule.why and rule.remediation
+        assert re.fullmatch(r"DG[1-9][0-9]{2}", rule.id)
+        assert all((rule.name, rule.summary, rule.why, rule.remediation))

@@ -23,19 +23,26 @@ pytestmark = pytest.mark.e2e
 
 
 def incident_account(moto_server: MotoServer) -> IncidentAccount:
-    account = IncidentAccount.create(moto_server.client("ecs"), moto_server.client("secretsmanager"))
+    account = IncidentAccount.create(
+        moto_server.client("ecs"), moto_server.client("secretsmanager")
+    )
     _moto_compat.settle(CLUSTER, SERVICE, REGION)
     return account
 
 
 def check_json(cli: Cli, tmp_path: Path, *extra: str) -> tuple[int, dict[str, Any], str]:
     report_path = tmp_path / "report.json"
-    result = cli.run("check", "--policy", str(POLICY), "--format", "json", "--output", str(report_path), *extra)
+    result = cli.run(
+        "check", "--policy", str(POLICY), "--format", "json", "--output", str(report_path), *extra
+    )
     return result.exit_code, json.loads(report_path.read_text()), result.stderr
 
 
 def rule_targets(report: dict[str, Any]) -> set[tuple[str, str | None, str | None]]:
-    return {(f["rule_id"], f["target"]["container"], f["target"]["variable"]) for f in report["findings"]}
+    return {
+        (f["rule_id"], f["target"]["container"], f["target"]["variable"])
+        for f in report["findings"]
+    }
 
 
 def test_act_a_missing_secret_fails_and_names_it(
@@ -70,10 +77,15 @@ def test_act_b_registered_but_not_deployed_fails(
     not_deployed = next(f for f in report["findings"] if f["rule_id"] == "DG201")
     assert not_deployed["latest_task_definition"] == fixed
     assert "registered but not deployed" in not_deployed["message"]
-    assert "--task-definition hokusai-api-development --force-new-deployment" in not_deployed["remediation"]
+    assert (
+        "--task-definition hokusai-api-development --force-new-deployment"
+        in not_deployed["remediation"]
+    )
 
 
-def test_act_c_after_redeploy_passes(cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path) -> None:
+def test_act_c_after_redeploy_passes(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
     account = incident_account(moto_server)
     account.redeploy(account.register_revision(list(SECRET_NAMES)))
 
@@ -106,7 +118,9 @@ def test_rollout_still_in_progress_warns_but_passes_under_fail_on_error(
     assert exit_code == 1
 
 
-def test_console_report_on_stdout_names_the_key_and_the_fix(cli_on_moto: Cli, moto_server: MotoServer) -> None:
+def test_console_report_on_stdout_names_the_key_and_the_fix(
+    cli_on_moto: Cli, moto_server: MotoServer
+) -> None:
     incident_account(moto_server)
 
     result = cli_on_moto.run("check", "--policy", str(POLICY))

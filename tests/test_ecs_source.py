@@ -27,7 +27,9 @@ def service_json(name: str, task_definition: str = f"{TD_PREFIX}/api:1") -> dict
         "desiredCount": 1,
         "runningCount": 1,
         "deploymentController": {"type": "ECS"},
-        "deployments": [{"id": "ecs-svc/1", "status": "PRIMARY", "taskDefinition": task_definition}],
+        "deployments": [
+            {"id": "ecs-svc/1", "status": "PRIMARY", "taskDefinition": task_definition}
+        ],
     }
 
 
@@ -39,7 +41,9 @@ def stubbed() -> Iterator[tuple[EcsReader, Stubber]]:
         stubber.assert_no_pending_responses()
 
 
-def test_25_services_take_3_describe_services_calls_of_at_most_10(stubbed: tuple[EcsReader, Stubber]) -> None:
+def test_25_services_take_3_describe_services_calls_of_at_most_10(
+    stubbed: tuple[EcsReader, Stubber],
+) -> None:
     reader, stubber = stubbed
     names = [f"svc-{i:02d}" for i in range(25)]
     for batch in (names[0:10], names[10:20], names[20:25]):
@@ -61,7 +65,9 @@ def test_failures_and_unanswered_names_are_missing(stubbed: tuple[EcsReader, Stu
         "describe_services",
         {
             "services": [service_json("a")],
-            "failures": [{"arn": f"arn:aws:ecs:us-east-1:{ACCOUNT}:service/c/b", "reason": "MISSING"}],
+            "failures": [
+                {"arn": f"arn:aws:ecs:us-east-1:{ACCOUNT}:service/c/b", "reason": "MISSING"}
+            ],
         },
         expected_params={"cluster": "c", "services": ["a", "b", "c"]},
     )
@@ -93,7 +99,10 @@ def test_latest_active_revision_follows_next_token(stubbed: tuple[EcsReader, Stu
     )
     stubber.add_response(
         "list_task_definitions",
-        {"taskDefinitionArns": [f"{TD_PREFIX}/api:151", f"{TD_PREFIX}/api:150"], "nextToken": "page-4"},
+        {
+            "taskDefinitionArns": [f"{TD_PREFIX}/api:151", f"{TD_PREFIX}/api:150"],
+            "nextToken": "page-4",
+        },
         expected_params={**query, "nextToken": "page-3"},
     )
 
@@ -102,14 +111,18 @@ def test_latest_active_revision_follows_next_token(stubbed: tuple[EcsReader, Stu
     assert reader.latest_active_arn("api") == f"{TD_PREFIX}/api:151"
 
 
-def test_family_without_active_revision_walks_every_page(stubbed: tuple[EcsReader, Stubber]) -> None:
+def test_family_without_active_revision_walks_every_page(
+    stubbed: tuple[EcsReader, Stubber],
+) -> None:
     reader, stubber = stubbed
     stubber.add_response("list_task_definitions", {"taskDefinitionArns": [], "nextToken": "t"})
     stubber.add_response("list_task_definitions", {"taskDefinitionArns": []})
     assert reader.latest_active_arn("api") is None
 
 
-def test_task_definition_is_described_once_per_arn_by_full_arn(stubbed: tuple[EcsReader, Stubber]) -> None:
+def test_task_definition_is_described_once_per_arn_by_full_arn(
+    stubbed: tuple[EcsReader, Stubber],
+) -> None:
     reader, stubber = stubbed
     arn = f"{TD_PREFIX}/api:7"
     stubber.add_response(

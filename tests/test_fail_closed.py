@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from drift_gate.gate import CheckOptions, run_check
 from drift_gate.model import Report, Verdict
 from drift_gate.policy import load_policy
 from drift_gate.sources.aws import AwsClients, AwsSettings
-from tests.conftest import Cli, MotoServer
+from tests.conftest import Cli, MotoServer, closed_port
 
 POLICY = Path(__file__).resolve().parent.parent / "policies" / "example.yaml"
 
@@ -34,7 +33,9 @@ class _RawBody:
         yield self.body
 
 
-def aws_error(status: int, code: str, content_type: str = "application/x-amz-json-1.1") -> Callable[..., AWSResponse]:
+def aws_error(
+    status: int, code: str, content_type: str = "application/x-amz-json-1.1"
+) -> Callable[..., AWSResponse]:
     body = json.dumps({"__type": code, "message": "injected by the test"}).encode()
 
     def respond(request: Any, **_: Any) -> AWSResponse:
@@ -73,9 +74,13 @@ def run_with_session(session: Any, max_attempts: int = 3) -> Report:
     ("status", "code"),
     [(400, "AccessDeniedException"), (403, "403")],  # real AWS, and moto's IAM enforcement
 )
-def test_access_denied_on_describe_task_definition_exits_3(incident_on_moto: MotoServer, status: int, code: str) -> None:
+def test_access_denied_on_describe_task_definition_exits_3(
+    incident_on_moto: MotoServer, status: int, code: str
+) -> None:
     calls: list[str] = []
-    session = session_with_hook("before-send.ecs.DescribeTaskDefinition", aws_error(status, code), calls)
+    session = session_with_hook(
+        "before-send.ecs.DescribeTaskDefinition", aws_error(status, code), calls
+    )
 
     report = run_with_session(session)
 
@@ -89,7 +94,9 @@ def test_access_denied_on_describe_task_definition_exits_3(incident_on_moto: Mot
 
 def test_throttling_storm_exits_3_after_every_attempt(incident_on_moto: MotoServer) -> None:
     calls: list[str] = []
-    session = session_with_hook("before-send.ecs.DescribeServices", aws_error(400, "ThrottlingException"), calls)
+    session = session_with_hook(
+        "before-send.ecs.DescribeServices", aws_error(400, "ThrottlingException"), calls
+    )
 
     report = run_with_session(session, max_attempts=4)
 
@@ -126,17 +133,20 @@ def test_unverified_service_does_not_hide_the_verified_ones(
     }
 
 
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_unreachable_endpoint_exits_3_with_one_line(cli: Cli, tmp_path: Path) -> None:
     report_path = tmp_path / "r.json"
     result = cli.run(
-        "check", "--policy", str(POLICY), "--max-attempts", "2", "--timeout", "2",
-        "--format", "json", "--output", str(report_path),
+        "check",
+        "--policy",
+        str(POLICY),
+        "--max-attempts",
+        "2",
+        "--timeout",
+        "2",
+        "--format",
+        "json",
+        "--output",
+        str(report_path),
         extra_env={"AWS_ENDPOINT_URL": f"http://127.0.0.1:{closed_port()}"},
     )
 
@@ -149,7 +159,9 @@ def test_unreachable_endpoint_exits_3_with_one_line(cli: Cli, tmp_path: Path) ->
 
 
 def test_no_credentials_exits_3(cli: Cli) -> None:
-    env = {k: v for k, v in cli.env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    env = {
+        k: v for k, v in cli.env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+    }
     result = Cli(env, cli.cwd).run("check", "--policy", str(POLICY))
     assert result.exit_code == 3
     assert "no AWS credentials for ecs:DescribeServices" in result.stderr

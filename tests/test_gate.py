@@ -47,7 +47,9 @@ API_SERVICE = """\
 """
 
 
-def register(ecs: Any, family: str = "api", container: str = "api", secrets: tuple[str, ...] = ("TOKEN",)) -> str:
+def register(
+    ecs: Any, family: str = "api", container: str = "api", secrets: tuple[str, ...] = ("TOKEN",)
+) -> str:
     response = ecs.register_task_definition(
         family=family,
         containerDefinitions=[
@@ -62,8 +64,16 @@ def register(ecs: Any, family: str = "api", container: str = "api", secrets: tup
     return str(response["taskDefinition"]["taskDefinitionArn"])
 
 
-def create_service(ecs: Any, name: str = "api", task_definition: str | None = None, **extra: Any) -> None:
-    ecs.create_service(cluster="c", serviceName=name, taskDefinition=task_definition or register(ecs), desiredCount=1, **extra)
+def create_service(
+    ecs: Any, name: str = "api", task_definition: str | None = None, **extra: Any
+) -> None:
+    ecs.create_service(
+        cluster="c",
+        serviceName=name,
+        taskDefinition=task_definition or register(ecs),
+        desiredCount=1,
+        **extra,
+    )
     _moto_compat.settle("c", name, REGION)
 
 
@@ -131,9 +141,14 @@ def test_environment_filter_and_unknown_environment(ecs: Any, tmp_path: Path) ->
     only_dev = check(policy, environment="dev")
     assert [s.environment for s in only_dev.services] == ["dev"]
     both = check(policy)
-    assert {(s.environment, s.region) for s in both.services} == {("dev", REGION), ("prod", "eu-west-1")}
+    assert {(s.environment, s.region) for s in both.services} == {
+        ("dev", REGION),
+        ("prod", "eu-west-1"),
+    }
     assert findings(both) == {("DG205", None)}  # no cluster c in eu-west-1
-    with pytest.raises(InvalidInputError, match="environment 'staging' is not in .*it has: dev, prod"):
+    with pytest.raises(
+        InvalidInputError, match=r"environment 'staging' is not in .*it has: dev, prod"
+    ):
         check(policy, environment="staging")
 
 
@@ -142,9 +157,15 @@ def test_code_deploy_service_runs_its_primary_task_set(ecs: Any, tmp_path: Path)
     old = register(ecs, secrets=())
     new = register(ecs)
     ecs.create_service(
-        cluster="c", serviceName="api", taskDefinition=old, desiredCount=1, deploymentController={"type": "EXTERNAL"}
+        cluster="c",
+        serviceName="api",
+        taskDefinition=old,
+        desiredCount=1,
+        deploymentController={"type": "EXTERNAL"},
     )
-    task_set = ecs.create_task_set(cluster="c", service="api", taskDefinition=old)["taskSet"]["taskSetArn"]
+    task_set = ecs.create_task_set(cluster="c", service="api", taskDefinition=old)["taskSet"][
+        "taskSetArn"
+    ]
     ecs.create_task_set(cluster="c", service="api", taskDefinition=new)
     ecs.update_service_primary_task_set(cluster="c", service="api", primaryTaskSet=task_set)
 
@@ -156,7 +177,12 @@ def test_code_deploy_service_runs_its_primary_task_set(ecs: Any, tmp_path: Path)
 
 def test_service_without_primary_deployment_is_not_verified(ecs: Any, tmp_path: Path) -> None:
     ecs.create_cluster(clusterName="c")
-    ecs.create_service(cluster="c", serviceName="api", taskDefinition=register(ecs), deploymentController={"type": "EXTERNAL"})
+    ecs.create_service(
+        cluster="c",
+        serviceName="api",
+        taskDefinition=register(ecs),
+        deploymentController={"type": "EXTERNAL"},
+    )
     report = check(write_policy(tmp_path, API_SERVICE))
     assert findings(report) == {("DG901", None)}
     assert (report.verdict, report.exit_code) == (Verdict.COULD_NOT_VERIFY, 3)
@@ -168,6 +194,8 @@ def test_fail_on_thresholds_and_unverified_precedence(ecs: Any, tmp_path: Path) 
     info_only = check(write_policy(tmp_path, API_SERVICE)).findings
     assert decide(info_only, FailOn.ERROR) == (Verdict.PASS, 0)
     assert decide(info_only, FailOn.WARNING) == (Verdict.PASS, 0)
-    missing = check(write_policy(tmp_path, API_SERVICE.replace("[TOKEN]", "[TOKEN, GONE]"))).findings
+    missing = check(
+        write_policy(tmp_path, API_SERVICE.replace("[TOKEN]", "[TOKEN, GONE]"))
+    ).findings
     assert decide(missing, FailOn.ERROR) == (Verdict.DRIFT, 1)
     assert decide(missing, FailOn.NEVER) == (Verdict.PASS, 0)

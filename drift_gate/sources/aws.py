@@ -6,6 +6,7 @@ The endpoint comes from the standard AWS variables (AWS_ENDPOINT_URL, AWS_ENDPOI
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +75,8 @@ class AwsClients:
     session: Any = None
     calls: Counter[str] = field(default_factory=Counter)
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
+    # Calls come from several threads (see EcsReader.prefetch); Counter updates are not atomic.
+    _calls_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def client(self, service: str, region: str) -> Any:
         """A boto3 client for `service` in `region`, created once."""
@@ -88,7 +91,8 @@ class AwsClients:
         return self._clients[key]
 
     def _count_call(self, model: Any, **_: Any) -> None:
-        self.calls[f"{model.service_model.endpoint_prefix}:{model.name}"] += 1
+        with self._calls_lock:
+            self.calls[f"{model.service_model.endpoint_prefix}:{model.name}"] += 1
 
 
 def error_code(error: botocore.exceptions.ClientError) -> str:

@@ -8,9 +8,10 @@ ACTIVE revision. Responses are reduced to models here; values are dropped here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import botocore.exceptions
 
@@ -24,9 +25,14 @@ from drift_gate.model import (
     TaskDefinitionSpec,
     split_task_definition_arn,
 )
-from drift_gate.sources.aws import error_code
+from drift_gate.sources.aws import AWS_FAILURES, error_code
 
 DESCRIBE_SERVICES_LIMIT = 10
+# Task definition and family look-ups are independent and latency-bound; a few at a time
+# hides the round trips without nearing ECS's read rate limits (about 20 per second).
+DEFAULT_WORKERS = 8
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -49,13 +55,31 @@ def chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield items[start : start + size]
 
 
+def _cached(cache: dict[str, T | Exception], key: str, fetch: Callable[[str], T]) -> T:
+    """The cached answer for `key`, fetching it once; a remembered AWS failure is raised again."""
+    if key not in cache:
+        try:
+            cache[key] = fetch(key)
+        except AWS_FAILURES as error:
+            cache[key] = error
+    answer = cache[key]
+    if isinstance(answer, Exception):
+        raise answer
+    return answer
+
+
 @dataclass
 class EcsReader:
-    """Reads services and task definitions from one ECS client, caching what cannot change."""
+    """Reads services and task definitions from one ECS client, caching what cannot change.
+
+    Failures are cached too, so each distinct item costs one call (with its retries) even
+    when several services share it.
+    """
 
     client: Any
-    _task_definitions: dict[str, TaskDefinitionSpec] = field(default_factory=dict)
-    _latest_by_family: dict[str, str | None] = field(default_factory=dict)
+    workers: int = DEFAULT_WORKERS
+    _task_definitions: dict[str, TaskDefinitionSpec | Exception] = field(default_factory=dict)
+    _latest_by_family: dict[str, str | Exception | None] = field(default_factory=dict)
 
     def services(self, cluster: str, names: Iterable[str]) -> dict[str, ServiceLookup]:
         """Each named service in `cluster`, keyed by the name as given."""
@@ -85,18 +109,42 @@ class EcsReader:
         # A name absent from both lists is not verified as present: treat it as missing.
         return {name: by_name.get(name, ServiceMissing("not returned")) for name in batch}
 
+    def prefetch(self, deployed_arns: Iterable[str]) -> None:
+        """Fetch, concurrently, every task definition and family look-up the checks will ask for.
+
+        First the deployed revisions and their families' latest ACTIVE revisions, then the
+        latest revisions that differ from the deployed ones. Results land in the caches.
+        """
+        arns = list(dict.fromkeys(deployed_arns))
+        families = list(dict.fromkeys(split_task_definition_arn(arn)[0] for arn in arns))
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            list(pool.map(self._quietly, [self.task_definition] * len(arns), arns))
+            list(pool.map(self._quietly, [self.latest_active_arn] * len(families), families))
+            latest = [self._latest_by_family.get(family) for family in families]
+            newer = [
+                arn for arn in latest if isinstance(arn, str) and arn not in self._task_definitions
+            ]
+            list(pool.map(self._quietly, [self.task_definition] * len(newer), newer))
+
+    @staticmethod
+    def _quietly(fetch: Callable[[str], object], key: str) -> None:
+        # A failure stays in the cache and is raised where the check asks for the item.
+        try:
+            fetch(key)
+        except AWS_FAILURES:
+            return
+
     def task_definition(self, arn: str) -> TaskDefinitionSpec:
         """The task definition at this exact ARN (never by family: that can resolve elsewhere)."""
-        if arn not in self._task_definitions:
-            response = self.client.describe_task_definition(taskDefinition=arn)
-            self._task_definitions[arn] = _task_definition_spec(response["taskDefinition"])
-        return self._task_definitions[arn]
+        return _cached(self._task_definitions, arn, self._describe_task_definition)
+
+    def _describe_task_definition(self, arn: str) -> TaskDefinitionSpec:
+        response = self.client.describe_task_definition(taskDefinition=arn)
+        return _task_definition_spec(response["taskDefinition"])
 
     def latest_active_arn(self, family: str) -> str | None:
         """The ARN of the highest ACTIVE revision of `family`, or None if it has none."""
-        if family not in self._latest_by_family:
-            self._latest_by_family[family] = self._find_latest_active(family)
-        return self._latest_by_family[family]
+        return _cached(self._latest_by_family, family, self._find_latest_active)
 
     def _find_latest_active(self, family: str) -> str | None:
         # Sorted DESC, the first page holding the family holds its newest revision, so the

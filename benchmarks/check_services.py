@@ -1,0 +1,199 @@
+"""Benchmark: `drift-gate check` on 20 services vs a bare boto3 script, both against moto over HTTP.
+
+Prints the median wall time of each (whole processes, as CI runs them), their ratio, and
+drift-gate's AWS calls by operation next to the minimum the checks need:
+ceil(S/10) DescribeServices + distinct task definitions + one family lookup per family.
+
+    python benchmarks/check_services.py [--runs 9] [--services 20] [--latency-ms 0]
+
+--latency-ms delays every moto response, as a network round trip to AWS would (tens of ms);
+both drift-gate and the bare script pay it on every call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from drift_gate import _moto_compat
+
+REGION = "us-east-1"
+CLUSTER = "bench"
+
+# What a team would write by hand: describe the services, then each running task definition.
+BARE_BOTO3 = """
+import sys, boto3
+names = sys.argv[1].split(",")
+ecs = boto3.client("ecs", region_name="us-east-1")
+arns = []
+for start in range(0, len(names), 10):
+    response = ecs.describe_services(cluster="bench", services=names[start:start + 10])
+    for service in response["services"]:
+        primary = next(d for d in service["deployments"] if d["status"] == "PRIMARY")
+        arns.append(primary["taskDefinition"])
+for arn in arns:
+    ecs.describe_task_definition(taskDefinition=arn)
+if len(sys.argv) > 2:  # the same calls drift-gate needs: plus the latest ACTIVE revision per family
+    for arn in arns:
+        family = arn.rsplit("/", 1)[1].rsplit(":", 1)[0]
+        ecs.list_task_definitions(familyPrefix=family, status="ACTIVE", sort="DESC")
+"""
+
+
+def build_account(endpoint: str, services: int) -> list[str]:
+    """`services` services, each on its own family; every second one lacks API_KEY."""
+    ecs = boto3.client("ecs", region_name=REGION, endpoint_url=endpoint)
+    ecs.create_cluster(clusterName=CLUSTER)
+    names = []
+    for index in range(services):
+        name = f"svc-{index:02d}"
+        secrets = [{"name": "DATABASE_URL", "valueFrom": f"/bench/{name}/db"}]
+        if index % 2 == 0:
+            secrets.append({"name": "API_KEY", "valueFrom": f"/bench/{name}/key"})
+        arn = ecs.register_task_definition(
+            family=name,
+            containerDefinitions=[
+                {
+                    "name": "app",
+                    "image": "app",
+                    "memory": 128,
+                    "secrets": secrets,
+                    "environment": [{"name": "LOG_LEVEL", "value": "info"}],
+                }
+            ],
+        )["taskDefinition"]["taskDefinitionArn"]
+        ecs.create_service(cluster=CLUSTER, serviceName=name, taskDefinition=arn, desiredCount=1)
+        _moto_compat.settle(CLUSTER, name, REGION)
+        names.append(name)
+    return names
+
+
+def write_policy(path: Path, names: list[str]) -> None:
+    lines = ["version: 1", "environments:", "  bench:", f"    region: {REGION}", "    services:"]
+    for name in names:
+        lines += [
+            f"      - cluster: {CLUSTER}",
+            f"        service: {name}",
+            "        containers:",
+            "          app:",
+            "            secrets: [DATABASE_URL, API_KEY]",
+            "            environment: [LOG_LEVEL]",
+        ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def add_latency(seconds: float) -> None:
+    """Delay every request the moto server answers (it serves each request on its own thread)."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    answer = DomainDispatcherApplication.__call__
+
+    def delayed(self: Any, environ: Any, start_response: Any) -> Any:
+        time.sleep(seconds)
+        return answer(self, environ, start_response)
+
+    DomainDispatcherApplication.__call__ = delayed  # type: ignore[method-assign]
+
+
+def median_seconds(command: list[str], env: dict[str, str], runs: int, expected_exit: int) -> float:
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        timings.append(time.perf_counter() - started)
+        if completed.returncode != expected_exit:
+            sys.exit(
+                f"{command[0]} exited {completed.returncode}, expected {expected_exit}:\n"
+                + completed.stderr
+            )
+    return statistics.median(timings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--services", type=int, default=20)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    options = parser.parse_args()
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request skews timing
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        fake = {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+        os.environ.update(fake)  # for this process's own setup calls
+        env = {**os.environ, **fake, "AWS_ENDPOINT_URL": endpoint}
+        names = build_account(endpoint, options.services)
+        add_latency(options.latency_ms / 1000)
+        with tempfile.TemporaryDirectory() as scratch:
+            policy = Path(scratch) / "policy.yaml"
+            report = Path(scratch) / "report.json"
+            write_policy(policy, names)
+            drift_gate = [
+                str(Path(sys.executable).parent / "drift-gate"),
+                "check",
+                "--policy",
+                str(policy),
+                "--format",
+                "json",
+                "--output",
+                str(report),
+            ]
+            bare = [sys.executable, "-c", BARE_BOTO3, ",".join(names)]
+            bare_same_calls = [*bare, "with-family-lookups"]
+            # One untimed run of each warms the OS file cache.
+            median_seconds(drift_gate, env, 1, expected_exit=1)
+            median_seconds(bare, env, 1, expected_exit=0)
+            gate_time = median_seconds(drift_gate, env, options.runs, expected_exit=1)
+            bare_time = median_seconds(bare, env, options.runs, expected_exit=0)
+            same_calls_time = median_seconds(bare_same_calls, env, options.runs, expected_exit=0)
+            calls = json.loads(report.read_text())["stats"]["aws_calls"]
+    finally:
+        server.stop()
+
+    services = options.services
+    minimum = {
+        "ecs:DescribeServices": math.ceil(services / 10),
+        "ecs:DescribeTaskDefinition": services,
+        "ecs:ListTaskDefinitions": services,
+    }
+    print(
+        f"services: {services} ({services // 2 + services % 2} complete, {services // 2} missing "
+        f"API_KEY); runs: {options.runs}; added latency per call: {options.latency_ms:.0f} ms"
+    )
+    print(f"drift-gate check median: {gate_time * 1000:.0f} ms")
+    print(f"bare boto3 script median: {bare_time * 1000:.0f} ms")
+    print(f"ratio: {gate_time / bare_time:.2f} (target <= 1.3)")
+    print(
+        f"bare boto3 with the same {sum(minimum.values())} calls median: "
+        f"{same_calls_time * 1000:.0f} ms"
+    )
+    print(f"ratio to the same calls: {gate_time / same_calls_time:.2f}")
+    print("AWS calls by operation (drift-gate / minimum):")
+    for operation in sorted(set(calls) | set(minimum)):
+        print(f"  {operation}: {calls.get(operation, 0)} / {minimum.get(operation, 0)}")
+    print(f"  total: {sum(calls.values())} / {sum(minimum.values())}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""The command line: exact exit codes, one-line errors, --debug, output pairing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+
+from drift_gate import __version__
+from drift_gate import cli as cli_module
+from drift_gate.cli import OutputTarget, main, pair_formats
+from drift_gate.rules import RULES
+from tests.conftest import REPO, Cli
+
+POLICY = str(REPO / "policies" / "example.yaml")
+
+
+def test_version_and_module_entry_point(cli: Cli) -> None:
+    result = cli.run("--version")
+    assert (result.exit_code, result.stdout) == (0, f"drift-gate, version {__version__}\n")
+    module = subprocess.run(
+        [sys.executable, "-m", "drift_gate", "--help"], capture_output=True, text=True, check=False
+    )
+    assert module.returncode == 0
+    assert "Exit codes: 0 pass, 1 blocking drift, 2 invalid input, 3 could not verify" in " ".join(
+        module.stdout.split()
+    )
+
+
+def test_rules_lists_every_rule(cli: Cli) -> None:
+    result = cli.run("rules")
+    assert result.exit_code == 0
+    listed = [line.split()[0] for line in result.stdout.splitlines()]
+    assert listed == [rule.id for rule in RULES]
+    assert "DG101  error    secret-missing" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check"], "Missing option '--policy'"),
+        (
+            ["check", "--policy", "nope.yaml"],
+            "drift-gate: error: nope.yaml: cannot read file (No such file or directory)",
+        ),
+        (["check", "--policy", POLICY, "--format", "xml"], "'xml' is not one of 'console', 'json'"),
+        (
+            ["check", "--policy", POLICY, "--output", "r.json"],
+            "each --output must follow the --format it writes",
+        ),
+        (["check", "--policy", POLICY, "--fail-on", "sometimes"], "Invalid value for '--fail-on'"),
+        (
+            ["check", "--policy", POLICY, "--environment", "staging"],
+            "environment 'staging' is not in",
+        ),
+        (
+            ["check", "--policy", POLICY, "--format", "json", "--format", "console"],
+            "only one --format may go to standard output; give the others --output",
+        ),
+        (["validate-policy"], "Missing argument 'FILES...'"),
+        (["frobnicate"], "No such command 'frobnicate'"),
+    ],
+)
+def test_bad_input_exits_2_with_one_clear_line(cli: Cli, args: list[str], message: str) -> None:
+    result = cli.run(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_invalid_policy_exits_2_and_debug_shows_the_traceback(cli: Cli, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nenvironments: {}\n")
+    plain = cli.run("check", "--policy", str(bad))
+    assert plain.exit_code == 2
+    assert (
+        plain.stderr
+        == f"drift-gate: error: invalid policy: {bad}:2: environments: {{}} should be non-empty\n"
+    )
+    debug = cli.run("--debug", "check", "--policy", str(bad))
+    assert debug.exit_code == 2
+    assert "Traceback (most recent call last)" in debug.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([], []),
+        (["--format", "json"], [OutputTarget("json", None)]),
+        (
+            ["-f", "console", "--format=json", "-o", "r.json"],
+            [OutputTarget("console", None), OutputTarget("json", Path("r.json"))],
+        ),
+        (
+            ["--format", "json", "--output=a.json", "--policy", "p", "--format", "console"],
+            [OutputTarget("json", Path("a.json")), OutputTarget("console", None)],
+        ),
+        (["--format", "json", "--", "--output", "x"], [OutputTarget("json", None)]),
+    ],
+)
+def test_format_output_pairs_follow_command_line_order(
+    args: list[str], expected: list[OutputTarget]
+) -> None:
+    assert pair_formats(args) == expected
+
+
+def test_two_outputs_for_one_format_is_an_error() -> None:
+    with pytest.raises(click.UsageError):
+        pair_formats(["--format", "json", "--output", "a", "--output", "b"])
+
+
+def fake_check(exception: BaseException) -> Any:
+    def run_check(*_: Any, **__: Any) -> Any:
+        raise exception
+
+    return run_check
+
+
+def test_interrupt_exits_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("drift_gate.gate.run_check", fake_check(KeyboardInterrupt()))
+    assert main(["check", "--policy", POLICY]) == 130
+
+
+def test_a_bug_fails_closed_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(
+        "drift_gate.gate.run_check", fake_check(ZeroDivisionError("value-that-must-not-print"))
+    )
+    assert main(["check", "--policy", POLICY]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("drift-gate: internal error (ZeroDivisionError); this is a bug")
+    assert "value-that-must-not-print" not in err
+    assert "Traceback" not in err
+    assert main(["--debug", "check", "--policy", POLICY]) == 3
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert cli_module.use_color(is_terminal=True) is True
+    assert cli_module.use_color(is_terminal=False) is False
+    monkeypatch.setenv("NO_COLOR", "")
+    assert cli_module.use_color(is_terminal=True) is False
+
+
+def test_report_file_is_written_in_a_new_directory(cli_on_moto: Cli, tmp_path: Path) -> None:
+    target = tmp_path / "reports" / "nested" / "r.json"
+    result = cli_on_moto.run(
+        "check",
+        "--policy",
+        POLICY,
+        "--format",
+        "console",
+        "--format",
+        "json",
+        "--output",
+        str(target),
+    )
+    # No cluster in the fresh moto account: DG205, exit 1, console on stdout and JSON on disk.
+    assert result.exit_code == 1
+    assert result.stdout.startswith("DRIFT: 1 error(s)")
+    assert json.loads(target.read_text())["findings"][0]["rule_id"] == "DG205"
+
+
+def test_unwritable_output_exits_2(cli_on_moto: Cli, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = cli_on_moto.run(
+        "check", "--policy", POLICY, "--format", "json", "--output", str(blocker / "r.json")
+    )
+    assert result.exit_code == 2
+    assert f"drift-gate: error: {blocker / 'r.json'}: cannot write report" in result.stderr

@@ -1,0 +1,27 @@
+"""`drift-gate demo`: the incident's three acts, with no credentials and no network."""
+
+from __future__ import annotations
+
+from drift_gate.demo import SECRET_NAMES
+from tests.conftest import Cli
+
+
+def test_demo_runs_three_acts_without_credentials(cli: Cli) -> None:
+    env = {k: v for k, v in cli.env.items() if not k.startswith("AWS_")}
+    # A user's endpoint or profile must not leak into the emulated account.
+    env.update(AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_PROFILE="does-not-exist")
+
+    result = Cli(env, cli.cwd).run("demo")
+
+    assert result.exit_code == 0, result.stderr
+    acts = result.stdout.split("=== Act ")
+    assert [act[:3] for act in acts[1:]] == ["(a)", "(b)", "(c)"]
+    assert "DG101 secret-missing  api/HUGGINGFACE_API_KEY" in acts[1]
+    assert "exit code 1 (expected 1)" in acts[1]
+    assert "DG201 registered-not-deployed" in acts[2]
+    assert "exit code 1 (expected 1)" in acts[2]
+    assert "PASS: 1 service(s) run what is declared" in acts[3]
+    assert "exit code 0 (expected 0)" in acts[3]
+    assert result.stdout.rstrip().endswith("passed on (c), as it should.")
+    for name in SECRET_NAMES:  # the demo's secret values never show
+        assert f"demo-{name.lower()}" not in result.stdout

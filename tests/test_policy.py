@@ -1,0 +1,200 @@
+"""Policy files: the schema, every error at once with file/line/path, and what a policy means."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from drift_gate.errors import InvalidInputError
+from drift_gate.policy import find_problems, load_policy
+from drift_gate.yamlfile import load_yaml_file, parse_yaml
+from tests.conftest import REPO, Cli
+
+ISSUE_EXAMPLE = """\
+version: 1
+environments:
+  development:
+    region: us-east-1
+    services:
+      - cluster: hokusai-development
+        service: hokusai-api-development
+        containers:
+          api:
+            secrets: [DATABASE_HOST, MLFLOW_SERVER_URL, HUGGINGFACE_API_KEY]
+            environment: [LOG_LEVEL]
+"""
+
+
+def test_the_issue_example_is_valid_and_means_what_it_says(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(ISSUE_EXAMPLE)
+    policy = load_policy(path)
+    [environment] = policy.environments
+    assert (environment.name, environment.region) == ("development", "us-east-1")
+    [service] = environment.services
+    assert (service.cluster, service.service) == ("hokusai-development", "hokusai-api-development")
+    [container] = service.containers
+    assert container.name == "api"
+    assert [s.name for s in container.secrets] == [
+        "DATABASE_HOST",
+        "MLFLOW_SERVER_URL",
+        "HUGGINGFACE_API_KEY",
+    ]
+    assert all(s.value_from is None and s.line == 10 for s in container.secrets)
+    assert [(v.name, v.line) for v in container.environment] == [("LOG_LEVEL", 11)]
+
+
+def test_pinned_value_from_and_ignore(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        ISSUE_EXAMPLE.replace(
+            "secrets: [DATABASE_HOST, MLFLOW_SERVER_URL, HUGGINGFACE_API_KEY]",
+            "secrets:\n              - DATABASE_HOST\n              - name: HUGGINGFACE_API_KEY\n"
+            "                value_from: arn:aws:secretsmanager:us-east-1:1:secret:hf-AbCdEf",
+        )
+        + "        ignore: [DG107]\n"
+    )
+    [service] = load_policy(path).environments[0].services
+    hf = service.containers[0].secrets[1]
+    assert (hf.name, hf.value_from, hf.line) == (
+        "HUGGINGFACE_API_KEY",
+        "arn:aws:secretsmanager:us-east-1:1:secret:hf-AbCdEf",
+        12,
+    )
+    assert service.ignore == {"DG107"}
+
+
+BROKEN = """\
+version: 1
+environments:
+  development:
+    region: US-EAST-1
+    services:
+      - cluster: hokusai-development
+        servce: hokusai-api-development
+        containers:
+          api:
+            secrets: [DATABASE_HOST, "HAS SPACE"]
+            environment: LOG_LEVEL
+        ignore: [DG901]
+"""
+
+
+def test_every_schema_error_is_reported_at_once_with_line_and_path() -> None:
+    problems = [str(p) for p in find_problems(parse_yaml(BROKEN, "p.yaml"))]
+    assert problems == [
+        "p.yaml:4: environments/development/region: 'US-EAST-1' does not match '^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$'",
+        "p.yaml:6: environments/development/services/0: 'service' is a required property",
+        "p.yaml:6: environments/development/services/0: Additional properties are not allowed "
+        "('servce' was unexpected); see docs/policy.md for the allowed keys",
+        "p.yaml:10: environments/development/services/0/containers/api/secrets/1: 'HAS SPACE' does not match '^[^=\\\\s]+$'",
+        "p.yaml:11: environments/development/services/0/containers/api/environment: 'LOG_LEVEL' is not of type 'array'",
+        "p.yaml:12: environments/development/services/0/ignore/0: 'DG901' does not match '^DG[1-8][0-9]{2}$'",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            ISSUE_EXAMPLE.replace("version: 1", "version: 2"),
+            "p.yaml:1: version: unsupported policy version 2; this drift-gate reads version 1",
+        ),
+        (
+            ISSUE_EXAMPLE.replace("environment: [LOG_LEVEL]", "environment: [HUGGINGFACE_API_KEY]"),
+            "p.yaml:11: environments/development/services/0/containers/api/environment/0: "
+            "HUGGINGFACE_API_KEY is declared in both secrets and environment; declare each name once",
+        ),
+        (
+            ISSUE_EXAMPLE.replace("region: us-east-1", "region: us-east-1\n    region: eu-west-1"),
+            "p.yaml:5: environments/development/region: duplicate key; each key may appear once",
+        ),
+        (
+            ISSUE_EXAMPLE + ISSUE_EXAMPLE.split("services:\n")[1],
+            "p.yaml:12: environments/development/services/1: service hokusai-api-development in cluster "
+            "hokusai-development is listed twice",
+        ),
+    ],
+)
+def test_consistency_problems(text: str, expected: str) -> None:
+    assert [str(p) for p in find_problems(parse_yaml(text, "p.yaml"))] == [expected]
+
+
+def test_yaml_syntax_error_names_file_line_and_column() -> None:
+    with pytest.raises(
+        InvalidInputError, match=r"^p\.yaml:4:1: invalid YAML: expected ',' or '\]'"
+    ):
+        parse_yaml("version: 1\nenvironments:\n  dev: [a\n", "p.yaml")
+
+
+def test_load_policy_raises_the_first_problem_and_counts_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(BROKEN)
+    with pytest.raises(
+        InvalidInputError,
+        match=r"invalid policy: .*p\.yaml:4: .*\(and 5 more; run `drift-gate validate-policy",
+    ):
+        load_policy(path)
+
+
+def test_validate_policy_cli_reports_every_file_and_exits_2(cli: Cli, tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(ISSUE_EXAMPLE)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BROKEN)
+    missing = tmp_path / "missing.yaml"
+
+    result = cli.run("validate-policy", str(good), str(bad), str(missing))
+
+    assert result.exit_code == 2
+    assert result.stdout == f"{good}: valid\n"
+    errors = result.stderr.splitlines()
+    assert len([line for line in errors if line.startswith(f"{bad}:")]) == 6
+    assert f"{missing}: cannot read file (No such file or directory)" in errors
+    assert errors[-1] == "drift-gate: 2 of 3 policy file(s) invalid"
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_policy_cli_passes_valid_files(cli: Cli, tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(ISSUE_EXAMPLE)
+    result = cli.run("validate-policy", str(good))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, f"{good}: valid\n", "")
+
+
+def shipped_policies() -> list[tuple[str, str]]:
+    """Every policy file in policies/ and every `version: 1` YAML block in docs/*.md."""
+    found = [
+        (str(p.relative_to(REPO)), p.read_text())
+        for p in sorted((REPO / "policies").glob("*.yaml"))
+    ]
+    for doc in sorted((REPO / "docs").glob("**/*.md")):
+        for index, block in enumerate(re.findall(r"```yaml\n(.*?)```", doc.read_text(), re.S)):
+            if block.startswith("version: 1"):
+                found.append((f"{doc.relative_to(REPO)}#{index}", block))
+    return found
+
+
+@pytest.mark.parametrize(("name", "text"), shipped_policies())
+def test_every_shipped_policy_validates(name: str, text: str) -> None:
+    assert [str(p) for p in find_problems(parse_yaml(text, name))] == []
+
+
+def test_shipped_policies_include_the_docs() -> None:
+    names = [name for name, _ in shipped_policies()]
+    assert "policies/example.yaml" in names
+    assert any(name.startswith("docs/policy.md#") for name in names)
+
+
+def test_example_policy_is_the_demo_policy() -> None:
+    shipped = (REPO / "drift_gate" / "demo_policy.yaml").read_text()
+    assert (REPO / "policies" / "example.yaml").read_text() == shipped
+
+
+def test_unreadable_and_non_utf8_files(tmp_path: Path) -> None:
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(b"version: 1 # caf\xe9\n")
+    with pytest.raises(InvalidInputError, match="not UTF-8 text"):
+        load_yaml_file(latin)
