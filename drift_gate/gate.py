@@ -138,8 +138,8 @@ def _unverified(
     policy: Policy, environment: EnvironmentPolicy, service: ServicePolicy, reason: str
 ) -> ServiceResult:
     target = _target(environment, service)
-    context = ServiceContext(target, policy.source)
-    finding = context.finding("DG901", f"could not verify: {reason}", line=service.line)
+    context = ServiceContext(target)
+    finding = context.finding("DG901", f"could not verify: {reason}", where=service.where)
     return ServiceResult(_checked(target, verified=False), (finding,))
 
 
@@ -151,15 +151,15 @@ def _check_service(
     reader: EcsReader,
 ) -> ServiceResult:
     target = _target(environment, service)
-    context = ServiceContext(target, policy.source)
+    context = ServiceContext(target)
     if isinstance(lookup, ClusterMissing):
         message = f"cluster {service.cluster} does not exist in {environment.region}"
-        finding = context.finding("DG205", message, line=service.line)
+        finding = context.finding("DG205", message, where=service.where)
         return ServiceResult(_checked(target, verified=True), (finding,))
     if isinstance(lookup, ServiceMissing) or lookup.status != "ACTIVE":
         state = lookup.reason if isinstance(lookup, ServiceMissing) else f"status {lookup.status}"
         message = f"service {service.service} not found in cluster {service.cluster} ({state})"
-        finding = context.finding("DG206", message, line=service.line)
+        finding = context.finding("DG206", message, where=service.where)
         return ServiceResult(_checked(target, verified=True), (finding,))
     primary = lookup.primary
     if primary is None:
@@ -178,14 +178,14 @@ def _check_service(
             policy, environment, service, describe_failure(error, f"ecs:{operation}")
         )
 
-    context = ServiceContext(target, policy.source, deployed.arn, latest_arn)
+    context = ServiceContext(target, deployed.arn, latest_arn)
     findings = check_revision(context, deployed, latest_arn) + check_rollout(context, lookup)
     for declared in service.containers:
         running = deployed.container(declared.name)
         if running is None:
             message = f"task definition {deployed.arn} has no container {declared.name}"
             findings.append(
-                context.finding("DG207", message, container=declared.name, line=service.line)
+                context.finding("DG207", message, container=declared.name, where=service.where)
             )
             continue
         latest_container = latest.container(declared.name) if latest else None

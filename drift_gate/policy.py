@@ -11,6 +11,7 @@ from typing import Any
 
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
+from pydantic import Field
 
 from drift_gate.errors import InvalidInputError
 from drift_gate.model import Frozen
@@ -22,14 +23,14 @@ class DeclaredSecret(Frozen):
 
     name: str
     value_from: str | None = None
-    line: int
+    where: str | None = Field(default=None, description="file:line of the declaration")
 
 
 class DeclaredVariable(Frozen):
     """A plain environment variable name a container must receive."""
 
     name: str
-    line: int
+    where: str | None = None
 
 
 class ContainerPolicy(Frozen):
@@ -47,7 +48,7 @@ class ServicePolicy(Frozen):
     service: str
     containers: tuple[ContainerPolicy, ...]
     ignore: frozenset[str] = frozenset()
-    line: int
+    where: str | None = None
 
 
 class EnvironmentPolicy(Frozen):
@@ -66,6 +67,10 @@ class Policy(Frozen):
     def where(self, line: int) -> str:
         """`file:line` for a declaration in this policy."""
         return f"{self.source}:{line}"
+
+    @property
+    def services(self) -> tuple[tuple[EnvironmentPolicy, ServicePolicy], ...]:
+        return tuple((env, service) for env in self.environments for service in env.services)
 
 
 @dataclass(frozen=True)
@@ -201,7 +206,7 @@ def _build_policy(document: YamlDocument) -> Policy:
                     service=service["service"],
                     containers=containers,
                     ignore=frozenset(service.get("ignore", [])),
-                    line=document.line_of(service_path),
+                    where=f"{document.path}:{document.line_of(service_path)}",
                 )
             )
         environments.append(
@@ -217,15 +222,18 @@ def _build_container(
 ) -> ContainerPolicy:
     secrets = []
     for index, entry in enumerate(spec.get("secrets", [])):
-        line = document.line_of((*path, "secrets", index))
+        where = f"{document.path}:{document.line_of((*path, 'secrets', index))}"
         if isinstance(entry, str):
-            secrets.append(DeclaredSecret(name=entry, line=line))
+            secrets.append(DeclaredSecret(name=entry, where=where))
         else:
             secrets.append(
-                DeclaredSecret(name=entry["name"], value_from=entry.get("value_from"), line=line)
+                DeclaredSecret(name=entry["name"], value_from=entry.get("value_from"), where=where)
             )
     environment = tuple(
-        DeclaredVariable(name=variable, line=document.line_of((*path, "environment", index)))
+        DeclaredVariable(
+            name=variable,
+            where=f"{document.path}:{document.line_of((*path, 'environment', index))}",
+        )
         for index, variable in enumerate(spec.get("environment", []))
     )
     return ContainerPolicy(name=name, secrets=tuple(secrets), environment=environment)

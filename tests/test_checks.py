@@ -27,7 +27,6 @@ TD = "arn:aws:ecs:us-east-1:123456789012:task-definition/api"
 HF_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:hf-AbCdEf"
 CONTEXT = ServiceContext(
     Target(environment="dev", region="us-east-1", cluster="c", service="s"),
-    policy_source="policy.yaml",
     deployed_task_definition=f"{TD}:1",
     latest_task_definition=f"{TD}:2",
 )
@@ -40,7 +39,8 @@ def declared(
         name="api",
         secrets=tuple(secrets or []),
         environment=tuple(
-            DeclaredVariable(name=n, line=20 + i) for i, n in enumerate(environment or [])
+            DeclaredVariable(name=n, where=f"policy.yaml:{20 + i}")
+            for i, n in enumerate(environment or [])
         ),
     )
 
@@ -59,7 +59,7 @@ def rule_ids(findings: list) -> list[str]:  # type: ignore[type-arg]
     return sorted(f.rule_id for f in findings)
 
 
-HF = DeclaredSecret(name="HUGGINGFACE_API_KEY", line=13)
+HF = DeclaredSecret(name="HUGGINGFACE_API_KEY", where="policy.yaml:13")
 
 
 # DG101 secret-missing
@@ -73,7 +73,7 @@ def test_dg101_declared_secret_missing_from_running_container() -> None:
 
 
 def test_dg101_secret_present_passes_and_order_is_noise() -> None:
-    policy = declared([DeclaredSecret(name="B", line=1), DeclaredSecret(name="A", line=2)])
+    policy = declared([DeclaredSecret(name="B"), DeclaredSecret(name="A")])
     assert check_container(CONTEXT, policy, running({"A": "arn-a", "B": "arn-b"})) == []
 
 
@@ -114,7 +114,7 @@ def test_dg103_secret_delivered_as_secret_passes() -> None:
 
 # DG104 secret-source-mismatch
 def test_dg104_value_from_differs_from_pinned() -> None:
-    pinned = DeclaredSecret(name="HUGGINGFACE_API_KEY", value_from=HF_ARN, line=13)
+    pinned = DeclaredSecret(name="HUGGINGFACE_API_KEY", value_from=HF_ARN)
     other = HF_ARN.replace("hf-AbCdEf", "hf-staging-XyZ123")
     findings = check_container(CONTEXT, declared([pinned]), running({"HUGGINGFACE_API_KEY": other}))
     assert rule_ids(findings) == ["DG104"]
@@ -123,7 +123,7 @@ def test_dg104_value_from_differs_from_pinned() -> None:
 
 
 def test_dg104_value_from_matches_pin_passes() -> None:
-    pinned = DeclaredSecret(name="HUGGINGFACE_API_KEY", value_from=HF_ARN, line=13)
+    pinned = DeclaredSecret(name="HUGGINGFACE_API_KEY", value_from=HF_ARN)
     assert (
         check_container(CONTEXT, declared([pinned]), running({"HUGGINGFACE_API_KEY": HF_ARN})) == []
     )

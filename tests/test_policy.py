@@ -42,8 +42,9 @@ def test_the_issue_example_is_valid_and_means_what_it_says(tmp_path: Path) -> No
         "MLFLOW_SERVER_URL",
         "HUGGINGFACE_API_KEY",
     ]
-    assert all(s.value_from is None and s.line == 10 for s in container.secrets)
-    assert [(v.name, v.line) for v in container.environment] == [("LOG_LEVEL", 11)]
+    assert all(s.value_from is None for s in container.secrets)
+    assert {s.where for s in container.secrets} == {f"{path}:10"}
+    assert [(v.name, v.where) for v in container.environment] == [("LOG_LEVEL", f"{path}:11")]
 
 
 def test_pinned_value_from_and_ignore(tmp_path: Path) -> None:
@@ -58,10 +59,10 @@ def test_pinned_value_from_and_ignore(tmp_path: Path) -> None:
     )
     [service] = load_policy(path).environments[0].services
     hf = service.containers[0].secrets[1]
-    assert (hf.name, hf.value_from, hf.line) == (
+    assert (hf.name, hf.value_from, hf.where) == (
         "HUGGINGFACE_API_KEY",
         "arn:aws:secretsmanager:us-east-1:1:secret:hf-AbCdEf",
-        12,
+        f"{path}:12",
     )
     assert service.ignore == {"DG107"}
 

@@ -21,7 +21,7 @@ TD = "arn:aws:ecs:us-east-1:123456789012:task-definition/api"
 
 def sample_report(fail_on: FailOn = FailOn.ERROR, *, clean: bool = False) -> Report:
     target = Target(environment="dev", region="us-east-1", cluster="c", service="api")
-    context = ServiceContext(target, "policy.yaml", f"{TD}:1", f"{TD}:2")
+    context = ServiceContext(target, f"{TD}:1", f"{TD}:2")
     checked = CheckedService(
         environment="dev",
         region="us-east-1",
@@ -37,7 +37,11 @@ def sample_report(fail_on: FailOn = FailOn.ERROR, *, clean: bool = False) -> Rep
         if clean
         else (
             context.finding(
-                "DG101", "secret HF is missing", container="api", variable="HF", line=13
+                "DG101",
+                "secret HF is missing",
+                container="api",
+                variable="HF",
+                where="policy.yaml:13",
             ),
             context.finding("DG203", "still rolling out"),
             context.finding("DG107", "container api has EXTRA", container="api", variable="EXTRA"),

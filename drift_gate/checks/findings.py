@@ -13,14 +13,8 @@ class ServiceContext:
     """What every finding about one service shares."""
 
     target: Target
-    policy_source: str | None = None
     deployed_task_definition: str | None = None
     latest_task_definition: str | None = None
-
-    def declared_at(self, line: int | None) -> str | None:
-        if self.policy_source is None or line is None:
-            return None
-        return f"{self.policy_source}:{line}"
 
     def finding(
         self,
@@ -29,7 +23,7 @@ class ServiceContext:
         *,
         container: str | None = None,
         variable: str | None = None,
-        line: int | None = None,
+        where: str | None = None,
         remediation: str | None = None,
     ) -> Finding:
         """A finding of `rule_id` for this service, optionally narrowed to a container/variable."""
@@ -42,7 +36,7 @@ class ServiceContext:
             target=target,
             message=message,
             remediation=remediation or matched.remediation,
-            declared_in=self.declared_at(line),
+            declared_in=where,
             deployed_task_definition=self.deployed_task_definition,
             latest_task_definition=self.latest_task_definition,
         )

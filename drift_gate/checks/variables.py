@@ -43,12 +43,12 @@ def _check_secret(
                 "environment variable (its value is stored in clear text in the task definition)",
                 container=container,
                 variable=name,
-                line=secret.line,
+                where=secret.where,
             )
         ]
     live = running.secret(name)
     if live is None:
-        return [_missing(context, "DG101", "secret", container, name, secret.line, latest)]
+        return [_missing(context, "DG101", "secret", container, name, secret.where, latest)]
     if secret.value_from is not None and live.value_from != secret.value_from:
         return [
             context.finding(
@@ -57,7 +57,7 @@ def _check_secret(
                 f"but the policy pins {secret.value_from}",
                 container=container,
                 variable=name,
-                line=secret.line,
+                where=secret.where,
             )
         ]
     return []
@@ -80,7 +80,7 @@ def _check_variable(
             "environment variable",
             container,
             variable.name,
-            variable.line,
+            variable.where,
             latest,
         )
     ]
@@ -92,7 +92,7 @@ def _missing(
     kind: str,
     container: str,
     name: str,
-    line: int,
+    where: str | None,
     latest: ContainerVars | None,
 ) -> Finding:
     message = (
@@ -108,7 +108,7 @@ def _missing(
         command = redeploy_command(context.target, family)
         remediation = f"Redeploy the service onto the latest revision: `{command}`."
     return context.finding(
-        rule_id, message, container=container, variable=name, line=line, remediation=remediation
+        rule_id, message, container=container, variable=name, where=where, remediation=remediation
     )
 
 
