@@ -15,17 +15,14 @@ from typing import Any, TypeVar
 
 import botocore.exceptions
 
-from drift_gate.credentials import token_format
 from drift_gate.model import (
-    ContainerVars,
     Deployment,
-    LiveEnvVar,
-    LiveSecret,
     ServiceState,
     TaskDefinitionSpec,
     split_task_definition_arn,
 )
 from drift_gate.sources.aws import AWS_FAILURES, error_code
+from drift_gate.sources.containers import container_vars
 
 DESCRIBE_SERVICES_LIMIT = 10
 # Task definition and family look-ups are independent and latency-bound; a few at a time
@@ -213,21 +210,5 @@ def _task_definition_spec(raw: dict[str, Any]) -> TaskDefinitionSpec:
         family=raw["family"],
         revision=raw["revision"],
         status=raw.get("status", "UNKNOWN"),
-        containers=tuple(_container_vars(c) for c in raw.get("containerDefinitions", [])),
-    )
-
-
-def _container_vars(raw: dict[str, Any]) -> ContainerVars:
-    # The value of each environment variable is looked at once, for its format, and dropped.
-    environment = tuple(
-        LiveEnvVar(name=item["name"], value_token_format=token_format(str(item.get("value", ""))))
-        for item in raw.get("environment", [])
-    )
-    secrets = tuple(
-        LiveSecret(name=item["name"], value_from=item["valueFrom"])
-        for item in raw.get("secrets", [])
-    )
-    files = tuple(str(item.get("value", "")) for item in raw.get("environmentFiles", []))
-    return ContainerVars(
-        name=raw["name"], secrets=secrets, environment=environment, environment_files=files
+        containers=tuple(container_vars(c) for c in raw.get("containerDefinitions", [])),
     )
