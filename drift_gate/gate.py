@@ -6,21 +6,26 @@ report still lists everything that was verified; only whole-run failures raise.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 from drift_gate import __version__
 from drift_gate.checks.credentials import check_credentials
 from drift_gate.checks.deployment import check_revision, check_rollout
 from drift_gate.checks.findings import ServiceContext
+from drift_gate.checks.plan import PlanContext, check_plan
 from drift_gate.checks.variables import check_container
+from drift_gate.declared import services_from_plan
 from drift_gate.errors import ExitCode, InvalidInputError
 from drift_gate.model import (
     CheckedService,
     FailOn,
     Finding,
+    Plan,
     Report,
     ServiceState,
     Severity,
@@ -32,6 +37,7 @@ from drift_gate.model import (
 from drift_gate.policy import EnvironmentPolicy, Policy, ServicePolicy
 from drift_gate.sources.aws import AWS_FAILURES, AwsClients, describe_failure
 from drift_gate.sources.ecs import ClusterMissing, EcsReader, ServiceLookup, ServiceMissing
+from drift_gate.sources.tf_sources import TerraformSources
 
 
 @dataclass(frozen=True)
@@ -40,11 +46,25 @@ class CheckOptions:
 
     environment: str | None = None
     fail_on: FailOn = FailOn.ERROR
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    """A Terraform plan to check, and where it came from."""
+
+    plan: Plan
+    source: str
+    sources: TerraformSources | None = None
+    directory: Path | None = None
+    exit_code: int | None = None
 
 
 @dataclass(frozen=True)
 class ServiceResult:
-    checked: CheckedService
+    """One service's outcome; `checked` is None for findings about no service (the plan's)."""
+
+    checked: CheckedService | None
     findings: tuple[Finding, ...]
 
 
@@ -53,20 +73,62 @@ def utc_now() -> datetime:
 
 
 def run_check(
-    policy: Policy,
+    policy: Policy | None,
     options: CheckOptions,
     clients: AwsClients,
+    plan_input: PlanInput | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> Report:
-    """Check every service the policy declares (in the chosen environment) against ECS."""
+    """Check every service the policy and the plan declare against what ECS runs."""
     started_at = clock()
-    results: list[ServiceResult] = []
-    for environment in select_environments(policy, options.environment):
+    environments = list(select_environments(policy, options.environment)) if policy else []
+    plan_findings: list[Finding] = []
+    if plan_input is not None:
+        from_plan, plan_findings = _from_plan(plan_input, options)
+        environments += [from_plan] if from_plan else []
+    results: list[ServiceResult] = [ServiceResult(None, tuple(plan_findings))]
+    for environment in environments:
         reader = EcsReader(clients.client("ecs", environment.region))
-        results.extend(_check_environment(policy, environment, reader))
+        results.extend(_check_environment(environment, reader))
     return build_report(
-        results, options.fail_on, started_at, clock(), policy.source, dict(clients.calls)
+        results,
+        options.fail_on,
+        started_at,
+        clock(),
+        policy.source if policy else None,
+        dict(clients.calls),
+        plan_input.source if plan_input else None,
     )
+
+
+def _from_plan(
+    plan_input: PlanInput, options: CheckOptions
+) -> tuple[EnvironmentPolicy | None, list[Finding]]:
+    """The plan's own findings, and the services it declares for the live check."""
+    plan = plan_input.plan
+    region = (
+        options.region
+        or plan.region
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+    )
+    declared = None
+    if plan.services:
+        if not region:
+            raise InvalidInputError(
+                f"{plan_input.source}: cannot tell the AWS region of the services it declares; "
+                "pass --region"
+            )
+        declared = services_from_plan(plan, plan_input.sources, region)
+    context = PlanContext(
+        region=region,
+        sources=plan_input.sources,
+        directory=plan_input.directory,
+        exit_code=plan_input.exit_code,
+        services_by_task_definition=declared.services_by_task_definition if declared else {},
+    )
+    findings = check_plan(plan, context) + list(declared.findings if declared else ())
+    return (declared.environment if declared else None), findings
 
 
 def select_environments(policy: Policy, name: str | None) -> tuple[EnvironmentPolicy, ...]:
@@ -80,9 +142,7 @@ def select_environments(policy: Policy, name: str | None) -> tuple[EnvironmentPo
     return chosen
 
 
-def _check_environment(
-    policy: Policy, environment: EnvironmentPolicy, reader: EcsReader
-) -> list[ServiceResult]:
+def _check_environment(environment: EnvironmentPolicy, reader: EcsReader) -> list[ServiceResult]:
     results: list[ServiceResult] = []
     by_cluster: dict[str, list[ServicePolicy]] = {}
     for service in environment.services:
@@ -92,7 +152,7 @@ def _check_environment(
             lookups = reader.services(cluster, [s.service for s in services])
         except AWS_FAILURES as error:
             reason = describe_failure(error, "ecs:DescribeServices")
-            results.extend(_unverified(policy, environment, s, reason) for s in services)
+            results.extend(_unverified(environment, s, reason) for s in services)
             continue
         found = [lookups[service.service] for service in services]
         reader.prefetch(
@@ -101,7 +161,7 @@ def _check_environment(
             if isinstance(state, ServiceState) and state.primary
         )
         for service, lookup in zip(services, found, strict=True):
-            results.append(_check_service(policy, environment, service, lookup, reader))
+            results.append(_check_service(environment, service, lookup, reader))
     return results
 
 
@@ -124,9 +184,9 @@ def _checked(
 ) -> CheckedService:
     return CheckedService(
         environment=target.environment,
-        region=target.region,
-        cluster=target.cluster,
-        service=target.service,
+        region=target.region or "",
+        cluster=target.cluster or "",
+        service=target.service or "",
         verified=verified,
         deployed_task_definition=deployed,
         latest_task_definition=latest,
@@ -135,7 +195,7 @@ def _checked(
 
 
 def _unverified(
-    policy: Policy, environment: EnvironmentPolicy, service: ServicePolicy, reason: str
+    environment: EnvironmentPolicy, service: ServicePolicy, reason: str
 ) -> ServiceResult:
     target = _target(environment, service)
     context = ServiceContext(target)
@@ -144,7 +204,6 @@ def _unverified(
 
 
 def _check_service(
-    policy: Policy,
     environment: EnvironmentPolicy,
     service: ServicePolicy,
     lookup: ServiceLookup,
@@ -164,7 +223,7 @@ def _check_service(
     primary = lookup.primary
     if primary is None:
         return _unverified(
-            policy, environment, service, "the service has no PRIMARY deployment or task set"
+            environment, service, "the service has no PRIMARY deployment or task set"
         )
     try:
         deployed = reader.task_definition(primary.task_definition_arn)
@@ -174,9 +233,7 @@ def _check_service(
         )
     except AWS_FAILURES as error:
         operation = getattr(error, "operation_name", None) or "ecs:DescribeTaskDefinition"
-        return _unverified(
-            policy, environment, service, describe_failure(error, f"ecs:{operation}")
-        )
+        return _unverified(environment, service, describe_failure(error, f"ecs:{operation}"))
 
     context = ServiceContext(target, deployed.arn, latest_arn)
     findings = check_revision(context, deployed, latest_arn) + check_rollout(context, lookup)
@@ -222,11 +279,16 @@ def build_report(
     finished_at: datetime,
     policy_source: str | None,
     aws_calls: dict[str, int],
+    plan_source: str | None = None,
 ) -> Report:
-    """Assemble the Report: findings sorted worst first, then by where they are."""
+    """Assemble the Report: findings deduplicated, sorted worst first, then by where they are."""
+    # A policy and a plan may declare the same name: one finding per rule and target.
+    unique = {
+        (f.rule_id, f.target): f for result in reversed(results) for f in reversed(result.findings)
+    }
     findings = sorted(
-        (finding for result in results for finding in result.findings),
-        key=lambda f: (_SEVERITY_ORDER[f.severity], f.target.label(), f.rule_id),
+        unique.values(),
+        key=lambda f: (_SEVERITY_ORDER[f.severity], f.target.label(), f.rule_id, f.message),
     )
     verdict, exit_code = decide(findings, fail_on)
     by_severity = Counter(finding.severity for finding in findings)
@@ -235,13 +297,14 @@ def build_report(
         started_at=started_at,
         finished_at=finished_at,
         policy=policy_source,
+        plan=plan_source,
         fail_on=fail_on,
         verdict=verdict,
         exit_code=int(exit_code),
-        services=tuple(result.checked for result in results),
+        services=tuple(result.checked for result in results if result.checked is not None),
         findings=tuple(findings),
         stats=Stats(
-            services_checked=len(results),
+            services_checked=sum(1 for result in results if result.checked is not None),
             aws_calls=dict(sorted(aws_calls.items())),
             findings_by_severity={severity: by_severity.get(severity, 0) for severity in Severity},
         ),

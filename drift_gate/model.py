@@ -149,18 +149,26 @@ class ServiceState(Frozen):
 
 
 class Target(Frozen):
-    """Where a finding is: environment, cluster, service, and optionally container and variable."""
+    """Where a finding is: a service (and container, variable) or a Terraform resource."""
 
     environment: str
-    region: str
-    cluster: str
-    service: str
+    region: str | None = None
+    cluster: str | None = None
+    service: str | None = None
+    resource: str | None = Field(default=None, description="Terraform resource address")
     container: str | None = None
     variable: str | None = None
 
     def label(self) -> str:
         """A short human path such as `development/hokusai-api/api/HUGGINGFACE_API_KEY`."""
-        parts = [self.environment, self.cluster, self.service, self.container, self.variable]
+        parts = [
+            self.environment,
+            self.resource,
+            self.cluster,
+            self.service,
+            self.container,
+            self.variable,
+        ]
         return "/".join(part for part in parts if part)
 
 
@@ -219,9 +227,94 @@ class Report(Frozen):
     started_at: datetime
     finished_at: datetime
     policy: str | None
+    plan: str | None = Field(
+        default=None, description="the plan JSON, plan file or Terraform directory"
+    )
     fail_on: FailOn
     verdict: Verdict
     exit_code: int
     services: tuple[CheckedService, ...]
     findings: tuple[Finding, ...]
     stats: Stats
+
+
+# --- The Terraform plan, reduced to what drift-gate checks ------------------------------
+
+# The environment name of everything declared by Terraform rather than by a policy.
+TERRAFORM_ENVIRONMENT = "terraform"
+
+
+class ResourceChange(Frozen):
+    """A resource_changes (or resource_drift) entry; containers only for task definitions."""
+
+    address: str
+    type: str
+    actions: tuple[str, ...]
+    previous_address: str | None = None
+    before_containers: tuple[ContainerVars, ...] | None = None
+    after_containers: tuple[ContainerVars, ...] | None = None
+    after_unknown: bool = Field(
+        default=False, description="container_definitions known only after apply"
+    )
+    unreadable: str | None = Field(
+        default=None, description="why container_definitions could not be read"
+    )
+
+    @property
+    def is_pending(self) -> bool:
+        """An action other than no-op and read: declared, not applied."""
+        return bool(set(self.actions) - {"no-op", "read"})
+
+    @property
+    def is_move(self) -> bool:
+        return self.previous_address is not None and self.previous_address != self.address
+
+
+class OutputChange(Frozen):
+    name: str
+    actions: tuple[str, ...]
+
+
+class PlannedTaskDefinition(Frozen):
+    """An aws_ecs_task_definition in planned_values: what Terraform declares."""
+
+    address: str
+    family: str | None
+    containers: tuple[ContainerVars, ...] | None = Field(
+        description="None when known only after apply"
+    )
+
+
+class PlannedService(Frozen):
+    """An aws_ecs_service in planned_values, and the task definition resource it refers to."""
+
+    address: str
+    name: str | None
+    cluster: str | None
+    task_definition: str | None
+    task_definition_address: str | None = None
+
+
+class Plan(Frozen):
+    """A `terraform show -json` plan: names and references only, never values."""
+
+    format_version: str
+    terraform_version: str | None = None
+    resource_changes: tuple[ResourceChange, ...] = ()
+    resource_drift: tuple[ResourceChange, ...] = ()
+    output_changes: tuple[OutputChange, ...] = ()
+    task_definitions: tuple[PlannedTaskDefinition, ...] = ()
+    services: tuple[PlannedService, ...] = ()
+    region: str | None = None
+    errored: bool = False
+    complete: bool = True
+    module_sources: dict[str, str] = Field(
+        default_factory=dict, description="module path (no instance keys) -> source as written"
+    )
+
+    @property
+    def has_changes(self) -> bool:
+        """What -detailed-exitcode 2 should mean: pending resources, moves or output changes."""
+        return any(change.is_pending or change.is_move for change in self.resource_changes) or any(
+            set(output.actions) - {"no-op"} for output in self.output_changes
+        )

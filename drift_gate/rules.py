@@ -1,8 +1,8 @@
 """The rule registry: every finding names one of these by a stable id.
 
 Ids are grouped by link of the chain: DG1xx variables, DG2xx deployment and rollout,
-DG9xx could not verify. Ids never change meaning and are never reused; formats, ignores
-and docs/rules.md all key on them.
+DG5xx the Terraform plan, DG9xx could not verify. Ids never change meaning and are never
+reused; formats, ignores and docs/rules.md all key on them.
 """
 
 from __future__ import annotations
@@ -151,6 +151,63 @@ RULES: tuple[Rule, ...] = (
         "containerDefinitions.",
     ),
     Rule(
+        "DG501",
+        "declared-not-applied",
+        Severity.ERROR,
+        "The Terraform plan has a pending change: declared in the sources, not applied.",
+        "The incident's root cause: a change merged but never applied keeps the old "
+        "configuration running.",
+        "Review the plan and run `terraform apply` in the Terraform directory; for a task "
+        "definition, then redeploy the service.",
+    ),
+    Rule(
+        "DG502",
+        "variable-change-not-applied",
+        Severity.ERROR,
+        "A pending task definition change adds, removes or re-points a secret or variable.",
+        "Names exactly what the running container lacks until the change is applied and "
+        "rolled out: merged is not deployed.",
+        "Run `terraform apply`, then redeploy the service onto the new revision "
+        "(`aws ecs update-service ... --force-new-deployment`).",
+    ),
+    Rule(
+        "DG503",
+        "changed-outside-terraform",
+        Severity.WARNING,
+        "Terraform found the resource changed outside Terraform since the last apply "
+        "(resource_drift).",
+        "Someone changed it by hand or another tool owns it; the next apply may undo that.",
+        "Decide which is right: bring the change into Terraform, or apply to restore the "
+        "declared configuration.",
+    ),
+    Rule(
+        "DG504",
+        "output-change",
+        Severity.INFO,
+        "Only a Terraform output would change.",
+        "terraform plan -detailed-exitcode exits 2 for output-only changes too; drift-gate "
+        "reports them without blocking.",
+        "Apply when convenient; no running configuration depends on it.",
+    ),
+    Rule(
+        "DG505",
+        "unknown-until-apply",
+        Severity.WARNING,
+        "A value drift-gate needs is known only after apply (or the plan is incomplete).",
+        "drift-gate does not guess: which secrets change, or which service runs, cannot be "
+        "said before apply.",
+        "Apply, then run drift-gate again against the live service.",
+    ),
+    Rule(
+        "DG506",
+        "plan-exit-code-mismatch",
+        Severity.WARNING,
+        "terraform plan's exit code disagrees with what its JSON shows.",
+        "The verdict comes from the plan JSON; the disagreement is reported because a gate on "
+        "the exit code alone would have decided differently (known Terraform issues).",
+        "Read the plan; if it is a Terraform bug, the JSON-based verdict stands.",
+    ),
+    Rule(
         "DG901",
         "could-not-verify",
         Severity.ERROR,
@@ -159,6 +216,14 @@ RULES: tuple[Rule, ...] = (
         "Fail closed: what cannot be verified is never a pass. The run exits 3.",
         "Grant the read-only permissions in docs/iam-policy.json, check credentials, region and "
         "network, then run again.",
+    ),
+    Rule(
+        "DG902",
+        "plan-errored",
+        Severity.ERROR,
+        "The Terraform plan errored, so what it would change is not known.",
+        "Fail closed: a plan that did not finish is never a clean plan. The run exits 3.",
+        "Fix the error terraform reports, then plan again.",
     ),
 )
 

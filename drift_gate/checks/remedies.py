@@ -9,16 +9,11 @@ from drift_gate.model import Target
 
 def redeploy_command(target: Target, family: str | None = None) -> str:
     """The aws CLI call that rolls the service onto the latest (or the family's latest) revision."""
-    parts = [
-        "aws",
-        "ecs",
-        "update-service",
-        "--cluster",
-        target.cluster,
-        "--service",
-        target.service,
-    ]
+    parts = ["aws", "ecs", "update-service"]
+    parts += ["--cluster", str(target.cluster), "--service", str(target.service)]
     if family:
         parts += ["--task-definition", family]
-    parts += ["--force-new-deployment", "--region", target.region]
+    parts += ["--force-new-deployment"]
+    if target.region:
+        parts += ["--region", target.region]
     return shlex.join(parts)

@@ -33,6 +33,9 @@ class ConsoleReporter(Reporter):
     def render(self, report: Report, options: RenderOptions) -> str:
         paint = _Painter(options.color)
         lines = [verdict_line(report, paint), ""]
+        plan_findings = [f for f in report.findings if f.target.service is None]
+        if plan_findings or report.plan:
+            lines.extend(_plan_block(report.plan, plan_findings, paint))
         for service in report.services:
             findings = [f for f in report.findings if _belongs(f, service)]
             lines.extend(_service_block(service, findings, paint))
@@ -93,9 +96,18 @@ def _service_block(
     yield ""
 
 
+def _plan_block(source: str | None, findings: list[Finding], paint: _Painter) -> Iterable[str]:
+    status = "ok" if not findings else f"{len(findings)} finding(s)"
+    yield paint(f"terraform plan {source or ''}".rstrip(), "bold") + f"  [{status}]"
+    for finding in findings:
+        yield from _finding_lines(finding, paint)
+    yield ""
+
+
 def _finding_lines(finding: Finding, paint: _Painter) -> Iterable[str]:
     severity = paint(f"{finding.severity.value.upper():<7}", _SEVERITY_COLOR[finding.severity])
-    where = "/".join(part for part in (finding.target.container, finding.target.variable) if part)
+    target = finding.target
+    where = "/".join(part for part in (target.resource, target.container, target.variable) if part)
     yield f"  {severity} {finding.rule_id} {finding.rule_name}" + (f"  {where}" if where else "")
     yield f"          {finding.message}"
     if finding.declared_in:

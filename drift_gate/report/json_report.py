@@ -32,3 +32,10 @@ def shipped_report_schema() -> dict[str, Any]:
     text = resources.files("drift_gate").joinpath("schemas/report.schema.json").read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
+
+
+if __name__ == "__main__":
+    # Regenerates the shipped schema: python -m drift_gate.report.json_report
+    target = resources.files("drift_gate").joinpath("schemas/report.schema.json")
+    with resources.as_file(target) as path:
+        path.write_text(json.dumps(report_json_schema(), indent=2, sort_keys=True) + "\n", "utf-8")

@@ -1,0 +1,119 @@
+"""Where things are declared in .tf files: plan JSON has no line numbers, so we find them.
+
+A resource is found by its block header, `resource "TYPE" "NAME" {`, in the directory of
+its module; a variable name by its quoted spelling inside that block (or, when it comes
+from a local or a variable, anywhere in the module's files). Module directories come from
+.terraform/modules/modules.json when `terraform init` wrote one, else from local sources.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from drift_gate.sources.plan import split_address
+
+_BLOCK_START = re.compile(r"^(resource|data|module|locals|variable|output|provider|terraform)\b")
+
+
+@dataclass(frozen=True)
+class Block:
+    file: Path
+    start: int  # 1-based line of the header
+    end: int  # 1-based last line before the next top-level block
+
+
+@dataclass
+class TerraformSources:
+    """Finds file:line for plan addresses and names under one Terraform root directory."""
+
+    root: Path
+    module_sources: dict[str, str] = field(default_factory=dict)
+    display_base: Path = field(default_factory=Path.cwd)
+
+    @cached_property
+    def _installed_modules(self) -> dict[str, str]:
+        manifest = self.root / ".terraform" / "modules" / "modules.json"
+        try:
+            modules = json.loads(manifest.read_text(encoding="utf-8")).get("Modules", [])
+        except (OSError, ValueError):
+            return {}
+        return {str(m.get("Key", "")): str(m.get("Dir", "")) for m in modules if m.get("Key")}
+
+    def module_directory(self, address: str) -> Path | None:
+        """The directory holding the module of this resource address, if it is on disk."""
+        modules = [name for name, _ in split_address(address)[0]]
+        if not modules:
+            return self.root
+        installed = self._installed_modules.get(".".join(modules))
+        if installed:
+            return self.root / installed
+        directory = self.root
+        for depth in range(1, len(modules) + 1):
+            source = self.module_sources.get(".".join(f"module.{m}" for m in modules[:depth]), "")
+            if not source.startswith(("./", "../")):
+                return None  # a registry or git module: its files are not here
+            directory = directory / source
+        return directory
+
+    def _files(self, directory: Path) -> list[Path]:
+        return sorted(directory.glob("*.tf")) if directory.is_dir() else []
+
+    def resource_block(self, address: str) -> Block | None:
+        """The block of `resource "TYPE" "NAME"` for this address, in its module's files."""
+        directory = self.module_directory(address)
+        _, kind, name, _ = split_address(address)
+        if directory is None or not kind:
+            return None
+        header = re.compile(rf'^resource\s+"{re.escape(kind)}"\s+"{re.escape(name)}"\s*\{{')
+        for path in self._files(directory):
+            lines = _lines(path)
+            for number, line in enumerate(lines, start=1):
+                if header.match(line):
+                    return Block(path, number, _block_end(lines, number))
+        return None
+
+    def where_resource(self, address: str) -> str | None:
+        block = self.resource_block(address)
+        return self._show(block.file, block.start) if block else None
+
+    def where_name(self, address: str, name: str) -> str | None:
+        """file:line of `"NAME"` inside the resource's block, else in its module, else the block."""
+        block = self.resource_block(address)
+        if block is None:
+            return None
+        quoted = re.compile(rf'"{re.escape(name)}"')
+        lines = _lines(block.file)
+        for number in range(block.start, block.end + 1):
+            if quoted.search(lines[number - 1]):
+                return self._show(block.file, number)
+        directory = block.file.parent
+        for path in self._files(directory):
+            for number, line in enumerate(_lines(path), start=1):
+                if quoted.search(line):
+                    return self._show(path, number)
+        return self._show(block.file, block.start)
+
+    def _show(self, path: Path, line: int) -> str:
+        try:
+            shown = path.resolve().relative_to(self.display_base.resolve())
+        except ValueError:
+            shown = path
+        return f"{shown}:{line}"
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+def _block_end(lines: list[str], start: int) -> int:
+    for number in range(start + 1, len(lines) + 1):
+        if _BLOCK_START.match(lines[number - 1]):
+            return number - 1
+    return len(lines)
