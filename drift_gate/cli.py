@@ -82,80 +82,220 @@ def cli(debug: bool) -> None:
     """
 
 
+@dataclass(frozen=True)
+class CheckRequest:
+    """Everything `drift-gate check` was asked, parsed; run_check_request acts on it."""
+
+    policy: Path | None
+    plan_json: Path | None
+    plan_file: Path | None
+    terraform_dir: Path | None
+    terraform: Any  # TerraformSettings, imported lazily
+    environment: str | None
+    fail_on: str
+    region: str | None
+    max_attempts: int
+    timeout: float
+    outputs: tuple[OutputTarget, ...]
+
+
+def _option(*names: str, **settings: Any) -> Any:
+    return click.option(*names, **settings)
+
+
+CHECK_OPTIONS = (
+    _option(
+        "--policy",
+        type=click.Path(path_type=Path),
+        help="Policy file (YAML) declaring each service's secrets and variables.",
+    ),
+    _option(
+        "--plan-json",
+        type=click.Path(path_type=Path),
+        help="Output of `terraform show -json PLANFILE`.",
+    ),
+    _option(
+        "--plan-file",
+        type=click.Path(path_type=Path),
+        help="Binary plan (terraform plan -out=FILE); drift-gate runs terraform show -json.",
+    ),
+    _option(
+        "--terraform-dir",
+        type=click.Path(path_type=Path),
+        help="Terraform root. Alone: drift-gate runs the plan there. With a plan: where to "
+        "find file:line.",
+    ),
+    _option(
+        "--terraform-bin",
+        envvar="TERRAFORM_BIN",
+        default="terraform",
+        show_default=True,
+        help="The terraform binary (also TERRAFORM_BIN).",
+    ),
+    _option("--terraform-init", is_flag=True, help="Run `terraform init -input=false` first."),
+    _option("--workspace", help="Terraform workspace to plan (sets TF_WORKSPACE)."),
+    _option(
+        "--var-file",
+        "var_files",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="Passed to terraform plan; repeatable.",
+    ),
+    _option(
+        "--var",
+        "variables",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="Passed to terraform plan; repeatable.",
+    ),
+    _option(
+        "--terraform-timeout",
+        type=click.FloatRange(1, 86400),
+        default=600.0,
+        show_default=True,
+        help="Seconds each terraform command may take.",
+    ),
+    _option(
+        "--region",
+        help="AWS region of the services Terraform declares (default: the "
+        "plan's aws provider, then AWS_REGION).",
+    ),
+    _option("--environment", help="Check only this environment of the policy."),
+    _option(
+        "--fail-on",
+        type=click.Choice(FAIL_ON_CHOICES),
+        default="error",
+        show_default=True,
+        help="Lowest severity that fails the run. Could-not-verify always exits 3.",
+    ),
+    _option(
+        "--format",
+        "-f",
+        "formats",
+        multiple=True,
+        type=click.Choice(FORMAT_NAMES),
+        help="Output format; repeat for several. Default: console.",
+    ),
+    _option(
+        "--output",
+        "-o",
+        "outputs",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="File for the --format before it; without one the format goes to stdout.",
+    ),
+    _option(
+        "--max-attempts",
+        type=click.IntRange(1, 20),
+        default=5,
+        show_default=True,
+        help="Attempts per AWS call (standard retry mode) before it counts as unverified.",
+    ),
+    _option(
+        "--timeout",
+        type=click.FloatRange(0.1, 300),
+        default=20.0,
+        show_default=True,
+        help="Seconds to wait for each AWS response.",
+    ),
+)
+
+
+def _with_options(command: Any) -> Any:
+    for option in reversed(CHECK_OPTIONS):
+        command = option(command)
+    return command
+
+
 @cli.command(cls=_PairedOutputCommand)
-@click.option(
-    "--policy",
-    "policy_path",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Policy file (YAML) declaring each service's secrets and variables.",
-)
-@click.option("--environment", help="Check only this environment of the policy.")
-@click.option(
-    "--fail-on",
-    type=click.Choice(FAIL_ON_CHOICES),
-    default="error",
-    show_default=True,
-    help="Lowest severity that fails the run. Could-not-verify always exits 3.",
-)
-@click.option(
-    "--format",
-    "-f",
-    "formats",
-    multiple=True,
-    type=click.Choice(FORMAT_NAMES),
-    help="Output format; repeat for several. Default: console.",
-)
-@click.option(
-    "--output",
-    "-o",
-    "outputs",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="File for the --format before it; without one the format goes to stdout.",
-)
-@click.option(
-    "--max-attempts",
-    type=click.IntRange(1, 20),
-    default=5,
-    show_default=True,
-    help="Attempts per AWS call (standard retry mode) before it counts as unverified.",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(0.1, 300),
-    default=20.0,
-    show_default=True,
-    help="Seconds to wait for each AWS response.",
-)
+@_with_options
 @click.pass_context
-def check(
-    ctx: click.Context,
-    policy_path: Path,
-    environment: str | None,
-    fail_on: str,
-    formats: tuple[str, ...],
-    outputs: tuple[Path, ...],
-    max_attempts: int,
-    timeout: float,
-) -> int:
-    """Check the services a policy declares against what ECS runs."""
+def check(ctx: click.Context, /, **given: Any) -> int:
+    """Check what a policy and/or Terraform declare against what ECS runs.
+
+    Give --policy, a plan (--plan-json, --plan-file or --terraform-dir), or both.
+    """
+    from drift_gate.sources.terraform import TerraformSettings
+
+    if not any(given[key] for key in ("policy", "plan_json", "plan_file", "terraform_dir")):
+        raise click.UsageError("give --policy, --plan-json, --plan-file or --terraform-dir")
+    if given["plan_json"] and given["plan_file"]:
+        raise click.UsageError("give --plan-json or --plan-file, not both")
+    terraform = TerraformSettings(
+        binary=given["terraform_bin"],
+        timeout=given["terraform_timeout"],
+        workspace=given["workspace"],
+        var_files=given["var_files"],
+        variables=given["variables"],
+        init=given["terraform_init"],
+    )
+    request = CheckRequest(
+        policy=given["policy"],
+        plan_json=given["plan_json"],
+        plan_file=given["plan_file"],
+        terraform_dir=given["terraform_dir"],
+        terraform=terraform,
+        environment=given["environment"],
+        fail_on=given["fail_on"],
+        region=given["region"],
+        max_attempts=given["max_attempts"],
+        timeout=given["timeout"],
+        outputs=tuple(ctx.meta["drift_gate.outputs"] or [OutputTarget("console", None)]),
+    )
+    return run_check_request(request)
+
+
+def run_check_request(request: CheckRequest) -> int:
+    """Load the inputs, run the gate, write every output; the exit code."""
     from drift_gate.gate import CheckOptions, run_check
     from drift_gate.model import FailOn
     from drift_gate.policy import load_policy
     from drift_gate.sources.aws import AwsClients, AwsSettings
 
-    targets = ctx.meta["drift_gate.outputs"] or [OutputTarget("console", None)]
-    policy = load_policy(policy_path)
-    clients = AwsClients(
-        AwsSettings(
-            max_attempts=max_attempts, read_timeout=timeout, connect_timeout=min(5.0, timeout)
-        )
+    policy = load_policy(request.policy) if request.policy else None
+    plan_input = load_plan_input(request)
+    settings = AwsSettings(
+        max_attempts=request.max_attempts,
+        read_timeout=request.timeout,
+        connect_timeout=min(5.0, request.timeout),
     )
-    report = run_check(policy, CheckOptions(environment, FailOn(fail_on)), clients)
-    write_outputs(report, targets)
-    _explain_exit(report, targets)
+    options = CheckOptions(request.environment, FailOn(request.fail_on), request.region)
+    report = run_check(policy, options, AwsClients(settings), plan_input)
+    write_outputs(report, request.outputs)
+    _explain_exit(report, request.outputs)
     return report.exit_code
+
+
+def load_plan_input(request: CheckRequest) -> Any:
+    """The plan from whichever of the three inputs was given; None when none was."""
+    from drift_gate.gate import PlanInput
+    from drift_gate.sources.plan import parse_plan, read_plan_json
+    from drift_gate.sources.terraform import Terraform, show_plan_file
+    from drift_gate.sources.tf_sources import TerraformSources
+
+    exit_code = None
+    if request.plan_json:
+        plan, source = read_plan_json(request.plan_json), str(request.plan_json)
+    elif request.plan_file:
+        document = show_plan_file(request.plan_file, request.terraform_dir, request.terraform)
+        plan, source = parse_plan(document, str(request.plan_file)), str(request.plan_file)
+    elif request.terraform_dir:
+        run = Terraform(request.terraform_dir, request.terraform).plan()
+        source = str(request.terraform_dir)
+        plan, exit_code = parse_plan(run.plan_json, source), 2 if run.has_changes else 0
+    else:
+        return None
+    root = request.terraform_dir or _sources_beside(request.plan_json or request.plan_file)
+    sources = TerraformSources(root, plan.module_sources) if root else None
+    return PlanInput(plan, source, sources, root, exit_code)
+
+
+def _sources_beside(plan_path: Path | None) -> Path | None:
+    """Without --terraform-dir: the .tf files beside the plan, else in the working directory."""
+    for candidate in (plan_path.parent if plan_path else None, Path.cwd()):
+        if candidate is not None and any(candidate.glob("*.tf")):
+            return candidate
+    return None
 
 
 def write_outputs(report: Any, targets: Sequence[OutputTarget]) -> None:

@@ -43,7 +43,7 @@ def test_rules_lists_every_rule(cli: Cli) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["check"], "Missing option '--policy'"),
+        (["check"], "give --policy, --plan-json, --plan-file or --terraform-dir"),
         (
             ["check", "--policy", "nope.yaml"],
             "drift-gate: error: nope.yaml: cannot read file (No such file or directory)",
