@@ -71,6 +71,8 @@ class Terraform:
             )
         if self.settings.init:
             self._run(["init", "-input=false", "-no-color"], "init")
+        if self.settings.workspace:
+            self._check_workspace(self.settings.workspace)
         with tempfile.TemporaryDirectory(prefix="drift-gate-plan-") as scratch:
             plan_file = Path(scratch) / "tfplan"
             code = self._run(self._plan_arguments(plan_file), "plan", ok_codes=(0, 2))
@@ -89,6 +91,18 @@ class Terraform:
             raise TerraformError("terraform show -json printed JSON that is not an object")
         return document
 
+    def _check_workspace(self, workspace: str) -> None:
+        # With TF_WORKSPACE naming a workspace that does not exist, terraform plans an empty
+        # state: every resource "would be created". A typo deserves a clear error instead.
+        listing = self._completed(["workspace", "list"], "workspace list", use_workspace=False)
+        names = [line.strip().lstrip("* ").strip() for line in listing.stdout.splitlines()]
+        if workspace not in names:
+            known = ", ".join(name for name in names if name)
+            raise InvalidInputError(
+                f"terraform workspace {workspace!r} does not exist in {self.directory}; "
+                f"it has: {known}"
+            )
+
     def _plan_arguments(self, plan_file: Path) -> list[str]:
         arguments = ["plan", "-detailed-exitcode", "-input=false", "-no-color", f"-out={plan_file}"]
         arguments += [f"-var-file={path.resolve()}" for path in self.settings.var_files]
@@ -100,7 +114,12 @@ class Terraform:
         return self._completed(arguments, step, ok_codes).returncode
 
     def _completed(
-        self, arguments: Sequence[str], step: str, ok_codes: tuple[int, ...] = (0,)
+        self,
+        arguments: Sequence[str],
+        step: str,
+        ok_codes: tuple[int, ...] = (0,),
+        *,
+        use_workspace: bool = True,
     ) -> subprocess.CompletedProcess[str]:
         binary = shutil.which(self.settings.binary)
         if binary is None:
@@ -108,14 +127,17 @@ class Terraform:
                 f"terraform binary not found: {self.settings.binary!r}; install terraform or set "
                 "--terraform-bin / TERRAFORM_BIN"
             )
-        completed = self._execute([binary, *arguments], step)
+        completed = self._execute([binary, *arguments], step, use_workspace=use_workspace)
         if completed.returncode not in ok_codes:
             raise TerraformError(self._failure_message(step, completed))
         return completed
 
-    def _execute(self, command: list[str], step: str) -> subprocess.CompletedProcess[str]:
+    def _execute(
+        self, command: list[str], step: str, *, use_workspace: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         environment = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
-        if self.settings.workspace:
+        environment.pop("TF_WORKSPACE", None)
+        if self.settings.workspace and use_workspace:
             environment["TF_WORKSPACE"] = self.settings.workspace
         # Its own process group, so a timeout stops terraform and the providers it started.
         process = subprocess.Popen(  # noqa: S603 - the binary is resolved, arguments are a list

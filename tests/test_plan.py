@@ -1,0 +1,388 @@
+"""Plan JSON: parsing and classification, on AWS-shaped fixtures of format 0.1, 1.0 and 1.2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drift_gate.checks.plan import PlanContext, check_plan
+from drift_gate.declared import services_from_plan
+from drift_gate.errors import InvalidInputError
+from drift_gate.model import Finding
+from drift_gate.sources.plan import parse_plan, read_plan_json, split_address
+from drift_gate.sources.tf_sources import TerraformSources
+from tests.plans import (
+    INCIDENT_AFTER,
+    INCIDENT_BEFORE,
+    change,
+    container,
+    incident_plan,
+    plan,
+    planned_resource,
+    secret_arn,
+    task_definition_values,
+)
+
+VERSIONS = ["0.1", "1.0", "1.2"]
+TD = "aws_ecs_task_definition.api"
+FIXTURE = Path(__file__).parent / "fixtures" / "terraform" / "incident"
+
+
+def findings_of(document: dict[str, Any], exit_code: int | None = None) -> list[Finding]:
+    return check_plan(
+        parse_plan(document, "plan.json"), PlanContext(region="us-east-1", exit_code=exit_code)
+    )
+
+
+def summary(findings: list[Finding]) -> set[tuple[str, str | None, str | None]]:
+    return {(f.rule_id, f.target.container, f.target.variable) for f in findings}
+
+
+def td_change(
+    before: list[dict[str, Any]] | None,
+    after: list[dict[str, Any]] | None,
+    actions: list[str],
+    **extra: Any,
+) -> dict[str, Any]:
+    return change(
+        TD,
+        "aws_ecs_task_definition",
+        actions,
+        task_definition_values("api", before) if before is not None else None,
+        task_definition_values("api", after)
+        if after is not None
+        else task_definition_values("api", None),
+        **extra,
+    )
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_secret_added_names_key_container_and_resource(version: str) -> None:
+    findings = findings_of(
+        plan(version, resource_changes=[td_change([INCIDENT_BEFORE], [INCIDENT_AFTER], ["update"])])
+    )
+    assert summary(findings) == {("DG502", "api", "HUGGINGFACE_API_KEY")}
+    [finding] = findings
+    assert finding.message == (
+        "secret HUGGINGFACE_API_KEY would be added to container api of aws_ecs_task_definition.api: "
+        "merged, not applied"
+    )
+    assert finding.target.resource == TD
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_replace_is_compared_like_an_update(version: str) -> None:
+    findings = findings_of(
+        plan(
+            version,
+            resource_changes=[td_change([INCIDENT_BEFORE], [INCIDENT_AFTER], ["delete", "create"])],
+        )
+    )
+    assert summary(findings) == {("DG502", "api", "HUGGINGFACE_API_KEY")}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_secret_removed(version: str) -> None:
+    findings = findings_of(
+        plan(version, resource_changes=[td_change([INCIDENT_AFTER], [INCIDENT_BEFORE], ["update"])])
+    )
+    assert [f.message for f in findings] == [
+        "secret HUGGINGFACE_API_KEY would be removed from container api of aws_ecs_task_definition.api: "
+        "merged, not applied"
+    ]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_value_from_re_pointed(version: str) -> None:
+    staging = "arn:aws:ssm:us-east-1:123456789012:parameter/staging/hf"
+    after = container(secrets={"HUGGINGFACE_API_KEY": staging})
+    before = container(secrets={"HUGGINGFACE_API_KEY": secret_arn("HUGGINGFACE_API_KEY")})
+    [finding] = findings_of(
+        plan(version, resource_changes=[td_change([before], [after], ["update"])])
+    )
+    assert finding.rule_id == "DG502"
+    assert f"re-pointed from {secret_arn('HUGGINGFACE_API_KEY')} to {staging}" in finding.message
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_environment_variables_added_and_removed(version: str) -> None:
+    before = container(environment={"LOG_LEVEL": "info", "OLD": "x"})
+    after = container(environment={"LOG_LEVEL": "debug", "NEW": "y"})
+    findings = findings_of(
+        plan(version, resource_changes=[td_change([before], [after], ["update"])])
+    )
+    assert summary(findings) == {("DG502", "api", "NEW"), ("DG502", "api", "OLD")}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_only_values_changed_is_a_plain_pending_change(version: str) -> None:
+    before = container(environment={"LOG_LEVEL": "info"})
+    after = container(environment={"LOG_LEVEL": "debug"})
+    findings = findings_of(
+        plan(version, resource_changes=[td_change([before], [after], ["update"])])
+    )
+    assert summary(findings) == {("DG501", None, None)}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_unknown_after_apply_is_said_not_guessed(version: str) -> None:
+    unknown = td_change(
+        [INCIDENT_BEFORE], None, ["delete", "create"], after_unknown={"container_definitions": True}
+    )
+    findings = findings_of(plan(version, resource_changes=[unknown]))
+    assert {f.rule_id for f in findings} == {"DG501", "DG505"}
+    assert not any(f.rule_id == "DG502" for f in findings)
+    unknown_finding = next(f for f in findings if f.rule_id == "DG505")
+    assert "known only after apply" in unknown_finding.message
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_sensitive_container_definitions_are_read_but_never_shown(version: str) -> None:
+    canary = "hf_SensitiveCanaryValue1234567890abcdef"
+    after = container(
+        secrets={"HUGGINGFACE_API_KEY": secret_arn("HUGGINGFACE_API_KEY")},
+        environment={"HF_PLAIN": canary},
+    )
+    sensitive = td_change(
+        [INCIDENT_BEFORE], [after], ["update"], after_sensitive={"container_definitions": True}
+    )
+    document = plan(version, resource_changes=[sensitive])
+    parsed = parse_plan(document, "plan.json")
+    findings = check_plan(parsed, PlanContext(region="us-east-1"))
+    assert ("DG502", "api", "HF_PLAIN") in summary(findings)
+    assert canary not in parsed.model_dump_json()
+    assert all(canary not in f.model_dump_json() for f in findings)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_create_and_delete_are_pending_changes(version: str) -> None:
+    created = change("aws_ecs_cluster.main", "aws_ecs_cluster", ["create"], None, {"name": "main"})
+    deleted = change("aws_ecs_service.old", "aws_ecs_service", ["delete"], {"name": "old"}, None)
+    read = change("data.aws_caller_identity.me", "aws_caller_identity", ["read"], None, {})
+    noop = change(
+        "aws_ecs_cluster.other", "aws_ecs_cluster", ["no-op"], {"name": "o"}, {"name": "o"}
+    )
+    findings = findings_of(plan(version, resource_changes=[created, deleted, read, noop]))
+    assert sorted(f.message for f in findings) == [
+        "aws_ecs_cluster.main: create pending (merged, not applied)",
+        "aws_ecs_service.old: delete pending (merged, not applied)",
+    ]
+
+
+def test_output_only_change_is_info_and_agrees_with_exit_code_2() -> None:
+    document = plan(
+        "1.2", output_changes={"url": {"actions": ["update"], "before": "a", "after": "b"}}
+    )
+    findings = findings_of(document, exit_code=2)
+    assert [(f.rule_id, f.severity.value) for f in findings] == [("DG504", "info")]
+
+
+def test_drift_outside_terraform() -> None:
+    drifted = change(
+        "aws_ecs_service.api",
+        "aws_ecs_service",
+        ["update"],
+        {"desired_count": 2},
+        {"desired_count": 5},
+    )
+    findings = findings_of(plan("1.2", resource_drift=[drifted]))
+    assert [(f.rule_id, f.message) for f in findings] == [
+        ("DG503", "aws_ecs_service.api was changed outside Terraform (update)")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("exit_code", "document", "expected"),
+    [
+        (
+            2,
+            plan("1.2"),
+            "terraform plan exited with changes (exit 2), but its JSON shows no resource, move or output change",
+        ),
+        (
+            0,
+            plan(
+                "1.2",
+                resource_changes=[
+                    change("aws_ecs_cluster.c", "aws_ecs_cluster", ["create"], None, {})
+                ],
+            ),
+            "exited with no changes (exit 0), but its JSON shows changes",
+        ),
+    ],
+)
+def test_exit_code_disagreeing_with_the_json_is_reported(
+    exit_code: int, document: dict[str, Any], expected: str
+) -> None:
+    mismatch = [f for f in findings_of(document, exit_code) if f.rule_id == "DG506"]
+    assert len(mismatch) == 1
+    assert expected in mismatch[0].message
+
+
+def test_move_only_plan_agrees_with_exit_code_2() -> None:
+    moved = change("aws_ecs_cluster.new", "aws_ecs_cluster", ["no-op"], {}, {})
+    moved["previous_address"] = "aws_ecs_cluster.old"
+    assert findings_of(plan("1.2", resource_changes=[moved]), exit_code=2) == []
+
+
+def test_errored_plan_cannot_be_verified() -> None:
+    assert [f.rule_id for f in findings_of(plan("1.2", errored=True))] == ["DG902"]
+
+
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [
+        (
+            "2.0",
+            "plan format_version 2.0 is not supported; drift-gate reads 0.1 up to, not including, 2.0",
+        ),
+        ("0.0", "plan format_version 0.0 is not supported"),
+        ("one", "format_version 'one' is not MAJOR.MINOR"),
+    ],
+)
+def test_unsupported_format_versions_are_refused(version: str, message: str) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        parse_plan(plan("1.2") | {"format_version": version}, "plan.json")
+
+
+def test_newer_minor_version_with_unknown_fields_is_read() -> None:
+    document = incident_plan("1.9") | {"some_future_field": {"x": 1}}
+    assert parse_plan(document, "p")  # 1.x only adds fields
+
+
+def test_missing_resource_changes_and_bad_files(tmp_path: Path) -> None:
+    assert parse_plan({"format_version": "1.2"}, "p").resource_changes == ()
+    not_json = tmp_path / "p.json"
+    not_json.write_text("Terraform will perform the following actions:")
+    with pytest.raises(
+        InvalidInputError,
+        match=r"not a JSON plan; give the output of `terraform show -json PLANFILE`",
+    ):
+        read_plan_json(not_json)
+    with pytest.raises(InvalidInputError, match="no format_version"):
+        parse_plan({"resource_changes": []}, "p")
+
+
+def test_unreadable_container_definitions_do_not_echo_them() -> None:
+    broken = td_change(None, None, ["update"])
+    broken["change"]["before"] = {"container_definitions": "[{not json secret-ish"}
+    broken["change"]["after"] = {"container_definitions": "[{not json secret-ish"}
+    [finding] = findings_of(plan("1.2", resource_changes=[broken]))
+    assert finding.rule_id == "DG501"
+    assert "container_definitions is not JSON" in finding.message
+    assert "secret-ish" not in finding.message
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("aws_ecs_service.api", ((), "aws_ecs_service", "api", None)),
+        (
+            'module.svc["a.b"].aws_ecs_service.this[0]',
+            ((("svc", '["a.b"]'),), "aws_ecs_service", "this", "[0]"),
+        ),
+        (
+            "module.a.module.b.data.aws_iam_role.r",
+            ((("a", None), ("b", None)), "aws_iam_role", "r", None),
+        ),
+    ],
+)
+def test_split_address(address: str, expected: Any) -> None:
+    assert split_address(address) == expected
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_services_in_a_child_module_with_for_each_get_their_own_task_definition(
+    version: str,
+) -> None:
+    resources = []
+    for key, secret in (("web", "WEB_TOKEN"), ("worker", "QUEUE_TOKEN")):
+        prefix = f'module.svc["{key}"]'
+        resources += [
+            planned_resource(
+                f"{prefix}.aws_ecs_task_definition.this",
+                "aws_ecs_task_definition",
+                task_definition_values(f"app-{key}", [container(key, {secret: f"/app/{key}"})]),
+            ),
+            planned_resource(
+                f"{prefix}.aws_ecs_service.this",
+                "aws_ecs_service",
+                {
+                    "name": f"app-{key}",
+                    "cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
+                },
+            ),
+        ]
+    module_config = {
+        "resources": [
+            {
+                "address": "aws_ecs_service.this",
+                "type": "aws_ecs_service",
+                "name": "this",
+                "expressions": {
+                    "task_definition": {
+                        "references": [
+                            "aws_ecs_task_definition.this.arn",
+                            "aws_ecs_task_definition.this",
+                        ]
+                    }
+                },
+            }
+        ]
+    }
+    document = plan(
+        version,
+        child_modules=[
+            {"address": 'module.svc["web"]', "resources": resources[:2]},
+            {"address": 'module.svc["worker"]', "resources": resources[2:]},
+        ],
+        module_calls={
+            "svc": {
+                "source": "./modules/service",
+                "for_each_expression": {},
+                "module": module_config,
+            }
+        },
+    )
+    parsed = parse_plan(document, "plan.json")
+    declared = services_from_plan(parsed, None, "us-east-1")
+    assert declared.findings == ()
+    assert declared.environment is not None
+    services = {(s.cluster, s.service): s for s in declared.environment.services}
+    assert set(services) == {("prod", "app-web"), ("prod", "app-worker")}
+    web = services[("prod", "app-web")].containers[0]
+    assert (web.name, [(s.name, s.value_from) for s in web.secrets]) == (
+        "web",
+        [("WEB_TOKEN", "/app/web")],
+    )
+    assert parsed.module_sources == {"module.svc": "./modules/service"}
+
+
+def test_service_whose_task_definition_is_unknown_is_reported_not_guessed() -> None:
+    document = plan(
+        "1.2",
+        resources=[
+            planned_resource(
+                "aws_ecs_service.api", "aws_ecs_service", {"name": "api", "cluster": "c"}
+            )
+        ],
+        config_resources=[],
+    )
+    declared = services_from_plan(parse_plan(document, "p"), None, "us-east-1")
+    assert declared.environment is None
+    assert [(f.rule_id, f.target.resource) for f in declared.findings] == [
+        ("DG505", "aws_ecs_service.api")
+    ]
+
+
+def test_incident_fixture_is_the_builder_output_and_locates_names() -> None:
+    committed = json.loads((FIXTURE / "plan.json").read_text())
+    assert committed == incident_plan()
+    sources = TerraformSources(FIXTURE, display_base=FIXTURE)
+    assert sources.where_resource(TD) == "main.tf:10"
+    assert sources.where_name(TD, "HUGGINGFACE_API_KEY") == "main.tf:25"
+    assert sources.where_resource("aws_ecs_service.api") == "main.tf:34"
+    assert sources.where_name(TD, "NOT_THERE") == "main.tf:10"

@@ -1,0 +1,233 @@
+"""The real terraform binary (1.11 on these machines) behind sources/terraform.py.
+
+Providers cannot be downloaded here, so the configurations use only the built-in
+terraform_data resource with local state. These tests fail, never skip, without terraform.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drift_gate.errors import CouldNotVerifyError
+from drift_gate.sources.terraform import Terraform, TerraformSettings, stderr_tail
+from tests.conftest import Cli
+
+REAL = Path(__file__).parent / "fixtures" / "terraform" / "real"
+
+
+@pytest.fixture(scope="module")
+def terraform_binary() -> str:
+    found = shutil.which("terraform")
+    assert found, "terraform must be on PATH for these tests (1.11 on this project's machines)"
+    return found
+
+
+def copy_config(name: str, tmp_path: Path) -> Path:
+    target = tmp_path / name
+    shutil.copytree(REAL / name, target)
+    return target
+
+
+def terraform(directory: Path, *args: str) -> None:
+    subprocess.run(
+        ["terraform", *args], cwd=directory, check=True, capture_output=True, timeout=300
+    )
+
+
+def applied(name: str, tmp_path: Path) -> Path:
+    directory = copy_config(name, tmp_path)
+    terraform(directory, "init", "-input=false", "-no-color")
+    terraform(directory, "apply", "-input=false", "-auto-approve", "-no-color")
+    return directory
+
+
+def check(cli: Cli, tmp_path: Path, *args: str) -> tuple[int, dict[str, Any], str]:
+    report = tmp_path / "report.json"
+    result = cli.run("check", *args, "--format", "json", "--output", str(report))
+    document = json.loads(report.read_text()) if report.exists() else {}
+    return result.exit_code, document, result.stderr
+
+
+def rule_ids(report: dict[str, Any]) -> list[str]:
+    return sorted(f["rule_id"] for f in report["findings"])
+
+
+def test_pending_change_exits_1_naming_the_resource(
+    terraform_binary: str, cli: Cli, tmp_path: Path
+) -> None:
+    directory = copy_config("pending", tmp_path)
+    terraform(directory, "init", "-input=false")
+
+    exit_code, report, _ = check(cli, tmp_path, "--terraform-dir", str(directory))
+
+    assert exit_code == 1
+    assert rule_ids(report) == ["DG501", "DG504"]
+    pending = next(f for f in report["findings"] if f["rule_id"] == "DG501")
+    assert (
+        pending["message"] == "terraform_data.task_definition: create pending (merged, not applied)"
+    )
+    assert pending["declared_in"].endswith("pending/main.tf:12")
+    assert report["stats"]["aws_calls"] == {}  # nothing Terraform declares runs on ECS
+
+
+def test_no_changes_exits_0(terraform_binary: str, cli: Cli, tmp_path: Path) -> None:
+    directory = applied("pending", tmp_path)
+    exit_code, report, _ = check(cli, tmp_path, "--terraform-dir", str(directory))
+    assert (exit_code, report["findings"], report["verdict"]) == (0, [], "pass")
+
+
+def test_output_only_change_is_terraform_exit_2_but_not_drift(
+    terraform_binary: str, cli: Cli, tmp_path: Path
+) -> None:
+    directory = applied("pending", tmp_path)
+    exit_code, report, _ = check(
+        cli, tmp_path, "--terraform-dir", str(directory), "--var", "release=two"
+    )
+    # terraform exits 2; the JSON shows only an output change: info, pass, and no mismatch.
+    assert exit_code == 0
+    assert rule_ids(report) == ["DG504"]
+
+
+def test_var_and_var_file_reach_the_plan(terraform_binary: str, cli: Cli, tmp_path: Path) -> None:
+    directory = applied("pending", tmp_path)
+    var_file = tmp_path / "more.tfvars.json"
+    var_file.write_text(json.dumps({"secret_names": ["DATABASE_HOST"]}))
+    by_file, report, _ = check(
+        cli, tmp_path, "--terraform-dir", str(directory), "--var-file", str(var_file)
+    )
+    assert (by_file, rule_ids(report)) == (1, ["DG501"])
+    by_var, report, _ = check(
+        cli, tmp_path, "--terraform-dir", str(directory), "--var", 'secret_names=["X"]'
+    )
+    assert (by_var, rule_ids(report)) == (1, ["DG501"])
+
+
+def test_workspace_is_planned(terraform_binary: str, cli: Cli, tmp_path: Path) -> None:
+    directory = applied("pending", tmp_path)
+    terraform(directory, "workspace", "new", "staging")
+    terraform(directory, "workspace", "select", "default")
+    exit_code, report, _ = check(
+        cli, tmp_path, "--terraform-dir", str(directory), "--workspace", "staging"
+    )
+    assert (exit_code, rule_ids(report)) == (1, ["DG501", "DG504"])  # nothing applied in staging
+    missing, _, stderr = check(
+        cli, tmp_path, "--terraform-dir", str(directory), "--workspace", "nope"
+    )
+    assert missing == 2
+    assert (
+        f"terraform workspace 'nope' does not exist in {directory}; it has: default, staging"
+        in stderr
+    )
+
+
+def test_terraform_error_exits_3_with_the_tail_of_stderr(
+    terraform_binary: str, cli: Cli, tmp_path: Path
+) -> None:
+    directory = copy_config("broken", tmp_path)
+    exit_code, report, stderr = check(
+        cli, tmp_path, "--terraform-dir", str(directory), "--terraform-init"
+    )
+    assert exit_code == 3
+    assert report == {}  # nothing was verified, so no report claims anything
+    [line] = stderr.splitlines()
+    assert line.startswith(f"drift-gate: error: terraform plan failed (exit 1) in {directory}: ")
+    assert "Reference to undeclared input variable" in line
+
+
+def test_not_initialised_exits_3_with_a_hint_and_init_fixes_it(
+    terraform_binary: str, cli: Cli, tmp_path: Path
+) -> None:
+    directory = copy_config("with_module", tmp_path)
+    exit_code, _, stderr = check(cli, tmp_path, "--terraform-dir", str(directory))
+    assert exit_code == 3
+    assert "Module not installed" in stderr
+    assert "not initialised: run terraform init there or pass --terraform-init" in stderr
+    exit_code, report, _ = check(
+        cli, tmp_path, "--terraform-dir", str(directory), "--terraform-init"
+    )
+    assert exit_code == 1
+    [finding] = report["findings"]
+    assert finding["target"]["resource"] == "module.app.terraform_data.task_definition"
+    # The module's directory comes from .terraform/modules/modules.json written by init.
+    assert finding["declared_in"].endswith("with_module/modules/app/main.tf:1")
+
+
+def test_binary_plan_file(terraform_binary: str, cli: Cli, tmp_path: Path) -> None:
+    directory = copy_config("pending", tmp_path)
+    terraform(directory, "init", "-input=false")
+    terraform(directory, "plan", "-input=false", "-out=tfplan")
+    exit_code, report, _ = check(cli, tmp_path, "--plan-file", str(directory / "tfplan"))
+    assert (exit_code, rule_ids(report)) == (1, ["DG501", "DG504"])
+    assert report["plan"] == str(directory / "tfplan")
+
+
+def fake_terraform(tmp_path: Path, script: str) -> Path:
+    binary = tmp_path / "fake-terraform"
+    binary.write_text(f"#!/bin/sh\n{script}\n")
+    binary.chmod(binary.stat().st_mode | stat.S_IEXEC)
+    return binary
+
+
+def test_timeout_stops_terraform_and_exits_3(cli: Cli, tmp_path: Path) -> None:
+    hanging = fake_terraform(tmp_path, "sleep 60")
+    exit_code, _, stderr = check(
+        cli,
+        tmp_path,
+        "--terraform-dir",
+        str(tmp_path),
+        "--terraform-bin",
+        str(hanging),
+        "--terraform-timeout",
+        "1",
+    )
+    assert exit_code == 3
+    assert "terraform plan did not finish in 1s and was stopped" in stderr
+
+
+def test_binary_missing_exits_3(cli: Cli, tmp_path: Path) -> None:
+    exit_code, _, stderr = check(
+        cli, tmp_path, "--terraform-dir", str(tmp_path), "--terraform-bin", "no-such-terraform"
+    )
+    assert exit_code == 3
+    assert "terraform binary not found: 'no-such-terraform'" in stderr
+
+
+def test_terraform_bin_from_the_environment(cli: Cli, tmp_path: Path) -> None:
+    result = cli.run(
+        "check", "--terraform-dir", str(tmp_path), extra_env={"TERRAFORM_BIN": "absent-tf"}
+    )
+    assert result.exit_code == 3
+    assert "terraform binary not found: 'absent-tf'" in result.stderr
+
+
+def test_exit_code_1_from_terraform_never_leaks_as_drift(tmp_path: Path) -> None:
+    failing = fake_terraform(tmp_path, "echo 'Error: boom' >&2; exit 1")
+    runner = Terraform(tmp_path, TerraformSettings(binary=str(failing)))
+    with pytest.raises(
+        CouldNotVerifyError, match=r"terraform plan failed \(exit 1\) in .*: Error: boom"
+    ):
+        runner.plan()
+
+
+def test_plan_with_changes_is_exit_2_translated(tmp_path: Path) -> None:
+    plan_json = json.dumps({"format_version": "1.2"})
+    fake = fake_terraform(
+        tmp_path, f"""case "$1" in plan) exit 2;; show) echo '{plan_json}';; esac"""
+    )
+    run = Terraform(tmp_path, TerraformSettings(binary=str(fake))).plan()
+    assert run.has_changes is True
+    assert run.plan_json == {"format_version": "1.2"}
+
+
+def test_stderr_tail_keeps_the_last_meaningful_lines() -> None:
+    stderr = "\n".join(
+        ["╷", "│ Error: Module not installed", "│", "│   on main.tf line 1:", "╵", ""] * 2
+    )
+    assert stderr_tail(stderr, lines=2) == "Error: Module not installed | on main.tf line 1:"
