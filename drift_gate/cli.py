@@ -247,13 +247,21 @@ def check(ctx: click.Context, /, **given: Any) -> int:
 
 def run_check_request(request: CheckRequest) -> int:
     """Load the inputs, run the gate, write every output; the exit code."""
-    from drift_gate.gate import CheckOptions, run_check
+    from drift_gate.errors import CouldNotVerifyError
+    from drift_gate.gate import CheckOptions, failed_run_report, run_check
     from drift_gate.model import FailOn
     from drift_gate.policy import load_policy
     from drift_gate.sources.aws import AwsClients, AwsSettings
 
     policy = load_policy(request.policy) if request.policy else None
-    plan_input = load_plan_input(request)
+    try:
+        plan_input = load_plan_input(request)
+    except CouldNotVerifyError as error:
+        # Still write every report: a matrix merge must see this run could not verify.
+        source = str(request.plan_json or request.plan_file or request.terraform_dir)
+        failed = failed_run_report(str(error), FailOn(request.fail_on), policy, source)
+        emit_report(failed, request.outputs)
+        raise
     settings = AwsSettings(
         max_attempts=request.max_attempts,
         read_timeout=request.timeout,
@@ -261,9 +269,18 @@ def run_check_request(request: CheckRequest) -> int:
     )
     options = CheckOptions(request.environment, FailOn(request.fail_on), request.region)
     report = run_check(policy, options, AwsClients(settings), plan_input)
-    write_outputs(report, request.outputs)
+    emit_report(report, request.outputs)
     _explain_exit(report, request.outputs)
     return report.exit_code
+
+
+def emit_report(report: Any, targets: Sequence[OutputTarget]) -> None:
+    """Every requested format, then what GitHub Actions expects when running there."""
+    from drift_gate.github_env import WrittenReport, publish
+
+    write_outputs(report, targets)
+    written = [WrittenReport(target.format, target.path) for target in targets]
+    publish(report, written, os.environ, click.echo)
 
 
 def load_plan_input(request: CheckRequest) -> Any:
@@ -306,16 +323,23 @@ def write_outputs(report: Any, targets: Sequence[OutputTarget]) -> None:
         raise InvalidInputError(
             "only one --format may go to standard output; give the others --output"
         )
+    from drift_gate.github_env import append_step_summary
+
     available = reporters()
+    paths = {target.format: str(target.path) for target in targets if target.path is not None}
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
     for target in targets:
         options = RenderOptions(
-            color=use_color(is_terminal=target.path is None and sys.stdout.isatty())
+            color=use_color(is_terminal=target.path is None and sys.stdout.isatty()),
+            report_paths=paths,
+            workspace=os.environ.get("GITHUB_WORKSPACE"),
         )
-        text = available[target.format].render(report, options)
-        if target.path is None:
-            click.echo(text, nl=False)
+        if target.format == "markdown" and summary and str(target.path) == summary:
+            append_step_summary(report, Path(summary), options)  # appended, size-capped
+        elif target.path is None:
+            click.echo(available[target.format].render(report, options), nl=False)
         else:
-            _write_file(target.path, text)
+            _write_file(target.path, available[target.format].render(report, options))
 
 
 def _write_file(path: Path, text: str) -> None:
@@ -363,6 +387,58 @@ def validate_policy(files: tuple[Path, ...]) -> int:
     if invalid:
         click.echo(f"drift-gate: {invalid} of {len(files)} policy file(s) invalid", err=True)
         return ExitCode.INVALID_INPUT
+    return ExitCode.PASS
+
+
+@cli.command("merge", cls=_PairedOutputCommand)
+@click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON_CHOICES),
+    default=None,
+    help="Threshold for the merged verdict. Default: the strictest of the reports.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    multiple=True,
+    type=click.Choice(FORMAT_NAMES),
+    help="Output format; repeat for several. Default: console.",
+)
+@click.option(
+    "--output",
+    "-o",
+    "outputs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="File for the --format before it; without one the format goes to stdout.",
+)
+@click.pass_context
+def merge(ctx: click.Context, /, reports: tuple[Path, ...], fail_on: str | None, **_: Any) -> int:
+    """Combine JSON reports (one per account/region job) into one report and verdict."""
+    from drift_gate.merge import load_report, merge_reports
+    from drift_gate.model import FailOn
+
+    merged = merge_reports(
+        [load_report(path) for path in reports], FailOn(fail_on) if fail_on else None
+    )
+    targets = ctx.meta["drift_gate.outputs"] or [OutputTarget("console", None)]
+    emit_report(merged, targets)
+    _explain_exit(merged, targets)
+    return merged.exit_code
+
+
+@cli.command("explain")
+@click.argument("rule_id")
+def explain(rule_id: str) -> int:
+    """Print what a rule means, why it matters and how to fix it (as in docs/rules.md)."""
+    from drift_gate.rules import RULES_BY_ID, rule_text
+
+    found = RULES_BY_ID.get(rule_id.upper())
+    if found is None:
+        raise InvalidInputError(f"unknown rule id {rule_id!r}; `drift-gate rules` lists them")
+    click.echo(rule_text(found), nl=False)
     return ExitCode.PASS
 
 

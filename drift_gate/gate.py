@@ -22,6 +22,7 @@ from drift_gate.checks.variables import check_container
 from drift_gate.declared import services_from_plan
 from drift_gate.errors import ExitCode, InvalidInputError
 from drift_gate.model import (
+    TERRAFORM_ENVIRONMENT,
     CheckedService,
     FailOn,
     Finding,
@@ -258,6 +259,23 @@ def _check_service(
         containers=tuple(c.name for c in service.containers),
     )
     return ServiceResult(checked, kept)
+
+
+def failed_run_report(
+    reason: str,
+    fail_on: FailOn,
+    policy: Policy | None,
+    plan_source: str | None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Report:
+    """The report of a run that could not verify anything (terraform failed, for one)."""
+    target = Target(environment=TERRAFORM_ENVIRONMENT)
+    finding = ServiceContext(target).finding("DG902", reason)
+    now = clock()
+    source = policy.source if policy else None
+    return build_report(
+        [ServiceResult(None, (finding,))], fail_on, now, now, source, {}, plan_source
+    )
 
 
 def decide(findings: Sequence[Finding], fail_on: FailOn) -> tuple[Verdict, ExitCode]:

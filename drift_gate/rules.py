@@ -233,3 +233,35 @@ RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
 def rule(rule_id: str) -> Rule:
     """The rule with that id; a KeyError here is a bug in drift-gate, not user input."""
     return RULES_BY_ID[rule_id]
+
+
+def rule_text(rule: Rule) -> str:
+    """What `drift-gate explain` prints and docs/rules.md holds for one rule."""
+    return (
+        f"## {rule.id} {rule.name}\n\n"
+        f"Default severity: **{rule.severity.value}**\n\n"
+        f"{rule.summary}\n\n"
+        f"**Why it matters.** {rule.why}\n\n"
+        f"**How to fix.** {rule.remediation}\n"
+    )
+
+
+def rules_markdown() -> str:
+    """docs/rules.md, generated: python -m drift_gate.rules > docs/rules.md"""
+    head = (
+        "# Rules\n\n"
+        "Generated from the rule registry (`drift_gate/rules.py`) by "
+        "`python -m drift_gate.rules > docs/rules.md`; a test fails when it is out of date. "
+        "`drift-gate explain ID` prints one rule.\n\n"
+        "Ids are stable: DG1xx variables in the running container, DG2xx deployment and "
+        "rollout, DG5xx the Terraform plan, DG9xx could not verify (exit 3, never ignorable).\n\n"
+        "| id | name | default severity |\n|---|---|---|\n"
+    )
+    table = "".join(
+        f"| [{r.id}](#{r.id.lower()}-{r.name}) | {r.name} | {r.severity.value} |\n" for r in RULES
+    )
+    return head + table + "\n" + "\n".join(rule_text(rule) for rule in RULES)
+
+
+if __name__ == "__main__":
+    print(rules_markdown(), end="")

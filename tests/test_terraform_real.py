@@ -135,7 +135,11 @@ def test_terraform_error_exits_3_with_the_tail_of_stderr(
         cli, tmp_path, "--terraform-dir", str(directory), "--terraform-init"
     )
     assert exit_code == 3
-    assert report == {}  # nothing was verified, so no report claims anything
+    # The report is still written, so a matrix merge sees this run could not verify.
+    assert report["verdict"] == "could-not-verify"
+    [finding] = report["findings"]
+    assert finding["rule_id"] == "DG902"
+    assert "Reference to undeclared input variable" in finding["message"]
     [line] = stderr.splitlines()
     assert line.startswith(f"drift-gate: error: terraform plan failed (exit 1) in {directory}: ")
     assert "Reference to undeclared input variable" in line

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from drift_gate.model import CheckedService, Finding, Report, Severity, Verdict
+from drift_gate.model import Finding, Report, Severity, Verdict
 from drift_gate.report import RenderOptions, Reporter
+from drift_gate.report.common import Group, groups, where_text
 
 _COLORS = {"red": "31", "yellow": "33", "green": "32", "dim": "2", "bold": "1", "cyan": "36"}
 _SEVERITY_COLOR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -33,12 +34,8 @@ class ConsoleReporter(Reporter):
     def render(self, report: Report, options: RenderOptions) -> str:
         paint = _Painter(options.color)
         lines = [verdict_line(report, paint), ""]
-        plan_findings = [f for f in report.findings if f.target.service is None]
-        if plan_findings or report.plan:
-            lines.extend(_plan_block(report.plan, plan_findings, paint))
-        for service in report.services:
-            findings = [f for f in report.findings if _belongs(f, service)]
-            lines.extend(_service_block(service, findings, paint))
+        for group in groups(report):
+            lines.extend(_group_block(group, paint))
         lines.append(_footer(report))
         return "\n".join(lines) + "\n"
 
@@ -67,47 +64,25 @@ def verdict_line(report: Report, paint: _Painter | None = None) -> str:
     return f"{paint(word, color)}: {detail}"
 
 
-def _belongs(finding: Finding, service: CheckedService) -> bool:
-    target = finding.target
-    return (target.environment, target.cluster, target.service) == (
-        service.environment,
-        service.cluster,
-        service.service,
-    )
-
-
-def _service_block(
-    service: CheckedService, findings: list[Finding], paint: _Painter
-) -> Iterable[str]:
-    status = "ok" if not findings else f"{len(findings)} finding(s)"
-    yield (
-        paint(f"{service.environment} / {service.cluster} / {service.service}", "bold")
-        + f"  [{status}]"
-    )
-    if service.deployed_task_definition:
+def _group_block(group: Group, paint: _Painter) -> Iterable[str]:
+    status = "ok" if not group.findings else f"{len(group.findings)} finding(s)"
+    yield paint(group.title, "bold") + f"  [{status}]"
+    service = group.service
+    if service and service.deployed_task_definition:
         yield f"  running  {service.deployed_task_definition}"
-    if (
-        service.latest_task_definition
-        and service.latest_task_definition != service.deployed_task_definition
-    ):
-        yield f"  latest   {service.latest_task_definition}"
-    for finding in findings:
-        yield from _finding_lines(finding, paint)
-    yield ""
-
-
-def _plan_block(source: str | None, findings: list[Finding], paint: _Painter) -> Iterable[str]:
-    status = "ok" if not findings else f"{len(findings)} finding(s)"
-    yield paint(f"terraform plan {source or ''}".rstrip(), "bold") + f"  [{status}]"
-    for finding in findings:
+        if (
+            service.latest_task_definition
+            and service.latest_task_definition != service.deployed_task_definition
+        ):
+            yield f"  latest   {service.latest_task_definition}"
+    for finding in group.findings:
         yield from _finding_lines(finding, paint)
     yield ""
 
 
 def _finding_lines(finding: Finding, paint: _Painter) -> Iterable[str]:
     severity = paint(f"{finding.severity.value.upper():<7}", _SEVERITY_COLOR[finding.severity])
-    target = finding.target
-    where = "/".join(part for part in (target.resource, target.container, target.variable) if part)
+    where = where_text(finding)
     yield f"  {severity} {finding.rule_id} {finding.rule_name}" + (f"  {where}" if where else "")
     yield f"          {finding.message}"
     if finding.declared_in:

@@ -1,0 +1,103 @@
+"""Inside GitHub Actions, drift-gate reports by itself: job summary, annotations, step outputs.
+
+- $GITHUB_STEP_SUMMARY set: the Markdown report is appended, kept under GitHub's 1 MiB
+  per step (whatever the step already wrote counts).
+- GITHUB_ACTIONS=true: annotations are printed to standard output, where the runner reads
+  workflow commands.
+- $GITHUB_OUTPUT set: verdict, exit code, counts per severity and report paths.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from drift_gate.errors import InvalidInputError
+from drift_gate.model import Report, Severity
+from drift_gate.report import RenderOptions
+from drift_gate.report.github import GithubReporter
+from drift_gate.report.markdown import MarkdownReporter
+
+STEP_SUMMARY_LIMIT = 1024 * 1024
+# GitHub aborts a summary over 1 MiB; leave room for anything else the step writes.
+STEP_SUMMARY_BUDGET = 900 * 1024
+
+
+@dataclass(frozen=True)
+class WrittenReport:
+    format: str
+    path: Path | None
+
+
+def publish(
+    report: Report,
+    written: Sequence[WrittenReport],
+    environ: Mapping[str, str],
+    echo: Callable[[str], None],
+) -> None:
+    """Do what a GitHub Actions step of drift-gate should do, as far as the environment says."""
+    paths = {item.format: str(item.path) for item in written if item.path is not None}
+    options = RenderOptions(report_paths=paths, workspace=environ.get("GITHUB_WORKSPACE"))
+    summary = environ.get("GITHUB_STEP_SUMMARY")
+    if summary and not _already_written(written, "markdown", summary):
+        append_step_summary(report, Path(summary), options)
+    if environ.get("GITHUB_ACTIONS") == "true" and not any(
+        item.format == "github" and item.path is None for item in written
+    ):
+        echo(GithubReporter().render(report, options).rstrip("\n"))
+    if environ.get("GITHUB_OUTPUT"):
+        write_step_outputs(report, paths, Path(environ["GITHUB_OUTPUT"]))
+
+
+def _already_written(written: Sequence[WrittenReport], fmt: str, path: str) -> bool:
+    return any(
+        item.format == fmt and item.path is not None and str(item.path) == path for item in written
+    )
+
+
+def append_step_summary(report: Report, path: Path, options: RenderOptions) -> None:
+    existing = path.stat().st_size if path.exists() else 0
+    budget = max(STEP_SUMMARY_BUDGET - existing, 4096)
+    text = MarkdownReporter().render(
+        report,
+        RenderOptions(
+            report_paths=options.report_paths, max_bytes=budget, workspace=options.workspace
+        ),
+    )
+    _append(path, text)
+
+
+def step_outputs(report: Report, paths: Mapping[str, str]) -> dict[str, str]:
+    """The step's outputs: verdict, exit code, counts per severity, one path per written format."""
+    counts = report.stats.findings_by_severity
+    outputs = {
+        "verdict": report.verdict.value,
+        "exit-code": str(report.exit_code),
+        "findings": str(len(report.findings)),
+        "errors": str(counts[Severity.ERROR]),
+        "warnings": str(counts[Severity.WARNING]),
+        "infos": str(counts[Severity.INFO]),
+    }
+    outputs.update({f"{fmt}-report": path for fmt, path in sorted(paths.items())})
+    return outputs
+
+
+def write_step_outputs(report: Report, paths: Mapping[str, str], path: Path) -> None:
+    lines = []
+    for name, value in step_outputs(report, paths).items():
+        if "\n" in value or "\r" in value:
+            delimiter = f"ghadelimiter_{secrets.token_hex(8)}"  # cannot occur in the value
+            lines.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+        else:
+            lines.append(f"{name}={value}\n")
+    _append(path, "".join(lines))
+
+
+def _append(path: Path, text: str) -> None:
+    try:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise InvalidInputError(f"{path}: cannot append ({error.strerror or error})") from error

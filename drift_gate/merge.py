@@ -1,0 +1,82 @@
+"""Combining the JSON reports of a matrix of jobs (one per account or region) into one.
+
+Duplicate findings collapse (same rule, same target). Fail closed: the merged threshold is
+the strictest of the inputs unless one is given, a service checked twice counts as
+unverified if either run could not verify it, and any could-not-verify finding keeps the
+merged verdict from passing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import jsonschema
+from pydantic import ValidationError
+
+from drift_gate.errors import InvalidInputError
+from drift_gate.gate import ServiceResult, build_report
+from drift_gate.model import CheckedService, FailOn, Report
+from drift_gate.report.json_report import shipped_report_schema
+
+_STRICTNESS = {FailOn.NEVER: 0, FailOn.ERROR: 1, FailOn.WARNING: 2}
+
+
+def load_report(path: Path) -> Report:
+    """A drift-gate JSON report; anything else is invalid input (exit 2)."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise InvalidInputError(
+            f"{path}: cannot read report ({error.strerror or error})"
+        ) from error
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InvalidInputError(
+            f"{path}: not JSON; give reports written with --format json"
+        ) from error
+    problem = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(shipped_report_schema()).iter_errors(document)
+    )
+    if problem is not None:
+        where = "/".join(str(part) for part in problem.absolute_path) or "(document)"
+        raise InvalidInputError(f"{path}: not a drift-gate report ({where}: {problem.message})")
+    try:
+        return Report.model_validate(document)
+    except ValidationError as error:
+        raise InvalidInputError(
+            f"{path}: not a drift-gate report ({error.error_count()} problem(s))"
+        ) from None
+
+
+def merge_reports(reports: Sequence[Report], fail_on: FailOn | None = None) -> Report:
+    """One report and verdict for all of them."""
+    if not reports:
+        raise InvalidInputError("give at least one report to merge")
+    threshold = fail_on or max((r.fail_on for r in reports), key=_STRICTNESS.__getitem__)
+    services: dict[tuple[str, str, str, str], CheckedService] = {}
+    for report in reports:
+        for service in report.services:
+            key = (service.environment, service.region, service.cluster, service.service)
+            if key not in services or not service.verified:
+                services[key] = service
+    calls: dict[str, int] = {}
+    for report in reports:
+        for operation, count in report.stats.aws_calls.items():
+            calls[operation] = calls.get(operation, 0) + count
+    results = [ServiceResult(service, ()) for service in services.values()]
+    results.append(ServiceResult(None, tuple(f for report in reports for f in report.findings)))
+    return build_report(
+        results,
+        threshold,
+        min(r.started_at for r in reports),
+        max(r.finished_at for r in reports),
+        _joined(r.policy for r in reports),
+        calls,
+        _joined(r.plan for r in reports),
+    )
+
+
+def _joined(sources: Iterable[str | None]) -> str | None:
+    unique = list(dict.fromkeys(source for source in sources if source))
+    return ", ".join(unique) or None

@@ -1,0 +1,94 @@
+"""What several formats share: grouping findings by service, locations, fingerprints."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from drift_gate.model import CheckedService, Finding, Report, Severity
+
+SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+
+
+@dataclass(frozen=True)
+class Location:
+    """A file and line parsed from a finding's `declared_in`."""
+
+    path: str
+    line: int
+
+
+def location(finding: Finding, workspace: str | None = None) -> Location | None:
+    """`declared_in` as a Location, relative to `workspace` when it lies under it."""
+    if not finding.declared_in:
+        return None
+    path, _, line = finding.declared_in.rpartition(":")
+    if not path or not line.isdigit():
+        return None
+    if workspace and PurePosixPath(path).is_relative_to(PurePosixPath(workspace)):
+        path = str(PurePosixPath(path).relative_to(PurePosixPath(workspace)))
+    return Location(path, int(line))
+
+
+def fingerprint(finding: Finding) -> str:
+    """Stable across runs: the rule and where, never the message, times or task definition ARNs."""
+    target = finding.target
+    key = "|".join(
+        str(part or "")
+        for part in (
+            finding.rule_id,
+            target.environment,
+            target.region,
+            target.cluster,
+            target.service,
+            target.resource,
+            target.container,
+            target.variable,
+        )
+    )
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def belongs(finding: Finding, service: CheckedService) -> bool:
+    target = finding.target
+    return (target.environment, target.cluster, target.service) == (
+        service.environment,
+        service.cluster,
+        service.service,
+    )
+
+
+@dataclass(frozen=True)
+class Group:
+    """Findings about one service, or about the Terraform plan (service is None)."""
+
+    title: str
+    environment: str
+    service: CheckedService | None
+    findings: tuple[Finding, ...]
+
+
+def groups(report: Report) -> Iterator[Group]:
+    """The plan's findings first (if any), then each service's, in report order."""
+    plan_findings = tuple(f for f in report.findings if f.target.service is None)
+    if plan_findings or report.plan:
+        environment = plan_findings[0].target.environment if plan_findings else "terraform"
+        yield Group(
+            f"terraform plan {report.plan or ''}".rstrip(), environment, None, plan_findings
+        )
+    for service in report.services:
+        title = f"{service.environment} / {service.cluster} / {service.service}"
+        yield Group(
+            title,
+            service.environment,
+            service,
+            tuple(f for f in report.findings if belongs(f, service)),
+        )
+
+
+def where_text(finding: Finding) -> str:
+    """`resource/container/variable` as far as the finding has them."""
+    target = finding.target
+    return "/".join(part for part in (target.resource, target.container, target.variable) if part)

@@ -1,0 +1,134 @@
+"""JUnit XML: one testsuite per environment, one testcase per checked link.
+
+Each service has a testcase for its service-level links (exists, latest revision deployed,
+rollout) and one per declared container; the Terraform plan is a suite of its own.
+Blocking findings are <failure>s, could-not-verify findings <error>s, the rest go to
+<system-out> so a passing run stays green in CI.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from xml.etree import ElementTree as ET
+
+from drift_gate.model import Finding, Report
+from drift_gate.report import RenderOptions, Reporter
+from drift_gate.report.common import groups, where_text
+
+
+class JunitReporter(Reporter):
+    name = "junit"
+    description = "JUnit XML (one testsuite per environment, one testcase per checked link)"
+
+    def render(self, report: Report, options: RenderOptions) -> str:
+        suites: OrderedDict[str, list[ET.Element]] = OrderedDict()
+        for group in groups(report):
+            if group.service is None:
+                cases = _plan_cases(group.findings, report)
+                suites.setdefault("terraform plan", []).extend(cases)
+                continue
+            service = group.service
+            classname = f"{service.environment}.{service.cluster}.{service.service}"
+            service_level = [f for f in group.findings if f.target.container is None]
+            cases = [_case(classname, "service", service_level, report)]
+            for container in service.containers:
+                in_container = [f for f in group.findings if f.target.container == container]
+                cases.append(_case(classname, f"container {container}", in_container, report))
+            others = sorted(
+                {f.target.container for f in group.findings if f.target.container}
+                - set(service.containers)
+            )
+            for container in others:  # credentials found in containers the policy does not declare
+                in_container = [f for f in group.findings if f.target.container == container]
+                cases.append(_case(classname, f"container {container}", in_container, report))
+            suites.setdefault(service.environment, []).extend(cases)
+        root = ET.Element("testsuites", name="drift-gate")
+        for name, cases in suites.items():
+            root.append(_suite(name, cases, report))
+        suites_written = root.findall("testsuite")
+        _set_counts(
+            root,
+            tests=sum(int(suite.get("tests", "0")) for suite in suites_written),
+            failures=sum(int(suite.get("failures", "0")) for suite in suites_written),
+            errors=sum(int(suite.get("errors", "0")) for suite in suites_written),
+        )
+        ET.indent(root)
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            + ET.tostring(root, encoding="unicode")
+            + "\n"
+        )
+
+
+def _plan_cases(findings: tuple[Finding, ...], report: Report) -> list[ET.Element]:
+    by_resource: OrderedDict[str, list[Finding]] = OrderedDict()
+    for finding in findings:
+        by_resource.setdefault(finding.target.resource or "plan", []).append(finding)
+    if not by_resource:
+        return [_case("terraform", "plan", [], report)]
+    return [_case("terraform", resource, items, report) for resource, items in by_resource.items()]
+
+
+def _case(classname: str, name: str, findings: list[Finding], report: Report) -> ET.Element:
+    case = ET.Element("testcase", classname=classname, name=name, time="0")
+    unverified = [f for f in findings if f.is_unverified]
+    blocking = [f for f in findings if not f.is_unverified and report.fail_on.blocks(f.severity)]
+    other = [f for f in findings if f not in unverified and f not in blocking]
+    if unverified:
+        element = ET.SubElement(
+            case, "error", type=unverified[0].rule_id, message=_summary(unverified)
+        )
+        element.text = _details(unverified)
+    elif blocking:
+        element = ET.SubElement(
+            case, "failure", type=blocking[0].rule_id, message=_summary(blocking)
+        )
+        element.text = _details(blocking)
+    if other:
+        ET.SubElement(case, "system-out").text = _details(other)
+    return case
+
+
+def _summary(findings: list[Finding]) -> str:
+    first = findings[0]
+    more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
+    return f"{first.rule_id} {first.rule_name}: {first.message}{more}"
+
+
+def _details(findings: list[Finding]) -> str:
+    lines = []
+    for finding in findings:
+        where = where_text(finding)
+        lines.append(
+            f"[{finding.severity.value}] {finding.rule_id} {finding.rule_name} {where}".rstrip()
+        )
+        lines.append(f"  {finding.message}")
+        if finding.declared_in:
+            lines.append(f"  declared at {finding.declared_in}")
+        lines.append(f"  fix: {finding.remediation}")
+    return "\n".join(lines)
+
+
+def _suite(name: str, cases: list[ET.Element], report: Report) -> ET.Element:
+    suite = ET.Element(
+        "testsuite", name=name, timestamp=report.started_at.isoformat(), hostname="drift-gate"
+    )
+    suite.extend(cases)
+    _set_counts(
+        suite,
+        tests=len(cases),
+        failures=sum(1 for case in cases if case.find("failure") is not None),
+        errors=sum(1 for case in cases if case.find("error") is not None),
+    )
+    return suite
+
+
+def _set_counts(element: ET.Element, *, tests: int, failures: int, errors: int) -> None:
+    for attribute, value in (
+        ("tests", tests),
+        ("failures", failures),
+        ("errors", errors),
+        ("skipped", 0),
+    ):
+        element.set(attribute, str(value))
+    element.set("time", "0")

@@ -1,0 +1,115 @@
+"""Markdown for GitHub's job summary: the verdict first, then a table per service.
+
+GitHub refuses a step summary over 1 MiB; with `max_bytes` set, rows stop before the
+budget and a note says how many findings were left out and where the full report is.
+"""
+
+from __future__ import annotations
+
+from drift_gate.model import Finding, Report, Severity, Verdict
+from drift_gate.report import RenderOptions, Reporter
+from drift_gate.report.common import Group, groups, where_text
+from drift_gate.report.console import verdict_line
+
+_ICON = {Verdict.PASS: "✅", Verdict.DRIFT: "❌", Verdict.COULD_NOT_VERIFY: "⛔"}
+_SEVERITY = {Severity.ERROR: "🔴 error", Severity.WARNING: "🟠 warning", Severity.INFO: "🔵 info"}
+_TABLE_HEAD = (
+    "| severity | rule | where | what is wrong | declared at | fix |\n|---|---|---|---|---|---|\n"
+)
+_NOTE_RESERVE = 600  # bytes kept for the truncation note and closing lines
+
+
+class MarkdownReporter(Reporter):
+    name = "markdown"
+    description = "GitHub-flavoured Markdown (the job summary); size-capped with --format markdown"
+
+    def render(self, report: Report, options: RenderOptions) -> str:
+        head = f"## {_ICON[report.verdict]} drift-gate: {verdict_line(report)}\n\n"
+        parts = [head, _counts(report)]
+        budget = (options.max_bytes or 0) - _NOTE_RESERVE
+        used = _size(parts)
+        left_out = 0
+        for group in groups(report):
+            block = _group_header(group)
+            rows = [_row(finding) for finding in group.findings]
+            if options.max_bytes is not None and used + _size([block]) > budget:
+                left_out += len(group.findings)
+                continue
+            parts.append(block)
+            used += _size([block])
+            for index, row in enumerate(rows):
+                if options.max_bytes is not None and used + len(row.encode()) > budget:
+                    left_out += len(rows) - index
+                    break
+                parts.append(row)
+                used += len(row.encode())
+            parts.append("\n")
+        if left_out:
+            parts.append(_truncation_note(left_out, options))
+        parts.append(_footer(report))
+        return "".join(parts)
+
+
+def _size(parts: list[str]) -> int:
+    return sum(len(part.encode("utf-8")) for part in parts)
+
+
+def _counts(report: Report) -> str:
+    counts = report.stats.findings_by_severity
+    return (
+        f"{len(report.services)} service(s) checked · {counts[Severity.ERROR]} error(s) · "
+        f"{counts[Severity.WARNING]} warning(s) · {counts[Severity.INFO]} info · "
+        f"fail on: {report.fail_on.value}\n\n"
+    )
+
+
+def _group_header(group: Group) -> str:
+    lines = [f"### {_cell(group.title)}\n\n"]
+    service = group.service
+    if service and service.deployed_task_definition:
+        lines.append(f"Running `{service.deployed_task_definition}`")
+        if (
+            service.latest_task_definition
+            and service.latest_task_definition != service.deployed_task_definition
+        ):
+            lines.append(f"; latest registered `{service.latest_task_definition}`")
+        lines.append("\n\n")
+    if not group.findings:
+        lines.append("No findings: what runs is what is declared.\n")
+        return "".join(lines)
+    lines.append(_TABLE_HEAD)
+    return "".join(lines)
+
+
+def _row(finding: Finding) -> str:
+    cells = (
+        _SEVERITY[finding.severity],
+        f"{finding.rule_id} {finding.rule_name}",
+        f"`{where_text(finding)}`" if where_text(finding) else "",
+        _cell(finding.message),
+        f"`{finding.declared_in}`" if finding.declared_in else "",
+        _cell(finding.remediation) if finding.severity is not Severity.INFO else "",
+    )
+    return "| " + " | ".join(cells) + " |\n"
+
+
+def _cell(text: str) -> str:
+    """Table-safe: a pipe would end the cell, a newline the row. Backticks stay (code spans)."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def _truncation_note(left_out: int, options: RenderOptions) -> str:
+    full = options.report_paths.get("json") or options.report_paths.get("html")
+    where = (
+        f"the full report is `{full}`"
+        if full
+        else "run with `--format json --output FILE` for the full report"
+    )
+    limit = "to stay within GitHub's 1 MiB step summary"
+    return f"> **{left_out} finding(s) left out** {limit}; {where}.\n\n"
+
+
+def _footer(report: Report) -> str:
+    calls = sum(report.stats.aws_calls.values())
+    version = report.tool.version
+    return f"<sub>drift-gate {version} · {calls} AWS call(s) · names only, never values</sub>\n"
