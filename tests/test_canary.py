@@ -59,7 +59,9 @@ def test_no_value_in_any_format_on_stdout_or_stderr(
     assert result.exit_code == 1
     # The drift the canaries sit in really was found (else the test would prove nothing);
     # annotations leave info findings (DG107) to the summary.
-    expected = ("DG103", "DG105", "DG106") if fmt == "github" else ("DG103", "DG105", "DG106", "DG107")
+    expected = (
+        ("DG103", "DG105", "DG106") if fmt == "github" else ("DG103", "DG105", "DG106", "DG107")
+    )
     for rule_id in expected:
         assert rule_id in result.stdout
     assert_no_canary(f"{fmt} stdout", result.stdout)

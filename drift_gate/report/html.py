@@ -88,6 +88,15 @@ _SCRIPT = """
     });
     document.getElementById('visible-count').textContent = String(visible);
   }
+  // A link may preset the filters: report.html#hide=info,warning&environment=prod
+  var preset = new URLSearchParams(window.location.hash.slice(1));
+  (preset.get('hide') || '').split(',').forEach(function (severity) {
+    var box = document.querySelector('input[data-filter=severity][value="' + severity + '"]');
+    if (box) { box.checked = false; }
+  });
+  if (preset.get('environment')) {
+    document.getElementById('environment').value = preset.get('environment');
+  }
   document.querySelectorAll('[data-filter]').forEach(function (control) {
     control.addEventListener('change', apply);
   });

@@ -1,0 +1,77 @@
+"""A fixed sample report with findings of every severity, and a clean one, for format tests."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from drift_gate.checks.findings import ServiceContext
+from drift_gate.gate import ServiceResult, build_report
+from drift_gate.model import TERRAFORM_ENVIRONMENT, CheckedService, FailOn, Finding, Report, Target
+
+T0 = datetime(2026, 11, 28, 4, 0, 0, tzinfo=timezone.utc)
+T1 = datetime(2026, 11, 28, 4, 0, 1, 500000, tzinfo=timezone.utc)
+TD = "arn:aws:ecs:us-east-1:123456789012:task-definition/api"
+
+
+def checked(service: str = "api") -> CheckedService:
+    return CheckedService(
+        environment="dev",
+        region="us-east-1",
+        cluster="c",
+        service=service,
+        verified=True,
+        deployed_task_definition=f"{TD}:1",
+        latest_task_definition=f"{TD}:2",
+        containers=("api",),
+    )
+
+
+def service_findings() -> tuple[Finding, ...]:
+    context = ServiceContext(
+        Target(environment="dev", region="us-east-1", cluster="c", service="api"),
+        f"{TD}:1",
+        f"{TD}:2",
+    )
+    return (
+        context.finding(
+            "DG101",
+            "secret HF is missing | really",
+            container="api",
+            variable="HF",
+            where="policy.yaml:13",
+        ),
+        context.finding("DG203", "still rolling out"),
+        context.finding("DG107", "container api has EXTRA", container="api", variable="EXTRA"),
+    )
+
+
+def plan_findings() -> tuple[Finding, ...]:
+    target = Target(
+        environment=TERRAFORM_ENVIRONMENT,
+        region="us-east-1",
+        resource="aws_ecs_task_definition.api",
+    )
+    return (
+        ServiceContext(target).finding(
+            "DG502",
+            "secret HF would be added to container api of aws_ecs_task_definition.api: merged, not applied",
+            container="api",
+            variable="HF",
+            where="infra/main.tf:25",
+        ),
+    )
+
+
+def sample_report(fail_on: FailOn = FailOn.ERROR, *, clean: bool = False) -> Report:
+    results = [ServiceResult(checked(), () if clean else service_findings())]
+    if not clean:
+        results.append(ServiceResult(None, plan_findings()))
+    return build_report(
+        results,
+        fail_on,
+        T0,
+        T1,
+        "policy.yaml",
+        {"ecs:DescribeServices": 1},
+        None if clean else "infra/plan.json",
+    )
