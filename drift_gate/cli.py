@@ -12,13 +12,16 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from drift_gate import __version__
 from drift_gate.errors import DriftGateError, ExitCode, InvalidInputError
 from drift_gate.report import FORMAT_NAMES
+
+if TYPE_CHECKING:
+    from drift_gate.policy import SecretChecks
 
 FAIL_ON_CHOICES = ("error", "warning", "never")
 
@@ -94,6 +97,7 @@ class CheckRequest:
     environment: str | None
     fail_on: str
     region: str | None
+    secret_checks: str | None
     max_attempts: int
     timeout: float
     outputs: tuple[OutputTarget, ...]
@@ -159,6 +163,13 @@ CHECK_OPTIONS = (
         "--region",
         help="AWS region of the services Terraform declares (default: the "
         "plan's aws provider, then AWS_REGION).",
+    ),
+    _option(
+        "--secret-checks",
+        type=click.Choice(["required", "best-effort", "off"]),
+        default=None,
+        help="Secret store checks: an unverifiable secret exits 3 (required), warns "
+        "(best-effort), or no checks (off). Default: as the policy says, else required.",
     ),
     _option("--environment", help="Check only this environment of the policy."),
     _option(
@@ -238,6 +249,7 @@ def check(ctx: click.Context, /, **given: Any) -> int:
         environment=given["environment"],
         fail_on=given["fail_on"],
         region=given["region"],
+        secret_checks=given["secret_checks"],
         max_attempts=given["max_attempts"],
         timeout=given["timeout"],
         outputs=tuple(ctx.meta["drift_gate.outputs"] or [OutputTarget("console", None)]),
@@ -267,7 +279,12 @@ def run_check_request(request: CheckRequest) -> int:
         read_timeout=request.timeout,
         connect_timeout=min(5.0, request.timeout),
     )
-    options = CheckOptions(request.environment, FailOn(request.fail_on), request.region)
+    options = CheckOptions(
+        request.environment,
+        FailOn(request.fail_on),
+        request.region,
+        secret_checks_mode(request.secret_checks),
+    )
     report = run_check(policy, options, AwsClients(settings), plan_input)
     emit_report(report, request.outputs)
     _explain_exit(report, request.outputs)
@@ -281,6 +298,17 @@ def emit_report(report: Any, targets: Sequence[OutputTarget]) -> None:
     write_outputs(report, targets)
     written = [WrittenReport(target.format, target.path) for target in targets]
     publish(report, written, os.environ, click.echo)
+
+
+def secret_checks_mode(value: str | None) -> SecretChecks | None:
+    """The --secret-checks choice as the policy's type (click already limited the values)."""
+    modes: dict[str | None, SecretChecks | None] = {
+        None: None,
+        "required": "required",
+        "best-effort": "best-effort",
+        "off": "off",
+    }
+    return modes[value]
 
 
 def load_plan_input(request: CheckRequest) -> Any:

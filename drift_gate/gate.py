@@ -21,9 +21,11 @@ from drift_gate.checks.plan import PlanContext, check_plan
 from drift_gate.checks.variables import check_container
 from drift_gate.declared import services_from_plan
 from drift_gate.errors import ExitCode, InvalidInputError
+from drift_gate.later_links import check_application_logs, check_secret_stores
 from drift_gate.model import (
     TERRAFORM_ENVIRONMENT,
     CheckedService,
+    Deployment,
     FailOn,
     Finding,
     Plan,
@@ -32,12 +34,14 @@ from drift_gate.model import (
     Severity,
     Stats,
     Target,
+    TaskDefinitionSpec,
     ToolInfo,
     Verdict,
 )
-from drift_gate.policy import EnvironmentPolicy, Policy, ServicePolicy
+from drift_gate.policy import EnvironmentPolicy, Policy, SecretChecks, ServicePolicy
 from drift_gate.sources.aws import AWS_FAILURES, AwsClients, describe_failure
 from drift_gate.sources.ecs import ClusterMissing, EcsReader, ServiceLookup, ServiceMissing
+from drift_gate.sources.secrets import SecretStores
 from drift_gate.sources.tf_sources import TerraformSources
 
 
@@ -48,6 +52,7 @@ class CheckOptions:
     environment: str | None = None
     fail_on: FailOn = FailOn.ERROR
     region: str | None = None
+    secret_checks: SecretChecks | None = None  # None: as each environment of the policy says
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,23 @@ class PlanInput:
     sources: TerraformSources | None = None
     directory: Path | None = None
     exit_code: int | None = None
+
+
+@dataclass
+class ServiceRun:
+    """One service while it is checked: later links (secret stores, logs) add findings."""
+
+    target: Target
+    service: ServicePolicy
+    checked: CheckedService
+    findings: list[Finding]
+    deployed: TaskDefinitionSpec | None = None
+    primary: Deployment | None = None
+
+    def result(self) -> ServiceResult:
+        """The outcome, without the rules the policy ignores for this service."""
+        kept = tuple(f for f in self.findings if f.rule_id not in self.service.ignore)
+        return ServiceResult(self.checked, kept)
 
 
 @dataclass(frozen=True)
@@ -88,9 +110,16 @@ def run_check(
         from_plan, plan_findings = _from_plan(plan_input, options)
         environments += [from_plan] if from_plan else []
     results: list[ServiceResult] = [ServiceResult(None, tuple(plan_findings))]
+    stores = SecretStores(clients)
     for environment in environments:
         reader = EcsReader(clients.client("ecs", environment.region))
-        results.extend(_check_environment(environment, reader))
+        runs = _check_environment(environment, reader)
+        verified = [run for run in runs if run.deployed is not None]
+        if (options.secret_checks or environment.secret_checks) != "off":
+            best_effort = (options.secret_checks or environment.secret_checks) == "best-effort"
+            check_secret_stores(verified, environment.region, stores, best_effort=best_effort)
+        check_application_logs(verified, clients.client("logs", environment.region), clock())
+        results.extend(run.result() for run in runs)
     return build_report(
         results,
         options.fail_on,
@@ -143,8 +172,8 @@ def select_environments(policy: Policy, name: str | None) -> tuple[EnvironmentPo
     return chosen
 
 
-def _check_environment(environment: EnvironmentPolicy, reader: EcsReader) -> list[ServiceResult]:
-    results: list[ServiceResult] = []
+def _check_environment(environment: EnvironmentPolicy, reader: EcsReader) -> list[ServiceRun]:
+    results: list[ServiceRun] = []
     by_cluster: dict[str, list[ServicePolicy]] = {}
     for service in environment.services:
         by_cluster.setdefault(service.cluster, []).append(service)
@@ -195,13 +224,12 @@ def _checked(
     )
 
 
-def _unverified(
-    environment: EnvironmentPolicy, service: ServicePolicy, reason: str
-) -> ServiceResult:
+def _unverified(environment: EnvironmentPolicy, service: ServicePolicy, reason: str) -> ServiceRun:
     target = _target(environment, service)
-    context = ServiceContext(target)
-    finding = context.finding("DG901", f"could not verify: {reason}", where=service.where)
-    return ServiceResult(_checked(target, verified=False), (finding,))
+    finding = ServiceContext(target).finding(
+        "DG901", f"could not verify: {reason}", where=service.where
+    )
+    return ServiceRun(target, service, _checked(target, verified=False), [finding])
 
 
 def _check_service(
@@ -209,18 +237,18 @@ def _check_service(
     service: ServicePolicy,
     lookup: ServiceLookup,
     reader: EcsReader,
-) -> ServiceResult:
+) -> ServiceRun:
     target = _target(environment, service)
     context = ServiceContext(target)
     if isinstance(lookup, ClusterMissing):
         message = f"cluster {service.cluster} does not exist in {environment.region}"
         finding = context.finding("DG205", message, where=service.where)
-        return ServiceResult(_checked(target, verified=True), (finding,))
+        return ServiceRun(target, service, _checked(target, verified=True), [finding])
     if isinstance(lookup, ServiceMissing) or lookup.status != "ACTIVE":
         state = lookup.reason if isinstance(lookup, ServiceMissing) else f"status {lookup.status}"
         message = f"service {service.service} not found in cluster {service.cluster} ({state})"
         finding = context.finding("DG206", message, where=service.where)
-        return ServiceResult(_checked(target, verified=True), (finding,))
+        return ServiceRun(target, service, _checked(target, verified=True), [finding])
     primary = lookup.primary
     if primary is None:
         return _unverified(
@@ -250,7 +278,6 @@ def _check_service(
         findings.extend(check_container(context, declared, running, latest_container))
     declared_plain = {c.name: frozenset(v.name for v in c.environment) for c in service.containers}
     findings.extend(check_credentials(context, deployed.containers, declared_plain))
-    kept = tuple(f for f in findings if f.rule_id not in service.ignore)
     checked = _checked(
         target,
         verified=True,
@@ -258,7 +285,7 @@ def _check_service(
         latest=latest_arn,
         containers=tuple(c.name for c in service.containers),
     )
-    return ServiceResult(checked, kept)
+    return ServiceRun(target, service, checked, findings, deployed, primary)
 
 
 def failed_run_report(

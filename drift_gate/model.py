@@ -125,6 +125,7 @@ class Deployment(Frozen):
     desired_count: int = 0
     running_count: int = 0
     failed_tasks: int = 0
+    created_at: datetime | None = None
 
 
 class ServiceState(Frozen):

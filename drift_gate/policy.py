@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
@@ -43,18 +44,38 @@ class ContainerPolicy(Frozen):
         return frozenset(s.name for s in self.secrets) | {v.name for v in self.environment}
 
 
+class LogPolicy(Frozen):
+    """Phrases the service's application log must not show, and over which window."""
+
+    group: str
+    forbid: tuple[str, ...]
+    since: str = "deployment"
+
+    def window(self) -> timedelta | None:
+        """The duration to look back, or None for "since the PRIMARY deployment started"."""
+        if self.since == "deployment":
+            return None
+        unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[self.since[-1]]
+        return timedelta(**{unit: int(self.since[:-1])})
+
+
 class ServicePolicy(Frozen):
     cluster: str
     service: str
     containers: tuple[ContainerPolicy, ...]
     ignore: frozenset[str] = frozenset()
+    logs: LogPolicy | None = None
     where: str | None = None
+
+
+SecretChecks = Literal["required", "best-effort", "off"]
 
 
 class EnvironmentPolicy(Frozen):
     name: str
     region: str
     services: tuple[ServicePolicy, ...]
+    secret_checks: SecretChecks = "required"  # noqa: S105 - a mode, not a password
 
 
 class Policy(Frozen):
@@ -206,11 +227,23 @@ def _build_policy(document: YamlDocument) -> Policy:
                     service=service["service"],
                     containers=containers,
                     ignore=frozenset(service.get("ignore", [])),
+                    logs=LogPolicy(
+                        group=service["logs"]["group"],
+                        forbid=tuple(service["logs"]["forbid"]),
+                        since=service["logs"].get("since", "deployment"),
+                    )
+                    if "logs" in service
+                    else None,
                     where=f"{document.path}:{document.line_of(service_path)}",
                 )
             )
         environments.append(
-            EnvironmentPolicy(name=env_name, region=environment["region"], services=tuple(services))
+            EnvironmentPolicy(
+                name=env_name,
+                region=environment["region"],
+                services=tuple(services),
+                secret_checks=environment.get("secret_checks", "required"),
+            )
         )
     return Policy(
         source=document.path, version=document.data["version"], environments=tuple(environments)

@@ -1,8 +1,9 @@
 """The rule registry: every finding names one of these by a stable id.
 
 Ids are grouped by link of the chain: DG1xx variables, DG2xx deployment and rollout,
-DG5xx the Terraform plan, DG9xx could not verify. Ids never change meaning and are never
-reused; formats, ignores and docs/rules.md all key on them.
+DG3xx secret stores, DG4xx application logs, DG5xx the Terraform plan, DG9xx could not
+verify. Ids never change meaning and are never reused; formats, ignores and docs/rules.md
+all key on them.
 """
 
 from __future__ import annotations
@@ -151,6 +152,79 @@ RULES: tuple[Rule, ...] = (
         "containerDefinitions.",
     ),
     Rule(
+        "DG301",
+        "secret-not-found",
+        Severity.ERROR,
+        "A container's secret points at a Secrets Manager secret that does not exist.",
+        "The task cannot start: ECS fails with ResourceInitializationError when it fetches it.",
+        "Create the secret (`aws secretsmanager create-secret --name NAME --region R`, then put "
+        "its value) or point valueFrom at the right ARN; register and redeploy.",
+    ),
+    Rule(
+        "DG302",
+        "secret-scheduled-for-deletion",
+        Severity.ERROR,
+        "A container's secret is scheduled for deletion in Secrets Manager.",
+        "New tasks fail to start as soon as it is deleted, and already now it cannot be read.",
+        "Restore it: `aws secretsmanager restore-secret --secret-id ARN --region R`, or move the "
+        "service to the secret that replaces it.",
+    ),
+    Rule(
+        "DG303",
+        "secret-version-missing",
+        Severity.ERROR,
+        "The secret has no version with the stage (AWSCURRENT by default) or id the reference "
+        "asks for.",
+        "ECS fetches that version; without it the task cannot start.",
+        "Put a value (`aws secretsmanager put-secret-value --secret-id ARN ...`) or move the stage "
+        "with `update-secret-version-stage`.",
+    ),
+    Rule(
+        "DG304",
+        "secret-in-other-region-or-account",
+        Severity.WARNING,
+        "The secret lives in another region or account than the task.",
+        "It works only if the task execution role and the secret's resource policy allow it; "
+        "often they do not.",
+        "Check the execution role's permissions and the secret's resource policy, or replicate "
+        "the secret into the task's region.",
+    ),
+    Rule(
+        "DG305",
+        "parameter-not-found",
+        Severity.ERROR,
+        "A container's secret points at an SSM parameter that does not exist.",
+        "The task cannot start: ECS fails with ResourceInitializationError when it fetches it.",
+        "Create it (`aws ssm put-parameter --name NAME --type SecureString --region R ...`) or "
+        "point valueFrom at the right parameter; register and redeploy.",
+    ),
+    Rule(
+        "DG306",
+        "secret-unverified",
+        Severity.WARNING,
+        "A secret reference could not be checked, and the policy makes secret checks best-effort.",
+        "Nothing is known about it; with secret checks `required` this is exit 3.",
+        "Grant secretsmanager:DescribeSecret and ssm:DescribeParameters (docs/iam-policy.json).",
+    ),
+    Rule(
+        "DG401",
+        "forbidden-log-pattern",
+        Severity.ERROR,
+        "The service's log shows a phrase the policy forbids, within the window.",
+        "The application says itself that it is misconfigured, for example 'HuggingFace token "
+        "not configured'. Log lines are never copied into the report: they can hold secrets.",
+        "Find where the application logs the phrase; fix the configuration it names, redeploy, "
+        "and check that it stops.",
+    ),
+    Rule(
+        "DG402",
+        "log-group-not-found",
+        Severity.ERROR,
+        "The log group the policy names does not exist.",
+        "The application's own word cannot be heard: its logs go elsewhere or nowhere.",
+        "Check the log group in the policy against the task definition's awslogs-group option.",
+    ),
+    Rule(
         "DG501",
         "declared-not-applied",
         Severity.ERROR,
@@ -254,7 +328,8 @@ def rules_markdown() -> str:
         "`python -m drift_gate.rules > docs/rules.md`; a test fails when it is out of date. "
         "`drift-gate explain ID` prints one rule.\n\n"
         "Ids are stable: DG1xx variables in the running container, DG2xx deployment and "
-        "rollout, DG5xx the Terraform plan, DG9xx could not verify (exit 3, never ignorable).\n\n"
+        "rollout, DG3xx secret stores, DG4xx application logs, DG5xx the Terraform plan, "
+        "DG9xx could not verify (exit 3, never ignorable).\n\n"
         "| id | name | default severity |\n|---|---|---|\n"
     )
     table = "".join(

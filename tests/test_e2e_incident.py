@@ -95,11 +95,13 @@ def test_act_c_after_redeploy_passes(
     assert report["verdict"] == "pass"
     assert report["findings"] == []
     assert report["services"][0]["deployed_task_definition"].endswith(":2")
-    # Minimum calls: one DescribeServices, one DescribeTaskDefinition, one family lookup.
+    # Minimum calls: one DescribeServices, one DescribeTaskDefinition, one family lookup,
+    # one DescribeSecret per distinct secret (never a value-reading call).
     assert report["stats"]["aws_calls"] == {
         "ecs:DescribeServices": 1,
         "ecs:DescribeTaskDefinition": 1,
         "ecs:ListTaskDefinitions": 1,
+        "secretsmanager:DescribeSecret": 3,
     }
 
 

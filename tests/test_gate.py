@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from moto import mock_aws
 
@@ -50,6 +51,9 @@ API_SERVICE = """\
 def register(
     ecs: Any, family: str = "api", container: str = "api", secrets: tuple[str, ...] = ("TOKEN",)
 ) -> str:
+    ssm = boto3.client("ssm", region_name=REGION)
+    for name in secrets:  # the parameters exist, so the secret-store link holds
+        ssm.put_parameter(Name=f"/app/{name}", Value="x", Type="SecureString", Overwrite=True)
     response = ecs.register_task_definition(
         family=family,
         containerDefinitions=[

@@ -189,6 +189,7 @@ def _deployment(raw: dict[str, Any]) -> Deployment:
         desired_count=raw.get("desiredCount", 0),
         running_count=raw.get("runningCount", 0),
         failed_tasks=raw.get("failedTasks", 0),
+        created_at=raw.get("createdAt"),
     )
 
 
@@ -201,6 +202,7 @@ def _task_set(raw: dict[str, Any]) -> Deployment:
         rollout_state="COMPLETED" if stability == "STEADY_STATE" else "IN_PROGRESS",
         desired_count=raw.get("computedDesiredCount", 0),
         running_count=raw.get("runningCount", 0),
+        created_at=raw.get("createdAt"),
     )
 
 

@@ -1,0 +1,131 @@
+"""The links after the running task definition: the secret stores and the application's log.
+
+They run once the services of an environment are read, so that each distinct secret is
+looked up once for all of them (SSM 50 names a call), then add their findings to each
+service's run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from drift_gate.checks.findings import ServiceContext
+from drift_gate.checks.logs import check_log_pattern, log_group_missing
+from drift_gate.checks.secrets import SecretUsage, check_secret_usages
+from drift_gate.references import parse_value_from
+from drift_gate.sources.aws import AWS_FAILURES, describe_failure
+from drift_gate.sources.logs import LogGroupMissing, count_pattern
+from drift_gate.sources.secrets import SecretStores
+
+if TYPE_CHECKING:
+    from drift_gate.gate import ServiceRun
+
+
+def secret_usages(run: ServiceRun) -> list[SecretUsage]:
+    """Every secret reference the service's containers use live, and every one the policy pins."""
+    declared = {(c.name, s.name): s for c in run.service.containers for s in c.secrets}
+    usages: dict[tuple[str, str, str], SecretUsage] = {}
+    for container in run.deployed.containers if run.deployed else ():
+        for live in container.secrets:
+            declaration = declared.get((container.name, live.name))
+            where = declaration.where if declaration else None
+            key = (container.name, live.name, live.value_from)
+            usages[key] = SecretUsage(container.name, live.name, live.value_from, where)
+    for (container_name, name), pinned in declared.items():
+        if pinned.value_from:
+            key = (container_name, name, pinned.value_from)
+            usages.setdefault(
+                key, SecretUsage(container_name, name, pinned.value_from, pinned.where)
+            )
+    return [usage for usage in usages.values() if usage.value_from]
+
+
+def check_secret_stores(
+    runs: Sequence[ServiceRun], region: str, stores: SecretStores, *, best_effort: bool
+) -> None:
+    """Look every distinct reference up once, then add each service's findings."""
+    usages = {id(run): secret_usages(run) for run in runs}
+    references = [
+        parse_value_from(usage.value_from) for items in usages.values() for usage in items
+    ]
+    statuses = stores.check(references, region)
+    for run in runs:
+        account = (
+            run.deployed.arn.split(":")[4]
+            if run.deployed and run.deployed.arn.count(":") >= 5
+            else None
+        )
+        context = ServiceContext(
+            run.target, run.checked.deployed_task_definition, run.checked.latest_task_definition
+        )
+        run.findings.extend(
+            check_secret_usages(
+                context, usages[id(run)], statuses, account, best_effort=best_effort
+            )
+        )
+
+
+def check_application_logs(runs: Sequence[ServiceRun], logs_client: Any, now: datetime) -> None:
+    """Count each forbidden phrase in each service's log group over its window."""
+    for run in runs:
+        policy = run.service.logs
+        if policy is None:
+            continue
+        context = ServiceContext(
+            run.target, run.checked.deployed_task_definition, run.checked.latest_task_definition
+        )
+        window = policy.window()
+        if window is not None:
+            start, label = now - window, f"in the last {policy.since}"
+        elif run.primary is not None and run.primary.created_at is not None:
+            start = run.primary.created_at
+            label = f"since the PRIMARY deployment started ({start:%Y-%m-%d %H:%M:%SZ})"
+        else:
+            reason = "could not verify the log: the PRIMARY deployment's start time is unknown"
+            run.findings.append(context.finding("DG901", reason, where=run.service.where))
+            continue
+        run.findings.extend(
+            _patterns(
+                context,
+                logs_client,
+                policy.group,
+                policy.forbid,
+                start,
+                now,
+                label,
+                run.service.where,
+            )
+        )
+
+
+def _patterns(
+    context: ServiceContext,
+    client: Any,
+    group: str,
+    patterns: Sequence[str],
+    start: datetime,
+    end: datetime,
+    label: str,
+    where: str | None,
+) -> list[Any]:
+    findings = []
+    for pattern in patterns:
+        try:
+            counted = count_pattern(client, group, pattern, start, end)
+        except LogGroupMissing:
+            return [log_group_missing(context, group, where)]
+        except AWS_FAILURES as error:
+            reason = describe_failure(error, "logs:FilterLogEvents")
+            return [
+                context.finding(
+                    "DG901", f"could not verify log group {group}: {reason}", where=where
+                )
+            ]
+        findings.extend(
+            check_log_pattern(
+                context, group, pattern, label, counted.count, counted.first, counted.last, where
+            )
+        )
+    return findings

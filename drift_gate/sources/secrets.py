@@ -1,0 +1,123 @@
+"""Do the secrets a container references exist? Metadata only, never a value.
+
+Secrets Manager: DescribeSecret (metadata). SSM Parameter Store: DescribeParameters with a
+Name filter, 50 names a call (the API's limit), every page (a page may be empty and still
+carry a NextToken). Never GetSecretValue, BatchGetSecretValue, GetParameter(s),
+GetParametersByPath or kms:Decrypt: GetParameter returns the plaintext of String
+parameters even without decryption. One call per distinct secret, whatever uses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import botocore.exceptions
+
+from drift_gate.references import SecretReference, SecretStatus, StoreKey, store_key
+from drift_gate.sources.aws import AWS_FAILURES, AwsClients, describe_failure, error_code
+
+SSM_NAMES_PER_CALL = 50
+
+
+@dataclass
+class SecretStores:
+    """Looks references up in Secrets Manager and SSM, once each, and remembers the answers."""
+
+    clients: AwsClients
+    workers: int = 8
+
+    def __post_init__(self) -> None:
+        self._answers: dict[StoreKey, SecretStatus] = {}
+
+    def check(
+        self, references: Iterable[SecretReference], task_region: str
+    ) -> dict[StoreKey, SecretStatus]:
+        """The status of each reference (keyed by store_key)."""
+        wanted = {store_key(ref, task_region): ref for ref in references}
+        todo = {key: ref for key, ref in wanted.items() if key not in self._answers}
+        secrets = [(key, ref) for key, ref in todo.items() if ref.store == "secretsmanager"]
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            for key, status in zip(
+                (key for key, _ in secrets), pool.map(self._describe_secret, secrets), strict=True
+            ):
+                self._answers[key] = status
+        by_region: dict[str, list[str]] = {}
+        for (store, region, name), _ in todo.items():
+            if store == "ssm":
+                by_region.setdefault(region, []).append(name)
+        for region, names in by_region.items():
+            for name, status in self._describe_parameters(region, names).items():
+                self._answers[("ssm", region, name)] = status
+        return {key: self._answers[key] for key in wanted}
+
+    def _describe_secret(self, item: tuple[StoreKey, SecretReference]) -> SecretStatus:
+        (_, region, secret_id), reference = item
+        client = self.clients.client("secretsmanager", region)
+        try:
+            metadata = client.describe_secret(SecretId=secret_id)
+        except botocore.exceptions.ClientError as error:
+            if error_code(error) == "ResourceNotFoundException":
+                return SecretStatus("missing", "does not exist")
+            return SecretStatus(
+                "unverified", describe_failure(error, "secretsmanager:DescribeSecret")
+            )
+        except AWS_FAILURES as error:
+            return SecretStatus(
+                "unverified", describe_failure(error, "secretsmanager:DescribeSecret")
+            )
+        return secret_status(metadata, reference)
+
+    def _describe_parameters(self, region: str, names: Sequence[str]) -> dict[str, SecretStatus]:
+        client = self.clients.client("ssm", region)
+        answers: dict[str, SecretStatus] = {}
+        unique = list(dict.fromkeys(names))
+        for start in range(0, len(unique), SSM_NAMES_PER_CALL):
+            batch = unique[start : start + SSM_NAMES_PER_CALL]
+            try:
+                found = _existing_parameters(client, batch)
+            except AWS_FAILURES as error:
+                reason = describe_failure(error, "ssm:DescribeParameters")
+                answers.update({name: SecretStatus("unverified", reason) for name in batch})
+                continue
+            answers.update(
+                {
+                    name: SecretStatus("ok")
+                    if name in found
+                    else SecretStatus("missing", "does not exist")
+                    for name in batch
+                }
+            )
+        return answers
+
+
+def _existing_parameters(client: Any, names: list[str]) -> set[str]:
+    found: set[str] = set()
+    arguments: dict[str, Any] = {
+        "ParameterFilters": [{"Key": "Name", "Option": "Equals", "Values": names}],
+        "MaxResults": SSM_NAMES_PER_CALL,
+    }
+    while True:
+        page = client.describe_parameters(**arguments)
+        found.update(str(item["Name"]) for item in page.get("Parameters", []))
+        token = page.get("NextToken")
+        if not token:
+            return found
+        arguments["NextToken"] = token
+
+
+def secret_status(metadata: dict[str, Any], reference: SecretReference) -> SecretStatus:
+    """What DescribeSecret's metadata says about a reference (the value is never asked for)."""
+    if metadata.get("DeletedDate"):
+        return SecretStatus(
+            "scheduled-deletion", f"scheduled for deletion on {metadata['DeletedDate']:%Y-%m-%d}"
+        )
+    stages = metadata.get("VersionIdsToStages") or {}
+    if reference.version_id and reference.version_id not in stages:
+        return SecretStatus("version-missing", f"has no version {reference.version_id}")
+    wanted = reference.version_stage or "AWSCURRENT"
+    if not any(wanted in labels for labels in stages.values()):
+        return SecretStatus("version-missing", f"has no version staged {wanted}")
+    return SecretStatus("ok")
