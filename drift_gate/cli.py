@@ -98,6 +98,7 @@ class CheckRequest:
     fail_on: str
     region: str | None
     secret_checks: str | None
+    metrics_namespace: str | None
     max_attempts: int
     timeout: float
     outputs: tuple[OutputTarget, ...]
@@ -170,6 +171,13 @@ CHECK_OPTIONS = (
         default=None,
         help="Secret store checks: an unverifiable secret exits 3 (required), warns "
         "(best-effort), or no checks (off). Default: as the policy says, else required.",
+    ),
+    _option(
+        "--publish-metrics",
+        "metrics_namespace",
+        metavar="NAMESPACE",
+        help="After the run, put CloudWatch metrics (findings by severity per service, "
+        "could-not-verify count) in this namespace.",
     ),
     _option("--environment", help="Check only this environment of the policy."),
     _option(
@@ -250,6 +258,7 @@ def check(ctx: click.Context, /, **given: Any) -> int:
         fail_on=given["fail_on"],
         region=given["region"],
         secret_checks=given["secret_checks"],
+        metrics_namespace=given["metrics_namespace"],
         max_attempts=given["max_attempts"],
         timeout=given["timeout"],
         outputs=tuple(ctx.meta["drift_gate.outputs"] or [OutputTarget("console", None)]),
@@ -285,10 +294,39 @@ def run_check_request(request: CheckRequest) -> int:
         request.region,
         secret_checks_mode(request.secret_checks),
     )
-    report = run_check(policy, options, AwsClients(settings), plan_input)
+    clients = AwsClients(settings)
+    report = run_check(policy, options, clients, plan_input)
     emit_report(report, request.outputs)
     _explain_exit(report, request.outputs)
+    if request.metrics_namespace:
+        publish_metrics(report, request.metrics_namespace, clients, policy, request.region)
     return report.exit_code
+
+
+def publish_metrics(
+    report: Any, namespace: str, clients: Any, policy: Any, region: str | None
+) -> None:
+    """Put the run's metrics; a failure to do so is exit 3, since the alarm would be blind."""
+    from drift_gate.errors import CouldNotVerifyError
+    from drift_gate.sources import metrics
+    from drift_gate.sources.aws import AWS_FAILURES, describe_failure
+
+    where = (
+        region
+        or (policy.environments[0].region if policy else None)
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+    )
+    if not where:
+        raise InvalidInputError("--publish-metrics needs a region: pass --region")
+    try:
+        sent = metrics.publish(report, namespace, clients.client("cloudwatch", where))
+    except AWS_FAILURES as error:
+        reason = describe_failure(error, "cloudwatch:PutMetricData")
+        raise CouldNotVerifyError(
+            f"the report was written, but metrics were not: {reason}"
+        ) from error
+    click.echo(f"drift-gate: published {sent} metric value(s) to {namespace} in {where}", err=True)
 
 
 def emit_report(report: Any, targets: Sequence[OutputTarget]) -> None:

@@ -242,7 +242,8 @@ def _build_policy(document: YamlDocument) -> Policy:
                 name=env_name,
                 region=environment["region"],
                 services=tuple(services),
-                secret_checks=environment.get("secret_checks", "required"),
+                # YAML 1.1 reads a bare `off` as false.
+                secret_checks=environment.get("secret_checks", "required") or "off",
             )
         )
     return Policy(

@@ -35,6 +35,8 @@ SERVICE_CHAIN = (
     Link("rollout settled", frozenset({"DG202", "DG203", "DG204"})),
     Link("containers get declared names", frozenset({"DG101", "DG102", "DG103", "DG104", "DG207"})),
     Link("no credentials in plain env", frozenset({"DG105", "DG106"})),
+    Link("secrets exist", frozenset({"DG301", "DG302", "DG303", "DG304", "DG305", "DG306"})),
+    Link("application log clean", frozenset({"DG401", "DG402"})),
 )
 PLAN_CHAIN = (
     Link("plan applied", frozenset({"DG501", "DG502"})),
