@@ -7,20 +7,18 @@ report still lists everything that was verified; only whole-run failures raise.
 from __future__ import annotations
 
 import os
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
-from drift_gate import __version__
 from drift_gate.checks.credentials import check_credentials
 from drift_gate.checks.deployment import check_revision, check_rollout
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.plan import PlanContext, check_plan
 from drift_gate.checks.variables import check_container
 from drift_gate.declared import services_from_plan
-from drift_gate.errors import ExitCode, InvalidInputError
+from drift_gate.errors import InvalidInputError
 from drift_gate.later_links import check_application_logs, check_secret_stores
 from drift_gate.model import (
     TERRAFORM_ENVIRONMENT,
@@ -31,13 +29,10 @@ from drift_gate.model import (
     Plan,
     Report,
     ServiceState,
-    Severity,
-    Stats,
     Target,
     TaskDefinitionSpec,
-    ToolInfo,
-    Verdict,
 )
+from drift_gate.outcome import ServiceResult, build_report, utc_now
 from drift_gate.policy import EnvironmentPolicy, Policy, SecretChecks, ServicePolicy
 from drift_gate.sources.aws import AWS_FAILURES, AwsClients, describe_failure
 from drift_gate.sources.ecs import ClusterMissing, EcsReader, ServiceLookup, ServiceMissing
@@ -81,18 +76,6 @@ class ServiceRun:
         """The outcome, without the rules the policy ignores for this service."""
         kept = tuple(f for f in self.findings if f.rule_id not in self.service.ignore)
         return ServiceResult(self.checked, kept)
-
-
-@dataclass(frozen=True)
-class ServiceResult:
-    """One service's outcome; `checked` is None for findings about no service (the plan's)."""
-
-    checked: CheckedService | None
-    findings: tuple[Finding, ...]
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def run_check(
@@ -302,55 +285,4 @@ def failed_run_report(
     source = policy.source if policy else None
     return build_report(
         [ServiceResult(None, (finding,))], fail_on, now, now, source, {}, plan_source
-    )
-
-
-def decide(findings: Sequence[Finding], fail_on: FailOn) -> tuple[Verdict, ExitCode]:
-    """Could-not-verify outranks drift, drift outranks pass; --fail-on never hides exit 3."""
-    if any(finding.is_unverified for finding in findings):
-        return Verdict.COULD_NOT_VERIFY, ExitCode.COULD_NOT_VERIFY
-    if any(fail_on.blocks(finding.severity) for finding in findings):
-        return Verdict.DRIFT, ExitCode.DRIFT
-    return Verdict.PASS, ExitCode.PASS
-
-
-_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-
-
-def build_report(
-    results: Sequence[ServiceResult],
-    fail_on: FailOn,
-    started_at: datetime,
-    finished_at: datetime,
-    policy_source: str | None,
-    aws_calls: dict[str, int],
-    plan_source: str | None = None,
-) -> Report:
-    """Assemble the Report: findings deduplicated, sorted worst first, then by where they are."""
-    # A policy and a plan may declare the same name: one finding per rule and target.
-    unique = {
-        (f.rule_id, f.target): f for result in reversed(results) for f in reversed(result.findings)
-    }
-    findings = sorted(
-        unique.values(),
-        key=lambda f: (_SEVERITY_ORDER[f.severity], f.target.label(), f.rule_id, f.message),
-    )
-    verdict, exit_code = decide(findings, fail_on)
-    by_severity = Counter(finding.severity for finding in findings)
-    return Report(
-        tool=ToolInfo(version=__version__),
-        started_at=started_at,
-        finished_at=finished_at,
-        policy=policy_source,
-        plan=plan_source,
-        fail_on=fail_on,
-        verdict=verdict,
-        exit_code=int(exit_code),
-        services=tuple(result.checked for result in results if result.checked is not None),
-        findings=tuple(findings),
-        stats=Stats(
-            services_checked=sum(1 for result in results if result.checked is not None),
-            aws_calls=dict(sorted(aws_calls.items())),
-            findings_by_severity={severity: by_severity.get(severity, 0) for severity in Severity},
-        ),
     )

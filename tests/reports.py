@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from drift_gate.checks.findings import ServiceContext
-from drift_gate.gate import ServiceResult, build_report
 from drift_gate.model import TERRAFORM_ENVIRONMENT, CheckedService, FailOn, Finding, Report, Target
+from drift_gate.outcome import ServiceResult, build_report
 
 T0 = datetime(2026, 11, 28, 4, 0, 0, tzinfo=timezone.utc)
 T1 = datetime(2026, 11, 28, 4, 0, 1, 500000, tzinfo=timezone.utc)

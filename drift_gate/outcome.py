@@ -1,0 +1,87 @@
+"""Findings in, verdict and Report out: what every command shares (no AWS, no terraform).
+
+Kept apart from gate.py so the offline path and `merge` never import boto3.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from drift_gate import __version__
+from drift_gate.errors import ExitCode
+from drift_gate.model import (
+    CheckedService,
+    FailOn,
+    Finding,
+    Report,
+    Severity,
+    Stats,
+    ToolInfo,
+    Verdict,
+)
+
+
+@dataclass(frozen=True)
+class ServiceResult:
+    """One service's outcome; `checked` is None for findings about no service (the plan's)."""
+
+    checked: CheckedService | None
+    findings: tuple[Finding, ...]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def decide(findings: Sequence[Finding], fail_on: FailOn) -> tuple[Verdict, ExitCode]:
+    """Could-not-verify outranks drift, drift outranks pass; --fail-on never hides exit 3."""
+    if any(finding.is_unverified for finding in findings):
+        return Verdict.COULD_NOT_VERIFY, ExitCode.COULD_NOT_VERIFY
+    if any(fail_on.blocks(finding.severity) for finding in findings):
+        return Verdict.DRIFT, ExitCode.DRIFT
+    return Verdict.PASS, ExitCode.PASS
+
+
+_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def build_report(
+    results: Sequence[ServiceResult],
+    fail_on: FailOn,
+    started_at: datetime,
+    finished_at: datetime,
+    policy_source: str | None,
+    aws_calls: dict[str, int],
+    plan_source: str | None = None,
+) -> Report:
+    """Assemble the Report: findings deduplicated, sorted worst first, then by where they are."""
+    # A policy and a plan may declare the same name: one finding per rule and target.
+    unique = {
+        (f.rule_id, f.target): f for result in reversed(results) for f in reversed(result.findings)
+    }
+    findings = sorted(
+        unique.values(),
+        key=lambda f: (_SEVERITY_ORDER[f.severity], f.target.label(), f.rule_id, f.message),
+    )
+    verdict, exit_code = decide(findings, fail_on)
+    by_severity = Counter(finding.severity for finding in findings)
+    return Report(
+        tool=ToolInfo(version=__version__),
+        started_at=started_at,
+        finished_at=finished_at,
+        policy=policy_source,
+        plan=plan_source,
+        fail_on=fail_on,
+        verdict=verdict,
+        exit_code=int(exit_code),
+        services=tuple(result.checked for result in results if result.checked is not None),
+        findings=tuple(findings),
+        stats=Stats(
+            services_checked=sum(1 for result in results if result.checked is not None),
+            aws_calls=dict(sorted(aws_calls.items())),
+            findings_by_severity={severity: by_severity.get(severity, 0) for severity in Severity},
+        ),
+    )

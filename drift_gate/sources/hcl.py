@@ -1,0 +1,778 @@
+"""Declared container definitions read from .tf files, offline: no terraform, no AWS.
+
+python-hcl2 parses each file to a syntax tree (its dict output flattens `jsonencode(...)`
+into a string, so the tree is walked instead). A small evaluator resolves what is known
+statically: literals, objects, tuples, string templates, `local.*`, `var.*` (literal defaults,
+or a module call's arguments), `path.module`, `for` expressions over known lists, `for_each`
+instances, and jsonencode / jsondecode / file() / heredoc JSON. Anything else (a resource
+attribute, a data source, a conditional) is Unresolved with its file and line: never a guess.
+Every value carries the line it was written on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import hcl2
+from lark import Token, Tree
+
+from drift_gate.errors import InvalidInputError
+
+Node = Tree[Any]
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A value only Terraform can know; `reason` says which expression."""
+
+    reason: str
+    file: Path
+    line: int
+
+
+@dataclass(frozen=True)
+class Value:
+    """An evaluated value and where it was written. `value` nests Values in lists and dicts."""
+
+    value: Any
+    file: Path
+    line: int
+
+
+Result = Value | Unresolved
+
+
+@dataclass(frozen=True)
+class DeclaredName:
+    """A secret or plain variable name declared in Terraform, with its valueFrom when known."""
+
+    name: str
+    file: Path
+    line: int
+    value_from: str | None = None
+    value_from_unresolved: Unresolved | None = None
+
+
+@dataclass(frozen=True)
+class DeclaredContainer:
+    name: str
+    secrets: tuple[DeclaredName, ...]
+    environment: tuple[DeclaredName, ...]
+    unresolved: tuple[Unresolved, ...]  # entries whose name could not be known
+
+
+@dataclass(frozen=True)
+class DeclaredTaskDefinition:
+    address: str
+    family: str | None
+    file: Path
+    line: int
+    containers: tuple[DeclaredContainer, ...]
+    unresolved: Unresolved | None = None  # container_definitions as a whole
+
+
+@dataclass(frozen=True)
+class DeclaredService:
+    address: str
+    name: str | None
+    cluster: str | None
+    task_definition_address: str | None
+    file: Path
+    line: int
+
+
+@dataclass
+class TerraformDeclarations:
+    task_definitions: list[DeclaredTaskDefinition] = field(default_factory=list)
+    services: list[DeclaredService] = field(default_factory=list)
+
+
+# --- The syntax tree ---------------------------------------------------------------------
+
+
+def _line(node: Node | Token) -> int:
+    if isinstance(node, Token):
+        return node.line or 0
+    return node.meta.line if not node.meta.empty else 0
+
+
+def _children(node: Node) -> list[Node]:
+    """Children that carry meaning (no newlines, comments or punctuation)."""
+    return [
+        child
+        for child in node.children
+        if isinstance(child, Tree) and child.data != "new_line_or_comment"
+    ]
+
+
+def _name(node: Node | Token) -> str:
+    """The text of an identifier, a keyword or a plain string label."""
+    if isinstance(node, Token):
+        return str(node)
+    if node.data == "string":
+        return "".join(
+            str(t)
+            for part in node.children
+            if isinstance(part, Tree)
+            for t in part.children
+            if isinstance(t, Token)
+        )
+    return "".join(str(t) for t in node.scan_values(lambda v: isinstance(v, Token)))
+
+
+@dataclass
+class Block:
+    kind: str
+    labels: list[str]
+    body: Node
+    file: Path
+    line: int
+
+    def attributes(self) -> dict[str, Node]:
+        found: dict[str, Node] = {}
+        for child in _children(self.body):
+            if child.data == "attribute":
+                name_node, expression = _children(child)[0], _children(child)[-1]
+                found[_name(name_node)] = expression
+        return found
+
+    def blocks(self) -> Iterator[Block]:
+        yield from _blocks(self.body, self.file)
+
+
+def _blocks(body: Node, file: Path) -> Iterator[Block]:
+    for child in _children(body):
+        if child.data != "block":
+            continue
+        parts = _children(child)
+        inner = next(p for p in parts if isinstance(p, Tree) and p.data == "body")
+        names = [_name(p) for p in parts if p is not inner]
+        yield Block(names[0], names[1:], inner, file, _line(child))
+
+
+def parse_file(path: Path) -> list[Block]:
+    try:
+        tree = hcl2.parses_to_tree(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidInputError(f"{path}: cannot read ({error})") from error
+    except Exception as error:  # noqa: BLE001 - lark raises many kinds; all mean "not HCL we can read"
+        where = getattr(error, "line", None)
+        raise InvalidInputError(
+            f"{path}{f':{where}' if where else ''}: not valid HCL ({type(error).__name__})"
+        ) from None
+    body = next(c for c in tree.children if isinstance(c, Tree) and c.data == "body")
+    return list(_blocks(body, path))
+
+
+# --- The evaluator -----------------------------------------------------------------------
+
+
+@dataclass
+class Scope:
+    """What names mean in one module (and one for_each instance, one for expression)."""
+
+    directory: Path
+    locals: dict[str, Node] = field(default_factory=dict)
+    local_files: dict[str, Path] = field(default_factory=dict)
+    variables: dict[str, Result | None] = field(default_factory=dict)
+    bindings: dict[str, Result] = field(default_factory=dict)
+    resolving: set[str] = field(default_factory=set)
+
+    def bind(self, **names: Result) -> Scope:
+        return Scope(
+            self.directory,
+            self.locals,
+            self.local_files,
+            self.variables,
+            {**self.bindings, **names},
+            self.resolving,
+        )
+
+
+def evaluate(node: Node | Token, scope: Scope, file: Path) -> Result:
+    """The value of an expression, or Unresolved saying why not."""
+    line = _line(node)
+    if isinstance(node, Token):
+        return Unresolved(f"token {node!s}", file, line)
+    handler = _HANDLERS.get(str(node.data))
+    if handler is None:
+        return Unresolved(f"a {node.data} expression", file, line)
+    return handler(node, scope, file)
+
+
+def _expr_term(node: Node, scope: Scope, file: Path) -> Result:
+    inner = _children(node)
+    if len(inner) == 1:
+        return evaluate(inner[0], scope, file)
+    return Unresolved("an expression", file, _line(node))
+
+
+def _literal(node: Node, scope: Scope, file: Path) -> Result:
+    token = str(node.children[0])
+    text = {"true": True, "false": False, "null": None}
+    if node.data == "int_lit":
+        return Value(int(token), file, _line(node))
+    if node.data == "float_lit":
+        return Value(float(token), file, _line(node))
+    return Value(text.get(token, token), file, _line(node))
+
+
+def _string(node: Node, scope: Scope, file: Path) -> Result:
+    parts: list[str] = []
+    for part in node.children:
+        if not isinstance(part, Tree):
+            continue
+        for piece in part.children:
+            if isinstance(piece, Token):
+                parts.append(_unescape(str(piece)))
+            elif piece.data == "interpolation":
+                inner = evaluate(_children(piece)[0], scope, file)
+                if isinstance(inner, Unresolved):
+                    return inner
+                parts.append(str(inner.value))
+            else:
+                return Unresolved("a template directive", file, _line(piece))
+    return Value("".join(parts), file, _line(node))
+
+
+def _unescape(text: str) -> str:
+    return text.replace('\\"', '"').replace("\\n", "\n").replace("\\\\", "\\").replace("$${", "${")
+
+
+def _tuple(node: Node, scope: Scope, file: Path) -> Result:
+    items = [evaluate(child, scope, file) for child in _children(node)]
+    return Value(items, file, _line(node))
+
+
+def _object(node: Node, scope: Scope, file: Path) -> Result:
+    elements: dict[str, Result] = {}
+    for element in _children(node):
+        key_node, value_node = _children(element)[0], _children(element)[-1]
+        key = _object_key(key_node, scope, file)
+        if isinstance(key, Unresolved):
+            return key
+        elements[key] = evaluate(value_node, scope, file)
+    return Value(elements, file, _line(node))
+
+
+def _object_key(node: Node, scope: Scope, file: Path) -> str | Unresolved:
+    inner = _children(node)[0] if _children(node) else node
+    while isinstance(inner, Tree) and inner.data == "expr_term" and len(_children(inner)) == 1:
+        inner = _children(inner)[0]
+    if isinstance(inner, Tree) and inner.data == "identifier":
+        return _name(inner)
+    key = evaluate(inner, scope, file)
+    if isinstance(key, Unresolved):
+        return key
+    return str(key.value)
+
+
+def _identifier(node: Node, scope: Scope, file: Path) -> Result:
+    name = _name(node)
+    if name in scope.bindings:
+        return scope.bindings[name]
+    return Unresolved(f"{name}", file, _line(node))
+
+
+def _traversal(node: Node) -> list[str] | None:
+    """`local.a.b` -> ["local", "a", "b"]; None when it is not a plain traversal."""
+    if node.data == "identifier":
+        return [_name(node)]
+    if node.data == "expr_term" and len(_children(node)) == 1:
+        return _traversal(_children(node)[0])
+    if node.data == "get_attr_expr_term":
+        base, attribute = _children(node)
+        head = _traversal(base)
+        return None if head is None else [*head, _name(_children(attribute)[0])]
+    return None
+
+
+def _get_attr(node: Node, scope: Scope, file: Path) -> Result:
+    path = _traversal(node)
+    line = _line(node)
+    if path is None:
+        base, attribute = _children(node)
+        value = evaluate(base, scope, file)
+        return _attribute_of(value, _name(_children(attribute)[0]), file, line)
+    head, *rest = path
+    if head == "local" and rest:
+        value = _local(rest[0], scope, file, line)
+        rest = rest[1:]
+    elif head == "var" and rest:
+        value = _variable(rest[0], scope, file, line)
+        rest = rest[1:]
+    elif head == "path" and rest == ["module"]:
+        return Value(str(scope.directory), file, line)
+    elif head in scope.bindings:
+        value = scope.bindings[head]
+    else:
+        return Unresolved(".".join(path) + " (known only to Terraform)", file, line)
+    for key in rest:
+        value = _attribute_of(value, key, file, line)
+    return value
+
+
+def _attribute_of(value: Result, attribute: str, file: Path, line: int) -> Result:
+    if isinstance(value, Unresolved):
+        return value
+    if isinstance(value.value, dict) and attribute in value.value:
+        found: Result = value.value[attribute]
+        return found
+    return Unresolved(f"attribute {attribute}", file, line)
+
+
+def _local(name: str, scope: Scope, file: Path, line: int) -> Result:
+    if name not in scope.locals:
+        return Unresolved(f"local.{name} (not defined in this module)", file, line)
+    if name in scope.resolving:
+        return Unresolved(f"local.{name} (refers to itself)", file, line)
+    scope.resolving.add(name)
+    try:
+        return evaluate(scope.locals[name], scope, scope.local_files[name])
+    finally:
+        scope.resolving.discard(name)
+
+
+def _variable(name: str, scope: Scope, file: Path, line: int) -> Result:
+    value = scope.variables.get(name)
+    if value is None:
+        return Unresolved(f"var.{name} (no literal default)", file, line)
+    return value
+
+
+def _index(node: Node, scope: Scope, file: Path) -> Result:
+    base, index = _children(node)
+    value = evaluate(base, scope, file)
+    key_node = _children(index)[0] if _children(index) else None
+    if key_node is None:
+        position = str(index.children[-1])
+        key: Result = Value(int(position), file, _line(index))
+    else:
+        key = evaluate(key_node, scope, file)
+    if isinstance(value, Unresolved):
+        return value
+    if isinstance(key, Unresolved):
+        return key
+    container = value.value
+    try:
+        found: Result = container[key.value]
+    except (KeyError, IndexError, TypeError):
+        return Unresolved(f"index {key.value!r}", file, _line(node))
+    return found
+
+
+def _function(node: Node, scope: Scope, file: Path) -> Result:
+    parts = _children(node)
+    name = _name(parts[0])
+    arguments_node = next((p for p in parts[1:] if p.data == "arguments"), None)
+    arguments = (
+        [evaluate(a, scope, file) for a in _children(arguments_node)] if arguments_node else []
+    )
+    line = _line(node)
+    for argument in arguments:
+        if isinstance(argument, Unresolved):
+            return argument
+    values = [a for a in arguments if isinstance(a, Value)]
+    if name in ("jsonencode", "tolist", "toset", "tomap") and len(values) == 1:
+        return values[0]
+    if name == "concat":
+        return Value(
+            [item for v in values for item in (v.value if isinstance(v.value, list) else [])],
+            file,
+            line,
+        )
+    if name == "merge":
+        merged: dict[str, Result] = {}
+        for v in values:
+            merged.update(v.value if isinstance(v.value, dict) else {})
+        return Value(merged, file, line)
+    if name == "jsondecode" and len(values) == 1 and isinstance(values[0].value, str):
+        return from_json_text(values[0].value, file, values[0].line)
+    if name == "file" and len(values) == 1 and isinstance(values[0].value, str):
+        return _file(values[0].value, scope, file, line)
+    return Unresolved(f"{name}(...)", file, line)
+
+
+def _file(relative: str, scope: Scope, file: Path, line: int) -> Result:
+    path = Path(relative)
+    path = path if path.is_absolute() else scope.directory / path
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return Unresolved(f'file("{relative}") (not found)', file, line)
+    return Value(JsonText(text, path, 1), path, 1)
+
+
+def _heredoc(node: Node, scope: Scope, file: Path) -> Result:
+    token = str(node.children[0])
+    lines = token.splitlines()
+    text = "\n".join(lines[1:-1])
+    if "${" in text.replace("$${", ""):
+        return Unresolved("a heredoc with interpolation", file, _line(node))
+    return Value(JsonText(text, file, _line(node) + 1), file, _line(node))
+
+
+def _for_tuple(node: Node, scope: Scope, file: Path) -> Result:
+    parts = _children(node)
+    intro = next(p for p in parts if p.data == "for_intro")
+    body = [p for p in parts if p is not intro and p.data != "for_cond"]
+    if any(p.data == "for_cond" for p in parts) or not body:
+        return Unresolved("a for expression with a condition", file, _line(node))
+    names = [_name(p) for p in _children(intro) if p.data == "identifier"]
+    source = evaluate(_children(intro)[-1], scope, file)
+    if isinstance(source, Unresolved):
+        return source
+    if isinstance(source.value, dict):
+        pairs: list[tuple[Any, Result]] = list(source.value.items())
+    elif isinstance(source.value, list):
+        pairs = list(enumerate(source.value))
+    else:
+        return Unresolved("a for expression over a non-collection", file, _line(node))
+    items: list[Result] = []
+    for key, item in pairs:
+        binding = (
+            {names[0]: item}
+            if len(names) == 1
+            else {names[0]: Value(key, file, _line(node)), names[1]: item}
+        )
+        items.append(evaluate(body[0], scope.bind(**binding), file))
+    return Value(items, file, _line(node))
+
+
+_HANDLERS: dict[str, Callable[[Node, Scope, Path], Result]] = {
+    "expr_term": _expr_term,
+    "int_lit": _literal,
+    "float_lit": _literal,
+    "literal_value": _literal,
+    "string": _string,
+    "tuple": _tuple,
+    "object": _object,
+    "identifier": _identifier,
+    "get_attr_expr_term": _get_attr,
+    "index_expr_term": _index,
+    "function_call": _function,
+    "heredoc_template": _heredoc,
+    "heredoc_template_trim": _heredoc,
+    "for_tuple_expr": _for_tuple,
+}
+
+
+@dataclass(frozen=True)
+class JsonText:
+    """A JSON document written as text (heredoc, file()): decoded only when it is needed."""
+
+    text: str
+    file: Path
+    first_line: int
+
+
+def from_json_text(text: str, file: Path, first_line: int) -> Result:
+    """Decode JSON; each string gets the line it first appears on in the text."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        return Unresolved(
+            f"JSON that does not parse ({error.msg})", file, first_line + error.lineno - 1
+        )
+    lines = text.splitlines()
+
+    def wrap(value: Any, near: int) -> Value:
+        if isinstance(value, dict):
+            return Value({k: wrap(v, near) for k, v in value.items()}, file, near)
+        if isinstance(value, list):
+            return Value([wrap(v, near) for v in value], file, near)
+        if isinstance(value, str):
+            quoted = json.dumps(value)
+            found = next((i for i, line in enumerate(lines) if quoted in line), None)
+            return Value(value, file, first_line + found if found is not None else near)
+        return Value(value, file, near)
+
+    return wrap(document, first_line)
+
+
+def plain(result: Result) -> Any:
+    """A Value with its lines dropped (Unresolved stays), for comparisons and JSON text."""
+    if isinstance(result, Unresolved):
+        return result
+    value = result.value
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+# --- Modules -----------------------------------------------------------------------------
+
+_ADDRESS_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _instance_key(key: Any) -> str:
+    return f"[{key}]" if isinstance(key, int) else f'["{key}"]'
+
+
+@dataclass
+class Module:
+    """One module directory: its blocks, and the scope its expressions are evaluated in."""
+
+    directory: Path
+    address: str
+    blocks: list[Block]
+    scope: Scope
+
+    @classmethod
+    def load(cls, directory: Path, address: str, inputs: Mapping[str, Result]) -> Module:
+        blocks = [block for path in sorted(directory.glob("*.tf")) for block in parse_file(path)]
+        scope = Scope(directory)
+        for block in blocks:
+            if block.kind == "locals":
+                for name, expression in block.attributes().items():
+                    scope.locals[name] = expression
+                    scope.local_files[name] = block.file
+        for block in blocks:
+            if block.kind == "variable" and block.labels:
+                name = block.labels[0]
+                default = block.attributes().get("default")
+                scope.variables[name] = inputs.get(name) or (
+                    evaluate(default, scope, block.file) if default else None
+                )
+        return cls(directory, address, blocks, scope)
+
+    def prefix(self, local: str) -> str:
+        return f"{self.address}.{local}" if self.address else local
+
+
+def load_declarations(root: Path) -> TerraformDeclarations:
+    """Every aws_ecs_task_definition and aws_ecs_service under `root`, local modules included."""
+    if not root.is_dir():
+        raise InvalidInputError(f"{root}: not a directory; give --terraform-dir a Terraform folder")
+    declarations = TerraformDeclarations()
+    _load_module(Module.load(root, "", {}), declarations, depth=0)
+    return declarations
+
+
+def _load_module(module: Module, declarations: TerraformDeclarations, depth: int) -> None:
+    for block in module.blocks:
+        if block.kind == "resource" and block.labels[:1] == ["aws_ecs_task_definition"]:
+            declarations.task_definitions.extend(_task_definitions(module, block))
+        elif block.kind == "resource" and block.labels[:1] == ["aws_ecs_service"]:
+            declarations.services.extend(_services(module, block))
+        elif block.kind == "module" and len(block.labels) == 1 and depth < 10:
+            _load_child(module, block, declarations, depth)
+
+
+def _load_child(
+    module: Module, block: Block, declarations: TerraformDeclarations, depth: int
+) -> None:
+    attributes = block.attributes()
+    source = (
+        evaluate(attributes["source"], module.scope, block.file) if "source" in attributes else None
+    )
+    if not isinstance(source, Value) or not str(source.value).startswith(("./", "../")):
+        return  # a registry or git module: its files are not in this repository
+    inputs = {
+        name: evaluate(expression, module.scope, block.file)
+        for name, expression in attributes.items()
+        if name not in ("source", "version", "providers", "count", "for_each", "depends_on")
+    }
+    directory = (module.directory / str(source.value)).resolve()
+    child = Module.load(directory, module.prefix(f"module.{block.labels[0]}"), inputs)
+    _load_module(child, declarations, depth + 1)
+
+
+def _instances(module: Module, block: Block) -> list[tuple[str, Scope]]:
+    """(address suffix, scope) for each instance: one, or one per for_each key or count index."""
+    attributes = block.attributes()
+    if "for_each" in attributes:
+        keys = evaluate(attributes["for_each"], module.scope, block.file)
+        if isinstance(keys, Value) and isinstance(keys.value, dict):
+            return [
+                (
+                    _instance_key(k),
+                    module.scope.bind(
+                        each=Value(
+                            {"key": Value(k, block.file, block.line), "value": v},
+                            block.file,
+                            block.line,
+                        )
+                    ),
+                )
+                for k, v in keys.value.items()
+            ]
+        if isinstance(keys, Value) and isinstance(keys.value, list):
+            items = [v for v in keys.value if isinstance(v, Value)]
+            return [
+                (
+                    _instance_key(v.value),
+                    module.scope.bind(each=Value({"key": v, "value": v}, block.file, block.line)),
+                )
+                for v in items
+            ]
+        return [
+            (
+                "[*]",
+                module.scope.bind(
+                    each=Unresolved("for_each (not a literal collection)", block.file, block.line)
+                ),
+            )
+        ]
+    if "count" in attributes:
+        count = evaluate(attributes["count"], module.scope, block.file)
+        if isinstance(count, Value) and isinstance(count.value, int):
+            return [
+                (
+                    f"[{i}]",
+                    module.scope.bind(
+                        count=Value(
+                            {"index": Value(i, block.file, block.line)}, block.file, block.line
+                        )
+                    ),
+                )
+                for i in range(count.value)
+            ]
+        return [
+            (
+                "[*]",
+                module.scope.bind(
+                    count=Unresolved("count (not a literal)", block.file, block.line)
+                ),
+            )
+        ]
+    return [("", module.scope)]
+
+
+def _task_definitions(module: Module, block: Block) -> Iterator[DeclaredTaskDefinition]:
+    attributes = block.attributes()
+    for suffix, scope in _instances(module, block):
+        address = module.prefix(f"aws_ecs_task_definition.{block.labels[1]}{suffix}")
+        family = (
+            evaluate(attributes["family"], scope, block.file) if "family" in attributes else None
+        )
+        family_name = str(family.value) if isinstance(family, Value) else None
+        if "container_definitions" not in attributes:
+            yield DeclaredTaskDefinition(
+                address,
+                family_name,
+                block.file,
+                block.line,
+                (),
+                Unresolved("no container_definitions", block.file, block.line),
+            )
+            continue
+        definitions = _as_document(evaluate(attributes["container_definitions"], scope, block.file))
+        if isinstance(definitions, Unresolved) or not isinstance(definitions.value, list):
+            unresolved = (
+                definitions
+                if isinstance(definitions, Unresolved)
+                else Unresolved("container_definitions is not a list", block.file, block.line)
+            )
+            yield DeclaredTaskDefinition(
+                address, family_name, block.file, block.line, (), unresolved
+            )
+            continue
+        containers = tuple(_container(item, block) for item in definitions.value)
+        yield DeclaredTaskDefinition(
+            address, family_name, block.file, block.line, tuple(c for c in containers if c)
+        )
+
+
+def _as_document(result: Result) -> Result:
+    """container_definitions as a value: JSON text decoded, jsonencode() taken as it is."""
+    if isinstance(result, Value) and isinstance(result.value, JsonText):
+        text = result.value
+        return from_json_text(text.text, text.file, text.first_line)
+    if isinstance(result, Value) and isinstance(result.value, str):
+        return from_json_text(result.value, result.file, result.line)
+    return result
+
+
+def _container(item: Result, block: Block) -> DeclaredContainer | None:
+    if isinstance(item, Unresolved) or not isinstance(item.value, dict):
+        return None
+    fields = item.value
+    name = fields.get("name")
+    if not isinstance(name, Value):
+        return None
+    secrets, unresolved_secrets = _names(fields.get("secrets"), "valueFrom")
+    environment, unresolved_environment = _names(fields.get("environment"), None)
+    return DeclaredContainer(
+        str(name.value), secrets, environment, unresolved_secrets + unresolved_environment
+    )
+
+
+def _names(
+    entries: Result | None, reference: str | None
+) -> tuple[tuple[DeclaredName, ...], tuple[Unresolved, ...]]:
+    if entries is None:
+        return (), ()
+    if isinstance(entries, Unresolved):
+        return (), (entries,)
+    if not isinstance(entries.value, list):
+        return (), (Unresolved("a list that is not a list", entries.file, entries.line),)
+    names: list[DeclaredName] = []
+    unresolved: list[Unresolved] = []
+    for entry in entries.value:
+        if isinstance(entry, Unresolved):
+            unresolved.append(entry)
+            continue
+        fields = entry.value if isinstance(entry.value, dict) else {}
+        name = fields.get("name")
+        if not isinstance(name, Value):
+            unresolved.append(
+                name
+                if isinstance(name, Unresolved)
+                else Unresolved("an entry without a name", entry.file, entry.line)
+            )
+            continue
+        value_from = fields.get(reference) if reference else None
+        names.append(
+            DeclaredName(
+                str(name.value),
+                name.file,
+                name.line,
+                value_from=str(value_from.value) if isinstance(value_from, Value) else None,
+                value_from_unresolved=value_from if isinstance(value_from, Unresolved) else None,
+            )
+        )
+    return tuple(names), tuple(unresolved)
+
+
+def _services(module: Module, block: Block) -> Iterator[DeclaredService]:
+    attributes = block.attributes()
+    for suffix, scope in _instances(module, block):
+        address = module.prefix(f"aws_ecs_service.{block.labels[1]}{suffix}")
+        name = evaluate(attributes["name"], scope, block.file) if "name" in attributes else None
+        cluster = (
+            evaluate(attributes["cluster"], scope, block.file) if "cluster" in attributes else None
+        )
+        reference = _task_definition_reference(attributes.get("task_definition"), suffix)
+        yield DeclaredService(
+            address,
+            str(name.value) if isinstance(name, Value) else None,
+            str(cluster.value).rsplit("/", 1)[-1] if isinstance(cluster, Value) else None,
+            module.prefix(reference) if reference else None,
+            block.file,
+            block.line,
+        )
+
+
+def _task_definition_reference(expression: Node | None, suffix: str) -> str | None:
+    """`aws_ecs_task_definition.api.arn` (or `[each.key]`) -> aws_ecs_task_definition.api[...]."""
+    if expression is None:
+        return None
+    match = re.search(
+        r"aws_ecs_task_definition\.([A-Za-z0-9_-]+)(\[[^\]]*\])?", _source_text(expression)
+    )
+    if not match:
+        return None
+    indexed = match.group(2) is not None
+    return f"aws_ecs_task_definition.{match.group(1)}{suffix if indexed else ''}"
+
+
+def _source_text(node: Node) -> str:
+    return "".join(str(token) for token in node.scan_values(lambda value: isinstance(value, Token)))
