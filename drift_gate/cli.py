@@ -99,6 +99,7 @@ class CheckRequest:
     region: str | None
     secret_checks: str | None
     metrics_namespace: str | None
+    offline: bool
     max_attempts: int
     timeout: float
     outputs: tuple[OutputTarget, ...]
@@ -113,6 +114,12 @@ CHECK_OPTIONS = (
         "--policy",
         type=click.Path(path_type=Path),
         help="Policy file (YAML) declaring each service's secrets and variables.",
+    ),
+    _option(
+        "--offline",
+        is_flag=True,
+        help="Check the policy and its dotenv files against the Terraform sources only "
+        "(--terraform-dir): no AWS client, no terraform run. For a pre-push hook.",
     ),
     _option(
         "--plan-json",
@@ -259,6 +266,7 @@ def check(ctx: click.Context, /, **given: Any) -> int:
         region=given["region"],
         secret_checks=given["secret_checks"],
         metrics_namespace=given["metrics_namespace"],
+        offline=given["offline"],
         max_attempts=given["max_attempts"],
         timeout=given["timeout"],
         outputs=tuple(ctx.meta["drift_gate.outputs"] or [OutputTarget("console", None)]),
@@ -268,6 +276,8 @@ def check(ctx: click.Context, /, **given: Any) -> int:
 
 def run_check_request(request: CheckRequest) -> int:
     """Load the inputs, run the gate, write every output; the exit code."""
+    if request.offline:
+        return run_offline_request(request)
     from drift_gate.errors import CouldNotVerifyError
     from drift_gate.gate import CheckOptions, failed_run_report, run_check
     from drift_gate.model import FailOn
@@ -327,6 +337,31 @@ def publish_metrics(
             f"the report was written, but metrics were not: {reason}"
         ) from error
     click.echo(f"drift-gate: published {sent} metric value(s) to {namespace} in {where}", err=True)
+
+
+def run_offline_request(request: CheckRequest) -> int:
+    """--offline: sources only. Imports nothing that talks to AWS (tested via sys.modules)."""
+    from drift_gate.model import FailOn
+    from drift_gate.offline import run_offline
+    from drift_gate.policy import load_policy
+
+    if request.policy is None:
+        raise click.UsageError("--offline needs --policy (what each container must receive)")
+    if request.plan_json or request.plan_file or request.metrics_namespace:
+        raise click.UsageError(
+            "--offline reads only the Terraform sources: drop --plan-json, --plan-file, "
+            "--publish-metrics"
+        )
+    terraform_dir = request.terraform_dir or Path.cwd()
+    if not any(terraform_dir.glob("*.tf")):
+        raise InvalidInputError(
+            f"{terraform_dir}: no .tf files; give --terraform-dir the Terraform root"
+        )
+    policy = load_policy(request.policy)
+    report = run_offline(policy, terraform_dir, request.environment, FailOn(request.fail_on))
+    emit_report(report, request.outputs)
+    _explain_exit(report, request.outputs)
+    return report.exit_code
 
 
 def emit_report(report: Any, targets: Sequence[OutputTarget]) -> None:
@@ -495,6 +530,65 @@ def merge(ctx: click.Context, /, reports: tuple[Path, ...], fail_on: str | None,
     return merged.exit_code
 
 
+@cli.command("inventory")
+@click.option(
+    "--terraform-dir",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Terraform root (local modules are followed).",
+)
+@click.option(
+    "--policy",
+    type=click.Path(path_type=Path),
+    help="Policy: which names it requires, and the dotenv files (.env.example) it names.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="Write here (ENVIRONMENT_VARIABLES.md) instead of standard output.",
+)
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Write nothing; exit 1 if --output is not what would be written.",
+)
+def inventory(
+    terraform_dir: Path, policy: Path | None, output: Path | None, check_only: bool
+) -> int:
+    """Every variable per service and container, as Markdown (ENVIRONMENT_VARIABLES.md)."""
+    from drift_gate.inventory import inventory_markdown
+    from drift_gate.policy import load_policy
+    from drift_gate.sources.hcl import load_declarations
+
+    if check_only and output is None:
+        raise click.UsageError("--check compares with the file given by --output")
+    loaded = load_policy(policy) if policy else None
+    base = output.parent if output else Path.cwd()
+    text = inventory_markdown(load_declarations(terraform_dir), loaded, base)
+    if check_only and output is not None:
+        command = f"drift-gate inventory --terraform-dir {terraform_dir}"
+        command += f" --policy {policy}" if policy else ""
+        return _inventory_up_to_date(output, text, f"{command} --output {output}")
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _write_file(output, text)
+    return ExitCode.PASS
+
+
+def _inventory_up_to_date(output: Path, text: str, regenerate: str) -> int:
+    current = output.read_text(encoding="utf-8") if output.exists() else None
+    if current == text:
+        click.echo(f"{output}: up to date")
+        return ExitCode.PASS
+    state = "is out of date" if current is not None else "does not exist"
+    click.echo(f"drift-gate: {output} {state}; regenerate it: {regenerate}", err=True)
+    return ExitCode.DRIFT
+
+
 @cli.command("explain")
 @click.argument("rule_id")
 def explain(rule_id: str) -> int:
@@ -513,8 +607,9 @@ def list_rules() -> int:
     """List every rule: id, default severity, name and what it means."""
     from drift_gate.rules import RULES
 
+    width = max(len(rule.name) for rule in RULES)
     for rule in RULES:
-        click.echo(f"{rule.id}  {rule.severity.value:<7}  {rule.name:<26}  {rule.summary}")
+        click.echo(f"{rule.id}  {rule.severity.value:<7}  {rule.name:<{width}}  {rule.summary}")
     return ExitCode.PASS
 
 

@@ -33,7 +33,13 @@ from drift_gate.model import (
     TaskDefinitionSpec,
 )
 from drift_gate.outcome import ServiceResult, build_report, utc_now
-from drift_gate.policy import EnvironmentPolicy, Policy, SecretChecks, ServicePolicy
+from drift_gate.policy import (
+    EnvironmentPolicy,
+    Policy,
+    SecretChecks,
+    ServicePolicy,
+    select_environments,
+)
 from drift_gate.sources.aws import AWS_FAILURES, AwsClients, describe_failure
 from drift_gate.sources.ecs import ClusterMissing, EcsReader, ServiceLookup, ServiceMissing
 from drift_gate.sources.secrets import SecretStores
@@ -142,17 +148,6 @@ def _from_plan(
     )
     findings = check_plan(plan, context) + list(declared.findings if declared else ())
     return (declared.environment if declared else None), findings
-
-
-def select_environments(policy: Policy, name: str | None) -> tuple[EnvironmentPolicy, ...]:
-    """All environments, or the one named; an unknown name is a usage error."""
-    if name is None:
-        return policy.environments
-    chosen = tuple(env for env in policy.environments if env.name == name)
-    if not chosen:
-        known = ", ".join(env.name for env in policy.environments)
-        raise InvalidInputError(f"environment {name!r} is not in {policy.source}; it has: {known}")
-    return chosen
 
 
 def _check_environment(environment: EnvironmentPolicy, reader: EcsReader) -> list[ServiceRun]:

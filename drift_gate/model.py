@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class Frozen(BaseModel):
     """Base for every model: immutable, and strict about unknown fields."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Severity(str, enum.Enum):
@@ -230,6 +230,10 @@ class Report(Frozen):
     policy: str | None
     plan: str | None = Field(
         default=None, description="the plan JSON, plan file or Terraform directory"
+    )
+    offline: bool = Field(
+        default=False,
+        description="only the sources were checked: no AWS client was created, terraform not run",
     )
     fail_on: FailOn
     verdict: Verdict

@@ -38,6 +38,7 @@ class ContainerPolicy(Frozen):
     name: str
     secrets: tuple[DeclaredSecret, ...] = ()
     environment: tuple[DeclaredVariable, ...] = ()
+    dotenv: tuple[Path, ...] = Field(default=(), description="dotenv files whose names it requires")
 
     @property
     def declared_names(self) -> frozenset[str]:
@@ -270,4 +271,19 @@ def _build_container(
         )
         for index, variable in enumerate(spec.get("environment", []))
     )
-    return ContainerPolicy(name=name, secrets=tuple(secrets), environment=environment)
+    base = Path(document.path).parent
+    dotenv = tuple(base / relative for relative in spec.get("dotenv", []))
+    return ContainerPolicy(
+        name=name, secrets=tuple(secrets), environment=environment, dotenv=dotenv
+    )
+
+
+def select_environments(policy: Policy, name: str | None) -> tuple[EnvironmentPolicy, ...]:
+    """All environments, or the one named; an unknown name is a usage error."""
+    if name is None:
+        return policy.environments
+    chosen = tuple(env for env in policy.environments if env.name == name)
+    if not chosen:
+        known = ", ".join(env.name for env in policy.environments)
+        raise InvalidInputError(f"environment {name!r} is not in {policy.source}; it has: {known}")
+    return chosen

@@ -1,9 +1,9 @@
 """The rule registry: every finding names one of these by a stable id.
 
 Ids are grouped by link of the chain: DG1xx variables, DG2xx deployment and rollout,
-DG3xx secret stores, DG4xx application logs, DG5xx the Terraform plan, DG9xx could not
-verify. Ids never change meaning and are never reused; formats, ignores and docs/rules.md
-all key on them.
+DG3xx secret stores, DG4xx application logs, DG5xx the Terraform plan, DG6xx the Terraform
+sources and .env.example (offline), DG9xx could not verify. Ids never change meaning and
+are never reused; formats, ignores and docs/rules.md all key on them.
 """
 
 from __future__ import annotations
@@ -282,6 +282,61 @@ RULES: tuple[Rule, ...] = (
         "Read the plan; if it is a Terraform bug, the JSON-based verdict stands.",
     ),
     Rule(
+        "DG601",
+        "required-name-not-in-terraform",
+        Severity.ERROR,
+        "A name the policy or a dotenv file (.env.example) requires is not declared in the "
+        "Terraform task definition of the service.",
+        "Caught before the push: once merged and applied, the container would start without it.",
+        "Declare it in the container's `secrets` (or `environment`) in the .tf file, or remove "
+        "the requirement if the application no longer reads it.",
+    ),
+    Rule(
+        "DG602",
+        "secret-declared-as-plain-in-terraform",
+        Severity.ERROR,
+        "Terraform declares as a plain environment variable a name the policy (or its "
+        "credential-like name) says is a secret.",
+        "The value would be stored in clear text in the task definition and in Terraform state.",
+        "Move it to `secrets` with a valueFrom pointing at Secrets Manager or SSM.",
+    ),
+    Rule(
+        "DG603",
+        "terraform-name-not-required",
+        Severity.INFO,
+        "Terraform declares a name that neither the policy nor a dotenv file requires.",
+        "Not an error: the requirements may be incomplete, or the variable is left over.",
+        "Add it to .env.example or the policy, or remove it from the task definition.",
+    ),
+    Rule(
+        "DG604",
+        "unresolved-in-terraform",
+        Severity.WARNING,
+        "A task definition's containers, or a name in them, cannot be known without running "
+        "Terraform (a resource attribute, a data source, a conditional...).",
+        "drift-gate never guesses; the live check (or the plan) sees what it becomes.",
+        "Nothing to fix if intended; a literal, a local or a variable default makes it "
+        "checkable offline.",
+    ),
+    Rule(
+        "DG605",
+        "service-not-in-terraform",
+        Severity.ERROR,
+        "No aws_ecs_service in the Terraform sources has the service name the policy declares.",
+        "The policy and the infrastructure code disagree about what exists.",
+        "Check the service name in the policy and in the aws_ecs_service's `name`, and the "
+        "--terraform-dir given.",
+    ),
+    Rule(
+        "DG606",
+        "container-not-in-terraform",
+        Severity.ERROR,
+        "The service's task definition in Terraform has no container of the name the policy "
+        "declares.",
+        "Every name required for that container is missing.",
+        "Check the container name in the policy against `name` in container_definitions.",
+    ),
+    Rule(
         "DG901",
         "could-not-verify",
         Severity.ERROR,
@@ -298,6 +353,16 @@ RULES: tuple[Rule, ...] = (
         "The Terraform plan errored, so what it would change is not known.",
         "Fail closed: a plan that did not finish is never a clean plan. The run exits 3.",
         "Fix the error terraform reports, then plan again.",
+    ),
+    Rule(
+        "DG903",
+        "could-not-verify-offline",
+        Severity.ERROR,
+        "A required name is not among the names drift-gate could read from Terraform, and "
+        "part of the container's definition cannot be read offline: it may or may not be there.",
+        "Fail closed: offline, what cannot be verified is never a pass. The run exits 3.",
+        "Make the unresolved part statically readable (a literal, a local, a variable default), "
+        "or rely on the live check.",
     ),
 )
 
@@ -329,7 +394,8 @@ def rules_markdown() -> str:
         "`drift-gate explain ID` prints one rule.\n\n"
         "Ids are stable: DG1xx variables in the running container, DG2xx deployment and "
         "rollout, DG3xx secret stores, DG4xx application logs, DG5xx the Terraform plan, "
-        "DG9xx could not verify (exit 3, never ignorable).\n\n"
+        "DG6xx the Terraform sources and .env.example (offline), DG9xx could not verify "
+        "(exit 3, never ignorable).\n\n"
         "| id | name | default severity |\n|---|---|---|\n"
     )
     table = "".join(

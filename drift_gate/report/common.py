@@ -73,7 +73,7 @@ class Group:
 def groups(report: Report) -> Iterator[Group]:
     """The plan's findings first (if any), then each service's, in report order."""
     plan_findings = tuple(f for f in report.findings if f.target.service is None)
-    if plan_findings or report.plan:
+    if plan_findings or (report.plan and not report.offline):
         environment = plan_findings[0].target.environment if plan_findings else "terraform"
         yield Group(
             f"terraform plan {report.plan or ''}".rstrip(), environment, None, plan_findings

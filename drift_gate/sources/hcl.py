@@ -12,6 +12,7 @@ Every value carries the line it was written on.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any
 import hcl2
 from lark import Token, Tree
 
+from drift_gate.credentials import token_format
 from drift_gate.errors import InvalidInputError
 
 Node = Tree[Any]
@@ -56,6 +58,7 @@ class DeclaredName:
     line: int
     value_from: str | None = None
     value_from_unresolved: Unresolved | None = None
+    value_token_format: str | None = None  # a plain value in a known token format; never the value
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,7 @@ class Scope:
     """What names mean in one module (and one for_each instance, one for expression)."""
 
     directory: Path
+    root: Path  # where terraform runs: file() resolves relative paths from here
     locals: dict[str, Node] = field(default_factory=dict)
     local_files: dict[str, Path] = field(default_factory=dict)
     variables: dict[str, Result | None] = field(default_factory=dict)
@@ -186,6 +190,7 @@ class Scope:
     def bind(self, **names: Result) -> Scope:
         return Scope(
             self.directory,
+            self.root,
             self.locals,
             self.local_files,
             self.variables,
@@ -307,7 +312,8 @@ def _get_attr(node: Node, scope: Scope, file: Path) -> Result:
         value = _variable(rest[0], scope, file, line)
         rest = rest[1:]
     elif head == "path" and rest == ["module"]:
-        return Value(str(scope.directory), file, line)
+        # As in Terraform: relative to the root module, where file() paths start.
+        return Value(os.path.relpath(scope.directory, scope.root), file, line)
     elif head in scope.bindings:
         value = scope.bindings[head]
     else:
@@ -391,6 +397,11 @@ def _function(node: Node, scope: Scope, file: Path) -> Result:
         for v in values:
             merged.update(v.value if isinstance(v.value, dict) else {})
         return Value(merged, file, line)
+    if name in ("lower", "upper") and len(values) == 1 and isinstance(values[0].value, str):
+        text = values[0].value
+        return Value(
+            text.lower() if name == "lower" else text.upper(), values[0].file, values[0].line
+        )
     if name == "jsondecode" and len(values) == 1 and isinstance(values[0].value, str):
         return from_json_text(values[0].value, file, values[0].line)
     if name == "file" and len(values) == 1 and isinstance(values[0].value, str):
@@ -400,7 +411,7 @@ def _function(node: Node, scope: Scope, file: Path) -> Result:
 
 def _file(relative: str, scope: Scope, file: Path, line: int) -> Result:
     path = Path(relative)
-    path = path if path.is_absolute() else scope.directory / path
+    path = path if path.is_absolute() else scope.root / path
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:
@@ -435,10 +446,12 @@ def _for_tuple(node: Node, scope: Scope, file: Path) -> Result:
         return Unresolved("a for expression over a non-collection", file, _line(node))
     items: list[Result] = []
     for key, item in pairs:
+        # A map key is written on its value's line.
+        line = item.line if isinstance(item, Value) else _line(node)
         binding = (
             {names[0]: item}
             if len(names) == 1
-            else {names[0]: Value(key, file, _line(node)), names[1]: item}
+            else {names[0]: Value(key, file, line), names[1]: item}
         )
         items.append(evaluate(body[0], scope.bind(**binding), file))
     return Value(items, file, _line(node))
@@ -526,9 +539,11 @@ class Module:
     scope: Scope
 
     @classmethod
-    def load(cls, directory: Path, address: str, inputs: Mapping[str, Result]) -> Module:
+    def load(
+        cls, directory: Path, address: str, inputs: Mapping[str, Result], root: Path
+    ) -> Module:
         blocks = [block for path in sorted(directory.glob("*.tf")) for block in parse_file(path)]
-        scope = Scope(directory)
+        scope = Scope(directory, root)
         for block in blocks:
             if block.kind == "locals":
                 for name, expression in block.attributes().items():
@@ -552,7 +567,7 @@ def load_declarations(root: Path) -> TerraformDeclarations:
     if not root.is_dir():
         raise InvalidInputError(f"{root}: not a directory; give --terraform-dir a Terraform folder")
     declarations = TerraformDeclarations()
-    _load_module(Module.load(root, "", {}), declarations, depth=0)
+    _load_module(Module.load(root, "", {}, root), declarations, depth=0)
     return declarations
 
 
@@ -581,7 +596,9 @@ def _load_child(
         if name not in ("source", "version", "providers", "count", "for_each", "depends_on")
     }
     directory = (module.directory / str(source.value)).resolve()
-    child = Module.load(directory, module.prefix(f"module.{block.labels[0]}"), inputs)
+    child = Module.load(
+        directory, module.prefix(f"module.{block.labels[0]}"), inputs, module.scope.root
+    )
     _load_module(child, declarations, depth + 1)
 
 
@@ -730,6 +747,7 @@ def _names(
             )
             continue
         value_from = fields.get(reference) if reference else None
+        literal = fields.get("value")
         names.append(
             DeclaredName(
                 str(name.value),
@@ -737,6 +755,10 @@ def _names(
                 name.line,
                 value_from=str(value_from.value) if isinstance(value_from, Value) else None,
                 value_from_unresolved=value_from if isinstance(value_from, Unresolved) else None,
+                # A credential committed to the repository: its format is kept, the value dropped.
+                value_token_format=token_format(str(literal.value))
+                if isinstance(literal, Value) and isinstance(literal.value, str)
+                else None,
             )
         )
     return tuple(names), tuple(unresolved)
