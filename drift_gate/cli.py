@@ -471,6 +471,11 @@ def _explain_exit(report: Any, targets: Sequence[OutputTarget]) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def validate_policy(files: tuple[Path, ...]) -> int:
     """Check policy files against the schema; list every problem with file, line and path."""
+    return validate_policy_files(files)
+
+
+def validate_policy_files(files: Sequence[Path]) -> int:
+    """Print every problem of every file; exit 2 if any is invalid."""
     from drift_gate.policy import find_problems
     from drift_gate.yamlfile import load_yaml_file
 
@@ -528,6 +533,94 @@ def merge(ctx: click.Context, /, reports: tuple[Path, ...], fail_on: str | None,
     emit_report(merged, targets)
     _explain_exit(merged, targets)
     return merged.exit_code
+
+
+@cli.command("pre-push")
+@click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The policy file.",
+)
+@click.option(
+    "--terraform-dir",
+    type=click.Path(path_type=Path),
+    help="Terraform sources to check offline (names the policy and .env.example require).",
+)
+@click.option("--environment", help="Check only this environment of the policy.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default="error", show_default=True)
+def pre_push(
+    policy_path: Path, terraform_dir: Path | None, environment: str | None, fail_on: str
+) -> int:
+    """What a developer can check before pushing: the policy, the sources, live ECS if allowed."""
+    codes = [validate_policy_files((policy_path,))]
+    if codes[0] != ExitCode.PASS:
+        return codes[0]
+    if terraform_dir is not None:
+        offline = _pre_push_request(policy_path, terraform_dir, environment, fail_on, offline=True)
+        codes.append(run_check_request(offline))
+    if aws_credentials_configured():
+        live = _pre_push_request(policy_path, None, environment, fail_on, offline=False)
+        codes.append(run_check_request(live))
+    else:
+        click.echo(
+            "drift-gate: skipped the live check: no AWS credentials are configured here "
+            "(the merge gate runs it)",
+            err=True,
+        )
+    return worst_exit_code(codes)
+
+
+def _pre_push_request(
+    policy: Path,
+    terraform_dir: Path | None,
+    environment: str | None,
+    fail_on: str,
+    *,
+    offline: bool,
+) -> CheckRequest:
+    return CheckRequest(
+        policy=policy,
+        plan_json=None,
+        plan_file=None,
+        terraform_dir=terraform_dir,
+        terraform=None,
+        environment=environment,
+        fail_on=fail_on,
+        region=None,
+        secret_checks=None,
+        metrics_namespace=None,
+        offline=offline,
+        max_attempts=3,
+        timeout=10.0,
+        outputs=(OutputTarget("console", None),),
+    )
+
+
+def aws_credentials_configured() -> bool:
+    """Whether boto finds credentials, asking no network (the instance metadata service is off)."""
+    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+    import botocore.exceptions
+    import botocore.session
+
+    try:
+        return botocore.session.Session().get_credentials() is not None
+    except botocore.exceptions.BotoCoreError:
+        return False
+
+
+def worst_exit_code(codes: Sequence[int]) -> int:
+    """Could not verify outranks invalid input, which outranks drift, which outranks pass."""
+    for code in (
+        ExitCode.INTERRUPTED,
+        ExitCode.COULD_NOT_VERIFY,
+        ExitCode.INVALID_INPUT,
+        ExitCode.DRIFT,
+    ):
+        if code in codes:
+            return int(code)
+    return int(ExitCode.PASS)
 
 
 @cli.command("inventory")

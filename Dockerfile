@@ -1,0 +1,64 @@
+# drift-gate's container image: for GitLab CI, Jenkins, a nightly scan on any scheduler, or
+# anywhere without Python. The GitHub Action does not use it (see docs/container.md).
+#
+#   docker build -t drift-gate .
+#   docker run --rm -v "$PWD:/work" -w /work -e AWS_REGION -e AWS_ACCESS_KEY_ID \
+#     -e AWS_SECRET_ACCESS_KEY -e AWS_SESSION_TOKEN drift-gate check --policy drift-gate.yaml
+
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+# --- Build: the wheel of this repository, and its pinned dependencies --------------------
+FROM ${PYTHON_IMAGE} AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY drift_gate ./drift_gate
+COPY action/requirements.txt ./requirements.txt
+RUN python -m pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt \
+ && python -m pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
+
+# --- Terraform: a pinned release, its SHA256 checked before it is unpacked ---------------
+FROM ${PYTHON_IMAGE} AS terraform
+ARG TERRAFORM_VERSION=1.11.4
+# From HashiCorp's terraform_1.11.4_SHA256SUMS.
+ARG TERRAFORM_SHA256_AMD64=1ce994251c00281d6845f0f268637ba50c0005657eb3cf096b92f753b42ef4dc
+ARG TERRAFORM_SHA256_ARM64=a43d1d0da9b9bab214a8305a39db0e40869572594ccf50c416a7756499143633
+ARG TARGETARCH=amd64
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates curl unzip \
+ && rm -rf /var/lib/apt/lists/*
+RUN set -eu; \
+    case "${TARGETARCH}" in \
+      amd64) sha256="${TERRAFORM_SHA256_AMD64}" ;; \
+      arm64) sha256="${TERRAFORM_SHA256_ARM64}" ;; \
+      *) echo "no pinned terraform checksum for ${TARGETARCH}" >&2; exit 1 ;; \
+    esac; \
+    curl -fsSLo /tmp/terraform.zip \
+      "https://releases.hashicorp.com/terraform/${TERRAFORM_VERSION}/terraform_${TERRAFORM_VERSION}_linux_${TARGETARCH}.zip"; \
+    echo "${sha256}  /tmp/terraform.zip" | sha256sum -c -; \
+    unzip -q /tmp/terraform.zip terraform -d /usr/local/bin; \
+    rm /tmp/terraform.zip; \
+    /usr/local/bin/terraform version
+
+# --- Runtime ------------------------------------------------------------------------------
+FROM ${PYTHON_IMAGE}
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="drift-gate" \
+      org.opencontainers.image.description="Configuration-drift gate for AWS ECS services managed with Terraform" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.source="https://github.com/drift-gate/drift-gate" \
+      org.opencontainers.image.documentation="https://github.com/drift-gate/drift-gate/blob/main/docs/container.md"
+
+COPY --from=terraform /usr/local/bin/terraform /usr/local/bin/terraform
+COPY --from=build /wheels /wheels
+RUN python -m pip install --no-cache-dir --no-index --find-links /wheels drift-gate \
+ && rm -rf /wheels \
+ && useradd --create-home --uid 10001 --shell /usr/sbin/nologin driftgate
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    TF_IN_AUTOMATION=1
+USER 10001:10001
+WORKDIR /work
+ENTRYPOINT ["drift-gate"]
+CMD ["--help"]

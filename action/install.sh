@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs drift-gate into a private venv: the action's own ref (default) or a given version,
+# on top of the exact dependency versions in action/requirements.txt.
+set -euo pipefail
+
+action_path="${GITHUB_ACTION_PATH:?GITHUB_ACTION_PATH is set by the runner}"
+venv="${RUNNER_TEMP:-/tmp}/drift-gate-venv"
+version="${DRIFT_GATE_VERSION:-}"
+
+# A version goes into a pip requirement: refuse anything that is not one (no pip options).
+if [ -n "$version" ] && ! [[ "$version" =~ ^[0-9]+(\.[0-9]+)*([abc]|rc|\.post|\.dev)?[0-9]*$ ]]; then
+  echo "::error title=drift-gate::input version '$version' is not a version such as 0.1.0"
+  exit 2
+fi
+
+python3 -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$action_path/action/requirements.txt"
+if [ -n "$version" ]; then
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps "drift-gate==$version"
+else
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps "$action_path"
+fi
+echo "$venv/bin" >> "${GITHUB_PATH:?GITHUB_PATH is set by the runner}"
+"$venv/bin/drift-gate" --version

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds drift-gate's command line from the DG_* variables the action sets (never from
+# interpolated text) and runs it. drift-gate itself writes the job summary, the annotations
+# and the step outputs; this script's exit code is drift-gate's.
+set -uo pipefail
+
+args=(check)
+[ -n "${DG_POLICY:-}" ] && args+=(--policy "$DG_POLICY")
+[ -n "${DG_TERRAFORM_DIR:-}" ] && args+=(--terraform-dir "$DG_TERRAFORM_DIR")
+[ -n "${DG_PLAN_JSON:-}" ] && args+=(--plan-json "$DG_PLAN_JSON")
+[ -n "${DG_ENVIRONMENT:-}" ] && args+=(--environment "$DG_ENVIRONMENT")
+[ "${DG_OFFLINE:-false}" = "true" ] && args+=(--offline)
+args+=(--fail-on "${DG_FAIL_ON:-error}")
+
+reports="${RUNNER_TEMP:-/tmp}/drift-gate"
+mkdir -p "$reports"
+formats="${DG_FORMATS//,/ }"
+if [ "${DG_SARIF_UPLOAD:-false}" = "true" ] && [[ " $formats " != *" sarif "* ]]; then
+  formats="$formats sarif"  # the upload step needs it
+fi
+declare -A extension=([json]=json [sarif]=sarif [markdown]=md [junit]=xml [html]=html)
+for format in $formats; do
+  if [ -z "${extension[$format]:-}" ]; then
+    echo "::error title=drift-gate::input formats: unknown format '$format' (json, sarif, markdown, junit, html)"
+    exit 2
+  fi
+  args+=(--format "$format" --output "$reports/drift-gate.${extension[$format]}")
+done
+args+=(--format console)  # the job log
+
+drift-gate "${args[@]}"

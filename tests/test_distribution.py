@@ -1,0 +1,586 @@
+"""Where users run drift-gate: the GitHub Action, the container image, the pre-push hook,
+the workflow files in docs/, and the least-privilege IAM policy."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import stat
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import boto3
+import botocore.exceptions
+import jsonschema
+import pytest
+import yaml
+
+from drift_gate import _moto_compat
+from drift_gate.demo import CLUSTER, REGION, SECRET_NAMES, SERVICE, IncidentAccount
+from tests.conftest import REPO, Cli, MotoServer, fake_aws_environment
+
+ACTION = yaml.safe_load((REPO / "action.yml").read_text())
+WORKFLOWS = sorted((REPO / "docs" / "workflows").glob("*.yml"))
+SHA_PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+
+
+def vendored_schema(name: str) -> dict[str, Any]:
+    text = (
+        resources.files("check_jsonschema")
+        .joinpath(f"builtin_schemas/vendor/{name}")
+        .read_text("utf-8")
+    )
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+# --- action.yml -------------------------------------------------------------------------
+
+
+def test_action_metadata_is_valid() -> None:
+    jsonschema.Draft7Validator(vendored_schema("github-actions.json")).validate(ACTION)
+    assert ACTION["runs"]["using"] == "composite"
+
+
+def all_run_scripts(document: Any) -> Iterator[str]:
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if key == "run" and isinstance(value, str):
+                yield value
+            else:
+                yield from all_run_scripts(value)
+    elif isinstance(document, list):
+        for item in document:
+            yield from all_run_scripts(item)
+
+
+def test_no_expression_inside_a_run_line_of_the_action() -> None:
+    scripts = list(all_run_scripts(ACTION))
+    assert scripts  # the action does run scripts
+    for script in scripts:
+        assert "${{" not in script, f"an expression is interpolated into a shell line: {script!r}"
+
+
+def test_no_input_interpolated_into_a_run_line_of_any_workflow() -> None:
+    for workflow in WORKFLOWS:
+        for script in all_run_scripts(yaml.safe_load(workflow.read_text())):
+            assert "inputs." not in " ".join(EXPRESSION.findall(script)), workflow.name
+
+
+def test_every_input_is_used_and_documented() -> None:
+    steps_text = json.dumps(ACTION["runs"]["steps"])
+    docs = (REPO / "docs" / "action.md").read_text()
+    for name, spec in ACTION["inputs"].items():
+        assert f"inputs.{name}" in steps_text, f"input {name} is never used"
+        assert spec.get("description"), f"input {name} has no description"
+        assert f"| `{name}` |" in docs, f"input {name} is not in docs/action.md"
+    for name in ACTION["outputs"]:
+        assert f"| `{name}` |" in docs, f"output {name} is not in docs/action.md"
+
+
+def test_the_action_pins_what_it_uses_and_installs() -> None:
+    for step in ACTION["runs"]["steps"]:
+        if "uses" in step:
+            assert SHA_PINNED.match(step["uses"]), step["uses"]
+    pins = [
+        line
+        for line in (REPO / "action" / "requirements.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert pins
+    assert all(re.fullmatch(r"[A-Za-z0-9_.-]+==[^\s=]+", pin) for pin in pins)
+    names = {re.split(r"==", pin)[0].lower().replace("_", "-") for pin in pins}
+    assert {
+        "boto3",
+        "click",
+        "pydantic",
+        "pyyaml",
+        "jsonschema",
+        "python-hcl2",
+        "python-dotenv",
+    } <= names
+
+
+# A composite action runner, enough for this action: `${{ }}` in env, working-directory and
+# with; `if:` with always(), ==, != and &&; step outputs through $GITHUB_OUTPUT.
+
+
+def evaluate(expression: str, context: dict[str, Any]) -> str:
+    value: Any = context
+    for part in expression.split("."):
+        value = value.get(part, "") if isinstance(value, dict) else ""
+    return str(value)
+
+
+def interpolate(text: str, context: dict[str, Any]) -> str:
+    return EXPRESSION.sub(lambda match: evaluate(match.group(1), context), text)
+
+
+def condition(expression: str, context: dict[str, Any], failed: bool) -> bool:
+    results = []
+    for term in (t.strip() for t in expression.split("&&")):
+        if term == "always()":
+            results.append(True)
+            continue
+        match = re.fullmatch(r"([\w.-]+)\s*(==|!=)\s*'([^']*)'", term)
+        assert match, f"the test runner does not understand {term!r}"
+        equal = evaluate(match[1], context) == match[3]
+        results.append(equal if match[2] == "==" else not equal)
+    return all(results) and ("always()" in expression or not failed)
+
+
+def run_action(
+    inputs: dict[str, str], environment: dict[str, str], cwd: Path
+) -> tuple[int, dict[str, Any]]:
+    context: dict[str, Any] = {
+        "inputs": {
+            name: inputs.get(name, spec.get("default", ""))
+            for name, spec in ACTION["inputs"].items()
+        },
+        "github": {"action_path": str(REPO)},
+        "steps": {},
+    }
+    exit_code, failed = 0, False
+    for index, step in enumerate(ACTION["runs"]["steps"]):
+        if "if" in step and not condition(step["if"], context, failed):
+            continue
+        if "uses" in step:
+            context.setdefault("used", []).append(
+                {k: interpolate(str(v), context) for k, v in step["with"].items()}
+            )
+            continue
+        output = cwd / f"output-{index}"
+        output.write_text("")
+        env = {
+            **environment,
+            **{k: interpolate(str(v), context) for k, v in step.get("env", {}).items()},
+        }
+        env.update(GITHUB_OUTPUT=str(output), GITHUB_ACTION_PATH=str(REPO))
+        workdir = cwd / interpolate(step.get("working-directory", "."), context)
+        completed = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+            env=env,
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        context.setdefault("logs", []).append(completed.stdout + completed.stderr)
+        outputs = dict(
+            line.split("=", 1) for line in output.read_text().splitlines() if "=" in line
+        )
+        context["steps"][step.get("id", str(index))] = {"outputs": outputs}
+        if completed.returncode:
+            exit_code, failed = completed.returncode, True
+    context["outputs"] = {
+        name: interpolate(spec["value"], context) for name, spec in ACTION["outputs"].items()
+    }
+    return exit_code, context
+
+
+@pytest.fixture
+def runner(tmp_path: Path, moto_server: MotoServer) -> dict[str, str]:
+    for name in ("summary.md", "output", "env", "path"):
+        (tmp_path / name).write_text("")
+    (tmp_path / "runner-temp").mkdir()
+    return {
+        **fake_aws_environment(tmp_path),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",  # install: false
+        "AWS_ENDPOINT_URL": moto_server.endpoint,
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "GITHUB_ENV": str(tmp_path / "env"),
+        "GITHUB_PATH": str(tmp_path / "path"),
+        "GITHUB_WORKSPACE": str(tmp_path),
+        "RUNNER_TEMP": str(tmp_path / "runner-temp"),
+    }
+
+
+ACTION_INPUTS = {
+    "policy": str(REPO / "policies" / "example.yaml"),
+    "install": "false",
+    "formats": "json, sarif markdown",
+    "sarif-upload": "true",
+}
+
+
+@pytest.mark.e2e
+def test_action_in_a_simulated_runner_fails_on_drift(
+    runner: dict[str, str], moto_server: MotoServer, tmp_path: Path
+) -> None:
+    IncidentAccount.create(moto_server.client("ecs"), moto_server.client("secretsmanager"))
+    _moto_compat.settle(CLUSTER, SERVICE, REGION)
+
+    exit_code, context = run_action(ACTION_INPUTS, runner, tmp_path)
+
+    assert exit_code == 1
+    outputs = context["outputs"]
+    assert (outputs["verdict"], outputs["exit-code"], outputs["errors"]) == ("drift", "1", "1")
+    assert outputs["sarif-report"] == str(
+        tmp_path / "runner-temp" / "drift-gate" / "drift-gate.sarif"
+    )
+    assert json.loads(Path(outputs["json-report"]).read_text())["findings"][0]["rule_id"] == "DG101"
+    assert "DG101 secret-missing" in (tmp_path / "summary.md").read_text()
+    log = "".join(context["logs"])
+    assert re.search(
+        r"^::error file=.*example\.yaml,line=13,title=DG101 secret-missing%3A api/HUGGINGFACE_API_KEY::",
+        log,
+        re.M,
+    )
+    # The SARIF upload step still runs after the failure, with the report drift-gate wrote.
+    assert context["used"] == [{"sarif_file": outputs["sarif-report"], "category": "drift-gate"}]
+
+
+@pytest.mark.e2e
+def test_action_in_a_simulated_runner_passes_when_clean(
+    runner: dict[str, str], moto_server: MotoServer, tmp_path: Path
+) -> None:
+    account = IncidentAccount.create(
+        moto_server.client("ecs"), moto_server.client("secretsmanager")
+    )
+    _moto_compat.settle(CLUSTER, SERVICE, REGION)
+    account.redeploy(account.register_revision(list(SECRET_NAMES)))
+
+    exit_code, context = run_action(
+        {**ACTION_INPUTS, "sarif-upload": "false", "formats": "html"}, runner, tmp_path
+    )
+
+    assert exit_code == 0
+    assert (context["outputs"]["verdict"], context["outputs"]["errors"]) == ("pass", "0")
+    assert (
+        Path(context["outputs"]["html-report"]).read_text().count('<h1 id="verdict">PASS</h1>') == 1
+    )
+    assert "✅ drift-gate: PASS" in (tmp_path / "summary.md").read_text()
+    assert "used" not in context  # no SARIF upload was asked for
+
+
+def test_action_refuses_an_unknown_format(runner: dict[str, str], tmp_path: Path) -> None:
+    exit_code, context = run_action({**ACTION_INPUTS, "formats": "json pdf"}, runner, tmp_path)
+    assert exit_code == 2
+    assert "input formats: unknown format 'pdf'" in "".join(context["logs"])
+
+
+def fake_python(tmp_path: Path) -> Path:
+    """A `python3` that records its arguments and makes a venv of fakes, so no package is downloaded."""
+    bin_dir = tmp_path / "fake-bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls.log"
+    script = f"""#!/usr/bin/env bash
+echo "$0 $*" >> {shlex.quote(str(log))}
+if [ "$1 $2" = "-m venv" ]; then
+  mkdir -p "$3/bin"
+  cp "$0" "$3/bin/python"
+  printf '#!/usr/bin/env bash\\necho "drift-gate $*" >> {shlex.quote(str(log))}\\n' > "$3/bin/drift-gate"
+  chmod +x "$3/bin/drift-gate"
+fi
+"""
+    python = bin_dir / "python3"
+    python.write_text(script)
+    python.chmod(python.stat().st_mode | stat.S_IEXEC)
+    return bin_dir
+
+
+@pytest.mark.parametrize(
+    ("version", "installed"), [("", str(REPO)), ("0.1.0", "drift-gate==0.1.0")]
+)
+def test_install_script_pins_dependencies_and_installs_the_actions_own_ref(
+    tmp_path: Path, version: str, installed: str
+) -> None:
+    bin_dir = fake_python(tmp_path)
+    github_path = tmp_path / "github-path"
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "GITHUB_ACTION_PATH": str(REPO),
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_PATH": str(github_path),
+        "DRIFT_GATE_VERSION": version,
+    }
+    subprocess.run(
+        ["bash", str(REPO / "action" / "install.sh")], env=env, check=True, capture_output=True
+    )
+    calls = (tmp_path / "calls.log").read_text().splitlines()
+    venv = tmp_path / "drift-gate-venv"
+    assert calls[0].endswith(f"python3 -m venv {venv}")
+    assert f"-r {REPO}/action/requirements.txt" in calls[1]
+    assert calls[2].endswith(f"--no-deps {installed}")
+    assert calls[3] == "drift-gate --version"
+    assert github_path.read_text() == f"{venv}/bin\n"
+
+
+def test_install_script_refuses_a_version_that_is_not_one(tmp_path: Path) -> None:
+    bin_dir = fake_python(tmp_path)
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "GITHUB_ACTION_PATH": str(REPO),
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_PATH": str(tmp_path / "p"),
+        "DRIFT_GATE_VERSION": "1.0 --index-url=https://example.invalid",
+    }
+    completed = subprocess.run(
+        ["bash", str(REPO / "action" / "install.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert "is not a version such as 0.1.0" in completed.stdout
+    assert not (tmp_path / "calls.log").exists()  # nothing was installed
+
+
+# --- Dockerfile -------------------------------------------------------------------------
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
+    joined = re.sub(r"\\\n", " ", (REPO / "Dockerfile").read_text())
+    result = []
+    for line in joined.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            keyword, _, rest = stripped.partition(" ")
+            result.append((keyword.upper(), rest.strip()))
+    return result
+
+
+def test_dockerfile_runs_as_a_non_root_user_with_drift_gate_as_entrypoint() -> None:
+    instructions = dockerfile_instructions()
+    final_stage = instructions[max(i for i, (k, _) in enumerate(instructions) if k == "FROM") :]
+    users = [args for keyword, args in final_stage if keyword == "USER"]
+    assert users
+    assert users[-1].split(":")[0] not in ("root", "0")
+    assert ("ENTRYPOINT", '["drift-gate"]') in final_stage
+    labels = " ".join(args for keyword, args in final_stage if keyword == "LABEL")
+    for key in ("title", "description", "version", "licenses", "source"):
+        assert f"org.opencontainers.image.{key}=" in labels
+
+
+def test_dockerfile_pins_and_verifies_terraform() -> None:
+    instructions = dockerfile_instructions()
+    arguments = dict(
+        args.split("=", 1) for keyword, args in instructions if keyword == "ARG" and "=" in args
+    )
+    assert re.fullmatch(r"\d+\.\d+\.\d+", arguments["TERRAFORM_VERSION"])
+    assert re.fullmatch(r"[0-9a-f]{64}", arguments["TERRAFORM_SHA256_AMD64"])
+    assert re.fullmatch(r"[0-9a-f]{64}", arguments["TERRAFORM_SHA256_ARM64"])
+    download = next(
+        args
+        for keyword, args in instructions
+        if keyword == "RUN" and "releases.hashicorp.com" in args
+    )
+    # The checksum is verified before the archive is unpacked.
+    assert download.index("sha256sum -c") < download.index("unzip")
+
+
+def test_dockerfile_holds_no_secret_in_env_or_arg() -> None:
+    secretish = re.compile(r"(SECRET|TOKEN|PASSWORD|ACCESS_KEY|API_KEY|PRIVATE)", re.IGNORECASE)
+    for keyword, args in dockerfile_instructions():
+        if keyword in ("ENV", "ARG"):
+            assert not secretish.search(args), f"{keyword} {args}"
+
+
+# --- Workflows in docs/ ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda path: path.name)
+def test_workflow_is_valid_pinned_and_uses_only_real_inputs(workflow: Path) -> None:
+    document = yaml.safe_load(workflow.read_text())
+    document["on"] = document.pop(True)  # PyYAML reads YAML 1.1, where `on` is a boolean
+    jsonschema.Draft7Validator(vendored_schema("github-workflows.json")).validate(document)
+    assert document["permissions"] == {}  # nothing at the top; each job asks for its own
+    for name, job in document["jobs"].items():
+        assert "permissions" in job, f"job {name} has no job-level permissions"
+        for step in job.get("steps", []):
+            uses = step.get("uses")
+            if uses is None:
+                continue
+            if uses.startswith("drift-gate/drift-gate@"):
+                assert set(step.get("with", {})) <= set(ACTION["inputs"]), f"{name}: unknown inputs"
+            else:
+                assert SHA_PINNED.match(uses), (
+                    f"{workflow.name}: {uses} is not pinned by commit SHA"
+                )
+
+
+def test_the_workflows_cover_merge_nightly_and_fan_out() -> None:
+    assert [w.name for w in WORKFLOWS] == ["fan-out.yml", "merge-gate.yml", "nightly-scan.yml"]
+    nightly = (REPO / "docs" / "workflows" / "nightly-scan.yml").read_text()
+    assert "<!-- drift-gate:nightly-scan -->" in nightly
+    assert "gh issue close" in nightly
+    assert "gh issue edit" in nightly
+    merge = (REPO / "docs" / "workflows" / "merge-gate.yml").read_text()
+    assert "terraform_wrapper: false" in merge
+    assert "drift-gate merge" in (REPO / "docs" / "workflows" / "fan-out.yml").read_text()
+
+
+# --- The pre-push hook, through the real pre-commit --------------------------------------
+
+
+def git(repo: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=180, check=False
+    )
+
+
+def test_manifest_is_valid_for_pre_commit() -> None:
+    from pre_commit.clientlib import load_manifest
+
+    hooks = {hook["id"]: hook for hook in load_manifest(str(REPO / ".pre-commit-hooks.yaml"))}
+    assert hooks["drift-gate-pre-push"]["stages"] == ["pre-push"]
+    assert hooks["drift-gate-pre-push"]["entry"] == "drift-gate pre-push"
+    assert hooks["drift-gate-policy"]["entry"] == "drift-gate validate-policy"
+
+
+@pytest.mark.e2e
+def test_pre_push_hook_blocks_an_invalid_policy_and_passes_a_valid_one(tmp_path: Path) -> None:
+    # The hook definitions are the manifest's own, run as `language: system` against the
+    # drift-gate of this environment: installing `language: python` hooks would download.
+    manifest = {
+        hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    }
+    hook = {
+        **manifest["drift-gate-pre-push"],
+        "language": "system",
+        "args": ["--policy", "drift-gate.yaml", "--terraform-dir", "infra"],
+    }
+    hook.pop("minimum_pre_commit_version")
+    remote, work = tmp_path / "remote.git", tmp_path / "work"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GIT_"))}
+    env.update(
+        HOME=str(tmp_path),
+        PRE_COMMIT_HOME=str(tmp_path / "cache"),
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+    )
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True, env=env)
+    subprocess.run(["cp", "-r", str(REPO / "examples" / "hokusai"), str(work)], check=True)
+    (work / ".pre-commit-config.yaml").write_text(
+        yaml.safe_dump({"repos": [{"repo": "local", "hooks": [hook]}]})
+    )
+    for args in (
+        ("init", "-q", "-b", "main"),
+        ("config", "user.email", "t@example.com"),
+        ("config", "user.name", "t"),
+        ("remote", "add", "origin", str(remote)),
+        ("add", "-A"),
+        ("commit", "-qm", "valid policy"),
+    ):
+        assert git(work, *args, env=env).returncode == 0
+    installed = subprocess.run(
+        [str(Path(sys.executable).parent / "pre-commit"), "install", "--hook-type", "pre-push"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert installed.returncode == 0, installed.stderr
+
+    valid = git(work, "push", "-q", "origin", "main", env=env)
+    assert valid.returncode == 0, valid.stdout + valid.stderr
+    assert (
+        "skipped the live check: no AWS credentials are configured" in valid.stdout + valid.stderr
+    )
+
+    policy = work / "drift-gate.yaml"
+    policy.write_text(policy.read_text().replace("region: us-east-1", "region: Mars-1"))
+    git(work, "commit", "-qam", "broken policy", env=env)
+    blocked = git(work, "push", "-q", "origin", "main", env=env)
+    assert blocked.returncode != 0
+    assert (
+        "drift-gate.yaml:5: environments/development/region: 'Mars-1' does not match"
+        in blocked.stdout + blocked.stderr
+    )
+    assert (
+        git(remote, "log", "--oneline", "main", env=env).stdout.count("\n") == 1
+    )  # only the valid commit
+
+
+# --- The least-privilege IAM policy, under moto's IAM enforcement --------------------------
+
+
+def reset_auth(moto_server: MotoServer, count: str) -> None:
+    request = urllib.request.Request(  # noqa: S310 - the loopback endpoint
+        f"{moto_server.endpoint}/moto-api/reset-auth",
+        data=count.encode(),
+        method="POST",
+        headers={"Content-Type": "text/plain"},  # a form body would be parsed away
+    )
+    with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - the loopback endpoint
+        pass
+
+
+@pytest.fixture
+def enforced(moto_server: MotoServer) -> Iterator[MotoServer]:
+    yield moto_server
+    reset_auth(moto_server, "inf")  # the session's server goes back to accepting everything
+
+
+@pytest.mark.e2e
+def test_iam_policy_allows_a_full_check_and_denies_reading_values(
+    enforced: MotoServer, cli_on_moto: Cli, tmp_path: Path
+) -> None:
+    account = IncidentAccount.create(enforced.client("ecs"), enforced.client("secretsmanager"))
+    _moto_compat.settle(CLUSTER, SERVICE, REGION)
+    account.redeploy(account.register_revision(list(SECRET_NAMES)))
+    iam = enforced.client("iam")
+    iam.create_user(UserName="drift-gate")
+    policy_arn = iam.create_policy(
+        PolicyName="drift-gate-read-only",
+        PolicyDocument=(REPO / "docs" / "iam-policy.json").read_text(),
+    )["Policy"]["Arn"]
+    iam.attach_user_policy(UserName="drift-gate", PolicyArn=policy_arn)
+    key = iam.create_access_key(UserName="drift-gate")["AccessKey"]
+    credentials = {
+        "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
+    }
+    reset_auth(enforced, "0")  # from here on, every request is authorised against IAM
+
+    logs = '        logs:\n          group: /ecs/api\n          forbid: ["token not configured"]\n'
+    policy = tmp_path / "policy.yaml"
+    policy.write_text((REPO / "policies" / "example.yaml").read_text() + logs)
+    result = cli_on_moto.run(
+        "check",
+        "--policy",
+        str(policy),
+        "--format",
+        "json",
+        "--output",
+        "r.json",
+        extra_env=credentials,
+    )
+    report = json.loads((tmp_path / "r.json").read_text())
+    # Every link was verified with exactly the policy's permissions (the log group does not exist).
+    assert [f["rule_id"] for f in report["findings"]] == ["DG402"], result.stderr
+    assert set(report["stats"]["aws_calls"]) == {
+        "ecs:DescribeServices",
+        "ecs:DescribeTaskDefinition",
+        "ecs:ListTaskDefinitions",
+        "secretsmanager:DescribeSecret",
+        "logs:FilterLogEvents",
+    }
+
+    secrets = boto3.client(
+        "secretsmanager",
+        region_name=REGION,
+        endpoint_url=enforced.endpoint,
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+    )
+    with pytest.raises(botocore.exceptions.ClientError) as denied:
+        secrets.get_secret_value(SecretId=account.secret_arns["HUGGINGFACE_API_KEY"])
+    assert denied.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    secrets.describe_secret(
+        SecretId=account.secret_arns["HUGGINGFACE_API_KEY"]
+    )  # metadata is allowed
