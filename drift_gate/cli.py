@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -105,9 +105,30 @@ class CheckRequest:
     outputs: tuple[OutputTarget, ...]
 
 
-def _option(*names: str, **settings: Any) -> Any:
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def _option(*names: str, **settings: Any) -> Decorator:
     return click.option(*names, **settings)
 
+
+# Shared by every command that writes a report (check, merge).
+FORMAT_OPTION = _option(
+    "--format",
+    "-f",
+    "formats",
+    multiple=True,
+    type=click.Choice(FORMAT_NAMES),
+    help="Output format; repeat for several. Default: console.",
+)
+OUTPUT_OPTION = _option(
+    "--output",
+    "-o",
+    "outputs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="File for the --format before it; without one the format goes to stdout.",
+)
 
 CHECK_OPTIONS = (
     _option(
@@ -194,22 +215,8 @@ CHECK_OPTIONS = (
         show_default=True,
         help="Lowest severity that fails the run. Could-not-verify always exits 3.",
     ),
-    _option(
-        "--format",
-        "-f",
-        "formats",
-        multiple=True,
-        type=click.Choice(FORMAT_NAMES),
-        help="Output format; repeat for several. Default: console.",
-    ),
-    _option(
-        "--output",
-        "-o",
-        "outputs",
-        multiple=True,
-        type=click.Path(path_type=Path),
-        help="File for the --format before it; without one the format goes to stdout.",
-    ),
+    FORMAT_OPTION,
+    OUTPUT_OPTION,
     _option(
         "--max-attempts",
         type=click.IntRange(1, 20),
@@ -504,22 +511,8 @@ def validate_policy_files(files: Sequence[Path]) -> int:
     default=None,
     help="Threshold for the merged verdict. Default: the strictest of the reports.",
 )
-@click.option(
-    "--format",
-    "-f",
-    "formats",
-    multiple=True,
-    type=click.Choice(FORMAT_NAMES),
-    help="Output format; repeat for several. Default: console.",
-)
-@click.option(
-    "--output",
-    "-o",
-    "outputs",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="File for the --format before it; without one the format goes to stdout.",
-)
+@FORMAT_OPTION
+@OUTPUT_OPTION
 @click.pass_context
 def merge(ctx: click.Context, /, reports: tuple[Path, ...], fail_on: str | None, **_: Any) -> int:
     """Combine JSON reports (one per account/region job) into one report and verdict."""

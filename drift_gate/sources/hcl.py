@@ -21,6 +21,7 @@ from typing import Any
 
 import hcl2
 from lark import Token, Tree
+from lark.exceptions import LarkError
 
 from drift_gate.credentials import token_format
 from drift_gate.errors import InvalidInputError
@@ -163,11 +164,10 @@ def parse_file(path: Path) -> list[Block]:
         tree = hcl2.parses_to_tree(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         raise InvalidInputError(f"{path}: cannot read ({error})") from error
-    except Exception as error:  # noqa: BLE001 - lark raises many kinds; all mean "not HCL we can read"
+    except LarkError as error:
         where = getattr(error, "line", None)
-        raise InvalidInputError(
-            f"{path}{f':{where}' if where else ''}: not valid HCL ({type(error).__name__})"
-        ) from None
+        at = f":{where}" if where else ""
+        raise InvalidInputError(f"{path}{at}: not valid HCL ({type(error).__name__})") from None
     body = next(c for c in tree.children if isinstance(c, Tree) and c.data == "body")
     return list(_blocks(body, path))
 
