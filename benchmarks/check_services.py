@@ -2,7 +2,8 @@
 
 Prints the median wall time of each (whole processes, as CI runs them), their ratio, and
 drift-gate's AWS calls by operation next to the minimum the checks need:
-ceil(S/10) DescribeServices + distinct task definitions + one family lookup per family.
+ceil(S/10) DescribeServices + distinct task definitions + one family lookup per family
++ ceil(distinct SSM names / 50) DescribeParameters.
 
     python benchmarks/check_services.py [--runs 9] [--services 20] [--latency-ms 0]
 
@@ -172,10 +173,13 @@ def main() -> None:
         server.stop()
 
     services = options.services
+    ssm_names = services + (services + 1) // 2  # DATABASE_URL everywhere, API_KEY on half
     minimum = {
         "ecs:DescribeServices": math.ceil(services / 10),
         "ecs:DescribeTaskDefinition": services,
         "ecs:ListTaskDefinitions": services,
+        # The secret-store link: SSM names 50 a call (none of them exist here, one page each).
+        "ssm:DescribeParameters": math.ceil(ssm_names / 50),
     }
     print(
         f"services: {services} ({services // 2 + services % 2} complete, {services // 2} missing "
