@@ -483,3 +483,29 @@ def test_incident_deleting_the_key_after_the_fix_fails_again(
     assert (finding["rule_id"], finding["target"]["variable"]) == ("DG301", "HUGGINGFACE_API_KEY")
     assert hf_arn in finding["message"]
     assert "published 8 metric value(s) to DriftGate/Incident in us-east-1" in result.stderr
+
+
+def test_secret_in_another_account_warns_and_ssm_names_are_parsed_from_arns() -> None:
+    from drift_gate.checks.findings import ServiceContext
+    from drift_gate.checks.secrets import SecretUsage, check_secret_usages
+    from drift_gate.model import Target
+    from drift_gate.references import SecretStatus, store_key
+
+    other = "arn:aws:secretsmanager:us-east-1:999999999999:secret:shared/hf-AbCdEf:token::"
+    same = "arn:aws:ssm:us-east-1:123456789012:parameter/app/db"
+    usages = [SecretUsage("api", "HF", other), SecretUsage("api", "DB", same)]
+    statuses = {
+        store_key(parse_value_from(u.value_from), REGION): SecretStatus("ok") for u in usages
+    }
+    assert set(statuses) == {
+        (
+            "secretsmanager",
+            REGION,
+            "arn:aws:secretsmanager:us-east-1:999999999999:secret:shared/hf-AbCdEf",
+        ),
+        ("ssm", REGION, "/app/db"),
+    }
+    context = ServiceContext(Target(environment="dev", region=REGION, cluster="c", service="api"))
+    [finding] = check_secret_usages(context, usages, statuses, "123456789012", best_effort=False)
+    assert (finding.rule_id, finding.target.variable) == ("DG304", "HF")
+    assert "lives in account 999999999999, not the task's" in finding.message
