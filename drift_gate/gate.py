@@ -78,6 +78,12 @@ class ServiceRun:
     deployed: TaskDefinitionSpec | None = None
     primary: Deployment | None = None
 
+    def context(self) -> ServiceContext:
+        """What every finding about this service shares."""
+        return ServiceContext(
+            self.target, self.checked.deployed_task_definition, self.checked.latest_task_definition
+        )
+
     def result(self) -> ServiceResult:
         """The outcome, without the rules the policy ignores for this service."""
         kept = tuple(f for f in self.findings if f.rule_id not in self.service.ignore)

@@ -57,9 +57,7 @@ def check_secret_stores(
             if run.deployed and run.deployed.arn.count(":") >= 5
             else None
         )
-        context = ServiceContext(
-            run.target, run.checked.deployed_task_definition, run.checked.latest_task_definition
-        )
+        context = run.context()
         run.findings.extend(
             check_secret_usages(
                 context, usages[id(run)], statuses, account, best_effort=best_effort
@@ -73,9 +71,7 @@ def check_application_logs(runs: Sequence[ServiceRun], logs_client: Any, now: da
         policy = run.service.logs
         if policy is None:
             continue
-        context = ServiceContext(
-            run.target, run.checked.deployed_task_definition, run.checked.latest_task_definition
-        )
+        context = run.context()
         window = policy.window()
         if window is not None:
             start, label = now - window, f"in the last {policy.since}"

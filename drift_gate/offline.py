@@ -35,12 +35,7 @@ from drift_gate.sources.hcl import (
     Unresolved,
     load_declarations,
 )
-
-
-def shown(path: Path, line: int) -> str:
-    """`file:line`, relative to the working directory when the file is under it."""
-    resolved, here = path.resolve(), Path.cwd().resolve()
-    return f"{resolved.relative_to(here) if resolved.is_relative_to(here) else path}:{line}"
+from drift_gate.sources.tf_sources import shown
 
 
 @dataclass(frozen=True)

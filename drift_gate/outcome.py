@@ -45,9 +45,6 @@ def decide(findings: Sequence[Finding], fail_on: FailOn) -> tuple[Verdict, ExitC
     return Verdict.PASS, ExitCode.PASS
 
 
-_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-
-
 def build_report(
     results: Sequence[ServiceResult],
     fail_on: FailOn,
@@ -64,7 +61,7 @@ def build_report(
     }
     findings = sorted(
         unique.values(),
-        key=lambda f: (_SEVERITY_ORDER[f.severity], f.target.label(), f.rule_id, f.message),
+        key=lambda f: (-f.severity.rank, f.target.label(), f.rule_id, f.message),
     )
     verdict, exit_code = decide(findings, fail_on)
     by_severity = Counter(finding.severity for finding in findings)

@@ -86,10 +86,6 @@ class Policy(Frozen):
     version: int
     environments: tuple[EnvironmentPolicy, ...]
 
-    def where(self, line: int) -> str:
-        """`file:line` for a declaration in this policy."""
-        return f"{self.source}:{line}"
-
     @property
     def services(self) -> tuple[tuple[EnvironmentPolicy, ServicePolicy], ...]:
         return tuple((env, service) for env in self.environments for service in env.services)

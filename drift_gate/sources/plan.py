@@ -168,10 +168,10 @@ def split_address(address: str) -> tuple[tuple[tuple[str, str | None], ...], str
     return tuple(modules), rest[0][0], rest[1][0], rest[1][1]
 
 
-def module_path(address: str, *, with_keys: bool) -> str:
-    """The module part of an address, `module.a.module.b`, with or without instance keys."""
+def module_path(address: str) -> str:
+    """The module part of an address with its instance keys: `module.a["x"].module.b`."""
     modules, _, _, _ = split_address(address)
-    return ".".join(f"module.{name}{(index or '') if with_keys else ''}" for name, index in modules)
+    return ".".join(f"module.{name}{index or ''}" for name, index in modules)
 
 
 def _module_config(configuration: dict[str, Any], address: str) -> dict[str, Any]:
@@ -191,7 +191,7 @@ def _referenced_task_definition(service_address: str, configuration: dict[str, A
         for reference in expression.get("references") or []:
             if str(reference).startswith(f"{TASK_DEFINITION}."):
                 _, _, referenced, _ = split_address(str(reference))
-                prefix = module_path(service_address, with_keys=True)
+                prefix = module_path(service_address)
                 return (
                     f"{prefix}.{TASK_DEFINITION}.{referenced}"
                     if prefix

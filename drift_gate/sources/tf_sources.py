@@ -33,6 +33,9 @@ class TerraformSources:
     root: Path
     module_sources: dict[str, str] = field(default_factory=dict)
     display_base: Path = field(default_factory=Path.cwd)
+    # A plan asks for many names in the same files: read and scan each file once.
+    _file_lines: dict[Path, list[str]] = field(default_factory=dict, repr=False)
+    _blocks: dict[str, Block | None] = field(default_factory=dict, repr=False)
 
     @cached_property
     def _installed_modules(self) -> dict[str, str]:
@@ -62,15 +65,25 @@ class TerraformSources:
     def _files(self, directory: Path) -> list[Path]:
         return sorted(directory.glob("*.tf")) if directory.is_dir() else []
 
+    def _lines(self, path: Path) -> list[str]:
+        if path not in self._file_lines:
+            self._file_lines[path] = _lines(path)
+        return self._file_lines[path]
+
     def resource_block(self, address: str) -> Block | None:
         """The block of `resource "TYPE" "NAME"` for this address, in its module's files."""
+        if address not in self._blocks:
+            self._blocks[address] = self._find_block(address)
+        return self._blocks[address]
+
+    def _find_block(self, address: str) -> Block | None:
         directory = self.module_directory(address)
         _, kind, name, _ = split_address(address)
         if directory is None or not kind:
             return None
         header = re.compile(rf'^resource\s+"{re.escape(kind)}"\s+"{re.escape(name)}"\s*\{{')
         for path in self._files(directory):
-            lines = _lines(path)
+            lines = self._lines(path)
             for number, line in enumerate(lines, start=1):
                 if header.match(line):
                     return Block(path, number, _block_end(lines, number))
@@ -86,23 +99,25 @@ class TerraformSources:
         if block is None:
             return None
         quoted = re.compile(rf'"{re.escape(name)}"')
-        lines = _lines(block.file)
+        lines = self._lines(block.file)
         for number in range(block.start, block.end + 1):
             if quoted.search(lines[number - 1]):
                 return self._show(block.file, number)
         directory = block.file.parent
         for path in self._files(directory):
-            for number, line in enumerate(_lines(path), start=1):
+            for number, line in enumerate(self._lines(path), start=1):
                 if quoted.search(line):
                     return self._show(path, number)
         return self._show(block.file, block.start)
 
     def _show(self, path: Path, line: int) -> str:
-        try:
-            shown = path.resolve().relative_to(self.display_base.resolve())
-        except ValueError:
-            shown = path
-        return f"{shown}:{line}"
+        return shown(path, line, self.display_base)
+
+
+def shown(path: Path, line: int, base: Path | None = None) -> str:
+    """`file:line`, relative to `base` (the working directory) when the file is under it."""
+    resolved, here = path.resolve(), (base or Path.cwd()).resolve()
+    return f"{resolved.relative_to(here) if resolved.is_relative_to(here) else path}:{line}"
 
 
 def _lines(path: Path) -> list[str]:
