@@ -469,9 +469,8 @@ def _explain_exit(report: Any, targets: Sequence[OutputTarget]) -> None:
         click.echo(f"drift-gate: {verdict_line(report)}", err=True)
     if report.exit_code == ExitCode.COULD_NOT_VERIFY:
         first = next(f for f in report.findings if f.is_unverified)
-        click.echo(
-            f"drift-gate: could not verify {first.target.label()}: {first.message}", err=True
-        )
+        message = first.message.removeprefix("could not verify: ")
+        click.echo(f"drift-gate: could not verify {first.target.label()}: {message}", err=True)
 
 
 @cli.command("validate-policy")

@@ -40,10 +40,15 @@ from drift_gate.policy import (
     ServicePolicy,
     select_environments,
 )
-from drift_gate.sources.aws import AWS_FAILURES, AwsClients, describe_failure
+from drift_gate.sources.aws import AWS_FAILURES, AwsClients, Failure, classify_failure
 from drift_gate.sources.ecs import ClusterMissing, EcsReader, ServiceLookup, ServiceMissing
 from drift_gate.sources.secrets import SecretStores
 from drift_gate.sources.tf_sources import TerraformSources
+
+NO_PRIMARY = Failure(
+    "the service has no PRIMARY deployment or task set",
+    "Check its deployments (`aws ecs describe-services`); redeploy it if none is PRIMARY.",
+)
 
 
 @dataclass(frozen=True)
@@ -166,8 +171,8 @@ def _check_environment(environment: EnvironmentPolicy, reader: EcsReader) -> lis
         try:
             lookups = reader.services(cluster, [s.service for s in services])
         except AWS_FAILURES as error:
-            reason = describe_failure(error, "ecs:DescribeServices")
-            results.extend(_unverified(environment, s, reason) for s in services)
+            failure = classify_failure(error, "ecs:DescribeServices")
+            results.extend(_unverified(environment, s, failure) for s in services)
             continue
         found = [lookups[service.service] for service in services]
         reader.prefetch(
@@ -209,10 +214,15 @@ def _checked(
     )
 
 
-def _unverified(environment: EnvironmentPolicy, service: ServicePolicy, reason: str) -> ServiceRun:
+def _unverified(
+    environment: EnvironmentPolicy, service: ServicePolicy, failure: Failure
+) -> ServiceRun:
     target = _target(environment, service)
     finding = ServiceContext(target).finding(
-        "DG901", f"could not verify: {reason}", where=service.where
+        "DG901",
+        f"could not verify: {failure.reason}",
+        where=service.where,
+        remediation=failure.fix,
     )
     return ServiceRun(target, service, _checked(target, verified=False), [finding])
 
@@ -236,9 +246,7 @@ def _check_service(
         return ServiceRun(target, service, _checked(target, verified=True), [finding])
     primary = lookup.primary
     if primary is None:
-        return _unverified(
-            environment, service, "the service has no PRIMARY deployment or task set"
-        )
+        return _unverified(environment, service, NO_PRIMARY)
     try:
         deployed = reader.task_definition(primary.task_definition_arn)
         latest_arn = reader.latest_active_arn(deployed.family)
@@ -246,8 +254,8 @@ def _check_service(
             reader.task_definition(latest_arn) if latest_arn not in (None, deployed.arn) else None
         )
     except AWS_FAILURES as error:
-        operation = getattr(error, "operation_name", None) or "ecs:DescribeTaskDefinition"
-        return _unverified(environment, service, describe_failure(error, f"ecs:{operation}"))
+        failure = classify_failure(error, "ecs:DescribeTaskDefinition")
+        return _unverified(environment, service, failure)
 
     context = ServiceContext(target, deployed.arn, latest_arn)
     findings = check_revision(context, deployed, latest_arn) + check_rollout(context, lookup)

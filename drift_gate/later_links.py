@@ -15,7 +15,7 @@ from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.logs import check_log_pattern, log_group_missing
 from drift_gate.checks.secrets import SecretUsage, check_secret_usages
 from drift_gate.references import parse_value_from
-from drift_gate.sources.aws import AWS_FAILURES, describe_failure
+from drift_gate.sources.aws import AWS_FAILURES, classify_failure
 from drift_gate.sources.logs import LogGroupMissing, count_pattern
 from drift_gate.sources.secrets import SecretStores
 
@@ -113,12 +113,9 @@ def _patterns(
         except LogGroupMissing:
             return [log_group_missing(context, group, where)]
         except AWS_FAILURES as error:
-            reason = describe_failure(error, "logs:FilterLogEvents")
-            return [
-                context.finding(
-                    "DG901", f"could not verify log group {group}: {reason}", where=where
-                )
-            ]
+            failure = classify_failure(error, "logs:FilterLogEvents")
+            message = f"could not verify log group {group}: {failure.reason}"
+            return [context.finding("DG901", message, where=where, remediation=failure.fix)]
         findings.extend(
             check_log_pattern(
                 context, group, pattern, label, counted.count, counted.first, counted.last, where

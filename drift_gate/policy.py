@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
@@ -56,8 +58,19 @@ class LogPolicy(Frozen):
         """The duration to look back, or None for "since the PRIMARY deployment started"."""
         if self.since == "deployment":
             return None
+        window = self.window_or_none()
+        if window is None:  # validate-policy refuses these; a model built elsewhere may not
+            raise InvalidInputError(f"logs.since {self.since} is not a duration drift-gate reads")
+        return window
+
+    def window_or_none(self) -> timedelta | None:
+        """The duration `since` names, or None when it is too long to be one (> 10 years)."""
         unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[self.since[-1]]
-        return timedelta(**{unit: int(self.since[:-1])})
+        digits = self.since[:-1]
+        if len(digits) > 9:  # beyond timedelta (999,999,999 days) and any real window
+            return None
+        window = timedelta(**{unit: int(digits)})
+        return window if window <= MAX_LOG_WINDOW else None
 
 
 class ServicePolicy(Frozen):
@@ -113,13 +126,35 @@ def policy_schema() -> dict[str, Any]:
     return schema
 
 
+def _whole_string_pattern(
+    validator: Any, pattern: str, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    """`pattern` as ECMA-262 reads it: `$` is the end of the string, not before a final newline.
+
+    Python's re (which jsonschema uses) lets `^[a-z]+$` match "abc\\n", so a region or name
+    ending in a newline would pass the schema and fail later in AWS.
+    """
+    if not isinstance(instance, str):
+        return
+    anchored = (
+        pattern[:-1] + r"\Z" if pattern.endswith("$") and not pattern.endswith("\\$") else pattern
+    )
+    if re.search(anchored, instance) is None:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_PolicyValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    jsonschema.Draft202012Validator, {"pattern": _whole_string_pattern}
+)
+
+
 def find_problems(document: YamlDocument) -> list[PolicyProblem]:
     """Every schema and consistency problem in a parsed policy, in file order."""
     problems = [
         PolicyProblem(document.path, line, path, "duplicate key; each key may appear once")
         for path, line in document.duplicate_keys
     ]
-    validator = jsonschema.Draft202012Validator(policy_schema())
+    validator = _PolicyValidator(policy_schema())
     for error in validator.iter_errors(document.data):
         problems.append(_schema_problem(document, error))
     if not problems:
@@ -137,14 +172,34 @@ def _schema_problem(document: YamlDocument, error: ValidationError) -> PolicyPro
         specific = best_match(same_type or error.context) or error
     path: JsonPath = tuple(specific.absolute_path)
     if specific.validator == "const" and path == ("version",):
-        message = (
-            f"unsupported policy version {specific.instance!r}; this drift-gate reads version 1"
-        )
+        message = _version_message(specific.instance)
+    elif specific.validator == "pattern" and len(path) >= 2 and path[-2] == "ignore":
+        message = _ignore_message(specific.instance)
     elif specific.validator == "additionalProperties":
         message = f"{specific.message}; see docs/policy.md for the allowed keys"
     else:
         message = specific.message
     return PolicyProblem(document.path, document.line_of(path), path, message)
+
+
+def _version_message(version: object) -> str:
+    if isinstance(version, str) and version.strip() == "1":
+        return "version must be the integer 1, not the string '1': write `version: 1`"
+    if isinstance(version, int) and not isinstance(version, bool):
+        return f"unsupported policy version {version}; this drift-gate reads version 1"
+    return "version must be the integer 1"
+
+
+def _ignore_message(rule_id: object) -> str:
+    from drift_gate.rules import RULES_BY_ID
+
+    if isinstance(rule_id, str) and rule_id.upper().startswith("DG9"):
+        return (
+            f"{rule_id} cannot be ignored: DG9xx means drift-gate could not verify a link, "
+            "and it fails closed"
+        )
+    known = ", ".join(sorted(r for r in RULES_BY_ID if not r.startswith("DG9")))
+    return f"{rule_id!r} is not a rule id that can be ignored; known: {known}"
 
 
 def _consistency_problems(document: YamlDocument) -> list[PolicyProblem]:
@@ -168,6 +223,34 @@ def _consistency_problems(document: YamlDocument) -> list[PolicyProblem]:
             for container_name, container in service["containers"].items():
                 container_path = (*service_path, "containers", container_name)
                 problems.extend(_container_name_problems(document, container_path, container))
+            problems.extend(_service_problems(document, service_path, service))
+    return problems
+
+
+# CloudWatch Logs keeps events for at most 10 years; a longer window is a typo.
+MAX_LOG_WINDOW = timedelta(days=3653)
+
+
+def _service_problems(
+    document: YamlDocument, service_path: JsonPath, service: dict[str, Any]
+) -> list[PolicyProblem]:
+    """Ignored rule ids that exist, and a log window that is a real duration."""
+    from drift_gate.rules import RULES_BY_ID
+
+    problems: list[PolicyProblem] = []
+    for index, rule_id in enumerate(service.get("ignore", [])):
+        if rule_id not in RULES_BY_ID:
+            path = (*service_path, "ignore", index)
+            line = document.line_of(path)
+            problems.append(PolicyProblem(document.path, line, path, _ignore_message(rule_id)))
+    since = (service.get("logs") or {}).get("since", "deployment")
+    if (
+        since != "deployment"
+        and LogPolicy(group="-", forbid=("-",), since=since).window_or_none() is None
+    ):
+        path = (*service_path, "logs", "since")
+        message = f"since {since} is longer than CloudWatch Logs keeps events (10 years)"
+        problems.append(PolicyProblem(document.path, document.line_of(path), path, message))
     return problems
 
 

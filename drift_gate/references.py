@@ -60,6 +60,7 @@ class SecretStatus:
 
     status: Status
     detail: str = ""
+    fix: str | None = None  # for "unverified": what to do, by the cause (see sources/aws.py)
 
 
 def store_key(reference: SecretReference, task_region: str) -> StoreKey:

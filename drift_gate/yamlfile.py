@@ -46,21 +46,79 @@ def load_yaml_file(path: Path) -> YamlDocument:
     return parse_yaml(text, str(path))
 
 
+# A policy is a few levels deep and a few thousand nodes at most. Aliases let a few hundred
+# bytes expand to gigabytes ("billion laughs"); bounding the expanded size and the depth
+# before anything walks the expanded tree keeps every later step small.
+MAX_EXPANDED_NODES = 100_000
+MAX_DEPTH = 32
+
+
 def parse_yaml(text: str, source: str) -> YamlDocument:
-    """Parse YAML text from `source` (a file name used in messages)."""
+    """Parse YAML text from `source` (a file name used in messages), once."""
+    loader = yaml.SafeLoader(text)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = loader.get_single_node()
+        if root is not None:
+            _check_size(root, source)
+        data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
-        raise InvalidInputError(f"{where}: invalid YAML: {error.problem}") from error
+        raise InvalidInputError(f"{where}: invalid YAML: {error.problem}") from None
     except yaml.YAMLError as error:
-        raise InvalidInputError(f"{source}: invalid YAML: {error}") from error
+        raise InvalidInputError(f"{source}: invalid YAML: {error}") from None
+    except RecursionError:
+        raise InvalidInputError(
+            f"{source}: YAML nested deeper than {MAX_DEPTH} levels; a policy is not"
+        ) from None
+    except ValueError:  # an integer of more digits than Python converts
+        raise InvalidInputError(f"{source}: a number in the YAML is too long") from None
+    finally:
+        loader.dispose()
     document = YamlDocument(path=source, data=data)
     if root is not None:
         _record_lines(root, (), document)
     return document
+
+
+def _check_size(root: yaml.Node, source: str) -> None:
+    """Refuse documents whose aliases expand past MAX_EXPANDED_NODES or that nest too deep.
+
+    Sizes are memoised per node, so a shared (aliased) node is measured once: the check
+    costs the size of the document as written, not as expanded.
+    """
+    expanded: dict[int, int] = {}
+    # Iterative post-order walk: the document's depth is the user's input.
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, children_done = stack.pop()
+        if depth > MAX_DEPTH:
+            line = node.start_mark.line + 1
+            raise InvalidInputError(
+                f"{source}:{line}: YAML nested deeper than {MAX_DEPTH} levels; a policy is not"
+            )
+        children = _children(node)
+        if children_done:
+            size = 1 + sum(expanded[id(child)] for child in children)
+            if size > MAX_EXPANDED_NODES:
+                raise InvalidInputError(
+                    f"{source}:{node.start_mark.line + 1}: YAML aliases expand to more than "
+                    f"{MAX_EXPANDED_NODES:,} values; write the policy without so many aliases"
+                )
+            expanded[id(node)] = size
+            continue
+        if id(node) in expanded:
+            continue
+        stack.append((node, depth, True))
+        stack.extend((child, depth + 1, False) for child in children if id(child) not in expanded)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _record_lines(node: yaml.Node, json_path: JsonPath, document: YamlDocument) -> None:

@@ -17,8 +17,12 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from tests.netguard import sitecustomize as netguard
+
 REPO = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
+# Loaded as `sitecustomize` by every Python process a test starts with fake_aws_environment.
+NETGUARD_DIR = Path(netguard.__file__).resolve().parent
 
 
 def fake_aws_environment(tmp_path: Path) -> dict[str, str]:
@@ -36,6 +40,10 @@ def fake_aws_environment(tmp_path: Path) -> dict[str, str]:
         AWS_EC2_METADATA_DISABLED="true",
         AWS_CONFIG_FILE=str(tmp_path / "no-aws-config"),
         AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-aws-credentials"),
+        # No network but loopback in the CLIs tests start, as in the test process itself.
+        PYTHONPATH=os.pathsep.join(
+            part for part in (str(NETGUARD_DIR), env.get("PYTHONPATH", "")) if part
+        ),
     )
     return env
 

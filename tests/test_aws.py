@@ -6,7 +6,18 @@ import botocore.exceptions
 import pytest
 from moto import mock_aws
 
-from drift_gate.sources.aws import AwsClients, AwsSettings, describe_failure
+from drift_gate.sources.answers import ListTaskDefinitionsAnswer, MalformedAnswerError
+from drift_gate.sources.aws import (
+    MAX_PAGES,
+    AwsClients,
+    AwsSettings,
+    Deadline,
+    DeadlineExceededError,
+    PagingError,
+    classify_failure,
+    describe_failure,
+    pages,
+)
 
 
 def test_clients_use_standard_retries_total_attempts_and_timeouts() -> None:
@@ -42,27 +53,119 @@ def client_error(code: str, status: int = 400) -> botocore.exceptions.ClientErro
 
 
 @pytest.mark.parametrize(
-    ("error", "expected"),
+    ("error", "reason", "fix"),
     [
+        (client_error("AccessDeniedException"), "access denied to ecs:DescribeServices", "Grant"),
+        (client_error("403", 403), "access denied to ecs:DescribeServices", "Grant"),
+        (client_error("SomethingNew", 403), "access denied to ecs:DescribeServices", "Grant"),
         (
-            client_error("AccessDeniedException"),
-            "access denied to ecs:X: grant it (see docs/iam-policy.json)",
+            client_error("ExpiredTokenException"),
+            "AWS rejected the credentials for ecs:DescribeServices (ExpiredTokenException)",
+            "Renew",
         ),
-        (client_error("403", 403), "access denied to ecs:X"),
-        (client_error("SomethingNew", 403), "access denied to ecs:X"),
-        (client_error("ExpiredTokenException"), "access denied to ecs:X"),
-        (client_error("ThrottlingException"), "throttled on ecs:X past retries"),
-        (client_error("InvalidParameterException"), "ecs:X failed: InvalidParameterException"),
-        (botocore.exceptions.NoCredentialsError(), "no AWS credentials for ecs:X"),
+        (
+            client_error("InvalidClientTokenId", 403),
+            "AWS rejected the credentials for ecs:DescribeServices (InvalidClientTokenId)",
+            "Renew",
+        ),
+        (
+            client_error("UnrecognizedClientException"),
+            "AWS rejected the credentials for ecs:DescribeServices",
+            "Renew",
+        ),
+        (
+            client_error("SignatureDoesNotMatch", 403),
+            "AWS rejected the credentials for ecs:DescribeServices",
+            "Renew",
+        ),
+        (
+            client_error("ExpiredToken", 400),
+            "AWS rejected the credentials for ecs:DescribeServices",
+            "Renew",
+        ),
+        (
+            botocore.exceptions.TokenRetrievalError(provider="sso", error_msg="expired"),
+            "the AWS credentials for ecs:X have expired",
+            "Renew",
+        ),
+        (
+            client_error("ThrottlingException"),
+            "throttled on ecs:DescribeServices past retries",
+            "Run again later",
+        ),
+        (
+            client_error("InternalFailure", 500),
+            "AWS answered ecs:DescribeServices with a server error (500)",
+            "Run again later",
+        ),
+        (
+            client_error("InvalidParameterException"),
+            "ecs:DescribeServices failed: InvalidParameterException",
+            "Check",
+        ),
+        (botocore.exceptions.NoCredentialsError(), "no AWS credentials for ecs:X", "Configure"),
         (
             botocore.exceptions.EndpointConnectionError(endpoint_url="http://h"),
-            "AWS endpoint unreachable for ecs:X",
+            "the AWS endpoint for ecs:X is unreachable",
+            "Check the network",
         ),
         (
             botocore.exceptions.ReadTimeoutError(endpoint_url="http://h"),
             "AWS did not answer ecs:X in time",
+            "Run again, or raise --timeout",
+        ),
+        (
+            MalformedAnswerError("ecs:Y", "services: missing"),
+            "ecs:Y answered without what drift-gate reads (services: missing)",
+            "The answer did not",
+        ),
+        (
+            PagingError("ecs:Y", "kept paging past 1000 pages"),
+            "ecs:Y kept paging past 1000 pages",
+            "The answer did not",
+        ),
+        (
+            DeadlineExceededError("ecs:Y", 60),
+            "the run's deadline (60 s) passed before ecs:Y",
+            "Raise --deadline",
         ),
     ],
 )
-def test_failures_are_described_in_words_a_user_can_act_on(error: Exception, expected: str) -> None:
-    assert describe_failure(error, "ecs:X").startswith(expected)
+def test_failures_name_the_operation_once_and_the_fix_follows_the_cause(
+    error: Exception, reason: str, fix: str
+) -> None:
+    failure = classify_failure(error, "ecs:X")
+    assert failure.reason.startswith(reason)
+    assert failure.fix.startswith(fix)
+    assert "ecs:ecs:" not in describe_failure(error, "ecs:X")
+
+
+def test_the_operation_comes_from_the_error_not_the_caller() -> None:
+    error = botocore.exceptions.ClientError(
+        {"Error": {"Code": "AccessDeniedException"}}, "ListTaskDefinitions"
+    )
+    assert describe_failure(error, "ecs:DescribeTaskDefinition").startswith(
+        "access denied to ecs:ListTaskDefinitions; grant"
+    )
+
+
+def test_a_run_past_its_deadline_makes_no_more_calls() -> None:
+    with mock_aws():
+        clients = AwsClients(deadline=Deadline(0.0))
+        with pytest.raises(DeadlineExceededError, match="deadline"):
+            clients.client("ecs", "us-east-1").list_clusters()
+    assert dict(clients.calls) == {}
+
+
+def test_pages_stop_at_a_repeated_token_and_at_the_cap() -> None:
+    answers = iter([{"taskDefinitionArns": [], "nextToken": "a"}] * 3)
+    with pytest.raises(PagingError, match="already given"):
+        list(pages(lambda **_: next(answers), {}, ListTaskDefinitionsAnswer, "ecs:L"))
+    counter = iter(range(10**6))
+
+    def endless(**_: object) -> dict[str, object]:
+        return {"taskDefinitionArns": [], "nextToken": str(next(counter))}
+
+    with pytest.raises(PagingError, match=f"past {MAX_PAGES} pages"):
+        list(pages(endless, {}, ListTaskDefinitionsAnswer, "ecs:L"))
+    assert next(counter) == MAX_PAGES

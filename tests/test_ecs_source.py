@@ -28,7 +28,13 @@ def service_json(name: str, task_definition: str = f"{TD_PREFIX}/api:1") -> dict
         "runningCount": 1,
         "deploymentController": {"type": "ECS"},
         "deployments": [
-            {"id": "ecs-svc/1", "status": "PRIMARY", "taskDefinition": task_definition}
+            {
+                "id": "ecs-svc/1",
+                "status": "PRIMARY",
+                "taskDefinition": task_definition,
+                "desiredCount": 1,
+                "runningCount": 1,
+            }
         ],
     }
 

@@ -152,7 +152,7 @@ def test_unreachable_endpoint_exits_3_with_one_line(cli: Cli, tmp_path: Path) ->
 
     assert result.exit_code == 3
     assert "Traceback" not in result.stderr
-    assert "AWS endpoint unreachable for ecs:DescribeServices" in result.stderr
+    assert "the AWS endpoint for ecs:DescribeServices is unreachable" in result.stderr
     report = json.loads(report_path.read_text())
     assert report["verdict"] == "could-not-verify"
     assert [f["rule_id"] for f in report["findings"]] == ["DG901"]

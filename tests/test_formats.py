@@ -36,7 +36,7 @@ EXTENSIONS = {
     "junit": "xml",
     "html": "html",
 }
-SARIF_SCHEMA = REPO.parent / "shared" / "data" / "schemas" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = REPO / "tests" / "data" / "sarif-schema-2.1.0.json"
 
 
 def render(fmt: str, report: Report, **options: object) -> str:

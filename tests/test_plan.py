@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 
 from drift_gate.checks.plan import PlanContext, check_plan
+from drift_gate.cli import main
 from drift_gate.declared import services_from_plan
 from drift_gate.errors import InvalidInputError
 from drift_gate.model import Finding
@@ -254,12 +256,15 @@ def test_newer_minor_version_with_unknown_fields_is_read() -> None:
 
 
 def test_missing_resource_changes_and_bad_files(tmp_path: Path) -> None:
-    assert parse_plan({"format_version": "1.2"}, "p").resource_changes == ()
+    # What `terraform show -json` prints without a plan file and with no state.
+    with pytest.raises(InvalidInputError, match=r"p: this is no plan \(no planned values\)"):
+        parse_plan({"format_version": "1.0"}, "p")
+    assert parse_plan(plan("1.2", resource_changes=None), "p").resource_changes == ()
     not_json = tmp_path / "p.json"
     not_json.write_text("Terraform will perform the following actions:")
     with pytest.raises(
         InvalidInputError,
-        match=r"not a JSON plan; give the output of `terraform show -json PLANFILE`",
+        match=r"not a JSON plan \(line 1: Expecting value\); give the output of `terraform show -json PLANFILE`",
     ):
         read_plan_json(not_json)
     with pytest.raises(InvalidInputError, match="no format_version"):
@@ -386,3 +391,149 @@ def test_incident_fixture_is_the_builder_output_and_locates_names() -> None:
     assert sources.where_name(TD, "HUGGINGFACE_API_KEY") == "main.tf:25"
     assert sources.where_resource("aws_ecs_service.api") == "main.tf:34"
     assert sources.where_name(TD, "NOT_THERE") == "main.tf:10"
+
+
+# --- Plans that are not plans, or not shaped as terraform writes them: one line, exit 2 ----
+
+STATE = {
+    "format_version": "1.0",
+    "terraform_version": "1.11.4",
+    "values": {"root_module": {"resources": []}},
+}
+
+
+def run_plan_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes
+) -> tuple[int, str]:
+    path = tmp_path / "plan.json"
+    path.write_bytes(data)
+    code = main(["check", "--plan-json", str(path), "--region", "us-east-1"])
+    return code, capsys.readouterr().err
+
+
+def test_state_json_is_refused_with_the_command_that_makes_a_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, stderr = run_plan_json(tmp_path, capsys, json.dumps(STATE).encode())
+    assert code == 2
+    assert "this is Terraform state, not a plan" in stderr
+    assert "terraform plan -out=tfplan && terraform show -json tfplan > plan.json" in stderr
+
+
+def base_plan() -> dict[str, Any]:
+    return incident_plan()
+
+
+def with_path(document: dict[str, Any], path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
+    copy = json.loads(json.dumps(document))
+    target = copy
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+    return copy
+
+
+# The crash sites a fuzzing campaign found, each with the JSON path the message must name.
+MALFORMED = [
+    (("resource_changes",), ["x"], "resource_changes[0]: Input should be a valid dictionary"),
+    (("resource_changes", 0, "change", "actions"), [1], "resource_changes[0].change.actions[0]"),
+    (("resource_changes", 0, "address"), 5, "resource_changes[0].address"),
+    (("configuration", "provider_config"), {"aws": "x"}, "configuration.provider_config[...]"),
+    (("output_changes",), {"o": []}, "output_changes[...]: Input should be a valid dictionary"),
+    (
+        ("planned_values", "root_module", "resources"),
+        [{"type": "aws_ecs_service"}],
+        "planned_values.root_module.resources[0].address: missing",
+    ),
+    (
+        ("planned_values", "root_module", "resources"),
+        [{"address": 5, "type": "x"}],
+        "planned_values.root_module.resources[0].address",
+    ),
+    (("errored",), "maybe", "errored: Input should be a valid boolean"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "expected"), MALFORMED)
+def test_malformed_plans_are_exit_2_with_the_json_path(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    path: tuple[str | int, ...],
+    value: Any,
+    expected: str,
+) -> None:
+    document = with_path(base_plan(), path, value)
+    code, stderr = run_plan_json(tmp_path, capsys, json.dumps(document).encode())
+    assert code == 2, stderr
+    assert expected in stderr
+    assert "internal error" not in stderr
+    assert len(stderr.strip().splitlines()) == 1
+
+
+def test_a_service_whose_values_are_the_wrong_type_names_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = base_plan()
+    service = next(
+        r
+        for r in document["planned_values"]["root_module"]["resources"]
+        if r["type"] == "aws_ecs_service"
+    )
+    service["values"]["cluster"] = ["not", "a", "name"]
+    code, stderr = run_plan_json(tmp_path, capsys, json.dumps(document).encode())
+    assert code == 2
+    assert ".values.cluster: Input should be a valid string" in stderr
+
+
+def test_container_definitions_of_the_wrong_shape_are_unreadable_not_a_crash() -> None:
+    change = td_change(None, None, ["update"])
+    change["change"]["after"] = {
+        "container_definitions": json.dumps([{"name": "api", "environment": ["X"]}])
+    }
+    parsed = parse_plan(plan("1.2", resource_changes=[change]), "p")
+    unreadable = parsed.resource_changes[0].unreadable
+    assert unreadable is not None
+    assert "[0].environment[0]: Input should be a valid dictionary" in unreadable
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"format_version": "1.2", "n": ' + "9" * 5000 + "}", "a number in the JSON is too long"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_huge_numbers_and_deep_nesting_are_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, expected: str
+) -> None:
+    code, stderr = run_plan_json(tmp_path, capsys, text.encode())
+    assert code == 2
+    assert expected in stderr
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda text: codecs.BOM_UTF8 + text.encode("utf-8"),
+        lambda text: text.encode("utf-16"),  # with its BOM, as Windows PowerShell 5.1 writes
+        lambda text: codecs.BOM_UTF16_BE + text.encode("utf-16-be"),
+    ],
+    ids=["utf-8 BOM", "utf-16 LE BOM", "utf-16 BE BOM"],
+)
+def test_plans_written_by_powershell_are_read(tmp_path: Path, encode: Any) -> None:
+    path = tmp_path / "plan.json"
+    path.write_bytes(encode(json.dumps(incident_plan())))
+    assert read_plan_json(path) == parse_plan(incident_plan(), "x")
+
+
+def test_a_secret_in_a_name_position_never_reaches_the_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    canary = "hf_CanaryValueInANamePosition123456"
+    document = with_path(base_plan(), ("output_changes",), {canary: []})
+    code, stderr = run_plan_json(tmp_path, capsys, json.dumps(document).encode())
+    assert code == 2
+    assert canary not in stderr
+    document = with_path(base_plan(), ("resource_changes", 0, "change", "actions"), [canary, {}])
+    code, stderr = run_plan_json(tmp_path, capsys, json.dumps(document).encode())
+    assert canary not in stderr

@@ -92,7 +92,7 @@ def test_every_schema_error_is_reported_at_once_with_line_and_path() -> None:
         "('servce' was unexpected); see docs/policy.md for the allowed keys",
         "p.yaml:10: environments/development/services/0/containers/api/secrets/1: 'HAS SPACE' does not match '^[^=\\\\s]+$'",
         "p.yaml:11: environments/development/services/0/containers/api/environment: 'LOG_LEVEL' is not of type 'array'",
-        "p.yaml:12: environments/development/services/0/ignore/0: 'DG901' does not match '^DG[1-8][0-9]{2}$'",
+        "p.yaml:12: environments/development/services/0/ignore/0: DG901 cannot be ignored: DG9xx means drift-gate could not verify a link, and it fails closed",
     ]
 
 
@@ -199,3 +199,89 @@ def test_unreadable_and_non_utf8_files(tmp_path: Path) -> None:
     latin.write_bytes(b"version: 1 # caf\xe9\n")
     with pytest.raises(InvalidInputError, match="not UTF-8 text"):
         load_yaml_file(latin)
+
+
+# --- Hostile and mistyped policies: one line each, exit 2, never a crash or a hang ---------
+
+VALID_SERVICE = """\
+version: 1
+environments:
+  dev:
+    region: {region}
+    services:
+      - cluster: c
+        service: api
+        containers:
+          api:
+            secrets: [HF_TOKEN]
+{extra}"""
+
+
+def policy_text(region: str = "us-east-1", extra: str = "") -> str:
+    return VALID_SERVICE.format(region=region, extra=extra)
+
+
+def problems_of(text: str) -> list[str]:
+    return [str(problem) for problem in find_problems(parse_yaml(text, "p.yaml"))]
+
+
+def test_an_alias_bomb_is_refused_quickly() -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(9)
+    )
+    assert len(bomb) < 1000  # ten billion values once expanded
+    with pytest.raises(InvalidInputError, match="aliases expand to more than 100,000 values"):
+        parse_yaml(bomb, "p.yaml")
+
+
+def test_a_few_aliases_are_still_fine() -> None:
+    document = parse_yaml("a: &a [1, 2]\nb: *a\nc: *a\n", "p.yaml")
+    assert document.data == {"a": [1, 2], "b": [1, 2], "c": [1, 2]}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 600 + "]" * 600, "nested deeper than 32 levels"),
+        ("version: " + "9" * 5000 + "\n", "a number in the YAML is too long"),
+    ],
+)
+def test_deep_nesting_and_huge_numbers(text: str, message: str) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        parse_yaml(text, "p.yaml")
+
+
+def test_a_value_ending_in_a_newline_does_not_match_an_anchored_pattern() -> None:
+    assert problems_of(policy_text(region='"us-east-1\\n"')) == [
+        "p.yaml:4: environments/dev/region: 'us-east-1\\n' does not match "
+        "'^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$'"
+    ]
+
+
+def test_version_as_a_string_says_it_must_be_the_integer() -> None:
+    text = policy_text().replace("version: 1", 'version: "1"')
+    assert problems_of(text) == [
+        "p.yaml:1: version: version must be the integer 1, not the string '1': write `version: 1`"
+    ]
+
+
+def test_unknown_rule_ids_in_ignore_are_listed_with_the_known_ones() -> None:
+    [problem] = problems_of(policy_text(extra="        ignore: [DG199]\n"))
+    assert problem.startswith(
+        "p.yaml:11: environments/dev/services/0/ignore/0: 'DG199' is not a rule id that can be "
+        "ignored; known: DG101, DG102"
+    )
+    assert "DG901" not in problem
+
+
+@pytest.mark.parametrize("since", ["99999999999999999999d", "4000d", "1000000000d"])
+def test_a_log_window_beyond_any_date_is_refused_before_the_check(since: str) -> None:
+    extra = f"        logs:\n          group: /ecs/api\n          forbid: [x]\n          since: {since}\n"
+    [problem] = problems_of(policy_text(extra=extra))
+    assert problem == (
+        f"p.yaml:14: environments/dev/services/0/logs/since: since {since} is longer than "
+        "CloudWatch Logs keeps events (10 years)"
+    )

@@ -113,7 +113,12 @@ def _finding(
         return context.finding("DG303", f"{subject}: the secret {status.detail}", **common)
     if status.status == "unverified":
         rule_id = "DG306" if best_effort else "DG901"
-        return context.finding(rule_id, f"could not verify {subject}: {status.detail}", **common)
+        return context.finding(
+            rule_id,
+            f"could not verify {subject}: {status.detail}",
+            remediation=status.fix,
+            **common,
+        )
     return None
 
 

@@ -7,30 +7,46 @@ The endpoint comes from the standard AWS variables (AWS_ENDPOINT_URL, AWS_ENDPOI
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 import botocore.exceptions
 from botocore.config import Config
 
-# Codes that mean "you may not": AWS JSON services say AccessDeniedException, query
-# services AccessDenied, moto's IAM enforcement answers with the bare HTTP status "403".
-_ACCESS_DENIED_CODES = frozenset(
+from drift_gate.sources.answers import Answer, MalformedAnswerError, read_answer
+
+A = TypeVar("A", bound=Answer)
+
+# Credentials AWS refused: not a missing permission, so granting one would not help.
+_REJECTED_CREDENTIAL_CODES = frozenset(
     {
-        "AccessDenied",
-        "AccessDeniedException",
-        "UnauthorizedOperation",
-        "403",
-        "401",
         "UnrecognizedClientException",
         "InvalidClientTokenId",
         "ExpiredTokenException",
         "ExpiredToken",
+        "RequestExpired",
         "InvalidSignatureException",
         "SignatureDoesNotMatch",
+        "IncompleteSignature",
+        "MissingAuthenticationToken",
+        "AuthFailure",
     }
+)
+# Codes that mean "you may not": AWS JSON services say AccessDeniedException, query
+# services AccessDenied, moto's IAM enforcement answers with the bare HTTP status "403".
+_ACCESS_DENIED_CODES = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "403", "401"}
+)
+
+# An expired SSO or refreshable token surfaces before any call, as these botocore errors.
+_REJECTED_TOKEN_ERRORS: tuple[type[Exception], ...] = tuple(
+    getattr(botocore.exceptions, name)
+    for name in ("TokenRetrievalError", "SSOTokenLoadError", "UnauthorizedSSOTokenError")
+    if hasattr(botocore.exceptions, name)
 )
 _THROTTLING_CODES = frozenset(
     {
@@ -67,12 +83,71 @@ class AwsSettings:
         )
 
 
+class PagingError(Exception):
+    """A paged answer that does not end: a repeated token or more pages than any real list."""
+
+    def __init__(self, operation: str, problem: str) -> None:
+        super().__init__(f"{operation} {problem}")
+        self.operation = operation
+
+
+class DeadlineExceededError(Exception):
+    """The run's --deadline passed before this call; it is not made."""
+
+    def __init__(self, operation: str, seconds: float) -> None:
+        super().__init__(f"the run's deadline ({seconds:g} s) passed before {operation}")
+        self.operation = operation
+        self.seconds = seconds
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When the whole run must end; every AWS call and terraform command checks it."""
+
+    seconds: float
+    started: float = field(default_factory=time.monotonic)
+
+    def remaining(self) -> float:
+        return self.seconds - (time.monotonic() - self.started)
+
+
+# A page cap no real list reaches (100 revisions or 50 parameters a page: 100,000 and
+# 50,000 items; FilterLogEvents pages are bounded by the window), so a service that keeps
+# answering with new tokens ends in "could not verify" instead of running forever.
+MAX_PAGES = 1000
+
+
+def pages(
+    call: Callable[..., Any],
+    arguments: dict[str, Any],
+    model: type[A],
+    operation: str,
+    token: tuple[str, str] = ("nextToken", "nextToken"),
+) -> Iterator[A]:
+    """Every page of a paged call, validated; stops at a repeated token or MAX_PAGES."""
+    request_key, answer_key = token
+    arguments = dict(arguments)
+    seen: set[str] = set()
+    for _ in range(MAX_PAGES):
+        page = read_answer(model, call(**arguments), operation)
+        yield page
+        following = getattr(page, answer_key)
+        if not following:
+            return
+        if following in seen:
+            raise PagingError(operation, "answered a page token it had already given")
+        seen.add(following)
+        arguments[request_key] = following
+    raise PagingError(operation, f"kept paging past {MAX_PAGES} pages")
+
+
 @dataclass
 class AwsClients:
     """Creates one client per (service, region) and counts the API calls they make."""
 
     settings: AwsSettings = field(default_factory=AwsSettings)
     session: Any = None
+    deadline: Deadline | None = None
     calls: Counter[str] = field(default_factory=Counter)
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
     # Calls come from several threads (see EcsReader.prefetch); Counter updates are not atomic.
@@ -86,13 +161,33 @@ class AwsClients:
             client = session.client(
                 service, region_name=region, config=self.settings.botocore_config()
             )
-            client.meta.events.register("before-call", self._count_call)
+            client.meta.events.register("before-call", self._before_call)
+            prefix = client.meta.service_model.endpoint_prefix
+            client.meta.events.register("after-call-error", _name_the_operation(prefix))
             self._clients[key] = client
         return self._clients[key]
 
-    def _count_call(self, model: Any, **_: Any) -> None:
+    def _before_call(self, model: Any, **_: Any) -> None:
+        operation = f"{model.service_model.endpoint_prefix}:{model.name}"
+        if self.deadline is not None and self.deadline.remaining() <= 0:
+            raise DeadlineExceededError(operation, self.deadline.seconds)
         with self._calls_lock:
-            self.calls[f"{model.service_model.endpoint_prefix}:{model.name}"] += 1
+            self.calls[operation] += 1
+
+
+# IAM names an action by its service prefix, which for CloudWatch is not the endpoint's.
+_IAM_PREFIX = {"monitoring": "cloudwatch"}
+
+
+def _name_the_operation(endpoint_prefix: str) -> Callable[..., None]:
+    """Tag a failed request (timeout, connection error) with its operation, for messages."""
+    prefix = _IAM_PREFIX.get(endpoint_prefix, endpoint_prefix)
+
+    def tag(event_name: str, exception: Exception, **_: Any) -> None:
+        if getattr(exception, "drift_gate_operation", None) is None:
+            exception.drift_gate_operation = f"{prefix}:{event_name.rsplit('.', 1)[-1]}"  # type: ignore[attr-defined]
+
+    return tag
 
 
 def error_code(error: botocore.exceptions.ClientError) -> str:
@@ -100,37 +195,100 @@ def error_code(error: botocore.exceptions.ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-def describe_failure(error: Exception, operation: str) -> str:
-    """One line saying why an AWS call failed, in terms a user can act on. Never a value."""
+@dataclass(frozen=True)
+class Failure:
+    """Why a call failed, and what to do about it, in a user's words. Never a value."""
+
+    reason: str
+    fix: str
+
+
+RENEW_CREDENTIALS = (
+    "Renew the credentials: `aws sso login` for an SSO profile, assume the role again, or in "
+    "CI check the step that configures AWS credentials (OIDC role, secrets), then run again."
+)
+GRANT_ACCESS = (
+    "Grant the read-only permissions in docs/iam-policy.json to the role drift-gate runs as, "
+    "then run again."
+)
+CHECK_NETWORK = "Check the network, the region and AWS_ENDPOINT_URL, then run again."
+RUN_LATER = "Run again later; with many services, use fewer per run or raise --max-attempts."
+REPORT_ANSWER = (
+    "The answer did not have the fields AWS documents: check for a proxy or emulator in the "
+    "way (AWS_ENDPOINT_URL, HTTPS_PROXY), then run again."
+)
+
+
+def operation_of(error: Exception, fallback: str) -> str:
+    """The `service:Operation` that failed: from the error when it knows, else `fallback`."""
+    if isinstance(error, MalformedAnswerError | PagingError | DeadlineExceededError):
+        return error.operation
+    tagged = getattr(error, "drift_gate_operation", None)
+    if isinstance(tagged, str):
+        return tagged
+    name = getattr(error, "operation_name", None)
+    if isinstance(error, botocore.exceptions.ClientError) and name:
+        return f"{fallback.split(':', 1)[0]}:{name}"
+    return fallback
+
+
+def classify_failure(error: Exception, fallback_operation: str) -> Failure:
+    """What went wrong with one AWS call and how to fix it; the operation named once."""
+    operation = operation_of(error, fallback_operation)
+    if isinstance(error, MalformedAnswerError | PagingError):
+        return Failure(str(error), REPORT_ANSWER)
+    if isinstance(error, DeadlineExceededError):
+        return Failure(str(error), "Raise --deadline, or check fewer services per run.")
+    if isinstance(error, _REJECTED_TOKEN_ERRORS):
+        return Failure(f"the AWS credentials for {operation} have expired", RENEW_CREDENTIALS)
     if isinstance(
         error, botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError
     ):
-        return (
-            f"no AWS credentials for {operation}: "
-            "configure a profile, a role or environment credentials"
+        return Failure(
+            f"no AWS credentials for {operation}",
+            "Configure a profile, a role or environment credentials, then run again.",
         )
     if isinstance(
         error, botocore.exceptions.EndpointConnectionError | botocore.exceptions.ConnectTimeoutError
     ):
-        return (
-            f"AWS endpoint unreachable for {operation} ({error}); "
-            "check the network, the region and AWS_ENDPOINT_URL"
-        )
+        return Failure(f"the AWS endpoint for {operation} is unreachable", CHECK_NETWORK)
     if isinstance(error, botocore.exceptions.ReadTimeoutError):
-        return f"AWS did not answer {operation} in time; try again or raise --timeout"
+        return Failure(f"AWS did not answer {operation} in time", "Run again, or raise --timeout.")
     if isinstance(error, botocore.exceptions.ClientError):
-        code = error_code(error)
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        if code in _ACCESS_DENIED_CODES or code.startswith("AccessDenied") or status == 403:
-            return f"access denied to {operation}: grant it (see docs/iam-policy.json)"
-        if code in _THROTTLING_CODES:
-            return f"throttled on {operation} past retries; run again later or with fewer services"
-        return f"{operation} failed: {code or 'error'}"
-    return f"{operation} failed: {type(error).__name__}"
+        return _client_failure(error, operation)
+    return Failure(f"{operation} failed: {type(error).__name__}", CHECK_NETWORK)
+
+
+def _client_failure(error: botocore.exceptions.ClientError, operation: str) -> Failure:
+    code = error_code(error)
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    if code in _REJECTED_CREDENTIAL_CODES:
+        return Failure(
+            f"AWS rejected the credentials for {operation} ({code}): expired or invalid",
+            RENEW_CREDENTIALS,
+        )
+    if code in _ACCESS_DENIED_CODES or code.startswith("AccessDenied") or status == 403:
+        return Failure(f"access denied to {operation}", GRANT_ACCESS)
+    if code in _THROTTLING_CODES or status == 429:
+        return Failure(f"throttled on {operation} past retries", RUN_LATER)
+    if isinstance(status, int) and status >= 500:
+        return Failure(
+            f"AWS answered {operation} with a server error ({status}) past retries", RUN_LATER
+        )
+    return Failure(f"{operation} failed: {code or 'error'}", CHECK_NETWORK)
+
+
+def describe_failure(error: Exception, operation: str) -> str:
+    """One line saying why an AWS call failed, with what to do. Never a value."""
+    failure = classify_failure(error, operation)
+    return f"{failure.reason}; {failure.fix[0].lower()}{failure.fix[1:].rstrip('.')}"
 
 
 # What a source call can raise that means "could not verify", as opposed to a bug.
 AWS_FAILURES: tuple[type[Exception], ...] = (
     botocore.exceptions.ClientError,
     botocore.exceptions.BotoCoreError,
+    MalformedAnswerError,
+    PagingError,
+    DeadlineExceededError,
 )

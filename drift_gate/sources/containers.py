@@ -7,44 +7,57 @@ dropped here: nothing downstream can leak what it never receives.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from drift_gate.credentials import token_format
 from drift_gate.model import ContainerVars, LiveEnvVar, LiveSecret
+from drift_gate.sources.answers import Answer, ContainerDefinition
+from drift_gate.validation import validate_or_none
 
 
-def container_vars(raw: dict[str, Any]) -> ContainerVars:
-    """One containerDefinitions entry -> names, valueFrom references and token formats."""
+def container_vars(raw: ContainerDefinition) -> ContainerVars:
+    """One validated containerDefinitions entry -> names, valueFrom references, token formats."""
     environment = tuple(
-        LiveEnvVar(name=item["name"], value_token_format=token_format(str(item.get("value") or "")))
-        for item in raw.get("environment") or []
-        if item.get("name")
+        LiveEnvVar(
+            name=item.name,
+            value_token_format=token_format("" if item.value is None else str(item.value)),
+        )
+        for item in raw.environment or ()
+        if item.name
     )
     secrets = tuple(
-        LiveSecret(name=item["name"], value_from=str(item.get("valueFrom") or ""))
-        for item in raw.get("secrets") or []
-        if item.get("name")
+        LiveSecret(name=item.name, value_from=item.valueFrom)
+        for item in raw.secrets or ()
+        if item.name
     )
-    files = tuple(str(item.get("value") or "") for item in raw.get("environmentFiles") or [])
+    files = tuple(item.value for item in raw.environmentFiles or ())
     return ContainerVars(
-        name=str(raw.get("name") or ""),
-        secrets=secrets,
-        environment=environment,
-        environment_files=files,
+        name=raw.name, secrets=secrets, environment=environment, environment_files=files
     )
 
 
 def containers_from_json(text: str) -> tuple[ContainerVars, ...]:
     """Terraform's container_definitions: a JSON string holding the list of containers.
 
-    Raises ValueError (never echoing the text, which holds values) when it is not that.
+    Raises ValueError naming the JSON path of the first problem (never echoing the text,
+    which holds values) when it is not that.
     """
     try:
         document = json.loads(text)
-    except json.JSONDecodeError as error:
+    except (RecursionError, ValueError) as error:
+        detail = (
+            f" ({error.msg} at position {error.pos})"
+            if isinstance(error, json.JSONDecodeError)
+            else ""
+        )
+        raise ValueError(f"container_definitions is not JSON{detail}") from None
+    definitions, problem = validate_or_none(_ContainerList, {"containers": document})
+    if definitions is None:
+        where = (problem or "").removeprefix("containers")
         raise ValueError(
-            f"container_definitions is not JSON ({error.msg} at position {error.pos})"
-        ) from None
-    if not isinstance(document, list) or not all(isinstance(item, dict) for item in document):
-        raise ValueError("container_definitions is not a JSON list of objects")
-    return tuple(container_vars(item) for item in document)
+            f"container_definitions is not a JSON list of containers: {where or problem}"
+        )
+    return tuple(container_vars(item) for item in definitions.containers)
+
+
+class _ContainerList(Answer):
+    containers: tuple[ContainerDefinition, ...]

@@ -21,7 +21,17 @@ from drift_gate.model import (
     TaskDefinitionSpec,
     split_task_definition_arn,
 )
-from drift_gate.sources.aws import AWS_FAILURES, error_code
+from drift_gate.sources.answers import (
+    DeploymentAnswer,
+    DescribeServicesAnswer,
+    DescribeTaskDefinitionAnswer,
+    ListTaskDefinitionsAnswer,
+    ServiceAnswer,
+    TaskDefinitionBody,
+    TaskSetAnswer,
+    read_answer,
+)
+from drift_gate.sources.aws import AWS_FAILURES, error_code, pages
 from drift_gate.sources.containers import container_vars
 
 DESCRIBE_SERVICES_LIMIT = 10
@@ -93,16 +103,15 @@ class EcsReader:
             if error_code(error) == "ClusterNotFoundException":
                 return {name: ClusterMissing() for name in batch}
             raise
+        answer = read_answer(DescribeServicesAnswer, response, "ecs:DescribeServices")
         by_name: dict[str, ServiceLookup] = {}
-        for raw in response.get("services", []):
+        for raw in answer.services:
             state = _service_state(cluster, raw)
             by_name[state.name] = state
             by_name[state.arn] = state
-        for failure in response.get("failures", []):
-            arn = failure.get("arn", "")
-            by_name.setdefault(
-                arn.rsplit("/", 1)[-1], ServiceMissing(failure.get("reason", "MISSING"))
-            )
+        for failure in answer.failures:
+            arn = failure.arn or ""
+            by_name.setdefault(arn.rsplit("/", 1)[-1], ServiceMissing(failure.reason or "MISSING"))
         # A name absent from both lists is not verified as present: treat it as missing.
         return {name: by_name.get(name, ServiceMissing("not returned")) for name in batch}
 
@@ -137,7 +146,8 @@ class EcsReader:
 
     def _describe_task_definition(self, arn: str) -> TaskDefinitionSpec:
         response = self.client.describe_task_definition(taskDefinition=arn)
-        return _task_definition_spec(response["taskDefinition"])
+        answer = read_answer(DescribeTaskDefinitionAnswer, response, "ecs:DescribeTaskDefinition")
+        return _task_definition_spec(answer.taskDefinition)
 
     def latest_active_arn(self, family: str) -> str | None:
         """The ARN of the highest ACTIVE revision of `family`, or None if it has none."""
@@ -147,70 +157,80 @@ class EcsReader:
         # Sorted DESC, the first page holding the family holds its newest revision, so the
         # walk usually stops after one call. The max() over that page keeps the answer right
         # even where the sort is not applied (moto ignores it).
-        paginator = self.client.get_paginator("list_task_definitions")
-        pages = paginator.paginate(familyPrefix=family, status="ACTIVE", sort="DESC")
-        for page in pages:
+        arguments = {"familyPrefix": family, "status": "ACTIVE", "sort": "DESC"}
+        operation = "ecs:ListTaskDefinitions"
+        for page in pages(
+            self.client.list_task_definitions, arguments, ListTaskDefinitionsAnswer, operation
+        ):
             matching = [
-                arn
-                for arn in page.get("taskDefinitionArns", [])
-                if split_task_definition_arn(arn)[0] == family
+                (revision, arn)
+                for arn in page.taskDefinitionArns
+                for listed, revision in [_family_and_revision(arn)]
+                if listed == family
             ]
             if matching:
-                return str(max(matching, key=lambda arn: split_task_definition_arn(arn)[1]))
+                return max(matching)[1]
         return None
 
 
-def _service_state(cluster: str, raw: dict[str, Any]) -> ServiceState:
-    controller = raw.get("deploymentController", {}).get("type", "ECS")
+def _family_and_revision(arn: str) -> tuple[str | None, int]:
+    """(family, revision) of a listed ARN; (None, 0) for one that is not a task definition ARN."""
+    try:
+        return split_task_definition_arn(arn)
+    except ValueError:
+        return None, 0
+
+
+def _service_state(cluster: str, raw: ServiceAnswer) -> ServiceState:
+    controller = raw.deploymentController.type
     # CODE_DEPLOY and EXTERNAL controllers keep what runs in task sets, not deployments.
     if controller in ("CODE_DEPLOY", "EXTERNAL"):
-        deployments = tuple(_task_set(item) for item in raw.get("taskSets", []))
+        deployments = tuple(_task_set(item) for item in raw.taskSets)
     else:
-        deployments = tuple(_deployment(item) for item in raw.get("deployments", []))
+        deployments = tuple(_deployment(item) for item in raw.deployments)
     return ServiceState(
         cluster=cluster,
-        name=raw["serviceName"],
-        arn=raw["serviceArn"],
-        status=raw.get("status", "UNKNOWN"),
+        name=raw.serviceName,
+        arn=raw.serviceArn,
+        status=raw.status,
         deployment_controller=controller,
-        desired_count=raw.get("desiredCount", 0),
-        running_count=raw.get("runningCount", 0),
+        desired_count=raw.desiredCount,
+        running_count=raw.runningCount,
         deployments=deployments,
     )
 
 
-def _deployment(raw: dict[str, Any]) -> Deployment:
+def _deployment(raw: DeploymentAnswer) -> Deployment:
     return Deployment(
-        id=raw.get("id", ""),
-        status=raw.get("status", "UNKNOWN"),
-        task_definition_arn=raw.get("taskDefinition", ""),
-        rollout_state=raw.get("rolloutState"),
-        rollout_state_reason=raw.get("rolloutStateReason"),
-        desired_count=raw.get("desiredCount", 0),
-        running_count=raw.get("runningCount", 0),
-        failed_tasks=raw.get("failedTasks", 0),
-        created_at=raw.get("createdAt"),
+        id=raw.id,
+        status=raw.status,
+        task_definition_arn=raw.taskDefinition,
+        rollout_state=raw.rolloutState,
+        rollout_state_reason=raw.rolloutStateReason,
+        desired_count=raw.desiredCount,
+        running_count=raw.runningCount,
+        failed_tasks=raw.failedTasks,
+        created_at=raw.createdAt,
     )
 
 
-def _task_set(raw: dict[str, Any]) -> Deployment:
-    stability = raw.get("stabilityStatus")
+def _task_set(raw: TaskSetAnswer) -> Deployment:
     return Deployment(
-        id=raw.get("id", ""),
-        status=raw.get("status", "UNKNOWN"),
-        task_definition_arn=raw.get("taskDefinition", ""),
-        rollout_state="COMPLETED" if stability == "STEADY_STATE" else "IN_PROGRESS",
-        desired_count=raw.get("computedDesiredCount", 0),
-        running_count=raw.get("runningCount", 0),
-        created_at=raw.get("createdAt"),
+        id=raw.id,
+        status=raw.status,
+        task_definition_arn=raw.taskDefinition,
+        rollout_state="COMPLETED" if raw.stabilityStatus == "STEADY_STATE" else "IN_PROGRESS",
+        desired_count=raw.computedDesiredCount,
+        running_count=raw.runningCount,
+        created_at=raw.createdAt,
     )
 
 
-def _task_definition_spec(raw: dict[str, Any]) -> TaskDefinitionSpec:
+def _task_definition_spec(raw: TaskDefinitionBody) -> TaskDefinitionSpec:
     return TaskDefinitionSpec(
-        arn=raw["taskDefinitionArn"],
-        family=raw["family"],
-        revision=raw["revision"],
-        status=raw.get("status", "UNKNOWN"),
-        containers=tuple(container_vars(c) for c in raw.get("containerDefinitions", [])),
+        arn=raw.taskDefinitionArn,
+        family=raw.family,
+        revision=raw.revision,
+        status=raw.status,
+        containers=tuple(container_vars(c) for c in raw.containerDefinitions),
     )

@@ -13,7 +13,8 @@ from typing import Any
 
 import botocore.exceptions
 
-from drift_gate.sources.aws import error_code
+from drift_gate.sources.answers import FilterLogEventsAnswer
+from drift_gate.sources.aws import error_code, pages
 
 
 @dataclass(frozen=True)
@@ -43,20 +44,18 @@ def count_pattern(
         "endTime": int(end.timestamp() * 1000),
     }
     count, first, last = 0, None, None
-    while True:
-        try:
-            page = client.filter_log_events(**arguments)
-        except botocore.exceptions.ClientError as error:
-            if error_code(error) == "ResourceNotFoundException":
-                raise LogGroupMissing(group) from error
-            raise
-        for event in page.get("events", []):
-            # The message is not read: only when it happened.
-            moment = datetime.fromtimestamp(event["timestamp"] / 1000, tz=timezone.utc)
-            count += 1
-            first = moment if first is None or moment < first else first
-            last = moment if last is None or moment > last else last
-        token = page.get("nextToken")
-        if not token or token == arguments.get("nextToken"):
-            return PatternCount(count, first, last)
-        arguments["nextToken"] = token
+    try:
+        for page in pages(
+            client.filter_log_events, arguments, FilterLogEventsAnswer, "logs:FilterLogEvents"
+        ):
+            for event in page.events:
+                # The message is not read: only when it happened.
+                moment = datetime.fromtimestamp(event.timestamp / 1000, tz=timezone.utc)
+                count += 1
+                first = moment if first is None or moment < first else first
+                last = moment if last is None or moment > last else last
+    except botocore.exceptions.ClientError as error:
+        if error_code(error) == "ResourceNotFoundException":
+            raise LogGroupMissing(group) from error
+        raise
+    return PatternCount(count, first, last)

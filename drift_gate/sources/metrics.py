@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 
 from drift_gate.model import Report, Severity
+from drift_gate.sources.answers import AcknowledgedAnswer, read_answer
 
 PER_CALL = 150  # well under PutMetricData's 1,000 values a request
 
@@ -56,5 +57,9 @@ def publish(report: Report, namespace: str, client: Any) -> int:
     """PutMetricData in batches; the number of values sent."""
     data = metric_data(report)
     for start in range(0, len(data), PER_CALL):
-        client.put_metric_data(Namespace=namespace, MetricData=data[start : start + PER_CALL])
+        answer = client.put_metric_data(
+            Namespace=namespace, MetricData=data[start : start + PER_CALL]
+        )
+        # The success answer has no body: AWS's request id is the only sign it was received.
+        read_answer(AcknowledgedAnswer, answer, "cloudwatch:PutMetricData")
     return len(data)

@@ -7,11 +7,14 @@ echoed, not even in error messages.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from drift_gate.errors import InvalidInputError
 from drift_gate.model import (
@@ -23,62 +26,212 @@ from drift_gate.model import (
     ResourceChange,
 )
 from drift_gate.sources.containers import containers_from_json
+from drift_gate.validation import first_problem, validate_or_none
 
 TASK_DEFINITION = "aws_ecs_task_definition"
 SERVICE = "aws_ecs_service"
+V = TypeVar("V", bound=BaseModel)
 _SEGMENT = re.compile(r'(?P<name>[^.\[\]]+)(?P<index>\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?')
+
+
+# Keys only a plan has; `terraform show -json` without a plan file prints state instead
+# (format_version, terraform_version, values) or, with no state, format_version alone.
+_PLAN_KEYS = frozenset(
+    {"planned_values", "resource_changes", "configuration", "prior_state", "output_changes"}
+)
+MAKE_A_PLAN = "terraform plan -out=tfplan && terraform show -json tfplan > plan.json"
+
+
+class _Raw(BaseModel):
+    """The fields of a plan drift-gate reads, type-checked; everything else is ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
+
+
+class _RawChange(_Raw):
+    actions: tuple[str, ...]
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    after_unknown: dict[str, Any] | bool | None = None
+
+
+class _RawResourceChange(_Raw):
+    address: str
+    type: str
+    previous_address: str | None = None
+    change: _RawChange
+
+
+class _RawOutputChange(_Raw):
+    actions: tuple[str, ...]
+
+
+class _RawResource(_Raw):
+    address: str
+    type: str
+    values: dict[str, Any] | None = None
+
+
+class _RawModule(_Raw):
+    resources: tuple[_RawResource, ...] = ()
+    child_modules: tuple[_RawModule, ...] = ()
+
+
+class _RawPlannedValues(_Raw):
+    root_module: _RawModule | None = None
+
+
+class _RawExpression(_Raw):
+    constant_value: Any = None
+    references: tuple[str, ...] = ()
+
+
+class _RawConfigResource(_Raw):
+    type: str
+    name: str
+    expressions: dict[str, Any] = Field(default_factory=dict)
+
+
+class _RawModuleCall(_Raw):
+    source: str = ""
+    module: _RawModuleConfig | None = None
+
+
+class _RawModuleConfig(_Raw):
+    resources: tuple[_RawConfigResource, ...] = ()
+    module_calls: dict[str, _RawModuleCall] = Field(default_factory=dict)
+
+
+class _RawProvider(_Raw):
+    name: str | None = None
+    expressions: dict[str, Any] | None = None
+
+
+class _RawConfiguration(_Raw):
+    provider_config: dict[str, _RawProvider] = Field(default_factory=dict)
+    root_module: _RawModuleConfig | None = None
+
+
+class _RawPlan(_Raw):
+    format_version: str
+    terraform_version: str | None = None
+    planned_values: _RawPlannedValues | None = None
+    resource_changes: tuple[_RawResourceChange, ...] | None = None
+    resource_drift: tuple[_RawResourceChange, ...] | None = None
+    output_changes: dict[str, _RawOutputChange] | None = None
+    configuration: _RawConfiguration | None = None
+    errored: bool = False
+    complete: bool = True
+
+
+class _TaskDefinitionValues(_Raw):
+    family: str | None = None
+    container_definitions: str | None = None
+
+
+class _ServiceValues(_Raw):
+    name: str | None = None
+    cluster: str | None = None
+    task_definition: str | None = None
+
+
+def decode_plan_bytes(data: bytes) -> str:
+    """Plan JSON text, whatever wrote it: UTF-8 (with or without a BOM) or UTF-16 with a BOM
+    (Windows PowerShell 5.1's `>` writes that). Raises UnicodeDecodeError for anything else."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    return data.decode("utf-8-sig")
 
 
 def read_plan_json(path: Path) -> Plan:
     """Load a plan JSON file; anything unusable is invalid input (exit 2)."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        text = decode_plan_bytes(path.read_bytes())
     except OSError as error:
         raise InvalidInputError(
             f"{path}: cannot read plan JSON ({error.strerror or error})"
         ) from error
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except UnicodeDecodeError as error:
         raise InvalidInputError(
-            f"{path}: not a JSON plan; give the output of `terraform show -json PLANFILE`"
+            f"{path}: not UTF-8 or UTF-16 text; give the output of `terraform show -json PLANFILE`"
         ) from error
-    return parse_plan(document, str(path))
+    return parse_plan(load_json_text(text, str(path)), str(path))
+
+
+def load_json_text(text: str, source: str) -> Any:
+    """json.loads, with every way it can refuse a document turned into one line (exit 2)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidInputError(
+            f"{source}: not a JSON plan (line {error.lineno}: {error.msg}); give the output of "
+            "`terraform show -json PLANFILE`"
+        ) from None
+    except RecursionError:
+        raise InvalidInputError(f"{source}: JSON nested too deeply to be a plan") from None
+    except ValueError:  # an integer of more digits than Python converts
+        raise InvalidInputError(
+            f"{source}: a number in the JSON is too long to be a plan's"
+        ) from None
 
 
 def parse_plan(document: Any, source: str) -> Plan:
-    """A plan document (already JSON-decoded) -> Plan."""
+    """A plan document (already JSON-decoded) -> Plan; any other shape is exit 2."""
     if not isinstance(document, dict) or "format_version" not in document:
         raise InvalidInputError(
             f"{source}: no format_version; give the output of `terraform show -json PLANFILE`"
         )
-    version = str(document["format_version"])
+    if not _PLAN_KEYS & document.keys():
+        what = "Terraform state" if "values" in document else "no plan (no planned values)"
+        raise InvalidInputError(
+            f"{source}: this is {what}, not a plan: `terraform show -json` prints a plan only "
+            f"when given the plan file; make one with `{MAKE_A_PLAN}`"
+        )
+    version = document["format_version"]
+    if not isinstance(version, str):
+        raise InvalidInputError(f"{source}: format_version: Input should be a valid string")
     _check_version(version, source)
-    planned_root = (document.get("planned_values") or {}).get("root_module") or {}
-    configuration = document.get("configuration") or {}
-    resources = list(_module_resources(planned_root))
+    try:
+        raw = _RawPlan.model_validate(document)
+    except ValidationError as error:
+        raise InvalidInputError(
+            f"{source}: not a plan drift-gate can read: {first_problem(error, _RawPlan)}"
+        ) from None
+    except RecursionError:
+        raise InvalidInputError(f"{source}: modules nested too deeply to be a plan") from None
+    return _plan(raw, source)
+
+
+def _plan(raw: _RawPlan, source: str) -> Plan:
+    root = raw.planned_values.root_module if raw.planned_values else None
+    resources = list(_module_resources(root, "planned_values.root_module")) if root else []
+    configuration = raw.configuration or _RawConfiguration()
     return Plan(
-        format_version=version,
-        terraform_version=document.get("terraform_version"),
-        resource_changes=tuple(_change(raw) for raw in document.get("resource_changes") or []),
-        resource_drift=tuple(_change(raw) for raw in document.get("resource_drift") or []),
+        format_version=raw.format_version,
+        terraform_version=raw.terraform_version,
+        resource_changes=tuple(_change(change) for change in raw.resource_changes or ()),
+        resource_drift=tuple(_change(change) for change in raw.resource_drift or ()),
         output_changes=tuple(
-            OutputChange(name=name, actions=tuple(raw.get("actions") or ()))
-            for name, raw in sorted((document.get("output_changes") or {}).items())
+            OutputChange(name=name, actions=output.actions)
+            for name, output in sorted((raw.output_changes or {}).items())
         ),
         task_definitions=tuple(
-            _task_definition(r) for r in resources if r.get("type") == TASK_DEFINITION
+            _task_definition(r, path, source) for r, path in resources if r.type == TASK_DEFINITION
         ),
-        services=tuple(_service(r, configuration) for r in resources if r.get("type") == SERVICE),
+        services=tuple(
+            _service(r, path, source, configuration) for r, path in resources if r.type == SERVICE
+        ),
         region=_provider_region(configuration),
-        errored=bool(document.get("errored", False)),
-        complete=bool(document.get("complete", True)),
-        module_sources=dict(_module_sources(configuration.get("root_module") or {}, "")),
+        errored=raw.errored,
+        complete=raw.complete,
+        module_sources=dict(_module_sources(configuration.root_module, "")),
     )
 
 
 def _check_version(version: str, source: str) -> None:
-    match = re.fullmatch(r"(\d+)\.(\d+)", version)
+    match = re.fullmatch(r"(\d{1,4})\.(\d{1,4})", version)
     if not match:
-        raise InvalidInputError(f"{source}: format_version {version!r} is not MAJOR.MINOR")
+        raise InvalidInputError(f"{source}: format_version {version[:20]!r} is not MAJOR.MINOR")
     major, minor = int(match[1]), int(match[2])
     if major >= 2 or (major, minor) < (0, 1):
         raise InvalidInputError(
@@ -87,68 +240,86 @@ def _check_version(version: str, source: str) -> None:
         )
 
 
-def _change(raw: dict[str, Any]) -> ResourceChange:
-    change = raw.get("change") or {}
-    kind = str(raw.get("type", ""))
+def _change(raw: _RawResourceChange) -> ResourceChange:
     fields: dict[str, Any] = {}
-    if kind == TASK_DEFINITION:
-        fields = _task_definition_change(change)
+    if raw.type == TASK_DEFINITION:
+        fields = _task_definition_change(raw.change)
     return ResourceChange(
-        address=str(raw.get("address", "")),
-        type=kind,
-        actions=tuple(change.get("actions") or ()),
-        previous_address=raw.get("previous_address"),
+        address=raw.address,
+        type=raw.type,
+        actions=raw.change.actions,
+        previous_address=raw.previous_address,
         **fields,
     )
 
 
-def _task_definition_change(change: dict[str, Any]) -> dict[str, Any]:
-    after_unknown = change.get("after_unknown") or {}
+def _task_definition_change(change: _RawChange) -> dict[str, Any]:
+    after_unknown = change.after_unknown
     fields: dict[str, Any] = {
         "after_unknown": isinstance(after_unknown, dict)
         and after_unknown.get("container_definitions") is True
     }
     try:
-        fields["before_containers"] = _containers_of(change.get("before"))
+        fields["before_containers"] = _containers_of(change.before)
         fields["after_containers"] = (
-            None if fields["after_unknown"] else _containers_of(change.get("after"))
+            None if fields["after_unknown"] else _containers_of(change.after)
         )
     except ValueError as error:
         fields.update(before_containers=None, after_containers=None, unreadable=str(error))
     return fields
 
 
-def _containers_of(values: Any) -> tuple[ContainerVars, ...] | None:
-    if not isinstance(values, dict) or not isinstance(values.get("container_definitions"), str):
+def _containers_of(values: dict[str, Any] | None) -> tuple[ContainerVars, ...] | None:
+    definitions = (values or {}).get("container_definitions")
+    if definitions is None:
         return None
-    return containers_from_json(values["container_definitions"])
+    if not isinstance(definitions, str):
+        raise ValueError("container_definitions is not a JSON string")  # noqa: TRY004 - one kind for callers
+    return containers_from_json(definitions)
 
 
-def _module_resources(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield from module.get("resources") or []
-    for child in module.get("child_modules") or []:
-        yield from _module_resources(child)
+def _module_resources(module: _RawModule, path: str) -> Iterator[tuple[_RawResource, str]]:
+    """Every resource of a module and its children, with its JSON path (for messages)."""
+    pending = [(module, path)]
+    while pending:  # a loop, not recursion: a plan's module depth is the user's input
+        current, where = pending.pop(0)
+        for index, resource in enumerate(current.resources):
+            yield resource, f"{where}.resources[{index}]"
+        pending.extend(
+            (child, f"{where}.child_modules[{index}]")
+            for index, child in enumerate(current.child_modules)
+        )
 
 
-def _task_definition(raw: dict[str, Any]) -> PlannedTaskDefinition:
-    values = raw.get("values") or {}
+def _values(model: type[V], resource: _RawResource, path: str, source: str) -> V:
     try:
-        containers = _containers_of(values)
+        return model.model_validate(resource.values or {})
+    except ValidationError as error:
+        problem = first_problem(error, model, f"{path}.values")
+        raise InvalidInputError(f"{source}: not a plan drift-gate can read: {problem}") from None
+
+
+def _task_definition(resource: _RawResource, path: str, source: str) -> PlannedTaskDefinition:
+    values = _values(_TaskDefinitionValues, resource, path, source)
+    try:
+        containers = _containers_of(resource.values)
     except ValueError:
         containers = None
     return PlannedTaskDefinition(
-        address=raw["address"], family=values.get("family"), containers=containers
+        address=resource.address, family=values.family, containers=containers
     )
 
 
-def _service(raw: dict[str, Any], configuration: dict[str, Any]) -> PlannedService:
-    values = raw.get("values") or {}
+def _service(
+    resource: _RawResource, path: str, source: str, configuration: _RawConfiguration
+) -> PlannedService:
+    values = _values(_ServiceValues, resource, path, source)
     return PlannedService(
-        address=raw["address"],
-        name=values.get("name"),
-        cluster=values.get("cluster"),
-        task_definition=values.get("task_definition"),
-        task_definition_address=_referenced_task_definition(raw["address"], configuration),
+        address=resource.address,
+        name=values.name,
+        cluster=values.cluster,
+        task_definition=values.task_definition,
+        task_definition_address=_referenced_task_definition(resource.address, configuration),
     )
 
 
@@ -174,23 +345,28 @@ def module_path(address: str) -> str:
     return ".".join(f"module.{name}{index or ''}" for name, index in modules)
 
 
-def _module_config(configuration: dict[str, Any], address: str) -> dict[str, Any]:
-    module = configuration.get("root_module") or {}
+def _module_config(configuration: _RawConfiguration, address: str) -> _RawModuleConfig:
+    module = configuration.root_module or _RawModuleConfig()
     for name, _ in split_address(address)[0]:
-        module = ((module.get("module_calls") or {}).get(name) or {}).get("module") or {}
+        call = module.module_calls.get(name)
+        module = (call.module if call else None) or _RawModuleConfig()
     return module
 
 
-def _referenced_task_definition(service_address: str, configuration: dict[str, Any]) -> str | None:
+def _referenced_task_definition(
+    service_address: str, configuration: _RawConfiguration
+) -> str | None:
     """The task definition resource a service's task_definition expression refers to, if any."""
     _, kind, name, _ = split_address(service_address)
-    for resource in _module_config(configuration, service_address).get("resources") or []:
-        if resource.get("type") != kind or resource.get("name") != name:
+    for resource in _module_config(configuration, service_address).resources:
+        if resource.type != kind or resource.name != name:
             continue
-        expression = (resource.get("expressions") or {}).get("task_definition") or {}
-        for reference in expression.get("references") or []:
-            if str(reference).startswith(f"{TASK_DEFINITION}."):
-                _, _, referenced, _ = split_address(str(reference))
+        expression, _ = validate_or_none(
+            _RawExpression, resource.expressions.get("task_definition") or {}
+        )
+        for reference in expression.references if expression else ():
+            if reference.startswith(f"{TASK_DEFINITION}."):
+                _, _, referenced, _ = split_address(reference)
                 prefix = module_path(service_address)
                 return (
                     f"{prefix}.{TASK_DEFINITION}.{referenced}"
@@ -200,17 +376,22 @@ def _referenced_task_definition(service_address: str, configuration: dict[str, A
     return None
 
 
-def _provider_region(configuration: dict[str, Any]) -> str | None:
-    for key, provider in (configuration.get("provider_config") or {}).items():
-        if key == "aws" or provider.get("name") == "aws":
-            region = ((provider.get("expressions") or {}).get("region") or {}).get("constant_value")
-            if isinstance(region, str):
-                return region
+def _provider_region(configuration: _RawConfiguration) -> str | None:
+    for key, provider in configuration.provider_config.items():
+        if key == "aws" or provider.name == "aws":
+            expression, _ = validate_or_none(
+                _RawExpression, (provider.expressions or {}).get("region") or {}
+            )
+            if expression is not None and isinstance(expression.constant_value, str):
+                return expression.constant_value
     return None
 
 
-def _module_sources(module: dict[str, Any], prefix: str) -> Iterator[tuple[str, str]]:
-    for name, call in (module.get("module_calls") or {}).items():
-        path = f"{prefix}.module.{name}" if prefix else f"module.{name}"
-        yield path, str(call.get("source", ""))
-        yield from _module_sources(call.get("module") or {}, path)
+def _module_sources(module: _RawModuleConfig | None, prefix: str) -> Iterator[tuple[str, str]]:
+    pending = [(module, prefix)]
+    while pending:  # a loop, not recursion: module depth is the user's input
+        current, where = pending.pop(0)
+        for name, call in (current.module_calls if current else {}).items():
+            path = f"{where}.module.{name}" if where else f"module.{name}"
+            yield path, call.source
+            pending.append((call.module, path))

@@ -17,7 +17,12 @@ from typing import Any
 import botocore.exceptions
 
 from drift_gate.references import SecretReference, SecretStatus, StoreKey, store_key
-from drift_gate.sources.aws import AWS_FAILURES, AwsClients, describe_failure, error_code
+from drift_gate.sources.answers import (
+    DescribeParametersAnswer,
+    DescribeSecretAnswer,
+    read_answer,
+)
+from drift_gate.sources.aws import AWS_FAILURES, AwsClients, classify_failure, error_code, pages
 
 SSM_NAMES_PER_CALL = 50
 
@@ -58,17 +63,14 @@ class SecretStores:
         client = self.clients.client("secretsmanager", region)
         try:
             metadata = client.describe_secret(SecretId=secret_id)
+            answer = read_answer(DescribeSecretAnswer, metadata, "secretsmanager:DescribeSecret")
         except botocore.exceptions.ClientError as error:
             if error_code(error) == "ResourceNotFoundException":
                 return SecretStatus("missing", "does not exist")
-            return SecretStatus(
-                "unverified", describe_failure(error, "secretsmanager:DescribeSecret")
-            )
+            return unverified(error, "secretsmanager:DescribeSecret")
         except AWS_FAILURES as error:
-            return SecretStatus(
-                "unverified", describe_failure(error, "secretsmanager:DescribeSecret")
-            )
-        return secret_status(metadata, reference)
+            return unverified(error, "secretsmanager:DescribeSecret")
+        return secret_status(answer, reference)
 
     def _describe_parameters(self, region: str, names: Sequence[str]) -> dict[str, SecretStatus]:
         client = self.clients.client("ssm", region)
@@ -79,8 +81,9 @@ class SecretStores:
             try:
                 found = _existing_parameters(client, batch)
             except AWS_FAILURES as error:
-                reason = describe_failure(error, "ssm:DescribeParameters")
-                answers.update({name: SecretStatus("unverified", reason) for name in batch})
+                answers.update(
+                    {name: unverified(error, "ssm:DescribeParameters") for name in batch}
+                )
                 continue
             answers.update(
                 {
@@ -93,28 +96,37 @@ class SecretStores:
         return answers
 
 
+def unverified(error: Exception, operation: str) -> SecretStatus:
+    """A store that could not answer: the cause, and the fix for that cause."""
+    failure = classify_failure(error, operation)
+    return SecretStatus("unverified", failure.reason, failure.fix)
+
+
 def _existing_parameters(client: Any, names: list[str]) -> set[str]:
-    found: set[str] = set()
     arguments: dict[str, Any] = {
         "ParameterFilters": [{"Key": "Name", "Option": "Equals", "Values": names}],
         "MaxResults": SSM_NAMES_PER_CALL,
     }
-    while True:
-        page = client.describe_parameters(**arguments)
-        found.update(str(item["Name"]) for item in page.get("Parameters", []))
-        token = page.get("NextToken")
-        if not token:
-            return found
-        arguments["NextToken"] = token
-
-
-def secret_status(metadata: dict[str, Any], reference: SecretReference) -> SecretStatus:
-    """What DescribeSecret's metadata says about a reference (the value is never asked for)."""
-    if metadata.get("DeletedDate"):
-        return SecretStatus(
-            "scheduled-deletion", f"scheduled for deletion on {metadata['DeletedDate']:%Y-%m-%d}"
+    return {
+        item.Name
+        for page in pages(
+            client.describe_parameters,
+            arguments,
+            DescribeParametersAnswer,
+            "ssm:DescribeParameters",
+            token=("NextToken", "NextToken"),
         )
-    stages = metadata.get("VersionIdsToStages") or {}
+        for item in page.Parameters
+    }
+
+
+def secret_status(metadata: DescribeSecretAnswer, reference: SecretReference) -> SecretStatus:
+    """What DescribeSecret's metadata says about a reference (the value is never asked for)."""
+    if metadata.DeletedDate is not None:
+        return SecretStatus(
+            "scheduled-deletion", f"scheduled for deletion on {metadata.DeletedDate:%Y-%m-%d}"
+        )
+    stages = metadata.VersionIdsToStages or {}
     if reference.version_id and reference.version_id not in stages:
         return SecretStatus("version-missing", f"has no version {reference.version_id}")
     wanted = reference.version_stage or "AWSCURRENT"

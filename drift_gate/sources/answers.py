@@ -1,0 +1,191 @@
+"""The fields drift-gate reads from each AWS answer, validated where the answer arrives.
+
+A 200 answer that lacks a field drift-gate relies on (a proxy's `{}`, a truncated body,
+an API change) is "could not verify", never an empty result: `services: []` would read as
+"service not found", `taskDefinitionArns: []` as "every revision was deregistered",
+`events: []` as "the log is clean". So lists the checks read are required here, not
+defaulted. Field names are AWS's own; unknown fields are ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from drift_gate.validation import first_problem
+
+# ECS accepts `family:revision` or the full ARN ending in it.
+TASK_DEFINITION_ARN = (
+    r"^(arn:[^:\s]+:ecs:[^:\s]*:[^:\s]*:task-definition/)?[A-Za-z0-9_-]{1,255}:[0-9]{1,9}$"
+)
+
+
+class Answer(BaseModel):
+    """Base of every answer model: read-only, unknown fields ignored (AWS adds fields)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
+
+
+A = TypeVar("A", bound=Answer)
+
+
+class MalformedAnswerError(Exception):
+    """An AWS answer without the fields drift-gate reads: the link could not be verified."""
+
+    def __init__(self, operation: str, problem: str) -> None:
+        super().__init__(f"{operation} answered without what drift-gate reads ({problem})")
+        self.operation = operation
+        self.problem = problem
+
+
+def read_answer(model: type[A], raw: object, operation: str) -> A:
+    """Validate one answer; the message names the field, never a value from the answer."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        raise MalformedAnswerError(operation, first_problem(error, model)) from None
+
+
+# --- ECS ---------------------------------------------------------------------------------
+
+
+class EnvironmentEntry(Answer):
+    name: str
+    # Looked at once for its credential format, then dropped. A plan's jsonencode() may hold
+    # a number or a boolean here; ECS itself always answers a string.
+    value: str | int | float | bool | None = None
+
+
+class SecretEntry(Answer):
+    name: str
+    valueFrom: str
+
+
+class EnvironmentFileEntry(Answer):
+    value: str
+    type: str | None = None
+
+
+class ContainerDefinition(Answer):
+    """One containerDefinitions entry, from ECS or from a plan's container_definitions."""
+
+    name: str
+    environment: tuple[EnvironmentEntry, ...] | None = None
+    secrets: tuple[SecretEntry, ...] | None = None
+    environmentFiles: tuple[EnvironmentFileEntry, ...] | None = None
+
+
+class TaskDefinitionBody(Answer):
+    taskDefinitionArn: str = Field(pattern=TASK_DEFINITION_ARN)
+    family: str
+    revision: int
+    status: str
+    containerDefinitions: tuple[ContainerDefinition, ...]
+
+
+class DescribeTaskDefinitionAnswer(Answer):
+    taskDefinition: TaskDefinitionBody
+
+
+class DeploymentAnswer(Answer):
+    """A deployment of a service with the rolling (ECS) controller."""
+
+    id: str
+    status: str
+    taskDefinition: str = Field(pattern=TASK_DEFINITION_ARN)
+    rolloutState: str | None = None
+    rolloutStateReason: str | None = None
+    desiredCount: int
+    runningCount: int
+    failedTasks: int = 0
+    createdAt: datetime | None = None
+
+
+class TaskSetAnswer(Answer):
+    """A task set of a CODE_DEPLOY or EXTERNAL service.
+
+    AWS always sends the counts; moto 5.2 omits runningCount and computedDesiredCount, so
+    they default to 0 (a missing count can then only raise a finding, never hide one).
+    """
+
+    id: str
+    status: str
+    taskDefinition: str = Field(pattern=TASK_DEFINITION_ARN)
+    computedDesiredCount: int = 0
+    runningCount: int = 0
+    stabilityStatus: str | None = None
+    createdAt: datetime | None = None
+
+
+class DeploymentController(Answer):
+    type: str = "ECS"
+
+
+class ServiceAnswer(Answer):
+    serviceName: str
+    serviceArn: str
+    status: str
+    desiredCount: int
+    runningCount: int
+    deploymentController: DeploymentController = DeploymentController()
+    deployments: tuple[DeploymentAnswer, ...] = ()
+    taskSets: tuple[TaskSetAnswer, ...] = ()
+
+
+class ServiceFailure(Answer):
+    arn: str | None = None
+    reason: str | None = None
+
+
+class DescribeServicesAnswer(Answer):
+    services: tuple[ServiceAnswer, ...]
+    failures: tuple[ServiceFailure, ...]
+
+
+class ListTaskDefinitionsAnswer(Answer):
+    taskDefinitionArns: tuple[str, ...]
+    nextToken: str | None = None
+
+
+# --- Secret stores -------------------------------------------------------------------------
+
+
+class DescribeSecretAnswer(Answer):
+    ARN: str
+    Name: str
+    DeletedDate: datetime | None = None
+    VersionIdsToStages: dict[str, tuple[str, ...]] | None = None
+
+
+class ParameterAnswer(Answer):
+    Name: str
+
+
+class DescribeParametersAnswer(Answer):
+    Parameters: tuple[ParameterAnswer, ...]
+    NextToken: str | None = None
+
+
+# --- Logs and metrics ----------------------------------------------------------------------
+
+
+class LogEvent(Answer):
+    timestamp: int  # the message is never read
+
+
+class FilterLogEventsAnswer(Answer):
+    events: tuple[LogEvent, ...]
+    nextToken: str | None = None
+
+
+class ResponseMetadata(Answer):
+    RequestId: str = Field(min_length=1)
+    HTTPStatusCode: int = Field(ge=200, le=299)
+
+
+class AcknowledgedAnswer(Answer):
+    """An answer with no body (PutMetricData): only AWS's request id shows it was received."""
+
+    ResponseMetadata: ResponseMetadata

@@ -1,0 +1,185 @@
+"""A fault-injecting HTTP proxy in front of moto in server mode, on loopback only.
+
+drift-gate talks to the proxy through AWS_ENDPOINT_URL, as it would to AWS. Requests for
+the one operation under test get the fault; every other request is forwarded to moto
+unchanged. Operations are told apart the way AWS does: the X-Amz-Target header (JSON
+protocol: ECS, Secrets Manager, SSM, Logs) or the operation path (CloudWatch's
+smithy-rpc-v2-cbor protocol).
+"""
+
+from __future__ import annotations
+
+import enum
+import http.client
+import http.server
+import json
+import threading
+import time
+import urllib.parse
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+
+class Fault(str, enum.Enum):
+    SERVER_ERROR = "HTTP 500 storm"
+    THROTTLING = "throttling storm"
+    ACCESS_DENIED = "AccessDenied"
+    REJECTED_CREDENTIALS = "rejected credentials"
+    TRUNCATED = "truncated body"
+    EMPTY = "`{}`"
+    ENDLESS_PAGES = "endless pagination"
+    READ_TIMEOUT = "read timeout"
+
+
+# The list and token keys of each paged operation drift-gate calls.
+PAGED = {
+    "ListTaskDefinitions": ("taskDefinitionArns", "nextToken"),
+    "DescribeParameters": ("Parameters", "NextToken"),
+    "FilterLogEvents": ("events", "nextToken"),
+}
+
+ERROR_ANSWERS = {
+    Fault.SERVER_ERROR: (500, "InternalFailure", "We encountered an internal error."),
+    Fault.THROTTLING: (400, "ThrottlingException", "Rate exceeded"),
+    Fault.ACCESS_DENIED: (400, "AccessDeniedException", "User is not authorized."),
+    Fault.REJECTED_CREDENTIALS: (
+        400,
+        "UnrecognizedClientException",
+        "The security token included in the request is invalid.",
+    ),
+}
+
+
+def _cbor_text(text: str) -> bytes:
+    data = text.encode()
+    if len(data) < 24:
+        return bytes([0x60 + len(data)]) + data
+    return bytes([0x78, len(data)]) + data
+
+
+def cbor_map(items: dict[str, str]) -> bytes:
+    """A CBOR map of short text strings: all a smithy-rpc-v2-cbor error body needs."""
+    body = bytes([0xA0 + len(items)])
+    for key, value in items.items():
+        body += _cbor_text(key) + _cbor_text(value)
+    return body
+
+
+@dataclass
+class FaultProxy:
+    """Forwards to `upstream`; `operation` gets `fault` (None: no fault at all)."""
+
+    upstream: str
+    operation: str | None = None
+    fault: Fault | None = None
+    hold_seconds: float = 2.0
+    faulted: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self, handler: http.server.BaseHTTPRequestHandler, body: bytes) -> None:
+        operation, cbor = self._operation(handler)
+        if self.fault is None or operation != self.operation:
+            self._send(handler, *self._forward(handler, body))
+            return
+        with self._lock:
+            self.faulted += 1
+        self._send(handler, *self._fault(handler, body, operation, cbor=cbor))
+
+    @staticmethod
+    def _operation(handler: http.server.BaseHTTPRequestHandler) -> tuple[str, bool]:
+        target = handler.headers.get("X-Amz-Target")
+        if target:
+            return target.rsplit(".", 1)[-1], False
+        if "/operation/" in handler.path:
+            return handler.path.rsplit("/operation/", 1)[-1], True
+        return "", False
+
+    def _forward(
+        self, handler: http.server.BaseHTTPRequestHandler, body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        parsed = urllib.parse.urlsplit(self.upstream)
+        connection = http.client.HTTPConnection(parsed.hostname or "", parsed.port, timeout=30)
+        headers = {k: v for k, v in handler.headers.items() if k.lower() != "host"}
+        connection.request(handler.command, handler.path, body=body, headers=headers)
+        response = connection.getresponse()
+        data = response.read()
+        kept = {
+            k: v
+            for k, v in response.getheaders()
+            if k.lower() not in ("content-length", "transfer-encoding", "connection")
+        }
+        connection.close()
+        return response.status, kept, data
+
+    def _fault(
+        self,
+        handler: http.server.BaseHTTPRequestHandler,
+        body: bytes,
+        operation: str,
+        *,
+        cbor: bool,
+    ) -> tuple[int, dict[str, str], bytes]:
+        kind = {"Content-Type": "application/cbor" if cbor else "application/x-amz-json-1.1"}
+        if cbor:
+            kind["smithy-protocol"] = "rpc-v2-cbor"
+        assert self.fault is not None
+        if self.fault in ERROR_ANSWERS:
+            status, code, message = ERROR_ANSWERS[self.fault]
+            if cbor:
+                return status, kind, cbor_map({"__type": code, "message": message})
+            return status, kind, json.dumps({"__type": code, "message": message}).encode()
+        if self.fault is Fault.TRUNCATED:
+            status, headers, data = self._forward(handler, body)
+            return status, headers, data[: len(data) // 2]
+        if self.fault is Fault.EMPTY:
+            return 200, kind, cbor_map({}) if cbor else b"{}"
+        if self.fault is Fault.ENDLESS_PAGES:
+            items, token = PAGED[operation]
+            page = {items: [], token: uuid.uuid4().hex}
+            return 200, {**kind, "x-amzn-RequestId": uuid.uuid4().hex}, json.dumps(page).encode()
+        time.sleep(self.hold_seconds)  # READ_TIMEOUT: longer than the client waits
+        return 200, kind, b"{}"
+
+    @staticmethod
+    def _send(
+        handler: http.server.BaseHTTPRequestHandler,
+        status: int,
+        headers: dict[str, str],
+        data: bytes,
+    ) -> None:
+        try:
+            handler.send_response(status)
+            for key, value in headers.items():
+                handler.send_header(key, value)
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the client gave up waiting (the read-timeout fault)
+
+
+@contextmanager
+def running(proxy: FaultProxy) -> Iterator[str]:
+    """Serve `proxy` on 127.0.0.1; yields its endpoint URL."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def _any(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            proxy.answer(self, self.rfile.read(length))
+
+        do_GET = do_POST = do_PUT = do_DELETE = _any
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,187 @@
+"""Every AWS operation drift-gate calls x every fault a network or AWS can produce.
+
+A fault-injecting proxy (tests/faults.py) sits between drift-gate and moto in server mode.
+For each cell the run must exit 3 (could not verify), never 0 and never "internal error",
+and say what happened in words that point to the fix. The table of outcomes is written
+into docs/reliability.md (refresh: DRIFT_GATE_UPDATE_GOLDEN=1, then review the diff).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from drift_gate import _moto_compat
+from drift_gate.cli import main
+from tests.conftest import REPO, MotoServer
+from tests.faults import PAGED, Fault, FaultProxy, running
+
+pytestmark = pytest.mark.e2e
+
+RELIABILITY = REPO / "docs" / "reliability.md"
+BEGIN, END = "<!-- fault-table: begin -->", "<!-- fault-table: end -->"
+
+# (IAM name, wire name): each operation a full check with --publish-metrics makes.
+OPERATIONS = (
+    ("ecs:DescribeServices", "DescribeServices"),
+    ("ecs:DescribeTaskDefinition", "DescribeTaskDefinition"),
+    ("ecs:ListTaskDefinitions", "ListTaskDefinitions"),
+    ("secretsmanager:DescribeSecret", "DescribeSecret"),
+    ("ssm:DescribeParameters", "DescribeParameters"),
+    ("logs:FilterLogEvents", "FilterLogEvents"),
+    ("cloudwatch:PutMetricData", "PutMetricData"),
+)
+# Words each fault must be reported with: the cause, so the fix can follow it.
+WORDS = {
+    Fault.SERVER_ERROR: r"server error \(500\)",
+    Fault.THROTTLING: r"throttled on",
+    Fault.ACCESS_DENIED: r"access denied to",
+    Fault.REJECTED_CREDENTIALS: r"rejected the credentials",
+    Fault.TRUNCATED: r"answered without what drift-gate reads|answer to \S+ could not be read",
+    Fault.EMPTY: r"answered without what drift-gate reads",
+    Fault.ENDLESS_PAGES: r"kept paging past 1000 pages",
+    Fault.READ_TIMEOUT: r"did not answer \S+ in time",
+}
+POLICY = """\
+version: 1
+environments:
+  dev:
+    region: us-east-1
+    services:
+      - cluster: c
+        service: api
+        containers:
+          api:
+            secrets: [HF_TOKEN, DB_PASSWORD]
+        logs:
+          group: /ecs/api
+          forbid: ["token not configured"]
+          since: 1h
+"""
+
+
+def seed_account(moto: MotoServer) -> None:
+    """One service whose container uses both secret stores, and its log group."""
+    secret = moto.client("secretsmanager").create_secret(Name="api/hf", SecretString="v")["ARN"]
+    moto.client("ssm").put_parameter(Name="/api/db", Value="v", Type="SecureString")
+    ecs = moto.client("ecs")
+    ecs.create_cluster(clusterName="c")
+    arn = ecs.register_task_definition(
+        family="api",
+        containerDefinitions=[
+            {
+                "name": "api",
+                "image": "app",
+                "memory": 128,
+                "secrets": [
+                    {"name": "HF_TOKEN", "valueFrom": secret},
+                    {"name": "DB_PASSWORD", "valueFrom": "/api/db"},
+                ],
+            }
+        ],
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(cluster="c", serviceName="api", taskDefinition=arn, desiredCount=1)
+    _moto_compat.settle("c", "api", "us-east-1")
+    moto.client("logs").create_log_group(logGroupName="/ecs/api")
+
+
+def run_check(
+    policy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url: str
+) -> tuple[int, str]:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+    code = main(
+        [
+            "check",
+            "--policy",
+            str(policy),
+            "--format",
+            "json",
+            "--output",
+            str(policy.parent / "report.json"),
+            "--publish-metrics",
+            "DriftGate/Test",
+            "--max-attempts",
+            "2",
+            "--timeout",
+            "0.5",
+        ]
+    )
+    return code, capsys.readouterr().err
+
+
+def reported_line(stderr: str) -> str:
+    """The line that says what could not be verified (or the error line)."""
+    for prefix in ("drift-gate: could not verify", "drift-gate: error:"):
+        for line in stderr.splitlines():
+            if line.startswith(prefix):
+                return line.removeprefix("drift-gate: ")
+    return stderr.strip().splitlines()[-1] if stderr.strip() else ""
+
+
+def not_applicable(wire: str, fault: Fault) -> str | None:
+    """Why a cell has no fault to inject, or None."""
+    if fault is Fault.ENDLESS_PAGES and wire not in PAGED:
+        return "not a paged operation"
+    if fault is Fault.TRUNCATED and wire == "PutMetricData":
+        # Its success answer has no body (botocore parses none); `{}` covers a missing request id.
+        return "no body to truncate: the answer is its request id"
+    return None
+
+
+def test_every_operation_under_every_fault_exits_3_in_words_that_fit(
+    moto_server: MotoServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seed_account(moto_server)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY)
+    proxy = FaultProxy(moto_server.endpoint, hold_seconds=1.5)
+    rows: list[str] = []
+    problems: list[str] = []
+    with running(proxy) as url:
+        code, stderr = run_check(policy, capsys, monkeypatch, url)
+        assert code == 0, f"the account without faults must pass:\n{stderr}"
+        for operation, wire in OPERATIONS:
+            for fault in Fault:
+                reason = not_applicable(wire, fault)
+                if reason:
+                    rows.append(f"| {operation} | {fault.value} | n/a | {reason} |")
+                    continue
+                proxy.operation, proxy.fault, proxy.faulted = wire, fault, 0
+                code, stderr = run_check(policy, capsys, monkeypatch, url)
+                # moto gives each secret ARN a random suffix: keep the table stable.
+                line = re.sub(
+                    r"(:secret:[^:\s]+-)[A-Za-z0-9]{6}\b", r"\1XXXXXX", reported_line(stderr)
+                )
+                rows.append(f"| {operation} | {fault.value} | {code} | {line.replace('|', '/')} |")
+                cell = f"{operation} x {fault.value}"
+                if proxy.faulted == 0:
+                    problems.append(f"{cell}: the fault was never injected")
+                if code != 3:
+                    problems.append(f"{cell}: exit {code}, not 3: {line}")
+                if "internal error" in stderr or "Traceback" in stderr:
+                    problems.append(f"{cell}: {stderr}")
+                if operation not in line or not re.search(WORDS[fault], line):
+                    problems.append(f"{cell}: wrong words: {line}")
+                if f"{operation.split(':')[0]}:{operation}" in stderr:
+                    problems.append(f"{cell}: operation named twice: {line}")
+    assert problems == [], "\n".join(problems)
+    check_table(rows)
+
+
+def check_table(rows: list[str]) -> None:
+    table = "\n".join(
+        ["| operation | fault | exit | what drift-gate says |", "|---|---|---|---|", *rows]
+    )
+    text = RELIABILITY.read_text(encoding="utf-8")
+    before, _, rest = text.partition(BEGIN)
+    _, _, after = rest.partition(END)
+    wanted = f"{before}{BEGIN}\n{table}\n{END}{after}"
+    if os.environ.get("DRIFT_GATE_UPDATE_GOLDEN"):
+        RELIABILITY.write_text(wanted, encoding="utf-8")
+    assert text == wanted, "docs/reliability.md's fault table is stale: DRIFT_GATE_UPDATE_GOLDEN=1"
