@@ -425,8 +425,8 @@ def base_plan() -> dict[str, Any]:
 
 
 def with_path(document: dict[str, Any], path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
-    copy = json.loads(json.dumps(document))
-    target = copy
+    copy: dict[str, Any] = json.loads(json.dumps(document))
+    target: Any = copy
     for part in path[:-1]:
         target = target[part]
     target[path[-1]] = value
