@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from drift_gate import __version__
+from drift_gate.deadline import DEFAULT_DEADLINE_SECONDS, Deadline
 from drift_gate.errors import DriftGateError, ExitCode, InvalidInputError
 from drift_gate.report import FORMAT_NAMES
 
@@ -39,39 +40,31 @@ class OutputTarget:
     path: Path | None
 
 
-def pair_formats(args: Sequence[str]) -> list[OutputTarget]:
-    """Pair each --output with the --format before it, in command-line order."""
+def pair_formats(order: Sequence[click.Parameter], opts: dict[str, Any]) -> list[OutputTarget]:
+    """Pair each --output with the --format before it, in command-line order.
+
+    `order` and `opts` come from click's own parser, so every spelling click accepts
+    (`-fjson`, `--format=json`, `-o/path`) is paired exactly as click read it.
+    """
+    formats = iter(opts.get("formats") or ())
+    outputs = iter(opts.get("outputs") or ())
     pairs: list[OutputTarget] = []
-    tokens = list(args)
-    index = 0
-    while index < len(tokens):
-        token = tokens[index]
-        if token == "--":  # noqa: S105 - an argv marker, not a password
-            break
-        for flag, short in (("--format", "-f"), ("--output", "-o")):
-            value: str | None = None
-            if token in (flag, short) and index + 1 < len(tokens):
-                value = tokens[index + 1]
-                index += 1
-            elif token.startswith(flag + "="):
-                value = token.split("=", 1)[1]
-            if value is None:
-                continue
-            if flag == "--format":
-                pairs.append(OutputTarget(value, None))
-            elif not pairs or pairs[-1].path is not None:
+    for parameter in order:
+        if parameter.name == "formats":
+            pairs.append(OutputTarget(str(next(formats)), None))
+        elif parameter.name == "outputs":
+            if not pairs or pairs[-1].path is not None:
                 raise click.UsageError("each --output must follow the --format it writes")
-            else:
-                pairs[-1] = OutputTarget(pairs[-1].format, Path(value))
-        index += 1
+            pairs[-1] = OutputTarget(pairs[-1].format, Path(next(outputs)))
     return pairs
 
 
 class _PairedOutputCommand(click.Command):
-    """Records the order of --format/--output, which click itself does not keep."""
+    """Records the order of --format/--output, which click keeps only while parsing."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        ctx.meta["drift_gate.outputs"] = pair_formats(args)
+        opts, _, order = self.make_parser(ctx).parse_args(args=list(args))
+        ctx.meta["drift_gate.outputs"] = pair_formats(order, opts)
         return super().parse_args(ctx, args)
 
 
@@ -103,6 +96,7 @@ class CheckRequest:
     max_attempts: int
     timeout: float
     outputs: tuple[OutputTarget, ...]
+    deadline: float = DEFAULT_DEADLINE_SECONDS
 
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -166,7 +160,11 @@ CHECK_OPTIONS = (
         help="The terraform binary (also TERRAFORM_BIN).",
     ),
     _option("--terraform-init", is_flag=True, help="Run `terraform init -input=false` first."),
-    _option("--workspace", help="Terraform workspace to plan (sets TF_WORKSPACE)."),
+    _option(
+        "--workspace",
+        help="Terraform workspace to plan; TF_WORKSPACE is honoured as terraform does "
+        "(both set and different: exit 2).",
+    ),
     _option(
         "--var-file",
         "var_files",
@@ -231,6 +229,14 @@ CHECK_OPTIONS = (
         show_default=True,
         help="Seconds to wait for each AWS response.",
     ),
+    _option(
+        "--deadline",
+        type=click.FloatRange(1, 86400),
+        default=DEFAULT_DEADLINE_SECONDS,
+        show_default=True,
+        help="Seconds the whole run may take (terraform and AWS); what is left unchecked "
+        "then exits 3.",
+    ),
 )
 
 
@@ -248,19 +254,25 @@ def check(ctx: click.Context, /, **given: Any) -> int:
 
     Give --policy, a plan (--plan-json, --plan-file or --terraform-dir), or both.
     """
-    from drift_gate.sources.terraform import TerraformSettings
+    from drift_gate.sources.terraform import TerraformSettings, chosen_workspace
 
     if not any(given[key] for key in ("policy", "plan_json", "plan_file", "terraform_dir")):
         raise click.UsageError("give --policy, --plan-json, --plan-file or --terraform-dir")
     if given["plan_json"] and given["plan_file"]:
         raise click.UsageError("give --plan-json or --plan-file, not both")
+    outputs = tuple(ctx.meta["drift_gate.outputs"] or [OutputTarget("console", None)])
+    check_outputs(
+        outputs, [given["policy"], given["plan_json"], given["plan_file"], *given["var_files"]]
+    )
+    deadline = Deadline(given["deadline"])
     terraform = TerraformSettings(
         binary=given["terraform_bin"],
         timeout=given["terraform_timeout"],
-        workspace=given["workspace"],
+        workspace=chosen_workspace(given["workspace"], os.environ),
         var_files=given["var_files"],
         variables=given["variables"],
         init=given["terraform_init"],
+        deadline=deadline,
     )
     request = CheckRequest(
         policy=given["policy"],
@@ -276,12 +288,13 @@ def check(ctx: click.Context, /, **given: Any) -> int:
         offline=given["offline"],
         max_attempts=given["max_attempts"],
         timeout=given["timeout"],
-        outputs=tuple(ctx.meta["drift_gate.outputs"] or [OutputTarget("console", None)]),
+        outputs=outputs,
+        deadline=given["deadline"],
     )
-    return run_check_request(request)
+    return run_check_request(request, deadline)
 
 
-def run_check_request(request: CheckRequest) -> int:
+def run_check_request(request: CheckRequest, deadline: Deadline | None = None) -> int:
     """Load the inputs, run the gate, write every output; the exit code."""
     if request.offline:
         return run_offline_request(request)
@@ -289,14 +302,14 @@ def run_check_request(request: CheckRequest) -> int:
     from drift_gate.gate import CheckOptions, failed_run_report, run_check
     from drift_gate.model import FailOn
     from drift_gate.policy import load_policy
-    from drift_gate.sources.aws import AwsClients, AwsSettings
+    from drift_gate.sources.aws import AwsClients, AwsConfigurationError, AwsSettings
 
     policy = load_policy(request.policy) if request.policy else None
+    source = str(request.plan_json or request.plan_file or request.terraform_dir)
     try:
         plan_input = load_plan_input(request)
     except CouldNotVerifyError as error:
         # Still write every report: a matrix merge must see this run could not verify.
-        source = str(request.plan_json or request.plan_file or request.terraform_dir)
         failed = failed_run_report(str(error), FailOn(request.fail_on), policy, source)
         emit_report(failed, request.outputs)
         raise
@@ -311,13 +324,25 @@ def run_check_request(request: CheckRequest) -> int:
         request.region,
         secret_checks_mode(request.secret_checks),
     )
-    clients = AwsClients(settings)
-    report = run_check(policy, options, clients, plan_input)
-    emit_report(report, request.outputs)
+    clients = AwsClients(settings, deadline=deadline or Deadline(request.deadline))
+    try:
+        report = run_check(policy, options, clients, plan_input)
+    except AwsConfigurationError as error:
+        failed = failed_run_report(
+            f"could not verify: {error}",
+            FailOn(request.fail_on),
+            policy,
+            source if plan_input else None,
+            rule_id="DG901",
+            exit_code=ExitCode.INVALID_INPUT,
+        )
+        emit_report(failed, request.outputs)
+        raise
+    code = emit_report(report, request.outputs)
     _explain_exit(report, request.outputs)
     if request.metrics_namespace:
         publish_metrics(report, request.metrics_namespace, clients, policy, request.region)
-    return report.exit_code
+    return code
 
 
 def publish_metrics(
@@ -366,18 +391,54 @@ def run_offline_request(request: CheckRequest) -> int:
         )
     policy = load_policy(request.policy)
     report = run_offline(policy, terraform_dir, request.environment, FailOn(request.fail_on))
-    emit_report(report, request.outputs)
+    code = emit_report(report, request.outputs)
     _explain_exit(report, request.outputs)
-    return report.exit_code
+    return code
 
 
-def emit_report(report: Any, targets: Sequence[OutputTarget]) -> None:
-    """Every requested format, then what GitHub Actions expects when running there."""
+def check_outputs(targets: Sequence[OutputTarget], inputs: Sequence[Path | None]) -> None:
+    """Refuse, before any work, outputs that would overwrite each other, an input, or write
+    through a symbolic link (which could point anywhere): exit 2."""
+    if sum(1 for target in targets if target.path is None) > 1:
+        raise InvalidInputError(
+            "only one --format may go to standard output; give the others --output"
+        )
+    read = {path.resolve(): path for path in inputs if path is not None}
+    seen: dict[Path, str] = {}
+    for target in targets:
+        if target.path is None:
+            continue
+        if target.path.is_symlink():
+            raise InvalidInputError(
+                f"--output {target.path} is a symbolic link; give the real path to write to"
+            )
+        where = target.path.resolve()
+        if where in read:
+            raise InvalidInputError(
+                f"--output {target.path} is the input {read[where]}; write the report elsewhere"
+            )
+        if where in seen:
+            raise InvalidInputError(
+                f"--format {seen[where]} and --format {target.format} both write "
+                f"{target.path}; give each its own --output"
+            )
+        seen[where] = target.format
+
+
+def emit_report(report: Any, targets: Sequence[OutputTarget]) -> int:
+    """Every requested format, then what GitHub Actions expects; the run's exit code.
+
+    A report that cannot be written makes the run exit 2 unless the report itself is
+    worse (could not verify: 3): the worst exit code wins.
+    """
     from drift_gate.github_env import WrittenReport, publish
 
-    write_outputs(report, targets)
+    written_ok = write_outputs(report, targets)
     written = [WrittenReport(target.format, target.path) for target in targets]
     publish(report, written, os.environ, click.echo)
+    return worst_exit_code(
+        [report.exit_code, ExitCode.PASS if written_ok else ExitCode.INVALID_INPUT]
+    )
 
 
 def secret_checks_mode(value: str | None) -> SecretChecks | None:
@@ -398,7 +459,7 @@ def load_plan_input(request: CheckRequest) -> Any:
     from drift_gate.sources.terraform import Terraform, show_plan_file
     from drift_gate.sources.tf_sources import TerraformSources
 
-    exit_code = None
+    exit_code, workspace = None, None
     if request.plan_json:
         plan, source = read_plan_json(request.plan_json), str(request.plan_json)
     elif request.plan_file:
@@ -406,13 +467,13 @@ def load_plan_input(request: CheckRequest) -> Any:
         plan, source = parse_plan(document, str(request.plan_file)), str(request.plan_file)
     elif request.terraform_dir:
         run = Terraform(request.terraform_dir, request.terraform).plan()
-        source = str(request.terraform_dir)
+        source, workspace = str(request.terraform_dir), run.workspace
         plan, exit_code = parse_plan(run.plan_json, source), 2 if run.has_changes else 0
     else:
         return None
     root = request.terraform_dir or _sources_beside(request.plan_json or request.plan_file)
     sources = TerraformSources(root, plan.module_sources) if root else None
-    return PlanInput(plan, source, sources, root, exit_code)
+    return PlanInput(plan, source, sources, root, exit_code, workspace)
 
 
 def _sources_beside(plan_path: Path | None) -> Path | None:
@@ -423,19 +484,15 @@ def _sources_beside(plan_path: Path | None) -> Path | None:
     return None
 
 
-def write_outputs(report: Any, targets: Sequence[OutputTarget]) -> None:
-    """Render each requested format; at most one may go to standard output."""
-    from drift_gate.report import RenderOptions, reporters
-
-    if sum(1 for target in targets if target.path is None) > 1:
-        raise InvalidInputError(
-            "only one --format may go to standard output; give the others --output"
-        )
+def write_outputs(report: Any, targets: Sequence[OutputTarget]) -> bool:
+    """Render each requested format; False if a file could not be written (each is tried)."""
     from drift_gate.github_env import append_step_summary
+    from drift_gate.report import RenderOptions, reporters
 
     available = reporters()
     paths = {target.format: str(target.path) for target in targets if target.path is not None}
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    all_written = True
     for target in targets:
         options = RenderOptions(
             color=use_color(is_terminal=target.path is None and sys.stdout.isatty()),
@@ -447,7 +504,12 @@ def write_outputs(report: Any, targets: Sequence[OutputTarget]) -> None:
         elif target.path is None:
             click.echo(available[target.format].render(report, options), nl=False)
         else:
-            _write_file(target.path, available[target.format].render(report, options))
+            try:
+                _write_file(target.path, available[target.format].render(report, options))
+            except InvalidInputError as error:
+                click.echo(f"drift-gate: error: {error}", err=True)
+                all_written = False
+    return all_written
 
 
 def _write_file(path: Path, text: str) -> None:
@@ -522,9 +584,10 @@ def merge(ctx: click.Context, /, reports: tuple[Path, ...], fail_on: str | None,
         [load_report(path) for path in reports], FailOn(fail_on) if fail_on else None
     )
     targets = ctx.meta["drift_gate.outputs"] or [OutputTarget("console", None)]
-    emit_report(merged, targets)
+    check_outputs(targets, reports)
+    code = emit_report(merged, targets)
     _explain_exit(merged, targets)
-    return merged.exit_code
+    return code
 
 
 @cli.command("pre-push")
@@ -709,7 +772,11 @@ def demo() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run the CLI and turn every outcome into a documented exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args
+    # --debug is read before or after the command name; click knows it on the group only.
+    end = args.index("--") if "--" in args else len(args)
+    debug = "--debug" in args[:end]
+    if debug:
+        args = ["--debug", *(arg for arg in args[:end] if arg != "--debug"), *args[end:]]
     try:
         result = cli.main(args=args, prog_name="drift-gate", standalone_mode=False)
     except click.exceptions.Exit as done:

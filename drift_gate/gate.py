@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -18,8 +18,15 @@ from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.plan import PlanContext, check_plan
 from drift_gate.checks.variables import check_container
 from drift_gate.declared import services_from_plan
-from drift_gate.errors import InvalidInputError
+from drift_gate.errors import ExitCode, InvalidInputError
 from drift_gate.later_links import check_application_logs, check_secret_stores
+from drift_gate.links import (
+    APPLICATION_LOG,
+    DEPLOYED,
+    SECRET_STORES,
+    SERVICE_EXISTS,
+    chain_results,
+)
 from drift_gate.model import (
     TERRAFORM_ENVIRONMENT,
     CheckedService,
@@ -70,6 +77,7 @@ class PlanInput:
     sources: TerraformSources | None = None
     directory: Path | None = None
     exit_code: int | None = None
+    workspace: str | None = None  # where drift-gate ran the plan; None for a given plan
 
 
 @dataclass
@@ -82,6 +90,9 @@ class ServiceRun:
     findings: list[Finding]
     deployed: TaskDefinitionSpec | None = None
     primary: Deployment | None = None
+    # Link keys (drift_gate/links.py) that did not run, or ran and could not verify: why.
+    not_checked: dict[str, str] = field(default_factory=dict)
+    unverified: dict[str, str] = field(default_factory=dict)
 
     def context(self) -> ServiceContext:
         """What every finding about this service shares."""
@@ -90,9 +101,10 @@ class ServiceRun:
         )
 
     def result(self) -> ServiceResult:
-        """The outcome, without the rules the policy ignores for this service."""
+        """The outcome, without the rules the policy ignores, and the state of every link."""
         kept = tuple(f for f in self.findings if f.rule_id not in self.service.ignore)
-        return ServiceResult(self.checked, kept)
+        links = chain_results(kept, not_checked=self.not_checked, unverified=self.unverified)
+        return ServiceResult(self.checked.model_copy(update={"links": links}), kept)
 
 
 def run_check(
@@ -115,9 +127,22 @@ def run_check(
         reader = EcsReader(clients.client("ecs", environment.region))
         runs = _check_environment(environment, reader)
         verified = [run for run in runs if run.deployed is not None]
-        if (options.secret_checks or environment.secret_checks) != "off":
-            best_effort = (options.secret_checks or environment.secret_checks) == "best-effort"
-            check_secret_stores(verified, environment.region, stores, best_effort=best_effort)
+        mode = options.secret_checks or environment.secret_checks
+        if mode != "off":
+            check_secret_stores(
+                verified, environment.region, stores, best_effort=mode == "best-effort"
+            )
+        else:
+            why = (
+                "--secret-checks off"
+                if options.secret_checks
+                else "secret_checks: off in the policy"
+            )
+            for run in verified:
+                run.not_checked[SECRET_STORES] = why
+        for run in verified:
+            if run.service.logs is None:
+                run.not_checked[APPLICATION_LOG] = "no logs declared for this service"
         if any(run.service.logs for run in verified):  # a client costs ~90 ms: only when needed
             check_application_logs(verified, clients.client("logs", environment.region), clock())
         results.extend(run.result() for run in runs)
@@ -129,6 +154,7 @@ def run_check(
         policy.source if policy else None,
         dict(clients.calls),
         plan_input.source if plan_input else None,
+        workspace=plan_input.workspace if plan_input else None,
     )
 
 
@@ -172,7 +198,7 @@ def _check_environment(environment: EnvironmentPolicy, reader: EcsReader) -> lis
             lookups = reader.services(cluster, [s.service for s in services])
         except AWS_FAILURES as error:
             failure = classify_failure(error, "ecs:DescribeServices")
-            results.extend(_unverified(environment, s, failure) for s in services)
+            results.extend(_unverified(environment, s, failure, SERVICE_EXISTS) for s in services)
             continue
         found = [lookups[service.service] for service in services]
         reader.prefetch(
@@ -215,7 +241,7 @@ def _checked(
 
 
 def _unverified(
-    environment: EnvironmentPolicy, service: ServicePolicy, failure: Failure
+    environment: EnvironmentPolicy, service: ServicePolicy, failure: Failure, link: str
 ) -> ServiceRun:
     target = _target(environment, service)
     finding = ServiceContext(target).finding(
@@ -224,7 +250,9 @@ def _unverified(
         where=service.where,
         remediation=failure.fix,
     )
-    return ServiceRun(target, service, _checked(target, verified=False), [finding])
+    run = ServiceRun(target, service, _checked(target, verified=False), [finding])
+    run.unverified[link] = failure.reason
+    return run
 
 
 def _check_service(
@@ -246,7 +274,7 @@ def _check_service(
         return ServiceRun(target, service, _checked(target, verified=True), [finding])
     primary = lookup.primary
     if primary is None:
-        return _unverified(environment, service, NO_PRIMARY)
+        return _unverified(environment, service, NO_PRIMARY, DEPLOYED)
     try:
         deployed = reader.task_definition(primary.task_definition_arn)
         latest_arn = reader.latest_active_arn(deployed.family)
@@ -255,7 +283,7 @@ def _check_service(
         )
     except AWS_FAILURES as error:
         failure = classify_failure(error, "ecs:DescribeTaskDefinition")
-        return _unverified(environment, service, failure)
+        return _unverified(environment, service, failure, DEPLOYED)
 
     context = ServiceContext(target, deployed.arn, latest_arn)
     findings = check_revision(context, deployed, latest_arn) + check_rollout(context, lookup)
@@ -287,12 +315,17 @@ def failed_run_report(
     policy: Policy | None,
     plan_source: str | None,
     clock: Callable[[], datetime] = utc_now,
+    *,
+    rule_id: str = "DG902",
+    exit_code: ExitCode = ExitCode.COULD_NOT_VERIFY,
 ) -> Report:
-    """The report of a run that could not verify anything (terraform failed, for one)."""
-    target = Target(environment=TERRAFORM_ENVIRONMENT)
-    finding = ServiceContext(target).finding("DG902", reason)
+    """The report of a run that verified nothing: terraform failed, or (exit 2) the user's
+    AWS configuration could not be used. Written anyway, so a merge sees the run."""
+    target = Target(environment=TERRAFORM_ENVIRONMENT if rule_id == "DG902" else "aws")
+    finding = ServiceContext(target).finding(rule_id, reason)
     now = clock()
     source = policy.source if policy else None
-    return build_report(
+    report = build_report(
         [ServiceResult(None, (finding,))], fail_on, now, now, source, {}, plan_source
     )
+    return report.model_copy(update={"exit_code": int(exit_code)})

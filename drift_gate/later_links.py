@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.logs import check_log_pattern, log_group_missing
 from drift_gate.checks.secrets import SecretUsage, check_secret_usages
+from drift_gate.links import APPLICATION_LOG, SECRET_STORES
 from drift_gate.references import parse_value_from
 from drift_gate.sources.aws import AWS_FAILURES, classify_failure
 from drift_gate.sources.logs import LogGroupMissing, count_pattern
@@ -58,11 +59,16 @@ def check_secret_stores(
             else None
         )
         context = run.context()
-        run.findings.extend(
-            check_secret_usages(
-                context, usages[id(run)], statuses, account, best_effort=best_effort
-            )
+        if not usages[id(run)]:
+            run.not_checked[SECRET_STORES] = "no container references a secret"
+            continue
+        found = check_secret_usages(
+            context, usages[id(run)], statuses, account, best_effort=best_effort
         )
+        unverified = next((f for f in found if f.is_unverified), None)
+        if unverified is not None:
+            run.unverified[SECRET_STORES] = unverified.message
+        run.findings.extend(found)
 
 
 def check_application_logs(runs: Sequence[ServiceRun], logs_client: Any, now: datetime) -> None:
@@ -81,19 +87,22 @@ def check_application_logs(runs: Sequence[ServiceRun], logs_client: Any, now: da
         else:
             reason = "could not verify the log: the PRIMARY deployment's start time is unknown"
             run.findings.append(context.finding("DG901", reason, where=run.service.where))
+            run.unverified[APPLICATION_LOG] = reason
             continue
-        run.findings.extend(
-            _patterns(
-                context,
-                logs_client,
-                policy.group,
-                policy.forbid,
-                start,
-                now,
-                label,
-                run.service.where,
-            )
+        found = _patterns(
+            context,
+            logs_client,
+            policy.group,
+            policy.forbid,
+            start,
+            now,
+            label,
+            run.service.where,
         )
+        unverified = next((f for f in found if f.is_unverified), None)
+        if unverified is not None:
+            run.unverified[APPLICATION_LOG] = unverified.message
+        run.findings.extend(found)
 
 
 def _patterns(

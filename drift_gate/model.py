@@ -194,6 +194,23 @@ class Finding(Frozen):
         return self.rule_id.startswith("DG9")
 
 
+class LinkState(str, enum.Enum):
+    """Where one link of a service's chain ended. Only PASSED is drawn as ok."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_CHECKED = "not-checked"
+    COULD_NOT_VERIFY = "could-not-verify"
+
+
+class LinkResult(Frozen):
+    """One link of a service's chain (see drift_gate/links.py) and how it ended."""
+
+    link: str
+    state: LinkState
+    reason: str | None = Field(default=None, description="why it was not checked or verified")
+
+
 class CheckedService(Frozen):
     """One service the run looked at, and how far the check got."""
 
@@ -205,6 +222,16 @@ class CheckedService(Frozen):
     deployed_task_definition: str | None = None
     latest_task_definition: str | None = None
     containers: tuple[str, ...] = ()
+    links: tuple[LinkResult, ...] = Field(
+        default=(), description="each link of the chain, in order: passed, failed, ..."
+    )
+
+    def unchecked_links(self) -> tuple[LinkResult, ...]:
+        """The links that did not run or could not be verified: never to be shown as ok."""
+        return tuple(link for link in self.links if link.state not in _RAN)
+
+
+_RAN = frozenset({LinkState.PASSED, LinkState.FAILED})
 
 
 class ToolInfo(Frozen):
@@ -230,6 +257,10 @@ class Report(Frozen):
     policy: str | None
     plan: str | None = Field(
         default=None, description="the plan JSON, plan file or Terraform directory"
+    )
+    workspace: str | None = Field(
+        default=None,
+        description="the Terraform workspace drift-gate planned in (None: it ran no plan)",
     )
     offline: bool = Field(
         default=False,

@@ -114,6 +114,16 @@ def _check_service(
         containers=tuple(c.name for c in service.containers),
     )
     declared = _find_service(service, declarations.services)
+    if declared is None and declarations.unresolved_modules:
+        # It may be declared in a module that was not read: could not verify, not absent.
+        first = declarations.unresolved_modules[0]
+        message = (
+            f"no aws_ecs_service named {service.service} among the sources read; "
+            f"{len(declarations.unresolved_modules)} module call(s) could not be read, "
+            f"first {first.reason}"
+        )
+        finding = context.finding("DG903", message, where=shown(first.file, first.line))
+        return ServiceResult(checked.model_copy(update={"verified": False}), (finding,))
     if declared is None:
         message = f"no aws_ecs_service named {service.service} in the Terraform sources"
         return ServiceResult(checked, (context.finding("DG605", message, where=service.where),))

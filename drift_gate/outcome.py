@@ -53,6 +53,8 @@ def build_report(
     policy_source: str | None,
     aws_calls: dict[str, int],
     plan_source: str | None = None,
+    *,
+    workspace: str | None = None,
 ) -> Report:
     """Assemble the Report: findings deduplicated, sorted worst first, then by where they are."""
     # A policy and a plan may declare the same name: one finding per rule and target.
@@ -71,6 +73,7 @@ def build_report(
         finished_at=finished_at,
         policy=policy_source,
         plan=plan_source,
+        workspace=workspace,
         fail_on=fail_on,
         verdict=verdict,
         exit_code=int(exit_code),

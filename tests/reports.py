@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from drift_gate.checks.findings import ServiceContext
+from drift_gate.links import APPLICATION_LOG, chain_results
 from drift_gate.model import TERRAFORM_ENVIRONMENT, CheckedService, FailOn, Finding, Report, Target
 from drift_gate.outcome import ServiceResult, build_report
 
@@ -62,8 +63,17 @@ def plan_findings() -> tuple[Finding, ...]:
     )
 
 
+def with_links(service: CheckedService, findings: tuple[Finding, ...]) -> CheckedService:
+    """The service as the gate reports it: secret stores checked, no logs declared."""
+    links = chain_results(
+        findings, not_checked={APPLICATION_LOG: "no logs declared for this service"}, unverified={}
+    )
+    return service.model_copy(update={"links": links})
+
+
 def sample_report(fail_on: FailOn = FailOn.ERROR, *, clean: bool = False) -> Report:
-    results = [ServiceResult(checked(), () if clean else service_findings())]
+    findings = () if clean else service_findings()
+    results = [ServiceResult(with_links(checked(), findings), findings)]
     if not clean:
         results.append(ServiceResult(None, plan_findings()))
     return build_report(

@@ -6,12 +6,12 @@ import botocore.exceptions
 import pytest
 from moto import mock_aws
 
+from drift_gate.deadline import Deadline
 from drift_gate.sources.answers import ListTaskDefinitionsAnswer, MalformedAnswerError
 from drift_gate.sources.aws import (
     MAX_PAGES,
     AwsClients,
     AwsSettings,
-    Deadline,
     DeadlineExceededError,
     PagingError,
     classify_failure,

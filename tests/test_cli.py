@@ -13,7 +13,8 @@ import pytest
 
 from drift_gate import __version__
 from drift_gate import cli as cli_module
-from drift_gate.cli import OutputTarget, main, pair_formats
+from drift_gate.cli import OutputTarget, main
+from drift_gate.cli import check as check_command
 from drift_gate.rules import RULES
 from tests.conftest import REPO, Cli
 
@@ -101,18 +102,49 @@ def test_invalid_policy_exits_2_and_debug_shows_the_traceback(cli: Cli, tmp_path
             ["--format", "json", "--output=a.json", "--policy", "p", "--format", "console"],
             [OutputTarget("json", Path("a.json")), OutputTarget("console", None)],
         ),
-        (["--format", "json", "--", "--output", "x"], [OutputTarget("json", None)]),
+        (["-fjson", "-oout/r.json"], [OutputTarget("json", Path("out/r.json"))]),
+        (
+            ["-fsarif", "-oa.sarif", "-f", "json", "--output", "b.json"],
+            [OutputTarget("sarif", Path("a.sarif")), OutputTarget("json", Path("b.json"))],
+        ),
     ],
 )
 def test_format_output_pairs_follow_command_line_order(
     args: list[str], expected: list[OutputTarget]
 ) -> None:
-    assert pair_formats(args) == expected
+    assert paired(args) == expected
+
+
+def paired(args: list[str]) -> list[OutputTarget]:
+    """The pairs click's own parser reads from `check`'s arguments."""
+    context = check_command.make_context("check", [*args])
+    outputs: list[OutputTarget] = context.meta["drift_gate.outputs"]
+    return outputs
 
 
 def test_two_outputs_for_one_format_is_an_error() -> None:
     with pytest.raises(click.UsageError):
-        pair_formats(["--format", "json", "--output", "a", "--output", "b"])
+        paired(["--format", "json", "--output", "a", "--output", "b"])
+
+
+def test_attached_short_options_write_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "report.json"
+    example = REPO / "examples" / "hokusai"
+    code = main(
+        [
+            "check",
+            "--offline",
+            f"--policy={example / 'drift-gate.yaml'}",
+            f"--terraform-dir={example / 'infra'}",
+            "-fjson",
+            f"-o{report}",
+        ]
+    )
+    assert code == 0
+    assert json.loads(report.read_text())["verdict"] == "pass"
+    assert capsys.readouterr().out == ""  # nothing went to the console instead
 
 
 def fake_check(exception: BaseException) -> Any:

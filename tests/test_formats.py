@@ -116,21 +116,25 @@ def test_junit_parses_with_a_standard_consumer(tmp_path: Path) -> None:
     suites = {suite.name: suite for suite in xml}
     assert set(suites) == {"dev", "terraform plan"}
     cases = {case.name: case for case in suites["dev"]}
-    assert set(cases) == {"service", "container api"}
+    assert set(cases) == {"service", "container api", "link application log clean"}
+    # A link that did not run is a skipped case, never a passing one.
+    [skipped] = cases["link application log clean"].result
+    assert isinstance(skipped, junitparser.Skipped)
+    assert skipped.message == "not checked (no logs declared for this service)"
     # DG101 blocks (failure); DG203 (warning) and DG107 (info) do not under --fail-on error.
     [failure] = cases["container api"].result
     assert isinstance(failure, junitparser.Failure)
     assert failure.type == "DG101"
     assert cases["service"].result == []
     assert "DG203 rollout-in-progress" in (cases["service"].system_out or "")
-    assert (xml.tests, xml.failures, xml.errors) == (3, 2, 0)
+    assert (xml.tests, xml.failures, xml.errors, xml.skipped) == (4, 2, 0, 1)
 
 
 def test_junit_clean_and_unverified(tmp_path: Path) -> None:
     clean = tmp_path / "clean.xml"
     clean.write_text(render("junit", sample_report(clean=True)))
     xml = junitparser.JUnitXml.fromfile(str(clean))
-    assert (xml.tests, xml.failures, xml.errors) == (2, 0, 0)
+    assert (xml.tests, xml.failures, xml.errors) == (3, 0, 0)
     context = ServiceContext(
         Target(environment="dev", region="us-east-1", cluster="c", service="api")
     )

@@ -48,9 +48,14 @@ def applied(name: str, tmp_path: Path) -> Path:
     return directory
 
 
-def check(cli: Cli, tmp_path: Path, *args: str) -> tuple[int, dict[str, Any], str]:
+def check(
+    cli: Cli, tmp_path: Path, *args: str, extra_env: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any], str]:
     report = tmp_path / "report.json"
-    result = cli.run("check", *args, "--format", "json", "--output", str(report))
+    report.unlink(missing_ok=True)
+    result = cli.run(
+        "check", *args, "--format", "json", "--output", str(report), extra_env=extra_env
+    )
     document = json.loads(report.read_text()) if report.exists() else {}
     return result.exit_code, document, result.stderr
 
@@ -235,3 +240,89 @@ def test_stderr_tail_keeps_the_last_meaningful_lines() -> None:
         ["╷", "│ Error: Module not installed", "│", "│   on main.tf line 1:", "╵", ""] * 2
     )
     assert stderr_tail(stderr, lines=2) == "Error: Module not installed | on main.tf line 1:"
+
+
+# --- Workspaces as terraform reads them, variables, and how a timeout stops terraform -----
+
+
+def test_tf_workspace_is_honoured_and_named_in_the_report(
+    terraform_binary: str, cli: Cli, tmp_path: Path
+) -> None:
+    directory = applied("pending", tmp_path)  # applied in default: no change pending there
+    terraform(directory, "workspace", "new", "staging")  # nothing applied in staging
+    terraform(directory, "workspace", "select", "default")
+
+    exit_code, report, _ = check(
+        cli, tmp_path, "--terraform-dir", str(directory), extra_env={"TF_WORKSPACE": "staging"}
+    )
+    assert (exit_code, rule_ids(report)) == (1, ["DG501", "DG504"])
+    assert report["workspace"] == "staging"
+
+    exit_code, report, _ = check(cli, tmp_path, "--terraform-dir", str(directory))
+    assert (exit_code, report["workspace"]) == (0, "default")
+
+
+def test_workspace_flag_and_tf_workspace_disagreeing_is_a_usage_error(
+    cli: Cli, tmp_path: Path
+) -> None:
+    result = cli.run(
+        "check",
+        "--terraform-dir",
+        str(tmp_path),
+        "--workspace",
+        "prod",
+        extra_env={"TF_WORKSPACE": "staging"},
+    )
+    assert result.exit_code == 2
+    assert "--workspace prod and TF_WORKSPACE=staging name different workspaces" in result.stderr
+
+
+def test_the_selected_workspace_is_named_without_tf_workspace(
+    terraform_binary: str, cli: Cli, tmp_path: Path
+) -> None:
+    directory = applied("pending", tmp_path)
+    terraform(directory, "workspace", "new", "staging")  # selects it, as terraform does
+    exit_code, report, _ = check(cli, tmp_path, "--terraform-dir", str(directory))
+    assert (exit_code, report["workspace"]) == (1, "staging")
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("--var", "no_such_variable=1"),
+        ("--var-file", "missing.tfvars"),
+        ("--var", "secret_names=not-a-list"),
+    ],
+)
+def test_variables_terraform_refuses_are_usage_errors(
+    terraform_binary: str, cli: Cli, tmp_path: Path, arguments: tuple[str, str]
+) -> None:
+    directory = copy_config("pending", tmp_path)
+    terraform(directory, "init", "-input=false")
+    exit_code, _, stderr = check(cli, tmp_path, "--terraform-dir", str(directory), *arguments)
+    assert exit_code == 2, stderr
+    assert "check --var and --var-file" in stderr
+
+
+def test_a_timeout_interrupts_terraform_first_so_it_can_release_its_lock(
+    tmp_path: Path,
+) -> None:
+    marker = tmp_path / "interrupted"
+    # Like terraform: on SIGINT it releases the state lock, then exits.
+    binary = fake_terraform(
+        tmp_path, f"trap 'echo released > {marker}; exit 130' INT\nsleep 60 & wait"
+    )
+    settings = TerraformSettings(binary=str(binary), timeout=1, interrupt_grace=5)
+    with pytest.raises(CouldNotVerifyError, match="a state lock may remain") as raised:
+        Terraform(tmp_path, settings).plan()
+    assert marker.read_text().strip() == "released"
+    assert "terraform force-unlock LOCK_ID" in str(raised.value)
+
+
+def test_a_terraform_that_ignores_the_interrupt_is_killed_after_the_grace(
+    tmp_path: Path,
+) -> None:
+    stubborn = fake_terraform(tmp_path, "trap '' INT\nsleep 60")
+    settings = TerraformSettings(binary=str(stubborn), timeout=1, interrupt_grace=1)
+    with pytest.raises(CouldNotVerifyError, match="did not finish in 1s and was stopped"):
+        Terraform(tmp_path, settings).plan()

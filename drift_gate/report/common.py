@@ -92,3 +92,18 @@ def where_text(finding: Finding) -> str:
     """`resource/container/variable` as far as the finding has them."""
     target = finding.target
     return "/".join(part for part in (target.resource, target.container, target.variable) if part)
+
+
+def unchecked_lines(service: CheckedService | None) -> list[str]:
+    """`link: not checked (why)` for each link of a service that did not pass or fail.
+
+    A report without link states (offline, or from drift-gate 0.1) lists none here; the
+    HTML chain then draws every link as not checked rather than as ok.
+    """
+    if service is None:
+        return []
+    return [
+        f"{link.link}: {link.state.value.replace('-', ' ')}"
+        + (f" ({link.reason})" if link.reason else "")
+        for link in service.unchecked_links()
+    ]

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from drift_gate.model import Finding, Report, Severity, Verdict
 from drift_gate.report import RenderOptions, Reporter
-from drift_gate.report.common import Group, groups, where_text
+from drift_gate.report.common import Group, groups, unchecked_lines, where_text
 
 _COLORS = {"red": "31", "yellow": "33", "green": "32", "dim": "2", "bold": "1", "cyan": "36"}
 _SEVERITY_COLOR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -79,6 +79,8 @@ def _group_block(group: Group, paint: _Painter) -> Iterable[str]:
             yield f"  latest   {service.latest_task_definition}"
     for finding in group.findings:
         yield from _finding_lines(finding, paint)
+    for line in unchecked_lines(service) if service and service.verified else []:
+        yield paint(f"  link    {line}", "dim")
     yield ""
 
 
@@ -96,7 +98,8 @@ def _finding_lines(finding: Finding, paint: _Painter) -> Iterable[str]:
 def _footer(report: Report) -> str:
     calls = sum(report.stats.aws_calls.values())
     seconds = (report.finished_at - report.started_at).total_seconds()
+    workspace = f", terraform workspace {report.workspace}" if report.workspace else ""
     return (
         f"drift-gate {report.tool.version}: {len(report.services)} service(s), "
-        f"{len(report.findings)} finding(s), {calls} AWS call(s), {seconds:.2f}s"
+        f"{len(report.findings)} finding(s), {calls} AWS call(s), {seconds:.2f}s{workspace}"
     )

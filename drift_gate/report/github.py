@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from drift_gate.model import Finding, Report, Severity
 from drift_gate.report import RenderOptions, Reporter
-from drift_gate.report.common import location, where_text
+from drift_gate.report.common import location, unchecked_lines, where_text
 
 ANNOTATIONS_PER_LEVEL = 10
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning"}
@@ -45,6 +45,13 @@ class GithubReporter(Reporter):
                 f"{more} than GitHub shows as annotations; see the job summary or the full report"
             )
             lines.append(f"::notice title={escape_property('drift-gate')}::{escape_data(message)}")
+        for service in report.services:
+            unchecked = unchecked_lines(service) if service.verified else []
+            if unchecked:
+                title = f"drift-gate: not verified: {service.environment}/{service.service}"
+                lines.append(
+                    f"::notice title={escape_property(title)}::{escape_data('; '.join(unchecked))}"
+                )
         return "".join(line + "\n" for line in lines)
 
 

@@ -10,7 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from drift_gate.model import Finding, Report, Severity, Verdict
+from drift_gate.links import SERVICE_CHAIN
+from drift_gate.model import (
+    CheckedService,
+    Finding,
+    LinkResult,
+    LinkState,
+    Report,
+    Severity,
+    Verdict,
+)
 from drift_gate.report import RenderOptions, Reporter
 from drift_gate.report.common import SEVERITY_ORDER, Group, groups, where_text
 
@@ -22,26 +31,17 @@ _VERDICT = {
 
 
 @dataclass(frozen=True)
-class Link:
-    """One link of a service's chain and the rules that break it."""
+class PlanLink:
+    """One link of the plan's chain and the rules that break it."""
 
     name: str
     rule_ids: frozenset[str]
 
 
-SERVICE_CHAIN = (
-    Link("service exists", frozenset({"DG205", "DG206"})),
-    Link("latest revision deployed", frozenset({"DG201"})),
-    Link("rollout settled", frozenset({"DG202", "DG203", "DG204"})),
-    Link("containers get declared names", frozenset({"DG101", "DG102", "DG103", "DG104", "DG207"})),
-    Link("no credentials in plain env", frozenset({"DG105", "DG106"})),
-    Link("secrets exist", frozenset({"DG301", "DG302", "DG303", "DG304", "DG305", "DG306"})),
-    Link("application log clean", frozenset({"DG401", "DG402"})),
-)
 PLAN_CHAIN = (
-    Link("plan applied", frozenset({"DG501", "DG502"})),
-    Link("no change outside Terraform", frozenset({"DG503"})),
-    Link("everything known before apply", frozenset({"DG505", "DG506"})),
+    PlanLink("plan applied", frozenset({"DG501", "DG502"})),
+    PlanLink("no change outside Terraform", frozenset({"DG503"})),
+    PlanLink("everything known before apply", frozenset({"DG505", "DG506"})),
 )
 
 _STYLE = """
@@ -61,6 +61,7 @@ main{padding:16px 28px}
 .link.fail{background:#ffebe9;border-color:#cf222e;color:#a40e26}
 .link.warn{background:#fff8c5;border-color:#bf8700;color:#7d4e00}
 .link.unknown{background:#eaeef2;border-color:#8c959f;color:#424a53}
+.link.skip{background:#fff;border-color:#8c959f;border-style:dashed;color:#57606a}
 .arrow{color:#8c959f}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{text-align:left;padding:6px 8px;border-top:1px solid #d0d7de;vertical-align:top}
@@ -123,7 +124,9 @@ class HtmlReporter(Reporter):
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>drift-gate: {escape(word)}</title><style>{_STYLE}</style></head><body>",
             f'<header class="{tone}"><h1 id="verdict">{escape(word)}</h1>',
-            f"<p>{escape(_verdict_detail(report))}</p></header><main>",
+            f"<p>{escape(_verdict_detail(report))}</p>",
+            f"<p>terraform workspace {escape(report.workspace)}</p>" if report.workspace else "",
+            "</header><main>",
             _filters(environments, counts),
         ]
         parts += [_card(group) for group in groups(report)]
@@ -160,7 +163,6 @@ def _filters(environments: list[str], counts: dict[Severity, int]) -> str:
 
 
 def _card(group: Group) -> str:
-    chain = PLAN_CHAIN if group.service is None else SERVICE_CHAIN
     service = group.service
     arns = ""
     if service and service.deployed_task_definition:
@@ -171,6 +173,9 @@ def _card(group: Group) -> str:
         ):
             arns += f"<br>latest {escape(service.latest_task_definition)}"
         arns += "</div>"
+    chain = (
+        _plan_chain(group.findings) if service is None else _service_chain(service, group.findings)
+    )
     rows = "".join(_row(finding) for finding in group.findings)
     table = (
         "<table><thead><tr><th>severity</th><th>rule</th><th>where</th><th>what is wrong</th>"
@@ -180,24 +185,47 @@ def _card(group: Group) -> str:
     )
     return (
         f'<section class="card" data-environment="{escape(group.environment)}">'
-        f"<h2>{escape(group.title)}</h2>{arns}{_chain(chain, group.findings)}{table}</section>"
+        f"<h2>{escape(group.title)}</h2>{arns}{chain}{table}</section>"
     )
 
 
-def _chain(chain: tuple[Link, ...], findings: tuple[Finding, ...]) -> str:
+def _service_chain(service: CheckedService, findings: tuple[Finding, ...]) -> str:
+    """The chain from the links' own states; a link that did not run is never ok."""
+    if not service.links:  # an older report or an offline one: nothing says a link held
+        reason = "not recorded in this report"
+        boxes = [_box("skip", link.name, f"not checked: {reason}") for link in SERVICE_CHAIN]
+    else:
+        boxes = [_link_box(result, findings) for result in service.links]
+    return '<div class="chain">' + '<span class="arrow">→</span>'.join(boxes) + "</div>"
+
+
+def _link_box(result: LinkResult, findings: tuple[Finding, ...]) -> str:
+    if result.state is LinkState.PASSED:
+        return _box("ok", result.link, "passed")
+    if result.state is LinkState.FAILED:
+        link = next(link for link in SERVICE_CHAIN if link.name == result.link)
+        return _box(_tone(link.rule_ids, findings), result.link, "failed")
+    label = result.state.value.replace("-", " ")
+    tone = "skip" if result.state is LinkState.NOT_CHECKED else "unknown"
+    title = f"{label}: {result.reason}" if result.reason else label
+    return _box(tone, f"{result.link} ({label})", title)
+
+
+def _box(tone: str, text: str, title: str) -> str:
+    return f'<span class="link {tone}" title="{escape(title)}">{escape(text)}</span>'
+
+
+def _plan_chain(findings: tuple[Finding, ...]) -> str:
     unverified = any(f.is_unverified for f in findings)
     boxes = []
-    broken = False
-    for link in chain:
-        tone = "unknown" if unverified or broken else _tone(link, findings)
-        if link.rule_ids & {"DG205", "DG206"} and tone == "fail":
-            broken = True  # nothing after a missing service can hold
+    for link in PLAN_CHAIN:
+        tone = "unknown" if unverified else _tone(link.rule_ids, findings)
         boxes.append(f'<span class="link {tone}" title="{tone}">{escape(link.name)}</span>')
     return '<div class="chain">' + '<span class="arrow">→</span>'.join(boxes) + "</div>"
 
 
-def _tone(link: Link, findings: tuple[Finding, ...]) -> str:
-    hits = [f for f in findings if f.rule_id in link.rule_ids]
+def _tone(rule_ids: frozenset[str], findings: tuple[Finding, ...]) -> str:
+    hits = [f for f in findings if f.rule_id in rule_ids]
     if any(f.severity is Severity.ERROR for f in hits):
         return "fail"
     if any(f.severity is Severity.WARNING for f in hits):

@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 
 from drift_gate.model import Finding, Report
 from drift_gate.report import RenderOptions, Reporter
-from drift_gate.report.common import groups, where_text
+from drift_gate.report.common import groups, unchecked_lines, where_text
 
 
 class JunitReporter(Reporter):
@@ -41,6 +41,8 @@ class JunitReporter(Reporter):
             for container in others:  # credentials found in containers the policy does not declare
                 in_container = [f for f in group.findings if f.target.container == container]
                 cases.append(_case(classname, f"container {container}", in_container, report))
+            if service.verified:  # an unverified service already has its error case
+                cases.extend(_skipped(classname, line) for line in unchecked_lines(service))
             suites.setdefault(service.environment, []).extend(cases)
         root = ET.Element("testsuites", name="drift-gate")
         for name, cases in suites.items():
@@ -51,6 +53,7 @@ class JunitReporter(Reporter):
             tests=sum(int(suite.get("tests", "0")) for suite in suites_written),
             failures=sum(int(suite.get("failures", "0")) for suite in suites_written),
             errors=sum(int(suite.get("errors", "0")) for suite in suites_written),
+            skipped=sum(int(suite.get("skipped", "0")) for suite in suites_written),
         )
         ET.indent(root)
         return (
@@ -89,6 +92,14 @@ def _case(classname: str, name: str, findings: list[Finding], report: Report) ->
     return case
 
 
+def _skipped(classname: str, line: str) -> ET.Element:
+    """A link that did not run: a skipped case, never a passed one."""
+    name, _, why = line.partition(": ")
+    case = ET.Element("testcase", classname=classname, name=f"link {name}", time="0")
+    ET.SubElement(case, "skipped", message=why)
+    return case
+
+
 def _summary(findings: list[Finding]) -> str:
     first = findings[0]
     more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
@@ -119,16 +130,19 @@ def _suite(name: str, cases: list[ET.Element], report: Report) -> ET.Element:
         tests=len(cases),
         failures=sum(1 for case in cases if case.find("failure") is not None),
         errors=sum(1 for case in cases if case.find("error") is not None),
+        skipped=sum(1 for case in cases if case.find("skipped") is not None),
     )
     return suite
 
 
-def _set_counts(element: ET.Element, *, tests: int, failures: int, errors: int) -> None:
+def _set_counts(
+    element: ET.Element, *, tests: int, failures: int, errors: int, skipped: int = 0
+) -> None:
     for attribute, value in (
         ("tests", tests),
         ("failures", failures),
         ("errors", errors),
-        ("skipped", 0),
+        ("skipped", skipped),
     ):
         element.set(attribute, str(value))
     element.set("time", "0")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from drift_gate.model import Finding, Report, Severity, Verdict
 from drift_gate.report import RenderOptions, Reporter
-from drift_gate.report.common import Group, groups, where_text
+from drift_gate.report.common import Group, groups, unchecked_lines, where_text
 from drift_gate.report.console import verdict_line
 
 _ICON = {Verdict.PASS: "✅", Verdict.DRIFT: "❌", Verdict.COULD_NOT_VERIFY: "⛔"}
@@ -59,7 +59,9 @@ def _counts(report: Report) -> str:
     return (
         f"{len(report.services)} service(s) checked · {counts[Severity.ERROR]} error(s) · "
         f"{counts[Severity.WARNING]} warning(s) · {counts[Severity.INFO]} info · "
-        f"fail on: {report.fail_on.value}\n\n"
+        f"fail on: {report.fail_on.value}"
+        + (f" · terraform workspace: `{report.workspace}`" if report.workspace else "")
+        + "\n\n"
     )
 
 
@@ -74,6 +76,9 @@ def _group_header(group: Group) -> str:
         ):
             lines.append(f"; latest registered `{service.latest_task_definition}`")
         lines.append("\n\n")
+    unchecked = unchecked_lines(service) if service and service.verified else []
+    if unchecked:
+        lines.append("".join(f"- ⚪ {_cell(line)}\n" for line in unchecked) + "\n")
     if not group.findings:
         lines.append("No findings: what runs is what is declared.\n")
         return "".join(lines)

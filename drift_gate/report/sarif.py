@@ -12,7 +12,7 @@ from typing import Any
 
 from drift_gate.model import Finding, Report, Severity, Verdict
 from drift_gate.report import RenderOptions, Reporter
-from drift_gate.report.common import fingerprint, location
+from drift_gate.report.common import fingerprint, location, unchecked_lines
 from drift_gate.rules import RULES, Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -50,6 +50,18 @@ class SarifReporter(Reporter):
             "results": [_result(f, index[f.rule_id], options.workspace) for f in report.findings],
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "the repository root"}}},
         }
+        not_verified = {
+            f"{service.environment}/{service.cluster}/{service.service}": unchecked_lines(service)
+            for service in report.services
+            if service.verified and unchecked_lines(service)
+        }
+        properties: dict[str, Any] = {}
+        if report.workspace:
+            properties["terraformWorkspace"] = report.workspace
+        if not_verified:  # links that did not run: no result says they passed
+            properties["linksNotVerified"] = not_verified
+        if properties:
+            run["properties"] = properties
         document = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
         return json.dumps(document, indent=2) + "\n"
 

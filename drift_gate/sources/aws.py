@@ -7,7 +7,6 @@ The endpoint comes from the standard AWS variables (AWS_ENDPOINT_URL, AWS_ENDPOI
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +16,8 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
+from drift_gate.deadline import Deadline
+from drift_gate.errors import InvalidInputError
 from drift_gate.sources.answers import Answer, MalformedAnswerError, read_answer
 
 A = TypeVar("A", bound=Answer)
@@ -100,17 +101,6 @@ class DeadlineExceededError(Exception):
         self.seconds = seconds
 
 
-@dataclass(frozen=True)
-class Deadline:
-    """When the whole run must end; every AWS call and terraform command checks it."""
-
-    seconds: float
-    started: float = field(default_factory=time.monotonic)
-
-    def remaining(self) -> float:
-        return self.seconds - (time.monotonic() - self.started)
-
-
 # A page cap no real list reaches (100 revisions or 50 parameters a page: 100,000 and
 # 50,000 items; FilterLogEvents pages are bounded by the window), so a service that keeps
 # answering with new tokens ends in "could not verify" instead of running forever.
@@ -154,13 +144,21 @@ class AwsClients:
     _calls_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def client(self, service: str, region: str) -> Any:
-        """A boto3 client for `service` in `region`, created once."""
+        """A boto3 client for `service` in `region`, created once.
+
+        The user's AWS configuration (profile, config file, endpoint, region) is read here;
+        a mistake in it is AwsConfigurationError (exit 2), named in one line.
+        """
         key = (service, region)
         if key not in self._clients:
-            session = self.session or boto3.session.Session()
-            client = session.client(
-                service, region_name=region, config=self.settings.botocore_config()
-            )
+            try:
+                if self.session is None:
+                    self.session = boto3.session.Session()
+                client = self.session.client(
+                    service, region_name=region, config=self.settings.botocore_config()
+                )
+            except (botocore.exceptions.BotoCoreError, ValueError) as error:
+                raise configuration_error(error, region) from None
             client.meta.events.register("before-call", self._before_call)
             prefix = client.meta.service_model.endpoint_prefix
             client.meta.events.register("after-call-error", _name_the_operation(prefix))
@@ -188,6 +186,41 @@ def _name_the_operation(endpoint_prefix: str) -> Callable[..., None]:
             exception.drift_gate_operation = f"{prefix}:{event_name.rsplit('.', 1)[-1]}"  # type: ignore[attr-defined]
 
     return tag
+
+
+class AwsConfigurationError(InvalidInputError):
+    """The user's own AWS configuration cannot be used: a usage error (exit 2), not AWS's."""
+
+
+def configuration_error(error: Exception, region: str) -> AwsConfigurationError:
+    """One line naming the profile, file, endpoint or region that is wrong, and the fix."""
+    if isinstance(error, botocore.exceptions.ProfileNotFound):
+        profile = error.kwargs.get("profile", "")
+        return AwsConfigurationError(
+            f"AWS profile {profile!r} is not in the AWS config or credentials file; check "
+            "AWS_PROFILE (and AWS_CONFIG_FILE), or run `aws configure list-profiles`"
+        )
+    if isinstance(error, botocore.exceptions.ConfigParseError):
+        path = error.kwargs.get("path", "the AWS config file")
+        return AwsConfigurationError(
+            f"the AWS config file {path} cannot be parsed; fix its syntax or point "
+            "AWS_CONFIG_FILE at a valid one"
+        )
+    if isinstance(error, botocore.exceptions.InvalidRegionError):
+        return AwsConfigurationError(
+            f"{region!r} is not an AWS region name; give one like us-east-1 (--region, "
+            "the policy's region, AWS_REGION)"
+        )
+    if isinstance(error, ValueError) and str(error).startswith("Invalid endpoint"):
+        endpoint = str(error).removeprefix("Invalid endpoint:").strip()
+        return AwsConfigurationError(
+            f"the AWS endpoint {endpoint!r} is not a URL; set AWS_ENDPOINT_URL to one like "
+            "https://ecs.us-east-1.amazonaws.com, or unset it"
+        )
+    return AwsConfigurationError(
+        f"the AWS configuration cannot be used ({type(error).__name__}); check AWS_PROFILE, "
+        "AWS_CONFIG_FILE, AWS_ENDPOINT_URL and the region"
+    )
 
 
 def error_code(error: botocore.exceptions.ClientError) -> str:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,51 @@ from drift_gate.credentials import token_format
 from drift_gate.errors import InvalidInputError
 
 Node = Tree[Any]
+
+# Bounds on what the offline reader does with a user's Terraform: real configurations stay
+# far below each, and a hostile or runaway one (count = 100000, locals that double 20 times,
+# a module that sources itself, file("/dev/zero")) ends in Unresolved, reported as DG903,
+# or a one-line error, in well under a second instead of hanging.
+MAX_TF_FILE_BYTES = 1024 * 1024
+MAX_FILE_FUNCTION_BYTES = 1024 * 1024
+MAX_INSTANCES = 1000  # count / for_each instances expanded per resource
+MAX_ITEMS = 10_000  # elements in one evaluated collection
+MAX_STEPS = 500_000  # expressions evaluated in one run
+MAX_DEPTH = 150  # nested expressions (each is a few Python frames: stays under the recursion limit)
+MAX_MODULES = 200  # module instances loaded in one run
+MAX_MODULE_DEPTH = 10
+MAX_SECONDS = 20.0
+
+
+@dataclass
+class Budget:
+    """What one run may spend evaluating; shared by every scope of the run."""
+
+    repository: Path  # file() reads only below this
+    steps: int = 0
+    depth: int = 0
+    modules: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def exhausted(self) -> str | None:
+        """Why evaluation must stop here, or None."""
+        if self.steps > MAX_STEPS:
+            return f"more than {MAX_STEPS:,} expressions to evaluate"
+        if self.depth > MAX_DEPTH:
+            return f"expressions nested deeper than {MAX_DEPTH}"
+        if self.steps % 1024 == 0 and time.monotonic() - self.started > MAX_SECONDS:
+            self.steps = MAX_STEPS + 1  # stays exhausted without asking the clock again
+            return f"more than {MAX_SECONDS:g} s of evaluation"
+        return None
+
+
+def repository_root(directory: Path) -> Path:
+    """The git work tree holding `directory`, else `directory` itself: file() stays inside."""
+    resolved = directory.resolve()
+    for candidate in (resolved, *resolved.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return resolved
 
 
 @dataclass(frozen=True)
@@ -94,6 +141,9 @@ class DeclaredService:
 class TerraformDeclarations:
     task_definitions: list[DeclaredTaskDefinition] = field(default_factory=list)
     services: list[DeclaredService] = field(default_factory=list)
+    # Module calls whose resources were not read (not on disk, a cycle, past a bound): a
+    # service not found elsewhere may be in one, so it is "could not verify", not "absent".
+    unresolved_modules: list[Unresolved] = field(default_factory=list)
 
 
 # --- The syntax tree ---------------------------------------------------------------------
@@ -161,6 +211,12 @@ def _blocks(body: Node, file: Path) -> Iterator[Block]:
 
 def parse_file(path: Path) -> list[Block]:
     try:
+        size = path.stat().st_size
+        if size > MAX_TF_FILE_BYTES:
+            raise InvalidInputError(
+                f"{path}: {size:,} bytes is more than drift-gate reads offline (1 MiB a .tf "
+                "file); check it with the live check (a plan) instead"
+            )
         tree = hcl2.parses_to_tree(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         raise InvalidInputError(f"{path}: cannot read ({error})") from error
@@ -168,6 +224,8 @@ def parse_file(path: Path) -> list[Block]:
         where = getattr(error, "line", None)
         at = f":{where}" if where else ""
         raise InvalidInputError(f"{path}{at}: not valid HCL ({type(error).__name__})") from None
+    except RecursionError:
+        raise InvalidInputError(f"{path}: expressions nested too deeply to read") from None
     body = next(c for c in tree.children if isinstance(c, Tree) and c.data == "body")
     return list(_blocks(body, path))
 
@@ -186,6 +244,10 @@ class Scope:
     variables: dict[str, Result | None] = field(default_factory=dict)
     bindings: dict[str, Result] = field(default_factory=dict)
     resolving: set[str] = field(default_factory=set)
+    budget: Budget = field(default_factory=lambda: Budget(Path("/nonexistent")))
+    # Locals cannot refer to each/count, so one value per module: locals that build on each
+    # other (a = concat(b, b), b = ...) are evaluated once each, not 2^n times.
+    local_values: dict[str, Result] = field(default_factory=dict)
 
     def bind(self, **names: Result) -> Scope:
         return Scope(
@@ -196,18 +258,44 @@ class Scope:
             self.variables,
             {**self.bindings, **names},
             self.resolving,
+            self.budget,
+            self.local_values,
         )
 
 
 def evaluate(node: Node | Token, scope: Scope, file: Path) -> Result:
-    """The value of an expression, or Unresolved saying why not."""
+    """The value of an expression, or Unresolved saying why not (also when over budget)."""
     line = _line(node)
     if isinstance(node, Token):
         return Unresolved(f"token {node!s}", file, line)
     handler = _HANDLERS.get(str(node.data))
     if handler is None:
         return Unresolved(f"a {node.data} expression", file, line)
-    return handler(node, scope, file)
+    budget = scope.budget
+    budget.steps += 1
+    budget.depth += 1
+    try:
+        stop = budget.exhausted()
+        if stop is not None:
+            return Unresolved(f"not evaluated: {stop}", file, line)
+        return _bounded(handler(node, scope, file))
+    finally:
+        budget.depth -= 1
+
+
+def _bounded(result: Result) -> Result:
+    """A collection larger than MAX_ITEMS is not kept (it would only grow from here)."""
+    if (
+        isinstance(result, Value)
+        and isinstance(result.value, list | dict)
+        and len(result.value) > MAX_ITEMS
+    ):
+        return Unresolved(
+            f"a collection of {len(result.value):,} elements (more than {MAX_ITEMS:,})",
+            result.file,
+            result.line,
+        )
+    return result
 
 
 def _expr_term(node: Node, scope: Scope, file: Path) -> Result:
@@ -220,10 +308,13 @@ def _expr_term(node: Node, scope: Scope, file: Path) -> Result:
 def _literal(node: Node, scope: Scope, file: Path) -> Result:
     token = str(node.children[0])
     text = {"true": True, "false": False, "null": None}
-    if node.data == "int_lit":
-        return Value(int(token), file, _line(node))
-    if node.data == "float_lit":
-        return Value(float(token), file, _line(node))
+    try:
+        if node.data == "int_lit":
+            return Value(int(token), file, _line(node))
+        if node.data == "float_lit":
+            return Value(float(token), file, _line(node))
+    except ValueError:  # more digits than Python converts
+        return Unresolved(f"a number of {len(token):,} digits", file, _line(node))
     return Value(text.get(token, token), file, _line(node))
 
 
@@ -335,13 +426,17 @@ def _attribute_of(value: Result, attribute: str, file: Path, line: int) -> Resul
 def _local(name: str, scope: Scope, file: Path, line: int) -> Result:
     if name not in scope.locals:
         return Unresolved(f"local.{name} (not defined in this module)", file, line)
+    if name in scope.local_values:
+        return scope.local_values[name]
     if name in scope.resolving:
         return Unresolved(f"local.{name} (refers to itself)", file, line)
     scope.resolving.add(name)
     try:
-        return evaluate(scope.locals[name], scope, scope.local_files[name])
+        value = evaluate(scope.locals[name], scope, scope.local_files[name])
     finally:
         scope.resolving.discard(name)
+    scope.local_values[name] = value
+    return value
 
 
 def _variable(name: str, scope: Scope, file: Path, line: int) -> Result:
@@ -410,12 +505,23 @@ def _function(node: Node, scope: Scope, file: Path) -> Result:
 
 
 def _file(relative: str, scope: Scope, file: Path, line: int) -> Result:
+    """file(): a regular file inside the repository and under MAX_FILE_FUNCTION_BYTES only."""
     path = Path(relative)
-    path = path if path.is_absolute() else scope.root / path
+    path = (path if path.is_absolute() else scope.root / path).resolve()
+    shown = f'file("{relative}")'
+    if not path.is_relative_to(scope.budget.repository):
+        return Unresolved(f"{shown} (outside the repository: not read)", file, line)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return Unresolved(f'file("{relative}") (not found)', file, line)
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            return Unresolved(f"{shown} (not a regular file: not read)", file, line)
+        if status.st_size > MAX_FILE_FUNCTION_BYTES:
+            return Unresolved(f"{shown} (larger than 1 MiB: not read)", file, line)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_FUNCTION_BYTES + 1)
+        text = data[:MAX_FILE_FUNCTION_BYTES].decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return Unresolved(f"{shown} (not found or not UTF-8)", file, line)
     return Value(JsonText(text, path, 1), path, 1)
 
 
@@ -492,6 +598,8 @@ def from_json_text(text: str, file: Path, first_line: int) -> Result:
         return Unresolved(
             f"JSON that does not parse ({error.msg})", file, first_line + error.lineno - 1
         )
+    except (RecursionError, ValueError):
+        return Unresolved("JSON nested too deeply or with too long a number", file, first_line)
     lines = text.splitlines()
 
     def wrap(value: Any, near: int) -> Value:
@@ -540,10 +648,15 @@ class Module:
 
     @classmethod
     def load(
-        cls, directory: Path, address: str, inputs: Mapping[str, Result], root: Path
+        cls,
+        directory: Path,
+        address: str,
+        inputs: Mapping[str, Result],
+        root: Path,
+        budget: Budget,
     ) -> Module:
         blocks = [block for path in sorted(directory.glob("*.tf")) for block in parse_file(path)]
-        scope = Scope(directory, root)
+        scope = Scope(directory, root, budget=budget)
         for block in blocks:
             if block.kind == "locals":
                 for name, expression in block.attributes().items():
@@ -567,39 +680,55 @@ def load_declarations(root: Path) -> TerraformDeclarations:
     if not root.is_dir():
         raise InvalidInputError(f"{root}: not a directory; give --terraform-dir a Terraform folder")
     declarations = TerraformDeclarations()
-    _load_module(Module.load(root, "", {}, root), declarations, depth=0)
+    budget = Budget(repository_root(root))
+    _load_module(Module.load(root, "", {}, root, budget), declarations, (root.resolve(),))
     return declarations
 
 
-def _load_module(module: Module, declarations: TerraformDeclarations, depth: int) -> None:
+def _load_module(
+    module: Module, declarations: TerraformDeclarations, ancestors: tuple[Path, ...]
+) -> None:
     for block in module.blocks:
         if block.kind == "resource" and block.labels[:1] == ["aws_ecs_task_definition"]:
             declarations.task_definitions.extend(_task_definitions(module, block))
         elif block.kind == "resource" and block.labels[:1] == ["aws_ecs_service"]:
             declarations.services.extend(_services(module, block))
-        elif block.kind == "module" and len(block.labels) == 1 and depth < 10:
-            _load_child(module, block, declarations, depth)
+        elif block.kind == "module" and len(block.labels) == 1:
+            _load_child(module, block, declarations, ancestors)
 
 
 def _load_child(
-    module: Module, block: Block, declarations: TerraformDeclarations, depth: int
+    module: Module, block: Block, declarations: TerraformDeclarations, ancestors: tuple[Path, ...]
 ) -> None:
     attributes = block.attributes()
+    name = module.prefix(f"module.{block.labels[0]}")
     source = (
         evaluate(attributes["source"], module.scope, block.file) if "source" in attributes else None
     )
     if not isinstance(source, Value) or not str(source.value).startswith(("./", "../")):
-        return  # a registry or git module: its files are not in this repository
+        shown = f"source {source.value}" if isinstance(source, Value) else "its source"
+        _not_read(declarations, f"{name} ({shown} is not on disk)", block)
+        return
+    directory = (module.directory / str(source.value)).resolve()
+    budget = module.scope.budget
+    if directory in ancestors:
+        _not_read(declarations, f"{name} (its source {source.value} includes itself)", block)
+        return
+    if len(ancestors) > MAX_MODULE_DEPTH or budget.modules >= MAX_MODULES:
+        _not_read(declarations, f"{name} (past {MAX_MODULES} modules or 10 levels)", block)
+        return
+    budget.modules += 1
     inputs = {
         name: evaluate(expression, module.scope, block.file)
         for name, expression in attributes.items()
         if name not in ("source", "version", "providers", "count", "for_each", "depends_on")
     }
-    directory = (module.directory / str(source.value)).resolve()
-    child = Module.load(
-        directory, module.prefix(f"module.{block.labels[0]}"), inputs, module.scope.root
-    )
-    _load_module(child, declarations, depth + 1)
+    child = Module.load(directory, name, inputs, module.scope.root, budget)
+    _load_module(child, declarations, (*ancestors, directory))
+
+
+def _not_read(declarations: TerraformDeclarations, reason: str, block: Block) -> None:
+    declarations.unresolved_modules.append(Unresolved(reason, block.file, block.line))
 
 
 def _instances(module: Module, block: Block) -> list[tuple[str, Scope]]:
@@ -607,6 +736,16 @@ def _instances(module: Module, block: Block) -> list[tuple[str, Scope]]:
     attributes = block.attributes()
     if "for_each" in attributes:
         keys = evaluate(attributes["for_each"], module.scope, block.file)
+        if (
+            isinstance(keys, Value)
+            and isinstance(keys.value, dict | list)
+            and len(keys.value) > MAX_INSTANCES
+        ):
+            keys = Unresolved(
+                f"for_each over {len(keys.value):,} keys (more than {MAX_INSTANCES})",
+                block.file,
+                block.line,
+            )
         if isinstance(keys, Value) and isinstance(keys.value, dict):
             return [
                 (
@@ -630,16 +769,25 @@ def _instances(module: Module, block: Block) -> list[tuple[str, Scope]]:
                 )
                 for v in items
             ]
+        reason = keys.reason if isinstance(keys, Unresolved) else "not a literal collection"
         return [
             (
                 "[*]",
-                module.scope.bind(
-                    each=Unresolved("for_each (not a literal collection)", block.file, block.line)
-                ),
+                module.scope.bind(each=Unresolved(f"for_each ({reason})", block.file, block.line)),
             )
         ]
     if "count" in attributes:
         count = evaluate(attributes["count"], module.scope, block.file)
+        if (
+            isinstance(count, Value)
+            and isinstance(count.value, int)
+            and count.value > MAX_INSTANCES
+        ):
+            count = Unresolved(
+                f"count = {count.value:,} (more than {MAX_INSTANCES} instances)",
+                block.file,
+                block.line,
+            )
         if isinstance(count, Value) and isinstance(count.value, int):
             return [
                 (
@@ -656,7 +804,11 @@ def _instances(module: Module, block: Block) -> list[tuple[str, Scope]]:
             (
                 "[*]",
                 module.scope.bind(
-                    count=Unresolved("count (not a literal)", block.file, block.line)
+                    count=Unresolved(
+                        count.reason if isinstance(count, Unresolved) else "count (not a literal)",
+                        block.file,
+                        block.line,
+                    )
                 ),
             )
         ]

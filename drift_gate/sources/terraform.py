@@ -11,18 +11,28 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drift_gate.errors import CouldNotVerifyError, InvalidInputError
+from drift_gate.deadline import Deadline
+from drift_gate.errors import CouldNotVerifyError, DriftGateError, InvalidInputError
 
 STDERR_TAIL_LINES = 12
+# SIGINT lets terraform release a state lock (S3/DynamoDB, Consul, ...); SIGKILL does not.
+INTERRUPT_GRACE_SECONDS = 10.0
+# What terraform says when --var or --var-file is wrong (terraform 1.x wording).
+_VARIABLE_ERRORS = re.compile(
+    r"Value for undeclared variable|Invalid value for input variable|Invalid -var option|"
+    r"Failed to read variables file|Given variables file .* does not exist|"
+    r"Invalid variable value|No value for required variable|<value for var\.|Variables not allowed"
+)
 
 
 @dataclass(frozen=True)
@@ -35,14 +45,37 @@ class TerraformSettings:
     var_files: tuple[Path, ...] = ()
     variables: tuple[str, ...] = ()
     init: bool = False
+    deadline: Deadline | None = None
+    interrupt_grace: float = INTERRUPT_GRACE_SECONDS
+
+    def seconds_for_a_command(self) -> float:
+        """--terraform-timeout, or less when the run's deadline is nearer."""
+        if self.deadline is None:
+            return self.timeout
+        return max(0.0, min(self.timeout, self.deadline.remaining()))
 
 
 @dataclass(frozen=True)
 class PlanRun:
-    """What `terraform plan -detailed-exitcode` said, translated."""
+    """What `terraform plan -detailed-exitcode` said, translated, and in which workspace."""
 
     has_changes: bool
     plan_json: dict[str, Any]
+    workspace: str
+
+
+def chosen_workspace(flag: str | None, environment: Mapping[str, str]) -> str | None:
+    """The workspace to plan: --workspace or TF_WORKSPACE, as terraform itself reads them.
+
+    Both set and different is a usage error: terraform would plan TF_WORKSPACE's.
+    """
+    variable = environment.get("TF_WORKSPACE") or None
+    if flag and variable and flag != variable:
+        raise InvalidInputError(
+            f"--workspace {flag} and TF_WORKSPACE={variable} name different workspaces; "
+            "give one of them"
+        )
+    return flag or variable
 
 
 class TerraformError(CouldNotVerifyError):
@@ -71,12 +104,24 @@ class Terraform:
             )
         if self.settings.init:
             self._run(["init", "-input=false", "-no-color"], "init")
-        if self.settings.workspace:
-            self._check_workspace(self.settings.workspace)
+        workspace = self._workspace()
         with tempfile.TemporaryDirectory(prefix="drift-gate-plan-") as scratch:
             plan_file = Path(scratch) / "tfplan"
             code = self._run(self._plan_arguments(plan_file), "plan", ok_codes=(0, 2))
-            return PlanRun(has_changes=code == 2, plan_json=self.show_json(plan_file))
+            return PlanRun(code == 2, self.show_json(plan_file), workspace)
+
+    def _workspace(self) -> str:
+        """The workspace the plan runs in: the chosen one (checked to exist), else the one
+        selected in the directory, read as terraform reads it (TF_DATA_DIR/environment)."""
+        if self.settings.workspace:
+            self._check_workspace(self.settings.workspace)
+            return self.settings.workspace
+        data_dir = self.directory / os.environ.get("TF_DATA_DIR", ".terraform")
+        try:
+            selected = (data_dir / "environment").read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            selected = ""
+        return selected or "default"
 
     def show_json(self, plan_file: Path) -> dict[str, Any]:
         """`terraform show -json PLAN`, parsed. It holds sensitive values: kept in memory only."""
@@ -129,16 +174,23 @@ class Terraform:
             )
         completed = self._execute([binary, *arguments], step, use_workspace=use_workspace)
         if completed.returncode not in ok_codes:
-            raise TerraformError(self._failure_message(step, completed))
+            raise self._failure(step, completed)
         return completed
 
     def _execute(
         self, command: list[str], step: str, *, use_workspace: bool = True
     ) -> subprocess.CompletedProcess[str]:
         environment = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
+        # settings.workspace already holds TF_WORKSPACE when that chose it (chosen_workspace);
+        # only `workspace list/show` run without it, to see the directory's own selection.
         environment.pop("TF_WORKSPACE", None)
         if self.settings.workspace and use_workspace:
             environment["TF_WORKSPACE"] = self.settings.workspace
+        seconds = self.settings.seconds_for_a_command()
+        if seconds <= 0:
+            raise TerraformError(
+                f"the run's deadline passed before terraform {step}; raise --deadline"
+            )
         # Its own process group, so a timeout stops terraform and the providers it started.
         process = subprocess.Popen(  # noqa: S603 - the binary is resolved, arguments are a list
             command,
@@ -151,15 +203,33 @@ class Terraform:
             start_new_session=True,
         )
         try:
-            stdout, stderr = process.communicate(timeout=self.settings.timeout)
+            stdout, stderr = process.communicate(timeout=seconds)
         except subprocess.TimeoutExpired as error:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
+            self._stop(process)
             raise TerraformError(
-                f"terraform {step} did not finish in {self.settings.timeout:g}s and was stopped; "
-                "raise --terraform-timeout or check for a held state lock"
+                f"terraform {step} did not finish in {seconds:g}s and was stopped; a state lock "
+                "may remain: if terraform reports one on the next run, release it with "
+                "`terraform force-unlock LOCK_ID` once no other run holds it; raise "
+                "--terraform-timeout or --deadline if the plan is just slow"
             ) from error
         return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+    def _stop(self, process: subprocess.Popen[str]) -> None:
+        """SIGINT first (terraform then releases its lock), SIGKILL after a grace period."""
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.communicate(timeout=self.settings.interrupt_grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+
+    def _failure(self, step: str, completed: subprocess.CompletedProcess[str]) -> DriftGateError:
+        """A variable terraform refuses is the user's input (exit 2); anything else exit 3."""
+        message = self._failure_message(step, completed)
+        given = self.settings.variables or self.settings.var_files
+        if step == "plan" and given and _VARIABLE_ERRORS.search(completed.stderr):
+            return InvalidInputError(f"{message}; check --var and --var-file")
+        return TerraformError(message)
 
     def _failure_message(self, step: str, completed: subprocess.CompletedProcess[str]) -> str:
         tail = stderr_tail(completed.stderr) or "no error output"

@@ -1,0 +1,278 @@
+"""A pass means verified: the right exit code and words on the paths issue 10 found wrong.
+
+In-process through `main(argv)`, against moto in-process where AWS is needed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from drift_gate import _moto_compat
+from drift_gate.cli import main
+from drift_gate.deadline import Deadline
+from drift_gate.gate import CheckOptions, run_check
+from drift_gate.model import LinkState, Report
+from drift_gate.policy import load_policy
+from drift_gate.sources.aws import AwsClients
+from tests.plans import incident_plan
+from tests.test_gate import API_SERVICE, create_service, register, write_policy
+
+REGION = "us-east-1"
+
+
+@pytest.fixture
+def account() -> Iterator[None]:
+    """moto in-process with one service `api` in cluster `c` whose secret exists (SSM)."""
+    with mock_aws():
+        ecs = AwsClients().client("ecs", REGION)
+        ecs.create_cluster(clusterName="c")
+        create_service(ecs, task_definition=register(ecs))
+        _moto_compat.settle("c", "api", REGION)
+        yield
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def policy_path(tmp_path: Path, extra: str = "") -> Path:
+    write_policy(tmp_path, API_SERVICE + extra)
+    return tmp_path / "policy.yaml"
+
+
+# --- Links that did not run are never shown as passing -------------------------------------
+
+
+def links(report: Report) -> dict[str, tuple[LinkState, str | None]]:
+    return {link.link: (link.state, link.reason) for link in report.services[0].links}
+
+
+def test_every_link_that_ran_passes_and_the_ones_that_did_not_say_why(
+    account: None, tmp_path: Path
+) -> None:
+    report = run_check(load_policy(policy_path(tmp_path)), CheckOptions(), AwsClients())
+    assert report.exit_code == 0
+    assert links(report) == {
+        "service exists": (LinkState.PASSED, None),
+        "latest revision deployed": (LinkState.PASSED, None),
+        "rollout settled": (LinkState.PASSED, None),
+        "containers get declared names": (LinkState.PASSED, None),
+        "no credentials in plain env": (LinkState.PASSED, None),
+        "secrets exist": (LinkState.PASSED, None),
+        "application log clean": (LinkState.NOT_CHECKED, "no logs declared for this service"),
+    }
+
+
+def test_secret_checks_off_is_not_checked_in_every_format(
+    account: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = policy_path(tmp_path)
+    outputs = {name: tmp_path / f"report.{name}" for name in ("json", "html", "junit", "sarif")}
+    arguments = ["check", "--policy", str(policy), "--secret-checks", "off"]
+    for name, path in outputs.items():
+        arguments += ["--format", name, "--output", str(path)]
+    code, _, _ = run(capsys, *arguments, "--format", "console")
+    assert code == 0
+    document = json.loads(outputs["json"].read_text())
+    secrets = next(
+        link for link in document["services"][0]["links"] if link["link"] == "secrets exist"
+    )
+    assert secrets == {
+        "link": "secrets exist",
+        "state": "not-checked",
+        "reason": "--secret-checks off",
+    }
+    html = outputs["html"].read_text()
+    assert '<span class="link ok" title="passed">secrets exist</span>' not in html
+    assert 'title="not checked: --secret-checks off">secrets exist (not checked)' in html
+    assert '<skipped message="not checked (--secret-checks off)"' in outputs["junit"].read_text()
+    sarif = json.loads(outputs["sarif"].read_text())
+    assert (
+        "secrets exist: not checked (--secret-checks off)"
+        in (sarif["runs"][0]["properties"]["linksNotVerified"]["dev/c/api"])
+    )
+    code, out, _ = run(capsys, "check", "--policy", str(policy), "--secret-checks", "off")
+    assert "link    secrets exist: not checked (--secret-checks off)" in out
+
+
+def test_a_service_that_could_not_be_read_leaves_every_later_link_unchecked(
+    account: None, tmp_path: Path
+) -> None:
+    clients = AwsClients(deadline=Deadline(0.0))  # the deadline has passed: no call is made
+    report = run_check(load_policy(policy_path(tmp_path)), CheckOptions(), clients)
+    assert report.exit_code == 3
+    assert (
+        "the run's deadline (0 s) passed before ecs:DescribeServices" in report.findings[0].message
+    )
+    states = links(report)
+    assert states["service exists"][0] is LinkState.COULD_NOT_VERIFY
+    assert {state for state, _ in list(states.values())[1:]} == {LinkState.NOT_CHECKED}
+    assert dict(clients.calls) == {}
+
+
+# --- Outputs: refused before any work, and a failed write never lowers the exit code -------
+
+
+def test_two_formats_into_one_file_is_refused_before_any_aws_call(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r.txt"
+    code, _, err = run(
+        capsys,
+        "check",
+        "--policy",
+        str(policy_path(tmp_path)),
+        "-fjson",
+        f"-o{out}",
+        "-fsarif",
+        f"-o{out}",
+    )
+    assert code == 2
+    assert f"--format json and --format sarif both write {out}" in err
+    assert not out.exists()
+
+
+def test_an_output_that_is_an_input_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = policy_path(tmp_path)
+    before = policy.read_text()
+    code, _, err = run(
+        capsys, "check", "--policy", str(policy), "--format", "json", "--output", str(policy)
+    )
+    assert code == 2
+    assert f"--output {policy} is the input {policy}" in err
+    assert policy.read_text() == before
+
+
+def test_a_symlinked_output_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    link = tmp_path / "report.json"
+    link.symlink_to(tmp_path / "elsewhere.json")
+    code, _, err = run(
+        capsys,
+        "check",
+        "--policy",
+        str(policy_path(tmp_path)),
+        "--format",
+        "json",
+        "--output",
+        str(link),
+    )
+    assert code == 2
+    assert "is a symbolic link; give the real path" in err
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "report_exit", "process_exit"),
+    [
+        (None, 1, 2),  # drift (no cluster), and the report could not be written: 2 outranks 1
+        ("http://127.0.0.1:9", 3, 3),  # nothing answers: could not verify outranks the write
+    ],
+)
+def test_the_worst_exit_code_wins_when_a_report_cannot_be_written(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    endpoint: str | None,
+    report_exit: int,
+    process_exit: int,
+) -> None:
+    assert Path("/dev/full").exists()  # Linux: every write to it fails with ENOSPC
+    if endpoint:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    policy = str(policy_path(tmp_path))
+    with mock_aws() if endpoint is None else contextlib.nullcontext():
+        code, _, err = run(
+            capsys,
+            "check",
+            "--policy",
+            policy,
+            "--max-attempts",
+            "1",
+            "--format",
+            "json",
+            "--output",
+            "/dev/full",
+            "--format",
+            "json",
+            "--output",
+            str(tmp_path / "copy.json"),
+        )
+    assert code == process_exit
+    assert "drift-gate: error: /dev/full: cannot write report" in err
+    assert json.loads((tmp_path / "copy.json").read_text())["exit_code"] == report_exit
+
+
+def test_debug_is_accepted_after_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nenvironments: {}\n")
+    code, _, err = run(capsys, "check", "--policy", str(bad), "--debug")
+    assert code == 2
+    assert "Traceback (most recent call last)" in err
+
+
+# --- The user's own AWS configuration: one line naming it, exit 2, the report still written -
+
+
+def plan_file(tmp_path: Path) -> Path:
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(incident_plan()))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("environment", "region", "expected"),
+    [
+        ({"AWS_PROFILE": "nope"}, REGION, "AWS profile 'nope' is not in the AWS config"),
+        (
+            {"AWS_CONFIG_FILE": "{bad_config}"},
+            REGION,
+            "the AWS config file {bad_config} cannot be parsed",
+        ),
+        ({"AWS_ENDPOINT_URL": "notaurl"}, REGION, "the AWS endpoint 'notaurl' is not a URL"),
+        ({}, "us east 1", "'us east 1' is not an AWS region name"),
+    ],
+)
+def test_aws_configuration_mistakes_are_usage_errors_in_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    environment: dict[str, str],
+    region: str,
+    expected: str,
+) -> None:
+    bad_config = tmp_path / "config"
+    bad_config.write_text("[default\nregion = us-east-1\n")
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value.format(bad_config=bad_config))
+    report = tmp_path / "report.json"
+    code, _, err = run(
+        capsys,
+        "check",
+        "--plan-json",
+        str(plan_file(tmp_path)),
+        "--region",
+        region,
+        "--format",
+        "json",
+        "--output",
+        str(report),
+    )
+    assert code == 2
+    [line] = err.strip().splitlines()
+    assert line.startswith("drift-gate: error: ")
+    assert expected.format(bad_config=bad_config) in line
+    assert "internal error" not in err
+    written: dict[str, Any] = json.loads(report.read_text())
+    assert (written["verdict"], written["exit_code"]) == ("could-not-verify", 2)
