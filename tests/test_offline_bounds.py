@@ -181,3 +181,87 @@ def test_deep_nesting_and_huge_literals_do_not_crash(
     assert container.secrets[0].value_from_unresolved is not None
     assert container.secrets[0].value_from_unresolved.reason == "a number of 4,301 digits"
     assert code == 0  # the name TOKEN is declared; its valueFrom is not needed offline
+
+
+# --- Container definitions from modules and variables: read, or said to be unreadable -------
+
+CLOUDPOSSE = """
+module "api_container" {
+  source          = "cloudposse/ecs-container-definition/aws"
+  version         = "0.61.1"
+  container_name  = "api"
+  container_image = "app"
+  environment     = [{ name = "LOG_LEVEL", value = "info" }]
+  secrets = [
+    { name = "TOKEN", valueFrom = "arn:aws:secretsmanager:us-east-1:1:secret:t" },
+  ]
+}
+"""
+TERRAFORM_AWS_MODULES = """
+module "api_container" {
+  source = "terraform-aws-modules/ecs/aws//modules/container-definition"
+  name   = "api"
+  secrets = [{ name = "TOKEN", valueFrom = "/app/token" }]
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("module", "containers", "secret_line", "value_from"),
+    [
+        (
+            CLOUDPOSSE,
+            "module.api_container.json_map_encoded_list",
+            9,
+            "arn:aws:secretsmanager:us-east-1:1:secret:t",
+        ),
+        (
+            TERRAFORM_AWS_MODULES,
+            "jsonencode([module.api_container.container_definition])",
+            5,
+            "/app/token",
+        ),
+    ],
+    ids=["cloudposse", "terraform-aws-modules"],
+)
+def test_names_come_from_a_container_definition_module_call_not_on_disk(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    module: str,
+    containers: str,
+    secret_line: int,
+    value_from: str,
+) -> None:
+    code, report, _ = offline(tmp_path, module + task_definition(containers), capsys)
+    assert code == 0, report
+    [container] = load_declarations(tmp_path).task_definitions[0].containers
+    assert container.name == "api"
+    [secret] = container.secrets
+    assert (secret.name, secret.line, secret.value_from) == ("TOKEN", secret_line, value_from)
+
+
+@pytest.mark.parametrize(
+    ("preamble", "containers", "reason"),
+    [
+        ('variable "defs" {\n  type = string\n}\n', "var.defs", "var.defs (no literal default)"),
+        (
+            'module "defs" {\n  source = "./defs"\n}\n',
+            "module.defs.json",
+            "module.defs.json (known only to Terraform)",
+        ),
+    ],
+)
+def test_unreadable_container_definitions_are_said_in_inventory_and_fail_closed(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    preamble: str,
+    containers: str,
+    reason: str,
+) -> None:
+    (tmp_path / "defs").mkdir()
+    (tmp_path / "defs" / "main.tf").write_text('output "json" {\n  value = "[]"\n}\n')
+    code, report, _ = offline(tmp_path, preamble + task_definition(containers), capsys)
+    assert code == 3
+    assert reason in dg903(report)
+    assert main(["inventory", "--terraform-dir", str(tmp_path)]) == 0
+    assert f"Its containers cannot be read offline: {reason}" in capsys.readouterr().out

@@ -245,6 +245,7 @@ class Scope:
     bindings: dict[str, Result] = field(default_factory=dict)
     resolving: set[str] = field(default_factory=set)
     budget: Budget = field(default_factory=lambda: Budget(Path("/nonexistent")))
+    module_calls: dict[str, Block] = field(default_factory=dict)
     # Locals cannot refer to each/count, so one value per module: locals that build on each
     # other (a = concat(b, b), b = ...) are evaluated once each, not 2^n times.
     local_values: dict[str, Result] = field(default_factory=dict)
@@ -259,6 +260,7 @@ class Scope:
             {**self.bindings, **names},
             self.resolving,
             self.budget,
+            self.module_calls,
             self.local_values,
         )
 
@@ -407,11 +409,54 @@ def _get_attr(node: Node, scope: Scope, file: Path) -> Result:
         return Value(os.path.relpath(scope.directory, scope.root), file, line)
     elif head in scope.bindings:
         value = scope.bindings[head]
+    elif head == "module" and len(rest) == 2 and rest[0] in scope.module_calls:
+        return _container_module_output(scope.module_calls[rest[0]], rest[1], scope, line)
     else:
         return Unresolved(".".join(path) + " (known only to Terraform)", file, line)
     for key in rest:
         value = _attribute_of(value, key, file, line)
     return value
+
+
+# The well-known container-definition modules take a container's names as arguments of the
+# module call, in ECS's own shape: the call's arguments are what the container receives,
+# whether or not the module's source is on disk (a registry module before `terraform init`).
+# source (without version) -> (the argument naming the container, output -> shape).
+_CONTAINER_MODULES: dict[str, tuple[str, dict[str, str]]] = {
+    "cloudposse/ecs-container-definition/aws": (
+        "container_name",
+        {
+            "json_map_encoded_list": "list",
+            "json_map_encoded": "object",
+            "json_map_object": "object",
+        },
+    ),
+    "terraform-aws-modules/ecs/aws//modules/container-definition": (
+        "name",
+        {"container_definition": "object"},
+    ),
+}
+
+
+def _container_module_output(call: Block, output: str, scope: Scope, line: int) -> Result:
+    """module.X.OUTPUT of a known container-definition module: one container from its call."""
+    attributes = call.attributes()
+    source = evaluate(attributes["source"], scope, call.file) if "source" in attributes else None
+    known = _CONTAINER_MODULES.get(str(source.value)) if isinstance(source, Value) else None
+    shape = known[1].get(output) if known else None
+    reference = f"module.{call.labels[0]}.{output}"
+    if known is None or shape is None:
+        return Unresolved(f"{reference} (known only to Terraform)", call.file, line)
+    fields: dict[str, Result] = {}
+    for argument, key in (
+        (known[0], "name"),
+        ("environment", "environment"),
+        ("secrets", "secrets"),
+    ):
+        if argument in attributes:
+            fields[key] = evaluate(attributes[argument], scope, call.file)
+    container = Value(fields, call.file, call.line)
+    return Value([container], call.file, call.line) if shape == "list" else container
 
 
 def _attribute_of(value: Result, attribute: str, file: Path, line: int) -> Result:
@@ -658,6 +703,8 @@ class Module:
         blocks = [block for path in sorted(directory.glob("*.tf")) for block in parse_file(path)]
         scope = Scope(directory, root, budget=budget)
         for block in blocks:
+            if block.kind == "module" and len(block.labels) == 1:
+                scope.module_calls[block.labels[0]] = block
             if block.kind == "locals":
                 for name, expression in block.attributes().items():
                     scope.locals[name] = expression
@@ -705,6 +752,8 @@ def _load_child(
     source = (
         evaluate(attributes["source"], module.scope, block.file) if "source" in attributes else None
     )
+    if isinstance(source, Value) and str(source.value) in _CONTAINER_MODULES:
+        return  # a container-definition module: its names are read from the call itself
     if not isinstance(source, Value) or not str(source.value).startswith(("./", "../")):
         shown = f"source {source.value}" if isinstance(source, Value) else "its source"
         _not_read(declarations, f"{name} ({shown} is not on disk)", block)
