@@ -55,8 +55,9 @@ MAX_DEPTH = 32
 
 def parse_yaml(text: str, source: str) -> YamlDocument:
     """Parse YAML text from `source` (a file name used in messages), once."""
-    loader = yaml.SafeLoader(text)
+    loader: yaml.SafeLoader | None = None
     try:
+        loader = yaml.SafeLoader(text)  # refuses non-printable characters already
         root = loader.get_single_node()
         if root is not None:
             _check_size(root, source)
@@ -65,6 +66,11 @@ def parse_yaml(text: str, source: str) -> YamlDocument:
         mark = error.problem_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
         raise InvalidInputError(f"{where}: invalid YAML: {error.problem}") from None
+    except yaml.reader.ReaderError as error:
+        raise InvalidInputError(
+            f"{source}: invalid YAML: character {error.character!r} at position "
+            f"{error.position} is not allowed in YAML"
+        ) from None
     except yaml.YAMLError as error:
         raise InvalidInputError(f"{source}: invalid YAML: {error}") from None
     except RecursionError:
@@ -74,7 +80,8 @@ def parse_yaml(text: str, source: str) -> YamlDocument:
     except ValueError:  # an integer of more digits than Python converts
         raise InvalidInputError(f"{source}: a number in the YAML is too long") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     document = YamlDocument(path=source, data=data)
     if root is not None:
         _record_lines(root, (), document)

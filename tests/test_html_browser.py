@@ -68,7 +68,12 @@ def test_page_shows_the_verdict_and_findings_and_takes_a_screenshot(
     assert 'data-ready="true"' in dom  # the page's script ran
     assert '<span id="visible-count">4</span>' in dom
     assert "DG101 secret-missing" in dom
-    assert 'class="link fail" title="fail">containers get declared names' in dom
+    assert 'class="link fail" title="failed">containers get declared names' in dom
+    # A link that did not run is drawn as not checked, never as ok.
+    assert (
+        'class="link skip" title="not checked: no logs declared for this service">'
+        "application log clean (not checked)"
+    ) in dom
 
     screenshot = tmp_path / "report.png"
     run_browser(

@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -48,8 +48,13 @@ class _Raw(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
 
+# Terraform's plan actions (internal/plans/action.go, as the JSON spells them). Anything
+# else is refused: an action is printed in findings, so it must be one of these words.
+Action = Literal["no-op", "create", "read", "update", "delete", "forget"]
+
+
 class _RawChange(_Raw):
-    actions: tuple[str, ...]
+    actions: tuple[Action, ...]
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     after_unknown: dict[str, Any] | bool | None = None
@@ -63,7 +68,7 @@ class _RawResourceChange(_Raw):
 
 
 class _RawOutputChange(_Raw):
-    actions: tuple[str, ...]
+    actions: tuple[Action, ...]
 
 
 class _RawResource(_Raw):
