@@ -284,6 +284,13 @@ def tf_text(containers: str, local: str, count: str | None, module_source: str |
     module_source=st.none() | st.sampled_from(["./", "../", "./missing", "registry/x/aws"]),
     dotenv=st.text(max_size=120) | st.just(f"TOKEN={CANARY}\n"),
 )
+@example(  # found by this test: a file() used as a name printed the file's text
+    containers='[{ name = file("c.json") }]',
+    local='"x"',
+    count=None,
+    module_source=None,
+    dotenv=f"TOKEN={CANARY}\n",
+)
 def test_any_terraform_and_dotenv_get_a_documented_exit(
     containers: str, local: str, count: str | None, module_source: str | None, dotenv: str
 ) -> None:

@@ -332,7 +332,12 @@ def _string(node: Node, scope: Scope, file: Path) -> Result:
                 inner = evaluate(_children(piece)[0], scope, file)
                 if isinstance(inner, Unresolved):
                     return inner
-                parts.append(str(inner.value))
+                if isinstance(inner.value, JsonText):  # "${file(...)}": the file's text
+                    parts.append(inner.value.text)
+                elif scalar_text(inner) is not None:
+                    parts.append(str(scalar_text(inner)))
+                else:
+                    return Unresolved("a list or object in a string template", file, _line(piece))
             else:
                 return Unresolved("a template directive", file, _line(piece))
     return Value("".join(parts), file, _line(node))
@@ -367,7 +372,12 @@ def _object_key(node: Node, scope: Scope, file: Path) -> str | Unresolved:
     key = evaluate(inner, scope, file)
     if isinstance(key, Unresolved):
         return key
-    return str(key.value)
+    text = scalar_text(key)
+    return (
+        text
+        if text is not None
+        else Unresolved("an object key that is not a string", file, key.line)
+    )
 
 
 def _identifier(node: Node, scope: Scope, file: Path) -> Result:
@@ -634,6 +644,19 @@ class JsonText:
     file: Path
     first_line: int
 
+    def __repr__(self) -> str:
+        # The text may hold values (a file of container definitions): never in a message.
+        return f"JsonText(file={self.file}, first_line={self.first_line})"
+
+
+def scalar_text(result: Result | None) -> str | None:
+    """A name or reference as Terraform would turn it into a string; None for a list, an
+    object or a document (never shown: its text could hold values)."""
+    if isinstance(result, Value) and isinstance(result.value, str | int | float | bool):
+        value = result.value
+        return str(value).lower() if isinstance(value, bool) else str(value)
+    return None
+
 
 def from_json_text(text: str, file: Path, first_line: int) -> Result:
     """Decode JSON; each string gets the line it first appears on in the text."""
@@ -871,7 +894,7 @@ def _task_definitions(module: Module, block: Block) -> Iterator[DeclaredTaskDefi
         family = (
             evaluate(attributes["family"], scope, block.file) if "family" in attributes else None
         )
-        family_name = str(family.value) if isinstance(family, Value) else None
+        family_name = scalar_text(family)
         if "container_definitions" not in attributes:
             yield DeclaredTaskDefinition(
                 address,
@@ -913,13 +936,13 @@ def _container(item: Result, block: Block) -> DeclaredContainer | None:
     if isinstance(item, Unresolved) or not isinstance(item.value, dict):
         return None
     fields = item.value
-    name = fields.get("name")
-    if not isinstance(name, Value):
+    name = scalar_text(fields.get("name"))
+    if name is None:
         return None
     secrets, unresolved_secrets = _names(fields.get("secrets"), "valueFrom")
     environment, unresolved_environment = _names(fields.get("environment"), None)
     return DeclaredContainer(
-        str(name.value), secrets, environment, unresolved_secrets + unresolved_environment
+        name, secrets, environment, unresolved_secrets + unresolved_environment
     )
 
 
@@ -940,21 +963,25 @@ def _names(
             continue
         fields = entry.value if isinstance(entry.value, dict) else {}
         name = fields.get("name")
-        if not isinstance(name, Value):
+        text = scalar_text(name)
+        if not isinstance(name, Value) or text is None:
             unresolved.append(
                 name
                 if isinstance(name, Unresolved)
-                else Unresolved("an entry without a name", entry.file, entry.line)
+                else Unresolved("an entry without a name that is a string", entry.file, entry.line)
             )
             continue
         value_from = fields.get(reference) if reference else None
+        reference_text = scalar_text(value_from)
+        if isinstance(value_from, Value) and reference_text is None:
+            value_from = Unresolved("a valueFrom that is not a string", name.file, name.line)
         literal = fields.get("value")
         names.append(
             DeclaredName(
-                str(name.value),
+                text,
                 name.file,
                 name.line,
-                value_from=str(value_from.value) if isinstance(value_from, Value) else None,
+                value_from=reference_text,
                 value_from_unresolved=value_from if isinstance(value_from, Unresolved) else None,
                 # A credential committed to the repository: its format is kept, the value dropped.
                 value_token_format=token_format(str(literal.value))
@@ -976,8 +1003,8 @@ def _services(module: Module, block: Block) -> Iterator[DeclaredService]:
         reference = _task_definition_reference(attributes.get("task_definition"), suffix)
         yield DeclaredService(
             address,
-            str(name.value) if isinstance(name, Value) else None,
-            str(cluster.value).rsplit("/", 1)[-1] if isinstance(cluster, Value) else None,
+            scalar_text(name),
+            (scalar_text(cluster) or "").rsplit("/", 1)[-1] or None,
             module.prefix(reference) if reference else None,
             block.file,
             block.line,
