@@ -12,9 +12,10 @@ import click
 import pytest
 
 from drift_gate import __version__
-from drift_gate import cli as cli_module
-from drift_gate.cli import OutputTarget, main
 from drift_gate.cli import check as check_command
+from drift_gate.cli import main
+from drift_gate.commands._console import use_color
+from drift_gate.commands.outputs import OutputTarget
 from drift_gate.rules import RULES
 from tests.conftest import REPO, Cli
 
@@ -178,10 +179,10 @@ def test_a_bug_fails_closed_with_one_line(
 
 def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
-    assert cli_module.use_color(is_terminal=True) is True
-    assert cli_module.use_color(is_terminal=False) is False
+    assert use_color(is_terminal=True) is True
+    assert use_color(is_terminal=False) is False
     monkeypatch.setenv("NO_COLOR", "")
-    assert cli_module.use_color(is_terminal=True) is False
+    assert use_color(is_terminal=True) is False
 
 
 def test_report_file_is_written_in_a_new_directory(cli_on_moto: Cli, tmp_path: Path) -> None:

@@ -1,0 +1,194 @@
+"""The options of the commands, declared once, and click's reading of --format/--output.
+
+Kept apart from cli.py so that cli.py reads as the list of commands; click is imported only
+by these two modules and commands/_console.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from drift_gate.commands.outputs import OutputTarget
+from drift_gate.deadline import DEFAULT_DEADLINE_SECONDS
+from drift_gate.report import FORMAT_NAMES
+
+FAIL_ON_CHOICES = ("error", "warning", "never")
+
+
+def pair_formats(order: Sequence[click.Parameter], opts: dict[str, Any]) -> list[OutputTarget]:
+    """Pair each --output with the --format before it, in command-line order.
+
+    `order` and `opts` come from click's own parser, so every spelling click accepts
+    (`-fjson`, `--format=json`, `-o/path`) is paired exactly as click read it.
+    """
+    formats = iter(opts.get("formats") or ())
+    outputs = iter(opts.get("outputs") or ())
+    pairs: list[OutputTarget] = []
+    for parameter in order:
+        if parameter.name == "formats":
+            pairs.append(OutputTarget(str(next(formats)), None))
+        elif parameter.name == "outputs":
+            if not pairs or pairs[-1].path is not None:
+                raise click.UsageError("each --output must follow the --format it writes")
+            pairs[-1] = OutputTarget(pairs[-1].format, Path(next(outputs)))
+    return pairs
+
+
+class PairedOutputCommand(click.Command):
+    """Records the order of --format/--output, which click keeps only while parsing."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        opts, _, order = self.make_parser(ctx).parse_args(args=list(args))
+        ctx.meta["drift_gate.outputs"] = pair_formats(order, opts)
+        return super().parse_args(ctx, args)
+
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def _option(*names: str, **settings: Any) -> Decorator:
+    return click.option(*names, **settings)
+
+
+# Shared by every command that writes a report (check, merge).
+FORMAT_OPTION = _option(
+    "--format",
+    "-f",
+    "formats",
+    multiple=True,
+    type=click.Choice(FORMAT_NAMES),
+    help="Output format; repeat for several. Default: console.",
+)
+OUTPUT_OPTION = _option(
+    "--output",
+    "-o",
+    "outputs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="File for the --format before it; without one the format goes to stdout.",
+)
+
+CHECK_OPTIONS = (
+    _option(
+        "--policy",
+        type=click.Path(path_type=Path),
+        help="Policy file (YAML) declaring each service's secrets and variables.",
+    ),
+    _option(
+        "--offline",
+        is_flag=True,
+        help="Check the policy and its dotenv files against the Terraform sources only "
+        "(--terraform-dir): no AWS client, no terraform run. For a pre-push hook.",
+    ),
+    _option(
+        "--plan-json",
+        type=click.Path(path_type=Path),
+        help="Output of `terraform show -json PLANFILE`.",
+    ),
+    _option(
+        "--plan-file",
+        type=click.Path(path_type=Path),
+        help="Binary plan (terraform plan -out=FILE); drift-gate runs terraform show -json.",
+    ),
+    _option(
+        "--terraform-dir",
+        type=click.Path(path_type=Path),
+        help="Terraform root. Alone: drift-gate runs the plan there. With a plan: where to "
+        "find file:line.",
+    ),
+    _option(
+        "--terraform-bin",
+        envvar="TERRAFORM_BIN",
+        default="terraform",
+        show_default=True,
+        help="The terraform binary (also TERRAFORM_BIN).",
+    ),
+    _option("--terraform-init", is_flag=True, help="Run `terraform init -input=false` first."),
+    _option(
+        "--workspace",
+        help="Terraform workspace to plan; TF_WORKSPACE is honoured as terraform does "
+        "(both set and different: exit 2).",
+    ),
+    _option(
+        "--var-file",
+        "var_files",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="Passed to terraform plan; repeatable.",
+    ),
+    _option(
+        "--var",
+        "variables",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="Passed to terraform plan; repeatable.",
+    ),
+    _option(
+        "--terraform-timeout",
+        type=click.FloatRange(1, 86400),
+        default=600.0,
+        show_default=True,
+        help="Seconds each terraform command may take.",
+    ),
+    _option(
+        "--region",
+        help="AWS region of the services Terraform declares (default: the "
+        "plan's aws provider, then AWS_REGION).",
+    ),
+    _option(
+        "--secret-checks",
+        type=click.Choice(["required", "best-effort", "off"]),
+        default=None,
+        help="Secret store checks: an unverifiable secret exits 3 (required), warns "
+        "(best-effort), or no checks (off). Default: as the policy says, else required.",
+    ),
+    _option(
+        "--publish-metrics",
+        "metrics_namespace",
+        metavar="NAMESPACE",
+        help="After the run, put CloudWatch metrics (findings by severity per service, "
+        "could-not-verify count) in this namespace.",
+    ),
+    _option("--environment", help="Check only this environment of the policy."),
+    _option(
+        "--fail-on",
+        type=click.Choice(FAIL_ON_CHOICES),
+        default="error",
+        show_default=True,
+        help="Lowest severity that fails the run. Could-not-verify always exits 3.",
+    ),
+    FORMAT_OPTION,
+    OUTPUT_OPTION,
+    _option(
+        "--max-attempts",
+        type=click.IntRange(1, 20),
+        default=5,
+        show_default=True,
+        help="Attempts per AWS call (standard retry mode) before it counts as unverified.",
+    ),
+    _option(
+        "--timeout",
+        type=click.FloatRange(0.1, 300),
+        default=20.0,
+        show_default=True,
+        help="Seconds to wait for each AWS response.",
+    ),
+    _option(
+        "--deadline",
+        type=click.FloatRange(1, 86400),
+        default=DEFAULT_DEADLINE_SECONDS,
+        show_default=True,
+        help="Seconds the whole run may take (terraform and AWS); what is left unchecked "
+        "then exits 3.",
+    ),
+)
+
+
+def with_check_options(command: Any) -> Any:
+    for option in reversed(CHECK_OPTIONS):
+        command = option(command)
+    return command

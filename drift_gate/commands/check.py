@@ -1,0 +1,147 @@
+"""`drift-gate check`: what a policy and/or Terraform declare against what ECS runs."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from drift_gate.commands import offline
+from drift_gate.commands._console import echo
+from drift_gate.commands.outputs import OutputTarget, emit_report, explain_exit
+from drift_gate.deadline import DEFAULT_DEADLINE_SECONDS, Deadline
+from drift_gate.errors import CouldNotVerifyError, ExitCode, InvalidInputError
+
+if TYPE_CHECKING:
+    from drift_gate.gate import PlanInput
+    from drift_gate.model import Report
+    from drift_gate.policy import Policy, SecretChecks
+    from drift_gate.sources.aws import AwsClients
+    from drift_gate.sources.terraform import TerraformSettings
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """Everything `drift-gate check` was asked, parsed and checked for consistency."""
+
+    policy: Path | None
+    plan_json: Path | None
+    plan_file: Path | None
+    terraform_dir: Path | None
+    terraform: TerraformSettings | None
+    environment: str | None
+    fail_on: str
+    region: str | None
+    secret_checks: SecretChecks | None
+    metrics_namespace: str | None
+    offline: bool
+    max_attempts: int
+    timeout: float
+    outputs: tuple[OutputTarget, ...]
+    deadline: float = DEFAULT_DEADLINE_SECONDS
+
+
+def run(request: CheckRequest, deadline: Deadline | None = None) -> int:
+    """Load the inputs, run the gate, write every output; the exit code."""
+    if request.offline:
+        return offline.run(request)
+    from drift_gate.gate import CheckOptions, failed_run_report, run_check
+    from drift_gate.model import FailOn
+    from drift_gate.policy import load_policy
+    from drift_gate.sources.aws import AwsClients, AwsConfigurationError, AwsSettings
+
+    policy = load_policy(request.policy) if request.policy else None
+    source = str(request.plan_json or request.plan_file or request.terraform_dir)
+    try:
+        plan_input = load_plan_input(request)
+    except CouldNotVerifyError as error:
+        # Still write every report: a matrix merge must see this run could not verify.
+        failed = failed_run_report(str(error), FailOn(request.fail_on), policy, source)
+        emit_report(failed, request.outputs)
+        raise
+    settings = AwsSettings(
+        max_attempts=request.max_attempts,
+        read_timeout=request.timeout,
+        connect_timeout=min(5.0, request.timeout),
+    )
+    options = CheckOptions(
+        request.environment, FailOn(request.fail_on), request.region, request.secret_checks
+    )
+    clients = AwsClients(settings, deadline=deadline or Deadline(request.deadline))
+    try:
+        report = run_check(policy, options, clients, plan_input)
+    except AwsConfigurationError as error:
+        failed = failed_run_report(
+            f"could not verify: {error}",
+            FailOn(request.fail_on),
+            policy,
+            source if plan_input else None,
+            rule_id="DG901",
+            exit_code=ExitCode.INVALID_INPUT,
+        )
+        emit_report(failed, request.outputs)
+        raise
+    code = emit_report(report, request.outputs)
+    explain_exit(report, request.outputs)
+    if request.metrics_namespace:
+        publish_metrics(report, request.metrics_namespace, clients, policy, request.region)
+    return code
+
+
+def publish_metrics(
+    report: Report, namespace: str, clients: AwsClients, policy: Policy | None, region: str | None
+) -> None:
+    """Put the run's metrics; a failure to do so is exit 3, since the alarm would be blind."""
+    from drift_gate.sources import metrics
+    from drift_gate.sources.aws import AWS_FAILURES, describe_failure
+
+    where = (
+        region
+        or (policy.environments[0].region if policy else None)
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+    )
+    if not where:
+        raise InvalidInputError("--publish-metrics needs a region: pass --region")
+    try:
+        sent = metrics.publish(report, namespace, clients.client("cloudwatch", where))
+    except AWS_FAILURES as error:
+        reason = describe_failure(error, "cloudwatch:PutMetricData")
+        raise CouldNotVerifyError(
+            f"the report was written, but metrics were not: {reason}"
+        ) from error
+    echo(f"drift-gate: published {sent} metric value(s) to {namespace} in {where}", err=True)
+
+
+def load_plan_input(request: CheckRequest) -> PlanInput | None:
+    """The plan from whichever of the three inputs was given; None when none was."""
+    from drift_gate.gate import PlanInput
+    from drift_gate.sources.plan import parse_plan, read_plan_json
+    from drift_gate.sources.terraform import Terraform, TerraformSettings, show_plan_file
+    from drift_gate.sources.tf_sources import TerraformSources
+
+    settings = request.terraform or TerraformSettings()
+    exit_code, workspace = None, None
+    if request.plan_json:
+        plan, source = read_plan_json(request.plan_json), str(request.plan_json)
+    elif request.plan_file:
+        document = show_plan_file(request.plan_file, request.terraform_dir, settings)
+        plan, source = parse_plan(document, str(request.plan_file)), str(request.plan_file)
+    elif request.terraform_dir:
+        planned = Terraform(request.terraform_dir, settings).plan()
+        source, workspace = str(request.terraform_dir), planned.workspace
+        plan, exit_code = parse_plan(planned.plan_json, source), 2 if planned.has_changes else 0
+    else:
+        return None
+    root = request.terraform_dir or _sources_beside(request.plan_json or request.plan_file)
+    sources = TerraformSources(root, plan.module_sources) if root else None
+    return PlanInput(plan, source, sources, root, exit_code, workspace)
+
+
+def _sources_beside(plan_path: Path | None) -> Path | None:
+    """Without --terraform-dir: the .tf files beside the plan, else in the working directory."""
+    for candidate in (plan_path.parent if plan_path else None, Path.cwd()):
+        if candidate is not None and any(candidate.glob("*.tf")):
+            return candidate
+    return None

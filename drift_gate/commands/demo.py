@@ -1,0 +1,13 @@
+"""`drift-gate demo`: the incident, replayed against an emulated AWS account (moto)."""
+
+from __future__ import annotations
+
+import sys
+
+from drift_gate.commands._console import echo, use_color
+
+
+def run() -> int:
+    from drift_gate.demo import run_demo
+
+    return run_demo(echo, color=use_color(is_terminal=sys.stdout.isatty()))

@@ -1,0 +1,35 @@
+"""`drift-gate check --offline`: the policy and its dotenv files against the Terraform sources.
+
+Imports nothing that talks to AWS (a test checks sys.modules): no client, no terraform.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from drift_gate.commands.outputs import emit_report, explain_exit
+from drift_gate.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from drift_gate.commands.check import CheckRequest
+
+
+def run(request: CheckRequest) -> int:
+    """Check offline and write every output; the exit code."""
+    from drift_gate.model import FailOn
+    from drift_gate.offline import run_offline
+    from drift_gate.policy import load_policy
+
+    if request.policy is None:  # cli.py refuses this first; a library caller may not
+        raise InvalidInputError("--offline needs --policy (what each container must receive)")
+    terraform_dir = request.terraform_dir or Path.cwd()
+    if not any(terraform_dir.glob("*.tf")):
+        raise InvalidInputError(
+            f"{terraform_dir}: no .tf files; give --terraform-dir the Terraform root"
+        )
+    policy = load_policy(request.policy)
+    report = run_offline(policy, terraform_dir, request.environment, FailOn(request.fail_on))
+    code = emit_report(report, request.outputs)
+    explain_exit(report, request.outputs)
+    return code

@@ -1,0 +1,137 @@
+"""Writing a report in every requested format, and the exit code that results.
+
+Shared by check, offline and merge. A report that cannot be written makes the run exit 2
+unless the report itself is worse: the worst exit code wins.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from drift_gate.commands._console import echo, use_color
+from drift_gate.errors import ExitCode, InvalidInputError
+
+if TYPE_CHECKING:
+    from drift_gate.model import Report
+
+
+@dataclass(frozen=True)
+class OutputTarget:
+    """One `--format F [--output PATH]` pair; no path means standard output."""
+
+    format: str
+    path: Path | None
+
+
+CONSOLE = (OutputTarget("console", None),)
+
+
+def check_outputs(targets: Sequence[OutputTarget], inputs: Sequence[Path | None]) -> None:
+    """Refuse, before any work, outputs that would overwrite each other, an input, or write
+    through a symbolic link (which could point anywhere): exit 2."""
+    if sum(1 for target in targets if target.path is None) > 1:
+        raise InvalidInputError(
+            "only one --format may go to standard output; give the others --output"
+        )
+    read = {path.resolve(): path for path in inputs if path is not None}
+    seen: dict[Path, str] = {}
+    for target in targets:
+        if target.path is None:
+            continue
+        if target.path.is_symlink():
+            raise InvalidInputError(
+                f"--output {target.path} is a symbolic link; give the real path to write to"
+            )
+        where = target.path.resolve()
+        if where in read:
+            raise InvalidInputError(
+                f"--output {target.path} is the input {read[where]}; write the report elsewhere"
+            )
+        if where in seen:
+            raise InvalidInputError(
+                f"--format {seen[where]} and --format {target.format} both write "
+                f"{target.path}; give each its own --output"
+            )
+        seen[where] = target.format
+
+
+def emit_report(report: Report, targets: Sequence[OutputTarget]) -> int:
+    """Every requested format, then what GitHub Actions expects; the run's exit code."""
+    from drift_gate.github_env import WrittenReport, publish
+
+    written_ok = write_outputs(report, targets)
+    written = [WrittenReport(target.format, target.path) for target in targets]
+    publish(report, written, os.environ, echo)
+    return worst_exit_code(
+        [report.exit_code, ExitCode.PASS if written_ok else ExitCode.INVALID_INPUT]
+    )
+
+
+def write_outputs(report: Report, targets: Sequence[OutputTarget]) -> bool:
+    """Render each requested format; False if a file could not be written (each is tried)."""
+    from drift_gate.github_env import append_step_summary
+    from drift_gate.report import RenderOptions, reporters
+
+    available = reporters()
+    paths = {target.format: str(target.path) for target in targets if target.path is not None}
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    all_written = True
+    for target in targets:
+        options = RenderOptions(
+            color=use_color(is_terminal=target.path is None and sys.stdout.isatty()),
+            report_paths=paths,
+            workspace=os.environ.get("GITHUB_WORKSPACE"),
+        )
+        if target.format == "markdown" and summary and str(target.path) == summary:
+            append_step_summary(report, Path(summary), options)  # appended, size-capped
+        elif target.path is None:
+            echo(available[target.format].render(report, options), nl=False)
+        else:
+            try:
+                write_file(target.path, available[target.format].render(report, options))
+            except InvalidInputError as error:
+                echo(f"drift-gate: error: {error}", err=True)
+                all_written = False
+    return all_written
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write a report or document; a failure is one line (exit 2)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise InvalidInputError(
+            f"{path}: cannot write report ({error.strerror or error})"
+        ) from error
+
+
+def explain_exit(report: Report, targets: Sequence[OutputTarget]) -> None:
+    """Say the verdict on stderr when no console report went to stdout, and why exit 3."""
+    from drift_gate.report.console import verdict_line
+
+    console_on_stdout = any(t.format == "console" and t.path is None for t in targets)
+    if not console_on_stdout:
+        echo(f"drift-gate: {verdict_line(report)}", err=True)
+    if report.exit_code == ExitCode.COULD_NOT_VERIFY:
+        first = next(f for f in report.findings if f.is_unverified)
+        message = first.message.removeprefix("could not verify: ")
+        echo(f"drift-gate: could not verify {first.target.label()}: {message}", err=True)
+
+
+def worst_exit_code(codes: Sequence[int]) -> int:
+    """Could not verify outranks invalid input, which outranks drift, which outranks pass."""
+    for code in (
+        ExitCode.INTERRUPTED,
+        ExitCode.COULD_NOT_VERIFY,
+        ExitCode.INVALID_INPUT,
+        ExitCode.DRIFT,
+    ):
+        if code in codes:
+            return int(code)
+    return int(ExitCode.PASS)

@@ -1,0 +1,69 @@
+"""`drift-gate pre-push`: the policy, the sources offline, and live ECS when credentials exist."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from drift_gate.commands import check, validate
+from drift_gate.commands._console import echo
+from drift_gate.commands.outputs import CONSOLE, worst_exit_code
+from drift_gate.errors import ExitCode
+
+
+@dataclass(frozen=True)
+class PrePushRequest:
+    policy: Path
+    terraform_dir: Path | None
+    environment: str | None
+    fail_on: str
+
+
+def run(request: PrePushRequest) -> int:
+    """Each step that applies here; the worst exit code of them."""
+    codes = [validate.run((request.policy,))]
+    if codes[0] != ExitCode.PASS:
+        return codes[0]
+    if request.terraform_dir is not None:
+        codes.append(check.run(_check_request(request, offline=True)))
+    if aws_credentials_configured():
+        codes.append(check.run(_check_request(request, offline=False)))
+    else:
+        echo(
+            "drift-gate: skipped the live check: no AWS credentials are configured here "
+            "(the merge gate runs it)",
+            err=True,
+        )
+    return worst_exit_code(codes)
+
+
+def _check_request(request: PrePushRequest, *, offline: bool) -> check.CheckRequest:
+    return check.CheckRequest(
+        policy=request.policy,
+        plan_json=None,
+        plan_file=None,
+        terraform_dir=request.terraform_dir if offline else None,
+        terraform=None,
+        environment=request.environment,
+        fail_on=request.fail_on,
+        region=None,
+        secret_checks=None,
+        metrics_namespace=None,
+        offline=offline,
+        max_attempts=3,
+        timeout=10.0,
+        outputs=CONSOLE,
+    )
+
+
+def aws_credentials_configured() -> bool:
+    """Whether boto finds credentials, asking no network (the instance metadata service is off)."""
+    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+    import botocore.exceptions
+    import botocore.session
+
+    try:
+        return botocore.session.Session().get_credentials() is not None
+    except botocore.exceptions.BotoCoreError:
+        return False
