@@ -48,6 +48,7 @@ def check(ctx: click.Context, /, **given: Any) -> int:
     Give --policy, a plan (--plan-json, --plan-file or --terraform-dir), or both.
     """
     from drift_gate.commands import check as command
+    from drift_gate.commands import offline
     from drift_gate.sources.terraform import TerraformSettings, chosen_workspace
 
     _check_combination(given)
@@ -55,6 +56,16 @@ def check(ctx: click.Context, /, **given: Any) -> int:
     check_outputs(
         outputs, [given["policy"], given["plan_json"], given["plan_file"], *given["var_files"]]
     )
+    if given["offline"]:
+        return offline.run(
+            offline.OfflineRequest(
+                given["policy"],
+                given["terraform_dir"],
+                given["environment"],
+                given["fail_on"],
+                outputs,
+            )
+        )
     deadline = Deadline(given["deadline"])
     terraform = TerraformSettings(
         binary=given["terraform_bin"],
@@ -76,7 +87,6 @@ def check(ctx: click.Context, /, **given: Any) -> int:
         region=given["region"],
         secret_checks=given["secret_checks"],
         metrics_namespace=given["metrics_namespace"],
-        offline=given["offline"],
         max_attempts=given["max_attempts"],
         timeout=given["timeout"],
         outputs=outputs,

@@ -158,7 +158,7 @@ def fake_check(exception: BaseException) -> Any:
 def test_interrupt_exits_130(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr("drift_gate.gate.run_check", fake_check(KeyboardInterrupt()))
+    monkeypatch.setattr("drift_gate.engine.gate.run_check", fake_check(KeyboardInterrupt()))
     assert main(["check", "--policy", POLICY]) == 130
 
 
@@ -166,7 +166,8 @@ def test_a_bug_fails_closed_with_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(
-        "drift_gate.gate.run_check", fake_check(ZeroDivisionError("value-that-must-not-print"))
+        "drift_gate.engine.gate.run_check",
+        fake_check(ZeroDivisionError("value-that-must-not-print")),
     )
     assert main(["check", "--policy", POLICY]) == 3
     err = capsys.readouterr().err

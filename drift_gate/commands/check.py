@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from drift_gate.commands import offline
 from drift_gate.commands._console import echo
 from drift_gate.commands.outputs import OutputTarget, emit_report, explain_exit
 from drift_gate.deadline import DEFAULT_DEADLINE_SECONDS, Deadline
 from drift_gate.errors import CouldNotVerifyError, ExitCode, InvalidInputError
 
 if TYPE_CHECKING:
-    from drift_gate.gate import PlanInput
+    from drift_gate.engine.gate import PlanInput
     from drift_gate.model import Report
     from drift_gate.policy import Policy, SecretChecks
     from drift_gate.sources.aws import AwsClients
@@ -35,7 +34,6 @@ class CheckRequest:
     region: str | None
     secret_checks: SecretChecks | None
     metrics_namespace: str | None
-    offline: bool
     max_attempts: int
     timeout: float
     outputs: tuple[OutputTarget, ...]
@@ -44,9 +42,7 @@ class CheckRequest:
 
 def run(request: CheckRequest, deadline: Deadline | None = None) -> int:
     """Load the inputs, run the gate, write every output; the exit code."""
-    if request.offline:
-        return offline.run(request)
-    from drift_gate.gate import CheckOptions, failed_run_report, run_check
+    from drift_gate.engine.gate import CheckOptions, failed_run_report, run_check
     from drift_gate.model import FailOn
     from drift_gate.policy import load_policy
     from drift_gate.sources.aws import AwsClients, AwsConfigurationError, AwsSettings
@@ -116,7 +112,7 @@ def publish_metrics(
 
 def load_plan_input(request: CheckRequest) -> PlanInput | None:
     """The plan from whichever of the three inputs was given; None when none was."""
-    from drift_gate.gate import PlanInput
+    from drift_gate.engine.gate import PlanInput
     from drift_gate.sources.plan import parse_plan, read_plan_json
     from drift_gate.sources.terraform import Terraform, TerraformSettings, show_plan_file
     from drift_gate.sources.tf_sources import TerraformSources

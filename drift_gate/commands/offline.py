@@ -5,24 +5,28 @@ Imports nothing that talks to AWS (a test checks sys.modules): no client, no ter
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from drift_gate.commands.outputs import emit_report, explain_exit
+from drift_gate.commands.outputs import OutputTarget, emit_report, explain_exit
 from drift_gate.errors import InvalidInputError
 
-if TYPE_CHECKING:
-    from drift_gate.commands.check import CheckRequest
+
+@dataclass(frozen=True)
+class OfflineRequest:
+    policy: Path
+    terraform_dir: Path | None  # None: the working directory
+    environment: str | None
+    fail_on: str
+    outputs: tuple[OutputTarget, ...]
 
 
-def run(request: CheckRequest) -> int:
+def run(request: OfflineRequest) -> int:
     """Check offline and write every output; the exit code."""
     from drift_gate.model import FailOn
     from drift_gate.offline import run_offline
     from drift_gate.policy import load_policy
 
-    if request.policy is None:  # cli.py refuses this first; a library caller may not
-        raise InvalidInputError("--offline needs --policy (what each container must receive)")
     terraform_dir = request.terraform_dir or Path.cwd()
     if not any(terraform_dir.glob("*.tf")):
         raise InvalidInputError(

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from drift_gate.commands import check, validate
+from drift_gate.commands import check, offline, validate
 from drift_gate.commands._console import echo
 from drift_gate.commands.outputs import CONSOLE, worst_exit_code
 from drift_gate.errors import ExitCode
@@ -26,9 +26,19 @@ def run(request: PrePushRequest) -> int:
     if codes[0] != ExitCode.PASS:
         return codes[0]
     if request.terraform_dir is not None:
-        codes.append(check.run(_check_request(request, offline=True)))
+        codes.append(
+            offline.run(
+                offline.OfflineRequest(
+                    request.policy,
+                    request.terraform_dir,
+                    request.environment,
+                    request.fail_on,
+                    CONSOLE,
+                )
+            )
+        )
     if aws_credentials_configured():
-        codes.append(check.run(_check_request(request, offline=False)))
+        codes.append(check.run(_live_request(request)))
     else:
         echo(
             "drift-gate: skipped the live check: no AWS credentials are configured here "
@@ -38,19 +48,18 @@ def run(request: PrePushRequest) -> int:
     return worst_exit_code(codes)
 
 
-def _check_request(request: PrePushRequest, *, offline: bool) -> check.CheckRequest:
+def _live_request(request: PrePushRequest) -> check.CheckRequest:
     return check.CheckRequest(
         policy=request.policy,
         plan_json=None,
         plan_file=None,
-        terraform_dir=request.terraform_dir if offline else None,
+        terraform_dir=None,
         terraform=None,
         environment=request.environment,
         fail_on=request.fail_on,
         region=None,
         secret_checks=None,
         metrics_namespace=None,
-        offline=offline,
         max_attempts=3,
         timeout=10.0,
         outputs=CONSOLE,

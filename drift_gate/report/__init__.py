@@ -1,61 +1,38 @@
-"""Output formats: one module per format behind one interface, looked up by name.
+"""Output formats: one module per format behind one interface (report/base.py), by name.
 
-A reporter renders a Report to text and nothing else: it never prints, never exits, and
-never sees a value, because the Report holds none.
+FORMATS is the one map from a format's name to its reporter; it feeds `--format`'s
+choices without importing any reporter, so `--help` starts without pydantic. Adding a
+format touches its module, this map and its golden file.
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from importlib import import_module
 
-from drift_gate.model import Report
+from drift_gate.report.base import RenderOptions, Reporter
+
+__all__ = ["FORMATS", "FORMAT_NAMES", "RenderOptions", "Reporter", "reporter", "reporters"]
+
+# name -> "module:class", in the order --help lists them.
+FORMATS: dict[str, str] = {
+    "console": "drift_gate.report.console:ConsoleReporter",
+    "json": "drift_gate.report.json_report:JsonReporter",
+    "markdown": "drift_gate.report.markdown:MarkdownReporter",
+    "github": "drift_gate.report.github:GithubReporter",
+    "sarif": "drift_gate.report.sarif:SarifReporter",
+    "junit": "drift_gate.report.junit:JunitReporter",
+    "html": "drift_gate.report.html:HtmlReporter",
+}
+FORMAT_NAMES: tuple[str, ...] = tuple(FORMATS)
 
 
-@dataclass(frozen=True)
-class RenderOptions:
-    """Presentation choices the CLI makes; reporters never read the environment themselves."""
-
-    color: bool = False
-    # Where this run writes each format, so one format can point at another (the full report).
-    report_paths: dict[str, str] = field(default_factory=dict)
-    # Byte budget for formats with a size limit (GitHub's step summary: 1 MiB per step).
-    max_bytes: int | None = None
-    # Paths in findings are made relative to this (GITHUB_WORKSPACE) for annotations and SARIF.
-    workspace: str | None = None
-
-
-class Reporter(ABC):
-    """Turns a Report into the text of one format."""
-
-    name: str
-    description: str
-
-    @abstractmethod
-    def render(self, report: Report, options: RenderOptions) -> str:
-        """The whole output, ending with a newline."""
+def reporter(name: str) -> Reporter:
+    """The reporter of one format, imported when first asked for."""
+    module, _, cls = FORMATS[name].partition(":")
+    made: Reporter = getattr(import_module(module), cls)()
+    return made
 
 
 def reporters() -> dict[str, Reporter]:
-    """Every format by name. Imported here, lazily, so the CLI starts fast."""
-    from drift_gate.report.console import ConsoleReporter
-    from drift_gate.report.github import GithubReporter
-    from drift_gate.report.html import HtmlReporter
-    from drift_gate.report.json_report import JsonReporter
-    from drift_gate.report.junit import JunitReporter
-    from drift_gate.report.markdown import MarkdownReporter
-    from drift_gate.report.sarif import SarifReporter
-
-    every = (
-        ConsoleReporter(),
-        JsonReporter(),
-        MarkdownReporter(),
-        GithubReporter(),
-        SarifReporter(),
-        JunitReporter(),
-        HtmlReporter(),
-    )
-    return {reporter.name: reporter for reporter in every}
-
-
-FORMAT_NAMES: tuple[str, ...] = ("console", "json", "markdown", "github", "sarif", "junit", "html")
+    """Every format by name."""
+    return {name: reporter(name) for name in FORMATS}

@@ -8,7 +8,7 @@ the job summary. Info findings are left to the summary.
 from __future__ import annotations
 
 from drift_gate.model import Finding, Report, Severity
-from drift_gate.report import RenderOptions, Reporter
+from drift_gate.report.base import RenderOptions, Reporter
 from drift_gate.report.common import location, unchecked_lines, where_text
 
 ANNOTATIONS_PER_LEVEL = 10

@@ -20,7 +20,7 @@ from drift_gate.model import (
     Severity,
     Verdict,
 )
-from drift_gate.report import RenderOptions, Reporter
+from drift_gate.report.base import RenderOptions, Reporter
 from drift_gate.report.common import SEVERITY_ORDER, Group, groups, where_text
 
 _VERDICT = {

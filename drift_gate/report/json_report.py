@@ -8,7 +8,7 @@ from importlib import resources
 from typing import Any
 
 from drift_gate.model import Report
-from drift_gate.report import RenderOptions, Reporter
+from drift_gate.report.base import RenderOptions, Reporter
 
 
 class JsonReporter(Reporter):

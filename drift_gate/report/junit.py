@@ -12,7 +12,7 @@ from collections import OrderedDict
 from xml.etree import ElementTree as ET
 
 from drift_gate.model import Finding, Report
-from drift_gate.report import RenderOptions, Reporter
+from drift_gate.report.base import RenderOptions, Reporter
 from drift_gate.report.common import groups, unchecked_lines, where_text
 
 

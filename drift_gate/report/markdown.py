@@ -7,7 +7,7 @@ budget and a note says how many findings were left out and where the full report
 from __future__ import annotations
 
 from drift_gate.model import Finding, Report, Severity, Verdict
-from drift_gate.report import RenderOptions, Reporter
+from drift_gate.report.base import RenderOptions, Reporter
 from drift_gate.report.common import Group, groups, unchecked_lines, where_text
 from drift_gate.report.console import verdict_line
 

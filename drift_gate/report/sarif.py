@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from drift_gate.model import Finding, Report, Severity, Verdict
-from drift_gate.report import RenderOptions, Reporter
+from drift_gate.report.base import RenderOptions, Reporter
 from drift_gate.report.common import fingerprint, location, unchecked_lines
 from drift_gate.rules import RULES, Rule
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -18,26 +18,24 @@ from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.plan import PlanContext, check_plan
 from drift_gate.checks.variables import check_container
 from drift_gate.declared import services_from_plan
+from drift_gate.engine.later_links import check_application_logs, check_secret_stores
+from drift_gate.engine.service_run import LinkOutcome, ServiceRun
 from drift_gate.errors import ExitCode, InvalidInputError
-from drift_gate.later_links import check_application_logs, check_secret_stores
 from drift_gate.links import (
     APPLICATION_LOG,
     DEPLOYED,
     SECRET_STORES,
     SERVICE_EXISTS,
-    chain_results,
 )
 from drift_gate.model import (
     TERRAFORM_ENVIRONMENT,
     CheckedService,
-    Deployment,
     FailOn,
     Finding,
     Plan,
     Report,
     ServiceState,
     Target,
-    TaskDefinitionSpec,
 )
 from drift_gate.outcome import ServiceResult, build_report, utc_now
 from drift_gate.policy import (
@@ -52,6 +50,7 @@ from drift_gate.sources.ecs import ClusterMissing, EcsReader, ServiceLookup, Ser
 from drift_gate.sources.secrets import SecretStores
 from drift_gate.sources.tf_sources import TerraformSources
 
+NO_LOGS = "no logs declared for this service"
 NO_PRIMARY = Failure(
     "the service has no PRIMARY deployment or task set",
     "Check its deployments (`aws ecs describe-services`); redeploy it if none is PRIMARY.",
@@ -80,33 +79,6 @@ class PlanInput:
     workspace: str | None = None  # where drift-gate ran the plan; None for a given plan
 
 
-@dataclass
-class ServiceRun:
-    """One service while it is checked: later links (secret stores, logs) add findings."""
-
-    target: Target
-    service: ServicePolicy
-    checked: CheckedService
-    findings: list[Finding]
-    deployed: TaskDefinitionSpec | None = None
-    primary: Deployment | None = None
-    # Link keys (drift_gate/links.py) that did not run, or ran and could not verify: why.
-    not_checked: dict[str, str] = field(default_factory=dict)
-    unverified: dict[str, str] = field(default_factory=dict)
-
-    def context(self) -> ServiceContext:
-        """What every finding about this service shares."""
-        return ServiceContext(
-            self.target, self.checked.deployed_task_definition, self.checked.latest_task_definition
-        )
-
-    def result(self) -> ServiceResult:
-        """The outcome, without the rules the policy ignores, and the state of every link."""
-        kept = tuple(f for f in self.findings if f.rule_id not in self.service.ignore)
-        links = chain_results(kept, not_checked=self.not_checked, unverified=self.unverified)
-        return ServiceResult(self.checked.model_copy(update={"links": links}), kept)
-
-
 def run_check(
     policy: Policy | None,
     options: CheckOptions,
@@ -127,24 +99,7 @@ def run_check(
         reader = EcsReader(clients.client("ecs", environment.region))
         runs = _check_environment(environment, reader)
         verified = [run for run in runs if run.deployed is not None]
-        mode = options.secret_checks or environment.secret_checks
-        if mode != "off":
-            check_secret_stores(
-                verified, environment.region, stores, best_effort=mode == "best-effort"
-            )
-        else:
-            why = (
-                "--secret-checks off"
-                if options.secret_checks
-                else "secret_checks: off in the policy"
-            )
-            for run in verified:
-                run.not_checked[SECRET_STORES] = why
-        for run in verified:
-            if run.service.logs is None:
-                run.not_checked[APPLICATION_LOG] = "no logs declared for this service"
-        if any(run.service.logs for run in verified):  # a client costs ~90 ms: only when needed
-            check_application_logs(verified, clients.client("logs", environment.region), clock())
+        _later_links(verified, environment, options, clients, stores, clock)
         results.extend(run.result() for run in runs)
     return build_report(
         results,
@@ -156,6 +111,31 @@ def run_check(
         plan_input.source if plan_input else None,
         workspace=plan_input.workspace if plan_input else None,
     )
+
+
+def _later_links(
+    runs: list[ServiceRun],
+    environment: EnvironmentPolicy,
+    options: CheckOptions,
+    clients: AwsClients,
+    stores: SecretStores,
+    clock: Callable[[], datetime],
+) -> None:
+    """The secret stores and the logs, for every service whose task definition was read."""
+    mode = options.secret_checks or environment.secret_checks
+    if mode == "off":
+        why = "--secret-checks off" if options.secret_checks else "secret_checks: off in the policy"
+        secrets = [LinkOutcome(not_checked=why)] * len(runs)
+    else:
+        best_effort = mode == "best-effort"
+        secrets = check_secret_stores(runs, environment.region, stores, best_effort=best_effort)
+    if any(run.service.logs for run in runs):  # a client costs ~90 ms: only when needed
+        logs = check_application_logs(runs, clients.client("logs", environment.region), clock())
+    else:
+        logs = [LinkOutcome(not_checked=NO_LOGS)] * len(runs)
+    for run, secret_outcome, log_outcome in zip(runs, secrets, logs, strict=True):
+        run.record(SECRET_STORES, secret_outcome)
+        run.record(APPLICATION_LOG, log_outcome)
 
 
 def _from_plan(

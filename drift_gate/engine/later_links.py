@@ -1,27 +1,25 @@
 """The links after the running task definition: the secret stores and the application's log.
 
 They run once the services of an environment are read, so that each distinct secret is
-looked up once for all of them (SSM 50 names a call), then add their findings to each
-service's run.
+looked up once for all of them (SSM 50 names a call), and return one LinkOutcome per
+service, in order: findings, or why the link did not run or could not verify.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.logs import check_log_pattern, log_group_missing
 from drift_gate.checks.secrets import SecretUsage, check_secret_usages
-from drift_gate.links import APPLICATION_LOG, SECRET_STORES
+from drift_gate.engine.service_run import LinkOutcome, ServiceRun
+from drift_gate.model import Finding
 from drift_gate.references import parse_value_from
 from drift_gate.sources.aws import AWS_FAILURES, classify_failure
 from drift_gate.sources.logs import LogGroupMissing, count_pattern
 from drift_gate.sources.secrets import SecretStores
-
-if TYPE_CHECKING:
-    from drift_gate.gate import ServiceRun
 
 
 def secret_usages(run: ServiceRun) -> list[SecretUsage]:
@@ -45,51 +43,54 @@ def secret_usages(run: ServiceRun) -> list[SecretUsage]:
 
 def check_secret_stores(
     runs: Sequence[ServiceRun], region: str, stores: SecretStores, *, best_effort: bool
-) -> None:
-    """Look every distinct reference up once, then add each service's findings."""
-    usages = {id(run): secret_usages(run) for run in runs}
-    references = [
-        parse_value_from(usage.value_from) for items in usages.values() for usage in items
-    ]
+) -> list[LinkOutcome]:
+    """Look every distinct reference up once; each service's outcome, in order."""
+    usages = [secret_usages(run) for run in runs]
+    references = [parse_value_from(usage.value_from) for items in usages for usage in items]
     statuses = stores.check(references, region)
-    for run in runs:
+    outcomes: list[LinkOutcome] = []
+    for run, used in zip(runs, usages, strict=True):
+        if not used:
+            outcomes.append(LinkOutcome(not_checked="no container references a secret"))
+            continue
         account = (
             run.deployed.arn.split(":")[4]
             if run.deployed and run.deployed.arn.count(":") >= 5
             else None
         )
-        context = run.context()
-        if not usages[id(run)]:
-            run.not_checked[SECRET_STORES] = "no container references a secret"
-            continue
-        found = check_secret_usages(
-            context, usages[id(run)], statuses, account, best_effort=best_effort
-        )
-        unverified = next((f for f in found if f.is_unverified), None)
-        if unverified is not None:
-            run.unverified[SECRET_STORES] = unverified.message
-        run.findings.extend(found)
+        found = check_secret_usages(run.context(), used, statuses, account, best_effort=best_effort)
+        outcomes.append(_outcome(found))
+    return outcomes
 
 
-def check_application_logs(runs: Sequence[ServiceRun], logs_client: Any, now: datetime) -> None:
+def _outcome(found: Sequence[Finding]) -> LinkOutcome:
+    unverified = next((f for f in found if f.is_unverified), None)
+    return LinkOutcome(tuple(found), unverified=unverified.message if unverified else None)
+
+
+def check_application_logs(
+    runs: Sequence[ServiceRun], logs_client: Any, now: datetime
+) -> list[LinkOutcome]:
     """Count each forbidden phrase in each service's log group over its window."""
-    for run in runs:
-        policy = run.service.logs
-        if policy is None:
-            continue
-        context = run.context()
-        window = policy.window()
-        if window is not None:
-            start, label = now - window, f"in the last {policy.since}"
-        elif run.primary is not None and run.primary.created_at is not None:
-            start = run.primary.created_at
-            label = f"since the PRIMARY deployment started ({start:%Y-%m-%d %H:%M:%SZ})"
-        else:
-            reason = "could not verify the log: the PRIMARY deployment's start time is unknown"
-            run.findings.append(context.finding("DG901", reason, where=run.service.where))
-            run.unverified[APPLICATION_LOG] = reason
-            continue
-        found = _patterns(
+    return [_log_outcome(run, logs_client, now) for run in runs]
+
+
+def _log_outcome(run: ServiceRun, logs_client: Any, now: datetime) -> LinkOutcome:
+    policy = run.service.logs
+    if policy is None:
+        return LinkOutcome(not_checked="no logs declared for this service")
+    context = run.context()
+    window = policy.window()
+    if window is not None:
+        start, label = now - window, f"in the last {policy.since}"
+    elif run.primary is not None and run.primary.created_at is not None:
+        start = run.primary.created_at
+        label = f"since the PRIMARY deployment started ({start:%Y-%m-%d %H:%M:%SZ})"
+    else:
+        reason = "could not verify the log: the PRIMARY deployment's start time is unknown"
+        return _outcome([context.finding("DG901", reason, where=run.service.where)])
+    return _outcome(
+        _patterns(
             context,
             logs_client,
             policy.group,
@@ -99,10 +100,7 @@ def check_application_logs(runs: Sequence[ServiceRun], logs_client: Any, now: da
             label,
             run.service.where,
         )
-        unverified = next((f for f in found if f.is_unverified), None)
-        if unverified is not None:
-            run.unverified[APPLICATION_LOG] = unverified.message
-        run.findings.extend(found)
+    )
 
 
 def _patterns(
@@ -114,8 +112,8 @@ def _patterns(
     end: datetime,
     label: str,
     where: str | None,
-) -> list[Any]:
-    findings = []
+) -> list[Finding]:
+    findings: list[Finding] = []
     for pattern in patterns:
         try:
             counted = count_pattern(client, group, pattern, start, end)

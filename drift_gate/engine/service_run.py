@@ -1,0 +1,55 @@
+"""One service while the gate checks it, and how each later link ended for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from drift_gate.checks.findings import ServiceContext
+from drift_gate.links import chain_results
+from drift_gate.model import CheckedService, Deployment, Finding, Target, TaskDefinitionSpec
+from drift_gate.outcome import ServiceResult
+from drift_gate.policy import ServicePolicy
+
+
+@dataclass(frozen=True)
+class LinkOutcome:
+    """What one later link found for one service: findings, or why it did not run or verify."""
+
+    findings: tuple[Finding, ...] = ()
+    not_checked: str | None = None
+    unverified: str | None = None
+
+
+@dataclass
+class ServiceRun:
+    """One service while it is checked: later links (secret stores, logs) add findings."""
+
+    target: Target
+    service: ServicePolicy
+    checked: CheckedService
+    findings: list[Finding]
+    deployed: TaskDefinitionSpec | None = None
+    primary: Deployment | None = None
+    # Link keys (drift_gate/links.py) that did not run, or ran and could not verify: why.
+    not_checked: dict[str, str] = field(default_factory=dict)
+    unverified: dict[str, str] = field(default_factory=dict)
+
+    def context(self) -> ServiceContext:
+        """What every finding about this service shares."""
+        return ServiceContext(
+            self.target, self.checked.deployed_task_definition, self.checked.latest_task_definition
+        )
+
+    def result(self) -> ServiceResult:
+        """The outcome, without the rules the policy ignores, and the state of every link."""
+        kept = tuple(f for f in self.findings if f.rule_id not in self.service.ignore)
+        links = chain_results(kept, not_checked=self.not_checked, unverified=self.unverified)
+        return ServiceResult(self.checked.model_copy(update={"links": links}), kept)
+
+    def record(self, link: str, outcome: LinkOutcome) -> None:
+        """Take a later link's outcome for this service."""
+        self.findings.extend(outcome.findings)
+        if outcome.not_checked is not None:
+            self.not_checked[link] = outcome.not_checked
+        if outcome.unverified is not None:
+            self.unverified[link] = outcome.unverified
