@@ -9,20 +9,64 @@ are never reused; formats, ignores and docs/rules.md all key on them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
+from drift_gate.chain import Link
 from drift_gate.model import Severity
+
+# Every rule id, as a type: a finding built with a mistyped id fails mypy, not a run.
+RuleId = Literal[
+    "DG101",
+    "DG102",
+    "DG103",
+    "DG104",
+    "DG105",
+    "DG106",
+    "DG107",
+    "DG201",
+    "DG202",
+    "DG203",
+    "DG204",
+    "DG205",
+    "DG206",
+    "DG207",
+    "DG301",
+    "DG302",
+    "DG303",
+    "DG304",
+    "DG305",
+    "DG306",
+    "DG401",
+    "DG402",
+    "DG501",
+    "DG502",
+    "DG503",
+    "DG504",
+    "DG505",
+    "DG506",
+    "DG601",
+    "DG602",
+    "DG603",
+    "DG604",
+    "DG605",
+    "DG606",
+    "DG901",
+    "DG902",
+    "DG903",
+]
 
 
 @dataclass(frozen=True)
 class Rule:
     """A kind of broken link: what it means, why it matters, how to fix it."""
 
-    id: str
+    id: RuleId
     name: str
     severity: Severity
     summary: str
     why: str
     remediation: str
+    link: Link
 
 
 RULES: tuple[Rule, ...] = (
@@ -35,6 +79,7 @@ RULES: tuple[Rule, ...] = (
         "started drift-gate (HUGGINGFACE_API_KEY declared in Terraform, never deployed).",
         "Add the secret to the task definition (in Terraform, `secrets` of the container), "
         "apply, then redeploy the service so its PRIMARY deployment runs the new revision.",
+        Link.CONTAINERS,
     ),
     Rule(
         "DG102",
@@ -44,6 +89,7 @@ RULES: tuple[Rule, ...] = (
         "The application reads a default or nothing at all, which fails late and quietly.",
         "Add the variable to the container's `environment` in the task definition, apply, "
         "then redeploy the service.",
+        Link.CONTAINERS,
     ),
     Rule(
         "DG103",
@@ -54,6 +100,7 @@ RULES: tuple[Rule, ...] = (
         "to anyone who can describe it, and is not rotated with the secret.",
         "Move the variable from `environment` to `secrets` with a valueFrom pointing at Secrets "
         "Manager or SSM Parameter Store, register, redeploy, and rotate the exposed value.",
+        Link.CONTAINERS,
     ),
     Rule(
         "DG104",
@@ -63,6 +110,7 @@ RULES: tuple[Rule, ...] = (
         "The container reads a different secret than intended: another environment's, an old "
         "one, or one that no longer exists.",
         "Point the secret's valueFrom at the pinned ARN or parameter name, register, redeploy.",
+        Link.CONTAINERS,
     ),
     Rule(
         "DG105",
@@ -72,6 +120,7 @@ RULES: tuple[Rule, ...] = (
         "Credentials in `environment` are stored in clear text in the task definition.",
         "If it holds a credential, move it to `secrets`; if it does not, declare it under "
         "`environment` in the policy to say so.",
+        Link.CREDENTIALS,
     ),
     Rule(
         "DG106",
@@ -82,6 +131,7 @@ RULES: tuple[Rule, ...] = (
         "definitions. drift-gate recognises the format; it never stores or prints the value.",
         "Rotate the credential now, then move it to Secrets Manager or SSM and reference it "
         "from `secrets`.",
+        Link.CREDENTIALS,
     ),
     Rule(
         "DG107",
@@ -90,6 +140,7 @@ RULES: tuple[Rule, ...] = (
         "The running container has a variable the policy does not declare.",
         "Not an error: a hint that the policy is incomplete or the variable is left over.",
         "Declare the variable in the policy, or remove it from the task definition.",
+        Link.CONTAINERS,
     ),
     Rule(
         "DG201",
@@ -100,6 +151,7 @@ RULES: tuple[Rule, ...] = (
         "the service still runs the old configuration.",
         "Redeploy the service onto the latest revision: `aws ecs update-service --cluster C "
         "--service S --task-definition FAMILY --force-new-deployment`.",
+        Link.DEPLOYED,
     ),
     Rule(
         "DG202",
@@ -109,6 +161,7 @@ RULES: tuple[Rule, ...] = (
         "The new configuration never became healthy; the circuit breaker may have rolled back.",
         "Read the deployment's rolloutStateReason and the stopped tasks' stoppedReason, fix the "
         "cause, then deploy again.",
+        Link.ROLLOUT,
     ),
     Rule(
         "DG203",
@@ -117,6 +170,7 @@ RULES: tuple[Rule, ...] = (
         "The service's PRIMARY deployment is still rolling out.",
         "Until the rollout completes, old tasks with the old configuration may still serve.",
         "Wait for the deployment to finish (`aws ecs wait services-stable`), then check again.",
+        Link.ROLLOUT,
     ),
     Rule(
         "DG204",
@@ -125,6 +179,7 @@ RULES: tuple[Rule, ...] = (
         "The service runs a different number of tasks than it desires.",
         "Tasks failing to start is the usual symptom of a missing secret or a bad image.",
         "Look at the service events and stopped tasks' stoppedReason.",
+        Link.ROLLOUT,
     ),
     Rule(
         "DG205",
@@ -133,6 +188,7 @@ RULES: tuple[Rule, ...] = (
         "The ECS cluster named in the policy does not exist in this account and region.",
         "Nothing declared for it can be running.",
         "Check the cluster name, region and AWS account the check runs against.",
+        Link.SERVICE_EXISTS,
     ),
     Rule(
         "DG206",
@@ -141,6 +197,7 @@ RULES: tuple[Rule, ...] = (
         "The ECS service named in the policy does not exist or is not ACTIVE.",
         "Nothing declared for it can be running.",
         "Check the service name; if it was deleted, create it or remove it from the policy.",
+        Link.SERVICE_EXISTS,
     ),
     Rule(
         "DG207",
@@ -150,6 +207,7 @@ RULES: tuple[Rule, ...] = (
         "Every variable declared for that container is missing from what runs.",
         "Check the container name in the policy against the task definition's "
         "containerDefinitions.",
+        Link.CONTAINERS,
     ),
     Rule(
         "DG301",
@@ -159,6 +217,7 @@ RULES: tuple[Rule, ...] = (
         "The task cannot start: ECS fails with ResourceInitializationError when it fetches it.",
         "Create the secret (`aws secretsmanager create-secret --name NAME --region R`, then put "
         "its value) or point valueFrom at the right ARN; register and redeploy.",
+        Link.SECRET_STORES,
     ),
     Rule(
         "DG302",
@@ -168,6 +227,7 @@ RULES: tuple[Rule, ...] = (
         "New tasks fail to start as soon as it is deleted, and already now it cannot be read.",
         "Restore it: `aws secretsmanager restore-secret --secret-id ARN --region R`, or move the "
         "service to the secret that replaces it.",
+        Link.SECRET_STORES,
     ),
     Rule(
         "DG303",
@@ -178,6 +238,7 @@ RULES: tuple[Rule, ...] = (
         "ECS fetches that version; without it the task cannot start.",
         "Put a value (`aws secretsmanager put-secret-value --secret-id ARN ...`) or move the stage "
         "with `update-secret-version-stage`.",
+        Link.SECRET_STORES,
     ),
     Rule(
         "DG304",
@@ -188,6 +249,7 @@ RULES: tuple[Rule, ...] = (
         "often they do not.",
         "Check the execution role's permissions and the secret's resource policy, or replicate "
         "the secret into the task's region.",
+        Link.SECRET_STORES,
     ),
     Rule(
         "DG305",
@@ -197,6 +259,7 @@ RULES: tuple[Rule, ...] = (
         "The task cannot start: ECS fails with ResourceInitializationError when it fetches it.",
         "Create it (`aws ssm put-parameter --name NAME --type SecureString --region R ...`) or "
         "point valueFrom at the right parameter; register and redeploy.",
+        Link.SECRET_STORES,
     ),
     Rule(
         "DG306",
@@ -205,6 +268,7 @@ RULES: tuple[Rule, ...] = (
         "A secret reference could not be checked, and the policy makes secret checks best-effort.",
         "Nothing is known about it; with secret checks `required` this is exit 3.",
         "Grant secretsmanager:DescribeSecret and ssm:DescribeParameters (docs/iam-policy.json).",
+        Link.SECRET_STORES,
     ),
     Rule(
         "DG401",
@@ -215,6 +279,7 @@ RULES: tuple[Rule, ...] = (
         "not configured'. Log lines are never copied into the report: they can hold secrets.",
         "Find where the application logs the phrase; fix the configuration it names, redeploy, "
         "and check that it stops.",
+        Link.APPLICATION_LOG,
     ),
     Rule(
         "DG402",
@@ -223,6 +288,7 @@ RULES: tuple[Rule, ...] = (
         "The log group the policy names does not exist.",
         "The application's own word cannot be heard: its logs go elsewhere or nowhere.",
         "Check the log group in the policy against the task definition's awslogs-group option.",
+        Link.APPLICATION_LOG,
     ),
     Rule(
         "DG501",
@@ -233,6 +299,7 @@ RULES: tuple[Rule, ...] = (
         "configuration running.",
         "Review the plan and run `terraform apply` in the Terraform directory; for a task "
         "definition, then redeploy the service.",
+        Link.PLAN_APPLIED,
     ),
     Rule(
         "DG502",
@@ -243,6 +310,7 @@ RULES: tuple[Rule, ...] = (
         "rolled out: merged is not deployed.",
         "Run `terraform apply`, then redeploy the service onto the new revision "
         "(`aws ecs update-service ... --force-new-deployment`).",
+        Link.PLAN_APPLIED,
     ),
     Rule(
         "DG503",
@@ -253,6 +321,7 @@ RULES: tuple[Rule, ...] = (
         "Someone changed it by hand or another tool owns it; the next apply may undo that.",
         "Decide which is right: bring the change into Terraform, or apply to restore the "
         "declared configuration.",
+        Link.NO_CHANGE_OUTSIDE_TERRAFORM,
     ),
     Rule(
         "DG504",
@@ -262,6 +331,7 @@ RULES: tuple[Rule, ...] = (
         "terraform plan -detailed-exitcode exits 2 for output-only changes too; drift-gate "
         "reports them without blocking.",
         "Apply when convenient; no running configuration depends on it.",
+        Link.PLAN_APPLIED,
     ),
     Rule(
         "DG505",
@@ -271,6 +341,7 @@ RULES: tuple[Rule, ...] = (
         "drift-gate does not guess: which secrets change, or which service runs, cannot be "
         "said before apply.",
         "Apply, then run drift-gate again against the live service.",
+        Link.KNOWN_BEFORE_APPLY,
     ),
     Rule(
         "DG506",
@@ -280,6 +351,7 @@ RULES: tuple[Rule, ...] = (
         "The verdict comes from the plan JSON; the disagreement is reported because a gate on "
         "the exit code alone would have decided differently (known Terraform issues).",
         "Read the plan; if it is a Terraform bug, the JSON-based verdict stands.",
+        Link.KNOWN_BEFORE_APPLY,
     ),
     Rule(
         "DG601",
@@ -290,6 +362,7 @@ RULES: tuple[Rule, ...] = (
         "Caught before the push: once merged and applied, the container would start without it.",
         "Declare it in the container's `secrets` (or `environment`) in the .tf file, or remove "
         "the requirement if the application no longer reads it.",
+        Link.TERRAFORM_SOURCES,
     ),
     Rule(
         "DG602",
@@ -299,6 +372,7 @@ RULES: tuple[Rule, ...] = (
         "credential-like name) says is a secret.",
         "The value would be stored in clear text in the task definition and in Terraform state.",
         "Move it to `secrets` with a valueFrom pointing at Secrets Manager or SSM.",
+        Link.TERRAFORM_SOURCES,
     ),
     Rule(
         "DG603",
@@ -307,6 +381,7 @@ RULES: tuple[Rule, ...] = (
         "Terraform declares a name that neither the policy nor a dotenv file requires.",
         "Not an error: the requirements may be incomplete, or the variable is left over.",
         "Add it to .env.example or the policy, or remove it from the task definition.",
+        Link.TERRAFORM_SOURCES,
     ),
     Rule(
         "DG604",
@@ -317,6 +392,7 @@ RULES: tuple[Rule, ...] = (
         "drift-gate never guesses; the live check (or the plan) sees what it becomes.",
         "Nothing to fix if intended; a literal, a local or a variable default makes it "
         "checkable offline.",
+        Link.TERRAFORM_SOURCES,
     ),
     Rule(
         "DG605",
@@ -326,6 +402,7 @@ RULES: tuple[Rule, ...] = (
         "The policy and the infrastructure code disagree about what exists.",
         "Check the service name in the policy and in the aws_ecs_service's `name`, and the "
         "--terraform-dir given.",
+        Link.TERRAFORM_SOURCES,
     ),
     Rule(
         "DG606",
@@ -335,6 +412,7 @@ RULES: tuple[Rule, ...] = (
         "declares.",
         "Every name required for that container is missing.",
         "Check the container name in the policy against `name` in container_definitions.",
+        Link.TERRAFORM_SOURCES,
     ),
     Rule(
         "DG901",
@@ -345,6 +423,7 @@ RULES: tuple[Rule, ...] = (
         "Fail closed: what cannot be verified is never a pass. The run exits 3.",
         "Grant the read-only permissions in docs/iam-policy.json, check credentials, region and "
         "network, then run again.",
+        Link.ANY,
     ),
     Rule(
         "DG902",
@@ -353,6 +432,7 @@ RULES: tuple[Rule, ...] = (
         "The Terraform plan errored, so what it would change is not known.",
         "Fail closed: a plan that did not finish is never a clean plan. The run exits 3.",
         "Fix the error terraform reports, then plan again.",
+        Link.PLAN_APPLIED,
     ),
     Rule(
         "DG903",
@@ -363,6 +443,7 @@ RULES: tuple[Rule, ...] = (
         "Fail closed: offline, what cannot be verified is never a pass. The run exits 3.",
         "Make the unresolved part statically readable (a literal, a local, a variable default), "
         "or rely on the live check.",
+        Link.TERRAFORM_SOURCES,
     ),
 )
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from drift_gate.chain import Link
 from drift_gate.checks.findings import ServiceContext
-from drift_gate.links import APPLICATION_LOG, chain_results
+from drift_gate.links import chain_results
 from drift_gate.model import TERRAFORM_ENVIRONMENT, CheckedService, FailOn, Finding, Report, Target
 from drift_gate.outcome import ServiceResult, build_report
 
@@ -66,7 +67,9 @@ def plan_findings() -> tuple[Finding, ...]:
 def with_links(service: CheckedService, findings: tuple[Finding, ...]) -> CheckedService:
     """The service as the gate reports it: secret stores checked, no logs declared."""
     links = chain_results(
-        findings, not_checked={APPLICATION_LOG: "no logs declared for this service"}, unverified={}
+        findings,
+        not_checked={Link.APPLICATION_LOG: "no logs declared for this service"},
+        unverified={},
     )
     return service.model_copy(update={"links": links})
 

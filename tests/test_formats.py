@@ -22,7 +22,7 @@ from drift_gate.model import FailOn, Report, Target, Verdict
 from drift_gate.outcome import ServiceResult, build_report
 from drift_gate.report import FORMAT_NAMES, RenderOptions, reporters
 from drift_gate.report.github import escape_data, escape_property
-from drift_gate.rules import RULES, rules_markdown
+from drift_gate.rules import RULES, RuleId, rules_markdown
 from tests.conftest import REPO, Cli
 from tests.reports import T0, T1, checked, sample_report
 
@@ -166,7 +166,7 @@ def many_findings(count: int) -> Report:
     )
     findings = []
     for index in range(count):
-        rule_id = ("DG101", "DG203", "DG107")[index % 3]
+        rule_id: RuleId = ("DG101", "DG203", "DG107")[index % 3]
         findings.append(
             context.finding(
                 rule_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from drift_gate.model import Finding, Target
-from drift_gate.rules import rule
+from drift_gate.rules import RuleId, rule
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class ServiceContext:
 
     def finding(
         self,
-        rule_id: str,
+        rule_id: RuleId,
         message: str,
         *,
         container: str | None = None,

@@ -1,10 +1,15 @@
-"""Exact fix commands, built from the target so a person can copy and run them."""
+"""Exact fix commands, built from the target so a person can copy and run them.
+
+One function per rule whose fix is a command; the rule's general remediation is in
+rules.py, and these replace it when the exact command is known.
+"""
 
 from __future__ import annotations
 
 import shlex
 
 from drift_gate.model import Target
+from drift_gate.references import SecretReference, secret_name
 
 
 def redeploy_command(target: Target, family: str | None = None) -> str:
@@ -17,3 +22,35 @@ def redeploy_command(target: Target, family: str | None = None) -> str:
     if target.region:
         parts += ["--region", target.region]
     return shlex.join(parts)
+
+
+def _aws(*arguments: str) -> str:
+    return shlex.join(["aws", *arguments])
+
+
+def missing_parameter(reference: SecretReference, region: str) -> str:
+    """DG305: create the SSM parameter (its value is the user's to put)."""
+    command = _aws(
+        "ssm", "put-parameter", "--name", reference.key, "--type", "SecureString",
+        "--value", "<value>", "--region", region,
+    )  # fmt: skip
+    return f"Create it: `{command}`, or fix the valueFrom; then redeploy."
+
+
+def missing_secret(reference: SecretReference, region: str) -> str:
+    """DG301: create the secret; its ARN then gets a new suffix, so valueFrom changes too."""
+    command = _aws(
+        "secretsmanager", "create-secret", "--name", secret_name(reference), "--region", region
+    )
+    return (
+        f"Create it (`{command}`, then put its value) or fix the valueFrom; the new secret's "
+        "ARN gets a new suffix, so update valueFrom, register and redeploy."
+    )
+
+
+def secret_scheduled_for_deletion(reference: SecretReference, region: str) -> str:
+    """DG302: restore the secret before its deletion date."""
+    command = _aws(
+        "secretsmanager", "restore-secret", "--secret-id", reference.key, "--region", region
+    )
+    return f"Restore it: `{command}`."

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from drift_gate.checks import remedies
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.model import Finding
-from drift_gate.references import SecretStatus, StoreKey, parse_value_from, secret_name, store_key
+from drift_gate.references import SecretStatus, StoreKey, parse_value_from, store_key
+from drift_gate.rules import RuleId
 
 
 @dataclass(frozen=True)
@@ -51,74 +52,22 @@ def _finding(
     subject = f"secret {usage.name} of container {usage.container} reads {usage.value_from}"
     common = {"container": usage.container, "variable": usage.name, "where": usage.where}
     if status.status == "missing" and reference.store == "ssm":
-        command = shlex.join(
-            [
-                "aws",
-                "ssm",
-                "put-parameter",
-                "--name",
-                reference.key,
-                "--type",
-                "SecureString",
-                "--value",
-                "<value>",
-                "--region",
-                region,
-            ]
-        )
-        return context.finding(
-            "DG305",
-            f"{subject}: the SSM parameter does not exist",
-            remediation=f"Create it: `{command}`, or fix the valueFrom; then redeploy.",
-            **common,
-        )
+        fix = remedies.missing_parameter(reference, region)
+        message = f"{subject}: the SSM parameter does not exist"
+        return context.finding("DG305", message, remediation=fix, **common)
     if status.status == "missing":
-        command = shlex.join(
-            [
-                "aws",
-                "secretsmanager",
-                "create-secret",
-                "--name",
-                secret_name(reference),
-                "--region",
-                region,
-            ]
-        )
-        return context.finding(
-            "DG301",
-            f"{subject}: the secret does not exist",
-            remediation=f"Create it (`{command}`, then put its value) or fix the valueFrom; "
-            "the new secret's ARN gets a new suffix, so update valueFrom, register and redeploy.",
-            **common,
-        )
+        fix = remedies.missing_secret(reference, region)
+        message = f"{subject}: the secret does not exist"
+        return context.finding("DG301", message, remediation=fix, **common)
     if status.status == "scheduled-deletion":
-        command = shlex.join(
-            [
-                "aws",
-                "secretsmanager",
-                "restore-secret",
-                "--secret-id",
-                reference.key,
-                "--region",
-                region,
-            ]
-        )
-        return context.finding(
-            "DG302",
-            f"{subject}: {status.detail}",
-            remediation=f"Restore it: `{command}`.",
-            **common,
-        )
+        fix = remedies.secret_scheduled_for_deletion(reference, region)
+        return context.finding("DG302", f"{subject}: {status.detail}", remediation=fix, **common)
     if status.status == "version-missing":
         return context.finding("DG303", f"{subject}: the secret {status.detail}", **common)
     if status.status == "unverified":
-        rule_id = "DG306" if best_effort else "DG901"
-        return context.finding(
-            rule_id,
-            f"could not verify {subject}: {status.detail}",
-            remediation=status.fix,
-            **common,
-        )
+        rule_id: RuleId = "DG306" if best_effort else "DG901"
+        message = f"could not verify {subject}: {status.detail}"
+        return context.finding(rule_id, message, remediation=status.fix, **common)
     return None
 
 

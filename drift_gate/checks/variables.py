@@ -9,6 +9,7 @@ from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.remedies import redeploy_command
 from drift_gate.model import ContainerVars, Finding, split_task_definition_arn
 from drift_gate.policy import ContainerPolicy, DeclaredSecret, DeclaredVariable
+from drift_gate.rules import RuleId
 
 
 def check_container(
@@ -88,7 +89,7 @@ def _check_variable(
 
 def _missing(
     context: ServiceContext,
-    rule_id: str,
+    rule_id: RuleId,
     kind: str,
     container: str,
     name: str,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from drift_gate.chain import Link
 from drift_gate.checks.credentials import check_credentials
 from drift_gate.checks.deployment import check_revision, check_rollout
 from drift_gate.checks.findings import ServiceContext
@@ -21,12 +22,6 @@ from drift_gate.declared import services_from_plan
 from drift_gate.engine.later_links import check_application_logs, check_secret_stores
 from drift_gate.engine.service_run import LinkOutcome, ServiceRun
 from drift_gate.errors import ExitCode, InvalidInputError
-from drift_gate.links import (
-    APPLICATION_LOG,
-    DEPLOYED,
-    SECRET_STORES,
-    SERVICE_EXISTS,
-)
 from drift_gate.model import (
     TERRAFORM_ENVIRONMENT,
     CheckedService,
@@ -45,6 +40,7 @@ from drift_gate.policy import (
     ServicePolicy,
     select_environments,
 )
+from drift_gate.rules import RuleId
 from drift_gate.sources.aws import AWS_FAILURES, AwsClients, Failure, classify_failure
 from drift_gate.sources.ecs import ClusterMissing, EcsReader, ServiceLookup, ServiceMissing
 from drift_gate.sources.secrets import SecretStores
@@ -134,8 +130,8 @@ def _later_links(
     else:
         logs = [LinkOutcome(not_checked=NO_LOGS)] * len(runs)
     for run, secret_outcome, log_outcome in zip(runs, secrets, logs, strict=True):
-        run.record(SECRET_STORES, secret_outcome)
-        run.record(APPLICATION_LOG, log_outcome)
+        run.record(Link.SECRET_STORES, secret_outcome)
+        run.record(Link.APPLICATION_LOG, log_outcome)
 
 
 def _from_plan(
@@ -178,7 +174,9 @@ def _check_environment(environment: EnvironmentPolicy, reader: EcsReader) -> lis
             lookups = reader.services(cluster, [s.service for s in services])
         except AWS_FAILURES as error:
             failure = classify_failure(error, "ecs:DescribeServices")
-            results.extend(_unverified(environment, s, failure, SERVICE_EXISTS) for s in services)
+            results.extend(
+                _unverified(environment, s, failure, Link.SERVICE_EXISTS) for s in services
+            )
             continue
         found = [lookups[service.service] for service in services]
         reader.prefetch(
@@ -221,7 +219,7 @@ def _checked(
 
 
 def _unverified(
-    environment: EnvironmentPolicy, service: ServicePolicy, failure: Failure, link: str
+    environment: EnvironmentPolicy, service: ServicePolicy, failure: Failure, link: Link
 ) -> ServiceRun:
     target = _target(environment, service)
     finding = ServiceContext(target).finding(
@@ -254,7 +252,7 @@ def _check_service(
         return ServiceRun(target, service, _checked(target, verified=True), [finding])
     primary = lookup.primary
     if primary is None:
-        return _unverified(environment, service, NO_PRIMARY, DEPLOYED)
+        return _unverified(environment, service, NO_PRIMARY, Link.DEPLOYED)
     try:
         deployed = reader.task_definition(primary.task_definition_arn)
         latest_arn = reader.latest_active_arn(deployed.family)
@@ -263,7 +261,7 @@ def _check_service(
         )
     except AWS_FAILURES as error:
         failure = classify_failure(error, "ecs:DescribeTaskDefinition")
-        return _unverified(environment, service, failure, DEPLOYED)
+        return _unverified(environment, service, failure, Link.DEPLOYED)
 
     context = ServiceContext(target, deployed.arn, latest_arn)
     findings = check_revision(context, deployed, latest_arn) + check_rollout(context, lookup)
@@ -296,7 +294,7 @@ def failed_run_report(
     plan_source: str | None,
     clock: Callable[[], datetime] = utc_now,
     *,
-    rule_id: str = "DG902",
+    rule_id: RuleId = "DG902",
     exit_code: ExitCode = ExitCode.COULD_NOT_VERIFY,
 ) -> Report:
     """The report of a run that verified nothing: terraform failed, or (exit 2) the user's

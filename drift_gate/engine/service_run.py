@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from drift_gate.chain import Link
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.links import chain_results
 from drift_gate.model import CheckedService, Deployment, Finding, Target, TaskDefinitionSpec
@@ -31,8 +32,8 @@ class ServiceRun:
     deployed: TaskDefinitionSpec | None = None
     primary: Deployment | None = None
     # Link keys (drift_gate/links.py) that did not run, or ran and could not verify: why.
-    not_checked: dict[str, str] = field(default_factory=dict)
-    unverified: dict[str, str] = field(default_factory=dict)
+    not_checked: dict[Link, str] = field(default_factory=dict)
+    unverified: dict[Link, str] = field(default_factory=dict)
 
     def context(self) -> ServiceContext:
         """What every finding about this service shares."""
@@ -46,7 +47,7 @@ class ServiceRun:
         links = chain_results(kept, not_checked=self.not_checked, unverified=self.unverified)
         return ServiceResult(self.checked.model_copy(update={"links": links}), kept)
 
-    def record(self, link: str, outcome: LinkOutcome) -> None:
+    def record(self, link: Link, outcome: LinkOutcome) -> None:
         """Take a later link's outcome for this service."""
         self.findings.extend(outcome.findings)
         if outcome.not_checked is not None:

@@ -7,10 +7,10 @@ Every text is escaped: finding messages hold names and ARNs only, but escaping i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from html import escape
 
-from drift_gate.links import SERVICE_CHAIN
+from drift_gate.chain import PLAN_CHAIN, SERVICE_CHAIN
+from drift_gate.links import rule_ids
 from drift_gate.model import (
     CheckedService,
     Finding,
@@ -29,20 +29,6 @@ _VERDICT = {
     Verdict.COULD_NOT_VERIFY: ("COULD NOT VERIFY", "unknown"),
 }
 
-
-@dataclass(frozen=True)
-class PlanLink:
-    """One link of the plan's chain and the rules that break it."""
-
-    name: str
-    rule_ids: frozenset[str]
-
-
-PLAN_CHAIN = (
-    PlanLink("plan applied", frozenset({"DG501", "DG502"})),
-    PlanLink("no change outside Terraform", frozenset({"DG503"})),
-    PlanLink("everything known before apply", frozenset({"DG505", "DG506"})),
-)
 
 _STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0}
@@ -193,7 +179,7 @@ def _service_chain(service: CheckedService, findings: tuple[Finding, ...]) -> st
     """The chain from the links' own states; a link that did not run is never ok."""
     if not service.links:  # an older report or an offline one: nothing says a link held
         reason = "not recorded in this report"
-        boxes = [_box("skip", link.name, f"not checked: {reason}") for link in SERVICE_CHAIN]
+        boxes = [_box("skip", link.words, f"not checked: {reason}") for link in SERVICE_CHAIN]
     else:
         boxes = [_link_box(result, findings) for result in service.links]
     return '<div class="chain">' + '<span class="arrow">→</span>'.join(boxes) + "</div>"
@@ -203,8 +189,8 @@ def _link_box(result: LinkResult, findings: tuple[Finding, ...]) -> str:
     if result.state is LinkState.PASSED:
         return _box("ok", result.link, "passed")
     if result.state is LinkState.FAILED:
-        link = next(link for link in SERVICE_CHAIN if link.name == result.link)
-        return _box(_tone(link.rule_ids, findings), result.link, "failed")
+        link = next(link for link in SERVICE_CHAIN if link.words == result.link)
+        return _box(_tone(rule_ids(link), findings), result.link, "failed")
     label = result.state.value.replace("-", " ")
     tone = "skip" if result.state is LinkState.NOT_CHECKED else "unknown"
     title = f"{label}: {result.reason}" if result.reason else label
@@ -219,8 +205,8 @@ def _plan_chain(findings: tuple[Finding, ...]) -> str:
     unverified = any(f.is_unverified for f in findings)
     boxes = []
     for link in PLAN_CHAIN:
-        tone = "unknown" if unverified else _tone(link.rule_ids, findings)
-        boxes.append(f'<span class="link {tone}" title="{tone}">{escape(link.name)}</span>')
+        tone = "unknown" if unverified else _tone(rule_ids(link), findings)
+        boxes.append(f'<span class="link {tone}" title="{tone}">{escape(link.words)}</span>')
     return '<div class="chain">' + '<span class="arrow">→</span>'.join(boxes) + "</div>"
 
 

@@ -28,7 +28,7 @@ class SarifReporter(Reporter):
     )
 
     def render(self, report: Report, options: RenderOptions) -> str:
-        index = {rule.id: position for position, rule in enumerate(RULES)}
+        index: dict[str, int] = {rule.id: position for position, rule in enumerate(RULES)}
         run: dict[str, Any] = {
             "tool": {
                 "driver": {
@@ -77,19 +77,10 @@ def _rule(rule: Rule) -> dict[str, Any]:
         "helpUri": f"{RULES_URI}#{rule.id.lower()}-{rule.name}",
         "defaultConfiguration": {"level": _LEVEL[rule.severity]},
         "properties": {
-            "tags": ["drift", "ecs", "terraform", _chain_link(rule.id)],
+            "tags": ["drift", "ecs", "terraform", rule.link.value],
             "precision": "high",
         },
     }
-
-
-def _chain_link(rule_id: str) -> str:
-    return {
-        "1": "variables",
-        "2": "deployment",
-        "5": "terraform-plan",
-        "9": "could-not-verify",
-    }.get(rule_id[2], "other")
 
 
 def _result(finding: Finding, rule_index: int, workspace: str | None) -> dict[str, Any]:

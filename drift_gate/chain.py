@@ -1,0 +1,49 @@
+"""The links of the chain drift-gate verifies, in order, with the words every report uses.
+
+Each rule names its link (rules.py); the reports draw the chains from these; the engine
+records, per service, how each link ended (links.py).
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Link(str, enum.Enum):
+    """One link from what is declared to what runs."""
+
+    TERRAFORM_SOURCES = "terraform-sources"
+    PLAN_APPLIED = "plan-applied"
+    NO_CHANGE_OUTSIDE_TERRAFORM = "no-change-outside-terraform"
+    KNOWN_BEFORE_APPLY = "known-before-apply"
+    SERVICE_EXISTS = "service-exists"
+    DEPLOYED = "latest-revision-deployed"
+    ROLLOUT = "rollout-settled"
+    CONTAINERS = "containers-get-declared-names"
+    CREDENTIALS = "no-credentials-in-plain-env"
+    SECRET_STORES = "secrets-exist"  # noqa: S105 - a link's name, not a secret
+    APPLICATION_LOG = "application-log-clean"
+    ANY = "could-not-verify"  # DG901: whichever link AWS did not answer for
+
+    @property
+    def words(self) -> str:
+        """The link in a report's words: `secrets exist`."""
+        return _TITLES.get(self, self.value.replace("-", " "))
+
+
+_TITLES = {
+    Link.TERRAFORM_SOURCES: "declared in the Terraform sources",
+    Link.NO_CHANGE_OUTSIDE_TERRAFORM: "no change outside Terraform",
+    Link.KNOWN_BEFORE_APPLY: "everything known before apply",
+}
+
+SERVICE_CHAIN = (
+    Link.SERVICE_EXISTS,
+    Link.DEPLOYED,
+    Link.ROLLOUT,
+    Link.CONTAINERS,
+    Link.CREDENTIALS,
+    Link.SECRET_STORES,
+    Link.APPLICATION_LOG,
+)
+PLAN_CHAIN = (Link.PLAN_APPLIED, Link.NO_CHANGE_OUTSIDE_TERRAFORM, Link.KNOWN_BEFORE_APPLY)
