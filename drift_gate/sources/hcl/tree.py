@@ -1,0 +1,102 @@
+"""The syntax tree of .tf files: python-hcl2's lark tree, its blocks, and where they are.
+
+python-hcl2's dictionary output flattens `jsonencode(...)` into a string, so the tree is
+walked instead; every node keeps the line it was written on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import hcl2
+from lark import Token, Tree
+from lark.exceptions import LarkError
+
+from drift_gate.errors import InvalidInputError
+
+Node = Tree[Any]
+MAX_TF_FILE_BYTES = 1024 * 1024  # a larger .tf file is exit 2, not 19 s of parsing
+
+
+def line_of(node: Node | Token) -> int:
+    if isinstance(node, Token):
+        return node.line or 0
+    return node.meta.line if not node.meta.empty else 0
+
+
+def children(node: Node) -> list[Node]:
+    """Children that carry meaning (no newlines, comments or punctuation)."""
+    return [
+        child
+        for child in node.children
+        if isinstance(child, Tree) and child.data != "new_line_or_comment"
+    ]
+
+
+def name_of(node: Node | Token) -> str:
+    """The text of an identifier, a keyword or a plain string label."""
+    if isinstance(node, Token):
+        return str(node)
+    if node.data == "string":
+        return "".join(
+            str(t)
+            for part in node.children
+            if isinstance(part, Tree)
+            for t in part.children
+            if isinstance(t, Token)
+        )
+    return "".join(str(t) for t in node.scan_values(lambda v: isinstance(v, Token)))
+
+
+@dataclass
+class Block:
+    kind: str
+    labels: list[str]
+    body: Node
+    file: Path
+    line: int
+
+    def attributes(self) -> dict[str, Node]:
+        found: dict[str, Node] = {}
+        for child in children(self.body):
+            if child.data == "attribute":
+                name_node, expression = children(child)[0], children(child)[-1]
+                found[name_of(name_node)] = expression
+        return found
+
+    def blocks(self) -> Iterator[Block]:
+        yield from blocks_of(self.body, self.file)
+
+
+def blocks_of(body: Node, file: Path) -> Iterator[Block]:
+    for child in children(body):
+        if child.data != "block":
+            continue
+        parts = children(child)
+        inner = next(p for p in parts if isinstance(p, Tree) and p.data == "body")
+        names = [name_of(p) for p in parts if p is not inner]
+        yield Block(names[0], names[1:], inner, file, line_of(child))
+
+
+def parse_file(path: Path) -> list[Block]:
+    try:
+        size = path.stat().st_size
+        if size > MAX_TF_FILE_BYTES:
+            raise InvalidInputError(
+                f"{path}: {size:,} bytes is more than drift-gate reads offline (1 MiB a .tf "
+                "file); check it with the live check (a plan) instead"
+            )
+        tree = hcl2.parses_to_tree(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidInputError(f"{path}: cannot read ({error})") from error
+    except LarkError as error:
+        where = getattr(error, "line", None)
+        at = f":{where}" if where else ""
+        raise InvalidInputError(f"{path}{at}: not valid HCL ({type(error).__name__})") from None
+    except RecursionError:
+        raise InvalidInputError(f"{path}: expressions nested too deeply to read") from None
+    body = next(c for c in tree.children if isinstance(c, Tree) and c.data == "body")
+    return list(blocks_of(body, path))
