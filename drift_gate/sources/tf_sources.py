@@ -1,9 +1,11 @@
 """Where things are declared in .tf files: plan JSON has no line numbers, so we find them.
 
-A resource is found by its block header, `resource "TYPE" "NAME" {`, in the directory of
-its module; a variable name by its quoted spelling inside that block (or, when it comes
-from a local or a variable, anywhere in the module's files). Module directories come from
+A resource is found by its block, `resource "TYPE" "NAME"`, read with the same HCL parser
+as the offline checks (sources/hcl/tree.py), in the directory of its module; a variable
+name by its quoted spelling within that block's lines (or, when it comes from a local or a
+variable, anywhere in the module's files). Module directories come from
 .terraform/modules/modules.json when `terraform init` wrote one, else from local sources.
+A file the parser cannot read only means its locations are not known: never an error.
 """
 
 from __future__ import annotations
@@ -14,16 +16,18 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from drift_gate.errors import InvalidInputError
+from drift_gate.sources.hcl.tree import Block, parse_file
 from drift_gate.sources.plan import split_address
-
-_BLOCK_START = re.compile(r"^(resource|data|module|locals|variable|output|provider|terraform)\b")
 
 
 @dataclass(frozen=True)
-class Block:
+class Place:
+    """Where a resource block stands: its file, header line and closing line (1-based)."""
+
     file: Path
-    start: int  # 1-based line of the header
-    end: int  # 1-based last line before the next top-level block
+    start: int
+    end: int
 
 
 @dataclass
@@ -35,7 +39,8 @@ class TerraformSources:
     display_base: Path = field(default_factory=Path.cwd)
     # A plan asks for many names in the same files: read and scan each file once.
     _file_lines: dict[Path, list[str]] = field(default_factory=dict, repr=False)
-    _blocks: dict[str, Block | None] = field(default_factory=dict, repr=False)
+    _file_blocks: dict[Path, list[Block]] = field(default_factory=dict, repr=False)
+    _blocks: dict[str, Place | None] = field(default_factory=dict, repr=False)
 
     @cached_property
     def _installed_modules(self) -> dict[str, str]:
@@ -70,23 +75,29 @@ class TerraformSources:
             self._file_lines[path] = _lines(path)
         return self._file_lines[path]
 
-    def resource_block(self, address: str) -> Block | None:
+    def _parsed(self, path: Path) -> list[Block]:
+        if path not in self._file_blocks:
+            try:
+                self._file_blocks[path] = parse_file(path)
+            except InvalidInputError:
+                self._file_blocks[path] = []
+        return self._file_blocks[path]
+
+    def resource_block(self, address: str) -> Place | None:
         """The block of `resource "TYPE" "NAME"` for this address, in its module's files."""
         if address not in self._blocks:
             self._blocks[address] = self._find_block(address)
         return self._blocks[address]
 
-    def _find_block(self, address: str) -> Block | None:
+    def _find_block(self, address: str) -> Place | None:
         directory = self.module_directory(address)
         _, kind, name, _ = split_address(address)
         if directory is None or not kind:
             return None
-        header = re.compile(rf'^resource\s+"{re.escape(kind)}"\s+"{re.escape(name)}"\s*\{{')
         for path in self._files(directory):
-            lines = self._lines(path)
-            for number, line in enumerate(lines, start=1):
-                if header.match(line):
-                    return Block(path, number, _block_end(lines, number))
+            for block in self._parsed(path):
+                if block.kind == "resource" and block.labels == [kind, name]:
+                    return Place(path, block.line, block.end_line or block.line)
         return None
 
     def where_resource(self, address: str) -> str | None:
@@ -125,10 +136,3 @@ def _lines(path: Path) -> list[str]:
         return path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return []
-
-
-def _block_end(lines: list[str], start: int) -> int:
-    for number in range(start + 1, len(lines) + 1):
-        if _BLOCK_START.match(lines[number - 1]):
-            return number - 1
-    return len(lines)

@@ -58,6 +58,7 @@ class Block:
     body: Node
     file: Path
     line: int
+    end_line: int = 0  # the line of its closing brace
 
     def attributes(self) -> dict[str, Node]:
         found: dict[str, Node] = {}
@@ -78,7 +79,8 @@ def blocks_of(body: Node, file: Path) -> Iterator[Block]:
         parts = children(child)
         inner = next(p for p in parts if isinstance(p, Tree) and p.data == "body")
         names = [name_of(p) for p in parts if p is not inner]
-        yield Block(names[0], names[1:], inner, file, line_of(child))
+        end = child.meta.end_line if not child.meta.empty else line_of(child)
+        yield Block(names[0], names[1:], inner, file, line_of(child), end)
 
 
 def parse_file(path: Path) -> list[Block]:
