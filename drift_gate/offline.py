@@ -14,8 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from drift_gate.checks.credentials import token_in_plain_variable
 from drift_gate.checks.findings import ServiceContext
+from drift_gate.checks.variables import pinned_source_mismatch
 from drift_gate.credentials import looks_like_credential_name
+from drift_gate.locations import shown
 from drift_gate.model import CheckedService, FailOn, Finding, Report, Target
 from drift_gate.outcome import ServiceResult, build_report, utc_now
 from drift_gate.policy import (
@@ -35,7 +38,6 @@ from drift_gate.sources.hcl import (
     Unresolved,
     load_declarations,
 )
-from drift_gate.sources.tf_sources import shown
 
 
 @dataclass(frozen=True)
@@ -206,13 +208,13 @@ def _container_findings(
     for name in [*declared.secrets, *declared.environment]:
         where = shown(name.file, name.line)
         if name.value_token_format:
-            message = (
-                f"plain environment variable {name.name} of container {container.name} is "
-                f"committed in Terraform with a value in {name.value_token_format} format "
-                "(value not shown)"
-            )
-            yield context.finding(
-                "DG106", message, container=container.name, variable=name.name, where=where
+            yield token_in_plain_variable(
+                context,
+                container.name,
+                name.name,
+                name.value_token_format,
+                source=f"in Terraform ({task_definition.address})",
+                where=where,
             )
         if name.name not in required_names:
             message = (
@@ -249,15 +251,17 @@ def _requirement(
     by = ", ".join(requirement.required_by) or "the policy"
     common = {"container": container, "variable": name}
     if name in secrets:
-        pinned, actual = requirement.value_from, secrets[name].value_from
-        if pinned and actual and pinned != actual:
-            message = (
-                f"Terraform declares secret {name} of container {container} with valueFrom "
-                f"{actual}, the policy pins {pinned}"
-            )
-            yield context.finding(
-                "DG104", message, where=shown(secrets[name].file, secrets[name].line), **common
-            )
+        mismatch = pinned_source_mismatch(
+            context,
+            container,
+            name,
+            actual=secrets[name].value_from,
+            pinned=requirement.value_from,
+            source=f"in Terraform ({address})",
+            where=shown(secrets[name].file, secrets[name].line),
+        )
+        if mismatch:
+            yield mismatch
         return
     if name in plain:
         if requirement.as_secret:

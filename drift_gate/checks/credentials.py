@@ -26,12 +26,11 @@ def check_credentials(
         for variable in container.environment:
             if variable.value_token_format is not None:
                 findings.append(
-                    context.finding(
-                        "DG106",
-                        f"plain environment variable {variable.name} of container {container.name} "
-                        f"holds a value in {variable.value_token_format} format (value not shown)",
-                        container=container.name,
-                        variable=variable.name,
+                    token_in_plain_variable(
+                        context,
+                        container.name,
+                        variable.name,
+                        variable.value_token_format,
                     )
                 )
             elif looks_like_credential_name(variable.name) and variable.name not in trusted:
@@ -45,3 +44,24 @@ def check_credentials(
                     )
                 )
     return findings
+
+
+def token_in_plain_variable(
+    context: ServiceContext,
+    container: str,
+    name: str,
+    token_format: str,
+    *,
+    source: str = "",
+    where: str | None = None,
+) -> Finding:
+    """DG106, for every path (live, offline): a credential's format, never its value.
+
+    `source` says where the value sits when it is not the running container ("in Terraform").
+    """
+    place = f" {source}" if source else ""
+    message = (
+        f"plain environment variable {name} of container {container}{place} holds a value in "
+        f"{token_format} format (value not shown)"
+    )
+    return context.finding("DG106", message, container=container, variable=name, where=where)

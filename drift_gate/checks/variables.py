@@ -50,18 +50,39 @@ def _check_secret(
     live = running.secret(name)
     if live is None:
         return [_missing(context, "DG101", "secret", container, name, secret.where, latest)]
-    if secret.value_from is not None and live.value_from != secret.value_from:
-        return [
-            context.finding(
-                "DG104",
-                f"secret {name} of container {container} reads from {live.value_from}, "
-                f"but the policy pins {secret.value_from}",
-                container=container,
-                variable=name,
-                where=secret.where,
-            )
-        ]
-    return []
+    mismatch = pinned_source_mismatch(
+        context,
+        container,
+        name,
+        actual=live.value_from,
+        pinned=secret.value_from,
+        where=secret.where,
+    )
+    return [mismatch] if mismatch else []
+
+
+def pinned_source_mismatch(
+    context: ServiceContext,
+    container: str,
+    name: str,
+    *,
+    actual: str | None,
+    pinned: str | None,
+    source: str = "",
+    where: str | None,
+) -> Finding | None:
+    """DG104, for every path (live, offline): the secret reads elsewhere than the policy pins.
+
+    `source` says where it is declared when it is not the running container ("in Terraform").
+    """
+    if not pinned or not actual or actual == pinned:
+        return None
+    place = f" {source}" if source else ""
+    message = (
+        f"secret {name} of container {container}{place} reads from {actual}, "
+        f"but the policy pins {pinned}"
+    )
+    return context.finding("DG104", message, container=container, variable=name, where=where)
 
 
 def _check_variable(

@@ -17,6 +17,7 @@ from functools import cached_property
 from pathlib import Path
 
 from drift_gate.errors import InvalidInputError
+from drift_gate.locations import shown
 from drift_gate.sources.hcl.tree import Block, parse_file
 from drift_gate.sources.plan import split_address
 
@@ -123,12 +124,6 @@ class TerraformSources:
 
     def _show(self, path: Path, line: int) -> str:
         return shown(path, line, self.display_base)
-
-
-def shown(path: Path, line: int, base: Path | None = None) -> str:
-    """`file:line`, relative to `base` (the working directory) when the file is under it."""
-    resolved, here = path.resolve(), (base or Path.cwd()).resolve()
-    return f"{resolved.relative_to(here) if resolved.is_relative_to(here) else path}:{line}"
 
 
 def _lines(path: Path) -> list[str]:
