@@ -9,17 +9,15 @@ like name, says it is one. What cannot be read statically is reported, never gue
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from drift_gate.checks.credentials import token_in_plain_variable
 from drift_gate.checks.findings import ServiceContext
-from drift_gate.checks.variables import pinned_source_mismatch
+from drift_gate.checks.terraform_sources import Requirement, check_task_definition
 from drift_gate.credentials import looks_like_credential_name
 from drift_gate.locations import shown
-from drift_gate.model import CheckedService, FailOn, Finding, Report, Target
+from drift_gate.model import CheckedService, FailOn, Report, Target
 from drift_gate.outcome import ServiceResult, build_report, utc_now
 from drift_gate.policy import (
     ContainerPolicy,
@@ -30,24 +28,10 @@ from drift_gate.policy import (
 )
 from drift_gate.sources.dotenv import required_names
 from drift_gate.sources.hcl import (
-    DeclaredContainer,
-    DeclaredName,
     DeclaredService,
-    DeclaredTaskDefinition,
     TerraformDeclarations,
-    Unresolved,
     load_declarations,
 )
-
-
-@dataclass(frozen=True)
-class Requirement:
-    """A name one container must receive, and everything that requires it."""
-
-    name: str
-    as_secret: bool
-    required_by: tuple[str, ...]  # file:line of each requirement
-    value_from: str | None = None
 
 
 def requirements(container: ContainerPolicy) -> list[Requirement]:
@@ -137,7 +121,8 @@ def _check_service(
         ),
         None,
     )
-    findings = list(_task_definition_findings(context, service, declared, task_definition))
+    required = {c.name: requirements(c) for c in service.containers}
+    findings = list(check_task_definition(context, service, declared, task_definition, required))
     unverified = any(f.is_unverified for f in findings)
     kept = tuple(f for f in findings if f.rule_id not in service.ignore)
     return ServiceResult(checked.model_copy(update={"verified": not unverified}), kept)
@@ -149,138 +134,3 @@ def _find_service(
     cluster = service.cluster.rsplit("/", 1)[-1]
     matching = [s for s in services if s.name == service.service and s.cluster in (None, cluster)]
     return matching[0] if matching else None
-
-
-def _task_definition_findings(
-    context: ServiceContext,
-    service: ServicePolicy,
-    declared: DeclaredService,
-    task_definition: DeclaredTaskDefinition | None,
-) -> Iterator[Finding]:
-    if task_definition is None or task_definition.unresolved is not None:
-        what = task_definition.unresolved if task_definition else None
-        where = shown(what.file, what.line) if what else shown(declared.file, declared.line)
-        reason = what.reason if what else "the task_definition expression"
-        yield context.finding(
-            "DG604",
-            f"{declared.address}: its task definition's containers cannot be read offline "
-            f"({reason})",
-            where=where,
-        )
-        yield context.finding(
-            "DG903",
-            f"{service.service}: no required name can be checked offline ({reason})",
-            where=where,
-        )
-        return
-    for container in service.containers:
-        found = next((c for c in task_definition.containers if c.name == container.name), None)
-        if found is None:
-            message = f"{task_definition.address} has no container {container.name}"
-            where = shown(task_definition.file, task_definition.line)
-            yield context.finding("DG606", message, container=container.name, where=where)
-            continue
-        yield from _container_findings(context, container, found, task_definition)
-
-
-def _container_findings(
-    context: ServiceContext,
-    container: ContainerPolicy,
-    declared: DeclaredContainer,
-    task_definition: DeclaredTaskDefinition,
-) -> Iterator[Finding]:
-    secrets = {name.name: name for name in declared.secrets}
-    plain = {name.name: name for name in declared.environment}
-    required = requirements(container)
-    at = shown(task_definition.file, task_definition.line)
-    for requirement in required:
-        yield from _requirement(
-            context,
-            container.name,
-            requirement,
-            secrets,
-            plain,
-            declared,
-            task_definition.address,
-            at,
-        )
-    required_names = {r.name for r in required}
-    for name in [*declared.secrets, *declared.environment]:
-        where = shown(name.file, name.line)
-        if name.value_token_format:
-            yield token_in_plain_variable(
-                context,
-                container.name,
-                name.name,
-                name.value_token_format,
-                source=f"in Terraform ({task_definition.address})",
-                where=where,
-            )
-        if name.name not in required_names:
-            message = (
-                f"{name.name} is declared in {task_definition.address} but neither the policy "
-                "nor a dotenv file requires it"
-            )
-            yield context.finding(
-                "DG603", message, container=container.name, variable=name.name, where=where
-            )
-    for unresolved in declared.unresolved:
-        message = (
-            f"an entry of container {container.name} cannot be read offline ({unresolved.reason})"
-        )
-        yield context.finding(
-            "DG604",
-            message,
-            container=container.name,
-            where=shown(unresolved.file, unresolved.line),
-        )
-
-
-def _requirement(
-    context: ServiceContext,
-    container: str,
-    requirement: Requirement,
-    secrets: dict[str, DeclaredName],
-    plain: dict[str, DeclaredName],
-    declared: DeclaredContainer,
-    address: str,
-    at: str,
-) -> Iterator[Finding]:
-    resource = f"{address} ({at})"
-    name = requirement.name
-    by = ", ".join(requirement.required_by) or "the policy"
-    common = {"container": container, "variable": name}
-    if name in secrets:
-        mismatch = pinned_source_mismatch(
-            context,
-            container,
-            name,
-            actual=secrets[name].value_from,
-            pinned=requirement.value_from,
-            source=f"in Terraform ({address})",
-            where=shown(secrets[name].file, secrets[name].line),
-        )
-        if mismatch:
-            yield mismatch
-        return
-    if name in plain:
-        if requirement.as_secret:
-            message = (
-                f"{by} requires {name} as a secret, but {resource} declares it as a plain "
-                f"environment variable of container {container}"
-            )
-            yield context.finding(
-                "DG602", message, where=shown(plain[name].file, plain[name].line), **common
-            )
-        return
-    if declared.unresolved:
-        first: Unresolved = declared.unresolved[0]
-        unreadable = shown(first.file, first.line)
-        message = (
-            f"{by} requires {name}; it is not among the names readable in {resource}, and "
-            f"an entry at {unreadable} cannot be read offline"
-        )
-        yield context.finding("DG903", message, where=shown(first.file, first.line), **common)
-        return
-    message = f"{by} requires {name}, but {resource} does not declare it for container {container}"
-    yield context.finding("DG601", message, where=at, **common)
