@@ -19,8 +19,8 @@ from drift_gate.demo import CLUSTER, REGION, SECRET_NAMES, SERVICE, IncidentAcco
 from drift_gate.engine.gate import CheckOptions, run_check
 from drift_gate.model import Report
 from drift_gate.policy import load_policy
+from drift_gate.publish import metrics
 from drift_gate.references import parse_value_from
-from drift_gate.sources import metrics
 from drift_gate.sources.aws import AwsClients
 from drift_gate.sources.secrets import SecretStores
 from tests.conftest import REPO, Cli, MotoServer

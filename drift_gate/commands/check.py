@@ -89,7 +89,7 @@ def publish_metrics(
     report: Report, namespace: str, clients: AwsClients, policy: Policy | None, region: str | None
 ) -> None:
     """Put the run's metrics; a failure to do so is exit 3, since the alarm would be blind."""
-    from drift_gate.sources import metrics
+    from drift_gate.publish import metrics
     from drift_gate.sources.aws import AWS_FAILURES, describe_failure
 
     where = (

@@ -62,7 +62,7 @@ def check_outputs(targets: Sequence[OutputTarget], inputs: Sequence[Path | None]
 
 def emit_report(report: Report, targets: Sequence[OutputTarget]) -> int:
     """Every requested format, then what GitHub Actions expects; the run's exit code."""
-    from drift_gate.github_env import WrittenReport, publish
+    from drift_gate.publish.github import WrittenReport, publish
 
     written_ok = write_outputs(report, targets)
     written = [WrittenReport(target.format, target.path) for target in targets]
@@ -74,7 +74,7 @@ def emit_report(report: Report, targets: Sequence[OutputTarget]) -> int:
 
 def write_outputs(report: Report, targets: Sequence[OutputTarget]) -> bool:
     """Render each requested format; False if a file could not be written (each is tried)."""
-    from drift_gate.github_env import append_step_summary
+    from drift_gate.publish.github import append_step_summary
     from drift_gate.report import RenderOptions, reporters
 
     available = reporters()
