@@ -1,3 +1,36 @@
-"""drift-gate: fail the pipeline when what runs on ECS is not what was declared."""
+"""drift-gate: fail the pipeline when what runs on ECS is not what was declared.
 
-__version__ = "0.1.0"
+The library surface is `check` and `check_offline` (drift_gate/api.py), the `Report` they
+return (drift_gate/model.py) and the exit codes (drift_gate/errors.py). Every other module
+is internal and may change between releases.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from drift_gate._version import __version__
+
+__all__ = ["ExitCode", "Finding", "Report", "__version__", "check", "check_offline"]
+
+if TYPE_CHECKING:
+    from drift_gate.api import check, check_offline
+    from drift_gate.errors import ExitCode
+    from drift_gate.model import Finding, Report
+
+# Imported when first used, so that `import drift_gate` (and the CLI's --help) stays light.
+_LAZY = {
+    "check": "drift_gate.api",
+    "check_offline": "drift_gate.api",
+    "ExitCode": "drift_gate.errors",
+    "Finding": "drift_gate.model",
+    "Report": "drift_gate.model",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'drift_gate' has no attribute {name!r}")

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from drift_gate import __version__
+from drift_gate._version import __version__
 from drift_gate.cli_options import (
     FAIL_ON_CHOICES,
     FORMAT_OPTION,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from drift_gate.checks.terraform_sources import Requirement
-from drift_gate.offline import requirements
+from drift_gate.engine.offline import requirements
 from drift_gate.policy import ContainerPolicy, Policy
 from drift_gate.sources.hcl import (
     DeclaredContainer,

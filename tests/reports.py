@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 
 from drift_gate.chain import Link
 from drift_gate.checks.findings import ServiceContext
-from drift_gate.links import chain_results
+from drift_gate.engine.links import chain_results
+from drift_gate.engine.outcome import ServiceResult, build_report
 from drift_gate.model import TERRAFORM_ENVIRONMENT, CheckedService, FailOn, Finding, Report, Target
-from drift_gate.outcome import ServiceResult, build_report
 
 T0 = datetime(2026, 11, 28, 4, 0, 0, tzinfo=timezone.utc)
 T1 = datetime(2026, 11, 28, 4, 0, 1, 500000, tzinfo=timezone.utc)

@@ -11,7 +11,7 @@ from typing import Any
 import click
 import pytest
 
-from drift_gate import __version__
+from drift_gate._version import __version__
 from drift_gate.cli import check as check_command
 from drift_gate.cli import main
 from drift_gate.commands._console import use_color

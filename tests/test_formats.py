@@ -16,9 +16,9 @@ import junitparser
 import pytest
 
 from drift_gate.checks.findings import ServiceContext
-from drift_gate.merge import load_report, merge_reports
+from drift_gate.engine.merge import load_report, merge_reports
+from drift_gate.engine.outcome import ServiceResult, build_report
 from drift_gate.model import FailOn, Report, Target, Verdict
-from drift_gate.outcome import ServiceResult, build_report
 from drift_gate.publish.github import STEP_SUMMARY_LIMIT, WrittenReport, publish, step_outputs
 from drift_gate.report import FORMAT_NAMES, RenderOptions, reporters
 from drift_gate.report.github import escape_data, escape_property

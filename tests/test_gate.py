@@ -12,9 +12,9 @@ from moto import mock_aws
 
 from drift_gate import _moto_compat
 from drift_gate.engine.gate import CheckOptions, run_check
+from drift_gate.engine.outcome import decide
 from drift_gate.errors import InvalidInputError
 from drift_gate.model import FailOn, Report, Verdict
-from drift_gate.outcome import decide
 from drift_gate.policy import Policy, load_policy
 from drift_gate.sources.aws import AwsClients
 

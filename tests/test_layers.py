@@ -75,3 +75,32 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_import_circle_in_the_package() -> None:
     assert cycles(import_graph()) == []
+
+
+def test_help_lists_the_formats_without_importing_pydantic_or_a_reporter() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, contextlib, io\n"
+        "from drift_gate.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    main(['check', '--help'])\n"
+        "assert 'sarif' in out.getvalue()\n"
+        "loaded = [m for m in ('pydantic', 'boto3', 'drift_gate.report.console') if m in sys.modules]\n"
+        "print(loaded)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout.strip() == "[]"
+
+
+def test_the_library_surface_runs_a_check_and_returns_the_report(tmp_path: Path) -> None:
+    import drift_gate
+
+    example = REPO / "examples" / "hokusai"
+    report = drift_gate.check_offline(example / "drift-gate.yaml", example / "infra")
+    assert isinstance(report, drift_gate.Report)
+    assert (report.verdict.value, report.exit_code) == ("pass", drift_gate.ExitCode.PASS)
+    assert set(drift_gate.__all__) >= {"check", "check_offline", "Report", "ExitCode"}

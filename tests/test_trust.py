@@ -276,3 +276,13 @@ def test_aws_configuration_mistakes_are_usage_errors_in_one_line(
     assert "internal error" not in err
     written: dict[str, Any] = json.loads(report.read_text())
     assert (written["verdict"], written["exit_code"]) == ("could-not-verify", 2)
+
+
+def test_the_library_check_returns_the_same_report_as_the_cli(
+    account: None, tmp_path: Path
+) -> None:
+    import drift_gate
+
+    report = drift_gate.check(policy_path(tmp_path))
+    assert (report.exit_code, [s.service for s in report.services]) == (0, ["api"])
+    assert report.services[0].links[0].state is LinkState.PASSED

@@ -10,7 +10,7 @@ from drift_gate.commands.outputs import OutputTarget, check_outputs, emit_report
 
 def run(reports: Sequence[Path], fail_on: str | None, targets: Sequence[OutputTarget]) -> int:
     """Merge, write every output; the merged exit code (the worst, writing included)."""
-    from drift_gate.merge import load_report, merge_reports
+    from drift_gate.engine.merge import load_report, merge_reports
     from drift_gate.model import FailOn
 
     check_outputs(targets, reports)

@@ -23,8 +23,8 @@ class OfflineRequest:
 
 def run(request: OfflineRequest) -> int:
     """Check offline and write every output; the exit code."""
+    from drift_gate.engine.offline import run_offline
     from drift_gate.model import FailOn
-    from drift_gate.offline import run_offline
     from drift_gate.policy import load_policy
 
     terraform_dir = request.terraform_dir or Path.cwd()

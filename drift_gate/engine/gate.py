@@ -18,8 +18,9 @@ from drift_gate.checks.deployment import check_revision, check_rollout
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.plan import PlanContext, check_plan
 from drift_gate.checks.variables import check_container
-from drift_gate.declared import services_from_plan
+from drift_gate.engine.declared import services_from_plan
 from drift_gate.engine.later_links import check_application_logs, check_secret_stores
+from drift_gate.engine.outcome import ServiceResult, build_report, utc_now
 from drift_gate.engine.service_run import LinkOutcome, ServiceRun
 from drift_gate.errors import ExitCode, InvalidInputError
 from drift_gate.model import (
@@ -32,7 +33,6 @@ from drift_gate.model import (
     ServiceState,
     Target,
 )
-from drift_gate.outcome import ServiceResult, build_report, utc_now
 from drift_gate.policy import (
     EnvironmentPolicy,
     Policy,

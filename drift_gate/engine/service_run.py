@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 from drift_gate.chain import Link
 from drift_gate.checks.findings import ServiceContext
-from drift_gate.links import chain_results
+from drift_gate.engine.links import chain_results
+from drift_gate.engine.outcome import ServiceResult
 from drift_gate.model import CheckedService, Deployment, Finding, Target, TaskDefinitionSpec
-from drift_gate.outcome import ServiceResult
 from drift_gate.policy import ServicePolicy
 
 

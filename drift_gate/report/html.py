@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from drift_gate.chain import PLAN_CHAIN, SERVICE_CHAIN
-from drift_gate.links import rule_ids
+from drift_gate.engine.links import rule_ids
 from drift_gate.model import (
     CheckedService,
     Finding,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from drift_gate import __version__
+from drift_gate._version import __version__
 from drift_gate.errors import ExitCode
 from drift_gate.model import (
     CheckedService,

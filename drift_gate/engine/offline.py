@@ -16,9 +16,9 @@ from pathlib import Path
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.terraform_sources import Requirement, check_task_definition
 from drift_gate.credentials import looks_like_credential_name
+from drift_gate.engine.outcome import ServiceResult, build_report, utc_now
 from drift_gate.locations import shown
 from drift_gate.model import CheckedService, FailOn, Report, Target
-from drift_gate.outcome import ServiceResult, build_report, utc_now
 from drift_gate.policy import (
     ContainerPolicy,
     EnvironmentPolicy,

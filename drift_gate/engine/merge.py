@@ -15,9 +15,9 @@ from pathlib import Path
 import jsonschema
 from pydantic import ValidationError
 
+from drift_gate.engine.outcome import ServiceResult, build_report
 from drift_gate.errors import InvalidInputError
 from drift_gate.model import CheckedService, FailOn, Report
-from drift_gate.outcome import ServiceResult, build_report
 from drift_gate.report.json_report import shipped_report_schema
 
 _STRICTNESS = {FailOn.NEVER: 0, FailOn.ERROR: 1, FailOn.WARNING: 2}
