@@ -132,63 +132,44 @@ def _instances(module: Module, block: Block) -> list[tuple[str, Scope]]:
     attributes = block.attributes()
     if "for_each" in attributes:
         keys = evaluate(attributes["for_each"], module.scope, block.file)
-        if (
-            isinstance(keys, Value)
-            and isinstance(keys.value, dict | list)
-            and len(keys.value) > MAX_INSTANCES
-        ):
-            keys = Unresolved(
-                f"for_each over {len(keys.value):,} keys (more than {MAX_INSTANCES})",
-                block.file,
-                block.line,
-            )
-        if isinstance(keys, Value) and isinstance(keys.value, dict):
-            return [
-                (
-                    _instance_key(k),
-                    module.scope.bind(
-                        each=Value(
-                            {"key": Value(k, block.file, block.line), "value": v},
-                            block.file,
-                            block.line,
-                        )
-                    ),
-                )
-                for k, v in keys.value.items()
-            ]
-        if isinstance(keys, Value) and isinstance(keys.value, list):
-            items = [v for v in keys.value if isinstance(v, Value)]
-            return [
-                (
-                    _instance_key(v.value),
-                    module.scope.bind(each=Value({"key": v, "value": v}, block.file, block.line)),
-                )
-                for v in items
-            ]
-        reason = keys.reason if isinstance(keys, Unresolved) else "not a literal collection"
-        return [
-            (
-                "[*]",
-                module.scope.bind(each=Unresolved(f"for_each ({reason})", block.file, block.line)),
-            )
-        ]
+        return _for_each_instances(module.scope, block, keys)
     if "count" in attributes:
         count = evaluate(attributes["count"], module.scope, block.file)
-        if (
-            isinstance(count, Value)
-            and isinstance(count.value, int)
-            and count.value > MAX_INSTANCES
-        ):
-            count = Unresolved(
-                f"count = {count.value:,} (more than {MAX_INSTANCES} instances)",
-                block.file,
-                block.line,
-            )
-        if isinstance(count, Value) and isinstance(count.value, int):
+        return _count_instances(module.scope, block, count)
+    return [("", module.scope)]
+
+
+def _for_each_instances(scope: Scope, block: Block, keys: Result) -> list[tuple[str, Scope]]:
+    def at(value: Any) -> Value:
+        return Value(value, block.file, block.line)
+
+    if isinstance(keys, Value) and isinstance(keys.value, dict | list):
+        if len(keys.value) > MAX_INSTANCES:
+            reason = f"over {len(keys.value):,} keys (more than {MAX_INSTANCES})"
+            return [
+                ("[*]", scope.bind(each=Unresolved(f"for_each {reason}", block.file, block.line)))
+            ]
+        if isinstance(keys.value, dict):
+            return [
+                (_instance_key(k), scope.bind(each=at({"key": at(k), "value": v})))
+                for k, v in keys.value.items()
+            ]
+        return [
+            (_instance_key(v.value), scope.bind(each=at({"key": v, "value": v})))
+            for v in keys.value
+            if isinstance(v, Value)
+        ]
+    reason = keys.reason if isinstance(keys, Unresolved) else "not a literal collection"
+    return [("[*]", scope.bind(each=Unresolved(f"for_each ({reason})", block.file, block.line)))]
+
+
+def _count_instances(scope: Scope, block: Block, count: Result) -> list[tuple[str, Scope]]:
+    if isinstance(count, Value) and isinstance(count.value, int):
+        if count.value <= MAX_INSTANCES:
             return [
                 (
                     f"[{i}]",
-                    module.scope.bind(
+                    scope.bind(
                         count=Value(
                             {"index": Value(i, block.file, block.line)}, block.file, block.line
                         )
@@ -196,16 +177,8 @@ def _instances(module: Module, block: Block) -> list[tuple[str, Scope]]:
                 )
                 for i in range(count.value)
             ]
-        return [
-            (
-                "[*]",
-                module.scope.bind(
-                    count=Unresolved(
-                        count.reason if isinstance(count, Unresolved) else "count (not a literal)",
-                        block.file,
-                        block.line,
-                    )
-                ),
-            )
-        ]
-    return [("", module.scope)]
+        count = Unresolved(
+            f"count = {count.value:,} (more than {MAX_INSTANCES} instances)", block.file, block.line
+        )
+    reason = count.reason if isinstance(count, Unresolved) else "count (not a literal)"
+    return [("[*]", scope.bind(count=Unresolved(reason, block.file, block.line)))]
