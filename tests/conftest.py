@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import socket
@@ -117,22 +119,50 @@ class CliRun:
 
 @dataclass
 class Cli:
-    """Runs the installed CLI as a subprocess, as a user or a CI job would."""
+    """Runs the CLI as a user or a CI job would: its arguments, environment and directory.
+
+    In-process by default (`main(argv)` with the environment, working directory and both
+    streams swapped for the call): fast, and measured by coverage. `installed=True` runs
+    the installed console script as a subprocess instead, for the end-to-end tests where
+    the real process is the point (the incident, terraform, the action, the hooks).
+    """
 
     env: dict[str, str]
     cwd: Path
+    installed: bool = False
 
     def run(self, *args: str, extra_env: dict[str, str] | None = None) -> CliRun:
-        completed = subprocess.run(
-            [drift_gate_executable(), *args],
-            env={**self.env, **(extra_env or {})},
-            cwd=self.cwd,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        return CliRun(completed.returncode, completed.stdout, completed.stderr)
+        env = {**self.env, **(extra_env or {})}
+        if self.installed:
+            completed = subprocess.run(
+                [drift_gate_executable(), *args],
+                env=env,
+                cwd=self.cwd,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            return CliRun(completed.returncode, completed.stdout, completed.stderr)
+        return _in_process(list(args), env, self.cwd)
+
+
+def _in_process(args: list[str], env: dict[str, str], cwd: Path) -> CliRun:
+    from drift_gate.cli import main
+
+    saved_env, saved_cwd = dict(os.environ), Path.cwd()
+    out, err = io.StringIO(), io.StringIO()
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(args)
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return CliRun(int(code), out.getvalue(), err.getvalue())
 
 
 @pytest.fixture
@@ -144,4 +174,10 @@ def cli(tmp_path: Path) -> Cli:
 @pytest.fixture
 def cli_on_moto(cli: Cli, moto_server: MotoServer) -> Cli:
     """The CLI pointed at the moto server through the standard AWS_ENDPOINT_URL variable."""
-    return Cli({**cli.env, "AWS_ENDPOINT_URL": moto_server.endpoint}, cli.cwd)
+    return Cli({**cli.env, "AWS_ENDPOINT_URL": moto_server.endpoint}, cli.cwd, cli.installed)
+
+
+def installed_cli(tmp_path: Path) -> Cli:
+    """The installed console script, as a subprocess. An end-to-end module overrides `cli`
+    with it: `cli = pytest.fixture(name="cli")(installed_cli)`."""
+    return Cli(fake_aws_environment(tmp_path), tmp_path, installed=True)

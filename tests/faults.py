@@ -14,7 +14,6 @@ import http.client
 import http.server
 import json
 import threading
-import time
 import urllib.parse
 import uuid
 from collections.abc import Iterator
@@ -139,7 +138,9 @@ class FaultProxy:
             items, token = PAGED[operation]
             page = {items: [], token: uuid.uuid4().hex}
             return 200, {**kind, "x-amzn-RequestId": uuid.uuid4().hex}, json.dumps(page).encode()
-        time.sleep(self.hold_seconds)  # READ_TIMEOUT: longer than the client waits
+        # READ_TIMEOUT: longer than the client waits. An Event, not time.sleep, which the
+        # matrix test turns off for botocore's backoff.
+        threading.Event().wait(self.hold_seconds)
         return 200, kind, b"{}"
 
     @staticmethod

@@ -15,7 +15,10 @@ import pytest
 
 from drift_gate import _moto_compat
 from drift_gate.demo import CLUSTER, REGION, SECRET_NAMES, SERVICE, IncidentAccount
-from tests.conftest import Cli, MotoServer
+from tests.conftest import Cli, MotoServer, installed_cli
+
+# The installed console script as a subprocess: here the real process is the point.
+cli = pytest.fixture(name="cli")(installed_cli)
 
 POLICY = Path(__file__).resolve().parent.parent / "policies" / "example.yaml"
 

@@ -12,6 +12,7 @@ import os
 import re
 from pathlib import Path
 
+import botocore.endpoint
 import pytest
 
 from drift_gate import _moto_compat
@@ -138,9 +139,11 @@ def test_every_operation_under_every_fault_exits_3_in_words_that_fit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seed_account(moto_server)
+    # Backoff between retries is real time; the number of attempts, not the wait, is tested.
+    monkeypatch.setattr(botocore.endpoint.time, "sleep", lambda _seconds: None)
     policy = tmp_path / "policy.yaml"
     policy.write_text(POLICY)
-    proxy = FaultProxy(moto_server.endpoint, hold_seconds=1.5)
+    proxy = FaultProxy(moto_server.endpoint, hold_seconds=1.0)
     rows: list[str] = []
     problems: list[str] = []
     with running(proxy) as url:

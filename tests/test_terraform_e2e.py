@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from drift_gate import _moto_compat
-from tests.conftest import REGION, Cli, MotoServer
+from tests.conftest import REGION, Cli, MotoServer, installed_cli
 from tests.plans import (
     INCIDENT_AFTER,
     INCIDENT_BEFORE,
@@ -22,6 +22,9 @@ from tests.plans import (
     service_config,
     task_definition_values,
 )
+
+# The installed console script as a subprocess: here the real process is the point.
+cli = pytest.fixture(name="cli")(installed_cli)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "terraform" / "incident"
 CLUSTER = "hokusai-development"

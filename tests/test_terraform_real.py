@@ -17,7 +17,10 @@ import pytest
 
 from drift_gate.errors import CouldNotVerifyError
 from drift_gate.sources.terraform import Terraform, TerraformSettings, stderr_tail
-from tests.conftest import Cli
+from tests.conftest import Cli, installed_cli
+
+# The installed console script as a subprocess: here the real process is the point.
+cli = pytest.fixture(name="cli")(installed_cli)
 
 REAL = Path(__file__).parent / "fixtures" / "terraform" / "real"
 
