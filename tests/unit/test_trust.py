@@ -22,7 +22,7 @@ from drift_gate.model import LinkState, Report
 from drift_gate.policy import load_policy
 from drift_gate.sources.aws import AwsClients
 from tests.plans import incident_plan
-from tests.test_gate import API_SERVICE, create_service, register, write_policy
+from tests.unit.test_gate import API_SERVICE, create_service, register, write_policy
 
 REGION = "us-east-1"
 

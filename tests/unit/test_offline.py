@@ -16,7 +16,7 @@ from drift_gate.sources.dotenv import required_names
 from drift_gate.sources.hcl import load_declarations
 from tests.conftest import REPO, Cli
 
-HCL = Path(__file__).parent / "fixtures" / "hcl"
+HCL = REPO / "tests" / "fixtures" / "hcl"
 EXAMPLE = REPO / "examples" / "hokusai"
 
 

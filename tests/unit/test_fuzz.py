@@ -5,7 +5,7 @@ the plan parser, the HCL reader and the dotenv reader. For every input: the exit
 0, 1, 2 or 3; nothing says "internal error"; no planted value appears in any output. The
 example budget is fixed so CI stays fast; a long campaign is one environment variable:
 
-    DRIFT_GATE_FUZZ_EXAMPLES=20000 python -m pytest tests/test_fuzz.py
+    DRIFT_GATE_FUZZ_EXAMPLES=20000 python -m pytest tests/unit/test_fuzz.py
 
 docs/reliability.md has the budgets and what past campaigns found.
 """

@@ -16,6 +16,7 @@ from drift_gate.errors import InvalidInputError
 from drift_gate.model import Finding
 from drift_gate.sources.plan import parse_plan, read_plan_json, split_address
 from drift_gate.sources.tf_sources import TerraformSources
+from tests.conftest import REPO
 from tests.plans import (
     INCIDENT_AFTER,
     INCIDENT_BEFORE,
@@ -30,7 +31,7 @@ from tests.plans import (
 
 VERSIONS = ["0.1", "1.0", "1.2"]
 TD = "aws_ecs_task_definition.api"
-FIXTURE = Path(__file__).parent / "fixtures" / "terraform" / "incident"
+FIXTURE = REPO / "tests" / "fixtures" / "terraform" / "incident"
 
 
 def findings_of(document: dict[str, Any], exit_code: int | None = None) -> list[Finding]:

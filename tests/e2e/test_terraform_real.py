@@ -17,12 +17,12 @@ import pytest
 
 from drift_gate.errors import CouldNotVerifyError
 from drift_gate.sources.terraform import Terraform, TerraformSettings, stderr_tail
-from tests.conftest import Cli, installed_cli
+from tests.conftest import REPO, Cli, installed_cli
 
 # The installed console script as a subprocess: here the real process is the point.
 cli = pytest.fixture(name="cli")(installed_cli)
 
-REAL = Path(__file__).parent / "fixtures" / "terraform" / "real"
+REAL = REPO / "tests" / "fixtures" / "terraform" / "real"
 
 
 @pytest.fixture(scope="module")

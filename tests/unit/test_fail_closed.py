@@ -18,9 +18,9 @@ from drift_gate.engine.gate import CheckOptions, run_check
 from drift_gate.model import Report, Verdict
 from drift_gate.policy import load_policy
 from drift_gate.sources.aws import AwsClients, AwsSettings
-from tests.conftest import Cli, MotoServer, closed_port
+from tests.conftest import REPO, Cli, MotoServer, closed_port
 
-POLICY = Path(__file__).resolve().parent.parent / "policies" / "example.yaml"
+POLICY = REPO / "policies" / "example.yaml"
 
 
 class _RawBody:

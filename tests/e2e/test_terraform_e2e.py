@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from drift_gate import _moto_compat
-from tests.conftest import REGION, Cli, MotoServer, installed_cli
+from tests.conftest import REGION, REPO, Cli, MotoServer, installed_cli
 from tests.plans import (
     INCIDENT_AFTER,
     INCIDENT_BEFORE,
@@ -26,7 +26,7 @@ from tests.plans import (
 # The installed console script as a subprocess: here the real process is the point.
 cli = pytest.fixture(name="cli")(installed_cli)
 
-FIXTURE = Path(__file__).parent / "fixtures" / "terraform" / "incident"
+FIXTURE = REPO / "tests" / "fixtures" / "terraform" / "incident"
 CLUSTER = "hokusai-development"
 
 pytestmark = pytest.mark.e2e
@@ -53,7 +53,7 @@ def live_service(moto_server: MotoServer, task_definition: str) -> None:
 def run_json(cli: Cli, tmp_path: Path, *args: str) -> tuple[int, dict[str, Any], str]:
     report = tmp_path / "report.json"
     # The fixture's secret ARNs end in a fixed suffix moto cannot create, so the secret-store
-    # link is off here; tests/test_secret_stores.py covers that link.
+    # link is off here; tests/unit/test_secret_stores.py covers that link.
     result = cli.run(
         "check", *args, "--secret-checks", "off", "--format", "json", "--output", str(report)
     )
@@ -177,7 +177,7 @@ def test_policy_and_plan_both_apply(
     moto_server: MotoServer, cli_on_moto: Cli, tmp_path: Path
 ) -> None:
     live_service(moto_server, register(moto_server, [INCIDENT_BEFORE]))
-    policy = Path(__file__).resolve().parent.parent / "policies" / "example.yaml"
+    policy = REPO / "policies" / "example.yaml"
 
     exit_code, report, _ = run_json(
         cli_on_moto, tmp_path, "--policy", str(policy), "--plan-json", str(FIXTURE / "plan.json")

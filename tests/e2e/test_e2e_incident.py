@@ -15,12 +15,12 @@ import pytest
 
 from drift_gate import _moto_compat
 from drift_gate.demo import CLUSTER, REGION, SECRET_NAMES, SERVICE, IncidentAccount
-from tests.conftest import Cli, MotoServer, installed_cli
+from tests.conftest import REPO, Cli, MotoServer, installed_cli
 
 # The installed console script as a subprocess: here the real process is the point.
 cli = pytest.fixture(name="cli")(installed_cli)
 
-POLICY = Path(__file__).resolve().parent.parent / "policies" / "example.yaml"
+POLICY = REPO / "policies" / "example.yaml"
 
 pytestmark = pytest.mark.e2e
 

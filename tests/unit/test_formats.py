@@ -1,7 +1,7 @@
 """Every output format: golden files, schemas, consumers, GitHub's environment, merge, rule docs.
 
 Golden files live in tests/golden/. After an intended change, rewrite them with
-DRIFT_GATE_UPDATE_GOLDEN=1 python -m pytest tests/test_formats.py, and review the diff.
+DRIFT_GATE_UPDATE_GOLDEN=1 python -m pytest tests/unit/test_formats.py, and review the diff.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from drift_gate.rules import RULES, RuleId, rules_markdown
 from tests.conftest import REPO, Cli
 from tests.reports import T0, T1, checked, sample_report
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = REPO / "tests" / "golden"
 EXTENSIONS = {
     "console": "txt",
     "json": "json",
