@@ -33,11 +33,14 @@ def check(
     timeout: float = 20.0,
 ) -> Report:
     """What `drift-gate check --policy P [--plan-json J]` checks, as a Report."""
-    from drift_gate.commands.check import CheckRequest, load_plan_input
-    from drift_gate.engine.gate import CheckOptions, run_check
-    from drift_gate.model import FailOn
+    from drift_gate.commands.check import (
+        CheckRequest,
+        aws_clients,
+        gate_options,
+        load_plan_input,
+    )
+    from drift_gate.engine.gate import run_check
     from drift_gate.policy import load_policy
-    from drift_gate.sources.aws import AwsClients, AwsSettings
 
     if policy is None and plan_json is None:
         raise TypeError("give a policy, a plan_json, or both")
@@ -56,12 +59,9 @@ def check(
         timeout=timeout,
         outputs=(),
     )
-    settings = AwsSettings(
-        max_attempts=max_attempts, read_timeout=timeout, connect_timeout=min(5.0, timeout)
-    )
-    options = CheckOptions(environment, FailOn(fail_on), region, secret_checks)
     loaded = load_policy(request.policy) if request.policy else None
-    return run_check(loaded, options, AwsClients(settings), load_plan_input(request))
+    clients = aws_clients(request, None)
+    return run_check(loaded, gate_options(request), clients, load_plan_input(request))
 
 
 def check_offline(

@@ -13,7 +13,7 @@ from drift_gate.deadline import DEFAULT_DEADLINE_SECONDS, Deadline
 from drift_gate.errors import CouldNotVerifyError, ExitCode, InvalidInputError
 
 if TYPE_CHECKING:
-    from drift_gate.engine.gate import PlanInput
+    from drift_gate.engine.gate import CheckOptions, PlanInput
     from drift_gate.model import Report
     from drift_gate.policy import Policy, SecretChecks
     from drift_gate.sources.aws import AwsClients
@@ -42,10 +42,10 @@ class CheckRequest:
 
 def run(request: CheckRequest, deadline: Deadline | None = None) -> int:
     """Load the inputs, run the gate, write every output; the exit code."""
-    from drift_gate.engine.gate import CheckOptions, failed_run_report, run_check
+    from drift_gate.engine.gate import failed_run_report, run_check
     from drift_gate.model import FailOn
     from drift_gate.policy import load_policy
-    from drift_gate.sources.aws import AwsClients, AwsConfigurationError, AwsSettings
+    from drift_gate.sources.aws import AwsConfigurationError
 
     policy = load_policy(request.policy) if request.policy else None
     source = str(request.plan_json or request.plan_file or request.terraform_dir)
@@ -56,17 +56,9 @@ def run(request: CheckRequest, deadline: Deadline | None = None) -> int:
         failed = failed_run_report(str(error), FailOn(request.fail_on), policy, source)
         emit_report(failed, request.outputs)
         raise
-    settings = AwsSettings(
-        max_attempts=request.max_attempts,
-        read_timeout=request.timeout,
-        connect_timeout=min(5.0, request.timeout),
-    )
-    options = CheckOptions(
-        request.environment, FailOn(request.fail_on), request.region, request.secret_checks
-    )
-    clients = AwsClients(settings, deadline=deadline or Deadline(request.deadline))
+    clients = aws_clients(request, deadline or Deadline(request.deadline))
     try:
-        report = run_check(policy, options, clients, plan_input)
+        report = run_check(policy, gate_options(request), clients, plan_input)
     except AwsConfigurationError as error:
         failed = failed_run_report(
             f"could not verify: {error}",
@@ -83,6 +75,28 @@ def run(request: CheckRequest, deadline: Deadline | None = None) -> int:
     if request.metrics_namespace:
         publish_metrics(report, request.metrics_namespace, clients, policy, request.region)
     return code
+
+
+def aws_clients(request: CheckRequest, deadline: Deadline | None) -> AwsClients:
+    """Clients with the request's retries, timeouts and deadline."""
+    from drift_gate.sources.aws import AwsClients, AwsSettings
+
+    settings = AwsSettings(
+        max_attempts=request.max_attempts,
+        read_timeout=request.timeout,
+        connect_timeout=min(5.0, request.timeout),
+    )
+    return AwsClients(settings, deadline=deadline)
+
+
+def gate_options(request: CheckRequest) -> CheckOptions:
+    """What the gate covers and what blocks, from the request."""
+    from drift_gate.engine.gate import CheckOptions
+    from drift_gate.model import FailOn
+
+    return CheckOptions(
+        request.environment, FailOn(request.fail_on), request.region, request.secret_checks
+    )
 
 
 def publish_metrics(
