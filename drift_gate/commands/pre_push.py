@@ -37,14 +37,11 @@ def run(request: PrePushRequest) -> int:
                 )
             )
         )
-    if aws_credentials_configured():
+    missing = why_no_credentials()
+    if missing is None:
         codes.append(check.run(_live_request(request)))
     else:
-        echo(
-            "drift-gate: skipped the live check: no AWS credentials are configured here "
-            "(the merge gate runs it)",
-            err=True,
-        )
+        echo(f"drift-gate: skipped the live check: {missing} (the merge gate runs it)", err=True)
     return worst_exit_code(codes)
 
 
@@ -66,13 +63,18 @@ def _live_request(request: PrePushRequest) -> check.CheckRequest:
     )
 
 
-def aws_credentials_configured() -> bool:
-    """Whether boto finds credentials, asking no network (the instance metadata service is off)."""
+def why_no_credentials() -> str | None:
+    """None when boto finds credentials, else why not; asks no network (no instance metadata)."""
     os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
     import botocore.exceptions
     import botocore.session
 
+    from drift_gate.sources.aws import configuration_error
+
     try:
-        return botocore.session.Session().get_credentials() is not None
+        found = botocore.session.Session().get_credentials()
+    except (botocore.exceptions.ProfileNotFound, botocore.exceptions.ConfigParseError) as error:
+        return str(configuration_error(error, region=""))  # the user's configuration: say it
     except botocore.exceptions.BotoCoreError:
-        return False
+        return "the AWS credentials could not be loaded here"
+    return None if found is not None else "no AWS credentials are configured here"
