@@ -142,6 +142,9 @@ class AwsClients:
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
     # Calls come from several threads (see EcsReader.prefetch); Counter updates are not atomic.
     _calls_lock: threading.Lock = field(default_factory=threading.Lock)
+    # Clients are asked for from several threads (SecretStores); a boto3 Session is not
+    # thread-safe, so the one session makes one client at a time, each once.
+    _clients_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def client(self, service: str, region: str) -> Any:
         """A boto3 client for `service` in `region`, created once.
@@ -150,20 +153,24 @@ class AwsClients:
         a mistake in it is AwsConfigurationError (exit 2), named in one line.
         """
         key = (service, region)
-        if key not in self._clients:
-            try:
-                if self.session is None:
-                    self.session = boto3.session.Session()
-                client = self.session.client(
-                    service, region_name=region, config=self.settings.botocore_config()
-                )
-            except (botocore.exceptions.BotoCoreError, ValueError) as error:
-                raise configuration_error(error, region) from None
-            client.meta.events.register("before-call", self._before_call)
-            prefix = client.meta.service_model.endpoint_prefix
-            client.meta.events.register("after-call-error", _name_the_operation(prefix))
-            self._clients[key] = client
-        return self._clients[key]
+        with self._clients_lock:
+            if key not in self._clients:
+                self._clients[key] = self._new_client(service, region)
+            return self._clients[key]
+
+    def _new_client(self, service: str, region: str) -> Any:
+        try:
+            if self.session is None:
+                self.session = boto3.session.Session()
+            client = self.session.client(
+                service, region_name=region, config=self.settings.botocore_config()
+            )
+        except (botocore.exceptions.BotoCoreError, ValueError) as error:
+            raise configuration_error(error, region) from None
+        client.meta.events.register("before-call", self._before_call)
+        prefix = client.meta.service_model.endpoint_prefix
+        client.meta.events.register("after-call-error", _name_the_operation(prefix))
+        return client
 
     def _before_call(self, model: Any, **_: Any) -> None:
         operation = f"{model.service_model.endpoint_prefix}:{model.name}"

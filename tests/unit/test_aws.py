@@ -169,3 +169,15 @@ def test_pages_stop_at_a_repeated_token_and_at_the_cap() -> None:
     with pytest.raises(PagingError, match=f"past {MAX_PAGES} pages"):
         list(pages(endless, {}, ListTaskDefinitionsAnswer, "ecs:L"))
     assert next(counter) == MAX_PAGES
+
+
+def test_clients_asked_for_from_many_threads_are_made_once_from_one_session() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    clients = AwsClients()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        made = list(pool.map(lambda _: clients.client("secretsmanager", "us-east-1"), range(32)))
+    assert len({id(client) for client in made}) == 1
+    session = clients.session
+    clients.client("ssm", "us-east-1")
+    assert clients.session is session
