@@ -18,9 +18,9 @@ from drift_gate.checks.terraform_sources import Requirement
 from drift_gate.engine.offline import requirements
 from drift_gate.policy import ContainerPolicy, Policy
 from drift_gate.sources.hcl import (
-    DeclaredContainer,
     DeclaredService,
     DeclaredTaskDefinition,
+    TerraformContainer,
     TerraformDeclarations,
 )
 
@@ -110,7 +110,7 @@ def _container_policy(
 
 
 def _rows(
-    container: DeclaredContainer, wanted: ContainerPolicy | None, link: _Linker
+    container: TerraformContainer, wanted: ContainerPolicy | None, link: _Linker
 ) -> Iterator[Row]:
     required = {r.name: r for r in requirements(wanted)} if wanted else {}
     in_policy = (

@@ -16,10 +16,10 @@ from drift_gate.locations import shown
 from drift_gate.model import Finding
 from drift_gate.policy import ServicePolicy
 from drift_gate.sources.hcl import (
-    DeclaredContainer,
-    DeclaredName,
     DeclaredService,
     DeclaredTaskDefinition,
+    TerraformContainer,
+    TerraformName,
     Unresolved,
 )
 
@@ -75,7 +75,7 @@ def _container_findings(
     context: ServiceContext,
     container: str,
     required: list[Requirement],
-    declared: DeclaredContainer,
+    declared: TerraformContainer,
     task_definition: DeclaredTaskDefinition,
 ) -> Iterator[Finding]:
     secrets = {name.name: name for name in declared.secrets}
@@ -126,9 +126,9 @@ def _requirement(
     context: ServiceContext,
     container: str,
     requirement: Requirement,
-    secrets: dict[str, DeclaredName],
-    plain: dict[str, DeclaredName],
-    declared: DeclaredContainer,
+    secrets: dict[str, TerraformName],
+    plain: dict[str, TerraformName],
+    declared: TerraformContainer,
     address: str,
     at: str,
 ) -> Iterator[Finding]:

@@ -10,11 +10,11 @@ Every value carries the line it was written on.
 """
 
 from drift_gate.sources.hcl.declarations import (
-    DeclaredContainer,
-    DeclaredName,
     DeclaredService,
     DeclaredTaskDefinition,
+    TerraformContainer,
     TerraformDeclarations,
+    TerraformName,
 )
 from drift_gate.sources.hcl.modules import load_declarations
 from drift_gate.sources.hcl.tree import MAX_TF_FILE_BYTES
@@ -22,11 +22,11 @@ from drift_gate.sources.hcl.values import Unresolved, Value
 
 __all__ = [
     "MAX_TF_FILE_BYTES",
-    "DeclaredContainer",
-    "DeclaredName",
     "DeclaredService",
     "DeclaredTaskDefinition",
+    "TerraformContainer",
     "TerraformDeclarations",
+    "TerraformName",
     "Unresolved",
     "Value",
     "load_declarations",

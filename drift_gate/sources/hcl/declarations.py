@@ -9,8 +9,8 @@ from drift_gate.sources.hcl.values import Unresolved
 
 
 @dataclass(frozen=True)
-class DeclaredName:
-    """A secret or plain variable name declared in Terraform, with its valueFrom when known."""
+class TerraformName:
+    """A secret or plain variable Terraform gives a container, with its valueFrom when known."""
 
     name: str
     file: Path
@@ -21,10 +21,10 @@ class DeclaredName:
 
 
 @dataclass(frozen=True)
-class DeclaredContainer:
+class TerraformContainer:
     name: str
-    secrets: tuple[DeclaredName, ...]
-    environment: tuple[DeclaredName, ...]
+    secrets: tuple[TerraformName, ...]
+    environment: tuple[TerraformName, ...]
     unresolved: tuple[Unresolved, ...]  # entries whose name could not be known
 
 
@@ -34,7 +34,7 @@ class DeclaredTaskDefinition:
     family: str | None
     file: Path
     line: int
-    containers: tuple[DeclaredContainer, ...]
+    containers: tuple[TerraformContainer, ...]
     unresolved: Unresolved | None = None  # container_definitions as a whole
 
 

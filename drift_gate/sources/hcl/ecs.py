@@ -9,10 +9,10 @@ from lark import Token
 
 from drift_gate.credentials import token_format
 from drift_gate.sources.hcl.declarations import (
-    DeclaredContainer,
-    DeclaredName,
     DeclaredService,
     DeclaredTaskDefinition,
+    TerraformContainer,
+    TerraformName,
 )
 from drift_gate.sources.hcl.evaluate import Scope, evaluate
 from drift_gate.sources.hcl.tree import Block, Node
@@ -77,7 +77,7 @@ def _as_document(result: Result) -> Result:
     return result
 
 
-def _container(item: Result, block: Block) -> DeclaredContainer | None:
+def _container(item: Result, block: Block) -> TerraformContainer | None:
     if isinstance(item, Unresolved) or not isinstance(item.value, dict):
         return None
     fields = item.value
@@ -86,21 +86,21 @@ def _container(item: Result, block: Block) -> DeclaredContainer | None:
         return None
     secrets, unresolved_secrets = _names(fields.get("secrets"), "valueFrom")
     environment, unresolved_environment = _names(fields.get("environment"), None)
-    return DeclaredContainer(
+    return TerraformContainer(
         name, secrets, environment, unresolved_secrets + unresolved_environment
     )
 
 
 def _names(
     entries: Result | None, reference: str | None
-) -> tuple[tuple[DeclaredName, ...], tuple[Unresolved, ...]]:
+) -> tuple[tuple[TerraformName, ...], tuple[Unresolved, ...]]:
     if entries is None:
         return (), ()
     if isinstance(entries, Unresolved):
         return (), (entries,)
     if not isinstance(entries.value, list):
         return (), (Unresolved("a list that is not a list", entries.file, entries.line),)
-    names: list[DeclaredName] = []
+    names: list[TerraformName] = []
     unresolved: list[Unresolved] = []
     for entry in entries.value:
         if isinstance(entry, Unresolved):
@@ -122,7 +122,7 @@ def _names(
             value_from = Unresolved("a valueFrom that is not a string", name.file, name.line)
         literal = fields.get("value")
         names.append(
-            DeclaredName(
+            TerraformName(
                 text,
                 name.file,
                 name.line,
