@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from drift_gate.checks.terraform_sources import Requirement
 from drift_gate.engine.offline import requirements
+from drift_gate.model import DeclaredName
 from drift_gate.policy import ContainerPolicy, Policy
 from drift_gate.sources.hcl import (
     DeclaredService,
@@ -112,7 +112,7 @@ def _container_policy(
 def _rows(
     container: TerraformContainer, wanted: ContainerPolicy | None, link: _Linker
 ) -> Iterator[Row]:
-    required = {r.name: r for r in requirements(wanted)} if wanted else {}
+    required = {r.name: r for r in requirements(wanted).names} if wanted else {}
     in_policy = (
         {s.name: "secret" for s in wanted.secrets} | {v.name: "plain" for v in wanted.environment}
         if wanted
@@ -148,10 +148,10 @@ def _rows(
         )
 
 
-def _dotenv(requirement: Requirement | None) -> str:
+def _dotenv(requirement: DeclaredName | None) -> str:
     if requirement is None:
         return "no"
-    from_files = [where for where in requirement.required_by if ".env" in where.rsplit(":", 1)[0]]
+    from_files = [where for where in requirement.where if ".env" in where.rsplit(":", 1)[0]]
     return "yes" if from_files else "no"
 
 

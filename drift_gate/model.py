@@ -95,6 +95,59 @@ class ContainerVars(Frozen):
         return next((secret for secret in self.secrets if secret.name == name), None)
 
 
+# --- The declared side: what a container must receive, whoever declares it ----------------
+
+
+class DeclaredName(Frozen):
+    """A name a container must receive, and every place that declares or requires it.
+
+    The one declared model: the policy, a dotenv file and a Terraform plan all produce it,
+    and every check compares it with a candidate (the live task definition, the planned
+    one, the Terraform sources).
+    """
+
+    name: str
+    secret: bool = Field(description="must arrive through `secrets` (valueFrom), not as plain")
+    value_from: str | None = Field(
+        default=None, description="the valueFrom it must read, if pinned"
+    )
+    where: tuple[str, ...] = Field(default=(), description="file:line of each declaration")
+
+
+class DeclaredContainer(Frozen):
+    """Every name one container must receive."""
+
+    name: str
+    names: tuple[DeclaredName, ...] = ()
+
+    @property
+    def secrets(self) -> tuple[DeclaredName, ...]:
+        return tuple(name for name in self.names if name.secret)
+
+    @property
+    def environment(self) -> tuple[DeclaredName, ...]:
+        return tuple(name for name in self.names if not name.secret)
+
+    @property
+    def declared_names(self) -> frozenset[str]:
+        return frozenset(name.name for name in self.names)
+
+    def with_name(self, added: DeclaredName) -> DeclaredContainer:
+        """This container with one more declaration, merged into a name already declared:
+        a secret stays a secret, a pinned valueFrom stays, the places add up."""
+        known = next((name for name in self.names if name.name == added.name), None)
+        if known is None:
+            return self.model_copy(update={"names": (*self.names, added)})
+        merged = DeclaredName(
+            name=known.name,
+            secret=known.secret or added.secret,
+            value_from=known.value_from or added.value_from,
+            where=known.where + added.where,
+        )
+        names = tuple(merged if name is known else name for name in self.names)
+        return self.model_copy(update={"names": names})
+
+
 def split_task_definition_arn(arn: str) -> tuple[str, int]:
     """`arn:...:task-definition/FAMILY:REV` (or `FAMILY:REV`) -> (FAMILY, REV)."""
     family, _, revision = arn.rsplit("/", 1)[-1].rpartition(":")

@@ -17,7 +17,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from pydantic import Field
 
 from drift_gate.errors import InvalidInputError
-from drift_gate.model import Frozen
+from drift_gate.model import DeclaredContainer, DeclaredName, Frozen
 from drift_gate.yamlfile import JsonPath, YamlDocument, load_yaml_file
 
 
@@ -45,6 +45,23 @@ class ContainerPolicy(Frozen):
     @property
     def declared_names(self) -> frozenset[str]:
         return frozenset(s.name for s in self.secrets) | {v.name for v in self.environment}
+
+    def declared(self) -> DeclaredContainer:
+        """The policy's part of the one declared model (dotenv files are read elsewhere)."""
+        container = DeclaredContainer(name=self.name)
+        for secret in self.secrets:
+            where = (secret.where,) if secret.where else ()
+            container = container.with_name(
+                DeclaredName(
+                    name=secret.name, secret=True, value_from=secret.value_from, where=where
+                )
+            )
+        for variable in self.environment:
+            where = (variable.where,) if variable.where else ()
+            container = container.with_name(
+                DeclaredName(name=variable.name, secret=False, where=where)
+            )
+        return container
 
 
 class LogPolicy(Frozen):

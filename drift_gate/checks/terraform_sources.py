@@ -7,13 +7,12 @@ Pure: drift_gate/offline.py reads the declarations and the requirements (policy,
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 
 from drift_gate.checks.credentials import token_in_plain_variable
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.variables import pinned_source_mismatch
 from drift_gate.locations import shown
-from drift_gate.model import Finding
+from drift_gate.model import DeclaredContainer, DeclaredName, Finding
 from drift_gate.policy import ServicePolicy
 from drift_gate.sources.hcl import (
     DeclaredService,
@@ -24,22 +23,12 @@ from drift_gate.sources.hcl import (
 )
 
 
-@dataclass(frozen=True)
-class Requirement:
-    """A name one container must receive, and everything that requires it."""
-
-    name: str
-    as_secret: bool
-    required_by: tuple[str, ...]  # file:line of each requirement
-    value_from: str | None = None
-
-
 def check_task_definition(
     context: ServiceContext,
     service: ServicePolicy,
     declared: DeclaredService,
     task_definition: DeclaredTaskDefinition | None,
-    required: Mapping[str, list[Requirement]],
+    required: Mapping[str, DeclaredContainer],
 ) -> Iterator[Finding]:
     """What the sources declare for one service's containers against what they require
     (`required`, by container name: the policy's names and its dotenv files')."""
@@ -74,14 +63,14 @@ def check_task_definition(
 def _container_findings(
     context: ServiceContext,
     container: str,
-    required: list[Requirement],
+    required: DeclaredContainer,
     declared: TerraformContainer,
     task_definition: DeclaredTaskDefinition,
 ) -> Iterator[Finding]:
     secrets = {name.name: name for name in declared.secrets}
     plain = {name.name: name for name in declared.environment}
     at = shown(task_definition.file, task_definition.line)
-    for requirement in required:
+    for requirement in required.names:
         yield from _requirement(
             context,
             container,
@@ -92,7 +81,7 @@ def _container_findings(
             task_definition.address,
             at,
         )
-    required_names = {r.name for r in required}
+    required_names = required.declared_names
     for name in [*declared.secrets, *declared.environment]:
         where = shown(name.file, name.line)
         if name.value_token_format:
@@ -125,7 +114,7 @@ def _container_findings(
 def _requirement(
     context: ServiceContext,
     container: str,
-    requirement: Requirement,
+    requirement: DeclaredName,
     secrets: dict[str, TerraformName],
     plain: dict[str, TerraformName],
     declared: TerraformContainer,
@@ -134,7 +123,7 @@ def _requirement(
 ) -> Iterator[Finding]:
     resource = f"{address} ({at})"
     name = requirement.name
-    by = ", ".join(requirement.required_by) or "the policy"
+    by = ", ".join(requirement.where) or "the policy"
     common = {"container": container, "variable": name}
     if name in secrets:
         mismatch = pinned_source_mismatch(
@@ -150,7 +139,7 @@ def _requirement(
             yield mismatch
         return
     if name in plain:
-        if requirement.as_secret:
+        if requirement.secret:
             message = (
                 f"{by} requires {name} as a secret, but {resource} declares it as a plain "
                 f"environment variable of container {container}"

@@ -7,18 +7,23 @@ from __future__ import annotations
 
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.remedies import redeploy_command
-from drift_gate.model import ContainerVars, Finding, split_task_definition_arn
-from drift_gate.policy import ContainerPolicy, DeclaredSecret, DeclaredVariable
+from drift_gate.model import (
+    ContainerVars,
+    DeclaredContainer,
+    DeclaredName,
+    Finding,
+    split_task_definition_arn,
+)
 from drift_gate.rules import RuleId
 
 
 def check_container(
     context: ServiceContext,
-    declared: ContainerPolicy,
+    declared: DeclaredContainer,
     running: ContainerVars,
     latest: ContainerVars | None = None,
 ) -> list[Finding]:
-    """Every way the running container differs from what the policy declares for it."""
+    """Every way the running container differs from what is declared for it."""
     findings: list[Finding] = []
     for secret in declared.secrets:
         findings.extend(_check_secret(context, declared.name, secret, running, latest))
@@ -31,7 +36,7 @@ def check_container(
 def _check_secret(
     context: ServiceContext,
     container: str,
-    secret: DeclaredSecret,
+    secret: DeclaredName,
     running: ContainerVars,
     latest: ContainerVars | None,
 ) -> list[Finding]:
@@ -44,19 +49,19 @@ def _check_secret(
                 "environment variable (its value is stored in clear text in the task definition)",
                 container=container,
                 variable=name,
-                where=secret.where,
+                where=_first(secret.where),
             )
         ]
     live = running.secret(name)
     if live is None:
-        return [_missing(context, "DG101", "secret", container, name, secret.where, latest)]
+        return [_missing(context, "DG101", "secret", container, name, _first(secret.where), latest)]
     mismatch = pinned_source_mismatch(
         context,
         container,
         name,
         actual=live.value_from,
         pinned=secret.value_from,
-        where=secret.where,
+        where=_first(secret.where),
     )
     return [mismatch] if mismatch else []
 
@@ -88,7 +93,7 @@ def pinned_source_mismatch(
 def _check_variable(
     context: ServiceContext,
     container: str,
-    variable: DeclaredVariable,
+    variable: DeclaredName,
     running: ContainerVars,
     latest: ContainerVars | None,
 ) -> list[Finding]:
@@ -102,7 +107,7 @@ def _check_variable(
             "environment variable",
             container,
             variable.name,
-            variable.where,
+            _first(variable.where),
             latest,
         )
     ]
@@ -135,7 +140,7 @@ def _missing(
 
 
 def _undeclared(
-    context: ServiceContext, declared: ContainerPolicy, running: ContainerVars
+    context: ServiceContext, declared: DeclaredContainer, running: ContainerVars
 ) -> list[Finding]:
     live_names = running.secret_names | running.environment_names
     return [
@@ -147,3 +152,8 @@ def _undeclared(
         )
         for name in sorted(live_names - declared.declared_names)
     ]
+
+
+def _first(where: tuple[str, ...]) -> str | None:
+    """The first place a name is declared: where a finding points."""
+    return where[0] if where else None

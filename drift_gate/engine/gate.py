@@ -274,7 +274,7 @@ def _check_service(
             )
             continue
         latest_container = latest.container(declared.name) if latest else None
-        findings.extend(check_container(context, declared, running, latest_container))
+        findings.extend(check_container(context, declared.declared(), running, latest_container))
     declared_plain = {c.name: frozenset(v.name for v in c.environment) for c in service.containers}
     findings.extend(check_credentials(context, deployed.containers, declared_plain))
     checked = _checked(

@@ -14,11 +14,11 @@ from datetime import datetime
 from pathlib import Path
 
 from drift_gate.checks.findings import ServiceContext
-from drift_gate.checks.terraform_sources import Requirement, check_task_definition
+from drift_gate.checks.terraform_sources import check_task_definition
 from drift_gate.credentials import looks_like_credential_name
 from drift_gate.engine.outcome import ServiceResult, build_report, utc_now
 from drift_gate.locations import shown
-from drift_gate.model import CheckedService, FailOn, Report, Target
+from drift_gate.model import CheckedService, DeclaredContainer, DeclaredName, FailOn, Report, Target
 from drift_gate.policy import (
     ContainerPolicy,
     EnvironmentPolicy,
@@ -34,32 +34,19 @@ from drift_gate.sources.hcl import (
 )
 
 
-def requirements(container: ContainerPolicy) -> list[Requirement]:
-    """The policy's names, then each dotenv file's; a name required twice is one requirement."""
-    found: dict[str, Requirement] = {}
-
-    def add(name: str, as_secret: bool, where: str | None, value_from: str | None = None) -> None:
-        known = found.get(name)
-        sources = (known.required_by if known else ()) + ((where,) if where else ())
-        found[name] = Requirement(
-            name,
-            as_secret or (known.as_secret if known else False),
-            sources,
-            value_from or (known.value_from if known else None),
-        )
-
-    for secret in container.secrets:
-        add(secret.name, True, secret.where, secret.value_from)
-    for variable in container.environment:
-        add(variable.name, False, variable.where)
+def requirements(container: ContainerPolicy) -> DeclaredContainer:
+    """The policy's names, then each dotenv file's; a name required twice is one name."""
+    declared = container.declared()
     for dotenv in container.dotenv:
         for required in required_names(dotenv):
-            add(
-                required.name,
-                looks_like_credential_name(required.name),
-                shown(required.file, required.line),
+            declared = declared.with_name(
+                DeclaredName(
+                    name=required.name,
+                    secret=looks_like_credential_name(required.name),
+                    where=(shown(required.file, required.line),),
+                )
             )
-    return list(found.values())
+    return declared
 
 
 def run_offline(

@@ -13,6 +13,7 @@ from drift_gate.checks.variables import check_container
 from drift_gate.credentials import looks_like_credential_name, token_format
 from drift_gate.model import (
     ContainerVars,
+    DeclaredContainer,
     Deployment,
     LiveEnvVar,
     LiveSecret,
@@ -34,7 +35,8 @@ CONTEXT = ServiceContext(
 
 def declared(
     secrets: list[DeclaredSecret] | None = None, environment: list[str] | None = None
-) -> ContainerPolicy:
+) -> DeclaredContainer:
+    """A policy container, as the one declared model the checks compare (policy.declared())."""
     return ContainerPolicy(
         name="api",
         secrets=tuple(secrets or []),
@@ -42,7 +44,7 @@ def declared(
             DeclaredVariable(name=n, where=f"policy.yaml:{20 + i}")
             for i, n in enumerate(environment or [])
         ),
-    )
+    ).declared()
 
 
 def running(
