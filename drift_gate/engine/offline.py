@@ -16,7 +16,7 @@ from pathlib import Path
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.terraform_sources import check_task_definition
 from drift_gate.credentials import looks_like_credential_name
-from drift_gate.engine.outcome import ServiceResult, build_report, utc_now
+from drift_gate.engine.outcome import ServiceResult, apply_ignores, build_report, utc_now
 from drift_gate.locations import shown
 from drift_gate.model import CheckedService, DeclaredContainer, DeclaredName, FailOn, Report, Target
 from drift_gate.policy import (
@@ -111,7 +111,7 @@ def _check_service(
     required = {c.name: requirements(c) for c in service.containers}
     findings = list(check_task_definition(context, service, declared, task_definition, required))
     unverified = any(f.is_unverified for f in findings)
-    kept = tuple(f for f in findings if f.rule_id not in service.ignore)
+    kept = apply_ignores(findings, service.ignore)
     return ServiceResult(checked.model_copy(update={"verified": not unverified}), kept)
 
 

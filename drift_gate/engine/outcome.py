@@ -6,7 +6,7 @@ Kept apart from gate.py so the offline path and `merge` never import boto3.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -30,6 +30,12 @@ class ServiceResult:
 
     checked: CheckedService | None
     findings: tuple[Finding, ...]
+
+
+def apply_ignores(findings: Iterable[Finding], ignore: Collection[str]) -> tuple[Finding, ...]:
+    """The findings a service's policy does not ignore. DG9xx cannot be ignored (the policy
+    schema refuses them), so "could not verify" always stays."""
+    return tuple(f for f in findings if f.rule_id not in ignore or f.is_unverified)
 
 
 def utc_now() -> datetime:

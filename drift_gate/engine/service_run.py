@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from drift_gate.chain import Link
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.engine.links import chain_results
-from drift_gate.engine.outcome import ServiceResult
+from drift_gate.engine.outcome import ServiceResult, apply_ignores
 from drift_gate.model import CheckedService, Deployment, Finding, Target, TaskDefinitionSpec
 from drift_gate.policy import ServicePolicy
 
@@ -43,7 +43,7 @@ class ServiceRun:
 
     def result(self) -> ServiceResult:
         """The outcome, without the rules the policy ignores, and the state of every link."""
-        kept = tuple(f for f in self.findings if f.rule_id not in self.service.ignore)
+        kept = apply_ignores(self.findings, self.service.ignore)
         links = chain_results(kept, not_checked=self.not_checked, unverified=self.unverified)
         return ServiceResult(self.checked.model_copy(update={"links": links}), kept)
 

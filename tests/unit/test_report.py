@@ -41,3 +41,14 @@ def test_console_clean_report_and_colour() -> None:
 
 def test_report_schema_is_published_in_the_package() -> None:
     assert (REPO / "drift_gate" / "schemas" / "report.schema.json").is_file()
+
+
+def test_one_apply_ignores_drops_ignored_rules_but_never_could_not_verify() -> None:
+    from drift_gate.checks.findings import ServiceContext
+    from drift_gate.engine.outcome import apply_ignores
+    from drift_gate.model import Target
+
+    context = ServiceContext(Target(environment="dev", cluster="c", service="api"))
+    findings = [context.finding("DG107", "extra"), context.finding("DG901", "denied")]
+    kept = apply_ignores(findings, {"DG107", "DG901"})
+    assert [f.rule_id for f in kept] == ["DG901"]
