@@ -21,6 +21,7 @@ from drift_gate.cli_options import (
     FAIL_ON_CHOICES,
     FORMAT_OPTION,
     OUTPUT_OPTION,
+    SARIF_CATEGORY_OPTION,
     PairedOutputCommand,
     with_check_options,
 )
@@ -64,6 +65,7 @@ def check(ctx: click.Context, /, **given: Any) -> int:
                 given["environment"],
                 given["fail_on"],
                 outputs,
+                given["sarif_category"],
             )
         )
     deadline = Deadline(given["deadline"])
@@ -91,6 +93,7 @@ def check(ctx: click.Context, /, **given: Any) -> int:
         timeout=given["timeout"],
         outputs=outputs,
         deadline=given["deadline"],
+        sarif_category=given["sarif_category"],
     )
     return command.run(request, deadline)
 
@@ -131,12 +134,16 @@ def validate_policy(files: tuple[Path, ...]) -> int:
 )
 @FORMAT_OPTION
 @OUTPUT_OPTION
+@SARIF_CATEGORY_OPTION
 @click.pass_context
-def merge(ctx: click.Context, /, reports: tuple[Path, ...], fail_on: str | None, **_: Any) -> int:
+def merge(
+    ctx: click.Context, /, reports: tuple[Path, ...], fail_on: str | None, **given: Any
+) -> int:
     """Combine JSON reports (one per account/region job) into one report and verdict."""
     from drift_gate.commands import merge as command
 
-    return command.run(reports, fail_on, ctx.meta["drift_gate.outputs"] or CONSOLE)
+    targets = ctx.meta["drift_gate.outputs"] or CONSOLE
+    return command.run(reports, fail_on, targets, given["sarif_category"])
 
 
 @cli.command("pre-push")

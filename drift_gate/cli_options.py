@@ -63,6 +63,12 @@ FORMAT_OPTION = _option(
     type=click.Choice(FORMAT_NAMES),
     help="Output format; repeat for several. Default: console.",
 )
+SARIF_CATEGORY_OPTION = _option(
+    "--sarif-category",
+    metavar="CATEGORY",
+    help="SARIF runs[].automationDetails.id category, so several uploads in one workflow "
+    "keep their own alerts. Default: drift-gate/<environments checked>/.",
+)
 OUTPUT_OPTION = _option(
     "--output",
     "-o",
@@ -163,6 +169,7 @@ CHECK_OPTIONS = (
     ),
     FORMAT_OPTION,
     OUTPUT_OPTION,
+    SARIF_CATEGORY_OPTION,
     _option(
         "--max-attempts",
         type=click.IntRange(1, 20),

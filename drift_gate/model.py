@@ -275,6 +275,9 @@ class CheckedService(Frozen):
     deployed_task_definition: str | None = None
     latest_task_definition: str | None = None
     containers: tuple[str, ...] = ()
+    declared_in: str | None = Field(
+        default=None, description="file:line where the service is declared (policy or .tf)"
+    )
     links: tuple[LinkResult, ...] = Field(
         default=(), description="each link of the chain, in order: passed, failed, ..."
     )

@@ -38,6 +38,7 @@ class CheckRequest:
     timeout: float
     outputs: tuple[OutputTarget, ...]
     deadline: float = DEFAULT_DEADLINE_SECONDS
+    sarif_category: str | None = None
 
 
 def run(request: CheckRequest, deadline: Deadline | None = None) -> int:
@@ -54,7 +55,7 @@ def run(request: CheckRequest, deadline: Deadline | None = None) -> int:
     except CouldNotVerifyError as error:
         # Still write every report: a matrix merge must see this run could not verify.
         failed = failed_run_report(str(error), FailOn(request.fail_on), policy, source)
-        emit_report(failed, request.outputs)
+        emit_report(failed, request.outputs, request.sarif_category)
         raise
     clients = aws_clients(request, deadline or Deadline(request.deadline))
     try:
@@ -68,9 +69,9 @@ def run(request: CheckRequest, deadline: Deadline | None = None) -> int:
             rule_id="DG901",
             exit_code=ExitCode.INVALID_INPUT,
         )
-        emit_report(failed, request.outputs)
+        emit_report(failed, request.outputs, request.sarif_category)
         raise
-    code = emit_report(report, request.outputs)
+    code = emit_report(report, request.outputs, request.sarif_category)
     explain_exit(report, request.outputs)
     if request.metrics_namespace:
         publish_metrics(report, request.metrics_namespace, clients, policy, request.region)

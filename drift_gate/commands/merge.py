@@ -8,7 +8,12 @@ from pathlib import Path
 from drift_gate.commands.outputs import OutputTarget, check_outputs, emit_report, explain_exit
 
 
-def run(reports: Sequence[Path], fail_on: str | None, targets: Sequence[OutputTarget]) -> int:
+def run(
+    reports: Sequence[Path],
+    fail_on: str | None,
+    targets: Sequence[OutputTarget],
+    sarif_category: str | None = None,
+) -> int:
     """Merge, write every output; the merged exit code (the worst, writing included)."""
     from drift_gate.engine.merge import load_report, merge_reports
     from drift_gate.model import FailOn
@@ -17,6 +22,6 @@ def run(reports: Sequence[Path], fail_on: str | None, targets: Sequence[OutputTa
     merged = merge_reports(
         [load_report(path) for path in reports], FailOn(fail_on) if fail_on else None
     )
-    code = emit_report(merged, targets)
+    code = emit_report(merged, targets, sarif_category)
     explain_exit(merged, targets)
     return code

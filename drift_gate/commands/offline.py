@@ -19,6 +19,7 @@ class OfflineRequest:
     environment: str | None
     fail_on: str
     outputs: tuple[OutputTarget, ...]
+    sarif_category: str | None = None
 
 
 def run(request: OfflineRequest) -> int:
@@ -34,6 +35,6 @@ def run(request: OfflineRequest) -> int:
         )
     policy = load_policy(request.policy)
     report = run_offline(policy, terraform_dir, request.environment, FailOn(request.fail_on))
-    code = emit_report(report, request.outputs)
+    code = emit_report(report, request.outputs, request.sarif_category)
     explain_exit(report, request.outputs)
     return code

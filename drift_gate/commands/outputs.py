@@ -60,11 +60,13 @@ def check_outputs(targets: Sequence[OutputTarget], inputs: Sequence[Path | None]
         seen[where] = target.format
 
 
-def emit_report(report: Report, targets: Sequence[OutputTarget]) -> int:
+def emit_report(
+    report: Report, targets: Sequence[OutputTarget], sarif_category: str | None = None
+) -> int:
     """Every requested format, then what GitHub Actions expects; the run's exit code."""
     from drift_gate.publish.github import WrittenReport, publish
 
-    written_ok = write_outputs(report, targets)
+    written_ok = write_outputs(report, targets, sarif_category)
     written = [WrittenReport(target.format, target.path) for target in targets]
     publish(report, written, os.environ, echo)
     return worst_exit_code(
@@ -72,7 +74,9 @@ def emit_report(report: Report, targets: Sequence[OutputTarget]) -> int:
     )
 
 
-def write_outputs(report: Report, targets: Sequence[OutputTarget]) -> bool:
+def write_outputs(
+    report: Report, targets: Sequence[OutputTarget], sarif_category: str | None = None
+) -> bool:
     """Render each requested format; False if a file could not be written (each is tried)."""
     from drift_gate.publish.github import append_step_summary
     from drift_gate.report import RenderOptions, reporters
@@ -86,6 +90,8 @@ def write_outputs(report: Report, targets: Sequence[OutputTarget]) -> bool:
             color=use_color(is_terminal=target.path is None and sys.stdout.isatty()),
             report_paths=paths,
             workspace=os.environ.get("GITHUB_WORKSPACE"),
+            base=str(Path.cwd()),
+            sarif_category=sarif_category,
         )
         if target.format == "markdown" and summary and str(target.path) == summary:
             append_step_summary(report, Path(summary), options)  # appended, size-capped

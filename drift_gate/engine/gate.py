@@ -200,6 +200,7 @@ def _target(environment: EnvironmentPolicy, service: ServicePolicy) -> Target:
 
 def _checked(
     target: Target,
+    service: ServicePolicy,
     *,
     verified: bool,
     deployed: str | None = None,
@@ -215,6 +216,7 @@ def _checked(
         deployed_task_definition=deployed,
         latest_task_definition=latest,
         containers=containers,
+        declared_in=service.where,
     )
 
 
@@ -228,7 +230,7 @@ def _unverified(
         where=service.where,
         remediation=failure.fix,
     )
-    run = ServiceRun(target, service, _checked(target, verified=False), [finding])
+    run = ServiceRun(target, service, _checked(target, service, verified=False), [finding])
     run.unverified[link] = failure.reason
     return run
 
@@ -244,12 +246,12 @@ def _check_service(
     if isinstance(lookup, ClusterMissing):
         message = f"cluster {service.cluster} does not exist in {environment.region}"
         finding = context.finding("DG205", message, where=service.where)
-        return ServiceRun(target, service, _checked(target, verified=True), [finding])
+        return ServiceRun(target, service, _checked(target, service, verified=True), [finding])
     if isinstance(lookup, ServiceMissing) or lookup.status != "ACTIVE":
         state = lookup.reason if isinstance(lookup, ServiceMissing) else f"status {lookup.status}"
         message = f"service {service.service} not found in cluster {service.cluster} ({state})"
         finding = context.finding("DG206", message, where=service.where)
-        return ServiceRun(target, service, _checked(target, verified=True), [finding])
+        return ServiceRun(target, service, _checked(target, service, verified=True), [finding])
     primary = lookup.primary
     if primary is None:
         return _unverified(environment, service, NO_PRIMARY, Link.DEPLOYED)
@@ -279,6 +281,7 @@ def _check_service(
     findings.extend(check_credentials(context, deployed.containers, declared_plain))
     checked = _checked(
         target,
+        service,
         verified=True,
         deployed=deployed.arn,
         latest=latest_arn,

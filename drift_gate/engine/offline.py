@@ -85,6 +85,7 @@ def _check_service(
         service=service.service,
         verified=True,
         containers=tuple(c.name for c in service.containers),
+        declared_in=service.where,
     )
     declared = _find_service(service, declarations.services)
     if declared is None and declarations.unresolved_modules:

@@ -39,7 +39,9 @@ def publish(
 ) -> None:
     """Do what a GitHub Actions step of drift-gate should do, as far as the environment says."""
     paths = {item.format: str(item.path) for item in written if item.path is not None}
-    options = RenderOptions(report_paths=paths, workspace=environ.get("GITHUB_WORKSPACE"))
+    options = RenderOptions(
+        report_paths=paths, workspace=environ.get("GITHUB_WORKSPACE"), base=str(Path.cwd())
+    )
     summary = environ.get("GITHUB_STEP_SUMMARY")
     if summary and not _already_written(written, "markdown", summary):
         append_step_summary(report, Path(summary), options)
@@ -63,7 +65,10 @@ def append_step_summary(report: Report, path: Path, options: RenderOptions) -> N
     text = MarkdownReporter().render(
         report,
         RenderOptions(
-            report_paths=options.report_paths, max_bytes=budget, workspace=options.workspace
+            report_paths=options.report_paths,
+            max_bytes=budget,
+            workspace=options.workspace,
+            base=options.base,
         ),
     )
     _append(path, text)

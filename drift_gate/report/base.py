@@ -25,6 +25,10 @@ class RenderOptions:
     max_bytes: int | None = None
     # Paths in findings are made relative to this (GITHUB_WORKSPACE) for annotations and SARIF.
     workspace: str | None = None
+    # The directory relative paths in findings start from (the working directory).
+    base: str | None = None
+    # SARIF runs[].automationDetails.id category; None: drift-gate/<environments>/.
+    sarif_category: str | None = None
 
 
 class Reporter(ABC):

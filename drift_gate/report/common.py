@@ -20,15 +20,29 @@ class Location:
     line: int
 
 
-def location(finding: Finding, workspace: str | None = None) -> Location | None:
-    """`declared_in` as a Location, relative to `workspace` when it lies under it."""
-    if not finding.declared_in:
+def location(
+    finding: Finding, workspace: str | None = None, base: str | None = None
+) -> Location | None:
+    """`declared_in` as a Location; see `place`."""
+    return place(finding.declared_in, workspace, base)
+
+
+def place(
+    declared_in: str | None, workspace: str | None = None, base: str | None = None
+) -> Location | None:
+    """`file:line` as a Location whose path is relative to the repository root (`workspace`,
+    GITHUB_WORKSPACE) when it lies under it: a relative path is first taken from `base`, the
+    directory drift-gate ran in, which may be below the root (`working-directory`)."""
+    if not declared_in:
         return None
-    path, _, line = finding.declared_in.rpartition(":")
+    path, _, line = declared_in.rpartition(":")
     if not path or not line.isdigit():
         return None
-    if workspace and PurePosixPath(path).is_relative_to(PurePosixPath(workspace)):
-        path = str(PurePosixPath(path).relative_to(PurePosixPath(workspace)))
+    full = PurePosixPath(path)
+    if base and not full.is_absolute():
+        full = PurePosixPath(base) / full
+    if workspace and full.is_relative_to(PurePosixPath(workspace)):
+        path = str(full.relative_to(PurePosixPath(workspace)))
     return Location(path, int(line))
 
 

@@ -34,9 +34,7 @@ class GithubReporter(Reporter):
         left_out: dict[Severity, int] = {}
         for severity, command in _COMMAND.items():
             findings = [f for f in report.findings if f.severity is severity]
-            lines += [
-                annotation(command, f, options.workspace) for f in findings[:ANNOTATIONS_PER_LEVEL]
-            ]
+            lines += [annotation(command, f, options) for f in findings[:ANNOTATIONS_PER_LEVEL]]
             left_out[severity] = max(0, len(findings) - ANNOTATIONS_PER_LEVEL)
         if any(left_out.values()):
             errors, warnings = left_out[Severity.ERROR], left_out[Severity.WARNING]
@@ -55,9 +53,9 @@ class GithubReporter(Reporter):
         return "".join(line + "\n" for line in lines)
 
 
-def annotation(command: str, finding: Finding, workspace: str | None) -> str:
+def annotation(command: str, finding: Finding, options: RenderOptions) -> str:
     properties = []
-    place = location(finding, workspace)
+    place = location(finding, options.workspace, options.base)
     if place:
         properties += [f"file={escape_property(place.path)}", f"line={place.line}"]
     where = where_text(finding) or finding.target.label()

@@ -8,15 +8,25 @@ target only, so code scanning keeps tracking a finding across runs.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from drift_gate.model import Finding, Report, Severity, Verdict
 from drift_gate.report.base import RenderOptions, Reporter
-from drift_gate.report.common import fingerprint, location, unchecked_lines
+from drift_gate.report.common import (
+    Location,
+    belongs,
+    fingerprint,
+    place,
+    unchecked_lines,
+)
 from drift_gate.rules import RULES, Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 RULES_URI = "https://github.com/drift-gate/drift-gate/blob/main/docs/rules.md"
+# Where a result with no file of its own points: the repository's root README, which every
+# repository GitHub scans has (docs/reports.md says so).
+FALLBACK_URI = "README.md"
 INFORMATION_URI = "https://github.com/drift-gate/drift-gate"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
@@ -47,7 +57,8 @@ class SarifReporter(Reporter):
                     "endTimeUtc": report.finished_at.isoformat().replace("+00:00", "Z"),
                 }
             ],
-            "results": [_result(f, index[f.rule_id], options.workspace) for f in report.findings],
+            "automationDetails": {"id": automation_id(report, options.sarif_category)},
+            "results": [_result(f, index[f.rule_id], report, options) for f in report.findings],
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "the repository root"}}},
         }
         not_verified = {
@@ -83,31 +94,66 @@ def _rule(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _result(finding: Finding, rule_index: int, workspace: str | None) -> dict[str, Any]:
+def automation_id(report: Report, category: str | None) -> str:
+    """`category/`: GitHub keeps one set of alerts per tool and category, so two uploads in
+    one workflow (two environments, a matrix) must not share one."""
+    if category:
+        return category if category.endswith("/") else f"{category}/"
+    environments = sorted(
+        {f.target.environment for f in report.findings}
+        | {service.environment for service in report.services}
+    )
+    return f"drift-gate/{'+'.join(environments) or 'none'}/"
+
+
+def _result(
+    finding: Finding, rule_index: int, report: Report, options: RenderOptions
+) -> dict[str, Any]:
     return {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
         "level": _LEVEL[finding.severity],
         "message": {"text": f"{finding.message}. Fix: {finding.remediation}"},
-        "locations": [_location(finding, workspace)],
+        "locations": [_location(finding, report, options)],
         "partialFingerprints": {"driftGate/v1": fingerprint(finding)},
         "properties": {"target": finding.target.model_dump(exclude_none=True)},
     }
 
 
-def _location(finding: Finding, workspace: str | None) -> dict[str, Any]:
+def _location(finding: Finding, report: Report, options: RenderOptions) -> dict[str, Any]:
+    """GitHub code scanning rejects the whole file when one result has no physical location
+    with a URI, so every result gets one: where the finding is declared, else where its
+    service is, else the policy's or the plan's first line (docs/reports.md)."""
     logical = {
         "name": finding.target.service or finding.target.resource or finding.target.environment,
         "fullyQualifiedName": finding.target.label(),
         "kind": "resource",
     }
-    place = location(finding, workspace)
-    if place is None:
-        return {"logicalLocations": [logical]}
+    found = next(
+        filter(
+            None,
+            (
+                place(candidate, options.workspace, options.base)
+                for candidate in _candidates(finding, report)
+            ),
+        ),
+        None,
+    )
+    where = found or Location(FALLBACK_URI, 1)
     return {
         "physicalLocation": {
-            "artifactLocation": {"uri": place.path, "uriBaseId": "%SRCROOT%"},
-            "region": {"startLine": place.line},
+            "artifactLocation": {"uri": where.path, "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": where.line},
         },
         "logicalLocations": [logical],
     }
+
+
+def _candidates(finding: Finding, report: Report) -> list[str | None]:
+    service = next((s for s in report.services if belongs(finding, s)), None)
+    return [
+        finding.declared_in,
+        service.declared_in if service else None,
+        f"{report.policy}:1" if report.policy else None,
+        f"{report.plan}:1" if report.plan and Path(report.plan).suffix == ".json" else None,
+    ]

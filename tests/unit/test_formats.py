@@ -85,8 +85,16 @@ def test_sarif_rules_locations_levels_and_stable_fingerprints() -> None:
         "artifactLocation": {"uri": "infra/main.tf", "uriBaseId": "%SRCROOT%"},
         "region": {"startLine": 25},
     }
+    # A finding with no file of its own still gets a physical location (GitHub rejects the
+    # whole file otherwise): here the policy, since the sample service has no declared line.
     assert results["DG203"]["locations"][0] == {
-        "logicalLocations": [{"name": "api", "fullyQualifiedName": "dev/c/api", "kind": "resource"}]
+        "physicalLocation": {
+            "artifactLocation": {"uri": "policy.yaml", "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": 1},
+        },
+        "logicalLocations": [
+            {"name": "api", "fullyQualifiedName": "dev/c/api", "kind": "resource"}
+        ],
     }
     # Same finding in a later run with another message and time: same fingerprint.
     later = json.loads(render("sarif", sample_report(FailOn.WARNING)))["runs"][0]["results"]
