@@ -11,6 +11,7 @@ args=(check)
 [ -n "${DG_ENVIRONMENT:-}" ] && args+=(--environment "$DG_ENVIRONMENT")
 [ "${DG_OFFLINE:-false}" = "true" ] && args+=(--offline)
 args+=(--fail-on "${DG_FAIL_ON:-error}")
+[ -n "${DG_SARIF_CATEGORY:-}" ] && args+=(--sarif-category "$DG_SARIF_CATEGORY")
 
 reports="${RUNNER_TEMP:-/tmp}/drift-gate"
 mkdir -p "$reports"

@@ -236,8 +236,23 @@ def test_action_in_a_simulated_runner_fails_on_drift(
         log,
         re.M,
     )
-    # The SARIF upload step still runs after the failure, with the report drift-gate wrote.
-    assert context["used"] == [{"sarif_file": outputs["sarif-report"], "category": "drift-gate"}]
+    # The SARIF upload step still runs after the failure, with the report drift-gate wrote;
+    # the category is the report's own automationDetails.id.
+    assert context["used"] == [{"sarif_file": outputs["sarif-report"]}]
+    sarif = json.loads(Path(outputs["sarif-report"]).read_text())
+    assert sarif["runs"][0]["automationDetails"]["id"] == "drift-gate/development/"
+
+
+@pytest.mark.e2e
+def test_the_action_category_input_reaches_automation_details(
+    runner: dict[str, str], moto_server: MotoServer, tmp_path: Path
+) -> None:
+    IncidentAccount.create(moto_server.client("ecs"), moto_server.client("secretsmanager"))
+    _moto_compat.settle(CLUSTER, SERVICE, REGION)
+    inputs = {**ACTION_INPUTS, "sarif-category": "drift-gate/staging"}
+    _, context = run_action(inputs, runner, tmp_path)
+    sarif = json.loads(Path(context["outputs"]["sarif-report"]).read_text())
+    assert sarif["runs"][0]["automationDetails"]["id"] == "drift-gate/staging/"
 
 
 @pytest.mark.e2e
