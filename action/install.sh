@@ -13,6 +13,13 @@ if [ -n "$version" ] && ! [[ "$version" =~ ^[0-9]+(\.[0-9]+)*([abc]|rc|\.post|\.
   exit 2
 fi
 
+# The pins resolve for Python 3.10 to 3.13 (tested): say so plainly rather than fail in pip.
+if ! python3 -c 'import sys; sys.exit(0 if (3, 10) <= sys.version_info[:2] <= (3, 13) else 1)'; then
+  found=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo none)
+  echo "::error title=drift-gate::the runner's python3 is $found; drift-gate needs Python 3.10 to 3.13 (add actions/setup-python before this step)"
+  exit 2
+fi
+
 python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$action_path/action/requirements.txt"
 if [ -n "$version" ]; then

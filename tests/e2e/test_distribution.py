@@ -284,12 +284,19 @@ def test_action_refuses_an_unknown_format(runner: dict[str, str], tmp_path: Path
     assert "input formats: unknown format 'pdf'" in "".join(context["logs"])
 
 
-def fake_python(tmp_path: Path) -> Path:
-    """A `python3` that records its arguments and makes a venv of fakes, so no package is downloaded."""
+def fake_python(tmp_path: Path, version: str | None = None) -> Path:
+    """A `python3` that records its arguments and makes a venv of fakes, so no package is
+    downloaded; `-c` (the version check) runs in the real interpreter, or says `version`."""
     bin_dir = tmp_path / "fake-bin"
     bin_dir.mkdir()
     log = tmp_path / "calls.log"
+    answer = (
+        f'if [ "$1" = "-c" ]; then case "$2" in *exit*) exit 1;; *) echo {version}; exit 0;; esac; fi'
+        if version
+        else f'if [ "$1" = "-c" ]; then exec {shlex.quote(sys.executable)} "$@"; fi'
+    )
     script = f"""#!/usr/bin/env bash
+{answer}
 echo "$0 $*" >> {shlex.quote(str(log))}
 if [ "$1 $2" = "-m venv" ]; then
   mkdir -p "$3/bin"
@@ -329,6 +336,26 @@ def test_install_script_pins_dependencies_and_installs_the_actions_own_ref(
     assert calls[2].endswith(f"--no-deps {installed}")
     assert calls[3] == "drift-gate --version"
     assert github_path.read_text() == f"{venv}/bin\n"
+
+
+def test_install_script_says_which_pythons_it_needs(tmp_path: Path) -> None:
+    bin_dir = fake_python(tmp_path, version="3.9")
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "GITHUB_ACTION_PATH": str(REPO),
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_PATH": str(tmp_path / "p"),
+    }
+    completed = subprocess.run(
+        ["bash", str(REPO / "action" / "install.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert "the runner's python3 is 3.9; drift-gate needs Python 3.10 to 3.13" in completed.stdout
+    assert not (tmp_path / "calls.log").exists()  # no venv, no pip
 
 
 def test_install_script_refuses_a_version_that_is_not_one(tmp_path: Path) -> None:
@@ -599,3 +626,38 @@ def test_iam_policy_allows_a_full_check_and_denies_reading_values(
     secrets.describe_secret(
         SecretId=account.secret_arns["HUGGINGFACE_API_KEY"]
     )  # metadata is allowed
+
+
+# Every Python the project claims (pyproject's requires-python and classifiers).
+CLAIMED_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+
+
+def test_the_claimed_pythons_are_the_ones_pyproject_states() -> None:
+    pyproject = (REPO / "pyproject.toml").read_text()
+    assert 'requires-python = ">=3.10"' in pyproject
+    for version in CLAIMED_PYTHONS:
+        assert f'"Programming Language :: Python :: {version}"' in pyproject
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("version", CLAIMED_PYTHONS)
+def test_the_action_pins_resolve_with_wheels_for_every_claimed_python(
+    version: str, tmp_path: Path
+) -> None:
+    """pip's own resolution, as the action's install step does it on a runner of that Python
+    (from the package index, wheels only: a runner may have no compiler)."""
+    completed = subprocess.run(
+        [
+            sys.executable, "-m", "pip", "download", "--quiet",
+            "--only-binary=:all:", "--python-version", version,
+            "--implementation", "cp", "--abi", f"cp{version.replace('.', '')}",
+            "--platform", "manylinux2014_x86_64", "--platform", "manylinux_2_17_x86_64",
+            "--platform", "manylinux_2_28_x86_64", "--platform", "any",
+            "--dest", str(tmp_path), "--requirement", str(REPO / "action" / "requirements.txt"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-2000:]
