@@ -27,5 +27,10 @@ if [ -n "$version" ]; then
 else
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps "$action_path"
 fi
-echo "$venv/bin" >> "${GITHUB_PATH:?GITHUB_PATH is set by the runner}"
-"$venv/bin/drift-gate" --version
+# Only drift-gate goes on PATH: the venv's python and pip must not shadow a later
+# actions/setup-python in the same job.
+only="${RUNNER_TEMP:-/tmp}/drift-gate-bin"
+mkdir -p "$only"
+ln -sf "$venv/bin/drift-gate" "$only/drift-gate"
+echo "$only" >> "${GITHUB_PATH:?GITHUB_PATH is set by the runner}"
+"$only/drift-gate" --version

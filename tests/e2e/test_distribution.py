@@ -335,7 +335,11 @@ def test_install_script_pins_dependencies_and_installs_the_actions_own_ref(
     assert f"-r {REPO}/action/requirements.txt" in calls[1]
     assert calls[2].endswith(f"--no-deps {installed}")
     assert calls[3] == "drift-gate --version"
-    assert github_path.read_text() == f"{venv}/bin\n"
+    # Only drift-gate on PATH, never the venv's python or pip.
+    only = tmp_path / "drift-gate-bin"
+    assert github_path.read_text() == f"{only}\n"
+    assert [entry.name for entry in only.iterdir()] == ["drift-gate"]
+    assert (only / "drift-gate").resolve() == (venv / "bin" / "drift-gate").resolve()
 
 
 def test_install_script_says_which_pythons_it_needs(tmp_path: Path) -> None:
@@ -661,3 +665,15 @@ def test_the_action_pins_resolve_with_wheels_for_every_claimed_python(
         check=False,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr[-2000:]
+
+
+def test_every_output_drift_gate_writes_is_declared_by_the_action() -> None:
+    import yaml
+
+    from drift_gate.publish.github import step_outputs
+    from tests.reports import sample_report
+
+    declared = set(yaml.safe_load((REPO / "action.yml").read_text())["outputs"])
+    # The formats the action can write (action/run.sh), each with its report path output.
+    paths = {fmt: f"/r.{fmt}" for fmt in ("json", "sarif", "markdown", "junit", "html")}
+    assert set(step_outputs(sample_report(), paths)) <= declared
