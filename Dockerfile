@@ -2,7 +2,7 @@
 # anywhere without Python. The GitHub Action does not use it (see docs/container.md).
 #
 #   docker build -t drift-gate .
-#   docker run --rm -v "$PWD:/work" -w /work -e AWS_REGION -e AWS_ACCESS_KEY_ID \
+#   docker run --rm -v "$PWD:/work" -w /work --user "$(id -u):$(id -g)" -e AWS_REGION -e AWS_ACCESS_KEY_ID \
 #     -e AWS_SECRET_ACCESS_KEY -e AWS_SESSION_TOKEN drift-gate check --policy drift-gate.yaml
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm

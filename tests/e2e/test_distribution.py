@@ -677,3 +677,12 @@ def test_every_output_drift_gate_writes_is_declared_by_the_action() -> None:
     # The formats the action can write (action/run.sh), each with its report path output.
     paths = {fmt: f"/r.{fmt}" for fmt in ("json", "sarif", "markdown", "junit", "html")}
     assert set(step_outputs(sample_report(), paths)) <= declared
+
+
+def test_the_build_context_leaves_out_state_secrets_and_local_environments() -> None:
+    ignored = (REPO / ".dockerignore").read_text().splitlines()
+    for pattern in (".git", ".venv", "*.tfstate", ".env", ".terraform"):
+        assert pattern in ignored
+    # What the Dockerfile copies stays in the context.
+    for needed in ("pyproject.toml", "README.md", "drift_gate", "action"):
+        assert needed not in ignored
