@@ -686,3 +686,27 @@ def test_the_build_context_leaves_out_state_secrets_and_local_environments() -> 
     # What the Dockerfile copies stays in the context.
     for needed in ("pyproject.toml", "README.md", "drift_gate", "action"):
         assert needed not in ignored
+
+
+def test_the_action_and_the_workflows_are_zizmor_clean() -> None:
+    """zizmor, offline, as users audit their workflows; zizmor.yml allows only the reference
+    to drift-gate's own action by tag (it can be pinned to a commit once a release exists)."""
+    zizmor = Path(sys.executable).parent / "zizmor"
+    assert zizmor.exists(), "zizmor comes with the test extras: pip install -e '.[test]'"
+    workflows = sorted(str(path) for path in (REPO / "docs" / "workflows").glob("*.yml"))
+    completed = subprocess.run(
+        [
+            str(zizmor),
+            "--offline",
+            "--config",
+            str(REPO / "zizmor.yml"),
+            str(REPO / "action.yml"),
+            *workflows,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout[-4000:]
+    assert "No findings to report" in completed.stdout
