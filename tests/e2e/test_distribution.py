@@ -710,3 +710,25 @@ def test_the_action_and_the_workflows_are_zizmor_clean() -> None:
     )
     assert completed.returncode == 0, completed.stdout[-4000:]
     assert "No findings to report" in completed.stdout
+
+
+def test_the_hooks_work_without_arguments_and_see_policies_in_their_usual_places() -> None:
+    import re as regex
+
+    import yaml
+
+    hooks = {
+        hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    }
+    # `pre-commit try-repo` runs a hook with its own default args: the documented policy path.
+    assert hooks["drift-gate-pre-push"]["args"] == ["--policy", "drift-gate.yaml"]
+    files = regex.compile(hooks["drift-gate-policy"]["files"])
+    for path in (
+        "drift-gate.yaml",
+        ".drift-gate.yml",
+        "infra/drift-gate.prod.yaml",
+        "policies/prod.yaml",
+    ):
+        assert files.search(path), path
+    for path in ("docker-compose.yaml", "policies/readme.md", ".github/workflows/ci.yml"):
+        assert not files.search(path), path
