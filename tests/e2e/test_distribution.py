@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import stat
 import subprocess
 import sys
@@ -732,3 +733,40 @@ def test_the_hooks_work_without_arguments_and_see_policies_in_their_usual_places
         assert files.search(path), path
     for path in ("docker-compose.yaml", "policies/readme.md", ".github/workflows/ci.yml"):
         assert not files.search(path), path
+
+
+@pytest.mark.e2e
+def test_pre_commit_try_repo_installs_the_pre_push_hook_as_python_and_runs_it(
+    tmp_path: Path,
+) -> None:
+    """As a user tries the hook: pre-commit builds a python environment from this repository
+    (pip, from the package index) and runs the hook with its default arguments."""
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(REPO / "examples" / "hokusai" / "drift-gate.yaml", project / "drift-gate.yaml")
+    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run([*git, "add", "."], cwd=project, check=True)
+    subprocess.run([*git, "commit", "-qm", "policy"], cwd=project, check=True)
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "GITHUB_"))
+    }
+    env.update(PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"), AWS_EC2_METADATA_DISABLED="true")
+    env.update(
+        AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none")
+    )
+    completed = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "pre-commit"), "try-repo", str(REPO),
+            "drift-gate-pre-push", "--hook-stage", "pre-push", "--all-files",
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-2000:]
+    assert "drift-gate.yaml: valid" in completed.stdout
+    assert "skipped the live check: no AWS credentials are configured here" in completed.stdout
