@@ -8,6 +8,13 @@ args=(check)
 [ -n "${DG_POLICY:-}" ] && args+=(--policy "$DG_POLICY")
 [ -n "${DG_TERRAFORM_DIR:-}" ] && args+=(--terraform-dir "$DG_TERRAFORM_DIR")
 [ -n "${DG_PLAN_JSON:-}" ] && args+=(--plan-json "$DG_PLAN_JSON")
+[ -n "${DG_PLAN_FILE:-}" ] && args+=(--plan-file "$DG_PLAN_FILE")
+[ -n "${DG_WORKSPACE:-}" ] && args+=(--workspace "$DG_WORKSPACE")
+for var_file in ${DG_VAR_FILES:-}; do  # one per line or space-separated; paths have no spaces
+  args+=(--var-file "$var_file")
+done
+[ "${DG_TERRAFORM_INIT:-false}" = "true" ] && args+=(--terraform-init)
+[ -n "${DG_TERRAFORM_BIN:-}" ] && args+=(--terraform-bin "$DG_TERRAFORM_BIN")
 [ -n "${DG_ENVIRONMENT:-}" ] && args+=(--environment "$DG_ENVIRONMENT")
 [ "${DG_OFFLINE:-false}" = "true" ] && args+=(--offline)
 args+=(--fail-on "${DG_FAIL_ON:-error}")

@@ -3,6 +3,7 @@ the workflow files in docs/, and the least-privilege IAM policy."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -770,3 +771,41 @@ def test_pre_commit_try_repo_installs_the_pre_push_hook_as_python_and_runs_it(
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-2000:]
     assert "drift-gate.yaml: valid" in completed.stdout
     assert "skipped the live check: no AWS credentials are configured here" in completed.stdout
+
+
+def test_the_terraform_inputs_reach_the_command_line(
+    runner: dict[str, str], tmp_path: Path
+) -> None:
+    """Each Terraform input becomes the CLI option of the same name (a stand-in drift-gate
+    records its arguments; the options themselves are tested against real terraform)."""
+    fake_bin = tmp_path / "fake-drift-gate"
+    fake_bin.mkdir()
+    recorded = tmp_path / "argv"
+    script = fake_bin / "drift-gate"
+    script.write_text(f'#!/usr/bin/env bash\nprintf "%s\\n" "$@" > {shlex.quote(str(recorded))}\n')
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    inputs = {
+        "install": "false",
+        "terraform-dir": "infra",
+        "plan-file": "infra/tfplan",
+        "workspace": "staging",
+        "var-files": "staging.tfvars\ncommon.tfvars",
+        "terraform-init": "true",
+        "terraform-bin": "tofu",
+        "formats": "json",
+    }
+    environment = {**runner, "PATH": f"{fake_bin}{os.pathsep}{runner['PATH']}"}
+    exit_code, _ = run_action(inputs, environment, tmp_path)
+    assert exit_code == 0
+    argv = recorded.read_text().splitlines()
+    pairs = list(itertools.pairwise(argv))
+    for expected in (
+        ("--terraform-dir", "infra"),
+        ("--plan-file", "infra/tfplan"),
+        ("--workspace", "staging"),
+        ("--var-file", "staging.tfvars"),
+        ("--var-file", "common.tfvars"),
+        ("--terraform-bin", "tofu"),
+    ):
+        assert expected in pairs
+    assert "--terraform-init" in argv
