@@ -206,6 +206,21 @@ def inventory(
     return command.run(command.InventoryRequest(terraform_dir, policy, output, check_only))
 
 
+@cli.command("iam-policy")
+@click.option("--policy", type=click.Path(path_type=Path), required=True, help="The policy file.")
+@click.option(
+    "--publish-metrics",
+    "metrics_namespace",
+    metavar="NAMESPACE",
+    help="Also allow PutMetricData, in this namespace only (as check --publish-metrics uses).",
+)
+def iam_policy(policy: Path, metrics_namespace: str | None) -> int:
+    """Print the least-privilege IAM policy JSON for checking this policy file."""
+    from drift_gate.commands import iam_policy as command
+
+    return command.run(policy, metrics_namespace)
+
+
 @cli.command("explain")
 @click.argument("rule_id")
 def explain(rule_id: str) -> int:

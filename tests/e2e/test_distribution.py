@@ -575,18 +575,34 @@ def enforced(moto_server: MotoServer) -> Iterator[MotoServer]:
 
 
 @pytest.mark.e2e
+@pytest.mark.parametrize("source", ["docs/iam-policy.json", "drift-gate iam-policy"])
 def test_iam_policy_allows_a_full_check_and_denies_reading_values(
-    enforced: MotoServer, cli_on_moto: Cli, tmp_path: Path
+    enforced: MotoServer, cli_on_moto: Cli, tmp_path: Path, source: str
 ) -> None:
     account = IncidentAccount.create(enforced.client("ecs"), enforced.client("secretsmanager"))
     _moto_compat.settle(CLUSTER, SERVICE, REGION)
     account.redeploy(account.register_revision(list(SECRET_NAMES)))
+    # moto authorises CloudWatch Logs calls against the resource "*" (it computes no log-group
+    # ARN), so a statement scoped to log groups cannot pass there: the generated policy is
+    # tested on a policy without logs, its log-group scoping in tests/unit/test_policy.py.
+    logs = '        logs:\n          group: /ecs/api\n          forbid: ["token not configured"]\n'
+    policy = tmp_path / "policy.yaml"
+    with_logs = source == "docs/iam-policy.json"
+    policy.write_text(
+        (REPO / "policies" / "example.yaml").read_text() + (logs if with_logs else "")
+    )
+    if with_logs:
+        document = (REPO / "docs" / "iam-policy.json").read_text()
+    else:  # least privilege for this policy
+        generated = cli_on_moto.run("iam-policy", "--policy", str(policy))
+        assert generated.exit_code == 0, generated.stderr
+        document = generated.stdout
+        assert "logs:FilterLogEvents" not in document
     iam = enforced.client("iam")
     iam.create_user(UserName="drift-gate")
-    policy_arn = iam.create_policy(
-        PolicyName="drift-gate-read-only",
-        PolicyDocument=(REPO / "docs" / "iam-policy.json").read_text(),
-    )["Policy"]["Arn"]
+    policy_arn = iam.create_policy(PolicyName="drift-gate-read-only", PolicyDocument=document)[
+        "Policy"
+    ]["Arn"]
     iam.attach_user_policy(UserName="drift-gate", PolicyArn=policy_arn)
     key = iam.create_access_key(UserName="drift-gate")["AccessKey"]
     credentials = {
@@ -595,9 +611,6 @@ def test_iam_policy_allows_a_full_check_and_denies_reading_values(
     }
     reset_auth(enforced, "0")  # from here on, every request is authorised against IAM
 
-    logs = '        logs:\n          group: /ecs/api\n          forbid: ["token not configured"]\n'
-    policy = tmp_path / "policy.yaml"
-    policy.write_text((REPO / "policies" / "example.yaml").read_text() + logs)
     result = cli_on_moto.run(
         "check",
         "--policy",
@@ -610,14 +623,15 @@ def test_iam_policy_allows_a_full_check_and_denies_reading_values(
     )
     report = json.loads((tmp_path / "r.json").read_text())
     # Every link was verified with exactly the policy's permissions (the log group does not exist).
-    assert [f["rule_id"] for f in report["findings"]] == ["DG402"], result.stderr
+    expected = ["DG402"] if with_logs else []
+    assert [f["rule_id"] for f in report["findings"]] == expected, result.stderr
+    assert report["exit_code"] == (1 if with_logs else 0)
     assert set(report["stats"]["aws_calls"]) == {
         "ecs:DescribeServices",
         "ecs:DescribeTaskDefinition",
         "ecs:ListTaskDefinitions",
         "secretsmanager:DescribeSecret",
-        "logs:FilterLogEvents",
-    }
+    } | ({"logs:FilterLogEvents"} if with_logs else set())
 
     secrets = boto3.client(
         "secretsmanager",

@@ -285,3 +285,30 @@ def test_a_log_window_beyond_any_date_is_refused_before_the_check(since: str) ->
         f"p.yaml:14: environments/dev/services/0/logs/since: since {since} is longer than "
         "CloudWatch Logs keeps events (10 years)"
     )
+
+
+def test_the_least_privilege_iam_policy_scopes_logs_and_metrics(tmp_path: Path) -> None:
+    from drift_gate.iam import least_privilege
+
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        policy_text(
+            region="cn-north-1",
+            extra="        logs:\n          group: /ecs/api\n          forbid: [x]\n",
+        )
+    )
+    document = least_privilege(load_policy(path), "DriftGate/Prod")
+    by_sid = {statement["Sid"]: statement for statement in document["Statement"]}
+    assert by_sid["DriftGateApplicationLogs"]["Resource"] == [
+        "arn:aws-cn:logs:cn-north-1:*:log-group:/ecs/api",
+        "arn:aws-cn:logs:cn-north-1:*:log-group:/ecs/api:*",
+    ]
+    assert by_sid["DriftGateNightlyMetrics"]["Condition"] == {
+        "StringEquals": {"cloudwatch:namespace": "DriftGate/Prod"}
+    }
+    no_logs = tmp_path / "q.yaml"
+    no_logs.write_text(policy_text())
+    assert {s["Sid"] for s in least_privilege(load_policy(no_logs))["Statement"]} == {
+        "DriftGateReadEcs",
+        "DriftGateSecretMetadataOnly",
+    }
