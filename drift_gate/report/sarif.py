@@ -62,9 +62,9 @@ class SarifReporter(Reporter):
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "the repository root"}}},
         }
         not_verified = {
-            f"{service.environment}/{service.cluster}/{service.service}": unchecked_lines(service)
+            f"{service.environment}/{service.cluster}/{service.service}": lines
             for service in report.services
-            if service.verified and unchecked_lines(service)
+            if service.verified and (lines := unchecked_lines(service))
         }
         properties: dict[str, Any] = {}
         if report.workspace:

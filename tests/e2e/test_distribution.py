@@ -313,6 +313,24 @@ fi
     return bin_dir
 
 
+def run_install(tmp_path: Path, bin_dir: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    """action/install.sh as the runner starts it, with a fake python3 first on PATH."""
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "GITHUB_ACTION_PATH": str(REPO),
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_PATH": str(tmp_path / "p"),
+        **extra,
+    }
+    return subprocess.run(
+        ["bash", str(REPO / "action" / "install.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 @pytest.mark.parametrize(
     ("version", "installed"), [("", str(REPO)), ("0.1.0", "drift-gate==0.1.0")]
 )
@@ -321,16 +339,10 @@ def test_install_script_pins_dependencies_and_installs_the_actions_own_ref(
 ) -> None:
     bin_dir = fake_python(tmp_path)
     github_path = tmp_path / "github-path"
-    env = {
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-        "GITHUB_ACTION_PATH": str(REPO),
-        "RUNNER_TEMP": str(tmp_path),
-        "GITHUB_PATH": str(github_path),
-        "DRIFT_GATE_VERSION": version,
-    }
-    subprocess.run(
-        ["bash", str(REPO / "action" / "install.sh")], env=env, check=True, capture_output=True
+    completed = run_install(
+        tmp_path, bin_dir, GITHUB_PATH=str(github_path), DRIFT_GATE_VERSION=version
     )
+    assert completed.returncode == 0, completed.stderr
     calls = (tmp_path / "calls.log").read_text().splitlines()
     venv = tmp_path / "drift-gate-venv"
     assert calls[0].endswith(f"python3 -m venv {venv}")
@@ -345,20 +357,7 @@ def test_install_script_pins_dependencies_and_installs_the_actions_own_ref(
 
 
 def test_install_script_says_which_pythons_it_needs(tmp_path: Path) -> None:
-    bin_dir = fake_python(tmp_path, version="3.9")
-    env = {
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-        "GITHUB_ACTION_PATH": str(REPO),
-        "RUNNER_TEMP": str(tmp_path),
-        "GITHUB_PATH": str(tmp_path / "p"),
-    }
-    completed = subprocess.run(
-        ["bash", str(REPO / "action" / "install.sh")],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    completed = run_install(tmp_path, fake_python(tmp_path, version="3.9"))
     assert completed.returncode == 2
     assert "the runner's python3 is 3.9; drift-gate needs Python 3.10 to 3.13" in completed.stdout
     assert not (tmp_path / "calls.log").exists()  # no venv, no pip
@@ -366,20 +365,8 @@ def test_install_script_says_which_pythons_it_needs(tmp_path: Path) -> None:
 
 def test_install_script_refuses_a_version_that_is_not_one(tmp_path: Path) -> None:
     bin_dir = fake_python(tmp_path)
-    env = {
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-        "GITHUB_ACTION_PATH": str(REPO),
-        "RUNNER_TEMP": str(tmp_path),
-        "GITHUB_PATH": str(tmp_path / "p"),
-        "DRIFT_GATE_VERSION": "1.0 --index-url=https://example.invalid",
-    }
-    completed = subprocess.run(
-        ["bash", str(REPO / "action" / "install.sh")],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    version = "1.0 --index-url=https://example.invalid"
+    completed = run_install(tmp_path, bin_dir, DRIFT_GATE_VERSION=version)
     assert completed.returncode == 2
     assert "is not a version such as 0.1.0" in completed.stdout
     assert not (tmp_path / "calls.log").exists()  # nothing was installed
