@@ -13,6 +13,10 @@ args=(check)
 for var_file in ${DG_VAR_FILES:-}; do  # one per line or space-separated; paths have no spaces
   args+=(--var-file "$var_file")
 done
+while IFS= read -r plan_arg; do  # one per line: an option may hold spaces (-var='a=b c')
+  plan_arg="${plan_arg#"${plan_arg%%[![:space:]]*}"}"
+  [ -n "$plan_arg" ] && args+=("--plan-arg=$plan_arg")
+done <<< "${DG_PLAN_ARGS:-}"
 [ "${DG_TERRAFORM_INIT:-false}" = "true" ] && args+=(--terraform-init)
 [ -n "${DG_TERRAFORM_BIN:-}" ] && args+=(--terraform-bin "$DG_TERRAFORM_BIN")
 [ -n "${DG_ENVIRONMENT:-}" ] && args+=(--environment "$DG_ENVIRONMENT")
@@ -26,13 +30,17 @@ formats="${DG_FORMATS//,/ }"
 if [ "${DG_SARIF_UPLOAD:-false}" = "true" ] && [[ " $formats " != *" sarif "* ]]; then
   formats="$formats sarif"  # the upload step needs it
 fi
-declare -A extension=([json]=json [sarif]=sarif [markdown]=md [junit]=xml [html]=html)
 for format in $formats; do
-  if [ -z "${extension[$format]:-}" ]; then
-    echo "::error title=drift-gate::input formats: unknown format '$format' (json, sarif, markdown, junit, html)"
-    exit 2
-  fi
-  args+=(--format "$format" --output "$reports/drift-gate.${extension[$format]}")
+  case "$format" in
+    json | sarif | html) extension="$format" ;;
+    markdown) extension=md ;;
+    junit) extension=xml ;;
+    *)
+      echo "::error title=drift-gate::input formats: unknown format '$format' (json, sarif, markdown, junit, html)"
+      exit 2
+      ;;
+  esac
+  args+=(--format "$format" --output "$reports/drift-gate.$extension")
 done
 args+=(--format console)  # the job log
 

@@ -50,7 +50,11 @@ def check(ctx: click.Context, /, **given: Any) -> int:
     """
     from drift_gate.commands import check as command
     from drift_gate.commands import offline
-    from drift_gate.sources.terraform import TerraformSettings, chosen_workspace
+    from drift_gate.sources.terraform import (
+        TerraformSettings,
+        checked_plan_arguments,
+        chosen_workspace,
+    )
 
     _check_combination(given)
     outputs = tuple(ctx.meta["drift_gate.outputs"] or CONSOLE)
@@ -75,6 +79,7 @@ def check(ctx: click.Context, /, **given: Any) -> int:
         workspace=chosen_workspace(given["workspace"], os.environ),
         var_files=given["var_files"],
         variables=given["variables"],
+        plan_arguments=checked_plan_arguments(given["plan_arguments"]),
         init=given["terraform_init"],
         deadline=deadline,
     )
@@ -106,6 +111,12 @@ def _check_combination(given: dict[str, Any]) -> None:
         raise click.UsageError("give --plan-json or --plan-file, not both")
     if given["offline"] and given["policy"] is None:
         raise click.UsageError("--offline needs --policy (what each container must receive)")
+    plan_options = given["plan_arguments"] or given["var_files"] or given["variables"]
+    if plan_options and (given["plan_json"] or given["plan_file"] or given["offline"]):
+        raise click.UsageError(
+            "--plan-arg, --var and --var-file go to the plan drift-gate runs; with --plan-json, "
+            "--plan-file or --offline there is none: give them to your own terraform plan"
+        )
     if given["offline"] and (
         given["plan_json"] or given["plan_file"] or given["metrics_namespace"]
     ):

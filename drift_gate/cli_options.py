@@ -134,6 +134,14 @@ CHECK_OPTIONS = (
         help="Passed to terraform plan; repeatable.",
     ),
     _option(
+        "--plan-arg",
+        "plan_arguments",
+        multiple=True,
+        metavar="OPTION",
+        help="Extra option for terraform plan, such as -target=ADDRESS or -refresh=false; "
+        "repeatable.",
+    ),
+    _option(
         "--terraform-timeout",
         type=click.FloatRange(1, 86400),
         default=600.0,

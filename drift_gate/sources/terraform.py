@@ -34,6 +34,12 @@ _VARIABLE_ERRORS = re.compile(
     r"Invalid variable value|No value for required variable|<value for var\.|Variables not allowed"
 )
 
+# What terraform and tofu say when an extra plan argument is wrong.
+_PLAN_ARGUMENT_ERRORS = re.compile(
+    r"flag provided but not defined|Invalid target address|Invalid replace address|"
+    r"Too many command line arguments|Invalid value for -|invalid value .* for flag"
+)
+
 
 @dataclass(frozen=True)
 class TerraformSettings:
@@ -44,9 +50,15 @@ class TerraformSettings:
     workspace: str | None = None
     var_files: tuple[Path, ...] = ()
     variables: tuple[str, ...] = ()
+    plan_arguments: tuple[str, ...] = ()
     init: bool = False
     deadline: Deadline | None = None
     interrupt_grace: float = INTERRUPT_GRACE_SECONDS
+
+    @property
+    def tool(self) -> str:
+        """What messages call the binary: `tofu` for OpenTofu, else `terraform`."""
+        return "tofu" if "tofu" in Path(self.binary).name.lower() else "terraform"
 
     def seconds_for_a_command(self) -> float:
         """--terraform-timeout, or less when the run's deadline is nearer."""
@@ -62,6 +74,27 @@ class PlanRun:
     has_changes: bool
     plan_json: dict[str, Any]
     workspace: str
+
+
+# Plan arguments drift-gate sets itself: a user's copy would change what it reads or how.
+_CONTROLLED_PLAN_ARGUMENTS = ("-out", "-detailed-exitcode", "-input", "-no-color", "-json")
+
+
+def checked_plan_arguments(arguments: Sequence[str]) -> tuple[str, ...]:
+    """--plan-arg values: options only (`-target=...`, `-refresh=false`, `-lock-timeout=60s`),
+    never one drift-gate sets itself (exit 2 naming it)."""
+    for argument in arguments:
+        name = argument.split("=", 1)[0]
+        if not argument.startswith("-"):
+            raise InvalidInputError(
+                f"--plan-arg {argument!r} is not an option; give plan options such as "
+                "-target=ADDRESS or -refresh=false, one per --plan-arg"
+            )
+        if name in _CONTROLLED_PLAN_ARGUMENTS:
+            raise InvalidInputError(
+                f"--plan-arg {argument!r}: drift-gate sets {name} itself; leave it out"
+            )
+    return tuple(arguments)
 
 
 def chosen_workspace(flag: str | None, environment: Mapping[str, str]) -> str | None:
@@ -131,9 +164,13 @@ class Terraform:
         try:
             document = json.loads(completed.stdout)
         except json.JSONDecodeError as error:
-            raise TerraformError(f"terraform show -json printed no JSON ({error.msg})") from error
+            raise TerraformError(
+                f"{self.settings.tool} show -json printed no JSON ({error.msg})"
+            ) from error
         if not isinstance(document, dict):
-            raise TerraformError("terraform show -json printed JSON that is not an object")
+            raise TerraformError(
+                f"{self.settings.tool} show -json printed JSON that is not an object"
+            )
         return document
 
     def _check_workspace(self, workspace: str) -> None:
@@ -144,7 +181,7 @@ class Terraform:
         if workspace not in names:
             known = ", ".join(name for name in names if name)
             raise InvalidInputError(
-                f"terraform workspace {workspace!r} does not exist in {self.directory}; "
+                f"{self.settings.tool} workspace {workspace!r} does not exist in {self.directory}; "
                 f"it has: {known}"
             )
 
@@ -153,7 +190,7 @@ class Terraform:
         arguments += [f"-var-file={path.resolve()}" for path in self.settings.var_files]
         for assignment in self.settings.variables:
             arguments += ["-var", assignment]
-        return arguments
+        return arguments + list(self.settings.plan_arguments)
 
     def _run(self, arguments: Sequence[str], step: str, ok_codes: tuple[int, ...] = (0,)) -> int:
         return self._completed(arguments, step, ok_codes).returncode
@@ -169,7 +206,8 @@ class Terraform:
         binary = shutil.which(self.settings.binary)
         if binary is None:
             raise TerraformError(
-                f"terraform binary not found: {self.settings.binary!r}; install terraform or set "
+                f"{self.settings.tool} binary not found: {self.settings.binary!r}; install "
+                f"{'OpenTofu' if self.settings.tool == 'tofu' else 'terraform'} or set "
                 "--terraform-bin / TERRAFORM_BIN"
             )
         completed = self._execute([binary, *arguments], step, use_workspace=use_workspace)
@@ -187,9 +225,10 @@ class Terraform:
         if self.settings.workspace and use_workspace:
             environment["TF_WORKSPACE"] = self.settings.workspace
         seconds = self.settings.seconds_for_a_command()
+        tool = self.settings.tool
         if seconds <= 0:
             raise TerraformError(
-                f"the run's deadline passed before terraform {step}; raise --deadline"
+                f"the run's deadline passed before {tool} {step}; raise --deadline"
             )
         # Its own process group, so a timeout stops terraform and the providers it started.
         process = subprocess.Popen(  # noqa: S603 - the binary is resolved, arguments are a list
@@ -207,9 +246,9 @@ class Terraform:
         except subprocess.TimeoutExpired as error:
             self._stop(process)
             raise TerraformError(
-                f"terraform {step} did not finish in {seconds:g}s and was stopped; a state lock "
-                "may remain: if terraform reports one on the next run, release it with "
-                "`terraform force-unlock LOCK_ID` once no other run holds it; raise "
+                f"{tool} {step} did not finish in {seconds:g}s and was stopped; a state lock "
+                f"may remain: if {tool} reports one on the next run, release it with "
+                f"`{tool} force-unlock LOCK_ID` once no other run holds it; raise "
                 "--terraform-timeout or --deadline if the plan is just slow"
             ) from error
         return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
@@ -229,15 +268,22 @@ class Terraform:
         given = self.settings.variables or self.settings.var_files
         if step == "plan" and given and _VARIABLE_ERRORS.search(completed.stderr):
             return InvalidInputError(f"{message}; check --var and --var-file")
+        if (
+            step == "plan"
+            and self.settings.plan_arguments
+            and _PLAN_ARGUMENT_ERRORS.search(completed.stderr)
+        ):
+            return InvalidInputError(f"{message}; check --plan-arg")
         return TerraformError(message)
 
     def _failure_message(self, step: str, completed: subprocess.CompletedProcess[str]) -> str:
         tail = stderr_tail(completed.stderr) or "no error output"
         hint = ""
-        if step != "init" and "terraform init" in completed.stderr:
-            hint = "; not initialised: run terraform init there or pass --terraform-init"
+        tool = self.settings.tool
+        if step != "init" and re.search(r"\b(terraform|tofu) init\b", completed.stderr):
+            hint = f"; not initialised: run {tool} init there or pass --terraform-init"
         code = completed.returncode
-        return f"terraform {step} failed (exit {code}) in {self.directory}: {tail}{hint}"
+        return f"{tool} {step} failed (exit {code}) in {self.directory}: {tail}{hint}"
 
 
 def show_plan_file(

@@ -129,7 +129,7 @@ def interpolate(text: str, context: dict[str, Any]) -> str:
 def condition(expression: str, context: dict[str, Any], failed: bool) -> bool:
     results = []
     for term in (t.strip() for t in expression.split("&&")):
-        if term == "always()":
+        if term in ("always()", "success()"):
             results.append(True)
             continue
         match = re.fullmatch(r"([\w.-]+)\s*(==|!=)\s*'([^']*)'", term)
@@ -148,11 +148,13 @@ def run_action(
             for name, spec in ACTION["inputs"].items()
         },
         "github": {"action_path": str(REPO)},
+        "runner": {"os": environment.get("RUNNER_OS", "Linux")},
         "steps": {},
     }
     exit_code, failed = 0, False
     for index, step in enumerate(ACTION["runs"]["steps"]):
-        if "if" in step and not condition(step["if"], context, failed):
+        # A step without `if:` runs only while every earlier step succeeded (success()).
+        if not condition(step.get("if", "success()"), context, failed):
             continue
         if "uses" in step:
             context.setdefault("used", []).append(
@@ -166,6 +168,9 @@ def run_action(
             **{k: interpolate(str(v), context) for k, v in step.get("env", {}).items()},
         }
         env.update(GITHUB_OUTPUT=str(output), GITHUB_ACTION_PATH=str(REPO))
+        # What earlier steps added to GITHUB_PATH comes first on PATH, as on a runner.
+        added = Path(environment["GITHUB_PATH"]).read_text().split()
+        env["PATH"] = os.pathsep.join([*reversed(added), env["PATH"]])
         workdir = cwd / interpolate(step.get("working-directory", "."), context)
         completed = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
@@ -297,6 +302,8 @@ def fake_python(tmp_path: Path, version: str | None = None) -> Path:
         if version
         else f'if [ "$1" = "-c" ]; then exec {shlex.quote(sys.executable)} "$@"; fi'
     )
+    # prepare.sh computes the cache key with a script on standard input: the real interpreter.
+    answer += f'\nif [ "$1" = "-" ]; then exec {shlex.quote(sys.executable)} "$@"; fi'
     script = f"""#!/usr/bin/env bash
 {answer}
 echo "$0 $*" >> {shlex.quote(str(log))}
@@ -313,13 +320,44 @@ fi
     return bin_dir
 
 
+def run_prepare(
+    tmp_path: Path, bin_dir: Path, **extra: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """action/prepare.sh as the runner starts it, with a fake python3 first on PATH; its
+    step outputs."""
+    output = tmp_path / "prepare-output"
+    output.write_text("")
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "GITHUB_ACTION_PATH": str(REPO),
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_OUTPUT": str(output),
+        **extra,
+    }
+    completed = subprocess.run(
+        ["bash", str(REPO / "action" / "prepare.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    return completed, outputs
+
+
 def run_install(tmp_path: Path, bin_dir: Path, **extra: str) -> subprocess.CompletedProcess[str]:
-    """action/install.sh as the runner starts it, with a fake python3 first on PATH."""
+    """action/prepare.sh then action/install.sh, as the action runs them (the cache step
+    between them restores nothing here)."""
+    prepared, outputs = run_prepare(tmp_path, bin_dir, **extra)
+    if prepared.returncode:
+        return prepared
     env = {
         "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
         "GITHUB_ACTION_PATH": str(REPO),
         "RUNNER_TEMP": str(tmp_path),
         "GITHUB_PATH": str(tmp_path / "p"),
+        "DG_VENV": outputs["venv"],
+        "DG_CACHE_KEY": outputs["cache-key"],
         **extra,
     }
     return subprocess.run(
@@ -354,6 +392,97 @@ def test_install_script_pins_dependencies_and_installs_the_actions_own_ref(
     assert github_path.read_text() == f"{only}\n"
     assert [entry.name for entry in only.iterdir()] == ["drift-gate"]
     assert (only / "drift-gate").resolve() == (venv / "bin" / "drift-gate").resolve()
+
+
+def test_a_venv_restored_under_the_same_key_is_used_without_installing(tmp_path: Path) -> None:
+    bin_dir = fake_python(tmp_path)
+    first = run_install(tmp_path, bin_dir)
+    assert first.returncode == 0, first.stderr
+    calls = tmp_path / "calls.log"
+    calls.write_text("")
+    second = run_install(tmp_path, bin_dir)
+    assert second.returncode == 0, second.stderr
+    assert "drift-gate: using the cached venv (drift-gate-venv-1-" in second.stdout
+    assert calls.read_text().splitlines() == ["drift-gate --version"] * 2  # no venv, no pip
+
+
+def test_a_venv_under_another_key_or_broken_is_installed_again(tmp_path: Path) -> None:
+    bin_dir = fake_python(tmp_path)
+    assert run_install(tmp_path, bin_dir).returncode == 0
+    venv = tmp_path / "drift-gate-venv"
+    (venv / ".drift-gate-cache-key").write_text("drift-gate-venv-1-stale\n")
+    calls = tmp_path / "calls.log"
+    calls.write_text("")
+    assert run_install(tmp_path, bin_dir).returncode == 0
+    assert calls.read_text().splitlines()[0].endswith(f"python3 -m venv {venv}")
+    (venv / "bin" / "drift-gate").unlink()  # a partial restore
+    calls.write_text("")
+    assert run_install(tmp_path, bin_dir).returncode == 0
+    assert calls.read_text().splitlines()[0].endswith(f"python3 -m venv {venv}")
+
+
+def test_the_cache_key_follows_the_requirements_the_sources_and_the_version(
+    tmp_path: Path,
+) -> None:
+    action = tmp_path / "action-copy"
+    for part in ("action", "drift_gate"):
+        shutil.copytree(REPO / part, action / part, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "pyproject.toml", action / "pyproject.toml")
+    bin_dir = fake_python(tmp_path)
+
+    def key(**extra: str) -> str:
+        completed, outputs = run_prepare(tmp_path, bin_dir, GITHUB_ACTION_PATH=str(action), **extra)
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        return outputs["cache-key"]
+
+    python = "{}.{}".format(*sys.version_info[:2])
+    first = key()
+    assert re.fullmatch(rf"drift-gate-venv-1-Linux-\w+-py{python}-[0-9a-f]{{32}}", first)
+    assert key() == first
+    (action / "drift_gate" / "cli.py").write_text("# changed\n", encoding="utf-8")
+    changed_source = key()
+    assert changed_source != first
+    assert key(DRIFT_GATE_VERSION="0.1.0") != changed_source
+    # An installed release does not depend on the action's own sources, only on its pins.
+    released = key(DRIFT_GATE_VERSION="0.1.0")
+    (action / "drift_gate" / "cli.py").write_text("# changed again\n", encoding="utf-8")
+    assert key(DRIFT_GATE_VERSION="0.1.0") == released
+    (action / "action" / "requirements.txt").write_text("boto3==1.0\n", encoding="utf-8")
+    assert key(DRIFT_GATE_VERSION="0.1.0") != released
+
+
+@pytest.mark.parametrize("runner_os", ["Windows", "macOS"])
+def test_the_action_refuses_a_runner_it_does_not_support_at_once(
+    runner: dict[str, str], tmp_path: Path, runner_os: str
+) -> None:
+    exit_code, context = run_action(
+        {**ACTION_INPUTS, "install": "true"}, {**runner, "RUNNER_OS": runner_os}, tmp_path
+    )
+    assert exit_code == 2
+    log = "".join(context["logs"])
+    assert (
+        "::error title=drift-gate::the drift-gate action runs on Linux runners (ubuntu-*, or a "
+        f"self-hosted Linux runner); this runner is {runner_os}." in log
+    )
+    assert len(context["logs"]) == 1  # nothing else ran
+    assert "used" not in context
+
+
+def test_the_action_caches_its_venv_under_the_prepared_key(
+    runner: dict[str, str], tmp_path: Path
+) -> None:
+    bin_dir = fake_python(tmp_path)
+    environment = {**runner, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    exit_code, context = run_action(
+        {**ACTION_INPUTS, "install": "true", "sarif-upload": "false"}, environment, tmp_path
+    )
+    assert exit_code == 0, "".join(context["logs"])
+    prepared = context["steps"]["prepare"]["outputs"]
+    assert context["used"] == [{"path": prepared["venv"], "key": prepared["cache-key"]}]
+    assert prepared["venv"] == str(tmp_path / "runner-temp" / "drift-gate-venv")
+    cached = ACTION_INPUTS | {"install": "true", "cache": "false", "sarif-upload": "false"}
+    _, uncached = run_action(cached, environment, tmp_path)
+    assert "used" not in uncached
 
 
 def test_install_script_says_which_pythons_it_needs(tmp_path: Path) -> None:
@@ -826,6 +955,7 @@ def test_the_terraform_inputs_reach_the_command_line(
         "var-files": "staging.tfvars\ncommon.tfvars",
         "terraform-init": "true",
         "terraform-bin": "tofu",
+        "plan-args": "-target=module.api\n  -var=name=a b\n",
         "formats": "json",
     }
     environment = {**runner, "PATH": f"{fake_bin}{os.pathsep}{runner['PATH']}"}
@@ -843,3 +973,5 @@ def test_the_terraform_inputs_reach_the_command_line(
     ):
         assert expected in pairs
     assert "--terraform-init" in argv
+    assert "--plan-arg=-target=module.api" in argv
+    assert "--plan-arg=-var=name=a b" in argv

@@ -329,3 +329,63 @@ def test_a_terraform_that_ignores_the_interrupt_is_killed_after_the_grace(
     settings = TerraformSettings(binary=str(stubborn), timeout=1, interrupt_grace=1)
     with pytest.raises(CouldNotVerifyError, match="did not finish in 1s and was stopped"):
         Terraform(tmp_path, settings).plan()
+
+
+def test_extra_plan_arguments_reach_the_plan(
+    terraform_binary: str, cli: Cli, tmp_path: Path
+) -> None:
+    directory = applied("pending", tmp_path)
+    exit_code, report, _ = check(
+        cli, tmp_path, "--terraform-dir", str(directory), '--plan-arg=-var=secret_names=["X"]'
+    )
+    assert (exit_code, rule_ids(report)) == (1, ["DG501"])
+    # An option terraform does not know is the user's input: exit 2, pointing at --plan-arg.
+    exit_code, _, stderr = check(
+        cli, tmp_path, "--terraform-dir", str(directory), "--plan-arg=-no-such-option"
+    )
+    assert exit_code == 2
+    assert "terraform plan failed (exit 1)" in stderr
+    assert stderr.rstrip().endswith("; check --plan-arg")
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        ("-out=elsewhere", "--plan-arg '-out=elsewhere': drift-gate sets -out itself"),
+        ("-json", "--plan-arg '-json': drift-gate sets -json itself"),
+        ("module.api", "--plan-arg 'module.api' is not an option"),
+    ],
+)
+def test_plan_arguments_drift_gate_sets_or_that_are_not_options_are_refused(
+    cli: Cli, tmp_path: Path, argument: str, message: str
+) -> None:
+    result = cli.run("check", "--terraform-dir", str(tmp_path), f"--plan-arg={argument}")
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_plan_options_without_a_plan_to_run_are_a_usage_error(cli: Cli, tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text("{}")
+    result = cli.run("check", "--plan-json", str(plan), "--plan-arg=-refresh=false")
+    assert result.exit_code == 2
+    assert "there is none: give them to your own terraform plan" in result.stderr
+
+
+def test_opentofu_is_named_tofu_in_messages(
+    terraform_binary: str, cli: Cli, tmp_path: Path
+) -> None:
+    # terraform under the name tofu: the same command line, and the messages say tofu.
+    tofu = tmp_path / "bin" / "tofu"
+    tofu.parent.mkdir()
+    tofu.symlink_to(terraform_binary)
+    directory = copy_config("with_module", tmp_path)
+    exit_code, _, stderr = check(
+        cli, tmp_path, "--terraform-dir", str(directory), "--terraform-bin", str(tofu)
+    )
+    assert exit_code == 3
+    assert f"tofu plan failed (exit 1) in {directory}" in stderr
+    assert "not initialised: run tofu init there or pass --terraform-init" in stderr
+    missing = cli.run("check", "--terraform-dir", str(directory), "--terraform-bin", "tofu-nope")
+    assert missing.exit_code == 3
+    assert "tofu binary not found: 'tofu-nope'; install OpenTofu" in missing.stderr
