@@ -29,7 +29,8 @@ from drift_gate.demo import CLUSTER, REGION, SECRET_NAMES, SERVICE, IncidentAcco
 from tests.conftest import REPO, Cli, MotoServer, fake_aws_environment
 
 ACTION = yaml.safe_load((REPO / "action.yml").read_text())
-WORKFLOWS = sorted((REPO / "docs" / "workflows").glob("*.yml"))
+WORKFLOWS = sorted((REPO / "docs" / "workflows").glob("*.yml"))  # what users copy
+OWN_WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))  # ci and release
 SHA_PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
@@ -72,7 +73,7 @@ def test_no_expression_inside_a_run_line_of_the_action() -> None:
 
 
 def test_no_input_interpolated_into_a_run_line_of_any_workflow() -> None:
-    for workflow in WORKFLOWS:
+    for workflow in WORKFLOWS + OWN_WORKFLOWS:
         for script in all_run_scripts(yaml.safe_load(workflow.read_text())):
             assert "inputs." not in " ".join(EXPRESSION.findall(script)), workflow.name
 
@@ -588,7 +589,7 @@ def test_dockerfile_holds_no_secret_in_env_or_arg() -> None:
 # --- Workflows in docs/ ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda path: path.name)
+@pytest.mark.parametrize("workflow", WORKFLOWS + OWN_WORKFLOWS, ids=lambda path: path.name)
 def test_workflow_is_valid_pinned_and_uses_only_real_inputs(workflow: Path) -> None:
     document = yaml.safe_load(workflow.read_text())
     document["on"] = document.pop(True)  # PyYAML reads YAML 1.1, where `on` is a boolean
@@ -600,12 +601,41 @@ def test_workflow_is_valid_pinned_and_uses_only_real_inputs(workflow: Path) -> N
             uses = step.get("uses")
             if uses is None:
                 continue
-            if uses.startswith("drift-gate/drift-gate@"):
+            if uses.startswith("drift-gate/drift-gate@") or uses == "./":
                 assert set(step.get("with", {})) <= set(ACTION["inputs"]), f"{name}: unknown inputs"
             else:
                 assert SHA_PINNED.match(uses), (
                     f"{workflow.name}: {uses} is not pinned by commit SHA"
                 )
+
+
+def test_the_release_workflow_builds_checks_publishes_and_moves_the_major_tag() -> None:
+    """The parts of a release users rely on; the build itself (.ci/build-dist) runs in .ci/run."""
+    release = yaml.safe_load((REPO / ".github" / "workflows" / "release.yml").read_text())
+    jobs = release["jobs"]
+    assert release[True]["push"]["tags"] == ["v[0-9]+.[0-9]+.[0-9]+"]
+    build_runs = " ".join(all_run_scripts(jobs["build"]))
+    assert 'bash .ci/build-dist "$TAG"' in build_runs  # twine check, fresh-venv install, demo
+    publish = jobs["pypi"]
+    assert publish["needs"] == "build"
+    assert publish["environment"]["name"] == "pypi"
+    assert publish["permissions"] == {"id-token": "write"}  # trusted publishing, no token
+    assert any(
+        step.get("uses", "").startswith("pypa/gh-action-pypi-publish@") for step in publish["steps"]
+    )
+    assert not any("password" in step.get("with", {}) for step in publish["steps"])
+    github_release = jobs["github-release"]
+    assert github_release["needs"] == "pypi"
+    scripts = " ".join(all_run_scripts(github_release))
+    assert "gh release create" in scripts
+    assert 'major="${TAG%%.*}"' in scripts
+
+
+def test_build_dist_checks_builds_installs_and_runs_the_demo() -> None:
+    script = (REPO / ".ci" / "build-dist").read_text()
+    for step in ("-m build", 'twine" check --strict', '"${wheels[0]}[demo]"', 'drift-gate" demo'):
+        assert step in script, step
+    assert "bash .ci/build-dist" in (REPO / ".ci" / "run").read_text()
 
 
 def test_the_workflows_cover_merge_nightly_and_fan_out() -> None:
@@ -858,7 +888,7 @@ def test_the_action_and_the_workflows_are_zizmor_clean() -> None:
     to drift-gate's own action by tag (it can be pinned to a commit once a release exists)."""
     zizmor = Path(sys.executable).parent / "zizmor"
     assert zizmor.exists(), "zizmor comes with the test extras: pip install -e '.[test]'"
-    workflows = sorted(str(path) for path in (REPO / "docs" / "workflows").glob("*.yml"))
+    workflows = [str(path) for path in WORKFLOWS + OWN_WORKFLOWS]
     completed = subprocess.run(
         [
             str(zizmor),
