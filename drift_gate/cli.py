@@ -23,6 +23,7 @@ from drift_gate.cli_options import (
     OUTPUT_OPTION,
     SARIF_CATEGORY_OPTION,
     PairedOutputCommand,
+    metrics_namespace,
     with_check_options,
 )
 from drift_gate.commands.outputs import CONSOLE, check_outputs
@@ -223,6 +224,7 @@ def inventory(
     "--publish-metrics",
     "metrics_namespace",
     metavar="NAMESPACE",
+    callback=metrics_namespace,
     help="Also allow PutMetricData, in this namespace only (as check --publish-metrics uses).",
 )
 def iam_policy(policy: Path, metrics_namespace: str | None) -> int:

@@ -50,6 +50,25 @@ class PairedOutputCommand(click.Command):
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
+def metrics_namespace(
+    _context: click.Context, _parameter: click.Parameter, value: str | None
+) -> str | None:
+    """A CloudWatch namespace as PutMetricData accepts it, refused before any AWS call:
+    1 to 255 printable ASCII characters, not starting with ':' nor with the reserved 'AWS/'."""
+    if value is None:
+        return None
+    if not 1 <= len(value) <= 255 or not all(" " <= char <= "~" for char in value):
+        raise click.BadParameter(
+            "a CloudWatch namespace is 1 to 255 printable ASCII characters, such as DriftGate"
+        )
+    if value.startswith((":", "AWS/")):
+        raise click.BadParameter(
+            "namespaces starting with 'AWS/' are reserved for AWS services, and one may not "
+            "start with ':'; use your own, such as DriftGate"
+        )
+    return value
+
+
 def _option(*names: str, **settings: Any) -> Decorator:
     return click.option(*names, **settings)
 
@@ -164,6 +183,7 @@ CHECK_OPTIONS = (
         "--publish-metrics",
         "metrics_namespace",
         metavar="NAMESPACE",
+        callback=metrics_namespace,
         help="After the run, put CloudWatch metrics (findings by severity per service, "
         "could-not-verify count) in this namespace.",
     ),

@@ -119,6 +119,12 @@ def publish_metrics(
         sent = metrics.publish(report, namespace, clients.client("cloudwatch", where))
     except AWS_FAILURES as error:
         reason = describe_failure(error, "cloudwatch:PutMetricData")
+        if reason.startswith("access denied"):
+            # The IAM policy drift-gate documents allows one namespace (a condition key).
+            reason += (
+                f"; the role may allow PutMetricData only in another namespace than {namespace}:"
+                f" `drift-gate iam-policy --publish-metrics {namespace}` prints the statement"
+            )
         raise CouldNotVerifyError(
             f"the report was written, but metrics were not: {reason}"
         ) from error

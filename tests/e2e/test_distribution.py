@@ -1005,3 +1005,42 @@ def test_the_terraform_inputs_reach_the_command_line(
     assert "--terraform-init" in argv
     assert "--plan-arg=-target=module.api" in argv
     assert "--plan-arg=-var=name=a b" in argv
+
+
+def test_the_plan_role_template_writes_only_the_lock_and_its_placeholders_are_documented() -> None:
+    document = json.loads((REPO / "docs" / "iam-plan-role.json").read_text())
+    writes = {"s3:PutObject", "s3:DeleteObject", "dynamodb:PutItem", "dynamodb:DeleteItem"}
+    for statement in document["Statement"]:
+        actions = set(statement["Action"])
+        resources = statement["Resource"]
+        resources = resources if isinstance(resources, list) else [resources]
+        if actions & {"s3:PutObject", "s3:DeleteObject"}:
+            assert all(resource.endswith(".tflock") for resource in resources), statement["Sid"]
+        assert actions <= writes | {
+            "s3:GetObject", "s3:ListBucket", "dynamodb:GetItem", "kms:Decrypt"
+        }, statement["Sid"]  # fmt: skip
+        assert "*" not in resources
+    docs = (REPO / "docs" / "secrets-and-logs.md").read_text()
+    text = json.dumps(document) + (REPO / "docs" / "iam-trust-github-oidc.json").read_text()
+    placeholders = set(re.findall(r"\b[A-Z][A-Z_]{4,}\b", text)) - {"OWNER", "REPOSITORY"}
+    assert {"STATE_BUCKET", "LOCK_TABLE", "SUBJECT"} <= placeholders
+    assert "repo:OWNER/REPOSITORY:SUBJECT" in text
+    assert "`OWNER/REPOSITORY`" in docs
+    for placeholder in placeholders:
+        assert f"`{placeholder}`" in docs, f"{placeholder} is not explained in the docs"
+
+
+def test_the_merge_gate_plans_with_the_plan_role_and_checks_with_the_check_role() -> None:
+    workflow = yaml.safe_load((REPO / "docs" / "workflows" / "merge-gate.yml").read_text())
+    steps = workflow["jobs"]["gate"]["steps"]
+    order = []
+    for step in steps:
+        role = step.get("with", {}).get("role-to-assume", "")
+        if role:
+            order.append(role.rsplit("/", 1)[1])
+        elif "terraform" in step.get("run", "") and " plan " in step["run"]:
+            order.append("terraform plan")
+        elif step.get("uses", "").startswith("drift-gate/drift-gate@"):
+            order.append("drift-gate")
+            assert step["with"]["plan-file"] == "${{ runner.temp }}/tfplan"
+    assert order == ["drift-gate-plan", "terraform plan", "drift-gate-read-only", "drift-gate"]

@@ -509,3 +509,51 @@ def test_secret_in_another_account_warns_and_ssm_names_are_parsed_from_arns() ->
     [finding] = check_secret_usages(context, usages, statuses, "123456789012", best_effort=False)
     assert (finding.rule_id, finding.target.variable) == ("DG304", "HF")
     assert "lives in account 999999999999, not the task's" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("namespace", "said"),
+    [
+        ("AWS/ECS", "reserved for AWS services"),
+        (":DriftGate", "may not start with ':'"),
+        ("x" * 256, "1 to 255 printable ASCII characters"),
+        ("Drift\tGate", "1 to 255 printable ASCII characters"),
+        ("", "1 to 255 printable ASCII characters"),
+    ],
+)
+@pytest.mark.parametrize("command", ["check", "iam-policy"])
+def test_a_namespace_cloudwatch_would_refuse_is_exit_2_before_any_call(
+    cli: Cli, namespace: str, said: str, command: str
+) -> None:
+    policy = str(REPO / "policies" / "example.yaml")
+    result = cli.run(command, "--policy", policy, "--publish-metrics", namespace)
+    assert result.exit_code == 2
+    assert said in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_metrics_denied_by_the_roles_namespace_condition_say_how_to_fix_it(
+    aws: None, tmp_path: Path
+) -> None:
+    from drift_gate.commands.check import publish_metrics
+    from drift_gate.errors import CouldNotVerifyError
+
+    service_with_secrets({"TOKEN": "/app/token"})
+    report = check(tmp_path, ["TOKEN"])
+    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    stubber = Stubber(cloudwatch)
+    stubber.add_client_error(
+        "put_metric_data", service_error_code="AccessDenied", http_status_code=403
+    )
+
+    class Clients:
+        def client(self, service: str, region: str) -> object:
+            assert (service, region) == ("cloudwatch", REGION)
+            return cloudwatch
+
+    with stubber, pytest.raises(CouldNotVerifyError) as raised:
+        publish_metrics(report, "Other", Clients(), None, REGION)  # type: ignore[arg-type]
+    message = str(raised.value)
+    assert message.startswith("the report was written, but metrics were not: access denied")
+    assert "only in another namespace than Other" in message
+    assert "`drift-gate iam-policy --publish-metrics Other`" in message
