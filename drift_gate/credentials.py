@@ -27,9 +27,16 @@ _CREDENTIAL_NAME = re.compile(
 )
 
 
+# Every format in one pattern: most values match none, and one search rules them all out
+# (a plan can hold hundreds of thousands of values).
+_ANY_TOKEN_FORMAT = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in TOKEN_FORMATS))
+
+
 def token_format(value: str) -> str | None:
     """The name of the known credential format `value` matches, or None."""
     stripped = value.strip()
+    if not _ANY_TOKEN_FORMAT.match(stripped):
+        return None
     for name, pattern in TOKEN_FORMATS:
         if pattern.match(stripped):
             return name

@@ -44,8 +44,9 @@ def services_from_plan(
     declared: list[ServicePolicy] = []
     findings: list[Finding] = []
     runs: dict[str, tuple[str, str]] = {}
+    index = TaskDefinitionIndex(plan.task_definitions)
     for service in plan.services:
-        task_definition = _task_definition_of(service, plan.task_definitions)
+        task_definition = index.of(service)
         problem = _unknown(service, task_definition)
         if problem or task_definition is None or task_definition.containers is None:
             target = Target(
@@ -85,28 +86,33 @@ def _unknown(service: PlannedService, task_definition: PlannedTaskDefinition | N
     return ""
 
 
-def _task_definition_of(
-    service: PlannedService, task_definitions: tuple[PlannedTaskDefinition, ...]
-) -> PlannedTaskDefinition | None:
-    """By the resource the service's expression refers to; else by family from its value."""
-    if service.task_definition_address:
-        candidates = [
-            td
-            for td in task_definitions
-            if _without_own_index(td.address) == service.task_definition_address
-        ]
-        if len(candidates) == 1:
-            return candidates[0]
-        own_index = split_address(service.address)[3]
-        matching = [td for td in candidates if split_address(td.address)[3] == own_index]
-        if len(matching) == 1:
-            return matching[0]
-    if service.task_definition:
-        family = service.task_definition.rsplit("/", 1)[-1].split(":")[0]
-        by_family = [td for td in task_definitions if td.family == family]
-        if len(by_family) == 1:
-            return by_family[0]
-    return None
+class TaskDefinitionIndex:
+    """The plan's task definitions by address (without their own count/for_each key) and by
+    family, built once: a plan of thousands of services is then read in linear time."""
+
+    def __init__(self, task_definitions: tuple[PlannedTaskDefinition, ...]) -> None:
+        self._by_address: dict[str, list[PlannedTaskDefinition]] = {}
+        self._by_family: dict[str | None, list[PlannedTaskDefinition]] = {}
+        for td in task_definitions:
+            self._by_address.setdefault(_without_own_index(td.address), []).append(td)
+            self._by_family.setdefault(td.family, []).append(td)
+
+    def of(self, service: PlannedService) -> PlannedTaskDefinition | None:
+        """By the resource the service's expression refers to; else by family from its value."""
+        if service.task_definition_address:
+            candidates = self._by_address.get(service.task_definition_address, [])
+            if len(candidates) == 1:
+                return candidates[0]
+            own_index = split_address(service.address)[3]
+            matching = [td for td in candidates if split_address(td.address)[3] == own_index]
+            if len(matching) == 1:
+                return matching[0]
+        if service.task_definition:
+            family = service.task_definition.rsplit("/", 1)[-1].split(":")[0]
+            by_family = self._by_family.get(family, [])
+            if len(by_family) == 1:
+                return by_family[0]
+        return None
 
 
 def _without_own_index(address: str) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+from pydantic import TypeAdapter, ValidationError
+
 from drift_gate.credentials import token_format
 from drift_gate.model import ContainerVars, LiveEnvVar, LiveSecret
 from drift_gate.sources.answers import Answer, ContainerDefinition
@@ -42,6 +44,12 @@ def containers_from_json(text: str) -> tuple[ContainerVars, ...]:
     which holds values) when it is not that.
     """
     try:
+        # One pass in pydantic's own JSON reader when the text is what it should be (a large
+        # plan holds thousands of these); any problem is worded by the path below.
+        return tuple(container_vars(item) for item in _CONTAINERS.validate_json(text))
+    except ValidationError:
+        pass
+    try:
         document = json.loads(text)
     except (RecursionError, ValueError) as error:
         detail = (
@@ -61,3 +69,8 @@ def containers_from_json(text: str) -> tuple[ContainerVars, ...]:
 
 class _ContainerList(Answer):
     containers: tuple[ContainerDefinition, ...]
+
+
+_CONTAINERS: TypeAdapter[tuple[ContainerDefinition, ...]] = TypeAdapter(
+    tuple[ContainerDefinition, ...]
+)

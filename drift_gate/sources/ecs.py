@@ -91,9 +91,17 @@ class EcsReader:
     def services(self, cluster: str, names: Iterable[str]) -> dict[str, ServiceLookup]:
         """Each named service in `cluster`, keyed by the name as given."""
         unique = list(dict.fromkeys(names))
+        batches = list(chunks(unique, DESCRIBE_SERVICES_LIMIT))
         found: dict[str, ServiceLookup] = {}
-        for batch in chunks(unique, DESCRIBE_SERVICES_LIMIT):
-            found.update(self._describe_batch(cluster, batch))
+        if len(batches) <= 1:
+            for batch in batches:
+                found.update(self._describe_batch(cluster, batch))
+            return found
+        # Hundreds of services are hundreds of round trips: made concurrently (the client is
+        # thread-safe); the first failure is raised, as the sequential loop would.
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            for answer in pool.map(lambda batch: self._describe_batch(cluster, batch), batches):
+                found.update(answer)
         return found
 
     def _describe_batch(self, cluster: str, batch: Sequence[str]) -> dict[str, ServiceLookup]:

@@ -448,11 +448,39 @@ MALFORMED = [
     ),
     (
         ("planned_values", "root_module", "resources"),
-        [{"address": 5, "type": "x"}],
+        [{"address": 5, "type": "aws_ecs_task_definition"}],
         "planned_values.root_module.resources[0].address",
+    ),
+    (
+        ("planned_values", "root_module", "resources"),
+        [{"address": "aws_s3_bucket.b", "type": 5}],
+        "planned_values.root_module.resources[0].type",
     ),
     (("errored",), "maybe", "errored: Input should be a valid boolean"),
 ]
+
+
+def test_what_is_never_read_of_other_resources_is_not_validated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Of a resource that is neither a task definition nor a service, planned_values gives
+    nothing drift-gate reads, and a no-op change only its actions: the rest is left out before
+    validation (a large plan is mostly that), so an odd value there is no error."""
+    document = base_plan()
+    document["planned_values"]["root_module"]["resources"].append(
+        {"address": 5, "type": "aws_s3_bucket", "values": "not an object"}
+    )
+    document["resource_changes"].append(
+        {
+            "address": "aws_s3_bucket.b",
+            "type": "aws_s3_bucket",
+            "change": {"actions": ["no-op"], "before": "odd", "after": ["odd"]},
+        }
+    )
+    code, stderr = run_plan_json(tmp_path, capsys, json.dumps(document).encode())
+    # The plan was read; the run then stops at the live link, which has no AWS here.
+    assert code == 3, stderr
+    assert "the AWS endpoint for ecs:DescribeServices is unreachable" in stderr
 
 
 @pytest.mark.parametrize(("path", "value", "expected"), MALFORMED)
