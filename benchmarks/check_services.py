@@ -3,7 +3,7 @@
 Prints the median wall time of each (whole processes, as CI runs them), their ratio, and
 drift-gate's AWS calls by operation next to the minimum the checks need:
 ceil(S/10) DescribeServices + distinct task definitions + one family lookup per family
-+ ceil(distinct SSM names / 50) DescribeParameters.
++ ceil(distinct SSM names / 50) DescribeParameters + one DescribeSecret per Secrets Manager secret.
 
     python benchmarks/check_services.py [--runs 9] [--services 20] [--latency-ms 0]
 
@@ -18,8 +18,6 @@ import json
 import logging
 import math
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from _timing import Command, alternate, median_ms, ratio
 from moto.server import ThreadedMotoServer
 
 from drift_gate import _moto_compat
@@ -55,15 +54,19 @@ if len(sys.argv) > 2:  # the same calls drift-gate needs: plus the latest ACTIVE
 
 
 def build_account(endpoint: str, services: int) -> list[str]:
-    """`services` services, each on its own family; every second one lacks API_KEY."""
+    """`services` services, each on its own family; every second one lacks API_KEY. DATABASE_URL
+    is an SSM parameter reference (none exists), API_KEY a Secrets Manager secret (each exists),
+    so both secret stores are asked, as in a real account."""
     ecs = boto3.client("ecs", region_name=REGION, endpoint_url=endpoint)
+    secretsmanager = boto3.client("secretsmanager", region_name=REGION, endpoint_url=endpoint)
     ecs.create_cluster(clusterName=CLUSTER)
     names = []
     for index in range(services):
         name = f"svc-{index:02d}"
         secrets = [{"name": "DATABASE_URL", "valueFrom": f"/bench/{name}/db"}]
         if index % 2 == 0:
-            secrets.append({"name": "API_KEY", "valueFrom": f"/bench/{name}/key"})
+            key = secretsmanager.create_secret(Name=f"bench/{name}/key", SecretString="x")["ARN"]
+            secrets.append({"name": "API_KEY", "valueFrom": key})
         arn = ecs.register_task_definition(
             family=name,
             containerDefinitions=[
@@ -109,20 +112,6 @@ def add_latency(seconds: float) -> None:
     DomainDispatcherApplication.__call__ = delayed  # type: ignore[method-assign]
 
 
-def median_seconds(command: list[str], env: dict[str, str], runs: int, expected_exit: int) -> float:
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-        timings.append(time.perf_counter() - started)
-        if completed.returncode != expected_exit:
-            sys.exit(
-                f"{command[0]} exited {completed.returncode}, expected {expected_exit}:\n"
-                + completed.stderr
-            )
-    return statistics.median(timings)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
@@ -162,37 +151,41 @@ def main() -> None:
             ]
             bare = [sys.executable, "-c", BARE_BOTO3, ",".join(names)]
             bare_same_calls = [*bare, "with-family-lookups"]
-            # One untimed run of each warms the OS file cache.
-            median_seconds(drift_gate, env, 1, expected_exit=1)
-            median_seconds(bare, env, 1, expected_exit=0)
-            gate_time = median_seconds(drift_gate, env, options.runs, expected_exit=1)
-            bare_time = median_seconds(bare, env, options.runs, expected_exit=0)
-            same_calls_time = median_seconds(bare_same_calls, env, options.runs, expected_exit=0)
+            timings = alternate(
+                {
+                    "drift-gate": Command(drift_gate, expected_exit=1, env=env),
+                    "bare": Command(bare, env=env),
+                    "same calls": Command(bare_same_calls, env=env),
+                },
+                options.runs,
+            )
             calls = json.loads(report.read_text())["stats"]["aws_calls"]
     finally:
         server.stop()
 
     services = options.services
-    ssm_names = services + (services + 1) // 2  # DATABASE_URL everywhere, API_KEY on half
+    ssm_names = services  # DATABASE_URL everywhere
+    api_keys = (services + 1) // 2  # a Secrets Manager secret on every second service
     minimum = {
         "ecs:DescribeServices": math.ceil(services / 10),
         "ecs:DescribeTaskDefinition": services,
         "ecs:ListTaskDefinitions": services,
         # The secret-store link: SSM names 50 a call (none of them exist here, one page each).
         "ssm:DescribeParameters": math.ceil(ssm_names / 50),
+        "secretsmanager:DescribeSecret": api_keys,  # one per distinct secret
     }
     print(
         f"services: {services} ({services // 2 + services % 2} complete, {services // 2} missing "
         f"API_KEY); runs: {options.runs}; added latency per call: {options.latency_ms:.0f} ms"
     )
-    print(f"drift-gate check median: {gate_time * 1000:.0f} ms")
-    print(f"bare boto3 script median: {bare_time * 1000:.0f} ms")
-    print(f"ratio: {gate_time / bare_time:.2f} (target <= 1.3)")
-    print(
-        f"bare boto3 with the same {sum(minimum.values())} calls median: "
-        f"{same_calls_time * 1000:.0f} ms"
-    )
-    print(f"ratio to the same calls: {gate_time / same_calls_time:.2f}")
+    gate, bare_times, same = timings["drift-gate"], timings["bare"], timings["same calls"]
+    target = 1.3 if options.latency_ms == 0 else 1.0
+    print(f"drift-gate check median: {median_ms(gate)}")
+    print(f"bare boto3 script median: {median_ms(bare_times)}")
+    print(f"ratio: {ratio(gate, bare_times, target)}")
+    ecs_calls = sum(count for operation, count in minimum.items() if operation.startswith("ecs:"))
+    print(f"bare boto3 with the same {ecs_calls} ECS calls median: {median_ms(same)}")
+    print(f"ratio to the same calls: {ratio(gate, same)}")
     print("AWS calls by operation (drift-gate / minimum):")
     for operation in sorted(set(calls) | set(minimum)):
         print(f"  {operation}: {calls.get(operation, 0)} / {minimum.get(operation, 0)}")

@@ -1,7 +1,9 @@
-"""Benchmark: wall time of `drift-gate check --offline` on the example repository.
+"""Benchmark: start-up of the commands a developer waits for on every push.
 
-Prints the median over 20 runs, next to `python -c pass` on the same machine as a
-baseline, and their ratio. Target: under 0.4 s median on a 2-core machine.
+Alternated runs of whole processes (issue 14's ratios, median and spread):
+- `drift-gate check --offline` on the example repository / `python -c "import boto3"`
+  (target <= 1.5: the pre-push check near a bare `import boto3`);
+- `drift-gate --help` / `python -c "import click"` (target <= 1.5).
 
     python benchmarks/offline_startup.py [--runs 20]
 """
@@ -9,24 +11,12 @@ baseline, and their ratio. Target: under 0.4 s median on a 2-core machine.
 from __future__ import annotations
 
 import argparse
-import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
+from _timing import Command, alternate, median_ms, ratio
+
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "hokusai"
-
-
-def median_seconds(command: list[str], runs: int) -> float:
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        completed = subprocess.run(command, cwd=EXAMPLE, capture_output=True, check=False)
-        timings.append(time.perf_counter() - started)
-        if completed.returncode != 0:
-            sys.exit(f"{command} exited {completed.returncode}: {completed.stderr.decode()[-500:]}")
-    return statistics.median(timings)
 
 
 def main() -> None:
@@ -34,23 +24,25 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     runs = parser.parse_args().runs
     drift_gate = str(Path(sys.executable).parent / "drift-gate")
-    offline = [
-        drift_gate,
-        "check",
-        "--offline",
-        "--policy",
-        "drift-gate.yaml",
-        "--terraform-dir",
-        "infra",
-    ]
-    baseline = [sys.executable, "-c", "pass"]
-    median_seconds(offline, 1)  # warm the file cache
-    offline_time = median_seconds(offline, runs)
-    baseline_time = median_seconds(baseline, runs)
-    print(f"runs: {runs}")
-    print(f"drift-gate check --offline median: {offline_time * 1000:.0f} ms (target < 400 ms)")
-    print(f"python -c pass median: {baseline_time * 1000:.0f} ms")
-    print(f"ratio: {offline_time / baseline_time:.1f}")
+    offline = [drift_gate, "check", "--offline", "--policy", "drift-gate.yaml"]
+    timings = alternate(
+        {
+            "offline": Command([*offline, "--terraform-dir", "infra"], cwd=EXAMPLE),
+            "import boto3": Command([sys.executable, "-c", "import boto3"]),
+            "help": Command([drift_gate, "--help"]),
+            "import click": Command([sys.executable, "-c", "import click"]),
+            "pass": Command([sys.executable, "-c", "pass"]),
+        },
+        runs,
+    )
+    print(f"runs: {runs} (alternated)")
+    print(f"drift-gate check --offline median: {median_ms(timings['offline'])}")
+    print(f'python -c "import boto3" median: {median_ms(timings["import boto3"])}')
+    print(f"ratio: {ratio(timings['offline'], timings['import boto3'], 1.5)}")
+    print(f"drift-gate --help median: {median_ms(timings['help'])}")
+    print(f'python -c "import click" median: {median_ms(timings["import click"])}')
+    print(f"ratio: {ratio(timings['help'], timings['import click'], 1.5)}")
+    print(f"python -c pass median: {median_ms(timings['pass'])}")
 
 
 if __name__ == "__main__":

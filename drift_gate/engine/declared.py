@@ -8,6 +8,7 @@ apply as for a policy. What is known only after apply is reported (DG505), never
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.model import (
@@ -26,7 +27,9 @@ from drift_gate.policy import (
     ServicePolicy,
 )
 from drift_gate.sources.plan import split_address
-from drift_gate.sources.tf_sources import TerraformSources
+
+if TYPE_CHECKING:  # the HCL reader is imported only by runs that read Terraform sources
+    from drift_gate.sources.tf_sources import TerraformSources
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from drift_gate.chain import Link
 from drift_gate.checks.credentials import check_credentials
@@ -44,7 +45,9 @@ from drift_gate.rules import RuleId
 from drift_gate.sources.aws import AWS_FAILURES, AwsClients, Failure, classify_failure
 from drift_gate.sources.ecs import ClusterMissing, EcsReader, ServiceLookup, ServiceMissing
 from drift_gate.sources.secrets import SecretStores
-from drift_gate.sources.tf_sources import TerraformSources
+
+if TYPE_CHECKING:  # the HCL reader is imported only by runs that read Terraform sources
+    from drift_gate.sources.tf_sources import TerraformSources
 
 NO_LOGS = "no logs declared for this service"
 NO_PRIMARY = Failure(

@@ -96,6 +96,23 @@ def test_help_lists_the_formats_without_importing_pydantic_or_a_reporter() -> No
     assert completed.stdout.strip() == "[]"
 
 
+def test_a_live_check_of_a_policy_does_not_load_the_hcl_reader() -> None:
+    """The HCL reader (python-hcl2 and lark, about 75 ms to import) serves the offline check
+    and a plan's file:line; a check of a policy against AWS needs neither."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "import drift_gate.commands.check, drift_gate.engine.gate\n"
+        "print(sorted(m for m in ('hcl2', 'lark') if m in sys.modules))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout.strip() == "[]"
+
+
 def test_the_library_surface_runs_a_check_and_returns_the_report(tmp_path: Path) -> None:
     import drift_gate
 

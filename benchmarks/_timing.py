@@ -1,0 +1,58 @@
+"""Alternated timing of whole processes, shared by the benchmarks.
+
+Each round runs every command once, in turn, so a slow spell of the machine hits all of
+them alike; ratios are taken round by round and reported as a median and a spread.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Command:
+    argv: list[str]
+    expected_exit: int = 0
+    env: dict[str, str] | None = None
+    cwd: Path | None = None
+
+
+def run_once(command: Command) -> float:
+    started = time.perf_counter()
+    completed = subprocess.run(
+        command.argv, env=command.env, cwd=command.cwd, capture_output=True, check=False
+    )
+    elapsed = time.perf_counter() - started
+    if completed.returncode != command.expected_exit:
+        sys.exit(
+            f"{command.argv[:3]} exited {completed.returncode}, expected "
+            f"{command.expected_exit}:\n{completed.stderr.decode(errors='replace')[-2000:]}"
+        )
+    return elapsed
+
+
+def alternate(commands: dict[str, Command], runs: int) -> dict[str, list[float]]:
+    """Seconds of each command per round, after one untimed round (warms the file cache)."""
+    for command in commands.values():
+        run_once(command)
+    timings: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, command in commands.items():
+            timings[name].append(run_once(command))
+    return timings
+
+
+def median_ms(seconds: list[float]) -> str:
+    return f"{statistics.median(seconds) * 1000:.0f} ms"
+
+
+def ratio(numerator: list[float], denominator: list[float], target: float | None = None) -> str:
+    """`median M, spread A-B` of the per-round ratios (and the target when there is one)."""
+    ratios = sorted(n / d for n, d in zip(numerator, denominator, strict=True))
+    text = f"median {statistics.median(ratios):.2f}, spread {ratios[0]:.2f}-{ratios[-1]:.2f}"
+    return text + (f" (target <= {target})" if target is not None else "")
