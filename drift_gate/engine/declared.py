@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from drift_gate.addresses import split_address
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.model import (
     TERRAFORM_ENVIRONMENT,
@@ -26,7 +27,6 @@ from drift_gate.policy import (
     EnvironmentPolicy,
     ServicePolicy,
 )
-from drift_gate.sources.plan import split_address
 
 if TYPE_CHECKING:  # the HCL reader is imported only by runs that read Terraform sources
     from drift_gate.sources.tf_sources import TerraformSources

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -332,3 +332,9 @@ AWS_FAILURES: tuple[type[Exception], ...] = (
     PagingError,
     DeadlineExceededError,
 )
+
+
+def chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    """`items` in consecutive batches of at most `size` (an API's per-call limit)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -8,7 +8,7 @@ ACTIVE revision. Responses are reduced to models here; values are dropped here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -31,7 +31,7 @@ from drift_gate.sources.answers import (
     TaskSetAnswer,
     read_answer,
 )
-from drift_gate.sources.aws import AWS_FAILURES, error_code, pages
+from drift_gate.sources.aws import AWS_FAILURES, chunks, error_code, pages
 from drift_gate.sources.containers import container_vars
 
 DESCRIBE_SERVICES_LIMIT = 10
@@ -55,11 +55,6 @@ class ClusterMissing:
 
 
 ServiceLookup = ServiceState | ServiceMissing | ClusterMissing
-
-
-def chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _cached(cache: dict[str, T | Exception], key: str, fetch: Callable[[str], T]) -> T:
@@ -126,14 +121,19 @@ class EcsReader:
     def prefetch(self, deployed_arns: Iterable[str]) -> None:
         """Fetch, concurrently, every task definition and family look-up the checks will ask for.
 
-        First the deployed revisions and their families' latest ACTIVE revisions, then the
-        latest revisions that differ from the deployed ones. Results land in the caches.
+        First the deployed revisions and their families' latest ACTIVE revisions (together),
+        then the latest revisions that differ from the deployed ones. Results land in the
+        caches.
         """
         arns = list(dict.fromkeys(deployed_arns))
         families = list(dict.fromkeys(split_task_definition_arn(arn)[0] for arn in arns))
+        # The deployed revisions and the family look-ups are independent: one queue for both.
+        work: list[tuple[Callable[[str], object], str]] = [
+            *((self.task_definition, arn) for arn in arns),
+            *((self.latest_active_arn, family) for family in families),
+        ]
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            list(pool.map(self._quietly, [self.task_definition] * len(arns), arns))
-            list(pool.map(self._quietly, [self.latest_active_arn] * len(families), families))
+            list(pool.map(self._quietly, [fetch for fetch, _ in work], [key for _, key in work]))
             latest = [self._latest_by_family.get(family) for family in families]
             newer = [
                 arn for arn in latest if isinstance(arn, str) and arn not in self._task_definitions

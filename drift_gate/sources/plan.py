@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar
 import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from drift_gate.addresses import module_path, split_address
 from drift_gate.errors import InvalidInputError
 from drift_gate.model import (
     ContainerVars,
@@ -32,7 +33,6 @@ from drift_gate.validation import first_problem, validate_or_none
 TASK_DEFINITION = "aws_ecs_task_definition"
 SERVICE = "aws_ecs_service"
 V = TypeVar("V", bound=BaseModel)
-_SEGMENT = re.compile(r'(?P<name>[^.\[\]]+)(?P<index>\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?')
 
 
 # Keys only a plan has; `terraform show -json` without a plan file prints state instead
@@ -410,28 +410,6 @@ def _service(
         task_definition=values.task_definition,
         task_definition_address=_referenced_task_definition(resource.address, configuration),
     )
-
-
-def split_address(address: str) -> tuple[tuple[tuple[str, str | None], ...], str, str, str | None]:
-    """`module.a["x"].aws_ecs_service.api[0]` -> (((a, '["x"]'),), type, name, '[0]')."""
-    segments = [(m["name"], m["index"]) for m in _SEGMENT.finditer(address)]
-    modules: list[tuple[str, str | None]] = []
-    position = 0
-    while position + 1 < len(segments) and segments[position][0] == "module":
-        modules.append(segments[position + 1])
-        position += 2
-    if position < len(segments) and segments[position][0] == "data":
-        position += 1
-    rest = segments[position:]
-    if len(rest) < 2:
-        return tuple(modules), "", address, None
-    return tuple(modules), rest[0][0], rest[1][0], rest[1][1]
-
-
-def module_path(address: str) -> str:
-    """The module part of an address with its instance keys: `module.a["x"].module.b`."""
-    modules, _, _, _ = split_address(address)
-    return ".".join(f"module.{name}{index or ''}" for name, index in modules)
 
 
 def _module_config(configuration: _RawConfiguration, address: str) -> _RawModuleConfig:

@@ -22,7 +22,14 @@ from drift_gate.sources.answers import (
     DescribeSecretAnswer,
     read_answer,
 )
-from drift_gate.sources.aws import AWS_FAILURES, AwsClients, classify_failure, error_code, pages
+from drift_gate.sources.aws import (
+    AWS_FAILURES,
+    AwsClients,
+    chunks,
+    classify_failure,
+    error_code,
+    pages,
+)
 
 SSM_NAMES_PER_CALL = 50
 
@@ -44,18 +51,25 @@ class SecretStores:
         wanted = {store_key(ref, task_region): ref for ref in references}
         todo = {key: ref for key, ref in wanted.items() if key not in self._answers}
         secrets = [(key, ref) for key, ref in todo.items() if ref.store == "secretsmanager"]
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            for key, status in zip(
-                (key for key, _ in secrets), pool.map(self._describe_secret, secrets), strict=True
-            ):
-                self._answers[key] = status
         by_region: dict[str, list[str]] = {}
         for (store, region, name), _ in todo.items():
             if store == "ssm":
                 by_region.setdefault(region, []).append(name)
-        for region, names in by_region.items():
-            for name, status in self._describe_parameters(region, names).items():
-                self._answers[("ssm", region, name)] = status
+        batches = [
+            (region, batch)
+            for region, names in by_region.items()
+            for batch in chunks(list(dict.fromkeys(names)), SSM_NAMES_PER_CALL)
+        ]
+        # Both stores at once, in one pool: the SSM batches do not wait for Secrets Manager.
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            parameters = [pool.submit(self._describe_parameters, *batch) for batch in batches]
+            for key, status in zip(
+                (key for key, _ in secrets), pool.map(self._describe_secret, secrets), strict=True
+            ):
+                self._answers[key] = status
+            for (region, _), future in zip(batches, parameters, strict=True):
+                for name, status in future.result().items():
+                    self._answers[("ssm", region, name)] = status
         return {key: self._answers[key] for key in wanted}
 
     def _describe_secret(self, item: tuple[StoreKey, SecretReference]) -> SecretStatus:
@@ -72,28 +86,16 @@ class SecretStores:
             return unverified(error, "secretsmanager:DescribeSecret")
         return secret_status(answer, reference)
 
-    def _describe_parameters(self, region: str, names: Sequence[str]) -> dict[str, SecretStatus]:
-        client = self.clients.client("ssm", region)
-        answers: dict[str, SecretStatus] = {}
-        unique = list(dict.fromkeys(names))
-        for start in range(0, len(unique), SSM_NAMES_PER_CALL):
-            batch = unique[start : start + SSM_NAMES_PER_CALL]
-            try:
-                found = _existing_parameters(client, batch)
-            except AWS_FAILURES as error:
-                answers.update(
-                    {name: unverified(error, "ssm:DescribeParameters") for name in batch}
-                )
-                continue
-            answers.update(
-                {
-                    name: SecretStatus("ok")
-                    if name in found
-                    else SecretStatus("missing", "does not exist")
-                    for name in batch
-                }
-            )
-        return answers
+    def _describe_parameters(self, region: str, batch: Sequence[str]) -> dict[str, SecretStatus]:
+        """One DescribeParameters batch (up to 50 names), every page of it."""
+        try:
+            found = _existing_parameters(self.clients.client("ssm", region), list(batch))
+        except AWS_FAILURES as error:
+            return {name: unverified(error, "ssm:DescribeParameters") for name in batch}
+        return {
+            name: SecretStatus("ok") if name in found else SecretStatus("missing", "does not exist")
+            for name in batch
+        }
 
 
 def unverified(error: Exception, operation: str) -> SecretStatus:

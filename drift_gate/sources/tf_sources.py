@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from drift_gate.addresses import split_address
 from drift_gate.errors import InvalidInputError
 from drift_gate.locations import shown
 from drift_gate.sources.hcl.tree import Block, parse_file
-from drift_gate.sources.plan import split_address
 
 
 @dataclass(frozen=True)

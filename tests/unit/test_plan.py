@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 
+from drift_gate.addresses import split_address
 from drift_gate.checks.plan import PlanContext, check_plan
 from drift_gate.cli import main
 from drift_gate.engine.declared import services_from_plan
 from drift_gate.errors import InvalidInputError
 from drift_gate.model import Finding
-from drift_gate.sources.plan import parse_plan, read_plan_json, split_address
+from drift_gate.sources.plan import parse_plan, read_plan_json
 from drift_gate.sources.tf_sources import TerraformSources
 from tests.conftest import REPO
 from tests.plans import (
