@@ -52,12 +52,16 @@ def load_yaml_file(path: Path) -> YamlDocument:
 MAX_EXPANDED_NODES = 100_000
 MAX_DEPTH = 32
 
+# libyaml's loader when PyYAML was built with it (about 9x faster; its nodes carry the same
+# marks, so lines are kept), else the pure-Python one.
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def parse_yaml(text: str, source: str) -> YamlDocument:
     """Parse YAML text from `source` (a file name used in messages), once."""
     loader: yaml.SafeLoader | None = None
     try:
-        loader = yaml.SafeLoader(text)  # refuses non-printable characters already
+        loader = _Loader(text)
         root = loader.get_single_node()
         if root is not None:
             _check_size(root, source)
@@ -67,8 +71,10 @@ def parse_yaml(text: str, source: str) -> YamlDocument:
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
         raise InvalidInputError(f"{where}: invalid YAML: {error.problem}") from None
     except yaml.reader.ReaderError as error:
+        # libyaml gives the character's code, the Python reader the character itself.
+        character = chr(error.character) if isinstance(error.character, int) else error.character
         raise InvalidInputError(
-            f"{source}: invalid YAML: character {error.character!r} at position "
+            f"{source}: invalid YAML: character {character!r} at position "
             f"{error.position} is not allowed in YAML"
         ) from None
     except yaml.YAMLError as error:
