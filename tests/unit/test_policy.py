@@ -321,7 +321,7 @@ def test_libyaml_reads_policies_as_the_python_loader_does(monkeypatch: pytest.Mo
     from drift_gate import yamlfile
 
     if yaml.__with_libyaml__:
-        assert yamlfile._Loader is yaml.CSafeLoader
+        assert yamlfile._Loader.__name__ == "CSafeLoader"
     for path in [
         *sorted((REPO / "policies").glob("*.yaml")),
         REPO / "examples" / "hokusai" / "drift-gate.yaml",
