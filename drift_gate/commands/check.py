@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,10 +44,9 @@ class CheckRequest:
 
 def run(request: CheckRequest, deadline: Deadline | None = None) -> int:
     """Load the inputs, run the gate, write every output; the exit code."""
-    from drift_gate.engine.gate import failed_run_report, run_check
+    from drift_gate.engine.gate import failed_run_report
     from drift_gate.model import FailOn
     from drift_gate.policy import load_policy
-    from drift_gate.sources.aws import AwsConfigurationError
 
     policy = load_policy(request.policy) if request.policy else None
     source = str(request.plan_json or request.plan_file or request.terraform_dir)
@@ -57,6 +57,26 @@ def run(request: CheckRequest, deadline: Deadline | None = None) -> int:
         failed = failed_run_report(str(error), FailOn(request.fail_on), policy, source)
         emit_report(failed, request.outputs, request.sarif_category)
         raise
+    # The plan (hundreds of thousands of objects for a large one) lives as long as the run:
+    # out of the cyclic collector's sight from here, so that its collections stay small.
+    gc.freeze()
+    try:
+        return _check(request, deadline, policy, source, plan_input)
+    finally:
+        gc.unfreeze()
+
+
+def _check(
+    request: CheckRequest,
+    deadline: Deadline | None,
+    policy: Policy | None,
+    source: str,
+    plan_input: PlanInput | None,
+) -> int:
+    from drift_gate.engine.gate import failed_run_report, run_check
+    from drift_gate.model import FailOn
+    from drift_gate.sources.aws import AwsConfigurationError
+
     clients = aws_clients(request, deadline or Deadline(request.deadline))
     try:
         report = run_check(policy, gate_options(request), clients, plan_input)

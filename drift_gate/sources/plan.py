@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from drift_gate.addresses import module_path, split_address
 from drift_gate.errors import InvalidInputError
+from drift_gate.gcpause import cyclic_gc_paused
 from drift_gate.model import (
     ContainerVars,
     OutputChange,
@@ -152,6 +153,11 @@ def decode_plan_bytes(data: bytes) -> str:
 
 def read_plan_json(path: Path) -> Plan:
     """Load a plan JSON file; anything unusable is invalid input (exit 2)."""
+    with cyclic_gc_paused():
+        return _read_plan_json(path)
+
+
+def _read_plan_json(path: Path) -> Plan:
     try:
         text = decode_plan_bytes(path.read_bytes())
     except OSError as error:
@@ -162,7 +168,7 @@ def read_plan_json(path: Path) -> Plan:
         raise InvalidInputError(
             f"{path}: not UTF-8 or UTF-16 text; give the output of `terraform show -json PLANFILE`"
         ) from error
-    return parse_plan(load_json_text(text, str(path)), str(path))
+    return _parse_plan(load_json_text(text, str(path)), str(path))
 
 
 def load_json_text(text: str, source: str) -> Any:
@@ -190,6 +196,11 @@ def load_json_text(text: str, source: str) -> Any:
 
 def parse_plan(document: Any, source: str) -> Plan:
     """A plan document (already JSON-decoded) -> Plan; any other shape is exit 2."""
+    with cyclic_gc_paused():
+        return _parse_plan(document, source)
+
+
+def _parse_plan(document: Any, source: str) -> Plan:
     if not isinstance(document, dict) or "format_version" not in document:
         raise InvalidInputError(
             f"{source}: no format_version; give the output of `terraform show -json PLANFILE`"

@@ -23,6 +23,7 @@ from typing import Any
 
 from drift_gate.deadline import Deadline
 from drift_gate.errors import CouldNotVerifyError, DriftGateError, InvalidInputError
+from drift_gate.gcpause import cyclic_gc_paused
 
 STDERR_TAIL_LINES = 12
 # SIGINT lets terraform release a state lock (S3/DynamoDB, Consul, ...); SIGKILL does not.
@@ -162,7 +163,8 @@ class Terraform:
             ["show", "-json", "-no-color", str(plan_file.resolve())], "show"
         )
         try:
-            document = json.loads(completed.stdout)
+            with cyclic_gc_paused():  # a large plan: see drift_gate/gcpause.py
+                document = json.loads(completed.stdout)
         except json.JSONDecodeError as error:
             raise TerraformError(
                 f"{self.settings.tool} show -json printed no JSON ({error.msg})"
