@@ -57,12 +57,17 @@ def run(request: CheckRequest, deadline: Deadline | None = None) -> int:
         failed = failed_run_report(str(error), FailOn(request.fail_on), policy, source)
         emit_report(failed, request.outputs, request.sarif_category)
         raise
-    # The plan (hundreds of thousands of objects for a large one) lives as long as the run:
-    # out of the cyclic collector's sight from here, so that its collections stay small.
+    # What is loaded so far (the plan: hundreds of thousands of objects for a large one) lives
+    # as long as the run: out of the cyclic collector's sight, which is on again for the
+    # checks (threads, retries and tracebacks can make cycles).
     gc.freeze()
+    was_enabled = gc.isenabled()
+    gc.enable()
     try:
         return _check(request, deadline, policy, source, plan_input)
     finally:
+        if not was_enabled:
+            gc.disable()
         gc.unfreeze()
 
 

@@ -121,3 +121,26 @@ def test_the_library_surface_runs_a_check_and_returns_the_report(tmp_path: Path)
     assert isinstance(report, drift_gate.Report)
     assert (report.verdict.value, report.exit_code) == ("pass", drift_gate.ExitCode.PASS)
     assert set(drift_gate.__all__) >= {"check", "check_offline", "Report", "ExitCode"}
+
+
+def test_the_collector_is_as_it_was_after_a_command(tmp_path: Path) -> None:
+    """main() pauses the cyclic collector for a command and gives it back as it found it,
+    even when the command fails (drift_gate/gcpause.py says why it pauses)."""
+    import gc
+
+    from drift_gate.cli import main
+
+    example = REPO / "examples" / "hokusai"
+    offline = ["check", "--offline", "--policy", str(example / "drift-gate.yaml")]
+    assert gc.isenabled()
+    assert main([*offline, "--terraform-dir", str(example / "infra")]) == 0
+    assert gc.isenabled()
+    assert main([*offline, "--terraform-dir", str(tmp_path / "none")]) == 2
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+    gc.disable()
+    try:
+        main(["rules"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -482,6 +483,9 @@ def test_what_is_never_read_of_other_resources_is_not_validated(
     # The plan was read; the run then stops at the live link, which has no AWS here.
     assert code == 3, stderr
     assert "the AWS endpoint for ecs:DescribeServices is unreachable" in stderr
+    # The collector is back as it was: on, with nothing left frozen (commands/check.py).
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
 
 
 @pytest.mark.parametrize(("path", "value", "expected"), MALFORMED)
