@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import os
@@ -9,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +25,12 @@ from tests.netguard import sitecustomize as netguard
 
 REPO = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
+
+# The HCL tree cache (drift_gate/sources/hcl/tree_cache.py) of this test run: its own, thrown
+# away at the end; processes the tests start inherit it. Tests never touch the user's ~/.cache.
+_TREE_CACHE = tempfile.mkdtemp(prefix="drift-gate-test-cache-")
+os.environ["DRIFT_GATE_CACHE_DIR"] = _TREE_CACHE
+atexit.register(shutil.rmtree, _TREE_CACHE, ignore_errors=True)
 # Loaded as `sitecustomize` by every Python process a test starts with fake_aws_environment.
 NETGUARD_DIR = Path(netguard.__file__).resolve().parent
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import hcl2
 from lark import Token, Tree
 from lark.exceptions import LarkError
 
@@ -83,6 +82,21 @@ def blocks_of(body: Node, file: Path) -> Iterator[Block]:
         yield Block(names[0], names[1:], inner, file, line_of(child), end)
 
 
+def _tree_of(text: str) -> Node:
+    """python-hcl2's tree of the text: from the content-addressed cache when this parser made
+    it before (tree_cache.py), else parsed, imported only then, and kept."""
+    from drift_gate.sources.hcl import tree_cache
+
+    cached = tree_cache.load(text)
+    if cached is not None:
+        return cached
+    import hcl2
+
+    tree: Node = hcl2.parses_to_tree(text)
+    tree_cache.store(text, tree)
+    return tree
+
+
 def parse_file(path: Path) -> list[Block]:
     try:
         size = path.stat().st_size
@@ -91,7 +105,7 @@ def parse_file(path: Path) -> list[Block]:
                 f"{path}: {size:,} bytes is more than drift-gate reads offline (1 MiB a .tf "
                 "file); check it with the live check (a plan) instead"
             )
-        tree = hcl2.parses_to_tree(path.read_text(encoding="utf-8"))
+        tree = _tree_of(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         raise InvalidInputError(f"{path}: cannot read ({error})") from error
     except LarkError as error:

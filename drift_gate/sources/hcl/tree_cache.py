@@ -1,0 +1,125 @@
+"""A cache of .tf syntax trees, addressed by content: what python-hcl2 parsed once is not parsed
+again (loading its grammar alone takes about 95 ms of every offline check).
+
+An entry's name is a hash of the file's text and of the parser (lark's version and
+python-hcl2's grammar, post-lexer and version files), so an entry can only ever be the tree
+this parser makes of this text: there is nothing to invalidate. Everything else the offline
+check reads (module directories, `file()`, the policy) is read afresh on every run.
+
+Entries are JSON (never pickle), in `$DRIFT_GATE_CACHE_DIR`, else `$XDG_CACHE_HOME/drift-gate`,
+else `~/.cache/drift-gate`, in a directory only the user can read. `DRIFT_GATE_NO_CACHE=1`
+turns it off. An entry that cannot be read or written is simply a miss.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import json
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import lark
+from lark import Token, Tree
+
+FORMAT = b"drift-gate-hcl-tree-1"
+MAX_ENTRIES = 2000  # a few MB; the oldest go first
+
+
+def cache_directory() -> Path | None:
+    """Where trees are kept, or None when caching is off."""
+    if os.environ.get("DRIFT_GATE_NO_CACHE"):
+        return None
+    chosen = os.environ.get("DRIFT_GATE_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+    base = Path(chosen) if chosen else Path.home() / ".cache"
+    return (base if os.environ.get("DRIFT_GATE_CACHE_DIR") else base / "drift-gate") / "hcl-trees"
+
+
+@lru_cache(maxsize=1)
+def _parser_fingerprint() -> bytes:
+    """lark's version and python-hcl2's grammar, post-lexer and version, read without importing
+    python-hcl2 (its import is part of what a hit saves)."""
+    digest = hashlib.sha256(FORMAT + b"\0" + lark.__version__.encode())
+    spec = importlib.util.find_spec("hcl2")
+    if spec is None or spec.origin is None:
+        return b""
+    package = Path(spec.origin).parent
+    for name in ("hcl2.lark", "postlexer.py", "version.py", "parser.py"):
+        try:
+            digest.update(name.encode() + b"\0" + (package / name).read_bytes())
+        except OSError:
+            return b""  # an unknown layout: no key, no cache
+    return digest.digest()
+
+
+def entry_name(text: str) -> str | None:
+    fingerprint = _parser_fingerprint()
+    if not fingerprint:
+        return None
+    return hashlib.sha256(fingerprint + text.encode("utf-8")).hexdigest()
+
+
+def load(text: str) -> Tree[Any] | None:
+    """The cached tree of this text, or None."""
+    directory, name = cache_directory(), entry_name(text)
+    if directory is None or name is None:
+        return None
+    try:
+        encoded = json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
+        tree = _decode(encoded)
+    except (OSError, ValueError, TypeError, KeyError, IndexError, RecursionError):
+        return None
+    return tree if isinstance(tree, Tree) else None
+
+
+def store(text: str, tree: Tree[Any]) -> None:
+    """Keep the tree of this text; any failure leaves the cache as it was."""
+    directory, name = cache_directory(), entry_name(text)
+    if directory is None or name is None:
+        return
+    with contextlib.suppress(OSError, RecursionError, ValueError):
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                json.dump(_encode(tree), file, separators=(",", ":"))
+            os.replace(temporary, directory / f"{name}.json")
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        _prune(directory)
+
+
+def _prune(directory: Path) -> None:
+    entries = list(directory.glob("*.json"))
+    if len(entries) <= MAX_ENTRIES:
+        return
+    by_age = sorted(entries, key=lambda path: path.stat().st_mtime)
+    for old in by_age[: len(entries) - MAX_ENTRIES]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+
+
+_META = ("line", "column", "end_line", "end_column", "start_pos", "end_pos")
+
+
+def _encode(node: Tree[Any] | Token) -> list[Any]:
+    if isinstance(node, Token):
+        return ["t", node.type, str(node), *(getattr(node, field) for field in _META)]
+    meta = None if node.meta.empty else [getattr(node.meta, field) for field in _META]
+    return ["n", str(node.data), meta, [_encode(child) for child in node.children]]
+
+
+def _decode(encoded: list[Any]) -> Tree[Any] | Token:
+    if encoded[0] == "t":
+        return Token(encoded[1], encoded[2], **dict(zip(_META, encoded[3:], strict=True)))
+    tree: Tree[Any] = Tree(encoded[1], [_decode(child) for child in encoded[3]])
+    if encoded[2] is not None:
+        for field, value in zip(_META, encoded[2], strict=True):
+            setattr(tree.meta, field, value)
+        tree.meta.empty = False
+    return tree
