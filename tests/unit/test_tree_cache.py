@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import hcl2
+import lark
 import pytest
-from lark import Token, Tree
 
 from drift_gate.sources.hcl import tree_cache
+from drift_gate.sources.hcl.syntax import Token, from_lark
 from drift_gate.sources.hcl.tree import parse_file
 from tests.conftest import REPO
 
@@ -21,10 +22,10 @@ TF_FILES = sorted(
 )
 
 
-def shape(node: Tree[Any] | Token) -> Any:
-    """Everything the evaluator reads of a tree: rule names, tokens with type and value, and
-    every position."""
-    if isinstance(node, Token):
+def shape(node: Any) -> Any:
+    """Everything the evaluator reads of a tree, lark's or drift-gate's: rule names, tokens
+    with type and text, and every position."""
+    if isinstance(node, lark.Token | Token):
         return ("t", node.type, str(node), node.line, node.column, node.end_line, node.end_column)
     meta = None if node.meta.empty else (node.meta.line, node.meta.end_line, node.meta.column)
     return ("n", str(node.data), meta, [shape(child) for child in node.children])
@@ -43,12 +44,38 @@ def test_there_are_tf_files_to_check() -> None:
 
 @pytest.mark.parametrize("path", TF_FILES, ids=lambda path: str(path.relative_to(REPO)))
 def test_a_cached_tree_is_the_parsed_tree(cache: Path, path: Path) -> None:
+    """python-hcl2's lark tree, converted, stored and read back, is the same tree."""
     text = path.read_text(encoding="utf-8")
     parsed = hcl2.parses_to_tree(text)
-    tree_cache.store(text, parsed)
+    converted = from_lark(parsed)
+    assert shape(converted) == shape(parsed)
+    assert not isinstance(converted, Token)
+    tree_cache.store(text, converted)
     cached = tree_cache.load(text)
     assert cached is not None
     assert shape(cached) == shape(parsed)
+
+
+def test_a_cache_hit_imports_neither_lark_nor_python_hcl2(cache: Path) -> None:
+    import subprocess
+    import sys
+
+    source = REPO / "examples" / "hokusai" / "infra" / "main.tf"
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from drift_gate.sources.hcl.tree import parse_file\n"
+        f"parse_file(Path({str(source)!r}))\n"
+        "print(sorted(m for m in ('hcl2', 'lark') if m in sys.modules))\n"
+    )
+    first = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    again = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert first.stdout.strip() == "['hcl2', 'lark']"
+    assert again.stdout.strip() == "[]"
 
 
 def test_a_second_read_of_the_same_text_does_not_parse(

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from lark import Token
-
 from drift_gate.credentials import token_format
 from drift_gate.sources.hcl.declarations import (
     DeclaredService,
@@ -15,6 +13,7 @@ from drift_gate.sources.hcl.declarations import (
     TerraformName,
 )
 from drift_gate.sources.hcl.evaluate import Scope, evaluate
+from drift_gate.sources.hcl.syntax import Token
 from drift_gate.sources.hcl.tree import Block, Node
 from drift_gate.sources.hcl.values import (
     JsonText,

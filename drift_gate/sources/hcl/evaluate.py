@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lark import Token, Tree
-
+from drift_gate.sources.hcl.syntax import Token, Tree
 from drift_gate.sources.hcl.tree import Block, Node, children, line_of, name_of
 from drift_gate.sources.hcl.values import (
     MAX_FILE_FUNCTION_BYTES,

@@ -9,14 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from lark import Token, Tree
-from lark.exceptions import LarkError
 
 from drift_gate.errors import InvalidInputError
+from drift_gate.sources.hcl.syntax import Token, Tree, from_lark
 
-Node = Tree[Any]
+Node = Tree
 MAX_TF_FILE_BYTES = 1024 * 1024  # a larger .tf file is exit 2, not 19 s of parsing
 
 
@@ -82,19 +79,33 @@ def blocks_of(body: Node, file: Path) -> Iterator[Block]:
         yield Block(names[0], names[1:], inner, file, line_of(child), end)
 
 
+class HclSyntaxError(Exception):
+    """python-hcl2 refused the text; `line` when it said where."""
+
+    def __init__(self, kind: str, line: int | None) -> None:
+        super().__init__(kind)
+        self.kind, self.line = kind, line
+
+
 def _tree_of(text: str) -> Node:
     """python-hcl2's tree of the text: from the content-addressed cache when this parser made
-    it before (tree_cache.py), else parsed, imported only then, and kept."""
+    it before (tree_cache.py), else parsed (python-hcl2 and lark imported only then) and kept."""
     from drift_gate.sources.hcl import tree_cache
 
     cached = tree_cache.load(text)
     if cached is not None:
         return cached
     import hcl2
+    from lark.exceptions import LarkError
 
-    tree: Node = hcl2.parses_to_tree(text)
-    tree_cache.store(text, tree)
-    return tree
+    try:
+        parsed = from_lark(hcl2.parses_to_tree(text))
+    except LarkError as error:
+        raise HclSyntaxError(type(error).__name__, getattr(error, "line", None)) from None
+    if not isinstance(parsed, Tree):
+        raise HclSyntaxError("not a tree", None)
+    tree_cache.store(text, parsed)
+    return parsed
 
 
 def parse_file(path: Path) -> list[Block]:
@@ -108,10 +119,9 @@ def parse_file(path: Path) -> list[Block]:
         tree = _tree_of(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         raise InvalidInputError(f"{path}: cannot read ({error})") from error
-    except LarkError as error:
-        where = getattr(error, "line", None)
-        at = f":{where}" if where else ""
-        raise InvalidInputError(f"{path}{at}: not valid HCL ({type(error).__name__})") from None
+    except HclSyntaxError as error:
+        at = f":{error.line}" if error.line else ""
+        raise InvalidInputError(f"{path}{at}: not valid HCL ({error.kind})") from None
     except RecursionError:
         raise InvalidInputError(f"{path}: expressions nested too deeply to read") from None
     body = next(c for c in tree.children if isinstance(c, Tree) and c.data == "body")

@@ -23,8 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import lark
-from lark import Token, Tree
+from drift_gate.sources.hcl.syntax import POSITIONS, Meta, Token, Tree
 
 FORMAT = b"drift-gate-hcl-tree-1"
 MAX_ENTRIES = 2000  # a few MB; the oldest go first
@@ -43,16 +42,22 @@ def cache_directory() -> Path | None:
 def _parser_fingerprint() -> bytes:
     """lark's version and python-hcl2's grammar, post-lexer and version, read without importing
     python-hcl2 (its import is part of what a hit saves)."""
-    digest = hashlib.sha256(FORMAT + b"\0" + lark.__version__.encode())
-    spec = importlib.util.find_spec("hcl2")
-    if spec is None or spec.origin is None:
-        return b""
-    package = Path(spec.origin).parent
-    for name in ("hcl2.lark", "postlexer.py", "version.py", "parser.py"):
-        try:
-            digest.update(name.encode() + b"\0" + (package / name).read_bytes())
-        except OSError:
-            return b""  # an unknown layout: no key, no cache
+    digest = hashlib.sha256(FORMAT)
+    parts = (
+        ("lark", ("__init__.py",)),
+        ("hcl2", ("hcl2.lark", "postlexer.py", "version.py", "parser.py")),
+    )
+    for package_name, files in parts:
+        spec = importlib.util.find_spec(package_name)
+        if spec is None or spec.origin is None:
+            return b""
+        package = Path(spec.origin).parent
+        for name in files:
+            try:
+                digest.update(f"{package_name}/{name}".encode() + b"\0")
+                digest.update((package / name).read_bytes())
+            except OSError:
+                return b""  # an unknown layout: no key, no cache
     return digest.digest()
 
 
@@ -63,7 +68,7 @@ def entry_name(text: str) -> str | None:
     return hashlib.sha256(fingerprint + text.encode("utf-8")).hexdigest()
 
 
-def load(text: str) -> Tree[Any] | None:
+def load(text: str) -> Tree | None:
     """The cached tree of this text, or None."""
     directory, name = cache_directory(), entry_name(text)
     if directory is None or name is None:
@@ -76,7 +81,7 @@ def load(text: str) -> Tree[Any] | None:
     return tree if isinstance(tree, Tree) else None
 
 
-def store(text: str, tree: Tree[Any]) -> None:
+def store(text: str, tree: Tree) -> None:
     """Keep the tree of this text; any failure leaves the cache as it was."""
     directory, name = cache_directory(), entry_name(text)
     if directory is None or name is None:
@@ -104,22 +109,23 @@ def _prune(directory: Path) -> None:
             old.unlink()
 
 
-_META = ("line", "column", "end_line", "end_column", "start_pos", "end_pos")
-
-
-def _encode(node: Tree[Any] | Token) -> list[Any]:
+def _encode(node: Tree | Token) -> list[Any]:
     if isinstance(node, Token):
-        return ["t", node.type, str(node), *(getattr(node, field) for field in _META)]
-    meta = None if node.meta.empty else [getattr(node.meta, field) for field in _META]
-    return ["n", str(node.data), meta, [_encode(child) for child in node.children]]
+        return ["t", node.type, str(node), *(getattr(node, field) for field in POSITIONS)]
+    meta = None if node.meta.empty else [getattr(node.meta, field) for field in POSITIONS]
+    return ["n", node.data, meta, [_encode(child) for child in node.children]]
 
 
-def _decode(encoded: list[Any]) -> Tree[Any] | Token:
+def _decode(encoded: list[Any]) -> Tree | Token:
     if encoded[0] == "t":
-        return Token(encoded[1], encoded[2], **dict(zip(_META, encoded[3:], strict=True)))
-    tree: Tree[Any] = Tree(encoded[1], [_decode(child) for child in encoded[3]])
+        if not (isinstance(encoded[1], str) and isinstance(encoded[2], str)):
+            raise TypeError("not a token")
+        return Token(encoded[1], encoded[2], **dict(zip(POSITIONS, encoded[3:], strict=True)))
+    if encoded[0] != "n" or not isinstance(encoded[1], str):
+        raise TypeError("not a tree")
+    meta = Meta()
     if encoded[2] is not None:
-        for field, value in zip(_META, encoded[2], strict=True):
-            setattr(tree.meta, field, value)
-        tree.meta.empty = False
-    return tree
+        for field, value in zip(POSITIONS, encoded[2], strict=True):
+            setattr(meta, field, value)
+        meta.empty = False
+    return Tree(encoded[1], [_decode(child) for child in encoded[3]], meta)
