@@ -336,6 +336,10 @@ class Report(Frozen):
 TERRAFORM_ENVIRONMENT = "terraform"
 
 
+# Plan actions that change nothing: anything else in a resource change is pending.
+UNCHANGED_ACTIONS = frozenset({"no-op", "read"})
+
+
 class ResourceChange(Frozen):
     """A resource_changes (or resource_drift) entry; containers only for task definitions."""
 
@@ -355,7 +359,7 @@ class ResourceChange(Frozen):
     @property
     def is_pending(self) -> bool:
         """An action other than no-op and read: declared, not applied."""
-        return bool(set(self.actions) - {"no-op", "read"})
+        return bool(set(self.actions) - UNCHANGED_ACTIONS)
 
     @property
     def is_move(self) -> bool:

@@ -86,7 +86,7 @@ def check_plan(plan: Plan, context: PlanContext) -> list[Finding]:
     for change in plan.resource_changes:
         findings.extend(_pending(change, context))
     for drifted in plan.resource_drift:
-        if set(drifted.actions) - {"no-op", "read"}:
+        if drifted.is_pending:
             message = (
                 f"{drifted.address} was changed outside Terraform ({'/'.join(drifted.actions)})"
             )

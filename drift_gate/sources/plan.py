@@ -21,6 +21,7 @@ from drift_gate.addresses import module_path, split_address
 from drift_gate.errors import InvalidInputError
 from drift_gate.gcpause import cyclic_gc_paused
 from drift_gate.model import (
+    UNCHANGED_ACTIONS,
     ContainerVars,
     OutputChange,
     Plan,
@@ -255,7 +256,9 @@ def _change_read_parts(change: Any) -> Any:
         return change
     inner = change["change"]
     actions = inner.get("actions")
-    no_op = isinstance(actions, list) and all(action in ("no-op", "read") for action in actions)
+    no_op = isinstance(actions, list) and all(
+        isinstance(action, str) and action in UNCHANGED_ACTIONS for action in actions
+    )
     if change.get("type") == TASK_DEFINITION and not no_op:
         return change  # before/after are compared: kept whole
     return {**change, "change": {"actions": actions}}
@@ -331,7 +334,7 @@ def _change(
 ) -> ResourceChange:
     fields: dict[str, Any] = {}
     # Only a pending change's containers are compared (checks/plan.py): a no-op's are not read.
-    if raw.type == TASK_DEFINITION and set(raw.change.actions) - {"no-op", "read"}:
+    if raw.type == TASK_DEFINITION and set(raw.change.actions) - UNCHANGED_ACTIONS:
         fields = _task_definition_change(raw.change, parsed)
     return ResourceChange(
         address=raw.address,
