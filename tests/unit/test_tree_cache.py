@@ -153,3 +153,13 @@ def test_the_default_place_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path
     monkeypatch.delenv("DRIFT_GATE_NO_CACHE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert tree_cache.cache_directory() == tmp_path / "drift-gate" / "hcl-trees"
+
+
+def test_no_cache_without_an_absolute_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A container run with --user and no HOME must not write a cache into the repository."""
+    monkeypatch.delenv("DRIFT_GATE_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", classmethod(lambda cls: Path("~")))
+    assert tree_cache.cache_directory() is None
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    assert tree_cache.cache_directory() is None

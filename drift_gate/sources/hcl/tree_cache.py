@@ -33,9 +33,19 @@ def cache_directory() -> Path | None:
     """Where trees are kept, or None when caching is off."""
     if os.environ.get("DRIFT_GATE_NO_CACHE"):
         return None
-    chosen = os.environ.get("DRIFT_GATE_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
-    base = Path(chosen) if chosen else Path.home() / ".cache"
-    return (base if os.environ.get("DRIFT_GATE_CACHE_DIR") else base / "drift-gate") / "hcl-trees"
+    if os.environ.get("DRIFT_GATE_CACHE_DIR"):
+        base = Path(os.environ["DRIFT_GATE_CACHE_DIR"])
+    elif os.environ.get("XDG_CACHE_HOME"):
+        base = Path(os.environ["XDG_CACHE_HOME"]) / "drift-gate"
+    else:
+        try:
+            home = Path.home()
+        except (RuntimeError, KeyError):  # no HOME and no user entry (a container's --user)
+            return None
+        base = home / ".cache" / "drift-gate"
+    # A relative place ("~" when the home cannot be known) would put the cache in the
+    # repository being checked: no cache then.
+    return base / "hcl-trees" if base.is_absolute() else None
 
 
 @lru_cache(maxsize=1)
