@@ -65,13 +65,17 @@ class Tree:
 
 def from_lark(node: Any) -> Tree | Token:
     """python-hcl2's lark tree (or token) as a Tree (or Token) of this module."""
-    import lark
+    from lark import Token as LarkToken
 
-    if isinstance(node, lark.Token):
+    return _converted(node, LarkToken)
+
+
+def _converted(node: Any, lark_token: type[Any]) -> Tree | Token:
+    if isinstance(node, lark_token):
         return Token(node.type, str(node), **{name: getattr(node, name) for name in POSITIONS})
     meta = Meta()
     if not node.meta.empty:
         for name in POSITIONS:
             setattr(meta, name, getattr(node.meta, name, 0))
         meta.empty = False
-    return Tree(str(node.data), [from_lark(child) for child in node.children], meta)
+    return Tree(str(node.data), [_converted(child, lark_token) for child in node.children], meta)
