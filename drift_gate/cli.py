@@ -22,9 +22,11 @@ from drift_gate.cli_options import (
     FORMAT_OPTION,
     OUTPUT_OPTION,
     SARIF_CATEGORY_OPTION,
+    SCAN_OPTIONS,
     PairedOutputCommand,
     metrics_namespace,
     with_check_options,
+    with_options,
 )
 from drift_gate.commands.outputs import CONSOLE, check_outputs
 from drift_gate.deadline import Deadline
@@ -126,6 +128,42 @@ def _check_combination(given: dict[str, Any]) -> None:
             "--offline reads only the Terraform sources: drop --plan-json, --plan-file, "
             "--publish-metrics"
         )
+
+
+@cli.command(cls=PairedOutputCommand)
+@with_options(SCAN_OPTIONS)
+@click.pass_context
+def scan(ctx: click.Context, /, **given: Any) -> int:
+    """Find every ECS service in the accounts and regions given, and check each one.
+
+    Without --policy: the checks that need no declaration (latest revision deployed, rollout,
+    referenced secrets exist, no credentials in plain variables). With one: also what it
+    declares, by service name or by `match:` (name globs, tags).
+    """
+    from drift_gate.commands import scan as command
+
+    outputs = tuple(ctx.meta["drift_gate.outputs"] or CONSOLE)
+    check_outputs(outputs, [given["policy"]])
+    return command.run(
+        command.ScanRequest(
+            regions=given["regions"],
+            clusters=given["clusters"],
+            policy=given["policy"],
+            profiles=given["profiles"],
+            role_arns=given["role_arns"],
+            external_id=given["external_id"],
+            session_name=given["session_name"],
+            concurrency=given["concurrency"],
+            fail_on=given["fail_on"],
+            secret_checks=given["secret_checks"],
+            max_attempts=given["max_attempts"],
+            timeout=given["timeout"],
+            deadline=given["deadline"],
+            outputs=outputs,
+            sarif_category=given["sarif_category"],
+            quiet=given["quiet"],
+        )
+    )
 
 
 @cli.command("validate-policy")

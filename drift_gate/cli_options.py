@@ -69,6 +69,25 @@ def metrics_namespace(
     return value
 
 
+def external_id(
+    _context: click.Context, _parameter: click.Parameter, value: str | None
+) -> str | None:
+    """An external id as STS accepts it; never echoed (it may be treated as a secret)."""
+    from drift_gate.sources.accounts import EXTERNAL_ID
+
+    if value is not None and not EXTERNAL_ID.match(value):
+        raise click.BadParameter("an external id is 2 to 1224 characters of A-Z a-z 0-9 +=,.@:/-")
+    return value
+
+
+def session_name(_context: click.Context, _parameter: click.Parameter, value: str) -> str:
+    from drift_gate.sources.accounts import SESSION_NAME
+
+    if not SESSION_NAME.match(value):
+        raise click.BadParameter("a session name is 2 to 64 characters of A-Z a-z 0-9 _+=,.@-")
+    return value
+
+
 def _option(*names: str, **settings: Any) -> Decorator:
     return click.option(*names, **settings)
 
@@ -95,6 +114,42 @@ OUTPUT_OPTION = _option(
     multiple=True,
     type=click.Path(path_type=Path),
     help="File for the --format before it; without one the format goes to stdout.",
+)
+
+SECRET_CHECKS_OPTION = _option(
+    "--secret-checks",
+    type=click.Choice(["required", "best-effort", "off"]),
+    default=None,
+    help="Secret store checks: an unverifiable secret exits 3 (required), warns "
+    "(best-effort), or no checks (off). Default: as the policy says, else required.",
+)
+FAIL_ON_OPTION = _option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON_CHOICES),
+    default="error",
+    show_default=True,
+    help="Lowest severity that fails the run. Could-not-verify always exits 3.",
+)
+MAX_ATTEMPTS_OPTION = _option(
+    "--max-attempts",
+    type=click.IntRange(1, 20),
+    default=5,
+    show_default=True,
+    help="Attempts per AWS call (standard retry mode) before it counts as unverified.",
+)
+TIMEOUT_OPTION = _option(
+    "--timeout",
+    type=click.FloatRange(0.1, 300),
+    default=20.0,
+    show_default=True,
+    help="Seconds to wait for each AWS response.",
+)
+DEADLINE_OPTION = _option(
+    "--deadline",
+    type=click.FloatRange(1, 86400),
+    default=DEFAULT_DEADLINE_SECONDS,
+    show_default=True,
+    help="Seconds the whole run may take (terraform and AWS); what is left unchecked then exits 3.",
 )
 
 CHECK_OPTIONS = (
@@ -172,13 +227,7 @@ CHECK_OPTIONS = (
         help="AWS region of the services Terraform declares (default: the "
         "plan's aws provider, then AWS_REGION).",
     ),
-    _option(
-        "--secret-checks",
-        type=click.Choice(["required", "best-effort", "off"]),
-        default=None,
-        help="Secret store checks: an unverifiable secret exits 3 (required), warns "
-        "(best-effort), or no checks (off). Default: as the policy says, else required.",
-    ),
+    SECRET_CHECKS_OPTION,
     _option(
         "--publish-metrics",
         "metrics_namespace",
@@ -188,42 +237,88 @@ CHECK_OPTIONS = (
         "could-not-verify count) in this namespace.",
     ),
     _option("--environment", help="Check only this environment of the policy."),
-    _option(
-        "--fail-on",
-        type=click.Choice(FAIL_ON_CHOICES),
-        default="error",
-        show_default=True,
-        help="Lowest severity that fails the run. Could-not-verify always exits 3.",
-    ),
+    FAIL_ON_OPTION,
     FORMAT_OPTION,
     OUTPUT_OPTION,
     SARIF_CATEGORY_OPTION,
-    _option(
-        "--max-attempts",
-        type=click.IntRange(1, 20),
-        default=5,
-        show_default=True,
-        help="Attempts per AWS call (standard retry mode) before it counts as unverified.",
-    ),
-    _option(
-        "--timeout",
-        type=click.FloatRange(0.1, 300),
-        default=20.0,
-        show_default=True,
-        help="Seconds to wait for each AWS response.",
-    ),
-    _option(
-        "--deadline",
-        type=click.FloatRange(1, 86400),
-        default=DEFAULT_DEADLINE_SECONDS,
-        show_default=True,
-        help="Seconds the whole run may take (terraform and AWS); what is left unchecked "
-        "then exits 3.",
-    ),
+    MAX_ATTEMPTS_OPTION,
+    TIMEOUT_OPTION,
+    DEADLINE_OPTION,
 )
 
 
+SCAN_OPTIONS = (
+    _option(
+        "--region",
+        "regions",
+        multiple=True,
+        help="Region to scan; repeatable. Default: the configured region (AWS_REGION, profile).",
+    ),
+    _option(
+        "--cluster",
+        "clusters",
+        multiple=True,
+        help="Cluster to scan; repeatable. Default: every cluster (ListClusters).",
+    ),
+    _option(
+        "--policy",
+        type=click.Path(path_type=Path),
+        help="Policy file: services it declares (by name or `match:`) get its checks too.",
+    ),
+    _option(
+        "--profile",
+        "profiles",
+        multiple=True,
+        help="AWS profile of an account to scan; repeatable.",
+    ),
+    _option(
+        "--role-arn",
+        "role_arns",
+        multiple=True,
+        help="IAM role to assume (STS AssumeRole) for an account to scan; repeatable.",
+    ),
+    _option(
+        "--external-id",
+        callback=external_id,
+        help="External id for --role-arn, when the roles' trust policies require one.",
+    ),
+    _option(
+        "--role-session-name",
+        "session_name",
+        default="drift-gate-scan",
+        show_default=True,
+        callback=session_name,
+        help="Session name of the assumed roles (what CloudTrail shows).",
+    ),
+    _option(
+        "--concurrency",
+        type=click.IntRange(1, 64),
+        default=8,
+        show_default=True,
+        help="AWS calls in flight at once.",
+    ),
+    SECRET_CHECKS_OPTION,
+    FAIL_ON_OPTION,
+    FORMAT_OPTION,
+    OUTPUT_OPTION,
+    SARIF_CATEGORY_OPTION,
+    _option("--quiet", "-q", is_flag=True, help="No progress on standard error."),
+    MAX_ATTEMPTS_OPTION,
+    TIMEOUT_OPTION,
+    DEADLINE_OPTION,
+)
+
+
+def with_options(options: Sequence[Decorator]) -> Decorator:
+    """Apply `options` in the order given (as --help lists them)."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 def with_check_options(command: Any) -> Any:
-    for option in reversed(CHECK_OPTIONS):
-        command = option(command)
-    return command
+    return with_options(CHECK_OPTIONS)(command)

@@ -18,7 +18,8 @@ from typing import Any
 from unittest import mock
 
 from drift_gate import _moto_compat
-from drift_gate.engine.gate import CheckOptions, run_check
+from drift_gate.engine.gate import run_check
+from drift_gate.engine.service_checks import CheckOptions
 from drift_gate.errors import ExitCode, InvalidInputError
 from drift_gate.model import Report
 from drift_gate.policy import Policy, policy_from_document

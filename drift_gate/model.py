@@ -192,6 +192,9 @@ class ServiceState(Frozen):
     desired_count: int
     running_count: int
     deployments: tuple[Deployment, ...]
+    tags: tuple[tuple[str, str], ...] = Field(
+        default=(), description="(key, value) pairs, when asked for (scans)"
+    )
 
     @property
     def primary(self) -> Deployment | None:
@@ -206,6 +209,7 @@ class Target(Frozen):
     """Where a finding is: a service (and container, variable) or a Terraform resource."""
 
     environment: str
+    account: str | None = Field(default=None, description="AWS account id (scans)")
     region: str | None = None
     cluster: str | None = None
     service: str | None = None
@@ -217,6 +221,7 @@ class Target(Frozen):
         """A short human path such as `development/hokusai-api/api/HUGGINGFACE_API_KEY`."""
         parts = [
             self.environment,
+            self.account,
             self.resource,
             self.cluster,
             self.service,
@@ -272,6 +277,7 @@ class CheckedService(Frozen):
     cluster: str
     service: str
     verified: bool
+    account: str | None = Field(default=None, description="AWS account id (scans)")
     deployed_task_definition: str | None = None
     latest_task_definition: str | None = None
     containers: tuple[str, ...] = ()
@@ -303,6 +309,20 @@ class Stats(Frozen):
     findings_by_severity: dict[Severity, int]
 
 
+class ScannedScope(Frozen):
+    """One account and region a scan read: what it found there, or why it could not."""
+
+    account: str | None = Field(description="AWS account id; None when it could not be told")
+    account_source: str = Field(description="the default credentials, a profile or a role")
+    region: str
+    clusters: int = 0
+    services: int = Field(default=0, description="services discovered (checked or not)")
+    verified: bool = True
+    notes: tuple[str, ...] = Field(
+        default=(), description="what the scan saw and did not check, and why (never a pass)"
+    )
+
+
 class Report(Frozen):
     """Everything one run found; every output format renders this and nothing else."""
 
@@ -321,6 +341,9 @@ class Report(Frozen):
     offline: bool = Field(
         default=False,
         description="only the sources were checked: no AWS client was created, terraform not run",
+    )
+    scanned: tuple[ScannedScope, ...] = Field(
+        default=(), description="`drift-gate scan`: each account and region it read"
     )
     fail_on: FailOn
     verdict: Verdict

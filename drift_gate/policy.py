@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from fnmatch import fnmatchcase
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -99,13 +100,62 @@ class ServicePolicy(Frozen):
     where: str | None = None
 
 
+class ServiceSelector(Frozen):
+    """Which discovered services a `match:` entry declares for; every given key must match."""
+
+    service: str | None = None
+    cluster: str | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+
+    def matches(self, cluster: str, service: str, tags: Sequence[tuple[str, str]]) -> bool:
+        """Whether a service (by name, cluster and tags) is one this entry declares for."""
+        if self.service is not None and not fnmatchcase(service, self.service):
+            return False
+        if self.cluster is not None and not fnmatchcase(cluster, self.cluster):
+            return False
+        have = dict(tags)
+        return all(key in have and fnmatchcase(have[key], pattern) for key, pattern in self.tags)
+
+    def words(self) -> str:
+        """`service hokusai-* in cluster ml-* with tags team=ml`, for messages."""
+        parts = [f"service {self.service}" if self.service else "every service"]
+        if self.cluster:
+            parts.append(f"in cluster {self.cluster}")
+        if self.tags:
+            parts.append("with tags " + ", ".join(f"{k}={v}" for k, v in self.tags))
+        return " ".join(parts)
+
+
+class SelectorPolicy(Frozen):
+    """A policy entry that declares for every discovered service it matches."""
+
+    match: ServiceSelector
+    containers: tuple[ContainerPolicy, ...]
+    ignore: frozenset[str] = frozenset()
+    logs: LogPolicy | None = None
+    where: str | None = None
+
+    def for_service(self, cluster: str, service: str) -> ServicePolicy:
+        """What this entry declares, for one service it matched."""
+        return ServicePolicy(
+            cluster=cluster,
+            service=service,
+            containers=self.containers,
+            ignore=self.ignore,
+            logs=self.logs,
+            where=self.where,
+        )
+
+
 SecretChecks = Literal["required", "best-effort", "off"]
 
 
 class EnvironmentPolicy(Frozen):
     name: str
     region: str
+    account: str | None = Field(default=None, description="AWS account id; None: any scanned")
     services: tuple[ServicePolicy, ...]
+    selectors: tuple[SelectorPolicy, ...] = ()
     secret_checks: SecretChecks = "required"  # noqa: S105 - a mode, not a password
 
 
@@ -174,6 +224,7 @@ def find_problems(document: YamlDocument) -> list[PolicyProblem]:
     validator = _PolicyValidator(policy_schema())
     for error in validator.iter_errors(document.data):
         problems.append(_schema_problem(document, error))
+    problems.extend(_shape_problems(document))
     if not problems:
         problems.extend(_consistency_problems(document))
     return sorted(problems, key=lambda problem: (problem.line, str(problem.path)))
@@ -226,8 +277,8 @@ def _consistency_problems(document: YamlDocument) -> list[PolicyProblem]:
         seen_services: set[tuple[str, str]] = set()
         for index, service in enumerate(environment["services"]):
             service_path: JsonPath = ("environments", env_name, "services", index)
-            key = (service["cluster"], service["service"])
-            if key in seen_services:
+            key = (service.get("cluster", ""), service.get("service") or repr(service["match"]))
+            if key in seen_services and "match" not in service:
                 problems.append(
                     PolicyProblem(
                         document.path,
@@ -242,6 +293,40 @@ def _consistency_problems(document: YamlDocument) -> list[PolicyProblem]:
                 problems.extend(_container_name_problems(document, container_path, container))
             problems.extend(_service_problems(document, service_path, service))
     return problems
+
+
+def _shape_problems(document: YamlDocument) -> list[PolicyProblem]:
+    """Entries that name neither one service nor a selection (beside the schema's errors,
+    which cannot say "this or that" in one line)."""
+    problems: list[PolicyProblem] = []
+    environments = document.data.get("environments") if isinstance(document.data, dict) else None
+    for env_name, environment in (
+        (environments or {}).items() if isinstance(environments, dict) else ()
+    ):
+        services = environment.get("services") if isinstance(environment, dict) else None
+        for index, service in enumerate(services if isinstance(services, list) else ()):
+            shape = _entry_shape_problem(service) if isinstance(service, dict) else None
+            if shape is not None:
+                path: JsonPath = ("environments", env_name, "services", index)
+                problems.append(PolicyProblem(document.path, document.line_of(path), path, shape))
+    return problems
+
+
+def _entry_shape_problem(service: dict[str, Any]) -> str | None:
+    """A service entry names one service (`cluster` and `service`) or selects (`match`)."""
+    if "match" in service:
+        if "service" in service or "cluster" in service:
+            return (
+                "give `match` or `cluster` and `service`, not both; to select within a "
+                "cluster, write `match: {cluster: NAME, ...}`"
+            )
+        return None
+    if "service" not in service or "cluster" not in service:
+        missing = "service" if "cluster" in service else "cluster"
+        if "service" not in service and "cluster" not in service:
+            return "give `cluster` and `service` (one service), or `match` (services by glob/tags)"
+        return f"'{missing}' is a required property (or use `match` to select services)"
+    return None
 
 
 # CloudWatch Logs keeps events for at most 10 years; a longer window is a typo.
@@ -311,40 +396,53 @@ def policy_from_document(document: YamlDocument) -> Policy:
 def _build_policy(document: YamlDocument) -> Policy:
     environments = []
     for env_name, environment in document.data["environments"].items():
-        services = []
+        services: list[ServicePolicy] = []
+        selectors: list[SelectorPolicy] = []
         for index, service in enumerate(environment["services"]):
             service_path: JsonPath = ("environments", env_name, "services", index)
-            containers = tuple(
-                _build_container(document, (*service_path, "containers", name), name, spec or {})
-                for name, spec in service["containers"].items()
-            )
-            services.append(
-                ServicePolicy(
-                    cluster=service["cluster"],
-                    service=service["service"],
-                    containers=containers,
-                    ignore=frozenset(service.get("ignore", [])),
-                    logs=LogPolicy(
-                        group=service["logs"]["group"],
-                        forbid=tuple(service["logs"]["forbid"]),
-                        since=service["logs"].get("since", "deployment"),
+            entry = SelectorPolicy(
+                match=_selector(service.get("match") or {}),
+                containers=tuple(
+                    _build_container(
+                        document, (*service_path, "containers", name), name, spec or {}
                     )
-                    if "logs" in service
-                    else None,
-                    where=f"{document.path}:{document.line_of(service_path)}",
+                    for name, spec in service["containers"].items()
+                ),
+                ignore=frozenset(service.get("ignore", [])),
+                logs=LogPolicy(
+                    group=service["logs"]["group"],
+                    forbid=tuple(service["logs"]["forbid"]),
+                    since=service["logs"].get("since", "deployment"),
                 )
+                if "logs" in service
+                else None,
+                where=f"{document.path}:{document.line_of(service_path)}",
             )
+            if "match" in service:
+                selectors.append(entry)
+            else:
+                services.append(entry.for_service(service["cluster"], service["service"]))
         environments.append(
             EnvironmentPolicy(
                 name=env_name,
                 region=environment["region"],
+                account=environment.get("account"),
                 services=tuple(services),
+                selectors=tuple(selectors),
                 # YAML 1.1 reads a bare `off` as false.
                 secret_checks=environment.get("secret_checks", "required") or "off",
             )
         )
     return Policy(
         source=document.path, version=document.data["version"], environments=tuple(environments)
+    )
+
+
+def _selector(match: dict[str, Any]) -> ServiceSelector:
+    return ServiceSelector(
+        service=match.get("service"),
+        cluster=match.get("cluster"),
+        tags=tuple(sorted((match.get("tags") or {}).items())),
     )
 
 

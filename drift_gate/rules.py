@@ -30,6 +30,7 @@ RuleId = Literal[
     "DG205",
     "DG206",
     "DG207",
+    "DG208",
     "DG301",
     "DG302",
     "DG303",
@@ -208,6 +209,18 @@ RULES: tuple[Rule, ...] = (
         "Check the container name in the policy against the task definition's "
         "containerDefinitions.",
         Link.CONTAINERS,
+    ),
+    Rule(
+        "DG208",
+        "policy-entry-matches-nothing",
+        Severity.ERROR,
+        "A policy entry that selects services (`match:` by name glob or tags) matched no service "
+        "the check or scan found in its account and region.",
+        "The services it declares for are gone or were renamed, or the selector is wrong: what "
+        "it declares is checked nowhere, which must not read as a pass.",
+        "Compare the entry's `match` with `aws ecs list-services` and the services' tags; fix "
+        "the selector, or remove the entry if the services were retired.",
+        Link.SERVICE_EXISTS,
     ),
     Rule(
         "DG301",

@@ -14,7 +14,8 @@ from drift_gate.deadline import DEFAULT_DEADLINE_SECONDS, Deadline
 from drift_gate.errors import CouldNotVerifyError, ExitCode, InvalidInputError
 
 if TYPE_CHECKING:
-    from drift_gate.engine.gate import CheckOptions, PlanInput
+    from drift_gate.engine.gate import PlanInput
+    from drift_gate.engine.service_checks import CheckOptions
     from drift_gate.model import Report
     from drift_gate.policy import Policy, SecretChecks
     from drift_gate.sources.aws import AwsClients
@@ -117,7 +118,7 @@ def aws_clients(request: CheckRequest, deadline: Deadline | None) -> AwsClients:
 
 def gate_options(request: CheckRequest) -> CheckOptions:
     """What the gate covers and what blocks, from the request."""
-    from drift_gate.engine.gate import CheckOptions
+    from drift_gate.engine.service_checks import CheckOptions
     from drift_gate.model import FailOn
 
     return CheckOptions(

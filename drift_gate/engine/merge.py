@@ -54,10 +54,16 @@ def merge_reports(reports: Sequence[Report], fail_on: FailOn | None = None) -> R
     if not reports:
         raise InvalidInputError("give at least one report to merge")
     threshold = fail_on or max((r.fail_on for r in reports), key=_STRICTNESS.__getitem__)
-    services: dict[tuple[str, str, str, str], CheckedService] = {}
+    services: dict[tuple[str, str | None, str, str, str], CheckedService] = {}
     for report in reports:
         for service in report.services:
-            key = (service.environment, service.region, service.cluster, service.service)
+            key = (
+                service.environment,
+                service.account,
+                service.region,
+                service.cluster,
+                service.service,
+            )
             if key not in services or not service.verified:
                 services[key] = service
     calls: dict[str, int] = {}

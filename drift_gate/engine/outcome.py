@@ -63,9 +63,13 @@ def build_report(
     workspace: str | None = None,
 ) -> Report:
     """Assemble the Report: findings deduplicated, sorted worst first, then by where they are."""
-    # A policy and a plan may declare the same name: one finding per rule and target.
+    # A policy and a plan may declare the same name: one finding per rule and target. A
+    # finding about no service (two `match:` entries selecting nothing in one region) is
+    # told apart by where it is declared.
     unique = {
-        (f.rule_id, f.target): f for result in reversed(results) for f in reversed(result.findings)
+        (f.rule_id, f.target, None if f.target.service else f.declared_in): f
+        for result in reversed(results)
+        for f in reversed(result.findings)
     }
     findings = sorted(
         unique.values(),

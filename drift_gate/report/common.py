@@ -62,13 +62,16 @@ def fingerprint(finding: Finding) -> str:
             target.variable,
         )
     )
+    if target.account:  # appended only when set, so findings without one keep their prints
+        key += f"|{target.account}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
 def belongs(finding: Finding, service: CheckedService) -> bool:
     target = finding.target
-    return (target.environment, target.cluster, target.service) == (
+    return (target.environment, target.account, target.cluster, target.service) == (
         service.environment,
+        service.account,
         service.cluster,
         service.service,
     )
@@ -89,11 +92,15 @@ def groups(report: Report) -> Iterator[Group]:
     plan_findings = tuple(f for f in report.findings if f.target.service is None)
     if plan_findings or (report.plan and not report.offline):
         environment = plan_findings[0].target.environment if plan_findings else "terraform"
-        yield Group(
-            f"terraform plan {report.plan or ''}".rstrip(), environment, None, plan_findings
+        # Without a plan these are the run's own: an account or region a scan could not
+        # read, a `match:` entry that selects nothing, a configuration that cannot be used.
+        title = (
+            f"terraform plan {report.plan}" if report.plan else "scan" if report.scanned else "run"
         )
+        yield Group(title, environment, None, plan_findings)
     for service in report.services:
-        title = f"{service.environment} / {service.cluster} / {service.service}"
+        place = (service.environment, service.account, service.cluster, service.service)
+        title = " / ".join(part for part in place if part)
         yield Group(
             title,
             service.environment,

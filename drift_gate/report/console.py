@@ -34,8 +34,18 @@ class ConsoleReporter(Reporter):
     def render(self, report: Report, options: RenderOptions) -> str:
         paint = _Painter(options.color)
         lines = [verdict_line(report, paint), ""]
+        quiet_passes = 0
         for group in groups(report):
+            if report.scanned and group.service is not None and not group.findings:
+                quiet_passes += 1  # a scan lists thousands: only what needs a look
+                continue
             lines.extend(_group_block(group, paint))
+        if quiet_passes:
+            lines += [
+                f"{quiet_passes} more service(s) with no finding (each is in --format json)",
+                "",
+            ]
+        lines.extend(_scope_lines(report))
         lines.append(_footer(report))
         return "\n".join(lines) + "\n"
 
@@ -49,6 +59,9 @@ def verdict_line(report: Report, paint: _Painter | None = None) -> str:
     if report.verdict is Verdict.COULD_NOT_VERIFY:
         unverified = sum(1 for s in report.services if not s.verified)
         detail = f"{unverified} of {services} service(s) could not be verified; this is not a pass"
+        unread = sum(1 for scope in report.scanned if not scope.verified)
+        if unread:
+            detail += f"; {unread} account/region(s) could not be read"
     elif report.verdict is Verdict.DRIFT:
         detail = (
             f"{counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} warning(s) "
@@ -93,6 +106,21 @@ def _finding_lines(finding: Finding, paint: _Painter) -> Iterable[str]:
         yield paint(f"          declared at {finding.declared_in}", "dim")
     if finding.severity is not Severity.INFO:
         yield f"          fix: {finding.remediation}"
+
+
+def _scope_lines(report: Report) -> Iterable[str]:
+    """What a scan read, per account and region, and what it saw but did not check."""
+    for scope in report.scanned:
+        account = scope.account or "account unknown"
+        state = "" if scope.verified else " (could not be read in full)"
+        yield (
+            f"scanned {account} {scope.region} ({scope.account_source}): "
+            f"{scope.clusters} cluster(s), {scope.services} service(s){state}"
+        )
+        for note in scope.notes:
+            yield f"  note: {note}"
+    if report.scanned:
+        yield ""
 
 
 def _footer(report: Report) -> str:

@@ -123,6 +123,11 @@ class DeploymentController(Answer):
     type: str = "ECS"
 
 
+class TagAnswer(Answer):
+    key: str
+    value: str = ""
+
+
 class ServiceAnswer(Answer):
     serviceName: str
     serviceArn: str
@@ -132,6 +137,8 @@ class ServiceAnswer(Answer):
     deploymentController: DeploymentController = DeploymentController()
     deployments: tuple[DeploymentAnswer, ...] = ()
     taskSets: tuple[TaskSetAnswer, ...] = ()
+    # Only with include=["TAGS"]; AWS leaves the key out for a service without tags.
+    tags: tuple[TagAnswer, ...] = ()
 
 
 class ServiceFailure(Answer):
@@ -142,6 +149,16 @@ class ServiceFailure(Answer):
 class DescribeServicesAnswer(Answer):
     services: tuple[ServiceAnswer, ...]
     failures: tuple[ServiceFailure, ...]
+
+
+class ListClustersAnswer(Answer):
+    clusterArns: tuple[str, ...]
+    nextToken: str | None = None
+
+
+class ListServicesAnswer(Answer):
+    serviceArns: tuple[str, ...]
+    nextToken: str | None = None
 
 
 class ListTaskDefinitionsAnswer(Answer):

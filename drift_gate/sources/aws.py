@@ -10,7 +10,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import boto3
 import botocore.exceptions
@@ -70,6 +70,11 @@ class AwsSettings:
     max_attempts: int = 5
     connect_timeout: float = 5.0
     read_timeout: float = 20.0
+    # "standard" for check; "adaptive" for scans, whose thousands of calls in a burst are
+    # what AWS's per-account token buckets throttle: it adds a client-side rate limiter
+    # that slows down when throttled instead of spending the retries.
+    retry_mode: Literal["standard", "adaptive"] = "standard"
+    max_pool_connections: int = 10
 
     def botocore_config(self) -> Config:
         # botocore still defaults to the "legacy" retry mode; "standard" retries more error
@@ -77,7 +82,8 @@ class AwsSettings:
         return Config(
             # In a Config, retries["max_attempts"] counts retries, not attempts; the total is
             # what the --max-attempts flag promises.
-            retries={"mode": "standard", "total_max_attempts": self.max_attempts},
+            retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
+            max_pool_connections=self.max_pool_connections,
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
             user_agent_extra="drift-gate",

@@ -83,25 +83,33 @@ class EcsReader:
     _task_definitions: dict[str, TaskDefinitionSpec | Exception] = field(default_factory=dict)
     _latest_by_family: dict[str, str | Exception | None] = field(default_factory=dict)
 
-    def services(self, cluster: str, names: Iterable[str]) -> dict[str, ServiceLookup]:
-        """Each named service in `cluster`, keyed by the name as given."""
+    def services(
+        self, cluster: str, names: Iterable[str], *, tags: bool = False
+    ) -> dict[str, ServiceLookup]:
+        """Each named service in `cluster`, keyed by the name as given (with its tags if asked)."""
         unique = list(dict.fromkeys(names))
         batches = list(chunks(unique, DESCRIBE_SERVICES_LIMIT))
         found: dict[str, ServiceLookup] = {}
         if len(batches) <= 1:
             for batch in batches:
-                found.update(self._describe_batch(cluster, batch))
+                found.update(self.describe_batch(cluster, batch, tags=tags))
             return found
         # Hundreds of services are hundreds of round trips: made concurrently (the client is
         # thread-safe); the first failure is raised, as the sequential loop would.
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            for answer in pool.map(lambda batch: self._describe_batch(cluster, batch), batches):
+            for answer in pool.map(
+                lambda batch: self.describe_batch(cluster, batch, tags=tags), batches
+            ):
                 found.update(answer)
         return found
 
-    def _describe_batch(self, cluster: str, batch: Sequence[str]) -> dict[str, ServiceLookup]:
+    def describe_batch(
+        self, cluster: str, batch: Sequence[str], *, tags: bool = False
+    ) -> dict[str, ServiceLookup]:
+        """One DescribeServices call (at most 10 names), keyed by the names as given."""
+        extra = {"include": ["TAGS"]} if tags else {}
         try:
-            response = self.client.describe_services(cluster=cluster, services=list(batch))
+            response = self.client.describe_services(cluster=cluster, services=list(batch), **extra)
         except botocore.exceptions.ClientError as error:
             if error_code(error) == "ClusterNotFoundException":
                 return {name: ClusterMissing() for name in batch}
@@ -205,6 +213,7 @@ def _service_state(cluster: str, raw: ServiceAnswer) -> ServiceState:
         desired_count=raw.desiredCount,
         running_count=raw.runningCount,
         deployments=deployments,
+        tags=tuple((tag.key, tag.value) for tag in raw.tags),
     )
 
 

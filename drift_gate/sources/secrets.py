@@ -72,6 +72,15 @@ class SecretStores:
                     self._answers[("ssm", region, name)] = status
         return {key: self._answers[key] for key in wanted}
 
+    def look_up_secret(self, key: StoreKey, reference: SecretReference) -> None:
+        """One Secrets Manager secret now, remembered for `check` (a scan's pipeline)."""
+        self._answers[key] = self._describe_secret((key, reference))
+
+    def look_up_parameters(self, region: str, names: Sequence[str]) -> None:
+        """One SSM batch (up to 50 names) now, remembered for `check`."""
+        for name, status in self._describe_parameters(region, names).items():
+            self._answers[("ssm", region, name)] = status
+
     def _describe_secret(self, item: tuple[StoreKey, SecretReference]) -> SecretStatus:
         (_, region, secret_id), reference = item
         client = self.clients.client("secretsmanager", region)

@@ -14,7 +14,8 @@ from botocore.awsrequest import AWSResponse
 
 from drift_gate import _moto_compat
 from drift_gate.demo import CLUSTER, REGION, SERVICE, IncidentAccount
-from drift_gate.engine.gate import CheckOptions, run_check
+from drift_gate.engine.gate import run_check
+from drift_gate.engine.service_checks import CheckOptions
 from drift_gate.model import Report, Verdict
 from drift_gate.policy import load_policy
 from drift_gate.sources.aws import AwsClients, AwsSettings

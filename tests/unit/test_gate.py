@@ -11,8 +11,9 @@ import pytest
 from moto import mock_aws
 
 from drift_gate import _moto_compat
-from drift_gate.engine.gate import CheckOptions, run_check
+from drift_gate.engine.gate import run_check
 from drift_gate.engine.outcome import decide
+from drift_gate.engine.service_checks import CheckOptions
 from drift_gate.errors import InvalidInputError
 from drift_gate.model import FailOn, Report, Verdict
 from drift_gate.policy import Policy, load_policy

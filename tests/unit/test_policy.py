@@ -87,9 +87,10 @@ def test_every_schema_error_is_reported_at_once_with_line_and_path() -> None:
     problems = [str(p) for p in find_problems(parse_yaml(BROKEN, "p.yaml"))]
     assert problems == [
         "p.yaml:4: environments/development/region: 'US-EAST-1' does not match '^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$'",
-        "p.yaml:6: environments/development/services/0: 'service' is a required property",
         "p.yaml:6: environments/development/services/0: Additional properties are not allowed "
         "('servce' was unexpected); see docs/policy.md for the allowed keys",
+        "p.yaml:6: environments/development/services/0: 'service' is a required property "
+        "(or use `match` to select services)",
         "p.yaml:10: environments/development/services/0/containers/api/secrets/1: 'HAS SPACE' does not match '^[^=\\\\s]+$'",
         "p.yaml:11: environments/development/services/0/containers/api/environment: 'LOG_LEVEL' is not of type 'array'",
         "p.yaml:12: environments/development/services/0/ignore/0: DG901 cannot be ignored: DG9xx means drift-gate could not verify a link, and it fails closed",

@@ -16,7 +16,8 @@ from moto import mock_aws
 
 from drift_gate import _moto_compat
 from drift_gate.demo import CLUSTER, REGION, SECRET_NAMES, SERVICE, IncidentAccount
-from drift_gate.engine.gate import CheckOptions, run_check
+from drift_gate.engine.gate import run_check
+from drift_gate.engine.service_checks import CheckOptions
 from drift_gate.model import Report
 from drift_gate.policy import load_policy
 from drift_gate.publish import metrics

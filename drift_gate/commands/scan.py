@@ -1,0 +1,196 @@
+"""`drift-gate scan`: every service in the accounts and regions given, with or without a policy."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from drift_gate.commands.outputs import OutputTarget, emit_report, explain_exit
+from drift_gate.deadline import Deadline
+from drift_gate.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from drift_gate.commands.progress import ProgressDisplay, ProgressFigures
+    from drift_gate.engine.scan import Scanner
+    from drift_gate.policy import SecretChecks
+    from drift_gate.sources.accounts import Account
+    from drift_gate.sources.aws import AwsClients
+
+# The policy schema's region pattern: us-east-1, us-gov-west-1, cn-north-1, eu-isoe-west-1.
+REGION_NAME = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+\Z")
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    """Everything `drift-gate scan` was asked."""
+
+    regions: tuple[str, ...]
+    clusters: tuple[str, ...]
+    policy: Path | None
+    profiles: tuple[str, ...]
+    role_arns: tuple[str, ...]
+    external_id: str | None
+    session_name: str
+    concurrency: int
+    fail_on: str
+    secret_checks: SecretChecks | None
+    max_attempts: int
+    timeout: float
+    deadline: float
+    outputs: tuple[OutputTarget, ...]
+    sarif_category: str | None
+    quiet: bool
+
+
+def run(request: ScanRequest) -> int:
+    """Read the policy, reach the accounts, scan, write every output; the exit code."""
+    from drift_gate.engine.gate import failed_run_report
+    from drift_gate.engine.scan import ScanOptions, run_scan
+    from drift_gate.engine.service_checks import CheckOptions
+    from drift_gate.errors import ExitCode
+    from drift_gate.model import FailOn
+    from drift_gate.policy import load_policy
+    from drift_gate.sources.aws import AwsConfigurationError
+
+    policy = load_policy(request.policy) if request.policy else None
+    deadline = Deadline(request.deadline)
+    base = _base_clients(request, deadline)
+    regions = request.regions or (_configured_region(base),)
+    _check_region_names(regions)
+    options = ScanOptions(
+        regions=tuple(dict.fromkeys(regions)),
+        clusters=tuple(dict.fromkeys(request.clusters)),
+        concurrency=request.concurrency,
+        check=CheckOptions(fail_on=FailOn(request.fail_on), secret_checks=request.secret_checks),
+        prefetch_secrets=request.secret_checks != "off",  # noqa: S105 - a mode
+        region_problems=_unknown_regions(base, regions),
+    )
+    display = None if request.quiet else _progress()
+    try:
+        accounts = _accounts(request, base, deadline, options.regions[0])
+        report = run_scan(
+            accounts,
+            policy,
+            options,
+            on_tick=_ticker(display, accounts, base),
+            more_clients=(base,),
+        )
+    except AwsConfigurationError as error:
+        failed = failed_run_report(
+            f"could not verify: {error}",
+            FailOn(request.fail_on),
+            policy,
+            None,
+            rule_id="DG901",
+            exit_code=ExitCode.INVALID_INPUT,
+        )
+        emit_report(failed, request.outputs, request.sarif_category)
+        raise
+    finally:
+        if display is not None:
+            display.close()
+    code = emit_report(report, request.outputs, request.sarif_category)
+    explain_exit(report, request.outputs)
+    return code
+
+
+def _base_clients(request: ScanRequest, deadline: Deadline) -> AwsClients:
+    from drift_gate.sources.aws import AwsClients, AwsSettings
+
+    settings = AwsSettings(
+        max_attempts=request.max_attempts,
+        read_timeout=request.timeout,
+        connect_timeout=min(5.0, request.timeout),
+        retry_mode="adaptive",
+        # one connection per worker, so none waits for a free one
+        max_pool_connections=max(10, request.concurrency),
+    )
+    return AwsClients(settings, deadline=deadline)
+
+
+def _accounts(
+    request: ScanRequest, base: AwsClients, deadline: Deadline, sts_region: str
+) -> list[Account]:
+    from drift_gate.sources.accounts import RoleSettings, account_specs, open_account
+
+    roles = RoleSettings(request.session_name, request.external_id)
+    return [
+        open_account(spec, base.settings, deadline, base, sts_region, roles)
+        for spec in account_specs(request.profiles, request.role_arns)
+    ]
+
+
+def _configured_region(base: AwsClients) -> str:
+    """The region the AWS configuration names (AWS_REGION, the profile); else exit 2."""
+    import boto3
+
+    region = os.environ.get("AWS_REGION") or boto3.session.Session().region_name
+    if not region:
+        raise InvalidInputError(
+            "no region to scan: give --region (repeatable), or set AWS_REGION or a profile region"
+        )
+    return str(region)
+
+
+def _check_region_names(regions: tuple[str, ...]) -> None:
+    for region in regions:
+        if not REGION_NAME.match(region):
+            raise InvalidInputError(
+                f"--region {region!r} is not an AWS region name; give one like us-east-1"
+            )
+
+
+def _unknown_regions(base: AwsClients, regions: tuple[str, ...]) -> dict[str, str]:
+    """Well-formed names botocore's endpoint data does not list for ECS: "could not verify"
+    for that region (the others are scanned). Skipped when an endpoint is set (emulators)."""
+    if os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("AWS_ENDPOINT_URL_ECS"):
+        return {}
+    import boto3
+
+    session = boto3.session.Session()
+    known = {
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("ecs", partition_name=partition)
+    }
+    return {
+        region: (
+            f"{region} is not an ECS region this botocore knows; check the name, or upgrade "
+            "boto3 if the region is new"
+        )
+        for region in regions
+        if region not in known
+    }
+
+
+def _ticker(
+    display: ProgressDisplay | None, accounts: list[Account], base: AwsClients
+) -> Callable[[Scanner], None] | None:
+    if display is None:
+        return None
+    return lambda scanner: display.show(_figures(scanner, accounts, base))
+
+
+def _progress() -> ProgressDisplay:
+    from drift_gate.commands.progress import ProgressDisplay
+
+    return ProgressDisplay.on(sys.stderr)
+
+
+def _figures(scanner: Scanner, accounts: list[Account], base: AwsClients) -> ProgressFigures:
+    from drift_gate.commands.progress import ProgressFigures
+    from drift_gate.engine.scan import aws_calls
+
+    progress = scanner.progress
+    return ProgressFigures(
+        clusters=progress.clusters,
+        services=progress.services,
+        lookups_done=progress.lookups_done,
+        lookups_known=progress.lookups_known,
+        aws_calls=sum(aws_calls(accounts, base).values()),
+    )

@@ -1,0 +1,489 @@
+"""`drift-gate scan` against moto in server mode, over HTTP: discovery, policies, accounts.
+
+moto lists every service in one ListServices page whatever maxResults says, so paging is
+tested with a fake client in tests/unit/test_discovery.py; AssumeRole always succeeds in
+moto (no trust policies), so the refused role is a Stubber in test_a_role_that_cannot_be_
+assumed_is_could_not_verify_and_the_others_are_scanned.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from drift_gate import _moto_compat
+from drift_gate.engine.scan import ScanOptions, run_scan
+from drift_gate.model import Report
+from drift_gate.sources.accounts import AccountSpec, RoleSettings, open_account
+from drift_gate.sources.aws import AwsClients, AwsSettings
+from tests.conftest import Cli, MotoServer
+
+pytestmark = pytest.mark.e2e
+
+DEFAULT_ACCOUNT = "123456789012"
+OTHER_ACCOUNT = "111111111111"
+
+
+@dataclass
+class Fleet:
+    """Services on moto: some healthy, some whose Secrets Manager secret does not exist."""
+
+    endpoint: str
+    account: str = DEFAULT_ACCOUNT
+    credentials: dict[str, str] = field(default_factory=dict)
+
+    def client(self, service: str, region: str) -> Any:
+        return boto3.client(
+            service, region_name=region, endpoint_url=self.endpoint, **self.credentials
+        )
+
+    def service(
+        self,
+        cluster: str,
+        name: str,
+        *,
+        region: str = "us-east-1",
+        secret_exists: bool = True,
+        tags: dict[str, str] | None = None,
+        environment: dict[str, str] | None = None,
+    ) -> None:
+        ecs = self.client("ecs", region)
+        ecs.create_cluster(clusterName=cluster)
+        secrets = self.client("secretsmanager", region)
+        if secret_exists:
+            arn = secrets.create_secret(Name=f"{name}/key", SecretString="x")["ARN"]
+        else:
+            arn = f"arn:aws:secretsmanager:{region}:{self.account}:secret:{name}/gone-AbCdEf"
+        task = ecs.register_task_definition(
+            family=name,
+            containerDefinitions=[
+                {
+                    "name": "app",
+                    "image": "app",
+                    "memory": 128,
+                    "secrets": [{"name": "API_KEY", "valueFrom": arn}],
+                    "environment": [
+                        {"name": key, "value": value} for key, value in (environment or {}).items()
+                    ],
+                }
+            ],
+        )["taskDefinition"]["taskDefinitionArn"]
+        ecs.create_service(
+            cluster=cluster,
+            serviceName=name,
+            taskDefinition=task,
+            desiredCount=1,
+            tags=[{"key": key, "value": value} for key, value in (tags or {}).items()],
+        )
+        _moto_compat.settle(cluster, name, region, account_id=self.account)
+
+
+def fleet(moto_server: MotoServer) -> Fleet:
+    return Fleet(moto_server.endpoint)
+
+
+def other_account(moto_server: MotoServer) -> Fleet:
+    """A second account: moto keeps one per assumed role's account id."""
+    sts = boto3.client("sts", region_name="us-east-1", endpoint_url=moto_server.endpoint)
+    answer = sts.assume_role(
+        RoleArn=f"arn:aws:iam::{OTHER_ACCOUNT}:role/drift-gate", RoleSessionName="setup"
+    )["Credentials"]
+    credentials = {
+        "aws_access_key_id": answer["AccessKeyId"],
+        "aws_secret_access_key": answer["SecretAccessKey"],
+        "aws_session_token": answer["SessionToken"],
+    }
+    return Fleet(moto_server.endpoint, OTHER_ACCOUNT, credentials)
+
+
+def scan_json(
+    cli: Cli, tmp_path: Path, *arguments: str, extra_env: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any], str]:
+    path = tmp_path / "scan.json"
+    result = cli.run(
+        "scan", *arguments, "--format", "json", "--output", str(path), extra_env=extra_env
+    )
+    return result.exit_code, json.loads(path.read_text(encoding="utf-8")), result.stderr
+
+
+def services_of(report: dict[str, Any]) -> set[tuple[str | None, str, str, str]]:
+    return {(s["account"], s["region"], s["cluster"], s["service"]) for s in report["services"]}
+
+
+def failing(report: dict[str, Any]) -> set[tuple[str, str | None, str | None]]:
+    return {
+        (f["rule_id"], f["target"]["cluster"], f["target"]["service"])
+        for f in report["findings"]
+        if f["severity"] == "error"
+    }
+
+
+def test_scan_finds_every_service_and_fails_exactly_on_the_missing_secrets(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    account = fleet(moto_server)
+    for index in range(12):  # two DescribeServices batches in one cluster
+        account.service("web", f"web-{index:02d}", secret_exists=index != 7)
+    account.service("ml", "ml-api", secret_exists=False)
+    account.service("ml", "ml-worker")
+
+    exit_code, report, _ = scan_json(cli_on_moto, tmp_path, "--region", "us-east-1", "--quiet")
+
+    assert exit_code == 1
+    assert len(report["services"]) == 14
+    assert ("123456789012", "us-east-1", "web", "web-11") in services_of(report)
+    assert failing(report) == {("DG301", "web", "web-07"), ("DG301", "ml", "ml-api")}
+    assert report["scanned"] == [
+        {
+            "account": DEFAULT_ACCOUNT,
+            "account_source": "the default credentials",
+            "region": "us-east-1",
+            "clusters": 2,
+            "services": 14,
+            "verified": True,
+            "notes": [],
+        }
+    ]
+    calls = report["stats"]["aws_calls"]
+    # The minimum: 1 ListClusters, 1 ListServices per cluster, ceil(12/10) + 1
+    # DescribeServices, a task definition and a family look-up per service, a DescribeSecret
+    # per distinct secret.
+    assert calls == {
+        "ecs:ListClusters": 1,
+        "ecs:ListServices": 2,
+        "ecs:DescribeServices": 3,
+        "ecs:DescribeTaskDefinition": 14,
+        "ecs:ListTaskDefinitions": 14,
+        "secretsmanager:DescribeSecret": 14,
+    }
+
+
+def test_a_healthy_account_passes(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    account = fleet(moto_server)
+    account.service("web", "web-a")
+    account.service("web", "web-b")
+
+    exit_code, report, _ = scan_json(cli_on_moto, tmp_path, "--region", "us-east-1")
+
+    assert exit_code == 0
+    assert report["verdict"] == "pass"
+    assert len(report["services"]) == 2
+
+
+def test_the_invariants_without_a_policy(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    account = fleet(moto_server)
+    account.service("web", "stale")
+    ecs = account.client("ecs", "us-east-1")
+    ecs.register_task_definition(
+        family="stale", containerDefinitions=[{"name": "app", "image": "app", "memory": 128}]
+    )
+    account.service("web", "leaky", environment={"DB_PASSWORD": "not-a-real-one"})
+
+    exit_code, report, _ = scan_json(cli_on_moto, tmp_path, "--region", "us-east-1")
+
+    assert exit_code == 1
+    assert {(f["rule_id"], f["target"]["service"]) for f in report["findings"]} >= {
+        ("DG201", "stale"),  # registered, not deployed
+        ("DG105", "leaky"),  # a credential-like name in a plain variable
+    }
+    assert "not-a-real-one" not in json.dumps(report)
+
+
+def test_several_regions_in_one_report(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    account = fleet(moto_server)
+    account.service("web", "east", region="us-east-1")
+    account.service("web", "west", region="eu-west-1", secret_exists=False)
+
+    exit_code, report, _ = scan_json(
+        cli_on_moto, tmp_path, "--region", "us-east-1", "--region", "eu-west-1"
+    )
+
+    assert exit_code == 1
+    assert services_of(report) == {
+        (DEFAULT_ACCOUNT, "us-east-1", "web", "east"),
+        (DEFAULT_ACCOUNT, "eu-west-1", "web", "west"),
+    }
+    (finding,) = [f for f in report["findings"] if f["rule_id"] == "DG301"]
+    assert finding["target"]["region"] == "eu-west-1"
+    assert finding["target"]["account"] == DEFAULT_ACCOUNT
+
+
+def test_accounts_by_role_each_named_on_every_target(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    fleet(moto_server).service("web", "home")
+    other_account(moto_server).service("web", "away", secret_exists=False)
+
+    exit_code, report, stderr = scan_json(
+        cli_on_moto,
+        tmp_path,
+        "--region",
+        "us-east-1",
+        "--profile",
+        "default",
+        "--role-arn",
+        f"arn:aws:iam::{OTHER_ACCOUNT}:role/drift-gate-read-only",
+        "--external-id",
+        "nightly-scan-1",
+        extra_env={"AWS_SHARED_CREDENTIALS_FILE": str(credentials_file(tmp_path))},
+    )
+
+    assert exit_code == 1, stderr
+    assert services_of(report) == {
+        (DEFAULT_ACCOUNT, "us-east-1", "web", "home"),
+        (OTHER_ACCOUNT, "us-east-1", "web", "away"),
+    }
+    assert failing(report) == {("DG301", "web", "away")}
+    assert {f["target"]["account"] for f in report["findings"]} == {OTHER_ACCOUNT}
+    assert report["stats"]["aws_calls"]["sts:AssumeRole"] == 1
+    assert "nightly-scan-1" not in json.dumps(report) + stderr
+
+
+def credentials_file(tmp_path: Path) -> Path:
+    path = tmp_path / "credentials"
+    path.write_text("[default]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
+    return path
+
+
+def test_a_role_that_cannot_be_assumed_is_could_not_verify_and_the_others_are_scanned(
+    moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.endpoint)
+    fleet(moto_server).service("web", "home")
+    base = AwsClients(AwsSettings(max_attempts=1))
+    sts = base.client("sts", "us-east-1")
+    refused = f"arn:aws:iam::{OTHER_ACCOUNT}:role/not-trusted"
+    with Stubber(sts) as stub:
+        stub.add_client_error(
+            "assume_role",
+            service_error_code="AccessDenied",
+            service_message="not authorized to perform: sts:AssumeRole",
+            http_status_code=403,
+        )
+        accounts = [
+            open_account(spec, base.settings, None, base, "us-east-1", RoleSettings())
+            for spec in (AccountSpec(), AccountSpec(role_arn=refused))
+        ]
+    report = run_scan(accounts, None, ScanOptions(regions=("us-east-1",)))
+
+    assert report.exit_code == 3
+    assert [s.service for s in report.services] == ["home"]
+    (finding,) = report.findings
+    assert finding.rule_id == "DG901"
+    assert finding.target.account == OTHER_ACCOUNT
+    assert finding.message == (
+        f"could not verify account {OTHER_ACCOUNT} in us-east-1: cannot assume {refused}: "
+        "access denied to sts:AssumeRole"
+    )
+    assert "trust policy" in finding.remediation
+    assert [scope.verified for scope in report.scanned] == [True, False]
+
+
+def test_an_unknown_region_is_could_not_verify_for_that_region_only(
+    moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.endpoint)
+    fleet(moto_server).service("web", "home")
+    accounts = [
+        open_account(AccountSpec(), AwsSettings(), None, AwsClients(), "us-east-1", RoleSettings())
+    ]
+    options = ScanOptions(
+        regions=("us-east-1", "xx-nowhere-9"),
+        region_problems={"xx-nowhere-9": "xx-nowhere-9 is not an ECS region this botocore knows"},
+    )
+
+    report = run_scan(accounts, None, options)
+
+    assert report.exit_code == 3
+    assert [s.service for s in report.services] == ["home"]
+    (finding,) = report.findings
+    assert finding.target.region == "xx-nowhere-9"
+    assert "not an ECS region" in finding.message
+
+
+def test_unknown_region_names_come_from_botocore_endpoint_data(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from drift_gate.commands.scan import _unknown_regions
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    problems = _unknown_regions(
+        AwsClients(), ("us-east-1", "eu-west-1", "us-gov-west-1", "xx-nowhere-9")
+    )
+    assert list(problems) == ["xx-nowhere-9"]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+    assert _unknown_regions(AwsClients(), ("xx-nowhere-9",)) == {}
+
+
+POLICY = """\
+version: 1
+environments:
+  ml:
+    region: us-east-1
+    services:
+      - match: {tags: {team: ml}}
+        containers:
+          app:
+            secrets: [API_KEY, HF_TOKEN]
+      - match: {service: "batch-*"}
+        containers:
+          app:
+            secrets: [API_KEY]
+      - match: {service: "retired-*"}
+        containers:
+          app:
+            secrets: [API_KEY]
+      - cluster: web
+        service: web-b
+        containers:
+          app:
+            secrets: [API_KEY]
+      - cluster: web
+        service: renamed
+        containers:
+          app:
+            secrets: [API_KEY]
+"""
+
+
+def test_selectors_by_tag_and_glob_exact_entries_and_a_stale_selector(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    account = fleet(moto_server)
+    account.service("web", "web-a", tags={"team": "ml"})
+    account.service("web", "web-b", tags={"team": "ml"})  # its exact entry wins
+    account.service("jobs", "batch-nightly")
+    account.service("jobs", "unmanaged")
+    policy = tmp_path / "drift-gate.yaml"
+    policy.write_text(POLICY)
+
+    exit_code, report, _ = scan_json(
+        cli_on_moto, tmp_path, "--region", "us-east-1", "--policy", str(policy)
+    )
+
+    assert exit_code == 1
+    environments = {s["service"]: s["environment"] for s in report["services"]}
+    assert environments == {
+        "web-a": "ml",
+        "web-b": "ml",
+        "batch-nightly": "ml",
+        "unmanaged": "us-east-1",
+        "renamed": "ml",
+    }
+    by_rule = {(f["rule_id"], f["target"]["service"]) for f in report["findings"]}
+    assert ("DG101", "web-a") in by_rule  # HF_TOKEN, declared by the tag selector
+    assert ("DG101", "web-b") not in by_rule  # its exact entry declares API_KEY only
+    assert ("DG206", "renamed") in by_rule
+    (stale,) = [f for f in report["findings"] if f["rule_id"] == "DG208"]
+    assert "retired-*" in stale["message"]
+    assert stale["declared_in"] == f"{policy}:14"
+    assert not [f for f in report["findings"] if f["target"]["service"] == "batch-nightly"]
+
+
+def test_check_resolves_selectors_too(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    account = fleet(moto_server)
+    account.service("web", "web-a", tags={"team": "ml"})
+    account.service("web", "web-b")
+    policy = tmp_path / "drift-gate.yaml"
+    policy.write_text(POLICY)
+    path = tmp_path / "check.json"
+
+    result = cli_on_moto.run(
+        "check", "--policy", str(policy), "--format", "json", "--output", str(path)
+    )
+
+    report = json.loads(path.read_text())
+    assert result.exit_code == 1
+    assert {s["service"] for s in report["services"]} == {"web-a", "web-b", "renamed"}
+    rules = {(f["rule_id"], f["target"]["service"]) for f in report["findings"]}
+    assert ("DG101", "web-a") in rules
+    assert sum(1 for f in report["findings"] if f["rule_id"] == "DG208") == 2  # batch-*, retired-*
+
+
+def test_an_empty_account_and_an_empty_cluster_are_said_and_pass(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    exit_code, report, _ = scan_json(cli_on_moto, tmp_path, "--region", "us-east-1")
+    assert (exit_code, report["scanned"][0]["notes"]) == (0, ["no ECS clusters"])
+
+    fleet(moto_server).client("ecs", "us-east-1").create_cluster(clusterName="empty")
+    exit_code, report, _ = scan_json(cli_on_moto, tmp_path, "--region", "us-east-1")
+    assert (exit_code, report["scanned"][0]["notes"]) == (0, ["cluster empty has no services"])
+
+
+def test_a_declared_service_in_an_empty_account_is_never_a_pass(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    policy = tmp_path / "drift-gate.yaml"
+    policy.write_text(POLICY)
+    exit_code, report, _ = scan_json(
+        cli_on_moto, tmp_path, "--region", "us-east-1", "--policy", str(policy)
+    )
+    assert exit_code == 1
+    rules = {
+        (f["rule_id"], f["target"]["cluster"], f["target"]["service"]) for f in report["findings"]
+    }
+    assert ("DG205", "web", "web-b") in rules
+    assert ("DG205", "web", "renamed") in rules
+
+
+def test_a_draining_service_is_noted_not_checked(
+    moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.ecs.models import ecs_backends
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.endpoint)
+    account = fleet(moto_server)
+    account.service("web", "going")
+    account.service("web", "staying")
+    # ECS lists a deleted service while its tasks drain; moto drops it at once, so its
+    # status is set as ECS would show it (the server runs in this process).
+    ecs_backends[DEFAULT_ACCOUNT]["us-east-1"].services["web:going"].status = "DRAINING"
+    accounts = [
+        open_account(AccountSpec(), AwsSettings(), None, AwsClients(), "us-east-1", RoleSettings())
+    ]
+
+    report: Report = run_scan(accounts, None, ScanOptions(regions=("us-east-1",)))
+
+    assert [s.service for s in report.services] == ["staying"]
+    assert report.scanned[0].notes == ("service web/going is DRAINING: not checked",)
+    assert report.exit_code == 0
+
+
+def test_bad_scan_input_is_one_line_and_exit_2(cli_on_moto: Cli) -> None:
+    for arguments, words in (
+        (("--region", "US-EAST-1"), "is not an AWS region name"),
+        (("--role-arn", "arn:aws:iam::12:role/x"), "is not an IAM role ARN"),
+        (("--external-id", "x"), "an external id is 2 to 1224 characters"),
+        (("--role-session-name", "a b"), "a session name is 2 to 64 characters"),
+        (("--concurrency", "0"), "0 is not in the range"),
+    ):
+        result = cli_on_moto.run("scan", "--region", "us-east-1", *arguments)
+        assert result.exit_code == 2, arguments
+        assert words in result.stderr, (arguments, result.stderr)
+        assert "internal error" not in result.stderr
+
+
+def test_no_region_anywhere_is_a_usage_error(cli: Cli) -> None:
+    env = {
+        key: value
+        for key, value in cli.env.items()
+        if key not in ("AWS_DEFAULT_REGION", "AWS_REGION")
+    }
+    result = Cli(env, cli.cwd).run("scan")
+    assert result.exit_code == 2
+    assert "no region to scan: give --region" in result.stderr
