@@ -40,7 +40,10 @@ class ProgressDisplay:
     @classmethod
     def on(cls, stream: TextIO) -> ProgressDisplay:
         isatty = getattr(stream, "isatty", None)
-        return cls(stream, terminal=bool(isatty and isatty()))
+        display = cls(stream, terminal=bool(isatty and isatty()))
+        if not display.terminal:
+            display._last = display.started  # a log's first line after PLAIN_INTERVAL, not at 0 s
+        return display
 
     def show(self, figures: ProgressFigures) -> None:
         now = time.monotonic()

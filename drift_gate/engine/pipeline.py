@@ -48,6 +48,8 @@ class Pipeline:
     def run(self, when_idle: Callable[[], bool] = lambda: False) -> None:
         """Until nothing is pending and `when_idle` (which may submit more) returns False."""
         last_tick = time.monotonic()
+        if self.on_tick is not None:
+            self.on_tick()  # the first frame at once: a terminal shows the run has started
         try:
             while True:
                 if not self._pending:

@@ -487,3 +487,45 @@ def test_no_region_anywhere_is_a_usage_error(cli: Cli) -> None:
     result = Cli(env, cli.cwd).run("scan")
     assert result.exit_code == 2
     assert "no region to scan: give --region" in result.stderr
+
+
+class _OneClusterBroken:
+    """A real (moto) ECS client whose ListServices answers `{}` for one cluster, as a broken
+    proxy might: that cluster is could-not-verify, the others are scanned."""
+
+    def __init__(self, client: Any, broken: str) -> None:
+        self._client = client
+        self._broken = broken
+
+    def list_services(self, **arguments: Any) -> Any:
+        if arguments["cluster"] == self._broken:
+            return {}
+        return self._client.list_services(**arguments)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_a_cluster_that_cannot_be_listed_is_could_not_verify_and_the_rest_is_scanned(
+    moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.endpoint)
+    account = fleet(moto_server)
+    account.service("web", "fine")
+    account.service("broken", "unseen")
+    clients = AwsClients()
+    clients._clients[("ecs", "us-east-1")] = _OneClusterBroken(
+        clients.client("ecs", "us-east-1"), "broken"
+    )
+    accounts = [
+        open_account(AccountSpec(), clients.settings, None, clients, "us-east-1", RoleSettings())
+    ]
+
+    report = run_scan(accounts, None, ScanOptions(regions=("us-east-1",)))
+
+    assert report.exit_code == 3
+    assert [s.service for s in report.services] == ["fine"]
+    (finding,) = report.findings
+    assert (finding.rule_id, finding.target.cluster) == ("DG901", "broken")
+    assert "ecs:ListServices answered without what drift-gate reads" in finding.message
+    assert report.scanned[0].verified is False
