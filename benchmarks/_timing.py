@@ -56,3 +56,30 @@ def ratio(numerator: list[float], denominator: list[float], target: float | None
     ratios = sorted(n / d for n, d in zip(numerator, denominator, strict=True))
     text = f"median {statistics.median(ratios):.2f}, spread {ratios[0]:.2f}-{ratios[-1]:.2f}"
     return text + (f" (target <= {target})" if target is not None else "")
+
+
+# Runs the command from a small process and reports its wall time, max RSS and exit code:
+# ru_maxrss of a child forked straight from this (large) benchmark process would count the
+# memory of the benchmark itself.
+LAUNCHER = """
+import resource, subprocess, sys, time
+started = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+elapsed = time.perf_counter() - started
+print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)
+"""
+
+
+def measure(command: list[str], env: dict[str, str], allowed: tuple[int, ...]) -> tuple[float, int]:
+    """Wall seconds and max RSS (KiB) of one whole process."""
+    completed = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    elapsed, rss, code = completed.stdout.split()
+    if int(code) not in allowed:
+        sys.exit(f"{command[0]} exited {code}, expected {allowed}:\n{completed.stderr[-2000:]}")
+    return float(elapsed), int(rss)

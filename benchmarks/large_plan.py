@@ -24,12 +24,12 @@ import json
 import logging
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from _timing import measure
 from moto.server import ThreadedMotoServer
 
 REGION = "us-east-1"
@@ -228,33 +228,6 @@ def make_plan(services: int, others: int, padding: int) -> dict[str, Any]:
             },
         },
     }
-
-
-# Runs the command from a small process and reports its wall time, max RSS and exit code:
-# ru_maxrss of a child forked straight from this (large) benchmark process would count the
-# memory of the benchmark itself.
-LAUNCHER = """
-import resource, subprocess, sys, time
-started = time.perf_counter()
-code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
-elapsed = time.perf_counter() - started
-print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)
-"""
-
-
-def measure(command: list[str], env: dict[str, str], allowed: tuple[int, ...]) -> tuple[float, int]:
-    """Wall seconds and max RSS (KiB) of one whole process."""
-    completed = subprocess.run(
-        [sys.executable, "-c", LAUNCHER, *command],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    elapsed, rss, code = completed.stdout.split()
-    if int(code) not in allowed:
-        sys.exit(f"{command[0]} exited {code}, expected {allowed}:\n{completed.stderr[-2000:]}")
-    return float(elapsed), int(rss)
 
 
 def main() -> None:

@@ -38,15 +38,23 @@ def log_group_arns(policy: Policy) -> list[str]:
 
 def least_privilege(policy: Policy, metrics_namespace: str | None = None) -> dict[str, Any]:
     """The IAM policy document a check of `policy` needs, and nothing more."""
+    listing = (
+        ["ecs:ListClusters", "ecs:ListServices"]
+        if any(environment.selectors for environment in policy.environments)
+        else []  # only `match:` entries make `check` list what runs
+    )
     statements: list[dict[str, Any]] = [
         {
             "Sid": "DriftGateReadEcs",
             "Effect": "Allow",
-            "Action": [
-                "ecs:DescribeServices",
-                "ecs:DescribeTaskDefinition",
-                "ecs:ListTaskDefinitions",
-            ],
+            "Action": sorted(
+                [
+                    "ecs:DescribeServices",
+                    "ecs:DescribeTaskDefinition",
+                    "ecs:ListTaskDefinitions",
+                    *listing,
+                ]
+            ),
             "Resource": "*",
         },
         {

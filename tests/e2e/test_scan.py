@@ -529,3 +529,43 @@ def test_a_cluster_that_cannot_be_listed_is_could_not_verify_and_the_rest_is_sca
     assert (finding.rule_id, finding.target.cluster) == ("DG901", "broken")
     assert "ecs:ListServices answered without what drift-gate reads" in finding.message
     assert report.scanned[0].verified is False
+
+
+def test_the_documented_iam_policy_allows_a_whole_scan(
+    moto_server: MotoServer, cli_on_moto: Cli, tmp_path: Path
+) -> None:
+    from tests.conftest import REPO
+    from tests.e2e.test_distribution import reset_auth
+
+    account = fleet(moto_server)
+    account.service("web", "web-a", tags={"team": "ml"})
+    account.service("web", "web-b", secret_exists=False)
+    iam = moto_server.client("iam")
+    iam.create_user(UserName="drift-gate")
+    document = (REPO / "docs" / "iam-policy.json").read_text()
+    arn = iam.create_policy(PolicyName="read-only", PolicyDocument=document)["Policy"]["Arn"]
+    iam.attach_user_policy(UserName="drift-gate", PolicyArn=arn)
+    key = iam.create_access_key(UserName="drift-gate")["AccessKey"]
+    credentials = {
+        "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
+    }
+    policy = tmp_path / "drift-gate.yaml"
+    policy.write_text(POLICY)
+    reset_auth(moto_server, "0")  # every request is authorised against IAM from here on
+    try:
+        exit_code, report, stderr = scan_json(
+            cli_on_moto,
+            tmp_path,
+            "--region",
+            "us-east-1",
+            "--policy",
+            str(policy),
+            extra_env=credentials,
+        )
+    finally:
+        reset_auth(moto_server, "inf")
+
+    assert exit_code == 1, stderr  # drift, not "could not verify": every call was allowed
+    assert not [f for f in report["findings"] if f["rule_id"].startswith("DG9")]
+    assert ("DG301", "web", "web-b") in failing(report)

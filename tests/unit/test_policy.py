@@ -333,3 +333,57 @@ def test_libyaml_reads_policies_as_the_python_loader_does(monkeypatch: pytest.Mo
         slow = yamlfile.parse_yaml(text, str(path))
         monkeypatch.undo()
         assert (fast.data, fast.lines) == (slow.data, slow.lines), path
+
+
+SELECTING = """\
+version: 1
+environments:
+  ml:
+    region: us-east-1
+    account: "123456789012"
+    services:
+      - match: {service: "hokusai-*", tags: {team: ml}}
+        containers:
+          api:
+            secrets: [HUGGINGFACE_API_KEY]
+"""
+
+
+def test_match_entries_are_read_and_need_the_list_permissions(tmp_path: Path) -> None:
+    from drift_gate.iam import least_privilege
+
+    path = tmp_path / "p.yaml"
+    path.write_text(SELECTING)
+    policy = load_policy(path)
+    (environment,) = policy.environments
+    assert environment.account == "123456789012"
+    assert environment.services == ()
+    (selector,) = environment.selectors
+    assert selector.match.matches("any", "hokusai-api", [("team", "ml"), ("x", "y")])
+    assert not selector.match.matches("any", "hokusai-api", [("team", "web")])
+    assert not selector.match.matches("any", "other-api", [("team", "ml")])
+    assert selector.where == f"{path}:7"
+    assert selector.for_service("prod", "hokusai-api").service == "hokusai-api"
+    actions = least_privilege(policy)["Statement"][0]["Action"]
+    assert {"ecs:ListClusters", "ecs:ListServices"} <= set(actions)
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("{cluster: c, containers: {a: {}}}", "'service' is a required property (or use `match`"),
+        ("{containers: {a: {}}}", "give `cluster` and `service` (one service), or `match`"),
+        (
+            "{match: {service: x}, cluster: c, containers: {a: {}}}",
+            "give `match` or `cluster` and `service`, not both",
+        ),
+        ("{match: {}, containers: {a: {}}}", "match: {} should be non-empty"),
+        ("{match: {colour: red}, containers: {a: {}}}", "'colour' was unexpected"),
+    ],
+)
+def test_an_entry_names_one_service_or_selects(entry: str, message: str) -> None:
+    text = (
+        f"version: 1\nenvironments:\n  e:\n    region: us-east-1\n    services:\n      - {entry}\n"
+    )
+    problems = [str(problem) for problem in find_problems(parse_yaml(text, "p.yaml"))]
+    assert any(message in problem for problem in problems), problems
