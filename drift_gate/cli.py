@@ -166,6 +166,35 @@ def scan(ctx: click.Context, /, **given: Any) -> int:
     )
 
 
+@cli.command("github-issues")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="A drift-gate JSON report (--format json) of check, scan or merge.",
+)
+@click.option("--repo", "repository", required=True, help="OWNER/NAME of the repository.")
+@click.option(
+    "--label",
+    default="drift-gate",
+    show_default=True,
+    help="Label of drift-gate's issues (they are found by a hidden marker among these).",
+)
+@click.option(
+    "--run-url",
+    help="Link written in the issues. Default: this GitHub Actions run, when inside one.",
+)
+def github_issues(report_path: Path, repository: str, label: str, run_url: str | None) -> int:
+    """One GitHub issue per drifting service: open, update, close as the report says.
+
+    Token from GITHUB_TOKEN (never printed); API from GITHUB_API_URL (GitHub Enterprise).
+    """
+    from drift_gate.commands import github_issues as command
+
+    return command.run(report_path, repository, label, run_url)
+
+
 @cli.command("validate-policy")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def validate_policy(files: tuple[Path, ...]) -> int:

@@ -1,0 +1,66 @@
+"""`drift-gate github-issues`: keep one GitHub issue per drifting service, from a JSON report."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from drift_gate.commands._console import echo
+from drift_gate.errors import ExitCode, InvalidInputError
+
+# GitHub: owner 1-39 of [A-Za-z0-9-]; repository name of [A-Za-z0-9._-].
+REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}\Z")
+DEFAULT_API = "https://api.github.com"
+
+
+def run(report_path: Path, repository: str, label: str, run_url: str | None) -> int:
+    """Sync the issues with the report; 0 when they match it, 3 when GitHub could not be
+    brought in step (the scan's findings are the report's exit code, not this one's)."""
+    from drift_gate.engine.merge import load_report
+    from drift_gate.publish.github_api import GitHubApi
+    from drift_gate.publish.issues import IssueSettings, sync_issues
+
+    if not REPOSITORY.match(repository):
+        raise InvalidInputError(f"--repo {repository!r} is not OWNER/NAME, such as octo/infra")
+    token = os.environ.get("GITHUB_TOKEN", "")
+    if not token.strip():
+        raise InvalidInputError(
+            "GITHUB_TOKEN is not set: give the token in the environment (in a workflow: "
+            "env: GITHUB_TOKEN: ${{ github.token }}, with permissions: issues: write)"
+        )
+    base = _api_base(os.environ)
+    report = load_report(report_path)
+    api = GitHubApi(base, repository, token)
+    sync_issues(report, api, IssueSettings(label, run_url or _run_url(os.environ)), echo)
+    return int(ExitCode.PASS)
+
+
+def _api_base(environ: Mapping[str, str]) -> str:
+    base = environ.get("GITHUB_API_URL") or DEFAULT_API
+    if not re.match(r"^https?://[^\s/]+", base):
+        raise InvalidInputError(
+            f"GITHUB_API_URL {base!r} is not a URL; GitHub sets it in workflows (for GitHub "
+            "Enterprise Server: https://HOST/api/v3)"
+        )
+    if base.startswith("http://") and not re.match(
+        r"^http://(127\.0\.0\.1|localhost|\[::1\])[:/]", base
+    ):
+        raise InvalidInputError(
+            "GITHUB_API_URL must be https:// (plain http only to this machine): the token "
+            "would travel in clear text"
+        )
+    return base
+
+
+def _run_url(environ: Mapping[str, str]) -> str | None:
+    """The workflow run's page, from the variables GitHub Actions sets."""
+    server, repository, run_id = (
+        environ.get("GITHUB_SERVER_URL"),
+        environ.get("GITHUB_REPOSITORY"),
+        environ.get("GITHUB_RUN_ID"),
+    )
+    if server and repository and run_id:
+        return f"{server}/{repository}/actions/runs/{run_id}"
+    return None

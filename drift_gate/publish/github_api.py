@@ -1,0 +1,202 @@
+"""The few GitHub REST endpoints `drift-gate github-issues` uses, over the standard library.
+
+The base URL is GITHUB_API_URL (GitHub Enterprise Server: https://HOST/api/v3), the token
+GITHUB_TOKEN; the token goes in one header and never into a message. Every answer is checked
+for the fields read; a page list follows `Link: rel="next"` with a bound. A refusal (401,
+403, 404, 429) or a failure to connect is GitHubError: the issues could not be kept in step
+with the report, which the nightly scan must not take for a success (exit 3).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.message import Message
+from typing import Any
+
+from drift_gate._version import __version__
+from drift_gate.errors import CouldNotVerifyError
+
+# 100 an answer is the most GitHub gives; 100 pages is 10,000 open issues with one label.
+PER_PAGE = 100
+MAX_PAGES = 100
+TIMEOUT_SECONDS = 30.0
+_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
+
+
+class GitHubError(CouldNotVerifyError):
+    """GitHub refused or did not answer: one line saying which call and what to do."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """An open issue, as far as drift-gate reads it."""
+
+    number: int
+    body: str
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GitHubApi:
+    """A repository's issues through the REST API."""
+
+    base: str
+    repository: str  # OWNER/NAME
+    token: str
+
+    def _url(self, path: str, query: dict[str, str] | None = None) -> str:
+        owner, name = self.repository.split("/", 1)
+        quoted = f"/repos/{urllib.parse.quote(owner)}/{urllib.parse.quote(name)}{path}"
+        suffix = f"?{urllib.parse.urlencode(query)}" if query else ""
+        return f"{self.base.rstrip('/')}{quoted}{suffix}"
+
+    def open_issues(self, label: str) -> list[Issue]:
+        """Every open issue with `label` (pull requests left out), every page."""
+        url: str | None = self._url(
+            "/issues", {"state": "open", "labels": label, "per_page": str(PER_PAGE)}
+        )
+        issues: list[Issue] = []
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES):
+            if url is None:
+                return issues
+            if url in seen:
+                raise GitHubError("GitHub's issue list repeated a page; run again later")
+            seen.add(url)
+            answer, headers = self._call("GET", url, None, "list issues")
+            issues.extend(_issues(answer))
+            url = _next_page(headers)
+        raise GitHubError(f"more than {MAX_PAGES * PER_PAGE} open issues labelled {label}")
+
+    def create_issue(self, title: str, body: str, labels: list[str]) -> int:
+        answer, _ = self._call(
+            "POST",
+            self._url("/issues"),
+            {"title": title, "body": body, "labels": labels},
+            "create an issue",
+        )
+        return _number(answer, "create an issue")
+
+    def update_issue(self, number: int, **fields: Any) -> None:
+        self._call("PATCH", self._url(f"/issues/{number}"), fields, f"update issue #{number}")
+
+    def comment(self, number: int, body: str) -> None:
+        self._call(
+            "POST",
+            self._url(f"/issues/{number}/comments"),
+            {"body": body},
+            f"comment on issue #{number}",
+        )
+
+    def ensure_label(self, name: str, color: str, description: str) -> None:
+        """Create the label unless it exists (422 "already_exists" is fine)."""
+        try:
+            self._call(
+                "POST",
+                self._url("/labels"),
+                {"name": name, "color": color, "description": description},
+                f"create label {name}",
+            )
+        except _Unprocessable:
+            return
+
+    def _call(
+        self, method: str, url: str, payload: dict[str, Any] | None, what: str
+    ) -> tuple[Any, Message]:
+        data = json.dumps(payload).encode("utf-8") if payload is not None else None
+        request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - https or the test's loopback
+        request.add_header("Accept", "application/vnd.github+json")
+        request.add_header("X-GitHub-Api-Version", "2022-11-28")
+        request.add_header("User-Agent", f"drift-gate/{__version__}")
+        request.add_header("Authorization", f"Bearer {self.token}")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+                text = response.read().decode("utf-8")
+                headers = response.headers
+        except urllib.error.HTTPError as error:
+            raise _refusal(error, what) from None
+        except (urllib.error.URLError, TimeoutError, OSError) as error:
+            reason = getattr(error, "reason", None) or type(error).__name__
+            raise GitHubError(
+                f"could not reach GitHub to {what} ({reason}); check GITHUB_API_URL and the "
+                "network, then run again"
+            ) from None
+        try:
+            return (json.loads(text) if text else None), headers
+        except json.JSONDecodeError:
+            raise GitHubError(f"GitHub answered {what} with something that is not JSON") from None
+
+
+class _Unprocessable(GitHubError):
+    """422: the request was understood and refused (a label that exists, a body too long)."""
+
+
+def _refusal(error: urllib.error.HTTPError, what: str) -> GitHubError:
+    status, headers = error.code, error.headers
+    if status in (403, 429) and (
+        headers.get("x-ratelimit-remaining") == "0" or headers.get("retry-after")
+    ):
+        return GitHubError(f"GitHub rate-limited the request to {what}; {_when(headers)}")
+    if status == 401:
+        return GitHubError(
+            f"GitHub refused the token to {what} (401): check GITHUB_TOKEN (expired or revoked)"
+        )
+    if status == 403:
+        return GitHubError(
+            f"GitHub forbade the request to {what} (403): the token needs `issues: write` "
+            "(in a workflow: permissions: issues: write)"
+        )
+    if status == 404:
+        return GitHubError(
+            f"GitHub answered 404 to {what}: check --repo and that the token can see it"
+        )
+    if status == 422:
+        return _Unprocessable(f"GitHub refused to {what} (422)")
+    return GitHubError(f"GitHub answered {status} to {what}; run again later")
+
+
+def _when(headers: Message) -> str:
+    retry_after = headers.get("retry-after")
+    if retry_after and retry_after.isdigit():
+        return f"retry after {retry_after} s"
+    reset = headers.get("x-ratelimit-reset")
+    if reset and reset.isdigit():
+        at = datetime.fromtimestamp(int(reset), tz=timezone.utc)
+        return f"the limit resets at {at:%Y-%m-%d %H:%M:%S}Z"
+    return "run again in a few minutes"
+
+
+def _next_page(headers: Message) -> str | None:
+    match = _NEXT.search(headers.get("link") or "")
+    return match.group(1) if match else None
+
+
+def _issues(answer: Any) -> Iterator[Issue]:
+    if not isinstance(answer, list):
+        raise GitHubError("GitHub answered the issue list without a list of issues")
+    for item in answer:
+        if not isinstance(item, dict) or not isinstance(item.get("number"), int):
+            raise GitHubError("GitHub answered the issue list with an entry without a number")
+        if "pull_request" in item:
+            continue  # the issues endpoint lists pull requests too
+        labels = tuple(
+            str(label.get("name")) if isinstance(label, dict) else str(label)
+            for label in item.get("labels") or ()
+        )
+        body = item.get("body")
+        yield Issue(item["number"], body if isinstance(body, str) else "", labels)
+
+
+def _number(answer: Any, what: str) -> int:
+    if isinstance(answer, dict) and isinstance(answer.get("number"), int):
+        return int(answer["number"])
+    raise GitHubError(f"GitHub answered the request to {what} without an issue number")

@@ -1,0 +1,157 @@
+"""A small fake of the GitHub REST endpoints `drift-gate github-issues` uses, on 127.0.0.1.
+
+It serves under /api/v3 (as GitHub Enterprise Server does), pages issue lists with a `Link`
+header, lists pull requests among issues as GitHub does, checks the bearer token, and can be
+told to refuse a request (rate limit, 403) or to let a "concurrent run" open an issue.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+PREFIX = "/api/v3"
+TOKEN = "ghs_fakeTokenThatMustNeverBePrinted0123"
+
+
+@dataclass
+class FakeGitHub:
+    repository: str = "octo/infra"
+    page_size: int = 100
+    issues: dict[int, dict[str, Any]] = field(default_factory=dict)
+    comments: dict[int, list[str]] = field(default_factory=dict)
+    labels: set[str] = field(default_factory=set)
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    refuse: tuple[int, dict[str, str]] | None = None
+    on_list: Callable[[FakeGitHub, int], None] | None = None  # called with the list count
+    url: str = ""
+    _lists: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_issue(self, body: str, labels: tuple[str, ...] = ("drift-gate",), **extra: Any) -> int:
+        number = len(self.issues) + 1
+        self.issues[number] = {
+            "number": number,
+            "title": extra.pop("title", f"issue {number}"),
+            "body": body,
+            "state": "open",
+            "labels": [{"name": label} for label in labels],
+            **extra,
+        }
+        return number
+
+    def open_with_label(self, label: str) -> list[dict[str, Any]]:
+        return [
+            issue
+            for issue in self.issues.values()
+            if issue["state"] == "open" and label in {tag["name"] for tag in issue["labels"]}
+        ]
+
+    # --- the server -------------------------------------------------------------------
+
+    def handle(
+        self, method: str, raw_path: str, headers: Any, body: bytes
+    ) -> tuple[int, dict[str, str], Any]:
+        with self._lock:
+            self.requests.append((method, raw_path))
+            if headers.get("Authorization") != f"Bearer {TOKEN}":
+                return 401, {}, {"message": "Bad credentials"}
+            if self.refuse is not None:
+                status, extra = self.refuse
+                return status, extra, {"message": "refused"}
+            parsed = urllib.parse.urlsplit(raw_path)
+            path = parsed.path.removeprefix(PREFIX)
+            base = f"/repos/{self.repository}"
+            if not path.startswith(base):
+                return 404, {}, {"message": "Not Found"}
+            rest = path[len(base) :]
+            payload = json.loads(body) if body else {}
+            if method == "GET" and rest == "/issues":
+                return self._list(parsed.query)
+            if method == "POST" and rest == "/issues":
+                number = self.add_issue(
+                    payload["body"], tuple(payload.get("labels", ())), title=payload["title"]
+                )
+                return 201, {}, self.issues[number]
+            if method == "POST" and rest == "/labels":
+                if payload["name"] in self.labels:
+                    return (
+                        422,
+                        {},
+                        {"message": "Validation Failed", "errors": [{"code": "already_exists"}]},
+                    )
+                self.labels.add(payload["name"])
+                return 201, {}, {"name": payload["name"]}
+            parts = rest.strip("/").split("/")
+            if len(parts) >= 2 and parts[0] == "issues" and parts[1].isdigit():
+                number = int(parts[1])
+                if number not in self.issues:
+                    return 404, {}, {"message": "Not Found"}
+                if method == "PATCH" and len(parts) == 2:
+                    if len(payload.get("body") or "") > 65536:
+                        return (
+                            422,
+                            {},
+                            {"message": "Body is too long (maximum is 65536 characters)"},
+                        )
+                    self.issues[number].update(payload)
+                    return 200, {}, self.issues[number]
+                if method == "POST" and parts[2:] == ["comments"]:
+                    self.comments.setdefault(number, []).append(payload["body"])
+                    return 201, {}, {"id": 1}
+            return 404, {}, {"message": "Not Found"}
+
+    def _list(self, query: str) -> tuple[int, dict[str, str], Any]:
+        self._lists += 1
+        if self.on_list is not None:
+            self.on_list(self, self._lists)
+        arguments = dict(urllib.parse.parse_qsl(query))
+        assert arguments["state"] == "open"
+        label = arguments["labels"]
+        size = min(int(arguments.get("per_page", "30")), self.page_size)
+        page = int(arguments.get("page", "1"))
+        matching = sorted(self.open_with_label(label), key=lambda i: i["number"])
+        chunk = matching[(page - 1) * size : page * size]
+        headers = {}
+        if page * size < len(matching):
+            following = urllib.parse.urlencode({**arguments, "page": str(page + 1)})
+            headers["Link"] = f'<{self.url}/repos/{self.repository}/issues?{following}>; rel="next"'
+        return 200, headers, chunk
+
+
+@contextmanager
+def serve(fake: FakeGitHub) -> Iterator[FakeGitHub]:
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            status, headers, payload = fake.handle(self.command, self.path, self.headers, body)
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PATCH = _answer
+
+        def log_message(self, *_: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
