@@ -641,12 +641,16 @@ def test_build_dist_checks_builds_installs_and_runs_the_demo() -> None:
 def test_the_workflows_cover_merge_nightly_and_fan_out() -> None:
     assert [w.name for w in WORKFLOWS] == ["fan-out.yml", "merge-gate.yml", "nightly-scan.yml"]
     nightly = (REPO / "docs" / "workflows" / "nightly-scan.yml").read_text()
-    assert "<!-- drift-gate:nightly-scan -->" in nightly
-    assert "gh issue close" in nightly
-    assert "gh issue edit" in nightly
+    assert "drift-gate scan --region" in nightly
+    assert 'drift-gate github-issues --report drift-gate.json --repo "$GITHUB_REPOSITORY"' in nightly
+    assert "group: drift-gate-nightly-scan" in nightly  # one run at a time: no duplicate issue
+    assert "gh issue" not in nightly  # the issue logic lives in drift-gate, where it is tested
     merge = (REPO / "docs" / "workflows" / "merge-gate.yml").read_text()
     assert "terraform_wrapper: false" in merge
-    assert "drift-gate merge" in (REPO / "docs" / "workflows" / "fan-out.yml").read_text()
+    fan_out = (REPO / "docs" / "workflows" / "fan-out.yml").read_text()
+    assert "drift-gate scan --role-arn" in fan_out
+    assert "drift-gate merge" in fan_out
+    assert "drift-gate github-issues --report merged.json" in fan_out
 
 
 # --- The pre-push hook, through the real pre-commit --------------------------------------
