@@ -23,6 +23,7 @@ class Link(str, enum.Enum):
     CREDENTIALS = "no-credentials-in-plain-env"
     SECRET_STORES = "secrets-exist"  # noqa: S105 - a link's name, not a secret
     APPLICATION_LOG = "application-log-clean"
+    WAIVERS = "waivers-current"  # the policy's waivers: none expired, none stale
     ANY = "could-not-verify"  # DG901: whichever link AWS did not answer for
 
     @property

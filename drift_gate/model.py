@@ -8,7 +8,7 @@ value matched (for example "Hugging Face token"); the value itself is dropped at
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -231,6 +231,16 @@ class Target(Frozen):
         return "/".join(part for part in parts if part)
 
 
+class Waived(Frozen):
+    """The waiver a finding is under: accepted until `expires`, for `reason`."""
+
+    reason: str
+    owner: str | None = None
+    expires: date
+    days_left: int = Field(description="days until it expires; 0 on its last day")
+    declared_in: str | None = Field(default=None, description="file:line of the waiver")
+
+
 class Finding(Frozen):
     """One broken link, with a stable rule id, what is wrong and how to fix it."""
 
@@ -245,6 +255,9 @@ class Finding(Frozen):
     )
     deployed_task_definition: str | None = None
     latest_task_definition: str | None = None
+    waiver: Waived | None = Field(
+        default=None, description="set when a waiver accepts it: reported, never blocking"
+    )
 
     @property
     def is_unverified(self) -> bool:
@@ -307,6 +320,7 @@ class Stats(Frozen):
     services_checked: int
     aws_calls: dict[str, int]
     findings_by_severity: dict[Severity, int]
+    waived: int = Field(default=0, description="findings under a waiver (counted above too)")
 
 
 class ScannedScope(Frozen):

@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from fnmatch import fnmatchcase
 from functools import cache
 from importlib import resources
@@ -18,7 +18,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from pydantic import Field
 
 from drift_gate.errors import InvalidInputError
-from drift_gate.model import DeclaredContainer, DeclaredName, Frozen
+from drift_gate.model import DeclaredContainer, DeclaredName, Finding, Frozen
 from drift_gate.yamlfile import JsonPath, YamlDocument, load_yaml_file
 
 
@@ -159,12 +159,71 @@ class EnvironmentPolicy(Frozen):
     secret_checks: SecretChecks = "required"  # noqa: S105 - a mode, not a password
 
 
+class WaiverPolicy(Frozen):
+    """A finding accepted until a date: which rule and where (globs), why, who, until when."""
+
+    rule: str
+    environment: str = "*"
+    account: str = "*"
+    cluster: str = "*"
+    service: str = "*"
+    container: str = "*"
+    name: str = "*"
+    reason: str
+    owner: str | None = None
+    expires: date
+    where: str | None = None
+
+    def matches(self, finding: Finding) -> bool:
+        """Whether this waiver covers the finding (never a DG9xx: those cannot be waived)."""
+        if finding.rule_id != self.rule or finding.is_unverified:
+            return False
+        target = finding.target
+        return all(
+            fnmatchcase(value or "", pattern)
+            for value, pattern in (
+                (target.environment, self.environment),
+                (target.account, self.account),
+                (target.cluster, self.cluster),
+                (target.service, self.service),
+                (target.container, self.container),
+                (target.variable, self.name),
+            )
+        )
+
+    def words(self) -> str:
+        """`DG201 on production/prod/batch-*`, for messages."""
+        place = "/".join(
+            part
+            for part in (
+                self.environment,
+                self.account,
+                self.cluster,
+                self.service,
+                self.container,
+                self.name,
+            )
+            if part != "*"
+        )
+        return f"{self.rule} on {place or 'every target'}"
+
+
+class WaiverLimits(Frozen):
+    max_days: int = 90
+    warn_days: int = 14
+
+
 class Policy(Frozen):
     """A whole policy file, validated."""
 
     source: str
     version: int
     environments: tuple[EnvironmentPolicy, ...]
+    waivers: tuple[WaiverPolicy, ...] = ()
+    waiver_limits: WaiverLimits = WaiverLimits()
+    deprecations: tuple[str, ...] = Field(
+        default=(), description="file:line: what is deprecated and what to write instead"
+    )
 
     @property
     def services(self) -> tuple[tuple[EnvironmentPolicy, ServicePolicy], ...]:
@@ -227,6 +286,7 @@ def find_problems(document: YamlDocument) -> list[PolicyProblem]:
     problems.extend(_shape_problems(document))
     if not problems:
         problems.extend(_consistency_problems(document))
+        problems.extend(_waiver_problems(document, date.today()))
     return sorted(problems, key=lambda problem: (problem.line, str(problem.path)))
 
 
@@ -309,6 +369,45 @@ def _shape_problems(document: YamlDocument) -> list[PolicyProblem]:
             if shape is not None:
                 path: JsonPath = ("environments", env_name, "services", index)
                 problems.append(PolicyProblem(document.path, document.line_of(path), path, shape))
+    return problems
+
+
+def _waiver_problems(document: YamlDocument, today: date) -> list[PolicyProblem]:
+    """Dates that are not dates, expiries beyond the horizon, rules that do not exist.
+
+    An expiry in the past is not a problem of the file: it is an expired waiver, which the
+    check reports as an error of its own (DG701) so the gate fails where it should.
+    """
+    from drift_gate.rules import RULES_BY_ID
+
+    limits = document.data.get("waiver_limits") or {}
+    max_days = limits.get("max_days", WaiverLimits().max_days)
+    problems: list[PolicyProblem] = []
+    for index, waiver in enumerate(document.data.get("waivers") or ()):
+        path: JsonPath = ("waivers", index)
+        if waiver["rule"] not in RULES_BY_ID:
+            problems.append(
+                PolicyProblem(
+                    document.path,
+                    document.line_of((*path, "rule")),
+                    (*path, "rule"),
+                    f"{waiver['rule']} is not a rule id; `drift-gate rules` lists them",
+                )
+            )
+        try:
+            expires = date.fromisoformat(waiver["expires"])
+        except ValueError:
+            message = f"expires {waiver['expires']} is not a date (YYYY-MM-DD)"
+        else:
+            horizon = today + timedelta(days=max_days)
+            if expires <= horizon:
+                continue
+            message = (
+                f"expires {expires} is more than {max_days} days ahead (after {horizon}); "
+                "choose an earlier date, or raise waiver_limits.max_days"
+            )
+        where = (*path, "expires")
+        problems.append(PolicyProblem(document.path, document.line_of(where), where, message))
     return problems
 
 
@@ -434,8 +533,37 @@ def _build_policy(document: YamlDocument) -> Policy:
             )
         )
     return Policy(
-        source=document.path, version=document.data["version"], environments=tuple(environments)
+        source=document.path,
+        version=document.data["version"],
+        environments=tuple(environments),
+        waivers=tuple(_build_waivers(document)),
+        waiver_limits=WaiverLimits(**(document.data.get("waiver_limits") or {})),
+        deprecations=tuple(_deprecations(document)),
     )
+
+
+def _build_waivers(document: YamlDocument) -> Iterator[WaiverPolicy]:
+    for index, waiver in enumerate(document.data.get("waivers") or ()):
+        yield WaiverPolicy(
+            rule=waiver["rule"],
+            **(waiver.get("target") or {}),
+            reason=waiver["reason"],
+            owner=waiver.get("owner"),
+            expires=date.fromisoformat(waiver["expires"]),
+            where=f"{document.path}:{document.line_of(('waivers', index))}",
+        )
+
+
+def _deprecations(document: YamlDocument) -> Iterator[str]:
+    for env_name, environment in document.data["environments"].items():
+        for index, service in enumerate(environment["services"]):
+            if "ignore" in service:
+                path = ("environments", env_name, "services", index, "ignore")
+                yield (
+                    f"{document.path}:{document.line_of(path)}: `ignore` is deprecated and still "
+                    "honoured; write a waiver with a reason and an expiry date instead "
+                    "(docs/policy.md#waivers)"
+                )
 
 
 def _selector(match: dict[str, Any]) -> ServiceSelector:

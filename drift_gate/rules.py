@@ -2,8 +2,8 @@
 
 Ids are grouped by link of the chain: DG1xx variables, DG2xx deployment and rollout,
 DG3xx secret stores, DG4xx application logs, DG5xx the Terraform plan, DG6xx the Terraform
-sources and .env.example (offline), DG9xx could not verify. Ids never change meaning and
-are never reused; formats, ignores and docs/rules.md all key on them.
+sources and .env.example (offline), DG7xx the policy's waivers, DG9xx could not verify.
+Ids never change meaning and are never reused; formats, waivers and docs/rules.md key on them.
 """
 
 from __future__ import annotations
@@ -51,6 +51,9 @@ RuleId = Literal[
     "DG604",
     "DG605",
     "DG606",
+    "DG701",
+    "DG702",
+    "DG703",
     "DG901",
     "DG902",
     "DG903",
@@ -428,6 +431,37 @@ RULES: tuple[Rule, ...] = (
         Link.TERRAFORM_SOURCES,
     ),
     Rule(
+        "DG701",
+        "waiver-expired",
+        Severity.ERROR,
+        "A waiver in the policy has expired: the findings it accepted count again.",
+        "A waiver is accepted drift for a while, not for ever; past its date someone must "
+        "decide again.",
+        "Fix the drift, or renew the waiver with a new expiry date and reason (within "
+        "waiver_limits.max_days), or remove it.",
+        Link.WAIVERS,
+    ),
+    Rule(
+        "DG702",
+        "waiver-matches-nothing",
+        Severity.WARNING,
+        "A waiver in the policy matched no finding of this run.",
+        "The drift it accepted is gone (or the waiver's target is mistyped): a stale waiver "
+        "would silently accept the next drift of that kind.",
+        "Remove the waiver if the drift is fixed; otherwise correct its rule and target.",
+        Link.WAIVERS,
+    ),
+    Rule(
+        "DG703",
+        "waiver-expires-soon",
+        Severity.WARNING,
+        "A waiver in the policy expires within waiver_limits.warn_days (default 14).",
+        "When it expires the gate fails on the drift it accepts: better known a fortnight "
+        "ahead than on the morning of a release.",
+        "Fix the drift before the date, or renew the waiver with a reason.",
+        Link.WAIVERS,
+    ),
+    Rule(
         "DG901",
         "could-not-verify",
         Severity.ERROR,
@@ -488,8 +522,8 @@ def rules_markdown() -> str:
         "`drift-gate explain ID` prints one rule.\n\n"
         "Ids are stable: DG1xx variables in the running container, DG2xx deployment and "
         "rollout, DG3xx secret stores, DG4xx application logs, DG5xx the Terraform plan, "
-        "DG6xx the Terraform sources and .env.example (offline), DG9xx could not verify "
-        "(exit 3, never ignorable).\n\n"
+        "DG6xx the Terraform sources and .env.example (offline), DG7xx the policy's waivers, "
+        "DG9xx could not verify (exit 3, never ignorable or waivable).\n\n"
         "| id | name | default severity |\n|---|---|---|\n"
     )
     table = "".join(

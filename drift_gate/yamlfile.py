@@ -52,9 +52,24 @@ def load_yaml_file(path: Path) -> YamlDocument:
 MAX_EXPANDED_NODES = 100_000
 MAX_DEPTH = 32
 
+
 # libyaml's loader when PyYAML was built with it (about 9x faster; its nodes carry the same
 # marks, so lines are kept), else the pure-Python one.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def without_timestamps(base: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
+    """`base` with dates left as text (`expires: 2026-12-31`): the schema and the policy
+    reader check them, so an impossible date is a policy problem with its line, not a YAML
+    constructor error."""
+    resolvers = {
+        first: [(tag, rx) for tag, rx in found if tag != "tag:yaml.org,2002:timestamp"]
+        for first, found in base.yaml_implicit_resolvers.items()
+    }
+    loader: type[yaml.SafeLoader] = type(
+        f"{base.__name__}NoDates", (base,), {"yaml_implicit_resolvers": resolvers}
+    )
+    return loader
+
+
+_Loader = without_timestamps(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def parse_yaml(text: str, source: str) -> YamlDocument:

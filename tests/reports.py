@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from drift_gate.chain import Link
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.engine.links import chain_results
 from drift_gate.engine.outcome import ServiceResult, build_report
-from drift_gate.model import TERRAFORM_ENVIRONMENT, CheckedService, FailOn, Finding, Report, Target
+from drift_gate.model import (
+    TERRAFORM_ENVIRONMENT,
+    CheckedService,
+    FailOn,
+    Finding,
+    Report,
+    Target,
+    Waived,
+)
 
 T0 = datetime(2026, 11, 28, 4, 0, 0, tzinfo=timezone.utc)
 T1 = datetime(2026, 11, 28, 4, 0, 1, 500000, tzinfo=timezone.utc)
@@ -44,6 +52,22 @@ def service_findings() -> tuple[Finding, ...]:
         ),
         context.finding("DG203", "still rolling out"),
         context.finding("DG107", "container api has EXTRA", container="api", variable="EXTRA"),
+        context.finding(
+            "DG105",
+            "plain environment variable DB_PASSWORD of container api has a credential-like name",
+            container="api",
+            variable="DB_PASSWORD",
+        ).model_copy(
+            update={
+                "waiver": Waived(
+                    reason="migrating to Secrets Manager in INC-42",
+                    owner="@team-ml",
+                    expires=date(2026, 12, 31),
+                    days_left=33,
+                    declared_in="policy.yaml:40",
+                )
+            }
+        ),
     )
 
 

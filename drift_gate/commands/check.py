@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from drift_gate.commands._console import echo
+from drift_gate.commands._console import echo, warn_deprecated
 from drift_gate.commands.outputs import OutputTarget, emit_report, explain_exit
 from drift_gate.deadline import DEFAULT_DEADLINE_SECONDS, Deadline
 from drift_gate.errors import CouldNotVerifyError, ExitCode, InvalidInputError
@@ -50,6 +50,8 @@ def run(request: CheckRequest, deadline: Deadline | None = None) -> int:
     from drift_gate.policy import load_policy
 
     policy = load_policy(request.policy) if request.policy else None
+    if policy is not None:
+        warn_deprecated(policy.deprecations)
     source = str(request.plan_json or request.plan_file or request.terraform_dir)
     try:
         plan_input = load_plan_input(request)

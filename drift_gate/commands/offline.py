@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from drift_gate.commands._console import warn_deprecated
 from drift_gate.commands.outputs import OutputTarget, emit_report, explain_exit
 from drift_gate.errors import InvalidInputError
 
@@ -34,6 +35,7 @@ def run(request: OfflineRequest) -> int:
             f"{terraform_dir}: no .tf files; give --terraform-dir the Terraform root"
         )
     policy = load_policy(request.policy)
+    warn_deprecated(policy.deprecations)
     report = run_offline(policy, terraform_dir, request.environment, FailOn(request.fail_on))
     code = emit_report(report, request.outputs, request.sarif_category)
     explain_exit(report, request.outputs)

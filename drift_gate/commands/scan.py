@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from drift_gate.commands._console import warn_deprecated
 from drift_gate.commands.outputs import OutputTarget, emit_report, explain_exit
 from drift_gate.deadline import Deadline
 from drift_gate.errors import InvalidInputError
@@ -58,6 +59,8 @@ def run(request: ScanRequest) -> int:
     from drift_gate.sources.aws import AwsConfigurationError
 
     policy = load_policy(request.policy) if request.policy else None
+    if policy is not None:
+        warn_deprecated(policy.deprecations)
     deadline = Deadline(request.deadline)
     base = _base_clients(request, deadline)
     regions = request.regions or (_configured_region(base),)

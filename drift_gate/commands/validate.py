@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from drift_gate.commands._console import echo
+from drift_gate.commands._console import echo, warn_deprecated
 from drift_gate.errors import ExitCode, InvalidInputError
 
 
 def run(files: Sequence[Path]) -> int:
     """Print every problem of every file; exit 2 if any is invalid."""
-    from drift_gate.policy import find_problems
+    from drift_gate.policy import find_problems, load_policy
     from drift_gate.yamlfile import load_yaml_file
 
     invalid = 0
@@ -24,6 +24,7 @@ def run(files: Sequence[Path]) -> int:
             echo(problem, err=True)
         invalid += bool(problems)
         if not problems:
+            warn_deprecated(load_policy(path).deprecations)
             echo(f"{path}: valid")
     if invalid:
         echo(f"drift-gate: {invalid} of {len(files)} policy file(s) invalid", err=True)

@@ -25,6 +25,7 @@ from drift_gate.engine.service_checks import (
     unverified_run,
 )
 from drift_gate.engine.service_run import ServiceRun
+from drift_gate.engine.waivers import apply_waivers
 from drift_gate.errors import ExitCode, InvalidInputError
 from drift_gate.model import (
     TERRAFORM_ENVIRONMENT,
@@ -85,7 +86,7 @@ def run_check(
         later_links(verified, environment, options, clients, stores, clock)
         results.extend(run.result() for run in runs)
     return build_report(
-        results,
+        apply_waivers(results, policy, started_at.date()),
         options.fail_on,
         started_at,
         clock(),

@@ -64,7 +64,10 @@ def run_offline(
         for env in select_environments(policy, environment)
         for service in env.services
     ]
-    report = build_report(results, fail_on, started, clock(), policy.source, {}, str(terraform_dir))
+    from drift_gate.engine.waivers import apply_waivers
+
+    waived = apply_waivers(results, policy, started.date())
+    report = build_report(waived, fail_on, started, clock(), policy.source, {}, str(terraform_dir))
     return report.model_copy(update={"offline": True})
 
 

@@ -43,10 +43,11 @@ def utc_now() -> datetime:
 
 
 def decide(findings: Sequence[Finding], fail_on: FailOn) -> tuple[Verdict, ExitCode]:
-    """Could-not-verify outranks drift, drift outranks pass; --fail-on never hides exit 3."""
+    """Could-not-verify outranks drift, drift outranks pass; --fail-on never hides exit 3,
+    and a waived finding never blocks."""
     if any(finding.is_unverified for finding in findings):
         return Verdict.COULD_NOT_VERIFY, ExitCode.COULD_NOT_VERIFY
-    if any(fail_on.blocks(finding.severity) for finding in findings):
+    if any(fail_on.blocks(finding.severity) and finding.waiver is None for finding in findings):
         return Verdict.DRIFT, ExitCode.DRIFT
     return Verdict.PASS, ExitCode.PASS
 
@@ -93,5 +94,6 @@ def build_report(
             services_checked=sum(1 for result in results if result.checked is not None),
             aws_calls=dict(sorted(aws_calls.items())),
             findings_by_severity={severity: by_severity.get(severity, 0) for severity in Severity},
+            waived=sum(1 for finding in findings if finding.waiver is not None),
         ),
     )

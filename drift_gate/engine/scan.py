@@ -32,6 +32,7 @@ from drift_gate.engine.service_checks import (
     unverified_run,
 )
 from drift_gate.engine.service_run import ServiceRun
+from drift_gate.engine.waivers import apply_waivers
 from drift_gate.model import Finding, Report, ScannedScope, ServiceState, Target
 from drift_gate.policy import EnvironmentPolicy, Policy, SelectorPolicy, ServicePolicy
 from drift_gate.references import parse_value_from, store_key
@@ -601,7 +602,7 @@ def run_scan(
     pipeline.run(scanner.when_idle)
     results, scopes = judge(scanner.scans, policy, options, scanner, clock)
     report = build_report(
-        results,
+        apply_waivers(results, policy, started_at.date()),
         options.check.fail_on,
         started_at,
         clock(),

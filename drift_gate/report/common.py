@@ -128,3 +128,16 @@ def unchecked_lines(service: CheckedService | None) -> list[str]:
         + (f" ({link.reason})" if link.reason else "")
         for link in service.unchecked_links()
     ]
+
+
+def waiver_text(finding: Finding) -> str:
+    """`waived until 2026-12-31 (32 day(s) left): REASON; owner OWNER; waiver at FILE:LINE`."""
+    waiver = finding.waiver
+    if waiver is None:
+        return ""
+    text = f"waived until {waiver.expires} ({waiver.days_left} day(s) left): {waiver.reason}"
+    if waiver.owner:
+        text += f"; owner {waiver.owner}"
+    if waiver.declared_in:
+        text += f"; waiver at {waiver.declared_in}"
+    return text

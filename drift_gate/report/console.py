@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from drift_gate.model import Finding, Report, Severity, Verdict
 from drift_gate.report.base import RenderOptions, Reporter
-from drift_gate.report.common import Group, groups, unchecked_lines, where_text
+from drift_gate.report.common import Group, groups, unchecked_lines, waiver_text, where_text
 
 _COLORS = {"red": "31", "yellow": "33", "green": "32", "dim": "2", "bold": "1", "cyan": "36"}
 _SEVERITY_COLOR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -63,12 +63,15 @@ def verdict_line(report: Report, paint: _Painter | None = None) -> str:
         if unread:
             detail += f"; {unread} account/region(s) could not be read"
     elif report.verdict is Verdict.DRIFT:
+        waived = f", {report.stats.waived} waived" if report.stats.waived else ""
         detail = (
-            f"{counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} warning(s) "
+            f"{counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} warning(s){waived} "
             f"across {services} service(s) (--fail-on {report.fail_on.value})"
         )
     else:
         detail = f"{services} service(s) run what is declared"
+        if report.stats.waived:
+            detail += f", {report.stats.waived} finding(s) waived"
         nonblocking = counts[Severity.ERROR] + counts[Severity.WARNING] + counts[Severity.INFO]
         if nonblocking:
             detail += (
@@ -98,13 +101,18 @@ def _group_block(group: Group, paint: _Painter) -> Iterable[str]:
 
 
 def _finding_lines(finding: Finding, paint: _Painter) -> Iterable[str]:
-    severity = paint(f"{finding.severity.value.upper():<7}", _SEVERITY_COLOR[finding.severity])
+    if finding.waiver is not None:  # reported, accepted: never drawn as a failure
+        severity = paint(f"{'WAIVED':<7}", "dim")
+    else:
+        severity = paint(f"{finding.severity.value.upper():<7}", _SEVERITY_COLOR[finding.severity])
     where = where_text(finding)
     yield f"  {severity} {finding.rule_id} {finding.rule_name}" + (f"  {where}" if where else "")
     yield f"          {finding.message}"
     if finding.declared_in:
         yield paint(f"          declared at {finding.declared_in}", "dim")
-    if finding.severity is not Severity.INFO:
+    if finding.waiver is not None:
+        yield f"          {waiver_text(finding)} ({finding.severity.value} when it expires)"
+    elif finding.severity is not Severity.INFO:
         yield f"          fix: {finding.remediation}"
 
 

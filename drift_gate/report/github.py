@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from drift_gate.model import Finding, Report, Severity
 from drift_gate.report.base import RenderOptions, Reporter
-from drift_gate.report.common import location, unchecked_lines, where_text
+from drift_gate.report.common import location, unchecked_lines, waiver_text, where_text
 
 ANNOTATIONS_PER_LEVEL = 10
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning"}
@@ -33,7 +33,7 @@ class GithubReporter(Reporter):
         lines: list[str] = []
         left_out: dict[Severity, int] = {}
         for severity, command in _COMMAND.items():
-            findings = [f for f in report.findings if f.severity is severity]
+            findings = [f for f in report.findings if f.severity is severity and not f.waiver]
             lines += [annotation(command, f, options) for f in findings[:ANNOTATIONS_PER_LEVEL]]
             left_out[severity] = max(0, len(findings) - ANNOTATIONS_PER_LEVEL)
         if any(left_out.values()):
@@ -43,6 +43,9 @@ class GithubReporter(Reporter):
                 f"{more} than GitHub shows as annotations; see the job summary or the full report"
             )
             lines.append(f"::notice title={escape_property('drift-gate')}::{escape_data(message)}")
+        # Waived findings: a notice each (accepted, not failing), with the waiver's terms.
+        waived = [f for f in report.findings if f.waiver is not None]
+        lines += [annotation("notice", f, options) for f in waived[:ANNOTATIONS_PER_LEVEL]]
         for service in report.services:
             unchecked = unchecked_lines(service) if service.verified else []
             if unchecked:
@@ -60,5 +63,5 @@ def annotation(command: str, finding: Finding, options: RenderOptions) -> str:
         properties += [f"file={escape_property(place.path)}", f"line={place.line}"]
     where = where_text(finding) or finding.target.label()
     properties.append(f"title={escape_property(f'{finding.rule_id} {finding.rule_name}: {where}')}")
-    message = f"{finding.message}\n{finding.remediation}"
+    message = f"{finding.message}\n{waiver_text(finding) or finding.remediation}"
     return f"::{command} {','.join(properties)}::{escape_data(message)}"

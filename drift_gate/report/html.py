@@ -116,6 +116,7 @@ class HtmlReporter(Reporter):
             _filters(environments, counts),
         ]
         parts += [_card(group) for group in groups(report)]
+        parts.append(_waived_section(report))
         parts.append("</main>")
         parts.append(
             f"<footer>drift-gate {escape(report.tool.version)} · "
@@ -162,16 +163,40 @@ def _card(group: Group) -> str:
     chain = (
         _plan_chain(group.findings) if service is None else _service_chain(service, group.findings)
     )
-    rows = "".join(_row(finding) for finding in group.findings)
+    shown = [finding for finding in group.findings if finding.waiver is None]
+    rows = "".join(_row(finding) for finding in shown)
     table = (
         "<table><thead><tr><th>severity</th><th>rule</th><th>where</th><th>what is wrong</th>"
         f"<th>declared at</th><th>fix</th></tr></thead><tbody>{rows}</tbody></table>"
-        if group.findings
+        if shown
         else "<p>No findings: what runs is what is declared.</p>"
+        if not group.findings
+        else "<p>Only waived findings (below).</p>"
     )
     return (
         f'<section class="card" data-environment="{escape(group.environment)}">'
         f"<h2>{escape(group.title)}</h2>{arns}{chain}{table}</section>"
+    )
+
+
+def _waived_section(report: Report) -> str:
+    """Accepted drift in its own section: what, why, who, until when."""
+    waived = [f for f in report.findings if f.waiver is not None]
+    if not waived:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(f.rule_id)} {escape(f.rule_name)}</td>"
+        f"<td><code>{escape(f.target.label())}</code></td><td>{escape(f.message)}</td>"
+        f"<td>{escape(f.waiver.reason)}</td><td>{escape(f.waiver.owner or '')}</td>"
+        f"<td>{f.waiver.expires} ({f.waiver.days_left} day(s) left)</td></tr>"
+        for f in waived
+        if f.waiver is not None
+    )
+    return (
+        f'<section class="card" id="waived"><h2>Waived ({len(waived)}): reported, not '
+        "failing, until each waiver's date</h2><table><thead><tr><th>rule</th><th>where</th>"
+        "<th>what</th><th>reason</th><th>owner</th><th>expires</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></section>"
     )
 
 

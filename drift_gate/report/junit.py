@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 
 from drift_gate.model import Finding, Report
 from drift_gate.report.base import RenderOptions, Reporter
-from drift_gate.report.common import groups, unchecked_lines, where_text
+from drift_gate.report.common import groups, unchecked_lines, waiver_text, where_text
 
 
 class JunitReporter(Reporter):
@@ -75,8 +75,16 @@ def _plan_cases(findings: tuple[Finding, ...], report: Report) -> list[ET.Elemen
 def _case(classname: str, name: str, findings: list[Finding], report: Report) -> ET.Element:
     case = ET.Element("testcase", classname=classname, name=name, time="0")
     unverified = [f for f in findings if f.is_unverified]
-    blocking = [f for f in findings if not f.is_unverified and report.fail_on.blocks(f.severity)]
+    waived = [f for f in findings if f.waiver is not None and not f.is_unverified]
+    blocking = [
+        f
+        for f in findings
+        if not f.is_unverified and f.waiver is None and report.fail_on.blocks(f.severity)
+    ]
     other = [f for f in findings if f not in unverified and f not in blocking]
+    if waived and not unverified and not blocking:
+        # Accepted drift: skipped, with the waiver's terms, never a pass nor a failure.
+        ET.SubElement(case, "skipped", message=f"{_summary(waived)} [{waiver_text(waived[0])}]")
     if unverified:
         element = ET.SubElement(
             case, "error", type=unverified[0].rule_id, message=_summary(unverified)
@@ -116,7 +124,10 @@ def _details(findings: list[Finding]) -> str:
         lines.append(f"  {finding.message}")
         if finding.declared_in:
             lines.append(f"  declared at {finding.declared_in}")
-        lines.append(f"  fix: {finding.remediation}")
+        if finding.waiver is not None:
+            lines.append(f"  {waiver_text(finding)}")
+        else:
+            lines.append(f"  fix: {finding.remediation}")
     return "\n".join(lines)
 
 

@@ -30,6 +30,7 @@ class MarkdownReporter(Reporter):
         used = _size(parts)
         left_out = 0
         for group in groups(report):
+            group = _without_waived(group)  # noqa: PLW2901 - waived ones get their own section
             block = _group_header(group)
             rows = [_row(finding) for finding in group.findings]
             if options.max_bytes is not None and used + _size([block]) > budget:
@@ -44,10 +45,39 @@ class MarkdownReporter(Reporter):
                 parts.append(row)
                 used += len(row.encode())
             parts.append("\n")
+        waived = _waived_section(report)
+        if waived and (options.max_bytes is None or used + len(waived.encode()) <= budget):
+            parts.append(waived)
+        elif waived:
+            left_out += report.stats.waived
         if left_out:
             parts.append(_truncation_note(left_out, options))
         parts.append(_footer(report))
         return "".join(parts)
+
+
+def _without_waived(group: Group) -> Group:
+    kept = tuple(f for f in group.findings if f.waiver is None)
+    return Group(group.title, group.environment, group.service, kept)
+
+
+def _waived_section(report: Report) -> str:
+    """Accepted drift, in its own table: what, why, who, until when."""
+    waived = [f for f in report.findings if f.waiver is not None]
+    if not waived:
+        return ""
+    rows = "".join(
+        f"| {f.rule_id} {f.rule_name} | `{_cell(f.target.label())}` | {_cell(f.message)} | "
+        f"{_cell(f.waiver.reason)} | {_cell(f.waiver.owner or '')} | "
+        f"{f.waiver.expires} ({f.waiver.days_left} day(s) left) |\n"
+        for f in waived
+        if f.waiver is not None
+    )
+    return (
+        f"### Waived ({len(waived)}): reported, not failing, until each waiver's date\n\n"
+        "| rule | where | what | reason | owner | expires |\n|---|---|---|---|---|---|\n"
+        f"{rows}\n"
+    )
 
 
 def _size(parts: list[str]) -> int:

@@ -19,6 +19,7 @@ from drift_gate.report.common import (
     fingerprint,
     place,
     unchecked_lines,
+    waiver_text,
 )
 from drift_gate.rules import RULES, Rule
 
@@ -109,7 +110,7 @@ def automation_id(report: Report, category: str | None) -> str:
 def _result(
     finding: Finding, rule_index: int, report: Report, options: RenderOptions
 ) -> dict[str, Any]:
-    return {
+    result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
         "level": _LEVEL[finding.severity],
@@ -118,6 +119,12 @@ def _result(
         "partialFingerprints": {"driftGate/v1": fingerprint(finding)},
         "properties": {"target": finding.target.model_dump(exclude_none=True)},
     }
+    if finding.waiver is not None:
+        # SARIF 2.1.0 §3.35: suppressed outside the code (the policy file), and accepted.
+        result["suppressions"] = [
+            {"kind": "external", "status": "accepted", "justification": waiver_text(finding)}
+        ]
+    return result
 
 
 def _location(finding: Finding, report: Report, options: RenderOptions) -> dict[str, Any]:

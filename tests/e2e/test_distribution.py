@@ -642,7 +642,9 @@ def test_the_workflows_cover_merge_nightly_and_fan_out() -> None:
     assert [w.name for w in WORKFLOWS] == ["fan-out.yml", "merge-gate.yml", "nightly-scan.yml"]
     nightly = (REPO / "docs" / "workflows" / "nightly-scan.yml").read_text()
     assert "drift-gate scan --region" in nightly
-    assert 'drift-gate github-issues --report drift-gate.json --repo "$GITHUB_REPOSITORY"' in nightly
+    assert (
+        'drift-gate github-issues --report drift-gate.json --repo "$GITHUB_REPOSITORY"' in nightly
+    )
     assert "group: drift-gate-nightly-scan" in nightly  # one run at a time: no duplicate issue
     assert "gh issue" not in nightly  # the issue logic lives in drift-gate, where it is tested
     merge = (REPO / "docs" / "workflows" / "merge-gate.yml").read_text()

@@ -78,8 +78,18 @@ def test_sarif_rules_locations_levels_and_stable_fingerprints() -> None:
         "DG101": "error",
         "DG502": "error",
         "DG203": "warning",
+        "DG105": "warning",
         "DG107": "note",
     }
+    assert results["DG105"]["suppressions"] == [
+        {
+            "kind": "external",
+            "status": "accepted",
+            "justification": "waived until 2026-12-31 (33 day(s) left): migrating to Secrets "
+            "Manager in INC-42; owner @team-ml; waiver at policy.yaml:40",
+        }
+    ]
+    assert "suppressions" not in results["DG101"]
     physical = results["DG502"]["locations"][0]["physicalLocation"]
     assert physical == {
         "artifactLocation": {"uri": "infra/main.tf", "uriBaseId": "%SRCROOT%"},
@@ -101,7 +111,7 @@ def test_sarif_rules_locations_levels_and_stable_fingerprints() -> None:
     assert [r["partialFingerprints"] for r in later] == [
         r["partialFingerprints"] for r in run["results"]
     ]
-    assert len({r["partialFingerprints"]["driftGate/v1"] for r in run["results"]}) == 4
+    assert len({r["partialFingerprints"]["driftGate/v1"] for r in run["results"]}) == 5
 
 
 def test_sarif_paths_are_made_relative_to_the_workspace() -> None:
@@ -307,7 +317,15 @@ def test_merge_of_clean_drifted_and_unverified_never_passes(cli: Cli, tmp_path: 
 
     merged = merge_reports([load_report(p) for p in (clean, drift, unverified)])
     assert (merged.verdict, merged.exit_code) == (Verdict.COULD_NOT_VERIFY, 3)
-    assert [f.rule_id for f in merged.findings] == ["DG101", "DG901", "DG502", "DG203", "DG107"]
+    assert [f.rule_id for f in merged.findings] == [
+        "DG101",
+        "DG901",
+        "DG502",
+        "DG203",
+        "DG105",
+        "DG107",
+    ]
+    assert next(f for f in merged.findings if f.rule_id == "DG105").waiver is not None
     assert {(s.environment, s.verified) for s in merged.services} == {
         ("dev", True),
         ("prod", False),

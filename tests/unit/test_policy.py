@@ -322,14 +322,14 @@ def test_libyaml_reads_policies_as_the_python_loader_does(monkeypatch: pytest.Mo
     from drift_gate import yamlfile
 
     if yaml.__with_libyaml__:
-        assert yamlfile._Loader.__name__ == "CSafeLoader"
+        assert issubclass(yamlfile._Loader, yaml.CSafeLoader)
     for path in [
         *sorted((REPO / "policies").glob("*.yaml")),
         REPO / "examples" / "hokusai" / "drift-gate.yaml",
     ]:
         text = path.read_text()
         fast = yamlfile.parse_yaml(text, str(path))
-        monkeypatch.setattr(yamlfile, "_Loader", yaml.SafeLoader)
+        monkeypatch.setattr(yamlfile, "_Loader", yamlfile.without_timestamps(yaml.SafeLoader))
         slow = yamlfile.parse_yaml(text, str(path))
         monkeypatch.undo()
         assert (fast.data, fast.lines) == (slow.data, slow.lines), path

@@ -27,8 +27,9 @@ def test_shipped_report_schema_is_the_one_the_model_generates() -> None:
 
 def test_findings_are_sorted_worst_first_and_counted() -> None:
     report = sample_report()
-    assert [f.rule_id for f in report.findings] == ["DG101", "DG502", "DG203", "DG107"]
-    assert report.stats.findings_by_severity == {"error": 2, "warning": 1, "info": 1}
+    assert [f.rule_id for f in report.findings] == ["DG101", "DG502", "DG203", "DG105", "DG107"]
+    assert report.stats.findings_by_severity == {"error": 2, "warning": 2, "info": 1}
+    assert report.stats.waived == 1
     assert (report.verdict.value, report.exit_code) == ("drift", 1)
 
 
