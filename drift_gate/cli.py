@@ -302,6 +302,20 @@ def iam_policy(policy: Path, metrics_namespace: str | None) -> int:
     return command.run(policy, metrics_namespace)
 
 
+@cli.command("waivers")
+@click.option("--policy", type=click.Path(path_type=Path), required=True, help="The policy file.")
+@click.option(
+    "--within",
+    type=click.IntRange(0, 3650),
+    help="Mark those expiring within this many days. Default: the policy's warn_days (14).",
+)
+def waivers(policy: Path, within: int | None) -> int:
+    """List the policy's waivers, soonest expiry first, with days left; exit 1 if one expired."""
+    from drift_gate.commands import waivers as command
+
+    return command.run(policy, within)
+
+
 @cli.command("explain")
 @click.argument("rule_id")
 def explain(rule_id: str) -> int:

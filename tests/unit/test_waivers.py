@@ -211,3 +211,25 @@ def test_ignore_is_still_read_with_a_deprecation_notice(cli: Cli, tmp_path: Path
         "waiver with a reason and an expiry date instead (docs/policy.md#waivers)"
     ) in result.stderr
     assert load_policy(path).environments[0].services[0].ignore == frozenset({"DG107"})
+
+
+def test_the_waivers_command_lists_days_left_and_fails_on_an_expired_one(
+    cli: Cli, tmp_path: Path
+) -> None:
+    from drift_gate.commands import waivers
+
+    path = policy_file(tmp_path, date.today())
+    result = cli.run("waivers", "--policy", str(path))
+
+    assert result.exit_code == 1  # the DG106 waiver expired yesterday
+    lines = result.stdout.splitlines()
+    assert "EXPIRED 1 day(s) ago" in lines[0]
+    assert "expires soon: 3 day(s) left" in lines[2]
+    assert "60 day(s) left" in lines[4]
+    assert "owner @team-data" in result.stdout
+    assert "1 waiver(s) expired" in result.stderr
+
+    path.write_text(
+        path.read_text().replace(str(date.today() - timedelta(days=1)), str(date.today()))
+    )
+    assert waivers.run(path, within=0, today=date.today()) == 0
