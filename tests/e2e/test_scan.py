@@ -569,3 +569,46 @@ def test_the_documented_iam_policy_allows_a_whole_scan(
     assert exit_code == 1, stderr  # drift, not "could not verify": every call was allowed
     assert not [f for f in report["findings"] if f["rule_id"].startswith("DG9")]
     assert ("DG301", "web", "web-b") in failing(report)
+
+
+def test_scans_retry_adaptively_and_checks_in_standard_mode() -> None:
+    from drift_gate.commands.scan import ScanRequest, _base_clients
+    from drift_gate.deadline import Deadline
+
+    request = ScanRequest(
+        regions=("us-east-1",),
+        clusters=(),
+        policy=None,
+        profiles=(),
+        role_arns=(),
+        external_id=None,
+        session_name="drift-gate-scan",
+        concurrency=16,
+        fail_on="error",
+        secret_checks=None,
+        max_attempts=4,
+        timeout=7.0,
+        deadline=60.0,
+        outputs=(),
+        sarif_category=None,
+        quiet=True,
+    )
+    config = _base_clients(request, Deadline(60.0)).settings.botocore_config()
+    assert config.retries == {"mode": "adaptive", "total_max_attempts": 4}
+    assert config.max_pool_connections == 16  # one connection per worker
+    assert AwsSettings().botocore_config().retries["mode"] == "standard"  # check's
+
+
+def test_a_service_whose_task_definition_was_deregistered_is_said_to_be_so(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    account = fleet(moto_server)
+    account.service("web", "orphan")
+    ecs = account.client("ecs", "us-east-1")
+    ecs.deregister_task_definition(taskDefinition="orphan:1")
+
+    exit_code, report, _ = scan_json(cli_on_moto, tmp_path, "--region", "us-east-1")
+
+    assert exit_code == 1
+    (finding,) = [f for f in report["findings"] if f["rule_id"] == "DG201"]
+    assert "family orphan has no ACTIVE revision" in finding["message"]
