@@ -34,6 +34,8 @@ class Fault(str, enum.Enum):
 
 # The list and token keys of each paged operation drift-gate calls.
 PAGED = {
+    "ListClusters": ("clusterArns", "nextToken"),
+    "ListServices": ("serviceArns", "nextToken"),
     "ListTaskDefinitions": ("taskDefinitionArns", "nextToken"),
     "DescribeParameters": ("Parameters", "NextToken"),
     "FilterLogEvents": ("events", "nextToken"),

@@ -543,7 +543,7 @@ def _cluster_findings(scan: RegionScan) -> list[ServiceResult]:
         findings.append(
             ServiceContext(target).finding(
                 "DG901",
-                f"could not verify cluster {cluster}: {failure.reason}",
+                f"could not verify: the services of cluster {cluster}: {failure.reason}",
                 remediation=failure.fix,
             )
         )
@@ -553,7 +553,7 @@ def _cluster_findings(scan: RegionScan) -> list[ServiceResult]:
 def _scope_finding(scan: RegionScan) -> Finding:
     failure = scan.failure or Failure("not scanned", "")
     target = Target(environment=scan.region, account=scan.account_id, region=scan.region)
-    message = f"could not verify {scan.account.words()} in {scan.region}: {failure.reason}"
+    message = f"could not verify: {scan.account.words()} in {scan.region}: {failure.reason}"
     return ServiceContext(target).finding("DG901", message, remediation=failure.fix or None)
 
 

@@ -92,7 +92,10 @@ class Account:
     account_id: str | None = None
 
     def words(self) -> str:
-        return f"account {self.account_id}" if self.account_id else self.spec.words()
+        """`account 123456789012`, or how it was reached when its id is not known."""
+        if self.account_id:
+            return f"account {self.account_id}"
+        return f"the account of {self.spec.words()}"
 
 
 @dataclass(frozen=True)

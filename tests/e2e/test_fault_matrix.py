@@ -177,14 +177,86 @@ def test_every_operation_under_every_fault_exits_3_in_words_that_fit(
     check_table(rows)
 
 
-def check_table(rows: list[str]) -> None:
+# `scan` reads the same operations through its pipeline, plus the two that discover.
+SCAN_OPERATIONS = (
+    ("ecs:ListClusters", "ListClusters"),
+    ("ecs:ListServices", "ListServices"),
+    *(pair for pair in OPERATIONS if pair[1] not in ("FilterLogEvents", "PutMetricData")),
+)
+SCAN_BEGIN, SCAN_END = "<!-- scan-fault-table: begin -->", "<!-- scan-fault-table: end -->"
+
+
+def run_scan(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url: str, out: Path
+) -> tuple[int, str]:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+    code = main(
+        [
+            "scan",
+            "--region",
+            "us-east-1",
+            "--quiet",
+            "--format",
+            "json",
+            "--output",
+            str(out),
+            "--max-attempts",
+            "2",
+            "--timeout",
+            "0.5",
+        ]
+    )
+    return code, capsys.readouterr().err
+
+
+def test_scan_under_every_fault_exits_3_and_says_where(
+    moto_server: MotoServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seed_account(moto_server)
+    monkeypatch.setattr(botocore.endpoint.time, "sleep", lambda _seconds: None)
+    proxy = FaultProxy(moto_server.endpoint, hold_seconds=1.0)
+    out = tmp_path / "scan.json"
+    rows: list[str] = []
+    problems: list[str] = []
+    with running(proxy) as url:
+        code, stderr = run_scan(capsys, monkeypatch, url, out)
+        assert code == 0, f"the account without faults must pass:\n{stderr}"
+        for operation, wire in SCAN_OPERATIONS:
+            for fault in Fault:
+                reason = not_applicable(wire, fault)
+                if reason:
+                    rows.append(f"| {operation} | {fault.value} | n/a | {reason} |")
+                    continue
+                proxy.operation, proxy.fault, proxy.faulted = wire, fault, 0
+                code, stderr = run_scan(capsys, monkeypatch, url, out)
+                line = re.sub(
+                    r"(:secret:[^:\s]+-)[A-Za-z0-9]{6}\b", r"\1XXXXXX", reported_line(stderr)
+                )
+                rows.append(f"| {operation} | {fault.value} | {code} | {line.replace('|', '/')} |")
+                cell = f"scan: {operation} x {fault.value}"
+                if proxy.faulted == 0:
+                    problems.append(f"{cell}: the fault was never injected")
+                if code != 3:
+                    problems.append(f"{cell}: exit {code}, not 3: {line}")
+                if "internal error" in stderr or "Traceback" in stderr:
+                    problems.append(f"{cell}: {stderr}")
+                if operation not in line or not re.search(WORDS[fault], line):
+                    problems.append(f"{cell}: wrong words: {line}")
+    assert problems == [], "\n".join(problems)
+    check_table(rows, SCAN_BEGIN, SCAN_END)
+
+
+def check_table(rows: list[str], begin: str = BEGIN, end: str = END) -> None:
     table = "\n".join(
         ["| operation | fault | exit | what drift-gate says |", "|---|---|---|---|", *rows]
     )
     text = RELIABILITY.read_text(encoding="utf-8")
-    before, _, rest = text.partition(BEGIN)
-    _, _, after = rest.partition(END)
-    wanted = f"{before}{BEGIN}\n{table}\n{END}{after}"
+    before, _, rest = text.partition(begin)
+    _, _, after = rest.partition(end)
+    wanted = f"{before}{begin}\n{table}\n{end}{after}"
     if os.environ.get("DRIFT_GATE_UPDATE_GOLDEN"):
         RELIABILITY.write_text(wanted, encoding="utf-8")
     assert text == wanted, "docs/reliability.md's fault table is stale: DRIFT_GATE_UPDATE_GOLDEN=1"

@@ -284,7 +284,7 @@ def test_a_role_that_cannot_be_assumed_is_could_not_verify_and_the_others_are_sc
     assert finding.rule_id == "DG901"
     assert finding.target.account == OTHER_ACCOUNT
     assert finding.message == (
-        f"could not verify account {OTHER_ACCOUNT} in us-east-1: cannot assume {refused}: "
+        f"could not verify: account {OTHER_ACCOUNT} in us-east-1: cannot assume {refused}: "
         "access denied to sts:AssumeRole"
     )
     assert "trust policy" in finding.remediation
