@@ -72,7 +72,7 @@ def merge_reports(reports: Sequence[Report], fail_on: FailOn | None = None) -> R
             calls[operation] = calls.get(operation, 0) + count
     results = [ServiceResult(service, ()) for service in services.values()]
     results.append(ServiceResult(None, tuple(f for report in reports for f in report.findings)))
-    return build_report(
+    merged = build_report(
         results,
         threshold,
         min(r.started_at for r in reports),
@@ -81,6 +81,8 @@ def merge_reports(reports: Sequence[Report], fail_on: FailOn | None = None) -> R
         calls,
         _joined(r.plan for r in reports),
     )
+    # Each slice of a fanned-out scan read its own accounts and regions: keep them all.
+    return merged.model_copy(update={"scanned": tuple(s for r in reports for s in r.scanned)})
 
 
 def _joined(sources: Iterable[str | None]) -> str | None:

@@ -612,3 +612,25 @@ def test_a_service_whose_task_definition_was_deregistered_is_said_to_be_so(
     assert exit_code == 1
     (finding,) = [f for f in report["findings"] if f["rule_id"] == "DG201"]
     assert "family orphan has no ACTIVE revision" in finding["message"]
+
+
+def test_merged_slices_keep_every_account_and_region_they_read(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    account = fleet(moto_server)
+    account.service("web", "east", region="us-east-1")
+    account.service("web", "west", region="eu-west-1", secret_exists=False)
+    east = tmp_path / "east.json"
+    west = tmp_path / "west.json"
+    for region, path in (("us-east-1", east), ("eu-west-1", west)):
+        cli_on_moto.run("scan", "--region", region, "--format", "json", "--output", str(path))
+
+    merged = tmp_path / "merged.json"
+    result = cli_on_moto.run(
+        "merge", str(east), str(west), "--format", "json", "--output", str(merged)
+    )
+
+    report = json.loads(merged.read_text())
+    assert result.exit_code == 1
+    assert [scope["region"] for scope in report["scanned"]] == ["us-east-1", "eu-west-1"]
+    assert failing(report) == {("DG301", "web", "west")}
