@@ -199,12 +199,17 @@ def test_the_invariants_without_a_policy(
     assert "not-a-real-one" not in json.dumps(report)
 
 
-def test_several_regions_in_one_report(
-    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
-) -> None:
+def east_and_west(moto_server: MotoServer) -> None:
+    """A healthy service in us-east-1, one with a missing secret in eu-west-1."""
     account = fleet(moto_server)
     account.service("web", "east", region="us-east-1")
     account.service("web", "west", region="eu-west-1", secret_exists=False)
+
+
+def test_several_regions_in_one_report(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    east_and_west(moto_server)
 
     exit_code, report, _ = scan_json(
         cli_on_moto, tmp_path, "--region", "us-east-1", "--region", "eu-west-1"
@@ -617,9 +622,7 @@ def test_a_service_whose_task_definition_was_deregistered_is_said_to_be_so(
 def test_merged_slices_keep_every_account_and_region_they_read(
     cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
 ) -> None:
-    account = fleet(moto_server)
-    account.service("web", "east", region="us-east-1")
-    account.service("web", "west", region="eu-west-1", secret_exists=False)
+    east_and_west(moto_server)
     east = tmp_path / "east.json"
     west = tmp_path / "west.json"
     for region, path in (("us-east-1", east), ("eu-west-1", west)):
