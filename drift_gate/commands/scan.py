@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from drift_gate.commands._console import warn_deprecated
+from drift_gate.commands._console import echo, warn_deprecated
 from drift_gate.commands.outputs import OutputTarget, emit_report, explain_exit
 from drift_gate.deadline import Deadline
 from drift_gate.errors import InvalidInputError
@@ -18,7 +18,7 @@ from drift_gate.errors import InvalidInputError
 if TYPE_CHECKING:
     from drift_gate.commands.progress import ProgressDisplay, ProgressFigures
     from drift_gate.engine.scan import Scanner
-    from drift_gate.policy import SecretChecks
+    from drift_gate.policy import Policy, SecretChecks
     from drift_gate.sources.accounts import Account
     from drift_gate.sources.aws import AwsClients
 
@@ -73,6 +73,7 @@ def run(request: ScanRequest) -> int:
         prefetch_secrets=request.secret_checks != "off",  # noqa: S105 - a mode
         region_problems=_unknown_regions(base, regions),
     )
+    _say_unscanned_environments(policy, options.regions)
     display = None if request.quiet else _progress()
     try:
         accounts = _accounts(request, base, deadline, options.regions[0])
@@ -100,6 +101,18 @@ def run(request: ScanRequest) -> int:
     code = emit_report(report, request.outputs, request.sarif_category)
     explain_exit(report, request.outputs)
     return code
+
+
+def _say_unscanned_environments(policy: Policy | None, regions: tuple[str, ...]) -> None:
+    """A policy environment in a region not scanned is checked nowhere: say so."""
+    for environment in policy.environments if policy else ():
+        if environment.region not in regions:
+            echo(
+                f"drift-gate: note: environment {environment.name} ({environment.region}) is "
+                f"not in the regions scanned ({', '.join(regions)}); add --region "
+                f"{environment.region} to check it",
+                err=True,
+            )
 
 
 def _base_clients(request: ScanRequest, deadline: Deadline) -> AwsClients:

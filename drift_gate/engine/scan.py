@@ -390,7 +390,25 @@ def judge(
         else:
             results.extend(_judge_region(scan, policy, options, scanner, clock))
         scopes.append(_scope(scan))  # after judging: it adds what it saw and did not check
+    results.append(ServiceResult(None, tuple(_clusters_found_nowhere(scans, options))))
     return results, scopes
+
+
+def _clusters_found_nowhere(scans: Sequence[RegionScan], options: ScanOptions) -> list[Finding]:
+    """A --cluster that no account and region read has: a typo must not read as a pass."""
+    readable = [scan for scan in scans if scan.failure is None and scan.reader is not None]
+    if not readable or len(readable) < len(scans):
+        return []  # an unread region might hold it: that run is could-not-verify already
+    findings = []
+    for cluster in options.clusters:
+        if all(cluster in scan.missing_clusters for scan in readable):
+            where = ", ".join(sorted({scan.region for scan in readable}))
+            target = Target(environment="scan", cluster=cluster)
+            message = (
+                f"--cluster {cluster} does not exist in any account and region scanned ({where})"
+            )
+            findings.append(ServiceContext(target).finding("DG205", message))
+    return findings
 
 
 def _judge_region(

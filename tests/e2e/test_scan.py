@@ -637,3 +637,33 @@ def test_merged_slices_keep_every_account_and_region_they_read(
     assert result.exit_code == 1
     assert [scope["region"] for scope in report["scanned"]] == ["us-east-1", "eu-west-1"]
     assert failing(report) == {("DG301", "web", "west")}
+
+
+def test_a_cluster_named_on_the_command_line_and_found_nowhere_fails(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    fleet(moto_server).service("web", "fine")
+
+    exit_code, report, _ = scan_json(
+        cli_on_moto, tmp_path, "--region", "us-east-1", "--cluster", "web", "--cluster", "wbe"
+    )
+
+    assert exit_code == 1
+    (finding,) = report["findings"]
+    assert (finding["rule_id"], finding["target"]["cluster"]) == ("DG205", "wbe")
+    assert "does not exist in any account and region scanned (us-east-1)" in finding["message"]
+
+
+def test_a_policy_environment_outside_the_scanned_regions_is_named(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    policy = tmp_path / "drift-gate.yaml"
+    policy.write_text(POLICY.replace("region: us-east-1", "region: eu-west-1"))
+    exit_code, _, stderr = scan_json(
+        cli_on_moto, tmp_path, "--region", "us-east-1", "--policy", str(policy)
+    )
+    assert exit_code == 0
+    assert (
+        "environment ml (eu-west-1) is not in the regions scanned (us-east-1); add --region "
+        "eu-west-1 to check it"
+    ) in stderr
