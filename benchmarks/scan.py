@@ -99,8 +99,8 @@ def build_account(endpoint: str, services: int, clusters: int) -> int:
     exist. Returns how many services lack their secret."""
     ecs = boto3.client("ecs", region_name=REGION, endpoint_url=endpoint)
     secretsmanager = boto3.client("secretsmanager", region_name=REGION, endpoint_url=endpoint)
-    for cluster in range(clusters):
-        ecs.create_cluster(clusterName=f"cluster-{cluster:02d}")
+    for number in range(clusters):
+        ecs.create_cluster(clusterName=f"cluster-{number:02d}")
     missing = 0
     for index in range(services):
         name, cluster = f"svc-{index:04d}", f"cluster-{index % clusters:02d}"
