@@ -52,13 +52,7 @@ def check(ctx: click.Context, /, **given: Any) -> int:
 
     Give --policy, a plan (--plan-json, --plan-file or --terraform-dir), or both.
     """
-    from drift_gate.commands import check as command
     from drift_gate.commands import offline
-    from drift_gate.sources.terraform import (
-        TerraformSettings,
-        checked_plan_arguments,
-        chosen_workspace,
-    )
 
     _check_combination(given)
     outputs = tuple(ctx.meta["drift_gate.outputs"] or CONSOLE)
@@ -76,6 +70,13 @@ def check(ctx: click.Context, /, **given: Any) -> int:
                 given["sarif_category"],
             )
         )
+    from drift_gate.commands import check as command
+    from drift_gate.sources.terraform import (
+        TerraformSettings,
+        checked_plan_arguments,
+        chosen_workspace,
+    )
+
     deadline = Deadline(given["deadline"])
     terraform = TerraformSettings(
         binary=given["terraform_bin"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -11,15 +12,16 @@ from fnmatch import fnmatchcase
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
 from pydantic import Field
 
 from drift_gate.errors import InvalidInputError
 from drift_gate.model import DeclaredContainer, DeclaredName, Finding, Frozen
 from drift_gate.yamlfile import JsonPath, YamlDocument, load_yaml_file
+
+if TYPE_CHECKING:  # jsonschema is imported only when a policy is not already known valid
+    from jsonschema.exceptions import ValidationError
 
 
 class DeclaredSecret(Frozen):
@@ -266,12 +268,18 @@ def _whole_string_pattern(
         pattern[:-1] + r"\Z" if pattern.endswith("$") and not pattern.endswith("\\$") else pattern
     )
     if re.search(anchored, instance) is None:
+        from jsonschema.exceptions import ValidationError
+
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-_PolicyValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-    jsonschema.Draft202012Validator, {"pattern": _whole_string_pattern}
-)
+@cache
+def _validator_class() -> Any:
+    import jsonschema
+
+    return jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        jsonschema.Draft202012Validator, {"pattern": _whole_string_pattern}
+    )
 
 
 def find_problems(document: YamlDocument) -> list[PolicyProblem]:
@@ -280,14 +288,61 @@ def find_problems(document: YamlDocument) -> list[PolicyProblem]:
         PolicyProblem(document.path, line, path, "duplicate key; each key may appear once")
         for path, line in document.duplicate_keys
     ]
-    validator = _PolicyValidator(policy_schema())
-    for error in validator.iter_errors(document.data):
+    if not problems and known_valid(document):
+        # Validated before, unchanged since (by content, drift-gate and schema): only the
+        # checks that depend on today's date run again.
+        return _waiver_problems(document, date.today())
+    for error in _validator_class()(policy_schema()).iter_errors(document.data):
         problems.append(_schema_problem(document, error))
     problems.extend(_shape_problems(document))
     if not problems:
         problems.extend(_consistency_problems(document))
+    if not problems:
+        remember_valid(document)
         problems.extend(_waiver_problems(document, date.today()))
     return sorted(problems, key=lambda problem: (problem.line, str(problem.path)))
+
+
+def _validity_key(document: YamlDocument) -> str | None:
+    """A name for "this content passed the schema and consistency checks of this drift-gate"."""
+    from drift_gate._version import __version__
+    from drift_gate.rules import RULES_BY_ID
+
+    try:
+        content = json.dumps(document.data, sort_keys=True, separators=(",", ":"))
+        code = Path(__file__).read_bytes()
+    except (TypeError, ValueError, OSError):  # keys YAML allows and JSON does not: no cache
+        return None
+    digest = hashlib.sha256(b"drift-gate-valid-policy-1\0" + __version__.encode())
+    for part in (
+        code,
+        json.dumps(policy_schema(), sort_keys=True).encode(),
+        " ".join(RULES_BY_ID).encode(),
+        content.encode(),
+    ):
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.hexdigest()
+
+
+def _validity_entry(document: YamlDocument) -> Path | None:
+    from drift_gate.cache import cache_root
+
+    root, key = cache_root(), _validity_key(document)
+    return root / "valid-policies" / key if root is not None and key is not None else None
+
+
+def known_valid(document: YamlDocument) -> bool:
+    entry = _validity_entry(document)
+    return entry is not None and entry.is_file()
+
+
+def remember_valid(document: YamlDocument) -> None:
+    from drift_gate.cache import prune, write_entry
+
+    entry = _validity_entry(document)
+    if entry is not None:
+        write_entry(entry.parent, entry.name, "valid\n")
+        prune(entry.parent, 2000)
 
 
 def _schema_problem(document: YamlDocument, error: ValidationError) -> PolicyProblem:
@@ -297,6 +352,8 @@ def _schema_problem(document: YamlDocument, error: ValidationError) -> PolicyPro
     specific = error
     if error.context:
         same_type = [sub for sub in error.context if sub.validator != "type"]
+        from jsonschema.exceptions import best_match
+
         specific = best_match(same_type or error.context) or error
     path: JsonPath = tuple(specific.absolute_path)
     if specific.validator == "const" and path == ("version",):

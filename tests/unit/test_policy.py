@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -387,3 +388,31 @@ def test_an_entry_names_one_service_or_selects(entry: str, message: str) -> None
     )
     problems = [str(problem) for problem in find_problems(parse_yaml(text, "p.yaml"))]
     assert any(message in problem for problem in problems), problems
+
+
+def test_a_policy_validated_once_is_not_validated_again_until_it_changes(tmp_path: Path) -> None:
+    """The second load of an unchanged policy does not even import jsonschema (~60 ms)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "p.yaml"
+    path.write_text(SELECTING)
+    env = {**os.environ, "DRIFT_GATE_CACHE_DIR": str(tmp_path / "cache")}
+    probe = (
+        "import sys; from pathlib import Path; from drift_gate.policy import load_policy; "
+        f"load_policy(Path({str(path)!r})); print('jsonschema' in sys.modules)"
+    )
+
+    def imports_jsonschema() -> str:
+        return subprocess.run(
+            [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    assert imports_jsonschema() == "True"  # first time: validated, remembered
+    assert imports_jsonschema() == "False"  # known valid
+    assert list((tmp_path / "cache" / "valid-policies").iterdir())
+    path.write_text(SELECTING.replace("hokusai-*", "hokusai-?*"))
+    assert imports_jsonschema() == "True"  # changed: validated again
+    path.write_text(SELECTING.replace("region: us-east-1", "region: US"))
+    with pytest.raises(InvalidInputError, match="does not match"):
+        load_policy(path)  # a problem is never remembered as valid

@@ -13,16 +13,14 @@ turns it off. An entry that cannot be read or written is simply a miss.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib.util
 import json
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from drift_gate.cache import cache_root, prune, write_entry
 from drift_gate.sources.hcl.syntax import POSITIONS, Meta, Token, Tree
 
 FORMAT = b"drift-gate-hcl-tree-1"
@@ -31,21 +29,8 @@ MAX_ENTRIES = 2000  # a few MB; the oldest go first
 
 def cache_directory() -> Path | None:
     """Where trees are kept, or None when caching is off."""
-    if os.environ.get("DRIFT_GATE_NO_CACHE"):
-        return None
-    if os.environ.get("DRIFT_GATE_CACHE_DIR"):
-        base = Path(os.environ["DRIFT_GATE_CACHE_DIR"])
-    elif os.environ.get("XDG_CACHE_HOME"):
-        base = Path(os.environ["XDG_CACHE_HOME"]) / "drift-gate"
-    else:
-        try:
-            home = Path.home()
-        except (RuntimeError, KeyError):  # no HOME and no user entry (a container's --user)
-            return None
-        base = home / ".cache" / "drift-gate"
-    # A relative place ("~" when the home cannot be known) would put the cache in the
-    # repository being checked: no cache then.
-    return base / "hcl-trees" if base.is_absolute() else None
+    root = cache_root()
+    return root / "hcl-trees" if root is not None else None
 
 
 @lru_cache(maxsize=1)
@@ -96,27 +81,12 @@ def store(text: str, tree: Tree) -> None:
     directory, name = cache_directory(), entry_name(text)
     if directory is None or name is None:
         return
-    with contextlib.suppress(OSError, RecursionError, ValueError):
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                json.dump(_encode(tree), file, separators=(",", ":"))
-            os.replace(temporary, directory / f"{name}.json")
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-        _prune(directory)
-
-
-def _prune(directory: Path) -> None:
-    entries = list(directory.glob("*.json"))
-    if len(entries) <= MAX_ENTRIES:
+    try:
+        encoded = json.dumps(_encode(tree), separators=(",", ":"))
+    except (RecursionError, ValueError):
         return
-    by_age = sorted(entries, key=lambda path: path.stat().st_mtime)
-    for old in by_age[: len(entries) - MAX_ENTRIES]:
-        with contextlib.suppress(OSError):
-            old.unlink()
+    write_entry(directory, f"{name}.json", encoded)
+    prune(directory, MAX_ENTRIES)
 
 
 def _encode(node: Tree | Token) -> list[Any]:
