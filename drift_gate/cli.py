@@ -57,7 +57,14 @@ def check(ctx: click.Context, /, **given: Any) -> int:
     _check_combination(given)
     outputs = tuple(ctx.meta["drift_gate.outputs"] or CONSOLE)
     check_outputs(
-        outputs, [given["policy"], given["plan_json"], given["plan_file"], *given["var_files"]]
+        outputs,
+        [
+            given["policy"],
+            given["plan_json"],
+            given["plan_file"],
+            *given["var_files"],
+            *given["task_definitions"],
+        ],
     )
     if given["offline"]:
         return offline.run(
@@ -68,6 +75,8 @@ def check(ctx: click.Context, /, **given: Any) -> int:
                 given["fail_on"],
                 outputs,
                 given["sarif_category"],
+                given["task_definitions"],
+                given["services"],
             )
         )
     from drift_gate.commands import check as command
@@ -116,6 +125,18 @@ def _check_combination(given: dict[str, Any]) -> None:
         raise click.UsageError("give --plan-json or --plan-file, not both")
     if given["offline"] and given["policy"] is None:
         raise click.UsageError("--offline needs --policy (what each container must receive)")
+    if given["task_definitions"] and not given["offline"]:
+        raise click.UsageError(
+            "--task-definition checks a file before it is registered: add --offline (the "
+            "live check reads the task definition the service runs)"
+        )
+    if given["task_definitions"] and given["terraform_dir"]:
+        raise click.UsageError(
+            "give --task-definition or --terraform-dir, not both: check the files and the "
+            "Terraform sources in two runs"
+        )
+    if given["services"] and not given["task_definitions"]:
+        raise click.UsageError("--service names the policy service of a --task-definition")
     plan_options = given["plan_arguments"] or given["var_files"] or given["variables"]
     if plan_options and (given["plan_json"] or given["plan_file"] or given["offline"]):
         raise click.UsageError(

@@ -165,6 +165,21 @@ CHECK_OPTIONS = (
         "(--terraform-dir): no AWS client, no terraform run. For a pre-push hook.",
     ),
     _option(
+        "--task-definition",
+        "task_definitions",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="With --offline: a task-definition file as CI renders it (describe or register "
+        "JSON, a list of containers, one container); repeatable.",
+    ),
+    _option(
+        "--service",
+        "services",
+        multiple=True,
+        help="The policy service of each --task-definition, in the same order (not needed "
+        "when the policy declares one service).",
+    ),
+    _option(
         "--plan-json",
         type=click.Path(path_type=Path),
         help="Output of `terraform show -json PLANFILE`.",

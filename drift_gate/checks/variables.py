@@ -5,6 +5,8 @@ Names are compared as sets per container: the order of `secrets` and `environmen
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.remedies import redeploy_command
 from drift_gate.model import (
@@ -17,18 +19,36 @@ from drift_gate.model import (
 from drift_gate.rules import RuleId
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """What the declared names are compared with, in a finding's words, and where it is.
+
+    The running task definition by default; a task-definition file before it is registered
+    (`at` is then its file:line, where a finding points instead of the declaration).
+    """
+
+    words: str = "the running task definition"
+    at: str | None = None
+
+
+RUNNING = Candidate()
+
+
 def check_container(
     context: ServiceContext,
     declared: DeclaredContainer,
     running: ContainerVars,
     latest: ContainerVars | None = None,
+    candidate: Candidate = RUNNING,
 ) -> list[Finding]:
-    """Every way the running container differs from what is declared for it."""
+    """Every way the container differs from what is declared for it."""
     findings: list[Finding] = []
     for secret in declared.secrets:
-        findings.extend(_check_secret(context, declared.name, secret, running, latest))
+        findings.extend(_check_secret(context, declared.name, secret, running, latest, candidate))
     for variable in declared.environment:
-        findings.extend(_check_variable(context, declared.name, variable, running, latest))
+        findings.extend(
+            _check_variable(context, declared.name, variable, running, latest, candidate)
+        )
     findings.extend(_undeclared(context, declared, running))
     return findings
 
@@ -39,29 +59,32 @@ def _check_secret(
     secret: DeclaredName,
     running: ContainerVars,
     latest: ContainerVars | None,
+    candidate: Candidate,
 ) -> list[Finding]:
     name = secret.name
+    where = candidate.at or _first(secret.where)
     if name in running.environment_names:
         return [
             context.finding(
                 "DG103",
-                f"{name} is declared as a secret but container {container} gets it as a plain "
-                "environment variable (its value is stored in clear text in the task definition)",
+                f"{name} is declared as a secret but container {container} of {candidate.words} "
+                "gets it as a plain environment variable (its value is stored in clear text in "
+                "the task definition)",
                 container=container,
                 variable=name,
-                where=_first(secret.where),
+                where=where,
             )
         ]
     live = running.secret(name)
     if live is None:
-        return [_missing(context, "DG101", "secret", container, name, _first(secret.where), latest)]
+        return [_missing(context, "DG101", "secret", container, secret, latest, candidate)]
     mismatch = pinned_source_mismatch(
         context,
         container,
         name,
         actual=live.value_from,
         pinned=secret.value_from,
-        where=_first(secret.where),
+        where=where,
     )
     return [mismatch] if mismatch else []
 
@@ -96,20 +119,13 @@ def _check_variable(
     variable: DeclaredName,
     running: ContainerVars,
     latest: ContainerVars | None,
+    candidate: Candidate,
 ) -> list[Finding]:
     # A declared plain variable delivered as a secret still reaches the application.
     if variable.name in running.environment_names | running.secret_names:
         return []
     return [
-        _missing(
-            context,
-            "DG102",
-            "environment variable",
-            container,
-            variable.name,
-            _first(variable.where),
-            latest,
-        )
+        _missing(context, "DG102", "environment variable", container, variable, latest, candidate)
     ]
 
 
@@ -118,14 +134,19 @@ def _missing(
     rule_id: RuleId,
     kind: str,
     container: str,
-    name: str,
-    where: str | None,
+    declared: DeclaredName,
     latest: ContainerVars | None,
+    candidate: Candidate,
 ) -> Finding:
+    name = declared.name
     message = (
-        f"{kind} {name} is declared but missing from container {container} "
-        "of the running task definition"
+        f"{kind} {name} is declared but missing from container {container} of {candidate.words}"
     )
+    where = _first(declared.where)
+    if candidate.at is not None:
+        # The finding points at the file to fix; the declaration is named in the message.
+        message += f" (declared at {where})" if where else ""
+        where = candidate.at
     remediation = None
     latest_arn = context.latest_task_definition
     if latest is not None and latest_arn and name in latest.secret_names | latest.environment_names:

@@ -21,6 +21,8 @@ class OfflineRequest:
     fail_on: str
     outputs: tuple[OutputTarget, ...]
     sarif_category: str | None = None
+    task_definitions: tuple[Path, ...] = ()  # rendered task-definition files, instead of .tf
+    services: tuple[str, ...] = ()  # the policy service of each file, in order
 
 
 def run(request: OfflineRequest) -> int:
@@ -29,6 +31,8 @@ def run(request: OfflineRequest) -> int:
     from drift_gate.model import FailOn
     from drift_gate.policy import load_policy
 
+    if request.task_definitions:
+        return _run_files(request)
     terraform_dir = request.terraform_dir or Path.cwd()
     if not any(terraform_dir.glob("*.tf")):
         raise InvalidInputError(
@@ -37,6 +41,21 @@ def run(request: OfflineRequest) -> int:
     policy = load_policy(request.policy)
     warn_deprecated(policy.deprecations)
     report = run_offline(policy, terraform_dir, request.environment, FailOn(request.fail_on))
+    code = emit_report(report, request.outputs, request.sarif_category)
+    explain_exit(report, request.outputs)
+    return code
+
+
+def _run_files(request: OfflineRequest) -> int:
+    """Task-definition files (as CI renders them) against the policy, before they ship."""
+    from drift_gate.engine.task_definition_files import check_task_definition_files, pair_files
+    from drift_gate.model import FailOn
+    from drift_gate.policy import load_policy
+
+    policy = load_policy(request.policy)
+    warn_deprecated(policy.deprecations)
+    pairs = pair_files(policy, request.environment, request.task_definitions, request.services)
+    report = check_task_definition_files(policy, pairs, FailOn(request.fail_on))
     code = emit_report(report, request.outputs, request.sarif_category)
     explain_exit(report, request.outputs)
     return code

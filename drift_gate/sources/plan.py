@@ -7,7 +7,6 @@ echoed, not even in error messages.
 
 from __future__ import annotations
 
-import codecs
 import json
 import re
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from drift_gate.addresses import module_path, split_address
 from drift_gate.errors import InvalidInputError
 from drift_gate.gcpause import cyclic_gc_paused
+from drift_gate.jsontext import decode_json_bytes
 from drift_gate.model import (
     UNCHANGED_ACTIONS,
     ContainerVars,
@@ -144,14 +144,6 @@ class _ServiceValues(_Raw):
     task_definition: str | None = None
 
 
-def decode_plan_bytes(data: bytes) -> str:
-    """Plan JSON text, whatever wrote it: UTF-8 (with or without a BOM) or UTF-16 with a BOM
-    (Windows PowerShell 5.1's `>` writes that). Raises UnicodeDecodeError for anything else."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
-    return data.decode("utf-8-sig")
-
-
 def read_plan_json(path: Path) -> Plan:
     """Load a plan JSON file; anything unusable is invalid input (exit 2)."""
     with cyclic_gc_paused():
@@ -160,7 +152,7 @@ def read_plan_json(path: Path) -> Plan:
 
 def _read_plan_json(path: Path) -> Plan:
     try:
-        text = decode_plan_bytes(path.read_bytes())
+        text = decode_json_bytes(path.read_bytes())
     except OSError as error:
         raise InvalidInputError(
             f"{path}: cannot read plan JSON ({error.strerror or error})"

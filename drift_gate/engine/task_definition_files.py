@@ -1,0 +1,135 @@
+"""`check --offline --task-definition FILE`: a rendered task definition against the policy.
+
+Before the file is registered: each name the policy (and its dotenv files) declares for a
+container must be in that container of the file, as a secret where declared so; a pinned
+valueFrom must match (a template placeholder is not compared); no credential may sit in a
+plain variable. The same rules as the live check (DG101-DG107, DG207), pointing at the file.
+No AWS client, no terraform.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from drift_gate.checks.credentials import check_credentials
+from drift_gate.checks.findings import ServiceContext
+from drift_gate.checks.variables import Candidate, check_container
+from drift_gate.engine.offline import requirements
+from drift_gate.engine.outcome import ServiceResult, apply_ignores, build_report, utc_now
+from drift_gate.engine.waivers import apply_waivers
+from drift_gate.errors import InvalidInputError
+from drift_gate.model import CheckedService, FailOn, Finding, Report, Target
+from drift_gate.policy import EnvironmentPolicy, Policy, ServicePolicy, select_environments
+from drift_gate.sources.task_definition_file import TaskDefinitionFile, read_task_definition_file
+
+
+def pair_files(
+    policy: Policy, environment: str | None, files: Sequence[Path], services: Sequence[str]
+) -> list[tuple[Path, EnvironmentPolicy, ServicePolicy]]:
+    """Each file with the policy service it is for: --service in the same order, or the
+    policy's only service. Anything else is a usage error naming the choices."""
+    declared = [
+        (env, service)
+        for env in select_environments(policy, environment)
+        for service in env.services
+    ]
+    if not services:
+        if len(declared) != 1:
+            names = ", ".join(sorted({service.service for _, service in declared})) or "none"
+            raise InvalidInputError(
+                f"the policy declares {len(declared)} services ({names}): give --service for "
+                "each --task-definition, in the same order"
+            )
+        return [(path, *declared[0]) for path in files]
+    if len(services) != len(files):
+        raise InvalidInputError(
+            f"{len(files)} --task-definition and {len(services)} --service given: give one "
+            "--service per --task-definition, in the same order"
+        )
+    pairs = []
+    for path, name in zip(files, services, strict=True):
+        matching = [(env, service) for env, service in declared if service.service == name]
+        if not matching:
+            names = ", ".join(sorted({service.service for _, service in declared}))
+            raise InvalidInputError(
+                f"--service {name} is not in the policy (it declares: {names}); "
+                "`match:` entries are resolved live only"
+            )
+        if len(matching) > 1:
+            raise InvalidInputError(
+                f"--service {name} is declared in several environments; add --environment"
+            )
+        pairs.append((path, *matching[0]))
+    return pairs
+
+
+def check_task_definition_files(
+    policy: Policy,
+    pairs: Sequence[tuple[Path, EnvironmentPolicy, ServicePolicy]],
+    fail_on: FailOn,
+    clock: Callable[[], datetime] = utc_now,
+) -> Report:
+    """Each file against its service's declarations; one report for all of them."""
+    started = clock()
+    results = [
+        _check_file(read_task_definition_file(path), environment, service)
+        for path, environment, service in pairs
+    ]
+    waived = apply_waivers(results, policy, started.date())
+    sources = ", ".join(str(path) for path, _, _ in pairs)
+    report = build_report(waived, fail_on, started, clock(), policy.source, {}, sources)
+    return report.model_copy(update={"offline": True})
+
+
+def _check_file(
+    file: TaskDefinitionFile, environment: EnvironmentPolicy, service: ServicePolicy
+) -> ServiceResult:
+    target = Target(
+        environment=environment.name,
+        region=environment.region,
+        cluster=service.cluster,
+        service=service.service,
+    )
+    context = ServiceContext(target, deployed_task_definition=file.source)
+    findings: list[Finding] = []
+    for declared in service.containers:
+        found = file.container(declared.name)
+        if found is None:
+            present = ", ".join(c.names.name for c in file.containers)
+            message = (
+                f"task definition file {file.source} has no container {declared.name} "
+                f"(it has: {present})"
+            )
+            findings.append(
+                context.finding("DG207", message, container=declared.name, where=file.location())
+            )
+            continue
+        candidate = Candidate(
+            words=f"task definition file {file.source} ({found.json_path})",
+            at=file.location(found),
+        )
+        findings += check_container(
+            context, requirements(declared), found.names, candidate=candidate
+        )
+    declared_plain = {c.name: frozenset(v.name for v in c.environment) for c in service.containers}
+    findings += [
+        finding.model_copy(
+            update={"declared_in": file.location(file.container(finding.target.container or ""))}
+        )
+        for finding in check_credentials(
+            context, [c.names for c in file.containers], declared_plain
+        )
+    ]
+    checked = CheckedService(
+        environment=environment.name,
+        region=environment.region,
+        cluster=service.cluster,
+        service=service.service,
+        verified=True,
+        deployed_task_definition=file.source,
+        containers=tuple(c.name for c in service.containers),
+        declared_in=service.where,
+    )
+    return ServiceResult(checked, apply_ignores(findings, service.ignore))

@@ -1,0 +1,211 @@
+"""`check --offline --task-definition`: rendered task-definition files against the policy."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO, Cli
+
+FILES = REPO / "tests" / "fixtures" / "task-definitions"
+TOKEN = "hf_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"
+
+POLICY = """\
+version: 1
+environments:
+  development:
+    region: us-east-1
+    services:
+      - cluster: hokusai-development
+        service: hokusai-api-development
+        containers:
+          api:
+            secrets: [DATABASE_HOST, HUGGINGFACE_API_KEY]
+            environment: [LOG_LEVEL]
+"""
+
+
+@pytest.fixture
+def policy(tmp_path: Path) -> Path:
+    path = tmp_path / "drift-gate.yaml"
+    path.write_text(POLICY)
+    return path
+
+
+def check(
+    cli: Cli, policy: Path, *files: Path | str, extra: tuple[str, ...] = ()
+) -> tuple[int, dict[str, Any], str, str]:
+    report = policy.parent / "report.json"
+    arguments = ["check", "--offline", "--policy", str(policy)]
+    for file in files:
+        arguments += ["--task-definition", str(file)]
+    result = cli.run(
+        *arguments, *extra, "--format", "json", "--output", str(report), "--format", "console"
+    )
+    document = json.loads(report.read_text()) if report.exists() else {}
+    return result.exit_code, document, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["ecspresso.json", "container-definitions.json", "one-container.json", "cloudformation.json"],
+)
+def test_a_file_carrying_every_declared_name_passes_in_every_shape(
+    cli: Cli, policy: Path, name: str
+) -> None:
+    code, report, stdout, stderr = check(cli, policy, FILES / name)
+    assert code == 0, stdout + stderr
+    assert report["offline"] is True
+    assert [f["rule_id"] for f in report["findings"]] == []
+    assert report["services"][0]["deployed_task_definition"] == str(FILES / name)
+
+
+def test_a_missing_name_fails_naming_the_name_the_file_and_its_line(cli: Cli, policy: Path) -> None:
+    code, report, stdout, _ = check(cli, policy, FILES / "rendered.json")
+
+    assert code == 1
+    (finding,) = report["findings"]
+    assert finding["rule_id"] == "DG101"
+    assert finding["target"]["variable"] == "HUGGINGFACE_API_KEY"
+    assert finding["declared_in"] == f"{FILES / 'rendered.json'}:5"
+    assert finding["message"] == (
+        "secret HUGGINGFACE_API_KEY is declared but missing from container api of task "
+        f"definition file {FILES / 'rendered.json'} (containerDefinitions[0]) (declared at "
+        f"{policy}:10)"
+    )
+    assert "log-router" not in stdout  # a container the policy does not declare is not judged
+
+
+def test_describe_output_with_a_token_in_a_plain_variable(cli: Cli, policy: Path) -> None:
+    code, report, stdout, stderr = check(cli, policy, FILES / "described.json")
+
+    assert code == 1
+    rules = {(f["rule_id"], f["target"]["variable"]) for f in report["findings"]}
+    assert ("DG103", "HUGGINGFACE_API_KEY") in rules  # a secret delivered as plain text
+    assert ("DG106", "HUGGINGFACE_API_KEY") in rules  # in a token's format (value not shown)
+    everything = json.dumps(report) + stdout + stderr
+    assert TOKEN not in everything
+    assert TOKEN[:12] not in everything
+
+
+def test_a_pinned_value_from_is_compared_unless_it_is_a_placeholder(
+    cli: Cli, tmp_path: Path
+) -> None:
+    pinned = tmp_path / "pinned.yaml"
+    pinned.write_text(
+        POLICY.replace(
+            "secrets: [DATABASE_HOST, HUGGINGFACE_API_KEY]",
+            "secrets:\n              - DATABASE_HOST\n              - name: HUGGINGFACE_API_KEY\n"
+            "                value_from: arn:aws:secretsmanager:us-east-1:123456789012:secret:other-XyZ123",
+        )
+    )
+    code, report, _, _ = check(cli, pinned, FILES / "one-container.json")
+    assert code == 1
+    assert [f["rule_id"] for f in report["findings"]] == ["DG104"]
+    code, _, _, _ = check(cli, pinned, FILES / "container-definitions.json")  # `${...}`
+    assert code == 0
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_byte_order_marks_and_utf16_are_read(
+    cli: Cli, policy: Path, tmp_path: Path, encoding: str
+) -> None:
+    path = tmp_path / "task.json"
+    path.write_bytes((FILES / "one-container.json").read_text().encode(encoding))
+    if encoding == "utf-16":
+        assert path.read_bytes().startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    assert check(cli, policy, path)[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"{not json", "not JSON (line 1"),
+        (b'{"services": []}', "not a task definition; expected `aws ecs describe-task-definition`"),
+        (b"[]", "not a task definition"),
+        (b'{"containerDefinitions": []}', "has no container"),
+        (b'[{"image": "x"}]', "[0].name: missing"),
+        (b'[{"name": "api", "secrets": [{"name": "A"}]}]', "[0].secrets[0].valueFrom: missing"),
+        (b"\xff\xfe\xfa", "not UTF-8 or UTF-16 text"),
+        (b'[{"name": "api", "environment": "LOG_LEVEL=secret-value-1"}]', "[0].environment:"),
+    ],
+)
+def test_a_file_that_is_no_task_definition_is_exit_2_in_one_line(
+    cli: Cli, policy: Path, tmp_path: Path, content: bytes, words: str
+) -> None:
+    path = tmp_path / "task.json"
+    path.write_bytes(content)
+    code, _, stdout, stderr = check(cli, policy, path)
+    assert code == 2
+    assert words in stderr
+    assert len(stderr.strip().splitlines()) == 1
+    assert "secret-value-1" not in stdout + stderr
+    assert "internal error" not in stderr
+
+
+def test_files_are_paired_with_services(cli: Cli, tmp_path: Path) -> None:
+    two = tmp_path / "two.yaml"
+    two.write_text(
+        POLICY + "      - cluster: hokusai-development\n        service: hokusai-worker\n"
+        "        containers:\n          worker: {}\n"
+    )
+    worker = tmp_path / "worker.json"
+    worker.write_text('[{"name": "worker", "image": "w"}]')
+    code, _, _, stderr = check(cli, two, FILES / "ecspresso.json")
+    assert code == 2
+    assert "declares 2 services (hokusai-api-development, hokusai-worker)" in stderr
+    code, report, _, stderr = check(
+        cli,
+        two,
+        FILES / "ecspresso.json",
+        worker,
+        extra=("--service", "hokusai-api-development", "--service", "hokusai-worker"),
+    )
+    assert code == 0, stderr
+    assert len(report["services"]) == 2
+    code, _, _, stderr = check(cli, two, worker, extra=("--service", "nope"))
+    assert (code, "--service nope is not in the policy" in stderr) == (2, True)
+    code, _, _, stderr = check(cli, two, worker, extra=("--service", "a", "--service", "b"))
+    assert (code, "1 --task-definition and 2 --service given" in stderr) == (2, True)
+
+
+def test_options_that_do_not_go_together(cli: Cli, policy: Path, tmp_path: Path) -> None:
+    task = FILES / "ecspresso.json"
+    for arguments, words in (
+        (["check", "--policy", str(policy), "--task-definition", str(task)], "add --offline"),
+        (
+            [
+                "check",
+                "--offline",
+                "--policy",
+                str(policy),
+                "--task-definition",
+                str(task),
+                "--terraform-dir",
+                str(tmp_path),
+            ],
+            "give --task-definition or --terraform-dir, not both",
+        ),
+        (["check", "--offline", "--policy", str(policy), "--service", "x"], "--service names"),
+    ):
+        result = cli.run(*arguments)
+        assert result.exit_code == 2, arguments
+        assert words in result.stderr
+
+
+def test_a_missing_container_is_dg207_pointing_at_the_file(
+    cli: Cli, policy: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "task.json"
+    shutil.copy(FILES / "one-container.json", path)
+    path.write_text(path.read_text().replace('"name": "api"', '"name": "web"'))
+    code, report, _, _ = check(cli, policy, path)
+    assert code == 1
+    (finding,) = report["findings"]
+    assert finding["rule_id"] == "DG207"
+    assert finding["message"] == f"task definition file {path} has no container api (it has: web)"
