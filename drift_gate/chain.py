@@ -19,8 +19,10 @@ class Link(str, enum.Enum):
     SERVICE_EXISTS = "service-exists"
     DEPLOYED = "latest-revision-deployed"
     ROLLOUT = "rollout-settled"
+    RUNNING_TASKS = "tasks-run-primary"
     CONTAINERS = "containers-get-declared-names"
     CREDENTIALS = "no-credentials-in-plain-env"
+    IMAGES = "images-exist"
     SECRET_STORES = "secrets-exist"  # noqa: S105 - a link's name, not a secret
     APPLICATION_LOG = "application-log-clean"
     WAIVERS = "waivers-current"  # the policy's waivers: none expired, none stale
@@ -36,14 +38,17 @@ _TITLES = {
     Link.TERRAFORM_SOURCES: "declared in the Terraform sources",
     Link.NO_CHANGE_OUTSIDE_TERRAFORM: "no change outside Terraform",
     Link.KNOWN_BEFORE_APPLY: "everything known before apply",
+    Link.RUNNING_TASKS: "running tasks run the PRIMARY revision",
 }
 
 SERVICE_CHAIN = (
     Link.SERVICE_EXISTS,
     Link.DEPLOYED,
     Link.ROLLOUT,
+    Link.RUNNING_TASKS,
     Link.CONTAINERS,
     Link.CREDENTIALS,
+    Link.IMAGES,
     Link.SECRET_STORES,
     Link.APPLICATION_LOG,
 )

@@ -244,6 +244,13 @@ CHECK_OPTIONS = (
     ),
     SECRET_CHECKS_OPTION,
     _option(
+        "--skip-link",
+        "skipped_links",
+        multiple=True,
+        type=click.Choice(["images", "running-tasks"]),
+        help="Do not check this link (shown as not checked); repeatable. Default: both run.",
+    ),
+    _option(
         "--publish-metrics",
         "metrics_namespace",
         metavar="NAMESPACE",
@@ -313,6 +320,12 @@ SCAN_OPTIONS = (
         help="AWS calls in flight at once.",
     ),
     SECRET_CHECKS_OPTION,
+    _option(
+        "--deep",
+        is_flag=True,
+        help="Also check that ECR images exist and that running tasks run the PRIMARY revision "
+        "(more calls per service; on by default in check).",
+    ),
     FAIL_ON_OPTION,
     FORMAT_OPTION,
     OUTPUT_OPTION,

@@ -69,7 +69,10 @@ class IncidentAccount:
         return account
 
     def register_revision(
-        self, secrets: list[str], environment: dict[str, str] | None = None
+        self,
+        secrets: list[str],
+        environment: dict[str, str] | None = None,
+        image: str = "hokusai/api:latest",
     ) -> str:
         """Register a revision of the family with these secrets (what terraform apply does)."""
         env = environment if environment is not None else {"LOG_LEVEL": "info"}
@@ -82,7 +85,7 @@ class IncidentAccount:
             containerDefinitions=[
                 {
                     "name": CONTAINER,
-                    "image": "hokusai/api:latest",
+                    "image": image,
                     "essential": True,
                     "secrets": [{"name": n, "valueFrom": self.secret_arns[n]} for n in secrets],
                     "environment": [{"name": k, "value": v} for k, v in env.items()],

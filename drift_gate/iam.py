@@ -51,10 +51,19 @@ def least_privilege(policy: Policy, metrics_namespace: str | None = None) -> dic
                 [
                     "ecs:DescribeServices",
                     "ecs:DescribeTaskDefinition",
+                    "ecs:DescribeTasks",
                     "ecs:ListTaskDefinitions",
+                    "ecs:ListTasks",
                     *listing,
                 ]
             ),
+            "Resource": "*",
+        },
+        {
+            # Which repositories the images are in is known only from what runs.
+            "Sid": "DriftGateImageMetadata",
+            "Effect": "Allow",
+            "Action": ["ecr:DescribeImages"],
             "Resource": "*",
         },
         {

@@ -78,6 +78,7 @@ class ContainerVars(Frozen):
     """The variables one container of a task definition receives."""
 
     name: str
+    image: str | None = Field(default=None, description="the image reference (not a secret)")
     secrets: tuple[LiveSecret, ...] = ()
     environment: tuple[LiveEnvVar, ...] = ()
     environment_files: tuple[str, ...] = ()

@@ -152,6 +152,13 @@ class SelectorPolicy(Frozen):
 SecretChecks = Literal["required", "best-effort", "off"]
 
 
+class DeepChecks(Frozen):
+    """The links around the chain, switched per environment (None: the command's default)."""
+
+    images: bool | None = None
+    running_tasks: bool | None = None
+
+
 class EnvironmentPolicy(Frozen):
     name: str
     region: str
@@ -159,6 +166,7 @@ class EnvironmentPolicy(Frozen):
     services: tuple[ServicePolicy, ...]
     selectors: tuple[SelectorPolicy, ...] = ()
     secret_checks: SecretChecks = "required"  # noqa: S105 - a mode, not a password
+    checks: DeepChecks = DeepChecks()
 
 
 class WaiverPolicy(Frozen):
@@ -587,6 +595,7 @@ def _build_policy(document: YamlDocument) -> Policy:
                 selectors=tuple(selectors),
                 # YAML 1.1 reads a bare `off` as false.
                 secret_checks=environment.get("secret_checks", "required") or "off",
+                checks=_deep_checks(environment.get("checks") or {}),
             )
         )
     return Policy(
@@ -621,6 +630,10 @@ def _deprecations(document: YamlDocument) -> Iterator[str]:
                     "honoured; write a waiver with a reason and an expiry date instead "
                     "(docs/policy.md#waivers)"
                 )
+
+
+def _deep_checks(checks: dict[str, Any]) -> DeepChecks:
+    return DeepChecks(images=checks.get("images"), running_tasks=checks.get("running_tasks"))
 
 
 def _selector(match: dict[str, Any]) -> ServiceSelector:

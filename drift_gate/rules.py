@@ -31,6 +31,10 @@ RuleId = Literal[
     "DG206",
     "DG207",
     "DG208",
+    "DG209",
+    "DG210",
+    "DG211",
+    "DG212",
     "DG301",
     "DG302",
     "DG303",
@@ -224,6 +228,51 @@ RULES: tuple[Rule, ...] = (
         "Compare the entry's `match` with `aws ecs list-services` and the services' tags; fix "
         "the selector, or remove the entry if the services were retired.",
         Link.SERVICE_EXISTS,
+    ),
+    Rule(
+        "DG209",
+        "image-not-found",
+        Severity.ERROR,
+        "A container's image is in ECR, and the tag or digest it names does not exist there "
+        "(or the repository does not).",
+        "A task that cannot pull its image never starts: the rollout stalls or fails.",
+        "Push the image (check the tag your pipeline built), or fix the image in the task "
+        "definition; an ECR lifecycle policy may have expired an old tag.",
+        Link.IMAGES,
+    ),
+    Rule(
+        "DG210",
+        "task-on-other-revision",
+        Severity.ERROR,
+        "A RUNNING task of the service runs another task definition than the PRIMARY "
+        "deployment's, and no ACTIVE deployment is draining it.",
+        "The deployment's counters say one thing and the tasks do another: what serves "
+        "traffic is not what was deployed.",
+        "Look at the task's startedBy and group (`aws ecs describe-tasks`); stop stray tasks or "
+        "redeploy with --force-new-deployment.",
+        Link.RUNNING_TASKS,
+    ),
+    Rule(
+        "DG211",
+        "tasks-cannot-pull-secrets",
+        Severity.ERROR,
+        "Tasks of the PRIMARY deployment stopped because ECS could not fetch their secrets "
+        "(ResourceInitializationError: unable to pull secrets or registry auth).",
+        "The container never starts with its secrets: the new revision cannot run at all.",
+        "Check that each secret exists and that the task execution role may read it "
+        "(secretsmanager:GetSecretValue, ssm:GetParameters, kms:Decrypt for a customer key), "
+        "and the network path to Secrets Manager/SSM (VPC endpoints, NAT).",
+        Link.RUNNING_TASKS,
+    ),
+    Rule(
+        "DG212",
+        "essential-container-exited",
+        Severity.WARNING,
+        "Tasks of the PRIMARY deployment stopped because an essential container exited "
+        "right after starting.",
+        "A container that exits at start is often one that did not get a variable it needs.",
+        "Read the stopped tasks' container exit codes and the application log of that start.",
+        Link.RUNNING_TASKS,
     ),
     Rule(
         "DG301",

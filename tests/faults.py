@@ -37,6 +37,7 @@ PAGED = {
     "ListClusters": ("clusterArns", "nextToken"),
     "ListServices": ("serviceArns", "nextToken"),
     "ListTaskDefinitions": ("taskDefinitionArns", "nextToken"),
+    "ListTasks": ("taskArns", "nextToken"),
     "DescribeParameters": ("Parameters", "NextToken"),
     "FilterLogEvents": ("events", "nextToken"),
 }

@@ -41,6 +41,7 @@ class CheckRequest:
     outputs: tuple[OutputTarget, ...]
     deadline: float = DEFAULT_DEADLINE_SECONDS
     sarif_category: str | None = None
+    skipped_links: frozenset[str] = frozenset()
 
 
 def run(request: CheckRequest, deadline: Deadline | None = None) -> int:
@@ -124,7 +125,11 @@ def gate_options(request: CheckRequest) -> CheckOptions:
     from drift_gate.model import FailOn
 
     return CheckOptions(
-        request.environment, FailOn(request.fail_on), request.region, request.secret_checks
+        request.environment,
+        FailOn(request.fail_on),
+        request.region,
+        request.secret_checks,
+        skipped=request.skipped_links,
     )
 
 

@@ -40,6 +40,7 @@ class ScanRequest:
     concurrency: int
     fail_on: str
     secret_checks: SecretChecks | None
+    deep: bool
     max_attempts: int
     timeout: float
     deadline: float
@@ -52,7 +53,7 @@ def run(request: ScanRequest) -> int:
     """Read the policy, reach the accounts, scan, write every output; the exit code."""
     from drift_gate.engine.gate import failed_run_report
     from drift_gate.engine.scan import ScanOptions, run_scan
-    from drift_gate.engine.service_checks import CheckOptions
+    from drift_gate.engine.service_checks import CHECK_DEFAULTS, SCAN_DEFAULTS, CheckOptions
     from drift_gate.errors import ExitCode
     from drift_gate.model import FailOn
     from drift_gate.policy import load_policy
@@ -69,7 +70,11 @@ def run(request: ScanRequest) -> int:
         regions=tuple(dict.fromkeys(regions)),
         clusters=tuple(dict.fromkeys(request.clusters)),
         concurrency=request.concurrency,
-        check=CheckOptions(fail_on=FailOn(request.fail_on), secret_checks=request.secret_checks),
+        check=CheckOptions(
+            fail_on=FailOn(request.fail_on),
+            secret_checks=request.secret_checks,
+            deep_defaults=CHECK_DEFAULTS if request.deep else SCAN_DEFAULTS,
+        ),
         prefetch_secrets=request.secret_checks != "off",  # noqa: S105 - a mode
         region_problems=_unknown_regions(base, regions),
     )

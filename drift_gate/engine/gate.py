@@ -20,6 +20,7 @@ from drift_gate.engine.declared import services_from_plan
 from drift_gate.engine.outcome import ServiceResult, build_report, utc_now
 from drift_gate.engine.service_checks import (
     CheckOptions,
+    LinkStores,
     check_service,
     later_links,
     unverified_run,
@@ -45,7 +46,6 @@ from drift_gate.policy import (
 from drift_gate.rules import RuleId
 from drift_gate.sources.aws import AWS_FAILURES, AwsClients, classify_failure
 from drift_gate.sources.ecs import EcsReader
-from drift_gate.sources.secrets import SecretStores
 
 if TYPE_CHECKING:  # the HCL reader is imported only by runs that read Terraform sources
     from drift_gate.sources.tf_sources import TerraformSources
@@ -78,7 +78,7 @@ def run_check(
         from_plan, plan_findings = _from_plan(plan_input, options)
         environments += [from_plan] if from_plan else []
     results: list[ServiceResult] = [ServiceResult(None, tuple(plan_findings))]
-    stores = SecretStores(clients)
+    stores = LinkStores.of(clients)
     for environment in _with_selected_services(environments, clients, results):
         reader = EcsReader(clients.client("ecs", environment.region))
         runs = _check_environment(environment, reader)

@@ -8,18 +8,23 @@ service, in order: findings, or why the link did not run or could not verify.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.logs import check_log_pattern, log_group_missing
 from drift_gate.checks.secrets import SecretUsage, check_secret_usages
+from drift_gate.checks.tasks import check_tasks
 from drift_gate.engine.service_run import LinkOutcome, ServiceRun
+from drift_gate.images import EcrImage, parse_image
 from drift_gate.model import Finding
 from drift_gate.references import parse_value_from
 from drift_gate.sources.aws import AWS_FAILURES, classify_failure
+from drift_gate.sources.images import ImageStatus, ImageStores
 from drift_gate.sources.logs import LogGroupMissing, count_pattern
 from drift_gate.sources.secrets import SecretStores
+from drift_gate.sources.tasks import service_tasks
 
 
 def secret_usages(run: ServiceRun) -> list[SecretUsage]:
@@ -129,3 +134,78 @@ def _patterns(
             )
         )
     return findings
+
+
+def check_images(runs: Sequence[ServiceRun], stores: ImageStores) -> list[LinkOutcome]:
+    """Each ECR image the services' containers run, looked up once; each service's outcome."""
+    named = [_images_of(run) for run in runs]
+    statuses = stores.check(image for images in named for _, _, image in images if image)
+    return [_image_outcome(run, images, statuses) for run, images in zip(runs, named, strict=True)]
+
+
+def _images_of(run: ServiceRun) -> list[tuple[str, str, EcrImage | None]]:
+    return [
+        (container.name, container.image, parse_image(container.image))
+        for container in (run.deployed.containers if run.deployed else ())
+        if container.image
+    ]
+
+
+def _image_outcome(
+    run: ServiceRun,
+    images: list[tuple[str, str, EcrImage | None]],
+    statuses: dict[EcrImage, ImageStatus],
+) -> LinkOutcome:
+    if not images:
+        return LinkOutcome(not_checked="no container names an image")
+    context = run.context()
+    findings: list[Finding] = []
+    elsewhere = []
+    for container, reference, image in images:
+        if image is None:
+            elsewhere.append(reference)
+            continue
+        status = statuses[image]
+        if status.status == "missing":
+            message = (
+                f"image {reference} of container {container}: ECR repository "
+                f"{image.repository} {status.detail}"
+            )
+            findings.append(context.finding("DG209", message, container=container))
+        elif status.status == "unverified":
+            message = (
+                f"could not verify image {reference} of container {container}: {status.detail}"
+            )
+            findings.append(
+                context.finding("DG901", message, container=container, remediation=status.fix)
+            )
+    outcome = _outcome(findings)
+    if elsewhere and not findings:
+        # Images outside ECR cannot be looked up: the link is not shown as passed.
+        return LinkOutcome(
+            not_checked=f"not in ECR, not checked: {', '.join(sorted(set(elsewhere)))}"
+        )
+    return outcome
+
+
+def check_running_tasks(
+    runs: Sequence[ServiceRun], ecs: Any, workers: int = 8
+) -> list[LinkOutcome]:
+    """Each service's tasks, read concurrently (they are independent round trips)."""
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda run: _tasks_outcome(run, ecs), runs))
+
+
+def _tasks_outcome(run: ServiceRun, ecs: Any) -> LinkOutcome:
+    if run.state is None:
+        return LinkOutcome(not_checked="the service was not read")
+    context = run.context()
+    try:
+        tasks = service_tasks(ecs, run.state.cluster, run.state.name)
+    except AWS_FAILURES as error:
+        failure = classify_failure(error, "ecs:ListTasks")
+        message = f"could not verify the service's tasks: {failure.reason}"
+        return _outcome([context.finding("DG901", message, remediation=failure.fix)])
+    if not tasks:
+        return LinkOutcome(not_checked="no running or recently stopped task to look at")
+    return _outcome(check_tasks(context, run.state, tasks))

@@ -27,6 +27,7 @@ from drift_gate.engine.outcome import ServiceResult, build_report, utc_now
 from drift_gate.engine.pipeline import Failed, Pipeline
 from drift_gate.engine.service_checks import (
     CheckOptions,
+    LinkStores,
     check_service,
     later_links,
     unverified_run,
@@ -52,7 +53,7 @@ from drift_gate.sources.ecs import (
     ServiceLookup,
     ServiceMissing,
 )
-from drift_gate.sources.secrets import SSM_NAMES_PER_CALL, SecretStores
+from drift_gate.sources.secrets import SSM_NAMES_PER_CALL
 
 # Matches `--concurrency`'s default: eight calls in flight keep a 1,000-service scan near
 # the round-trip bound while staying far below ECS's per-account request rates.
@@ -118,7 +119,7 @@ class Scanner:
         self.pipeline = pipeline
         self.progress = ScanProgress()
         self.scans: list[RegionScan] = []
-        self._stores: dict[int, SecretStores] = {}
+        self._stores: dict[int, LinkStores] = {}
         self._secret_keys: set[tuple[int, tuple[str, str, str]]] = set()
         self._ssm_waiting: dict[tuple[int, str], list[str]] = {}
         for account in accounts:
@@ -135,12 +136,12 @@ class Scanner:
         reader = EcsReader(account.clients.client("ecs", region))
         return RegionScan(account, region, reader, clusters_given=bool(self.options.clusters))
 
-    def stores(self, account: Account) -> SecretStores:
-        """One SecretStores per account: its answers are the account's own."""
+    def stores(self, account: Account) -> LinkStores:
+        """One set of stores per account: its answers are the account's own."""
         assert account.clients is not None  # noqa: S101 - only reachable accounts have stores
         key = id(account)
         if key not in self._stores:
-            self._stores[key] = SecretStores(account.clients, workers=self.options.concurrency)
+            self._stores[key] = LinkStores.of(account.clients, self.options.concurrency)
         return self._stores[key]
 
     # --- scheduling ---------------------------------------------------------------------
@@ -298,7 +299,7 @@ class Scanner:
             spec = reader.task_definition(arn)  # cached: no call
         except AWS_FAILURES:
             return
-        stores = self.stores(scan.account)
+        stores = self.stores(scan.account).secrets
         account_key = id(scan.account)
         for container in spec.containers:
             for secret in container.secrets:
@@ -322,7 +323,7 @@ class Scanner:
     def _flush_parameters(self, scan: RegionScan, region: str) -> None:
         names = self._ssm_waiting.pop((id(scan.account), region), [])
         if names:
-            stores = self.stores(scan.account)
+            stores = self.stores(scan.account).secrets
             self._submit(scan, partial(stores.look_up_parameters, region, names), _nothing)
 
     def when_idle(self) -> bool:

@@ -15,12 +15,18 @@ from drift_gate.checks.credentials import check_credentials
 from drift_gate.checks.deployment import check_revision, check_rollout
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.variables import check_container
-from drift_gate.engine.later_links import check_application_logs, check_secret_stores
+from drift_gate.engine.later_links import (
+    check_application_logs,
+    check_images,
+    check_running_tasks,
+    check_secret_stores,
+)
 from drift_gate.engine.service_run import LinkOutcome, ServiceRun
 from drift_gate.model import CheckedService, FailOn, Target
-from drift_gate.policy import EnvironmentPolicy, SecretChecks, ServicePolicy
+from drift_gate.policy import DeepChecks, EnvironmentPolicy, SecretChecks, ServicePolicy
 from drift_gate.sources.aws import AWS_FAILURES, AwsClients, Failure, classify_failure
 from drift_gate.sources.ecs import ClusterMissing, EcsReader, ServiceLookup, ServiceMissing
+from drift_gate.sources.images import ImageStores
 from drift_gate.sources.secrets import SecretStores
 
 NO_LOGS = "no logs declared for this service"
@@ -28,6 +34,12 @@ NO_PRIMARY = Failure(
     "the service has no PRIMARY deployment or task set",
     "Check its deployments (`aws ecs describe-services`); redeploy it if none is PRIMARY.",
 )
+
+
+# What `check` runs around the chain unless the policy or --skip-link says otherwise; `scan`
+# runs none of them unless --deep (each adds calls for every service: docs/links.md).
+CHECK_DEFAULTS = DeepChecks(images=True, running_tasks=True)
+SCAN_DEFAULTS = DeepChecks(images=False, running_tasks=False)
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,38 @@ class CheckOptions:
     fail_on: FailOn = FailOn.ERROR
     region: str | None = None
     secret_checks: SecretChecks | None = None  # None: as each environment of the policy says
+    deep_defaults: DeepChecks = CHECK_DEFAULTS
+    skipped: frozenset[str] = frozenset()  # --skip-link: images, running-tasks
+
+
+@dataclass
+class LinkStores:
+    """What the later links look up, once each for a whole run: secrets, images."""
+
+    secrets: SecretStores
+    images: ImageStores
+
+    @classmethod
+    def of(cls, clients: AwsClients, workers: int = 8) -> LinkStores:
+        return cls(SecretStores(clients, workers=workers), ImageStores(clients, workers=workers))
+
+
+def deep_setting(
+    options: CheckOptions, environment: EnvironmentPolicy, name: str
+) -> tuple[bool | str, str]:
+    """A link's setting (--skip-link, else the policy, else the command's default) and, when
+    it is off, why (shown as "not checked")."""
+    if name.replace("_", "-") in options.skipped:
+        return False, f"--skip-link {name.replace('_', '-')}"
+    from_policy = getattr(environment.checks, name)
+    if from_policy is not None:
+        return from_policy, f"checks: {name}: off in the policy"
+    default = getattr(options.deep_defaults, name)
+    return default, "off by default in a scan (--deep turns it on)"
+
+
+def _is_on(setting: bool | str) -> bool:
+    return setting not in (False, "off")
 
 
 def later_links(
@@ -45,17 +89,34 @@ def later_links(
     environment: EnvironmentPolicy,
     options: CheckOptions,
     clients: AwsClients,
-    stores: SecretStores,
+    stores: LinkStores,
     clock: Callable[[], datetime],
 ) -> None:
-    """The secret stores and the logs, for every service whose task definition was read."""
+    """The links after the task definition, for every service whose task definition was read."""
+    images_on, why = deep_setting(options, environment, "images")
+    images = (
+        check_images(runs, stores.images)
+        if _is_on(images_on)
+        else [LinkOutcome(not_checked=why)] * len(runs)
+    )
+    tasks_on, why_not = deep_setting(options, environment, "running_tasks")
+    tasks = (
+        check_running_tasks(runs, clients.client("ecs", environment.region))
+        if _is_on(tasks_on)
+        else [LinkOutcome(not_checked=why_not)] * len(runs)
+    )
+    for run, image_outcome, task_outcome in zip(runs, images, tasks, strict=True):
+        run.record(Link.IMAGES, image_outcome)
+        run.record(Link.RUNNING_TASKS, task_outcome)
     mode = options.secret_checks or environment.secret_checks
     if mode == "off":
         why = "--secret-checks off" if options.secret_checks else "secret_checks: off in the policy"
         secrets = [LinkOutcome(not_checked=why)] * len(runs)
     else:
         best_effort = mode == "best-effort"
-        secrets = check_secret_stores(runs, environment.region, stores, best_effort=best_effort)
+        secrets = check_secret_stores(
+            runs, environment.region, stores.secrets, best_effort=best_effort
+        )
     if any(run.service.logs for run in runs):  # a client costs ~90 ms: only when needed
         logs = check_application_logs(runs, clients.client("logs", environment.region), clock())
     else:
@@ -165,4 +226,4 @@ def check_service(
         latest=latest_arn,
         containers=tuple(c.name for c in service.containers),
     )
-    return ServiceRun(target, service, checked, findings, deployed, primary)
+    return ServiceRun(target, service, checked, findings, deployed, primary, lookup)

@@ -8,7 +8,14 @@ from drift_gate.chain import Link
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.engine.links import chain_results
 from drift_gate.engine.outcome import ServiceResult, apply_ignores
-from drift_gate.model import CheckedService, Deployment, Finding, Target, TaskDefinitionSpec
+from drift_gate.model import (
+    CheckedService,
+    Deployment,
+    Finding,
+    ServiceState,
+    Target,
+    TaskDefinitionSpec,
+)
 from drift_gate.policy import ServicePolicy
 
 
@@ -31,6 +38,7 @@ class ServiceRun:
     findings: list[Finding]
     deployed: TaskDefinitionSpec | None = None
     primary: Deployment | None = None
+    state: ServiceState | None = None  # what DescribeServices said, for the tasks link
     # Link keys (drift_gate/links.py) that did not run, or ran and could not verify: why.
     not_checked: dict[Link, str] = field(default_factory=dict)
     unverified: dict[Link, str] = field(default_factory=dict)

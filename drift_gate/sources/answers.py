@@ -72,6 +72,7 @@ class ContainerDefinition(Answer):
     """One containerDefinitions entry, from ECS or from a plan's container_definitions."""
 
     name: str
+    image: str | None = None
     environment: tuple[EnvironmentEntry, ...] | None = None
     secrets: tuple[SecretEntry, ...] | None = None
     environmentFiles: tuple[EnvironmentFileEntry, ...] | None = None
@@ -206,3 +207,49 @@ class AcknowledgedAnswer(Answer):
     """An answer with no body (PutMetricData): only AWS's request id shows it was received."""
 
     ResponseMetadata: ResponseMetadata
+
+
+# --- ECR ---------------------------------------------------------------------------------
+
+
+class ImageIdAnswer(Answer):
+    imageDigest: str | None = None
+    imageTag: str | None = None
+
+
+class ImageDetailAnswer(Answer):
+    imageDigest: str
+    imageTags: tuple[str, ...] = ()
+
+
+class DescribeImagesAnswer(Answer):
+    imageDetails: tuple[ImageDetailAnswer, ...]
+    nextToken: str | None = None
+
+
+class ListTasksAnswer(Answer):
+    taskArns: tuple[str, ...]
+    nextToken: str | None = None
+
+
+class TaskAnswer(Answer):
+    taskArn: str
+    taskDefinitionArn: str
+    lastStatus: str
+    desiredStatus: str | None = None
+    startedBy: str | None = None
+    group: str | None = None
+    stoppedReason: str | None = None
+    stopCode: str | None = None
+    startedAt: datetime | None = None
+    stoppedAt: datetime | None = None
+
+
+class TaskFailureAnswer(Answer):
+    arn: str | None = None
+    reason: str | None = None
+
+
+class DescribeTasksAnswer(Answer):
+    tasks: tuple[TaskAnswer, ...]
+    failures: tuple[TaskFailureAnswer, ...]

@@ -21,6 +21,7 @@ from drift_gate.errors import InvalidInputError
 from drift_gate.sources.answers import Answer, MalformedAnswerError, read_answer
 
 A = TypeVar("A", bound=Answer)
+T = TypeVar("T")
 
 # Credentials AWS refused: not a missing permission, so granting one would not help.
 _REJECTED_CREDENTIAL_CODES = frozenset(
@@ -179,7 +180,8 @@ class AwsClients:
         return client
 
     def _before_call(self, model: Any, **_: Any) -> None:
-        operation = f"{model.service_model.endpoint_prefix}:{model.name}"
+        prefix = model.service_model.endpoint_prefix
+        operation = f"{_IAM_PREFIX.get(prefix, prefix)}:{model.name}"
         if self.deadline is not None and self.deadline.remaining() <= 0:
             raise DeadlineExceededError(operation, self.deadline.seconds)
         with self._calls_lock:
@@ -187,7 +189,7 @@ class AwsClients:
 
 
 # IAM names an action by its service prefix, which for CloudWatch is not the endpoint's.
-_IAM_PREFIX = {"monitoring": "cloudwatch"}
+_IAM_PREFIX = {"monitoring": "cloudwatch", "api.ecr": "ecr"}
 
 
 def _name_the_operation(endpoint_prefix: str) -> Callable[..., None]:
@@ -340,7 +342,7 @@ AWS_FAILURES: tuple[type[Exception], ...] = (
 )
 
 
-def chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     """`items` in consecutive batches of at most `size` (an API's per-call limit)."""
     for start in range(0, len(items), size):
         yield items[start : start + size]

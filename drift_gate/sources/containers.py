@@ -33,7 +33,11 @@ def container_vars(raw: ContainerDefinition) -> ContainerVars:
     )
     files = tuple(item.value for item in raw.environmentFiles or ())
     return ContainerVars(
-        name=raw.name, secrets=secrets, environment=environment, environment_files=files
+        name=raw.name,
+        image=raw.image,
+        secrets=secrets,
+        environment=environment,
+        environment_files=files,
     )
 
 

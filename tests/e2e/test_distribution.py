@@ -766,7 +766,17 @@ def test_iam_policy_allows_a_full_check_and_denies_reading_values(
 ) -> None:
     account = IncidentAccount.create(enforced.client("ecs"), enforced.client("secretsmanager"))
     _moto_compat.settle(CLUSTER, SERVICE, REGION)
-    account.redeploy(account.register_revision(list(SECRET_NAMES)))
+    # An ECR image, so that the images link is exercised under the policy too.
+    enforced.client("ecr").create_repository(repositoryName="hokusai/api")
+    manifest = (
+        '{"schemaVersion": 2, "mediaType": '
+        '"application/vnd.docker.distribution.manifest.v2+json", "layers": []}'
+    )
+    enforced.client("ecr").put_image(
+        repositoryName="hokusai/api", imageManifest=manifest, imageTag="v7"
+    )
+    image = f"123456789012.dkr.ecr.{REGION}.amazonaws.com/hokusai/api:v7"
+    account.redeploy(account.register_revision(list(SECRET_NAMES), image=image))
     # moto authorises CloudWatch Logs calls against the resource "*" (it computes no log-group
     # ARN), so a statement scoped to log groups cannot pass there: the generated policy is
     # tested on a policy without logs, its log-group scoping in tests/unit/test_policy.py.
@@ -815,6 +825,8 @@ def test_iam_policy_allows_a_full_check_and_denies_reading_values(
         "ecs:DescribeServices",
         "ecs:DescribeTaskDefinition",
         "ecs:ListTaskDefinitions",
+        "ecs:ListTasks",
+        "ecr:DescribeImages",
         "secretsmanager:DescribeSecret",
     } | ({"logs:FilterLogEvents"} if with_logs else set())
 

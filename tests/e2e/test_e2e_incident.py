@@ -99,11 +99,14 @@ def test_act_c_after_redeploy_passes(
     assert report["findings"] == []
     assert report["services"][0]["deployed_task_definition"].endswith(":2")
     # Minimum calls: one DescribeServices, one DescribeTaskDefinition, one family lookup,
-    # one DescribeSecret per distinct secret (never a value-reading call).
+    # one DescribeSecret per distinct secret (never a value-reading call), and the service's
+    # running and stopped tasks (one ListTasks each; none here, so no DescribeTasks). The
+    # image is not in ECR: no ECR call, and the link says "not checked".
     assert report["stats"]["aws_calls"] == {
         "ecs:DescribeServices": 1,
         "ecs:DescribeTaskDefinition": 1,
         "ecs:ListTaskDefinitions": 1,
+        "ecs:ListTasks": 2,
         "secretsmanager:DescribeSecret": 3,
     }
 

@@ -591,6 +591,7 @@ def test_scans_retry_adaptively_and_checks_in_standard_mode() -> None:
         concurrency=16,
         fail_on="error",
         secret_checks=None,
+        deep=False,
         max_attempts=4,
         timeout=7.0,
         deadline=60.0,

@@ -312,6 +312,7 @@ def test_the_least_privilege_iam_policy_scopes_logs_and_metrics(tmp_path: Path) 
     no_logs.write_text(policy_text())
     assert {s["Sid"] for s in least_privilege(load_policy(no_logs))["Statement"]} == {
         "DriftGateReadEcs",
+        "DriftGateImageMetadata",
         "DriftGateSecretMetadataOnly",
     }
 

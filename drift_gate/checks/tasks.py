@@ -1,0 +1,107 @@
+"""DG210-DG212: do the service's tasks run the PRIMARY revision, and do they start?
+
+The reasons quoted are ECS's stoppedReason, from which only the secret or parameter ARN is
+taken: the rest of a reason is never printed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from drift_gate.checks.findings import ServiceContext
+from drift_gate.model import Finding, ServiceState
+from drift_gate.sources.answers import TaskAnswer
+
+# ECS's words when the agent cannot fetch a task's secrets (AWS docs, issues of
+# amazon-ecs-deploy-task-definition and copilot-cli).
+_SECRET_PULL = re.compile(
+    r"unable to pull secrets or registry auth|retrieve secrets? from (?:asm|ssm)"
+    r"|invalid ssm parameters",
+    re.IGNORECASE,
+)
+_SECRET_ARN = re.compile(r"arn:aws[a-z-]*:(?:secretsmanager|ssm):[A-Za-z0-9:/_+=.@-]+")
+_SSM_NAMES = re.compile(r"invalid ssm parameters:\s*([^\s,;]+)", re.IGNORECASE)
+# "Right after starting": an essential container that exits within this is not a crash
+# under load but a start that failed.
+QUICK_EXIT = timedelta(seconds=60)
+
+
+def check_tasks(
+    context: ServiceContext, service: ServiceState, tasks: Sequence[TaskAnswer]
+) -> list[Finding]:
+    """What the tasks say that the deployment counters do not."""
+    primary = service.primary
+    if primary is None:
+        return []
+    findings = _stray(context, service, tasks)
+    since = primary.created_at
+    stopped = [
+        task
+        for task in tasks
+        if task.lastStatus == "STOPPED"
+        and task.taskDefinitionArn == primary.task_definition_arn
+        and (since is None or task.stoppedAt is None or task.stoppedAt >= since)
+    ]
+    findings += _secret_pull_failures(context, stopped)
+    findings += _quick_exits(context, stopped)
+    return findings
+
+
+def _stray(
+    context: ServiceContext, service: ServiceState, tasks: Sequence[TaskAnswer]
+) -> list[Finding]:
+    active = {deployment.task_definition_arn for deployment in service.deployments}
+    stray: dict[str, int] = {}
+    for task in tasks:
+        if task.lastStatus != "STOPPED" and task.taskDefinitionArn not in active:
+            stray[task.taskDefinitionArn] = stray.get(task.taskDefinitionArn, 0) + 1
+    primary = service.primary
+    return [
+        context.finding(
+            "DG210",
+            f"{count} running task(s) run {arn}, not the PRIMARY deployment's "
+            f"{primary.task_definition_arn if primary else '(none)'} nor an ACTIVE one",
+        )
+        for arn, count in sorted(stray.items())
+    ]
+
+
+def _secret_pull_failures(context: ServiceContext, stopped: Sequence[TaskAnswer]) -> list[Finding]:
+    failing = [t for t in stopped if t.stoppedReason and _SECRET_PULL.search(t.stoppedReason)]
+    if not failing:
+        return []
+    named = sorted(
+        {
+            found
+            for task in failing
+            for found in _SECRET_ARN.findall(task.stoppedReason or "")
+            + _SSM_NAMES.findall(task.stoppedReason or "")
+        }
+    )
+    which = f": {', '.join(named)}" if named else ""
+    message = (
+        f"{len(failing)} task(s) of the PRIMARY deployment stopped because ECS could not "
+        f"fetch their secrets{which}"
+    )
+    return [context.finding("DG211", message)]
+
+
+def _quick_exits(context: ServiceContext, stopped: Sequence[TaskAnswer]) -> list[Finding]:
+    quick = [
+        task
+        for task in stopped
+        if task.stopCode == "EssentialContainerExited" and _short(task.startedAt, task.stoppedAt)
+    ]
+    if not quick:
+        return []
+    message = (
+        f"{len(quick)} task(s) of the PRIMARY deployment stopped because an essential "
+        f"container exited within {int(QUICK_EXIT.total_seconds())} s of starting"
+    )
+    return [context.finding("DG212", message)]
+
+
+def _short(started: datetime | None, stopped: datetime | None) -> bool:
+    return started is None or stopped is None or stopped - started <= QUICK_EXIT

@@ -1,0 +1,45 @@
+"""The tasks a service really runs, and the recently stopped ones: ecs:ListTasks and
+ecs:DescribeTasks (100 a call), metadata only.
+
+ECS lists a service's RUNNING tasks and the ones stopped in about the last hour. A task of a
+service carries the group `service:NAME`; tasks in another group are left out (an emulator
+that ignores the serviceName filter lists them all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from drift_gate.sources.answers import (
+    DescribeTasksAnswer,
+    ListTasksAnswer,
+    TaskAnswer,
+    read_answer,
+)
+from drift_gate.sources.aws import chunks, pages
+
+DESCRIBE_TASKS_LIMIT = 100
+
+
+def service_tasks(client: Any, cluster: str, service: str) -> list[TaskAnswer]:
+    """The service's RUNNING and recently STOPPED tasks, described."""
+    arns: list[str] = []
+    for status in ("RUNNING", "STOPPED"):
+        arguments = {
+            "cluster": cluster,
+            "serviceName": service,
+            "desiredStatus": status,
+            "maxResults": 100,
+        }
+        for page in pages(client.list_tasks, arguments, ListTasksAnswer, "ecs:ListTasks"):
+            arns.extend(page.taskArns)
+    tasks: list[TaskAnswer] = []
+    for batch in chunks(list(dict.fromkeys(arns)), DESCRIBE_TASKS_LIMIT):
+        tasks.extend(_describe(client, cluster, batch))
+    return [task for task in tasks if task.group in (None, f"service:{service}")]
+
+
+def _describe(client: Any, cluster: str, batch: Sequence[str]) -> tuple[TaskAnswer, ...]:
+    response = client.describe_tasks(cluster=cluster, tasks=list(batch))
+    return read_answer(DescribeTasksAnswer, response, "ecs:DescribeTasks").tasks
