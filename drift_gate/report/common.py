@@ -141,3 +141,17 @@ def waiver_text(finding: Finding) -> str:
     if waiver.declared_in:
         text += f"; waiver at {waiver.declared_in}"
     return text
+
+
+def scope_lines(report: Report) -> list[str]:
+    """`123456789012 us-east-1 (the default credentials): 20 cluster(s), 1000 service(s)`,
+    then each note, for every account and region a scan read."""
+    lines = []
+    for scope in report.scanned:
+        state = "" if scope.verified else " (could not be read in full)"
+        lines.append(
+            f"{scope.account or 'account unknown'} {scope.region} ({scope.account_source}): "
+            f"{scope.clusters} cluster(s), {scope.services} service(s){state}"
+        )
+        lines.extend(f"note: {note}" for note in scope.notes)
+    return lines

@@ -6,7 +6,14 @@ from collections.abc import Iterable
 
 from drift_gate.model import Finding, Report, Severity, Verdict
 from drift_gate.report.base import RenderOptions, Reporter
-from drift_gate.report.common import Group, groups, unchecked_lines, waiver_text, where_text
+from drift_gate.report.common import (
+    Group,
+    groups,
+    scope_lines,
+    unchecked_lines,
+    waiver_text,
+    where_text,
+)
 
 _COLORS = {"red": "31", "yellow": "33", "green": "32", "dim": "2", "bold": "1", "cyan": "36"}
 _SEVERITY_COLOR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -118,15 +125,8 @@ def _finding_lines(finding: Finding, paint: _Painter) -> Iterable[str]:
 
 def _scope_lines(report: Report) -> Iterable[str]:
     """What a scan read, per account and region, and what it saw but did not check."""
-    for scope in report.scanned:
-        account = scope.account or "account unknown"
-        state = "" if scope.verified else " (could not be read in full)"
-        yield (
-            f"scanned {account} {scope.region} ({scope.account_source}): "
-            f"{scope.clusters} cluster(s), {scope.services} service(s){state}"
-        )
-        for note in scope.notes:
-            yield f"  note: {note}"
+    for line in scope_lines(report):
+        yield f"  {line}" if line.startswith("note: ") else f"scanned {line}"
     if report.scanned:
         yield ""
 

@@ -21,7 +21,7 @@ from drift_gate.model import (
     Verdict,
 )
 from drift_gate.report.base import RenderOptions, Reporter
-from drift_gate.report.common import SEVERITY_ORDER, Group, groups, where_text
+from drift_gate.report.common import SEVERITY_ORDER, Group, groups, scope_lines, where_text
 
 _VERDICT = {
     Verdict.PASS: ("PASS", "ok"),
@@ -117,6 +117,7 @@ class HtmlReporter(Reporter):
         ]
         parts += [_card(group) for group in groups(report)]
         parts.append(_waived_section(report))
+        parts.append(_scanned_section(report))
         parts.append("</main>")
         parts.append(
             f"<footer>drift-gate {escape(report.tool.version)} · "
@@ -177,6 +178,15 @@ def _card(group: Group) -> str:
         f'<section class="card" data-environment="{escape(group.environment)}">'
         f"<h2>{escape(group.title)}</h2>{arns}{chain}{table}</section>"
     )
+
+
+def _scanned_section(report: Report) -> str:
+    """Each account and region a scan read, and what it saw there but did not check."""
+    lines = scope_lines(report)
+    if not lines:
+        return ""
+    items = "".join(f"<li>{escape(line)}</li>" for line in lines)
+    return f'<section class="card" id="scanned"><h2>Scanned</h2><ul>{items}</ul></section>'
 
 
 def _waived_section(report: Report) -> str:

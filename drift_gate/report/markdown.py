@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from drift_gate.model import Finding, Report, Severity, Verdict
 from drift_gate.report.base import RenderOptions, Reporter
-from drift_gate.report.common import Group, groups, unchecked_lines, where_text
+from drift_gate.report.common import Group, groups, scope_lines, unchecked_lines, where_text
 from drift_gate.report.console import verdict_line
 
 _ICON = {Verdict.PASS: "✅", Verdict.DRIFT: "❌", Verdict.COULD_NOT_VERIFY: "⛔"}
@@ -52,6 +52,7 @@ class MarkdownReporter(Reporter):
             left_out += report.stats.waived
         if left_out:
             parts.append(_truncation_note(left_out, options))
+        parts.append(_scanned(report))
         parts.append(_footer(report))
         return "".join(parts)
 
@@ -142,6 +143,13 @@ def _truncation_note(left_out: int, options: RenderOptions) -> str:
     )
     limit = "to stay within GitHub's 1 MiB step summary"
     return f"> **{left_out} finding(s) left out** {limit}; {where}.\n\n"
+
+
+def _scanned(report: Report) -> str:
+    lines = scope_lines(report)
+    if not lines:
+        return ""
+    return "### Scanned\n\n" + "".join(f"- {_cell(line)}\n" for line in lines) + "\n"
 
 
 def _footer(report: Report) -> str:

@@ -668,3 +668,29 @@ def test_a_policy_environment_outside_the_scanned_regions_is_named(
         "environment ml (eu-west-1) is not in the regions scanned (us-east-1); add --region "
         "eu-west-1 to check it"
     ) in stderr
+
+
+def test_markdown_and_html_say_what_was_scanned(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    fleet(moto_server).client("ecs", "us-east-1").create_cluster(clusterName="empty")
+    markdown, html = tmp_path / "scan.md", tmp_path / "scan.html"
+    result = cli_on_moto.run(
+        "scan",
+        "--region",
+        "us-east-1",
+        "--quiet",
+        "--format",
+        "markdown",
+        "--output",
+        str(markdown),
+        "--format",
+        "html",
+        "--output",
+        str(html),
+    )
+    assert result.exit_code == 0
+    assert "### Scanned" in markdown.read_text()
+    assert "- note: cluster empty has no services" in markdown.read_text()
+    assert '<section class="card" id="scanned">' in html.read_text()
+    assert "(the default credentials): 1 cluster(s), 0 service(s)" in html.read_text()
