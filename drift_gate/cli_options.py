@@ -135,7 +135,8 @@ MAX_ATTEMPTS_OPTION = _option(
     type=click.IntRange(1, 20),
     default=5,
     show_default=True,
-    help="Attempts per AWS call (standard retry mode) before it counts as unverified.",
+    help="Attempts per AWS call before it counts as unverified (botocore's standard retry "
+    "mode; adaptive in scans).",
 )
 TIMEOUT_OPTION = _option(
     "--timeout",
