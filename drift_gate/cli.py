@@ -108,6 +108,7 @@ def check(ctx: click.Context, /, **given: Any) -> int:
         region=given["region"],
         secret_checks=given["secret_checks"],
         skipped_links=frozenset(given["skipped_links"]),
+        wait_seconds=given["wait"],
         metrics_namespace=given["metrics_namespace"],
         max_attempts=given["max_attempts"],
         timeout=given["timeout"],
@@ -124,6 +125,8 @@ def _check_combination(given: dict[str, Any]) -> None:
         raise click.UsageError("give --policy, --plan-json, --plan-file or --terraform-dir")
     if given["plan_json"] and given["plan_file"]:
         raise click.UsageError("give --plan-json or --plan-file, not both")
+    if given["wait"] and given["offline"]:
+        raise click.UsageError("--wait waits for rollouts on ECS: it does not go with --offline")
     if given["offline"] and given["policy"] is None:
         raise click.UsageError("--offline needs --policy (what each container must receive)")
     if given["task_definitions"] and not given["offline"]:

@@ -88,6 +88,23 @@ def session_name(_context: click.Context, _parameter: click.Parameter, value: st
     return value
 
 
+def duration(
+    _context: click.Context, _parameter: click.Parameter, value: str | None
+) -> float | None:
+    """`90s`, `10m`, `1h` or a number of seconds -> seconds; at most a day."""
+    if value is None:
+        return None
+    units = {"s": 1, "m": 60, "h": 3600}
+    number, unit = (value[:-1], value[-1]) if value and value[-1] in units else (value, "s")
+    try:
+        seconds = float(number) * units[unit]
+    except ValueError:
+        raise click.BadParameter("give a duration such as 90s, 10m or 1h") from None
+    if not 0 < seconds <= 86400:
+        raise click.BadParameter("give a duration from 1s to 24h")
+    return seconds
+
+
 def _option(*names: str, **settings: Any) -> Decorator:
     return click.option(*names, **settings)
 
@@ -244,6 +261,14 @@ CHECK_OPTIONS = (
         "plan's aws provider, then AWS_REGION).",
     ),
     SECRET_CHECKS_OPTION,
+    _option(
+        "--wait",
+        "wait",
+        metavar="DURATION",
+        callback=duration,
+        help="First wait (at most DURATION: 90s, 10m, 1h) until every rollout has settled, "
+        "failed or been rolled back; then check. Not settled in time: exit 3.",
+    ),
     _option(
         "--skip-link",
         "skipped_links",

@@ -35,6 +35,7 @@ RuleId = Literal[
     "DG210",
     "DG211",
     "DG212",
+    "DG213",
     "DG301",
     "DG302",
     "DG303",
@@ -273,6 +274,18 @@ RULES: tuple[Rule, ...] = (
         "A container that exits at start is often one that did not get a variable it needs.",
         "Read the stopped tasks' container exit codes and the application log of that start.",
         Link.RUNNING_TASKS,
+    ),
+    Rule(
+        "DG213",
+        "rollout-rolled-back",
+        Severity.ERROR,
+        "While drift-gate waited (--wait), a deployment failed and the service was rolled back "
+        "to an earlier revision (the deployment circuit breaker).",
+        'The service is stable again, but on the old revision: a wait for "stable" alone would '
+        "call this a success.",
+        "Read the failed deployment's reason and stopped tasks (DG211, DG212), fix the cause, "
+        "then deploy again.",
+        Link.ROLLOUT,
     ),
     Rule(
         "DG301",

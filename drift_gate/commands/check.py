@@ -42,6 +42,7 @@ class CheckRequest:
     deadline: float = DEFAULT_DEADLINE_SECONDS
     sarif_category: str | None = None
     skipped_links: frozenset[str] = frozenset()
+    wait_seconds: float | None = None
 
 
 def run(request: CheckRequest, deadline: Deadline | None = None) -> int:
@@ -130,6 +131,8 @@ def gate_options(request: CheckRequest) -> CheckOptions:
         request.region,
         request.secret_checks,
         skipped=request.skipped_links,
+        wait_seconds=request.wait_seconds,
+        say=lambda line: echo(line, err=True),
     )
 
 

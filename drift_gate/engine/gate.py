@@ -79,7 +79,14 @@ def run_check(
         environments += [from_plan] if from_plan else []
     results: list[ServiceResult] = [ServiceResult(None, tuple(plan_findings))]
     stores = LinkStores.of(clients)
-    for environment in _with_selected_services(environments, clients, results):
+    environments = _with_selected_services(environments, clients, results)
+    if options.wait_seconds:
+        from drift_gate.engine.wait import wait_for_rollouts
+
+        say = options.say or (lambda _line: None)
+        waited = wait_for_rollouts(environments, clients, options.wait_seconds, say)
+        results.append(ServiceResult(None, tuple(waited)))
+    for environment in environments:
         reader = EcsReader(clients.client("ecs", environment.region))
         runs = _check_environment(environment, reader)
         verified = [run for run in runs if run.deployed is not None]

@@ -52,6 +52,8 @@ class CheckOptions:
     secret_checks: SecretChecks | None = None  # None: as each environment of the policy says
     deep_defaults: DeepChecks = CHECK_DEFAULTS
     skipped: frozenset[str] = frozenset()  # --skip-link: images, running-tasks
+    wait_seconds: float | None = None  # --wait: let the rollouts settle first
+    say: Callable[[str], None] | None = None  # progress while waiting (standard error)
 
 
 @dataclass
