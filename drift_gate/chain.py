@@ -25,6 +25,7 @@ class Link(str, enum.Enum):
     IMAGES = "images-exist"
     SECRET_STORES = "secrets-exist"  # noqa: S105 - a link's name, not a secret
     APPLICATION_LOG = "application-log-clean"
+    SMOKE = "application-answers"
     WAIVERS = "waivers-current"  # the policy's waivers: none expired, none stale
     ANY = "could-not-verify"  # DG901: whichever link AWS did not answer for
 
@@ -39,6 +40,7 @@ _TITLES = {
     Link.NO_CHANGE_OUTSIDE_TERRAFORM: "no change outside Terraform",
     Link.KNOWN_BEFORE_APPLY: "everything known before apply",
     Link.RUNNING_TASKS: "running tasks run the PRIMARY revision",
+    Link.SMOKE: "the application answers as declared",
 }
 
 SERVICE_CHAIN = (
@@ -51,5 +53,6 @@ SERVICE_CHAIN = (
     Link.IMAGES,
     Link.SECRET_STORES,
     Link.APPLICATION_LOG,
+    Link.SMOKE,
 )
 PLAN_CHAIN = (Link.PLAN_APPLIED, Link.NO_CHANGE_OUTSIDE_TERRAFORM, Link.KNOWN_BEFORE_APPLY)

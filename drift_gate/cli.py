@@ -109,6 +109,7 @@ def check(ctx: click.Context, /, **given: Any) -> int:
         secret_checks=given["secret_checks"],
         skipped_links=frozenset(given["skipped_links"]),
         wait_seconds=given["wait"],
+        ca_bundle=given["ca_bundle"],
         metrics_namespace=given["metrics_namespace"],
         max_attempts=given["max_attempts"],
         timeout=given["timeout"],

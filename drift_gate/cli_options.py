@@ -270,6 +270,12 @@ CHECK_OPTIONS = (
         "failed or been rolled back; then check. Not settled in time: exit 3.",
     ),
     _option(
+        "--ca-bundle",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="PEM certificates to trust for smoke requests to private endpoints (TLS is "
+        "always verified).",
+    ),
+    _option(
         "--skip-link",
         "skipped_links",
         multiple=True,

@@ -217,6 +217,7 @@ class Target(Frozen):
     resource: str | None = Field(default=None, description="Terraform resource address")
     container: str | None = None
     variable: str | None = None
+    request: str | None = Field(default=None, description="a smoke request: METHOD URL")
 
     def label(self) -> str:
         """A short human path such as `development/hokusai-api/api/HUGGINGFACE_API_KEY`."""
@@ -229,7 +230,8 @@ class Target(Frozen):
             self.container,
             self.variable,
         ]
-        return "/".join(part for part in parts if part)
+        label = "/".join(part for part in parts if part)
+        return f"{label} {self.request}" if self.request else label
 
 
 class Waived(Frozen):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -93,12 +94,37 @@ class LogPolicy(Frozen):
         return window if window <= MAX_LOG_WINDOW else None
 
 
+class SmokeHeader(Frozen):
+    """A request header: a literal value, or the name of an environment variable holding it."""
+
+    name: str
+    value: str | None = None
+    env: str | None = None
+
+
+class SmokeRequest(Frozen):
+    """One request the application must answer as declared (the value of `env` headers is
+    read when the request is sent, never kept in a model, a report or a message)."""
+
+    url: str
+    method: str = "GET"
+    headers: tuple[SmokeHeader, ...] = ()
+    json_body: str | None = Field(default=None, description="the `json:` body, as JSON text")
+    expect: tuple[int, ...] = (200,)
+    forbid: tuple[str, ...] = ()
+    timeout: float = 10.0
+    retries: int = 0
+    allow_http: bool = False
+    where: str | None = None
+
+
 class ServicePolicy(Frozen):
     cluster: str
     service: str
     containers: tuple[ContainerPolicy, ...]
     ignore: frozenset[str] = frozenset()
     logs: LogPolicy | None = None
+    smoke: tuple[SmokeRequest, ...] = ()
     where: str | None = None
 
 
@@ -135,6 +161,7 @@ class SelectorPolicy(Frozen):
     containers: tuple[ContainerPolicy, ...]
     ignore: frozenset[str] = frozenset()
     logs: LogPolicy | None = None
+    smoke: tuple[SmokeRequest, ...] = ()
     where: str | None = None
 
     def for_service(self, cluster: str, service: str) -> ServicePolicy:
@@ -145,6 +172,7 @@ class SelectorPolicy(Frozen):
             containers=self.containers,
             ignore=self.ignore,
             logs=self.logs,
+            smoke=self.smoke,
             where=self.where,
         )
 
@@ -238,6 +266,11 @@ class Policy(Frozen):
     @property
     def services(self) -> tuple[tuple[EnvironmentPolicy, ServicePolicy], ...]:
         return tuple((env, service) for env in self.environments for service in env.services)
+
+
+def is_loopback(host: str) -> bool:
+    """This machine: where plain http cannot be read on the way."""
+    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 @dataclass(frozen=True)
@@ -509,6 +542,16 @@ def _service_problems(
             path = (*service_path, "ignore", index)
             line = document.line_of(path)
             problems.append(PolicyProblem(document.path, line, path, _ignore_message(rule_id)))
+    for index, request in enumerate(service.get("smoke") or ()):
+        if request["url"].startswith("http://") and not request.get("allow_http"):
+            host = urllib.parse.urlsplit(request["url"]).hostname or ""
+            if not is_loopback(host):
+                path = (*service_path, "smoke", index, "url")
+                message = (
+                    "plain http:// is allowed only to this machine (127.0.0.1, localhost, ::1); "
+                    "use https://, or add `allow_http: true` to this request"
+                )
+                problems.append(PolicyProblem(document.path, document.line_of(path), path, message))
     since = (service.get("logs") or {}).get("since", "deployment")
     if (
         since != "deployment"
@@ -580,6 +623,7 @@ def _build_policy(document: YamlDocument) -> Policy:
                 )
                 if "logs" in service
                 else None,
+                smoke=tuple(_smoke(document, service_path, service.get("smoke") or ())),
                 where=f"{document.path}:{document.line_of(service_path)}",
             )
             if "match" in service:
@@ -630,6 +674,30 @@ def _deprecations(document: YamlDocument) -> Iterator[str]:
                     "honoured; write a waiver with a reason and an expiry date instead "
                     "(docs/policy.md#waivers)"
                 )
+
+
+def _smoke(
+    document: YamlDocument, service_path: JsonPath, requests: Sequence[dict[str, Any]]
+) -> Iterator[SmokeRequest]:
+    for index, request in enumerate(requests):
+        headers = tuple(
+            SmokeHeader(name=name, env=value["env"])
+            if isinstance(value, dict)
+            else SmokeHeader(name=name, value=value)
+            for name, value in (request.get("headers") or {}).items()
+        )
+        yield SmokeRequest(
+            url=request["url"],
+            method=request.get("method", "GET"),
+            headers=headers,
+            json_body=json.dumps(request["json"]) if "json" in request else None,
+            expect=tuple(request.get("expect", (200,))),
+            forbid=tuple(request.get("forbid", ())),
+            timeout=float(request.get("timeout", 10.0)),
+            retries=int(request.get("retries", 0)),
+            allow_http=bool(request.get("allow_http", False)),
+            where=f"{document.path}:{document.line_of((*service_path, 'smoke', index))}",
+        )
 
 
 def _deep_checks(checks: dict[str, Any]) -> DeepChecks:

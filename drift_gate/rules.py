@@ -1,8 +1,9 @@
 """The rule registry: every finding names one of these by a stable id.
 
 Ids are grouped by link of the chain: DG1xx variables, DG2xx deployment and rollout,
-DG3xx secret stores, DG4xx application logs, DG5xx the Terraform plan, DG6xx the Terraform
-sources and .env.example (offline), DG7xx the policy's waivers, DG9xx could not verify.
+DG3xx secret stores, DG4xx the application (logs, smoke requests), DG5xx the Terraform
+plan, DG6xx the Terraform sources and .env.example (offline), DG7xx the policy's waivers,
+DG9xx could not verify.
 Ids never change meaning and are never reused; formats, waivers and docs/rules.md key on them.
 """
 
@@ -44,6 +45,8 @@ RuleId = Literal[
     "DG306",
     "DG401",
     "DG402",
+    "DG411",
+    "DG412",
     "DG501",
     "DG502",
     "DG503",
@@ -369,6 +372,28 @@ RULES: tuple[Rule, ...] = (
         Link.APPLICATION_LOG,
     ),
     Rule(
+        "DG411",
+        "smoke-unexpected-status",
+        Severity.ERROR,
+        "A smoke request the policy declares was answered with a status outside its `expect`.",
+        "The service runs what is declared, yet the application does not answer as it should: "
+        "the incident's predict endpoint answered 500 on every call.",
+        "Call the URL yourself and read the application log for that request; fix the "
+        "application or its configuration, then redeploy.",
+        Link.SMOKE,
+    ),
+    Rule(
+        "DG412",
+        "smoke-forbidden-phrase",
+        Severity.ERROR,
+        "A smoke request's answer contains a phrase the policy forbids (such as "
+        '"HuggingFace token not configured").',
+        "The application says in its own words that something it needs is missing.",
+        "Give the application what the phrase says it lacks (usually a secret that did not "
+        "reach the container), then redeploy.",
+        Link.SMOKE,
+    ),
+    Rule(
         "DG501",
         "declared-not-applied",
         Severity.ERROR,
@@ -583,8 +608,9 @@ def rules_markdown() -> str:
         "`python -m drift_gate.rules > docs/rules.md`; a test fails when it is out of date. "
         "`drift-gate explain ID` prints one rule.\n\n"
         "Ids are stable: DG1xx variables in the running container, DG2xx deployment and "
-        "rollout, DG3xx secret stores, DG4xx application logs, DG5xx the Terraform plan, "
-        "DG6xx the Terraform sources and .env.example (offline), DG7xx the policy's waivers, "
+        "rollout, DG3xx secret stores, DG4xx the application (logs, smoke requests), DG5xx "
+        "the Terraform plan, DG6xx the Terraform sources and .env.example (offline), DG7xx "
+        "the policy's waivers, "
         "DG9xx could not verify (exit 3, never ignorable or waivable).\n\n"
         "| id | name | default severity |\n|---|---|---|\n"
     )

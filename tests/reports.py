@@ -92,7 +92,10 @@ def with_links(service: CheckedService, findings: tuple[Finding, ...]) -> Checke
     """The service as the gate reports it: secret stores checked, no logs declared."""
     links = chain_results(
         findings,
-        not_checked={Link.APPLICATION_LOG: "no logs declared for this service"},
+        not_checked={
+            Link.APPLICATION_LOG: "no logs declared for this service",
+            Link.SMOKE: "no smoke requests declared",
+        },
         unverified={},
     )
     return service.model_copy(update={"links": links})

@@ -43,6 +43,7 @@ class CheckRequest:
     sarif_category: str | None = None
     skipped_links: frozenset[str] = frozenset()
     wait_seconds: float | None = None
+    ca_bundle: Path | None = None
 
 
 def run(request: CheckRequest, deadline: Deadline | None = None) -> int:
@@ -54,6 +55,7 @@ def run(request: CheckRequest, deadline: Deadline | None = None) -> int:
     policy = load_policy(request.policy) if request.policy else None
     if policy is not None:
         warn_deprecated(policy.deprecations)
+        _check_smoke_variables(policy)
     source = str(request.plan_json or request.plan_file or request.terraform_dir)
     try:
         plan_input = load_plan_input(request)
@@ -108,6 +110,27 @@ def _check(
     return code
 
 
+def _check_smoke_variables(policy: Policy) -> None:
+    """Every `{env: NAME}` of a smoke request must be set: exit 2 before any call."""
+    from drift_gate.sources.smoke import missing_variables
+
+    requests = [
+        request
+        for environment in policy.environments
+        for smoke in (
+            *(service.smoke for service in environment.services),
+            *(selector.smoke for selector in environment.selectors),
+        )
+        for request in smoke
+    ]
+    missing = missing_variables(requests, os.environ)
+    if missing:
+        raise InvalidInputError(
+            f"{policy.source}: smoke request headers read {', '.join(missing)} from the "
+            "environment, and it is not set; set it for this step (its value is never printed)"
+        )
+
+
 def aws_clients(request: CheckRequest, deadline: Deadline | None) -> AwsClients:
     """Clients with the request's retries, timeouts and deadline."""
     from drift_gate.sources.aws import AwsClients, AwsSettings
@@ -132,6 +155,7 @@ def gate_options(request: CheckRequest) -> CheckOptions:
         request.secret_checks,
         skipped=request.skipped_links,
         wait_seconds=request.wait_seconds,
+        ca_bundle=request.ca_bundle,
         say=lambda line: echo(line, err=True),
     )
 

@@ -7,6 +7,7 @@ service, in order: findings, or why the link did not run or could not verify.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -19,11 +20,13 @@ from drift_gate.checks.tasks import check_tasks
 from drift_gate.engine.service_run import LinkOutcome, ServiceRun
 from drift_gate.images import EcrImage, parse_image
 from drift_gate.model import Finding
+from drift_gate.policy import SmokeRequest
 from drift_gate.references import parse_value_from
 from drift_gate.sources.aws import AWS_FAILURES, classify_failure
 from drift_gate.sources.images import ImageStatus, ImageStores
 from drift_gate.sources.logs import LogGroupMissing, count_pattern
 from drift_gate.sources.secrets import SecretStores
+from drift_gate.sources.smoke import SmokeAnswer, SmokeUnreachable, send, shown_url
 from drift_gate.sources.tasks import service_tasks
 
 
@@ -209,3 +212,66 @@ def _tasks_outcome(run: ServiceRun, ecs: Any) -> LinkOutcome:
     if not tasks:
         return LinkOutcome(not_checked="no running or recently stopped task to look at")
     return _outcome(check_tasks(context, run.state, tasks))
+
+
+# The links whose failure means the service does not run what is declared: a smoke request
+# against it would test the wrong thing.
+_DRIFT_RULES = frozenset({"DG101", "DG102", "DG103", "DG104", "DG201", "DG207"})
+
+
+def check_smoke_requests(
+    runs: Sequence[ServiceRun], tls: ssl.SSLContext, workers: int = 8
+) -> list[LinkOutcome]:
+    """Each declared request, concurrently (bounded), for the services that run what is
+    declared; the others' link says why it was not checked."""
+    eligible = {
+        index: run
+        for index, run in enumerate(runs)
+        if run.service.smoke and not any(f.rule_id in _DRIFT_RULES for f in run.findings)
+    }
+    jobs = [(index, request) for index, run in eligible.items() for request in run.service.smoke]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        answers = list(pool.map(lambda job: send(job[1], tls), jobs))
+    found: dict[int, list[Finding]] = {index: [] for index in eligible}
+    for (index, request), answer in zip(jobs, answers, strict=True):
+        found[index].extend(_smoke_findings(runs[index], request, answer))
+    outcomes = []
+    for index, run in enumerate(runs):
+        if not run.service.smoke:
+            outcomes.append(LinkOutcome(not_checked="no smoke requests declared"))
+        elif index not in eligible:
+            outcomes.append(
+                LinkOutcome(not_checked="the service drifted: it does not run what is declared")
+            )
+        else:
+            outcomes.append(_outcome(found[index]))
+    return outcomes
+
+
+def _smoke_findings(
+    run: ServiceRun, request: SmokeRequest, answer: SmokeAnswer | SmokeUnreachable
+) -> list[Finding]:
+    asked = f"{request.method} {shown_url(request.url)}"
+    base = run.context()
+    context = ServiceContext(
+        base.target.model_copy(update={"request": asked}),
+        base.deployed_task_definition,
+        base.latest_task_definition,
+    )
+    if isinstance(answer, SmokeUnreachable):
+        message = f"could not verify: {asked}: {answer.reason}"
+        return [context.finding("DG901", message, where=request.where)]
+    findings = []
+    if answer.status not in request.expect:
+        expected = ", ".join(str(code) for code in request.expect)
+        message = f"{asked} answered {answer.status}, expected {expected}"
+        findings.append(context.finding("DG411", message, where=request.where))
+    findings.extend(
+        context.finding(
+            "DG412",
+            f"{asked} answered {answer.status} with {phrase!r} in its body",
+            where=request.where,
+        )
+        for phrase in answer.found
+    )
+    return findings

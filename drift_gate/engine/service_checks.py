@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from drift_gate.chain import Link
 from drift_gate.checks.credentials import check_credentials
@@ -20,6 +21,7 @@ from drift_gate.engine.later_links import (
     check_images,
     check_running_tasks,
     check_secret_stores,
+    check_smoke_requests,
 )
 from drift_gate.engine.service_run import LinkOutcome, ServiceRun
 from drift_gate.model import CheckedService, FailOn, Target
@@ -28,6 +30,7 @@ from drift_gate.sources.aws import AWS_FAILURES, AwsClients, Failure, classify_f
 from drift_gate.sources.ecs import ClusterMissing, EcsReader, ServiceLookup, ServiceMissing
 from drift_gate.sources.images import ImageStores
 from drift_gate.sources.secrets import SecretStores
+from drift_gate.sources.smoke import tls_context
 
 NO_LOGS = "no logs declared for this service"
 NO_PRIMARY = Failure(
@@ -53,6 +56,7 @@ class CheckOptions:
     deep_defaults: DeepChecks = CHECK_DEFAULTS
     skipped: frozenset[str] = frozenset()  # --skip-link: images, running-tasks
     wait_seconds: float | None = None  # --wait: let the rollouts settle first
+    ca_bundle: Path | None = None  # smoke requests to a private CA
     say: Callable[[str], None] | None = None  # progress while waiting (standard error)
 
 
@@ -126,6 +130,13 @@ def later_links(
     for run, secret_outcome, log_outcome in zip(runs, secrets, logs, strict=True):
         run.record(Link.SECRET_STORES, secret_outcome)
         run.record(Link.APPLICATION_LOG, log_outcome)
+    # Last: a request is sent only to a service known to run what is declared.
+    if any(run.service.smoke for run in runs):
+        smoke = check_smoke_requests(runs, tls_context(options.ca_bundle))
+    else:
+        smoke = [LinkOutcome(not_checked="no smoke requests declared")] * len(runs)
+    for run, smoke_outcome in zip(runs, smoke, strict=True):
+        run.record(Link.SMOKE, smoke_outcome)
 
 
 def _target(environment: EnvironmentPolicy, service: ServicePolicy) -> Target:

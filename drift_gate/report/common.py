@@ -64,6 +64,8 @@ def fingerprint(finding: Finding) -> str:
     )
     if target.account:  # appended only when set, so findings without one keep their prints
         key += f"|{target.account}"
+    if target.request:
+        key += f"|{target.request}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 

@@ -75,6 +75,10 @@ def test_every_link_that_ran_passes_and_the_ones_that_did_not_say_why(
         "images exist": (LinkState.NOT_CHECKED, "not in ECR, not checked: app"),
         "secrets exist": (LinkState.PASSED, None),
         "application log clean": (LinkState.NOT_CHECKED, "no logs declared for this service"),
+        "the application answers as declared": (
+            LinkState.NOT_CHECKED,
+            "no smoke requests declared",
+        ),
     }
 
 

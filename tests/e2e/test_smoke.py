@@ -1,0 +1,238 @@
+"""Smoke requests against a local stand-in of the incident's application on 127.0.0.1 (no
+network beyond loopback), after the live checks against moto in server mode."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drift_gate import _moto_compat
+from drift_gate.demo import CLUSTER, REGION, SECRET_NAMES, SERVICE, IncidentAccount
+from tests.conftest import REPO, Cli, MotoServer, closed_port
+
+pytestmark = pytest.mark.e2e
+
+API_KEY = "sk-canary-smoke-header-value-0123456789"  # a canary: in no output, ever
+
+
+@dataclass
+class App:
+    """The prediction API: 500 "HuggingFace token not configured" until it is `configured`."""
+
+    configured: bool = False
+    seen_keys: list[str] = field(default_factory=list)
+    port: int = 0
+
+    def answer(self, method: str, path: str, headers: Any, body: bytes) -> tuple[int, str]:
+        key = headers.get("X-API-Key")
+        if path.startswith("/health"):
+            return 200, '{"status": "ok"}'
+        if key is None:
+            return 401, '{"error": "missing api key"}'
+        self.seen_keys.append(key)
+        if not self.configured:
+            return 500, '{"error": "HuggingFace token not configured", "trace": "body-canary-7"}'
+        try:
+            text = json.loads(body or b"{}").get("text")
+        except ValueError:
+            text = None
+        if not isinstance(text, str):
+            return 422, '{"error": "text is required"}'
+        return 200, '{"label": "positive"}'
+
+
+@pytest.fixture
+def app() -> Iterator[App]:
+    state = App()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _any(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            status, text = state.answer(
+                self.command, self.path, self.headers, self.rfile.read(length)
+            )
+            data = text.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = _any
+
+        def log_message(self, *_: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def smoke_policy(tmp_path: Path, port: int) -> Path:
+    """The incident's policy and its runbook's four requests."""
+    base = f"http://127.0.0.1:{port}"
+    text = (
+        (REPO / "policies" / "example.yaml").read_text()
+        + f"""\
+        smoke:
+          - url: {base}/predict?debug=1
+            method: POST
+            headers: {{X-API-Key: {{env: HOKUSAI_API_KEY}}}}
+            json: {{text: "a fine day"}}
+            expect: [200]
+            forbid: ["HuggingFace token not configured"]
+          - url: {base}/predict
+            method: POST
+            headers: {{X-API-Key: {{env: HOKUSAI_API_KEY}}}}
+            json: {{}}
+            expect: [400, 422]
+          - url: {base}/predict
+            method: POST
+            expect: [401]
+          - url: {base}/health
+"""
+    )
+    path = tmp_path / "drift-gate.yaml"
+    path.write_text(text)
+    return path
+
+
+def fixed_service(moto_server: MotoServer) -> None:
+    """The service runs the revision with every secret: the chain passes up to the app."""
+    account = IncidentAccount.create(
+        moto_server.client("ecs"), moto_server.client("secretsmanager")
+    )
+    _moto_compat.settle(CLUSTER, SERVICE, REGION)
+    account.redeploy(account.register_revision(list(SECRET_NAMES)))
+
+
+def check(
+    cli: Cli, policy: Path, tmp_path: Path, *extra: str, env: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any], str]:
+    outputs = {
+        name: tmp_path / f"report.{name}"
+        for name in ("json", "sarif", "junit", "html", "markdown", "github")
+    }
+    arguments = ["check", "--policy", str(policy)]
+    for name, path in outputs.items():
+        arguments += ["--format", name, "--output", str(path)]
+    result = cli.run(
+        *arguments,
+        "--format",
+        "console",
+        *extra,
+        extra_env={"HOKUSAI_API_KEY": API_KEY, **(env or {})},
+    )
+    everything = (
+        result.stdout
+        + result.stderr
+        + "".join(path.read_text() for path in outputs.values() if path.exists())
+    )
+    assert API_KEY not in everything  # the header value reached the app, and nothing else
+    report = json.loads(outputs["json"].read_text()) if outputs["json"].exists() else {}
+    return result.exit_code, report, everything
+
+
+def smoke_link(report: dict[str, Any]) -> dict[str, Any]:
+    return next(
+        link
+        for link in report["services"][0]["links"]
+        if link["link"] == "the application answers as declared"
+    )
+
+
+def test_a_broken_application_fails_naming_the_url_and_the_phrase(
+    cli_on_moto: Cli, moto_server: MotoServer, app: App, tmp_path: Path
+) -> None:
+    fixed_service(moto_server)
+    policy = smoke_policy(tmp_path, app.port)
+
+    code, report, everything = check(cli_on_moto, policy, tmp_path)
+
+    assert code == 1
+    rules = sorted((f["rule_id"], f["message"]) for f in report["findings"])
+    url = f"POST http://127.0.0.1:{app.port}/predict?debug=..."
+    assert rules == [
+        ("DG411", f"POST http://127.0.0.1:{app.port}/predict answered 500, expected 400, 422"),
+        ("DG411", f"{url} answered 500, expected 200"),
+        ("DG412", f"{url} answered 500 with 'HuggingFace token not configured' in its body"),
+    ]
+    assert smoke_link(report)["state"] == "failed"
+    assert app.seen_keys == [API_KEY, API_KEY]
+    assert "body-canary-7" not in everything  # no body beyond the matched phrase
+
+
+def test_a_healthy_application_passes(
+    cli_on_moto: Cli, moto_server: MotoServer, app: App, tmp_path: Path
+) -> None:
+    fixed_service(moto_server)
+    app.configured = True
+    code, report, _ = check(cli_on_moto, smoke_policy(tmp_path, app.port), tmp_path)
+    assert code == 0, report["findings"]
+    assert smoke_link(report) == {
+        "link": "the application answers as declared",
+        "state": "passed",
+        "reason": None,
+    }
+
+
+def test_an_unreachable_application_is_could_not_verify(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    fixed_service(moto_server)
+    code, report, _ = check(cli_on_moto, smoke_policy(tmp_path, closed_port()), tmp_path)
+    assert code == 3
+    assert {f["rule_id"] for f in report["findings"]} == {"DG901"}
+    assert "the connection was refused" in report["findings"][0]["message"]
+
+
+def test_no_request_to_a_service_that_drifted(
+    cli_on_moto: Cli, moto_server: MotoServer, app: App, tmp_path: Path
+) -> None:
+    IncidentAccount.create(moto_server.client("ecs"), moto_server.client("secretsmanager"))
+    _moto_compat.settle(CLUSTER, SERVICE, REGION)  # act (a): the key never reached it
+    code, report, _ = check(cli_on_moto, smoke_policy(tmp_path, app.port), tmp_path)
+    assert code == 1
+    assert smoke_link(report) == {
+        "link": "the application answers as declared",
+        "state": "not-checked",
+        "reason": "the service drifted: it does not run what is declared",
+    }
+    assert app.seen_keys == []
+
+
+def test_a_missing_header_variable_is_exit_2_before_any_call(
+    cli_on_moto: Cli, app: App, tmp_path: Path
+) -> None:
+    policy = smoke_policy(tmp_path, app.port)
+    env = {key: value for key, value in cli_on_moto.env.items()}
+    result = Cli(env, cli_on_moto.cwd).run("check", "--policy", str(policy))
+    assert result.exit_code == 2
+    assert "smoke request headers read HOKUSAI_API_KEY from the environment" in result.stderr
+    assert app.seen_keys == []
+
+
+def test_plain_http_to_another_machine_is_refused_by_the_policy(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        (REPO / "policies" / "example.yaml").read_text()
+        + "        smoke:\n          - url: http://api.example.com/health\n"
+    )
+    result = cli.run("validate-policy", str(path))
+    assert result.exit_code == 2
+    assert "plain http:// is allowed only to this machine" in result.stderr
+    path.write_text(path.read_text() + "            allow_http: true\n")
+    assert cli.run("validate-policy", str(path)).exit_code == 0
