@@ -134,7 +134,12 @@ def test_junit_parses_with_a_standard_consumer(tmp_path: Path) -> None:
     suites = {suite.name: suite for suite in xml}
     assert set(suites) == {"dev", "terraform plan"}
     cases = {case.name: case for case in suites["dev"]}
-    assert set(cases) == {"service", "container api", "link application log clean"}
+    assert set(cases) == {
+        "service",
+        "container api",
+        "link application log clean",
+        "link the application answers as declared",
+    }
     # A link that did not run is a skipped case, never a passing one.
     [skipped] = cases["link application log clean"].result
     assert isinstance(skipped, junitparser.Skipped)
@@ -145,14 +150,14 @@ def test_junit_parses_with_a_standard_consumer(tmp_path: Path) -> None:
     assert failure.type == "DG101"
     assert cases["service"].result == []
     assert "DG203 rollout-in-progress" in (cases["service"].system_out or "")
-    assert (xml.tests, xml.failures, xml.errors, xml.skipped) == (4, 2, 0, 1)
+    assert (xml.tests, xml.failures, xml.errors, xml.skipped) == (5, 2, 0, 2)
 
 
 def test_junit_clean_and_unverified(tmp_path: Path) -> None:
     clean = tmp_path / "clean.xml"
     clean.write_text(render("junit", sample_report(clean=True)))
     xml = junitparser.JUnitXml.fromfile(str(clean))
-    assert (xml.tests, xml.failures, xml.errors) == (3, 0, 0)
+    assert (xml.tests, xml.failures, xml.errors) == (4, 0, 0)
     context = ServiceContext(
         Target(environment="dev", region="us-east-1", cluster="c", service="api")
     )
