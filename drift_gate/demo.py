@@ -1,18 +1,25 @@
-"""`drift-gate demo`: the incident, replayed in three acts against an emulated AWS account.
+"""`drift-gate demo`: the incident, replayed in four acts against an emulated AWS account.
 
-(a) the task definition lacks HUGGINGFACE_API_KEY: the gate fails and names it;
+(a) the task definition lacks HUGGINGFACE_API_KEY: the gate fails and names it, and the
+    application's predict endpoint answers 500 "HuggingFace token not configured";
 (b) terraform apply registered a revision with the key, the service still runs the old one:
     the gate fails with "registered but not deployed";
-(c) the service is redeployed: the gate passes.
-The account is moto's, in-process: no credentials and no network are needed.
+(c) the service is redeployed: the gate passes;
+(d) the smoke requests of the incident's runbook: the application answers 200.
+The account is moto's, in-process, and the application a stand-in on 127.0.0.1 that
+answers as the real one did, from the revision the service runs: no credentials and no
+network beyond this machine are needed.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 from unittest import mock
@@ -124,7 +131,7 @@ Echo = Callable[[str], None]
 
 
 def run_demo(echo: Echo, color: bool = False) -> int:
-    """Run the three acts, print each report; exit 0 when every act gives the expected verdict."""
+    """Run the four acts, print each report; exit 0 when every act gives the expected verdict."""
     policy = demo_policy()
     outcomes: list[bool] = []
     with emulated_aws():
@@ -133,6 +140,8 @@ def run_demo(echo: Echo, color: bool = False) -> int:
             clients.client("ecs", REGION), clients.client("secretsmanager", REGION)
         )
         _moto_compat.settle(CLUSTER, SERVICE, REGION)
+        app = StandInApp(clients.client("ecs", REGION))
+        app.start()
         outcomes.append(
             _act(
                 echo,
@@ -143,6 +152,9 @@ def run_demo(echo: Echo, color: bool = False) -> int:
                 ExitCode.DRIFT,
             )
         )
+        echo(f"$ curl -X POST {app.url}/predict")
+        status, body = app.predict()
+        echo(f"{status} {body}  <- what every prediction answered during the incident\n")
         fixed = account.register_revision(list(SECRET_NAMES))
         outcomes.append(
             _act(
@@ -166,11 +178,113 @@ def run_demo(echo: Echo, color: bool = False) -> int:
                 ExitCode.PASS,
             )
         )
+        outcomes.append(
+            _act(
+                echo,
+                color,
+                "d",
+                "after the deploy, the runbook's smoke requests: predict answers 200 now",
+                smoke_policy(app.url),
+                ExitCode.PASS,
+            )
+        )
+        echo(f"$ curl -X POST {app.url}/predict")
+        status, body = app.predict()
+        echo(f"{status} {body}\n")
+        app.stop()
     if all(outcomes):
-        echo("demo: the gate failed on acts (a) and (b) and passed on (c), as it should.")
+        echo("demo: the gate failed on acts (a) and (b) and passed on (c) and (d), as it should.")
         return ExitCode.PASS
     echo("demo: an act did not give the expected exit code; this is a bug in drift-gate.")
     return ExitCode.COULD_NOT_VERIFY
+
+
+def smoke_policy(base_url: str) -> Policy:
+    """The demo's policy with the incident runbook's smoke requests against `base_url`."""
+    text = resources.files("drift_gate").joinpath("demo_policy.yaml").read_text("utf-8")
+    text += f"""\
+        smoke:
+          - url: {base_url}/predict
+            method: POST
+            json: {{text: "a fine day"}}
+            expect: [200]
+            forbid: ["HuggingFace token not configured"]
+          - url: {base_url}/predict
+            method: POST
+            json: {{}}
+            expect: [400, 422]
+          - url: {base_url}/health
+"""
+    return policy_from_document(parse_yaml(text, "drift-gate.yaml (with smoke requests)"))
+
+
+class StandInApp:
+    """The prediction API on 127.0.0.1, answering as the real one did: 500 "HuggingFace token
+    not configured" while the revision the service runs lacks the key, 200 once it has it."""
+
+    def __init__(self, ecs: Any) -> None:
+        self.ecs = ecs
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None  # noqa: S101 - start() first
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> None:
+        app = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _any(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                status, body = app.answer(self.path, self.rfile.read(length))
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _any
+
+            def log_message(self, *_: Any) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def answer(self, path: str, body: bytes) -> tuple[int, str]:
+        if path.startswith("/health"):
+            return 200, '{"status": "ok"}'
+        if not self._has_key():
+            return 500, '{"error": "HuggingFace token not configured"}'
+        try:
+            text = json.loads(body or b"{}").get("text")
+        except (ValueError, AttributeError):
+            text = None
+        if not isinstance(text, str):
+            return 422, '{"error": "text is required"}'
+        return 200, '{"label": "positive", "score": 0.98}'
+
+    def predict(self) -> tuple[int, str]:
+        """One predict call, as the demo shows it."""
+        return self.answer("/predict", b'{"text": "a fine day"}')
+
+    def _has_key(self) -> bool:
+        service = self.ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0]
+        primary = next(d for d in service["deployments"] if d["status"] == "PRIMARY")
+        definition = self.ecs.describe_task_definition(taskDefinition=primary["taskDefinition"])
+        containers = definition["taskDefinition"]["containerDefinitions"]
+        return any(
+            secret["name"] == "HUGGINGFACE_API_KEY"
+            for container in containers
+            for secret in container.get("secrets", [])
+        )
 
 
 def _act(

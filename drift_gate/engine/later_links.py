@@ -185,9 +185,7 @@ def _image_outcome(
     outcome = _outcome(findings)
     if elsewhere and not findings:
         # Images outside ECR cannot be looked up: the link is not shown as passed.
-        return LinkOutcome(
-            not_checked=f"not in ECR, not checked: {', '.join(sorted(set(elsewhere)))}"
-        )
+        return LinkOutcome(not_checked=f"images outside ECR: {', '.join(sorted(set(elsewhere)))}")
     return outcome
 
 

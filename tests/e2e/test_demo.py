@@ -1,4 +1,5 @@
-"""`drift-gate demo`: the incident's three acts, with no credentials and no network."""
+"""`drift-gate demo`: the incident's four acts, with no credentials and no network beyond
+127.0.0.1 (the stand-in application)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from drift_gate.demo import SECRET_NAMES
 from tests.conftest import Cli
 
 
-def test_demo_runs_three_acts_without_credentials(cli: Cli) -> None:
+def test_demo_runs_four_acts_without_credentials(cli: Cli) -> None:
     env = {k: v for k, v in cli.env.items() if not k.startswith("AWS_")}
     # A user's endpoint or profile must not leak into the emulated account.
     env.update(AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_PROFILE="does-not-exist")
@@ -15,13 +16,16 @@ def test_demo_runs_three_acts_without_credentials(cli: Cli) -> None:
 
     assert result.exit_code == 0, result.stderr
     acts = result.stdout.split("=== Act ")
-    assert [act[:3] for act in acts[1:]] == ["(a)", "(b)", "(c)"]
+    assert [act[:3] for act in acts[1:]] == ["(a)", "(b)", "(c)", "(d)"]
     assert "DG101 secret-missing  api/HUGGINGFACE_API_KEY" in acts[1]
     assert "exit code 1 (expected 1)" in acts[1]
+    assert '500 {"error": "HuggingFace token not configured"}' in acts[1]
     assert "DG201 registered-not-deployed" in acts[2]
     assert "exit code 1 (expected 1)" in acts[2]
     assert "PASS: 1 service(s) run what is declared" in acts[3]
     assert "exit code 0 (expected 0)" in acts[3]
-    assert result.stdout.rstrip().endswith("passed on (c), as it should.")
+    assert "exit code 0 (expected 0)" in acts[4]  # the smoke requests answered as declared
+    assert '200 {"label": "positive"' in acts[4]
+    assert result.stdout.rstrip().endswith("passed on (c) and (d), as it should.")
     for name in SECRET_NAMES:  # the demo's secret values never show
         assert f"demo-{name.lower()}" not in result.stdout

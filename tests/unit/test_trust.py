@@ -72,7 +72,7 @@ def test_every_link_that_ran_passes_and_the_ones_that_did_not_say_why(
         ),
         "containers get declared names": (LinkState.PASSED, None),
         "no credentials in plain env": (LinkState.PASSED, None),
-        "images exist": (LinkState.NOT_CHECKED, "not in ECR, not checked: app"),
+        "images exist": (LinkState.NOT_CHECKED, "images outside ECR: app"),
         "secrets exist": (LinkState.PASSED, None),
         "application log clean": (LinkState.NOT_CHECKED, "no logs declared for this service"),
         "the application answers as declared": (
