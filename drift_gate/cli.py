@@ -184,6 +184,7 @@ def scan(ctx: click.Context, /, **given: Any) -> int:
             fail_on=given["fail_on"],
             secret_checks=given["secret_checks"],
             deep=given["deep"],
+            wait_seconds=given["wait"],
             max_attempts=given["max_attempts"],
             timeout=given["timeout"],
             deadline=given["deadline"],

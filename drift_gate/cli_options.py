@@ -353,6 +353,14 @@ SCAN_OPTIONS = (
     ),
     SECRET_CHECKS_OPTION,
     _option(
+        "--wait",
+        "wait",
+        metavar="DURATION",
+        callback=duration,
+        help="First wait (at most DURATION: 90s, 10m, 1h) until every rollout found has "
+        "settled, failed or been rolled back; then scan. Not settled in time: exit 3.",
+    ),
+    _option(
         "--deep",
         is_flag=True,
         help="Also check that ECR images exist and that running tasks run the PRIMARY revision "

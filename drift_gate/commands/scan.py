@@ -47,6 +47,7 @@ class ScanRequest:
     outputs: tuple[OutputTarget, ...]
     sarif_category: str | None
     quiet: bool
+    wait_seconds: float | None = None
 
 
 def run(request: ScanRequest) -> int:
@@ -77,6 +78,8 @@ def run(request: ScanRequest) -> int:
         ),
         prefetch_secrets=request.secret_checks != "off",  # noqa: S105 - a mode
         region_problems=_unknown_regions(base, regions),
+        wait_seconds=request.wait_seconds,
+        say=lambda line: echo(line, err=True),
     )
     _say_unscanned_environments(policy, options.regions)
     display = None if request.quiet else _progress()

@@ -15,6 +15,7 @@ selects it, in file order; an entry that matches nothing is a finding (DG208).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -69,9 +70,11 @@ class ScanOptions:
     concurrency: int = DEFAULT_CONCURRENCY
     check: CheckOptions = field(default_factory=CheckOptions)
     prefetch_secrets: bool = True
+    wait_seconds: float | None = None  # --wait: let the rollouts settle before the scan
     discover_only: bool = False  # `check` resolving `match:` entries: names and tags only
     # region -> why it cannot be scanned (not a region botocore knows): could not verify
     region_problems: dict[str, str] = field(default_factory=dict)
+    say: Callable[[str], None] = field(default=lambda _line: None)  # progress while waiting
 
 
 @dataclass
@@ -613,6 +616,7 @@ def run_scan(
 ) -> Report:
     """Discover, read and check every service of every account and region."""
     started_at = clock()
+    waited = _wait_first(accounts, options) if options.wait_seconds else []
     pipeline = Pipeline(options.concurrency)
     scanner = Scanner(accounts, options, pipeline)
     if on_tick is not None:
@@ -620,6 +624,7 @@ def run_scan(
     scanner.start()
     pipeline.run(scanner.when_idle)
     results, scopes = judge(scanner.scans, policy, options, scanner, clock)
+    results.append(ServiceResult(None, tuple(waited)))
     report = build_report(
         apply_waivers(results, policy, started_at.date()),
         options.check.fail_on,
@@ -629,6 +634,47 @@ def run_scan(
         aws_calls(accounts, *more_clients),
     )
     return report.model_copy(update={"scanned": tuple(scopes)})
+
+
+def _wait_first(accounts: Sequence[Account], options: ScanOptions) -> list[Finding]:
+    """--wait for a scan: find the services (names only), wait for their rollouts, all
+    accounts and regions in one bounded wait; the findings (rollbacks, time out) are the
+    scan's own, naming the service in their message."""
+    from drift_gate.engine.wait import wait_for_rollouts
+
+    discovery = ScanOptions(
+        regions=options.regions,
+        clusters=options.clusters,
+        concurrency=options.concurrency,
+        discover_only=True,
+        region_problems=options.region_problems,
+    )
+    pipeline = Pipeline(options.concurrency)
+    scanner = Scanner(accounts, discovery, pipeline)
+    scanner.start()
+    pipeline.run(scanner.when_idle)
+    deadline = time.monotonic() + (options.wait_seconds or 0)
+    findings: list[Finding] = []
+    for scan in scanner.scans:
+        if scan.reader is None or scan.failure is not None or scan.account.clients is None:
+            continue  # the scan itself reports what it cannot read
+        services = tuple(
+            ServicePolicy(cluster=cluster, service=name, containers=())
+            for (cluster, name), lookup in scan.lookups.items()
+            if isinstance(lookup, ServiceState) and lookup.status == "ACTIVE"
+        )
+        environment = EnvironmentPolicy(
+            name=scan.region, region=scan.region, account=scan.account_id, services=services
+        )
+        left = max(1.0, deadline - time.monotonic())
+        for finding in wait_for_rollouts([environment], scan.account.clients, left, options.say):
+            # Run-level: the service's own entry may sit under a policy environment's name.
+            target = finding.target.model_copy(update={"service": None, "account": scan.account_id})
+            place = f"{finding.target.cluster}/{finding.target.service}: "
+            findings.append(
+                finding.model_copy(update={"target": target, "message": place + finding.message})
+            )
+    return findings
 
 
 def resolve_selectors(

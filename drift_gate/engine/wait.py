@@ -139,7 +139,7 @@ def _timed_out(
         target = Target(
             environment=environment, region=regions[environment], cluster=cluster, service=service
         )
-        message = f"could not verify: the rollout did not settle within {seconds:g} s ({why})"
+        message = f"could not verify: the rollout did not settle within {seconds:.0f} s ({why})"
         findings.append(
             ServiceContext(target).finding(
                 "DG901",

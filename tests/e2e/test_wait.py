@@ -112,3 +112,27 @@ def test_bad_wait_is_exit_2(cli: Cli, arguments: tuple[str, ...], words: str) ->
     result = cli.run("check", "--policy", str(POLICY), *arguments)
     assert result.exit_code == 2
     assert words in result.stderr
+
+
+def test_scan_waits_for_the_rollouts_it_finds(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    rolling(moto_server)
+    path = tmp_path / "scan.json"
+    arguments = ("scan", "--region", REGION, "--quiet", "--format", "json", "--output", str(path))
+
+    stuck = cli_on_moto.run(*arguments, "--wait", "3s")
+    assert stuck.exit_code == 3
+    (finding,) = [f for f in json.loads(path.read_text())["findings"] if f["rule_id"] == "DG901"]
+    assert finding["message"].startswith(
+        f"{CLUSTER}/{SERVICE}: could not verify: the rollout did not settle within 3 s"
+    )
+
+    done = threading.Timer(1.0, _moto_compat.settle, (CLUSTER, SERVICE, REGION))
+    done.start()
+    try:
+        settled = cli_on_moto.run(*arguments, "--wait", "60s")
+    finally:
+        done.cancel()
+    assert settled.exit_code == 0, settled.stderr
+    assert "drift-gate: waiting for 1 rollout(s)" in settled.stderr
