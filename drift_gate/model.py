@@ -285,6 +285,14 @@ class LinkResult(Frozen):
     reason: str | None = Field(default=None, description="why it was not checked or verified")
 
 
+class SmokeResult(Frozen):
+    """How one smoke request went: never a header or a body."""
+
+    request: str = Field(description="METHOD URL, the query's values hidden")
+    status: int | None = Field(default=None, description="None when there was no answer")
+    outcome: LinkState
+
+
 class CheckedService(Frozen):
     """One service the run looked at, and how far the check got."""
 
@@ -302,6 +310,9 @@ class CheckedService(Frozen):
     )
     links: tuple[LinkResult, ...] = Field(
         default=(), description="each link of the chain, in order: passed, failed, ..."
+    )
+    smoke: tuple[SmokeResult, ...] = Field(
+        default=(), description="each smoke request sent, and how it went"
     )
 
     def unchecked_links(self) -> tuple[LinkResult, ...]:

@@ -19,7 +19,7 @@ from drift_gate.checks.secrets import SecretUsage, check_secret_usages
 from drift_gate.checks.tasks import check_tasks
 from drift_gate.engine.service_run import LinkOutcome, ServiceRun
 from drift_gate.images import EcrImage, parse_image
-from drift_gate.model import Finding
+from drift_gate.model import Finding, LinkState, SmokeResult
 from drift_gate.policy import SmokeRequest
 from drift_gate.references import parse_value_from
 from drift_gate.sources.aws import AWS_FAILURES, classify_failure
@@ -232,7 +232,9 @@ def check_smoke_requests(
         answers = list(pool.map(lambda job: send(job[1], tls), jobs))
     found: dict[int, list[Finding]] = {index: [] for index in eligible}
     for (index, request), answer in zip(jobs, answers, strict=True):
-        found[index].extend(_smoke_findings(runs[index], request, answer))
+        findings = _smoke_findings(runs[index], request, answer)
+        found[index].extend(findings)
+        runs[index].smoke.append(_smoke_result(request, answer, findings))
     outcomes = []
     for index, run in enumerate(runs):
         if not run.service.smoke:
@@ -244,6 +246,20 @@ def check_smoke_requests(
         else:
             outcomes.append(_outcome(found[index]))
     return outcomes
+
+
+def _smoke_result(
+    request: SmokeRequest, answer: SmokeAnswer | SmokeUnreachable, findings: list[Finding]
+) -> SmokeResult:
+    if isinstance(answer, SmokeUnreachable):
+        outcome = LinkState.COULD_NOT_VERIFY
+    else:
+        outcome = LinkState.FAILED if findings else LinkState.PASSED
+    return SmokeResult(
+        request=f"{request.method} {shown_url(request.url)}",
+        status=answer.status if isinstance(answer, SmokeAnswer) else None,
+        outcome=outcome,
+    )
 
 
 def _smoke_findings(

@@ -13,6 +13,7 @@ from drift_gate.model import (
     Deployment,
     Finding,
     ServiceState,
+    SmokeResult,
     Target,
     TaskDefinitionSpec,
 )
@@ -42,6 +43,7 @@ class ServiceRun:
     # Link keys (drift_gate/links.py) that did not run, or ran and could not verify: why.
     not_checked: dict[Link, str] = field(default_factory=dict)
     unverified: dict[Link, str] = field(default_factory=dict)
+    smoke: list[SmokeResult] = field(default_factory=list)
 
     def context(self) -> ServiceContext:
         """What every finding about this service shares."""
@@ -53,7 +55,8 @@ class ServiceRun:
         """The outcome, without the rules the policy ignores, and the state of every link."""
         kept = apply_ignores(self.findings, self.service.ignore)
         links = chain_results(kept, not_checked=self.not_checked, unverified=self.unverified)
-        return ServiceResult(self.checked.model_copy(update={"links": links}), kept)
+        checked = self.checked.model_copy(update={"links": links, "smoke": tuple(self.smoke)})
+        return ServiceResult(checked, kept)
 
     def record(self, link: Link, outcome: LinkOutcome) -> None:
         """Take a later link's outcome for this service."""

@@ -157,3 +157,14 @@ def scope_lines(report: Report) -> list[str]:
         )
         lines.extend(f"note: {note}" for note in scope.notes)
     return lines
+
+
+def smoke_lines(service: CheckedService | None) -> list[str]:
+    """`POST https://api/predict -> 200: passed` for each smoke request sent."""
+    if service is None:
+        return []
+    return [
+        f"{result.request} -> {result.status if result.status is not None else 'no answer'}: "
+        f"{result.outcome.value.replace('-', ' ')}"
+        for result in service.smoke
+    ]

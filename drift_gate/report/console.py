@@ -10,6 +10,7 @@ from drift_gate.report.common import (
     Group,
     groups,
     scope_lines,
+    smoke_lines,
     unchecked_lines,
     waiver_text,
     where_text,
@@ -102,6 +103,8 @@ def _group_block(group: Group, paint: _Painter) -> Iterable[str]:
             yield f"  latest   {service.latest_task_definition}"
     for finding in group.findings:
         yield from _finding_lines(finding, paint)
+    for line in smoke_lines(service):
+        yield f"  smoke   {line}"
     for line in unchecked_lines(service) if service and service.verified else []:
         yield paint(f"  link    {line}", "dim")
     yield ""

@@ -21,7 +21,14 @@ from drift_gate.model import (
     Verdict,
 )
 from drift_gate.report.base import RenderOptions, Reporter
-from drift_gate.report.common import SEVERITY_ORDER, Group, groups, scope_lines, where_text
+from drift_gate.report.common import (
+    SEVERITY_ORDER,
+    Group,
+    groups,
+    scope_lines,
+    smoke_lines,
+    where_text,
+)
 
 _VERDICT = {
     Verdict.PASS: ("PASS", "ok"),
@@ -174,9 +181,11 @@ def _card(group: Group) -> str:
         if not group.findings
         else "<p>Only waived findings (below).</p>"
     )
+    smoke = "".join(f"<li>{escape(line)}</li>" for line in smoke_lines(service))
+    requests = f'<ul class="smoke">{smoke}</ul>' if smoke else ""
     return (
         f'<section class="card" data-environment="{escape(group.environment)}">'
-        f"<h2>{escape(group.title)}</h2>{arns}{chain}{table}</section>"
+        f"<h2>{escape(group.title)}</h2>{arns}{chain}{table}{requests}</section>"
     )
 
 

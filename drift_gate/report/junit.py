@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from xml.etree import ElementTree as ET
 
-from drift_gate.model import Finding, Report
+from drift_gate.model import Finding, LinkState, Report, SmokeResult
 from drift_gate.report.base import RenderOptions, Reporter
 from drift_gate.report.common import groups, unchecked_lines, waiver_text, where_text
 
@@ -41,6 +41,7 @@ class JunitReporter(Reporter):
             for container in others:  # credentials found in containers the policy does not declare
                 in_container = [f for f in group.findings if f.target.container == container]
                 cases.append(_case(classname, f"container {container}", in_container, report))
+            cases.extend(_smoke_case(classname, result) for result in service.smoke)
             if service.verified:  # an unverified service already has its error case
                 cases.extend(_skipped(classname, line) for line in unchecked_lines(service))
             suites.setdefault(service.environment, []).extend(cases)
@@ -97,6 +98,17 @@ def _case(classname: str, name: str, findings: list[Finding], report: Report) ->
         element.text = _details(blocking)
     if other:
         ET.SubElement(case, "system-out").text = _details(other)
+    return case
+
+
+def _smoke_case(classname: str, result: SmokeResult) -> ET.Element:
+    """One smoke request: passed, a failure, or an error when there was no answer."""
+    case = ET.Element("testcase", classname=classname, name=f"smoke {result.request}", time="0")
+    status = str(result.status) if result.status is not None else "no answer"
+    if result.outcome is LinkState.FAILED:
+        ET.SubElement(case, "failure", type="smoke", message=f"answered {status}")
+    elif result.outcome is LinkState.COULD_NOT_VERIFY:
+        ET.SubElement(case, "error", type="DG901", message="no answer")
     return case
 
 

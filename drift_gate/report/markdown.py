@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from drift_gate.model import Finding, Report, Severity, Verdict
 from drift_gate.report.base import RenderOptions, Reporter
-from drift_gate.report.common import Group, groups, scope_lines, unchecked_lines, where_text
+from drift_gate.report.common import (
+    Group,
+    groups,
+    scope_lines,
+    smoke_lines,
+    unchecked_lines,
+    where_text,
+)
 from drift_gate.report.console import verdict_line
 
 _ICON = {Verdict.PASS: "✅", Verdict.DRIFT: "❌", Verdict.COULD_NOT_VERIFY: "⛔"}
@@ -107,6 +114,9 @@ def _group_header(group: Group) -> str:
         ):
             lines.append(f"; latest registered `{service.latest_task_definition}`")
         lines.append("\n\n")
+    smoke = smoke_lines(service)
+    if smoke:
+        lines.append("".join(f"- smoke request {_cell(line)}\n" for line in smoke) + "\n")
     unchecked = unchecked_lines(service) if service and service.verified else []
     if unchecked:
         lines.append("".join(f"- ⚪ {_cell(line)}\n" for line in unchecked) + "\n")

@@ -187,6 +187,19 @@ def test_a_healthy_application_passes(
         "state": "passed",
         "reason": None,
     }
+    base = f"http://127.0.0.1:{app.port}"
+    assert [(r["request"], r["status"], r["outcome"]) for r in report["services"][0]["smoke"]] == [
+        (f"POST {base}/predict?debug=...", 200, "passed"),
+        (f"POST {base}/predict", 422, "passed"),
+        (f"POST {base}/predict", 401, "passed"),
+        (f"GET {base}/health", 200, "passed"),
+    ]
+    reports = {name: (tmp_path / f"report.{name}").read_text() for name in ("markdown", "html")}
+    assert f"- smoke request POST {base}/predict -&gt; 422: passed" not in reports["markdown"]
+    assert f"- smoke request POST {base}/predict -> 422: passed" in reports["markdown"]
+    assert f"<li>GET {base}/health -&gt; 200: passed</li>" in reports["html"]
+    junit = (tmp_path / "report.junit").read_text()
+    assert f'name="smoke GET {base}/health"' in junit
 
 
 def test_an_unreachable_application_is_could_not_verify(
