@@ -249,3 +249,83 @@ def test_plain_http_to_another_machine_is_refused_by_the_policy(cli: Cli, tmp_pa
     assert "plain http:// is allowed only to this machine" in result.stderr
     path.write_text(path.read_text() + "            allow_http: true\n")
     assert cli.run("validate-policy", str(path)).exit_code == 0
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 signed by itself, and its key (cryptography comes with moto)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "drift-gate test CA")])
+    now = dt.datetime.now(dt.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "ca.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_tls_is_verified_and_a_private_ca_is_trusted_with_ca_bundle(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    import ssl
+
+    fixed_service(moto_server)
+    cert, key = _self_signed(tmp_path)
+
+    class Health(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *_: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    policy = tmp_path / "tls.yaml"
+    policy.write_text(
+        (REPO / "policies" / "example.yaml").read_text()
+        + f"        smoke:\n          - url: https://127.0.0.1:{server.server_address[1]}/health\n"
+    )
+    try:
+        untrusted = check(cli_on_moto, policy, tmp_path)
+        trusted = check(cli_on_moto, policy, tmp_path, "--ca-bundle", str(cert))
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert untrusted[0] == 3
+    assert "its TLS certificate could not be verified" in untrusted[1]["findings"][0]["message"]
+    assert trusted[0] == 0, trusted[1]["findings"]
