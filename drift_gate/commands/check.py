@@ -55,7 +55,7 @@ def run(request: CheckRequest, deadline: Deadline | None = None) -> int:
     policy = load_policy(request.policy) if request.policy else None
     if policy is not None:
         warn_deprecated(policy.deprecations)
-        _check_smoke_variables(policy)
+        check_smoke_variables(policy)
     source = str(request.plan_json or request.plan_file or request.terraform_dir)
     try:
         plan_input = load_plan_input(request)
@@ -110,7 +110,7 @@ def _check(
     return code
 
 
-def _check_smoke_variables(policy: Policy) -> None:
+def check_smoke_variables(policy: Policy) -> None:
     """Every `{env: NAME}` of a smoke request must be set: exit 2 before any call."""
     from drift_gate.sources.smoke import missing_variables
 

@@ -52,6 +52,7 @@ class ScanRequest:
 
 def run(request: ScanRequest) -> int:
     """Read the policy, reach the accounts, scan, write every output; the exit code."""
+    from drift_gate.commands.check import check_smoke_variables
     from drift_gate.engine.gate import failed_run_report
     from drift_gate.engine.scan import ScanOptions, run_scan
     from drift_gate.engine.service_checks import CHECK_DEFAULTS, SCAN_DEFAULTS, CheckOptions
@@ -63,6 +64,7 @@ def run(request: ScanRequest) -> int:
     policy = load_policy(request.policy) if request.policy else None
     if policy is not None:
         warn_deprecated(policy.deprecations)
+        check_smoke_variables(policy)
     deadline = Deadline(request.deadline)
     base = _base_clients(request, deadline)
     regions = request.regions or (_configured_region(base),)

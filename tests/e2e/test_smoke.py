@@ -329,3 +329,13 @@ def test_tls_is_verified_and_a_private_ca_is_trusted_with_ca_bundle(
     assert untrusted[0] == 3
     assert "its TLS certificate could not be verified" in untrusted[1]["findings"][0]["message"]
     assert trusted[0] == 0, trusted[1]["findings"]
+
+
+def test_scan_refuses_a_missing_header_variable_too(
+    cli_on_moto: Cli, app: App, tmp_path: Path
+) -> None:
+    policy = smoke_policy(tmp_path, app.port)
+    result = cli_on_moto.run("scan", "--region", REGION, "--policy", str(policy))
+    assert result.exit_code == 2
+    assert "smoke request headers read HOKUSAI_API_KEY" in result.stderr
+    assert app.seen_keys == []
