@@ -12,6 +12,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -83,3 +84,16 @@ def measure(command: list[str], env: dict[str, str], allowed: tuple[int, ...]) -
     if int(code) not in allowed:
         sys.exit(f"{command[0]} exited {code}, expected {allowed}:\n{completed.stderr[-2000:]}")
     return float(elapsed), int(rss)
+
+
+def add_latency(seconds: float) -> None:
+    """Delay every request the moto server answers (it serves each request on its own thread)."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    answer = DomainDispatcherApplication.__call__
+
+    def delayed(self: Any, environ: Any, start_response: Any) -> Any:
+        time.sleep(seconds)
+        return answer(self, environ, start_response)
+
+    DomainDispatcherApplication.__call__ = delayed  # type: ignore[method-assign]

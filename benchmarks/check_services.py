@@ -20,12 +20,10 @@ import math
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
-from typing import Any
 
 import boto3
-from _timing import Command, alternate, median_ms, ratio
+from _timing import Command, add_latency, alternate, median_ms, ratio
 from moto.server import ThreadedMotoServer
 
 from drift_gate import _moto_compat
@@ -99,19 +97,6 @@ def write_policy(path: Path, names: list[str]) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def add_latency(seconds: float) -> None:
-    """Delay every request the moto server answers (it serves each request on its own thread)."""
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-
-    answer = DomainDispatcherApplication.__call__
-
-    def delayed(self: Any, environ: Any, start_response: Any) -> Any:
-        time.sleep(seconds)
-        return answer(self, environ, start_response)
-
-    DomainDispatcherApplication.__call__ = delayed  # type: ignore[method-assign]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
@@ -170,6 +155,9 @@ def main() -> None:
         "ecs:DescribeServices": math.ceil(services / 10),
         "ecs:DescribeTaskDefinition": services,
         "ecs:ListTaskDefinitions": services,
+        # The running-tasks link: RUNNING and STOPPED, one page each (moto starts no task, so
+        # no DescribeTasks); the images are not in ECR, so no DescribeImages.
+        "ecs:ListTasks": 2 * services,
         # The secret-store link: SSM names 50 a call (none of them exist here, one page each).
         "ssm:DescribeParameters": math.ceil(ssm_names / 50),
         "secretsmanager:DescribeSecret": api_keys,  # one per distinct secret

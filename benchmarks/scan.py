@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from _timing import measure
+from _timing import add_latency, measure
 from moto.server import ThreadedMotoServer
 
 from drift_gate import _moto_compat
@@ -127,19 +127,6 @@ def build_account(endpoint: str, services: int, clusters: int) -> int:
         ecs.create_service(cluster=cluster, serviceName=name, taskDefinition=arn, desiredCount=1)
         _moto_compat.settle(cluster, name, REGION)
     return missing
-
-
-def add_latency(seconds: float) -> None:
-    """Delay every request the moto server answers (it serves each request on its own thread)."""
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-
-    answer = DomainDispatcherApplication.__call__
-
-    def delayed(self: Any, environ: Any, start_response: Any) -> Any:
-        time.sleep(seconds)
-        return answer(self, environ, start_response)
-
-    DomainDispatcherApplication.__call__ = delayed  # type: ignore[method-assign]
 
 
 def minimum_calls(services: int, clusters: int) -> dict[str, int]:

@@ -7,6 +7,7 @@ report still lists everything that was verified; nothing here raises for one ser
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -98,38 +99,30 @@ def later_links(
     stores: LinkStores,
     clock: Callable[[], datetime],
 ) -> None:
-    """The links after the task definition, for every service whose task definition was read."""
-    images_on, why = deep_setting(options, environment, "images")
-    images = (
-        check_images(runs, stores.images)
-        if _is_on(images_on)
-        else [LinkOutcome(not_checked=why)] * len(runs)
-    )
-    tasks_on, why_not = deep_setting(options, environment, "running_tasks")
-    tasks = (
-        check_running_tasks(runs, clients.client("ecs", environment.region))
-        if _is_on(tasks_on)
-        else [LinkOutcome(not_checked=why_not)] * len(runs)
-    )
-    for run, image_outcome, task_outcome in zip(runs, images, tasks, strict=True):
-        run.record(Link.IMAGES, image_outcome)
-        run.record(Link.RUNNING_TASKS, task_outcome)
-    mode = options.secret_checks or environment.secret_checks
-    if mode == "off":
-        why = "--secret-checks off" if options.secret_checks else "secret_checks: off in the policy"
-        secrets = [LinkOutcome(not_checked=why)] * len(runs)
-    else:
-        best_effort = mode == "best-effort"
-        secrets = check_secret_stores(
-            runs, environment.region, stores.secrets, best_effort=best_effort
-        )
-    if any(run.service.logs for run in runs):  # a client costs ~90 ms: only when needed
-        logs = check_application_logs(runs, clients.client("logs", environment.region), clock())
-    else:
-        logs = [LinkOutcome(not_checked=NO_LOGS)] * len(runs)
-    for run, secret_outcome, log_outcome in zip(runs, secrets, logs, strict=True):
-        run.record(Link.SECRET_STORES, secret_outcome)
-        run.record(Link.APPLICATION_LOG, log_outcome)
+    """The links after the task definition, for every service whose task definition was read.
+
+    Images, tasks, secret stores and logs are independent round trips: they run at the same
+    time (each bounded by its own pool); the smoke requests come last, since they are sent
+    only to a service known to run what is declared.
+    """
+    count = len(runs)
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="drift-gate-link") as pool:
+        images = pool.submit(_images_link, runs, environment, options, stores)
+        tasks = pool.submit(_tasks_link, runs, environment, options, clients)
+        secrets = pool.submit(_secrets_link, runs, environment, options, stores)
+        if any(run.service.logs for run in runs):  # a client costs ~90 ms: only when needed
+            logs_client = clients.client("logs", environment.region)
+            logs = pool.submit(check_application_logs, runs, logs_client, clock())
+        else:
+            logs = pool.submit(lambda: [LinkOutcome(not_checked=NO_LOGS)] * count)
+        for link, outcomes in (
+            (Link.IMAGES, images.result()),
+            (Link.RUNNING_TASKS, tasks.result()),
+            (Link.SECRET_STORES, secrets.result()),
+            (Link.APPLICATION_LOG, logs.result()),
+        ):
+            for run, outcome in zip(runs, outcomes, strict=True):
+                run.record(link, outcome)
     # Last: a request is sent only to a service known to run what is declared.
     if any(run.service.smoke for run in runs):
         smoke = check_smoke_requests(runs, tls_context(options.ca_bundle))
@@ -137,6 +130,45 @@ def later_links(
         smoke = [LinkOutcome(not_checked="no smoke requests declared")] * len(runs)
     for run, smoke_outcome in zip(runs, smoke, strict=True):
         run.record(Link.SMOKE, smoke_outcome)
+
+
+def _images_link(
+    runs: list[ServiceRun],
+    environment: EnvironmentPolicy,
+    options: CheckOptions,
+    stores: LinkStores,
+) -> list[LinkOutcome]:
+    images_on, why = deep_setting(options, environment, "images")
+    if not _is_on(images_on):
+        return [LinkOutcome(not_checked=why)] * len(runs)
+    return check_images(runs, stores.images)
+
+
+def _tasks_link(
+    runs: list[ServiceRun],
+    environment: EnvironmentPolicy,
+    options: CheckOptions,
+    clients: AwsClients,
+) -> list[LinkOutcome]:
+    tasks_on, why = deep_setting(options, environment, "running_tasks")
+    if not _is_on(tasks_on):
+        return [LinkOutcome(not_checked=why)] * len(runs)
+    return check_running_tasks(runs, clients.client("ecs", environment.region))
+
+
+def _secrets_link(
+    runs: list[ServiceRun],
+    environment: EnvironmentPolicy,
+    options: CheckOptions,
+    stores: LinkStores,
+) -> list[LinkOutcome]:
+    mode = options.secret_checks or environment.secret_checks
+    if mode == "off":
+        why = "--secret-checks off" if options.secret_checks else "secret_checks: off in the policy"
+        return [LinkOutcome(not_checked=why)] * len(runs)
+    return check_secret_stores(
+        runs, environment.region, stores.secrets, best_effort=mode == "best-effort"
+    )
 
 
 def _target(environment: EnvironmentPolicy, service: ServicePolicy) -> Target:

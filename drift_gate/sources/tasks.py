@@ -24,20 +24,29 @@ DESCRIBE_TASKS_LIMIT = 100
 
 def service_tasks(client: Any, cluster: str, service: str) -> list[TaskAnswer]:
     """The service's RUNNING and recently STOPPED tasks, described."""
-    arns: list[str] = []
-    for status in ("RUNNING", "STOPPED"):
-        arguments = {
-            "cluster": cluster,
-            "serviceName": service,
-            "desiredStatus": status,
-            "maxResults": 100,
-        }
-        for page in pages(client.list_tasks, arguments, ListTasksAnswer, "ecs:ListTasks"):
-            arns.extend(page.taskArns)
+    arns = [
+        arn
+        for status in ("RUNNING", "STOPPED")
+        for arn in _listed(client, cluster, service, status)
+    ]
     tasks: list[TaskAnswer] = []
     for batch in chunks(list(dict.fromkeys(arns)), DESCRIBE_TASKS_LIMIT):
         tasks.extend(_describe(client, cluster, batch))
     return [task for task in tasks if task.group in (None, f"service:{service}")]
+
+
+def _listed(client: Any, cluster: str, service: str, status: str) -> list[str]:
+    arguments = {
+        "cluster": cluster,
+        "serviceName": service,
+        "desiredStatus": status,
+        "maxResults": 100,
+    }
+    return [
+        arn
+        for page in pages(client.list_tasks, arguments, ListTasksAnswer, "ecs:ListTasks")
+        for arn in page.taskArns
+    ]
 
 
 def _describe(client: Any, cluster: str, batch: Sequence[str]) -> tuple[TaskAnswer, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import botocore.endpoint
@@ -147,25 +148,45 @@ def test_every_operation_under_every_fault_exits_3_in_words_that_fit(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY)
+    rows = fault_rows(
+        moto_server,
+        monkeypatch,
+        OPERATIONS,
+        lambda url: run_check(policy, capsys, monkeypatch, url),
+        check_named_once=True,
+    )
+    check_table(rows)
+
+
+def fault_rows(
+    moto_server: MotoServer,
+    monkeypatch: pytest.MonkeyPatch,
+    operations: tuple[tuple[str, str], ...],
+    run: Callable[[str], tuple[int, str]],
+    *,
+    check_named_once: bool = False,
+) -> list[str]:
+    """Each operation under each fault through the proxy: the table's rows; every cell must
+    exit 3, name the operation and the cause, and never be an internal error."""
     seed_account(moto_server)
     # Backoff between retries is real time; the number of attempts, not the wait, is tested.
     monkeypatch.setattr(botocore.endpoint.time, "sleep", lambda _seconds: None)
-    policy = tmp_path / "policy.yaml"
-    policy.write_text(POLICY)
     proxy = FaultProxy(moto_server.endpoint, hold_seconds=1.0)
     rows: list[str] = []
     problems: list[str] = []
     with running(proxy) as url:
-        code, stderr = run_check(policy, capsys, monkeypatch, url)
+        code, stderr = run(url)
         assert code == 0, f"the account without faults must pass:\n{stderr}"
-        for operation, wire in OPERATIONS:
+        for operation, wire in operations:
             for fault in Fault:
                 reason = not_applicable(wire, fault)
                 if reason:
                     rows.append(f"| {operation} | {fault.value} | n/a | {reason} |")
                     continue
                 proxy.operation, proxy.fault, proxy.faulted = wire, fault, 0
-                code, stderr = run_check(policy, capsys, monkeypatch, url)
+                code, stderr = run(url)
                 # moto gives each secret ARN a random suffix: keep the table stable.
                 line = re.sub(
                     r"(:secret:[^:\s]+-)[A-Za-z0-9]{6}\b", r"\1XXXXXX", reported_line(stderr)
@@ -180,10 +201,10 @@ def test_every_operation_under_every_fault_exits_3_in_words_that_fit(
                     problems.append(f"{cell}: {stderr}")
                 if operation not in line or not re.search(WORDS[fault], line):
                     problems.append(f"{cell}: wrong words: {line}")
-                if f"{operation.split(':')[0]}:{operation}" in stderr:
+                if check_named_once and f"{operation.split(':')[0]}:{operation}" in stderr:
                     problems.append(f"{cell}: operation named twice: {line}")
     assert problems == [], "\n".join(problems)
-    check_table(rows)
+    return rows
 
 
 # `scan` reads the same operations through its pipeline, plus the two that discover.
@@ -228,37 +249,13 @@ def test_scan_under_every_fault_exits_3_and_says_where(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    seed_account(moto_server)
-    monkeypatch.setattr(botocore.endpoint.time, "sleep", lambda _seconds: None)
-    proxy = FaultProxy(moto_server.endpoint, hold_seconds=1.0)
     out = tmp_path / "scan.json"
-    rows: list[str] = []
-    problems: list[str] = []
-    with running(proxy) as url:
-        code, stderr = run_scan(capsys, monkeypatch, url, out)
-        assert code == 0, f"the account without faults must pass:\n{stderr}"
-        for operation, wire in SCAN_OPERATIONS:
-            for fault in Fault:
-                reason = not_applicable(wire, fault)
-                if reason:
-                    rows.append(f"| {operation} | {fault.value} | n/a | {reason} |")
-                    continue
-                proxy.operation, proxy.fault, proxy.faulted = wire, fault, 0
-                code, stderr = run_scan(capsys, monkeypatch, url, out)
-                line = re.sub(
-                    r"(:secret:[^:\s]+-)[A-Za-z0-9]{6}\b", r"\1XXXXXX", reported_line(stderr)
-                )
-                rows.append(f"| {operation} | {fault.value} | {code} | {line.replace('|', '/')} |")
-                cell = f"scan: {operation} x {fault.value}"
-                if proxy.faulted == 0:
-                    problems.append(f"{cell}: the fault was never injected")
-                if code != 3:
-                    problems.append(f"{cell}: exit {code}, not 3: {line}")
-                if "internal error" in stderr or "Traceback" in stderr:
-                    problems.append(f"{cell}: {stderr}")
-                if operation not in line or not re.search(WORDS[fault], line):
-                    problems.append(f"{cell}: wrong words: {line}")
-    assert problems == [], "\n".join(problems)
+    rows = fault_rows(
+        moto_server,
+        monkeypatch,
+        SCAN_OPERATIONS,
+        lambda url: run_scan(capsys, monkeypatch, url, out),
+    )
     check_table(rows, SCAN_BEGIN, SCAN_END)
 
 
