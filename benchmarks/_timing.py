@@ -6,10 +6,14 @@ them alike; ratios are taken round by round and reported as a median and a sprea
 
 from __future__ import annotations
 
+import logging
+import os
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,3 +101,27 @@ def add_latency(seconds: float) -> None:
         return answer(self, environ, start_response)
 
     DomainDispatcherApplication.__call__ = delayed  # type: ignore[method-assign]
+
+
+@contextmanager
+def moto_on_loopback(region: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """moto in server mode on 127.0.0.1, obviously fake credentials in this process (for its
+    own set-up calls), and the environment the measured commands get: (endpoint, env)."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # a log line per request skews timing
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        fake = {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": region,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+        os.environ.update(fake)
+        yield endpoint, {**os.environ, **fake, "AWS_ENDPOINT_URL": endpoint}
+    finally:
+        server.stop()

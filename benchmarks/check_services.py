@@ -15,16 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import math
-import os
 import sys
 import tempfile
 from pathlib import Path
 
 import boto3
-from _timing import Command, add_latency, alternate, median_ms, ratio
-from moto.server import ThreadedMotoServer
+from _timing import Command, add_latency, alternate, median_ms, moto_on_loopback, ratio
 
 from drift_gate import _moto_compat
 
@@ -104,20 +101,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=0.0)
     options = parser.parse_args()
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request skews timing
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        fake = {
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
-        os.environ.update(fake)  # for this process's own setup calls
-        env = {**os.environ, **fake, "AWS_ENDPOINT_URL": endpoint}
+    with moto_on_loopback(REGION) as (endpoint, env):
         names = build_account(endpoint, options.services)
         add_latency(options.latency_ms / 1000)
         with tempfile.TemporaryDirectory() as scratch:
@@ -145,8 +129,6 @@ def main() -> None:
                 options.runs,
             )
             calls = json.loads(report.read_text())["stats"]["aws_calls"]
-    finally:
-        server.stop()
 
     services = options.services
     ssm_names = services  # DATABASE_URL everywhere

@@ -21,16 +21,13 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import logging
-import os
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from _timing import measure
-from moto.server import ThreadedMotoServer
+from _timing import measure, moto_on_loopback
 
 REGION = "us-east-1"
 CLUSTER_ARN = f"arn:aws:ecs:{REGION}:123456789012:cluster/prod"
@@ -238,23 +235,10 @@ def main() -> None:
     parser.add_argument("--padding", type=int, default=480, help="bytes of policy per resource")
     options = parser.parse_args()
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        env = {
-            **os.environ,
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "AWS_ENDPOINT_URL": f"http://{host}:{port}",
-        }
+    with moto_on_loopback(REGION) as (endpoint, env):
         import boto3
 
-        os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})
-        boto3.client("ecs").create_cluster(clusterName="prod")
+        boto3.client("ecs", endpoint_url=endpoint).create_cluster(clusterName="prod")
         with tempfile.TemporaryDirectory() as scratch:
             plan = Path(scratch) / "plan.json"
             plan.write_text(
@@ -283,8 +267,6 @@ def main() -> None:
                 load.append(measure(bare, env, (0,)))
                 calls.append(measure(bare_and_calls, env, (0,)))
             report = json.loads((Path(scratch) / "report.json").read_text())
-    finally:
-        server.stop()
 
     print(
         f"plan: {size_mb:.0f} MB, {options.services} services, {options.others} other resources; "

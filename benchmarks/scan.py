@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import math
-import os
 import statistics
 import sys
 import tempfile
@@ -28,8 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from _timing import add_latency, measure
-from moto.server import ThreadedMotoServer
+from _timing import add_latency, measure, moto_on_loopback
 
 from drift_gate import _moto_compat
 
@@ -153,20 +150,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     options = parser.parse_args()
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        fake = {
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
-        os.environ.update(fake)
-        env = {**os.environ, **fake, "AWS_ENDPOINT_URL": endpoint}
+    with moto_on_loopback(REGION) as (endpoint, env):
         started = time.perf_counter()
         missing = build_account(endpoint, options.services, options.clusters)
         print(f"account built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
@@ -194,8 +178,6 @@ def main() -> None:
                 gate_runs.append(measure(drift_gate, env, (1,)))
                 bare_runs.append(measure(bare, env, (0,)))
             scanned = json.loads(report.read_text())
-    finally:
-        server.stop()
     print_figures(options, missing, scanned, gate_runs, bare_runs)
 
 

@@ -71,16 +71,16 @@ def run_offline(
     return report.model_copy(update={"offline": True})
 
 
-def _check_service(
-    environment: EnvironmentPolicy, service: ServicePolicy, declarations: TerraformDeclarations
-) -> ServiceResult:
+def declared_service(
+    environment: EnvironmentPolicy, service: ServicePolicy
+) -> tuple[Target, CheckedService]:
+    """Where an offline finding about this policy service points, and its report entry."""
     target = Target(
         environment=environment.name,
         region=environment.region,
         cluster=service.cluster,
         service=service.service,
     )
-    context = ServiceContext(target)
     checked = CheckedService(
         environment=environment.name,
         region=environment.region,
@@ -90,6 +90,14 @@ def _check_service(
         containers=tuple(c.name for c in service.containers),
         declared_in=service.where,
     )
+    return target, checked
+
+
+def _check_service(
+    environment: EnvironmentPolicy, service: ServicePolicy, declarations: TerraformDeclarations
+) -> ServiceResult:
+    target, checked = declared_service(environment, service)
+    context = ServiceContext(target)
     declared = _find_service(service, declarations.services)
     if declared is None and declarations.unresolved_modules:
         # It may be declared in a module that was not read: could not verify, not absent.

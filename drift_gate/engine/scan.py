@@ -639,7 +639,8 @@ def run_scan(
 def _wait_first(accounts: Sequence[Account], options: ScanOptions) -> list[Finding]:
     """--wait for a scan: find the services (names only), wait for their rollouts, all
     accounts and regions in one bounded wait; the findings (rollbacks, time out) are the
-    scan's own, naming the service in their message."""
+    scan's own, naming the service in their message. The scan then lists everything again,
+    on purpose: what runs may have changed while it waited."""
     from drift_gate.engine.wait import wait_for_rollouts
 
     discovery = ScanOptions(

@@ -16,11 +16,11 @@ from pathlib import Path
 from drift_gate.checks.credentials import check_credentials
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.variables import Candidate, check_container
-from drift_gate.engine.offline import requirements
+from drift_gate.engine.offline import declared_service, requirements
 from drift_gate.engine.outcome import ServiceResult, apply_ignores, build_report, utc_now
 from drift_gate.engine.waivers import apply_waivers
 from drift_gate.errors import InvalidInputError
-from drift_gate.model import CheckedService, FailOn, Finding, Report, Target
+from drift_gate.model import FailOn, Finding, Report
 from drift_gate.policy import EnvironmentPolicy, Policy, ServicePolicy, select_environments
 from drift_gate.sources.task_definition_file import TaskDefinitionFile, read_task_definition_file
 
@@ -86,12 +86,7 @@ def check_task_definition_files(
 def _check_file(
     file: TaskDefinitionFile, environment: EnvironmentPolicy, service: ServicePolicy
 ) -> ServiceResult:
-    target = Target(
-        environment=environment.name,
-        region=environment.region,
-        cluster=service.cluster,
-        service=service.service,
-    )
+    target, checked = declared_service(environment, service)
     context = ServiceContext(target, deployed_task_definition=file.source)
     findings: list[Finding] = []
     for declared in service.containers:
@@ -122,14 +117,5 @@ def _check_file(
             context, [c.names for c in file.containers], declared_plain
         )
     ]
-    checked = CheckedService(
-        environment=environment.name,
-        region=environment.region,
-        cluster=service.cluster,
-        service=service.service,
-        verified=True,
-        deployed_task_definition=file.source,
-        containers=tuple(c.name for c in service.containers),
-        declared_in=service.where,
-    )
+    checked = checked.model_copy(update={"deployed_task_definition": file.source})
     return ServiceResult(checked, apply_ignores(findings, service.ignore))
