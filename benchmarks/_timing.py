@@ -109,7 +109,10 @@ def moto_on_loopback(region: str) -> Iterator[tuple[str, dict[str, str]]]:
     own set-up calls), and the environment the measured commands get: (endpoint, env)."""
     from moto.server import ThreadedMotoServer
 
+    from drift_gate import _moto_compat
+
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # a log line per request skews timing
+    _moto_compat.enable_policy_simulator()  # moto has none; the execution-role link asks it
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:

@@ -19,11 +19,13 @@ import math
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import boto3
 from _timing import Command, add_latency, alternate, median_ms, moto_on_loopback, ratio
 
 from drift_gate import _moto_compat
+from drift_gate.demo import ECS_TASKS_TRUST
 
 REGION = "us-east-1"
 CLUSTER = "bench"
@@ -48,6 +50,26 @@ if len(sys.argv) > 2:  # the same calls drift-gate needs: plus the latest ACTIVE
 """
 
 
+def execution_role(iam: object) -> str:
+    """One execution role allowed to read every secret (what the account's module grants)."""
+    read = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue", "ssm:GetParameters"],
+                "Resource": "*",
+            }
+        ],
+    }
+    client: Any = iam
+    arn = client.create_role(RoleName="bench-execution", AssumeRolePolicyDocument=ECS_TASKS_TRUST)
+    client.put_role_policy(
+        RoleName="bench-execution", PolicyName="read", PolicyDocument=json.dumps(read)
+    )
+    return str(arn["Role"]["Arn"])
+
+
 def build_account(endpoint: str, services: int) -> list[str]:
     """`services` services, each on its own family; every second one lacks API_KEY. DATABASE_URL
     is an SSM parameter reference (none exists), API_KEY a Secrets Manager secret (each exists),
@@ -55,6 +77,7 @@ def build_account(endpoint: str, services: int) -> list[str]:
     ecs = boto3.client("ecs", region_name=REGION, endpoint_url=endpoint)
     secretsmanager = boto3.client("secretsmanager", region_name=REGION, endpoint_url=endpoint)
     ecs.create_cluster(clusterName=CLUSTER)
+    role = execution_role(boto3.client("iam", region_name=REGION, endpoint_url=endpoint))
     names = []
     for index in range(services):
         name = f"svc-{index:02d}"
@@ -64,6 +87,7 @@ def build_account(endpoint: str, services: int) -> list[str]:
             secrets.append({"name": "API_KEY", "valueFrom": key})
         arn = ecs.register_task_definition(
             family=name,
+            executionRoleArn=role,  # one role for all, as teams often share one
             containerDefinitions=[
                 {
                     "name": "app",
@@ -143,6 +167,9 @@ def main() -> None:
         # The secret-store link: SSM names 50 a call (none of them exist here, one page each).
         "ssm:DescribeParameters": math.ceil(ssm_names / 50),
         "secretsmanager:DescribeSecret": api_keys,  # one per distinct secret
+        # The execution-role link: one role, one action on the secrets that exist (the SSM
+        # names do not: not asked), up to 50 a call.
+        "iam:SimulatePrincipalPolicy": math.ceil(api_keys / 50),
     }
     print(
         f"services: {services} ({services // 2 + services % 2} complete, {services // 2} missing "

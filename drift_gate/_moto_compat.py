@@ -13,6 +13,7 @@ It works in-process and with moto's ThreadedMotoServer, which shares the process
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
 _deployment_ids = itertools.count(1)
@@ -68,3 +69,97 @@ def roll_out(
     state.deployments = [new] if completed else [new, previous]
     state.task_definition = task_definition_arn
     state.running_count = state.desired_count if completed else previous.get("runningCount", 0)
+
+
+def enable_policy_simulator() -> None:
+    """Answer iam:SimulatePrincipalPolicy from the role's own policies, as IAM does.
+
+    moto 5.2 has no policy simulator (a NotImplementedError, HTTP 500 in server mode). This
+    evaluates the principal's inline and attached policies with moto's own policy engine
+    (the one its IAM enforcement uses): an explicit Deny wins, then any Allow, else an
+    implicit deny; ContextEntries feed the conditions. Permission boundaries, SCPs and
+    resource policies are not modelled (the real simulator covers the first two). One
+    EvaluationResult per action with ResourceSpecificResults, as IAM answers today.
+    Idempotent; affects moto in this process only (in-process and ThreadedMotoServer).
+    """
+    from moto.iam.responses import IamResponse
+
+    if getattr(IamResponse, "_drift_gate_simulator", False):
+        return
+    IamResponse.simulate_principal_policy = _simulate_principal_policy  # type: ignore[attr-defined]
+    IamResponse._drift_gate_simulator = True  # type: ignore[attr-defined]
+
+
+def _statements(policy: Any) -> list[dict[str, Any]]:
+    from moto.iam.models import Policy
+
+    if isinstance(policy, Policy):
+        document = next(v.document for v in policy.versions if v.is_default)
+    else:
+        document = policy
+    statements = json.loads(document)["Statement"]
+    return statements if isinstance(statements, list) else [statements]
+
+
+def _applies(
+    statement: dict[str, Any], action: str, resource: str, context: dict[str, str]
+) -> bool:
+    """Does `statement` speak about this action on this resource, its conditions holding?
+
+    moto's IAMPolicyStatement matches elements and conditions; its verdict is not used,
+    since it treats an Allow whose condition fails as a Deny (right for its trust policies,
+    not for identity policies).
+    """
+    from moto.iam.access_control import IAMPolicyStatement
+
+    engine = IAMPolicyStatement(statement)
+    for element in ("Action", "Resource"):
+        value = action if element == "Action" else resource
+        if f"Not{element}" in statement:
+            if engine._check_element_matches(f"Not{element}", value):
+                return False
+        elif not engine._check_element_matches(element, value):
+            return False
+    return bool(engine._check_conditions(context))
+
+
+def _simulate_principal_policy(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    source = self._get_param("PolicySourceArn")
+    role = self.backend.get_role_by_arn(source)  # NoSuchEntity, as IAM answers
+    statements = [
+        statement
+        for policy in (*role.policies.values(), *role.managed_policies.values())
+        for statement in _statements(policy)
+    ]
+    context = {
+        entry["ContextKeyName"]: entry["ContextKeyValues"][0]
+        for entry in self._get_param("ContextEntries", []) or []
+        if entry.get("ContextKeyValues")
+    }
+
+    def decide(action: str, resource: str) -> str:
+        effects = {s.get("Effect") for s in statements if _applies(s, action, resource, context)}
+        if "Deny" in effects:
+            return "explicitDeny"
+        return "allowed" if "Allow" in effects else "implicitDeny"
+
+    resources = self._get_param("ResourceArns", []) or ["*"]
+    results = []
+    for action in self._get_param("ActionNames", []):
+        per_resource = [
+            {"EvalResourceName": resource, "EvalResourceDecision": decide(action, resource)}
+            for resource in resources
+        ]
+        decisions = {item["EvalResourceDecision"] for item in per_resource}
+        overall = next((d for d in ("explicitDeny", "implicitDeny") if d in decisions), "allowed")
+        results.append(
+            {
+                "EvalActionName": action,
+                "EvalResourceName": "*",
+                "EvalDecision": overall,
+                "ResourceSpecificResults": per_resource,
+            }
+        )
+    return ActionResult({"EvaluationResults": results, "IsTruncated": False})

@@ -24,6 +24,7 @@ class Link(str, enum.Enum):
     CREDENTIALS = "no-credentials-in-plain-env"
     IMAGES = "images-exist"
     SECRET_STORES = "secrets-exist"  # noqa: S105 - a link's name, not a secret
+    EXECUTION_ROLE = "execution-role-can-read-secrets"
     APPLICATION_LOG = "application-log-clean"
     SMOKE = "application-answers"
     WAIVERS = "waivers-current"  # the policy's waivers: none expired, none stale
@@ -40,6 +41,7 @@ _TITLES = {
     Link.NO_CHANGE_OUTSIDE_TERRAFORM: "no change outside Terraform",
     Link.KNOWN_BEFORE_APPLY: "everything known before apply",
     Link.RUNNING_TASKS: "running tasks run the PRIMARY revision",
+    Link.EXECUTION_ROLE: "the execution role can read each secret",
     Link.SMOKE: "the application answers as declared",
 }
 
@@ -52,6 +54,7 @@ SERVICE_CHAIN = (
     Link.CREDENTIALS,
     Link.IMAGES,
     Link.SECRET_STORES,
+    Link.EXECUTION_ROLE,
     Link.APPLICATION_LOG,
     Link.SMOKE,
 )

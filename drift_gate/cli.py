@@ -109,6 +109,7 @@ def check(ctx: click.Context, /, **given: Any) -> int:
         secret_checks=given["secret_checks"],
         skipped_links=frozenset(given["skipped_links"]),
         wait_seconds=given["wait"],
+        tasks_since=given["tasks_since"],
         ca_bundle=given["ca_bundle"],
         metrics_namespace=given["metrics_namespace"],
         max_attempts=given["max_attempts"],
@@ -128,6 +129,8 @@ def _check_combination(given: dict[str, Any]) -> None:
         raise click.UsageError("give --plan-json or --plan-file, not both")
     if given["wait"] and given["offline"]:
         raise click.UsageError("--wait waits for rollouts on ECS: it does not go with --offline")
+    if given["tasks_since"] and given["offline"]:
+        raise click.UsageError("--since looks at tasks on ECS: it does not go with --offline")
     if given["offline"] and given["policy"] is None:
         raise click.UsageError("--offline needs --policy (what each container must receive)")
     if given["task_definitions"] and not given["offline"]:
@@ -185,6 +188,7 @@ def scan(ctx: click.Context, /, **given: Any) -> int:
             secret_checks=given["secret_checks"],
             deep=given["deep"],
             wait_seconds=given["wait"],
+            tasks_since=given["tasks_since"],
             max_attempts=given["max_attempts"],
             timeout=given["timeout"],
             deadline=given["deadline"],

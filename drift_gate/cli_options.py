@@ -170,6 +170,15 @@ DEADLINE_OPTION = _option(
     help="Seconds the whole run may take (terraform and AWS); what is left unchecked then exits 3.",
 )
 
+SINCE_OPTION = _option(
+    "--since",
+    "tasks_since",
+    metavar="DURATION",
+    callback=duration,
+    help="Judge the tasks stopped in the last DURATION (90s, 10m, 1h) of the PRIMARY "
+    "deployment; default: every one since it started. (A log window is the policy's "
+    "`logs: since:`.)",
+)
 CHECK_OPTIONS = (
     _option(
         "--policy",
@@ -261,6 +270,7 @@ CHECK_OPTIONS = (
         "plan's aws provider, then AWS_REGION).",
     ),
     SECRET_CHECKS_OPTION,
+    SINCE_OPTION,
     _option(
         "--wait",
         "wait",
@@ -279,8 +289,9 @@ CHECK_OPTIONS = (
         "--skip-link",
         "skipped_links",
         multiple=True,
-        type=click.Choice(["images", "running-tasks"]),
-        help="Do not check this link (shown as not checked); repeatable. Default: both run.",
+        type=click.Choice(["images", "running-tasks", "execution-role"]),
+        help="Do not check this link (shown as not checked); repeatable. Default: all run "
+        "(execution-role best-effort).",
     ),
     _option(
         "--publish-metrics",
@@ -352,6 +363,7 @@ SCAN_OPTIONS = (
         help="AWS calls in flight at once.",
     ),
     SECRET_CHECKS_OPTION,
+    SINCE_OPTION,
     _option(
         "--wait",
         "wait",

@@ -49,31 +49,76 @@ def demo_policy(source: str = "policies/example.yaml") -> Policy:
     return policy_from_document(parse_yaml(text, source))
 
 
+EXECUTION_ROLE = "hokusai-api-development-execution"
+# Who may assume an execution role: ECS tasks (its trust policy).
+ECS_TASKS_TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
+
+
 @dataclass
 class IncidentAccount:
-    """The incident's ECS service and secrets in an AWS account (real or emulated)."""
+    """The incident's ECS service, secrets and execution role in an AWS account."""
 
     ecs: Any
     secretsmanager: Any
+    iam: Any
     secret_arns: dict[str, str]
+    execution_role_arn: str
 
     @classmethod
     def create(
-        cls, ecs: Any, secretsmanager: Any, secret_values: dict[str, str] | None = None
+        cls, client: Callable[[str], Any], secret_values: dict[str, str] | None = None
     ) -> IncidentAccount:
-        """Secrets, a cluster, the old revision (no HUGGINGFACE_API_KEY) and the service on it."""
+        """Secrets, an execution role allowed to read them, a cluster, the old revision (no
+        HUGGINGFACE_API_KEY) and the service on it. `client(service)`: a boto3 client."""
         values = secret_values or {name: f"demo-{name.lower()}" for name in SECRET_NAMES}
+        secretsmanager, iam, ecs = client("secretsmanager"), client("iam"), client("ecs")
         arns = {
             name: secretsmanager.create_secret(
                 Name=f"hokusai/development/{name.lower()}", SecretString=value
             )["ARN"]
             for name, value in values.items()
         }
-        account = cls(ecs, secretsmanager, arns)
+        role = iam.create_role(RoleName=EXECUTION_ROLE, AssumeRolePolicyDocument=ECS_TASKS_TRUST)
+        account = cls(ecs, secretsmanager, iam, arns, role["Role"]["Arn"])
+        # As the module's policy is written: every secret of the environment, by prefix.
+        prefix = next(iter(arns.values())).split(":secret:")[0] + ":secret:hokusai/development/*"
+        account.allow_secrets([prefix])
         ecs.create_cluster(clusterName=CLUSTER)
         old = account.register_revision(["DATABASE_HOST", "MLFLOW_SERVER_URL"])
         ecs.create_service(cluster=CLUSTER, serviceName=SERVICE, taskDefinition=old, desiredCount=2)
         return account
+
+    def allow_secrets(self, resources: list[str], keys: tuple[str, ...] = ()) -> None:
+        """The execution role's policy: secretsmanager:GetSecretValue on these ARNs only, and
+        kms:Decrypt through Secrets Manager with these customer-managed keys."""
+        statements: list[dict[str, Any]] = [
+            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": resources}
+        ]
+        if keys:
+            via = {"kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}
+            statements.append(
+                {
+                    "Effect": "Allow",
+                    "Action": "kms:Decrypt",
+                    "Resource": list(keys),
+                    "Condition": {"StringEquals": via},
+                }
+            )
+        document = {"Version": "2012-10-17", "Statement": statements}
+        self.iam.put_role_policy(
+            RoleName=EXECUTION_ROLE, PolicyName="read-secrets", PolicyDocument=json.dumps(document)
+        )
 
     def register_revision(
         self,
@@ -89,6 +134,7 @@ class IncidentAccount:
             networkMode="awsvpc",
             cpu="256",
             memory="512",
+            executionRoleArn=self.execution_role_arn,
             containerDefinitions=[
                 {
                     "name": CONTAINER,
@@ -119,6 +165,7 @@ def emulated_aws() -> Iterator[None]:
         from moto import mock_aws
     except ImportError as error:
         raise InvalidInputError("the demo needs moto: pip install 'drift-gate[demo]'") from error
+    _moto_compat.enable_policy_simulator()  # the execution-role link asks it
     # The user's endpoint or profile must not leak into the emulated account.
     cleared = {k: "" for k in os.environ if k.startswith("AWS_ENDPOINT_URL") or k == "AWS_PROFILE"}
     with mock.patch.dict(os.environ, {**cleared, "AWS_DEFAULT_REGION": REGION}), mock_aws():
@@ -136,9 +183,7 @@ def run_demo(echo: Echo, color: bool = False) -> int:
     outcomes: list[bool] = []
     with emulated_aws():
         clients = AwsClients()
-        account = IncidentAccount.create(
-            clients.client("ecs", REGION), clients.client("secretsmanager", REGION)
-        )
+        account = IncidentAccount.create(lambda service: clients.client(service, REGION))
         _moto_compat.settle(CLUSTER, SERVICE, REGION)
         app = StandInApp(clients.client("ecs", REGION))
         app.start()

@@ -36,6 +36,26 @@ def log_group_arns(policy: Policy) -> list[str]:
     return sorted(arns)
 
 
+def execution_role_statements(policy: Policy) -> list[dict[str, Any]]:
+    """Asking IAM what an execution role may do (never doing it), and naming a KMS key by
+    its ARN when a secret names it by alias. Which roles and keys: known from what runs."""
+    partitions = sorted({partition(environment.region) for environment in policy.environments})
+    return [
+        {
+            "Sid": "DriftGateAskWhatExecutionRolesMayRead",
+            "Effect": "Allow",
+            "Action": ["iam:SimulatePrincipalPolicy"],
+            "Resource": [f"arn:{name}:iam::*:role/*" for name in partitions],
+        },
+        {
+            "Sid": "DriftGateKeyMetadata",
+            "Effect": "Allow",
+            "Action": ["kms:DescribeKey"],
+            "Resource": "*",
+        },
+    ]
+
+
 def least_privilege(policy: Policy, metrics_namespace: str | None = None) -> dict[str, Any]:
     """The IAM policy document a check of `policy` needs, and nothing more."""
     listing = (
@@ -73,6 +93,8 @@ def least_privilege(policy: Policy, metrics_namespace: str | None = None) -> dic
             "Resource": "*",
         },
     ]
+    if any(environment.checks.execution_role != "off" for environment in policy.environments):
+        statements.extend(execution_role_statements(policy))
     groups = log_group_arns(policy)
     if groups:
         statements.append(

@@ -163,6 +163,7 @@ class TaskDefinitionSpec(Frozen):
     revision: int
     status: str
     containers: tuple[ContainerVars, ...]
+    execution_role_arn: str | None = None  # the role ECS uses to fetch secrets and images
 
     def container(self, name: str) -> ContainerVars | None:
         return next((c for c in self.containers if c.name == name), None)

@@ -178,6 +178,7 @@ class SelectorPolicy(Frozen):
 
 
 SecretChecks = Literal["required", "best-effort", "off"]
+RoleChecks = Literal["required", "best-effort", "off"]
 
 
 class DeepChecks(Frozen):
@@ -185,6 +186,8 @@ class DeepChecks(Frozen):
 
     images: bool | None = None
     running_tasks: bool | None = None
+    # Unanswered simulator: best-effort makes it a warning, required exit 3.
+    execution_role: RoleChecks | None = None
 
 
 class EnvironmentPolicy(Frozen):
@@ -701,7 +704,20 @@ def _smoke(
 
 
 def _deep_checks(checks: dict[str, Any]) -> DeepChecks:
-    return DeepChecks(images=checks.get("images"), running_tasks=checks.get("running_tasks"))
+    return DeepChecks(
+        images=checks.get("images"),
+        running_tasks=checks.get("running_tasks"),
+        execution_role=_role_mode(checks.get("execution_role")),
+    )
+
+
+def _role_mode(value: object) -> RoleChecks | None:
+    # true/false as for the other links; YAML 1.1 reads a bare `off` as false.
+    if value is True or value == "best-effort":
+        return "best-effort"
+    if value is False or value == "off":
+        return "off"
+    return "required" if value == "required" else None
 
 
 def _selector(match: dict[str, Any]) -> ServiceSelector:

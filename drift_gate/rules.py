@@ -43,6 +43,11 @@ RuleId = Literal[
     "DG304",
     "DG305",
     "DG306",
+    "DG307",
+    "DG308",
+    "DG309",
+    "DG310",
+    "DG311",
     "DG401",
     "DG402",
     "DG411",
@@ -350,6 +355,68 @@ RULES: tuple[Rule, ...] = (
         "Nothing is known about it; with secret checks `required` this is exit 3.",
         "Grant secretsmanager:DescribeSecret and ssm:DescribeParameters (docs/iam-policy.json).",
         Link.SECRET_STORES,
+    ),
+    Rule(
+        "DG307",
+        "secrets-without-execution-role",
+        Severity.ERROR,
+        "The task definition's containers reference secrets, but it has no executionRoleArn.",
+        "ECS fetches secrets with the task execution role; without one it cannot fetch them "
+        "and the task does not start.",
+        "Set execution_role_arn on the aws_ecs_task_definition (executionRoleArn in a JSON "
+        "file) to a role ecs-tasks.amazonaws.com can assume, allowed to read each secret; "
+        "register and redeploy.",
+        Link.EXECUTION_ROLE,
+    ),
+    Rule(
+        "DG308",
+        "execution-role-cannot-read-secret",
+        Severity.ERROR,
+        "IAM's policy simulator says the task execution role may not read a secret the "
+        "containers reference (secretsmanager:GetSecretValue, or ssm:GetParameters).",
+        "The task fails to start with ResourceInitializationError: unable to pull secrets. "
+        "The simulator sees the role's identity policies, its permissions boundary and SCPs, "
+        "not the secret's resource policy: if only that grants the role, waive this finding "
+        "with that reason.",
+        "Allow the action on the secret's ARN in a policy of the execution role (Terraform: an "
+        "aws_iam_role_policy on it), or remove the Deny that blocks it; then run again.",
+        Link.EXECUTION_ROLE,
+    ),
+    Rule(
+        "DG309",
+        "execution-role-cannot-decrypt-secret",
+        Severity.ERROR,
+        "The secret is encrypted with a customer-managed KMS key, and the simulator says the "
+        "execution role may not kms:Decrypt with it (asked with kms:ViaService set to the "
+        "secret store).",
+        'ECS can fetch the secret but not decrypt it: the task fails to start ("Access to KMS '
+        'is not allowed"). A grant made only in the key policy is not visible to the '
+        "simulator: if the key policy names the role, waive this finding with that reason.",
+        "Allow kms:Decrypt on the key's ARN in a policy of the execution role (or in the key "
+        "policy), then run again.",
+        Link.EXECUTION_ROLE,
+    ),
+    Rule(
+        "DG310",
+        "execution-role-unverified",
+        Severity.WARNING,
+        "Whether the execution role may read a secret could not be decided, and the check is "
+        "best-effort (its default): the simulator was denied or unavailable, or the role's "
+        "policies test a condition key the simulator was not given.",
+        "Nothing is known about that access; with `checks: {execution_role: required}` this "
+        "is exit 3.",
+        "Grant iam:SimulatePrincipalPolicy on the execution roles (docs/iam-policy.json); for "
+        "a condition key, check the policy by hand or waive the finding.",
+        Link.EXECUTION_ROLE,
+    ),
+    Rule(
+        "DG311",
+        "execution-role-not-found",
+        Severity.ERROR,
+        "The task definition's executionRoleArn names a role that does not exist.",
+        "ECS cannot assume it: every task fails to start.",
+        "Create the role (or fix the ARN in execution_role_arn), register and redeploy.",
+        Link.EXECUTION_ROLE,
     ),
     Rule(
         "DG401",

@@ -21,10 +21,15 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from drift_gate import _moto_compat
 from tests.netguard import sitecustomize as netguard
 
 REPO = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
+
+# moto has no IAM policy simulator; the execution-role link asks it. This answers from the
+# role's own policies, in this process: in-process moto and the ThreadedMotoServer alike.
+_moto_compat.enable_policy_simulator()
 
 # The HCL tree cache (drift_gate/sources/hcl/tree_cache.py) of this test run: its own, thrown
 # away at the end; processes the tests start inherit it. Tests never touch the user's ~/.cache.

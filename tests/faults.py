@@ -40,6 +40,7 @@ PAGED = {
     "ListTasks": ("taskArns", "nextToken"),
     "DescribeParameters": ("Parameters", "NextToken"),
     "FilterLogEvents": ("events", "nextToken"),
+    "SimulatePrincipalPolicy": ("EvaluationResults", "Marker"),  # query protocol: XML
 }
 
 ERROR_ANSWERS = {
@@ -81,22 +82,59 @@ class FaultProxy:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer(self, handler: http.server.BaseHTTPRequestHandler, body: bytes) -> None:
-        operation, cbor = self._operation(handler)
+        operation, cbor = self._operation(handler, body)
         if self.fault is None or operation != self.operation:
             self._send(handler, *self._forward(handler, body))
             return
         with self._lock:
             self.faulted += 1
+        if handler.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            self._send(handler, *self._query_fault(handler, body, operation))
+            return
         self._send(handler, *self._fault(handler, body, operation, cbor=cbor))
 
     @staticmethod
-    def _operation(handler: http.server.BaseHTTPRequestHandler) -> tuple[str, bool]:
+    def _operation(handler: http.server.BaseHTTPRequestHandler, body: bytes) -> tuple[str, bool]:
         target = handler.headers.get("X-Amz-Target")
         if target:
             return target.rsplit(".", 1)[-1], False
         if "/operation/" in handler.path:
             return handler.path.rsplit("/operation/", 1)[-1], True
-        return "", False
+        # The query protocol (IAM): the operation is the form's Action.
+        action = urllib.parse.parse_qs(body.decode("utf-8", "replace")).get("Action", [""])
+        return action[0], False
+
+    def _query_fault(
+        self, handler: http.server.BaseHTTPRequestHandler, body: bytes, operation: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        """The same faults in the query protocol's XML."""
+        kind = {"Content-Type": "text/xml"}
+        namespace = 'xmlns="https://iam.amazonaws.com/doc/2010-05-08/"'
+        assert self.fault is not None
+        if self.fault in ERROR_ANSWERS:
+            status, code, message = ERROR_ANSWERS[self.fault]
+            error = (
+                f"<ErrorResponse {namespace}><Error><Type>Sender</Type><Code>{code}</Code>"
+                f"<Message>{message}</Message></Error><RequestId>r</RequestId></ErrorResponse>"
+            )
+            return status, kind, error.encode()
+        if self.fault is Fault.TRUNCATED:
+            status, headers, data = self._forward(handler, body)
+            return status, headers, data[: len(data) // 2]
+        if self.fault is Fault.READ_TIMEOUT:
+            threading.Event().wait(self.hold_seconds)
+            return 200, kind, b""
+        result = ""
+        if self.fault is Fault.ENDLESS_PAGES:
+            items, token = PAGED[operation]
+            result = (
+                f"<{items}/><IsTruncated>true</IsTruncated><{token}>{uuid.uuid4().hex}</{token}>"
+            )
+        answer = (
+            f"<{operation}Response {namespace}><{operation}Result>{result}</{operation}Result>"
+            f"<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></{operation}Response>"
+        )
+        return 200, kind, answer.encode()
 
     def _forward(
         self, handler: http.server.BaseHTTPRequestHandler, body: bytes

@@ -29,14 +29,19 @@ QUICK_EXIT = timedelta(seconds=60)
 
 
 def check_tasks(
-    context: ServiceContext, service: ServiceState, tasks: Sequence[TaskAnswer]
+    context: ServiceContext,
+    service: ServiceState,
+    tasks: Sequence[TaskAnswer],
+    window: datetime | None = None,
 ) -> list[Finding]:
-    """What the tasks say that the deployment counters do not."""
+    """What the tasks say that the deployment counters do not. Stopped tasks count from the
+    PRIMARY deployment's start, or from `window` (--since) when that is later."""
     primary = service.primary
     if primary is None:
         return []
     findings = _stray(context, service, tasks)
-    since = primary.created_at
+    starts = [start for start in (primary.created_at, window) if start is not None]
+    since = max(starts) if starts else None
     stopped = [
         task
         for task in tasks

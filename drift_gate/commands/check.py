@@ -43,6 +43,7 @@ class CheckRequest:
     sarif_category: str | None = None
     skipped_links: frozenset[str] = frozenset()
     wait_seconds: float | None = None
+    tasks_since: float | None = None
     ca_bundle: Path | None = None
 
 
@@ -155,6 +156,7 @@ def gate_options(request: CheckRequest) -> CheckOptions:
         request.secret_checks,
         skipped=request.skipped_links,
         wait_seconds=request.wait_seconds,
+        tasks_since=request.tasks_since,
         ca_bundle=request.ca_bundle,
         say=lambda line: echo(line, err=True),
     )

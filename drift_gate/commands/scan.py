@@ -48,6 +48,7 @@ class ScanRequest:
     sarif_category: str | None
     quiet: bool
     wait_seconds: float | None = None
+    tasks_since: float | None = None
 
 
 def run(request: ScanRequest) -> int:
@@ -77,6 +78,7 @@ def run(request: ScanRequest) -> int:
             fail_on=FailOn(request.fail_on),
             secret_checks=request.secret_checks,
             deep_defaults=CHECK_DEFAULTS if request.deep else SCAN_DEFAULTS,
+            tasks_since=request.tasks_since,
         ),
         prefetch_secrets=request.secret_checks != "off",  # noqa: S105 - a mode
         region_problems=_unknown_regions(base, regions),

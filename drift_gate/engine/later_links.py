@@ -10,9 +10,18 @@ from __future__ import annotations
 import ssl
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from drift_gate.checks.execution_role import (
+    SecretAccess,
+    access_findings,
+    no_execution_role,
+    no_such_role,
+    parameter_arn,
+    read_action,
+)
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.logs import check_log_pattern, log_group_missing
 from drift_gate.checks.secrets import SecretUsage, check_secret_usages
@@ -21,8 +30,17 @@ from drift_gate.engine.service_run import LinkOutcome, ServiceRun
 from drift_gate.images import EcrImage, parse_image
 from drift_gate.model import Finding, LinkState, SmokeResult
 from drift_gate.policy import SmokeRequest
-from drift_gate.references import parse_value_from
+from drift_gate.references import SecretReference, parse_value_from, store_key
 from drift_gate.sources.aws import AWS_FAILURES, classify_failure
+from drift_gate.sources.execution_role import (
+    AWS_MANAGED,
+    DECRYPT,
+    AccessAnswer,
+    AccessQuestion,
+    KeyAnswer,
+    KeyResolver,
+    RoleSimulator,
+)
 from drift_gate.sources.images import ImageStatus, ImageStores
 from drift_gate.sources.logs import LogGroupMissing, count_pattern
 from drift_gate.sources.secrets import SecretStores
@@ -190,14 +208,15 @@ def _image_outcome(
 
 
 def check_running_tasks(
-    runs: Sequence[ServiceRun], ecs: Any, workers: int = 8
+    runs: Sequence[ServiceRun], ecs: Any, since: datetime | None = None, workers: int = 8
 ) -> list[LinkOutcome]:
-    """Each service's tasks, read concurrently (they are independent round trips)."""
+    """Each service's tasks, read concurrently (they are independent round trips); stopped
+    ones count from `since` (--since), else from the PRIMARY deployment's start."""
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda run: _tasks_outcome(run, ecs), runs))
+        return list(pool.map(lambda run: _tasks_outcome(run, ecs, since), runs))
 
 
-def _tasks_outcome(run: ServiceRun, ecs: Any) -> LinkOutcome:
+def _tasks_outcome(run: ServiceRun, ecs: Any, since: datetime | None) -> LinkOutcome:
     if run.state is None:
         return LinkOutcome(not_checked="the service was not read")
     context = run.context()
@@ -209,7 +228,7 @@ def _tasks_outcome(run: ServiceRun, ecs: Any) -> LinkOutcome:
         return _outcome([context.finding("DG901", message, remediation=failure.fix)])
     if not tasks:
         return LinkOutcome(not_checked="no running or recently stopped task to look at")
-    return _outcome(check_tasks(context, run.state, tasks))
+    return _outcome(check_tasks(context, run.state, tasks, since))
 
 
 # The links whose failure means the service does not run what is declared: a smoke request
@@ -289,3 +308,144 @@ def _smoke_findings(
         for phrase in answer.found
     )
     return findings
+
+
+def check_execution_roles(
+    runs: Sequence[ServiceRun],
+    region: str,
+    stores: SecretStores,
+    roles: RoleSimulator,
+    keys: KeyResolver,
+    *,
+    required: bool,
+) -> list[LinkOutcome]:
+    """Ask, once for all services, whether each execution role may read (and decrypt) each
+    secret its task definition references; each service's outcome, in order."""
+    plans = [_access_plan(run, region, stores, keys) for run in runs]
+    questions = [
+        question
+        for plan in plans
+        if isinstance(plan, _AccessPlan)
+        for access in plan.accesses
+        for question in (access.read, access.decrypt)
+        if isinstance(question, AccessQuestion)
+    ]
+    answers = roles.answer(questions, region)
+    return [
+        plan if isinstance(plan, LinkOutcome) else _role_outcome(run, plan, answers, required)
+        for run, plan in zip(runs, plans, strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class _AccessPlan:
+    role: str
+    accesses: tuple[SecretAccess, ...]
+    not_located: tuple[str, ...]  # secrets the stores could not locate: not asked about
+
+
+def _access_plan(
+    run: ServiceRun, region: str, stores: SecretStores, keys: KeyResolver
+) -> _AccessPlan | LinkOutcome:
+    deployed = run.deployed
+    if deployed is None:
+        return LinkOutcome(not_checked="the task definition was not read")
+    usages = [
+        SecretUsage(
+            container.name,
+            secret.name,
+            secret.value_from,
+            _declared_where(run, container.name, secret.name),
+        )
+        for container in deployed.containers
+        for secret in container.secrets
+    ]
+    if not usages:
+        return LinkOutcome(not_checked="no container references a secret")
+    if deployed.execution_role_arn is None:
+        return _outcome([no_execution_role(run.context(), deployed.arn, usages)])
+    arn_parts = deployed.arn.split(":")
+    partition, account = arn_parts[1], arn_parts[4]
+    references = [parse_value_from(usage.value_from) for usage in usages]
+    statuses = stores.check(references, region)
+    accesses, not_located = [], []
+    for usage, reference in zip(usages, references, strict=True):
+        status = statuses[store_key(reference, region)]
+        if status.status != "ok":
+            not_located.append(usage.name)
+            continue
+        store_region = reference.region or region
+        store_account = reference.account or account
+        resource = status.arn or parameter_arn(
+            reference.key, store_region, store_account, partition
+        )
+        read = AccessQuestion(deployed.execution_role_arn, read_action(reference), resource)
+        accesses.append(
+            SecretAccess(
+                usage,
+                reference,
+                read,
+                _decrypt_question(
+                    read.role,
+                    reference,
+                    status.kms_key,
+                    store_region,
+                    store_account,
+                    partition,
+                    keys,
+                ),
+            )
+        )
+    return _AccessPlan(deployed.execution_role_arn, tuple(accesses), tuple(not_located))
+
+
+def _declared_where(run: ServiceRun, container: str, name: str) -> str | None:
+    declared = next((c for c in run.service.containers if c.name == container), None)
+    secret = next((s for s in declared.secrets if s.name == name), None) if declared else None
+    return secret.where if secret else None
+
+
+def _decrypt_question(
+    role: str,
+    reference: SecretReference,
+    kms_key: str | None,
+    region: str,
+    account: str,
+    partition: str,
+    keys: KeyResolver,
+) -> AccessQuestion | KeyAnswer | None:
+    if kms_key is None:
+        return None  # the AWS managed key: ECS needs no kms:Decrypt of its own
+    key = keys.key_arn(kms_key, region, account, partition)
+    if key.arn == AWS_MANAGED:
+        return None
+    if key.arn is None:
+        return key
+    via = f"{reference.store}.{region}.amazonaws.com"
+    return AccessQuestion(role, DECRYPT, key.arn, via)
+
+
+def _role_outcome(
+    run: ServiceRun,
+    plan: _AccessPlan,
+    answers: dict[AccessQuestion, AccessAnswer],
+    required: bool,
+) -> LinkOutcome:
+    context = run.context()
+    if any(answers[access.read].verdict == "no-role" for access in plan.accesses):
+        return _outcome([no_such_role(context, plan.role)])
+    findings = access_findings(context, plan.accesses, answers, required=required)
+    outcome = _outcome(findings)
+    unavailable = next(
+        (answers[a.read].detail for a in plan.accesses if answers[a.read].verdict == "unverified"),
+        None,
+    )
+    if unavailable is not None and not required:
+        # Best-effort: the simulator did not answer; the link is shown as not checked.
+        why = f"the policy simulator could not answer ({unavailable}); the check is best-effort"
+        return LinkOutcome(outcome.findings, not_checked=why)
+    if plan.not_located and not outcome.unverified:
+        names = ", ".join(sorted(set(plan.not_located)))
+        why = f"not asked for {names}: the secret stores could not locate it (see secrets exist)"
+        return LinkOutcome(outcome.findings, not_checked=why)
+    return outcome

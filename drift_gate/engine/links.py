@@ -17,7 +17,7 @@ from drift_gate.model import Finding, LinkResult, LinkState, Severity
 from drift_gate.rules import RULES
 
 # Rules that mean "ran, but could not verify" though they are warnings by choice.
-_UNVERIFIED_WARNINGS = frozenset({"DG306"})
+_UNVERIFIED_WARNINGS = frozenset({"DG306", "DG310"})
 
 
 @cache
@@ -52,6 +52,12 @@ def chain_results(
     return tuple(results)
 
 
+_BEST_EFFORT = {
+    Link.SECRET_STORES: "secret_checks is best-effort and a secret could not be checked",
+    Link.EXECUTION_ROLE: "the execution-role check is best-effort and an access was not decided",
+}
+
+
 def _one(
     link: Link,
     findings: Sequence[Finding],
@@ -69,7 +75,7 @@ def _one(
         return LinkResult(
             link=link.words,
             state=LinkState.COULD_NOT_VERIFY,
-            reason="secret_checks is best-effort and a secret could not be checked",
+            reason=_BEST_EFFORT[link],
         )
     if any(f.severity in (Severity.ERROR, Severity.WARNING) for f in hits):
         return LinkResult(link=link.words, state=LinkState.FAILED)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from drift_gate.chain import Link
@@ -19,6 +19,7 @@ from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.variables import check_container
 from drift_gate.engine.later_links import (
     check_application_logs,
+    check_execution_roles,
     check_images,
     check_running_tasks,
     check_secret_stores,
@@ -29,6 +30,7 @@ from drift_gate.model import CheckedService, FailOn, Target
 from drift_gate.policy import DeepChecks, EnvironmentPolicy, SecretChecks, ServicePolicy
 from drift_gate.sources.aws import AWS_FAILURES, AwsClients, Failure, classify_failure
 from drift_gate.sources.ecs import ClusterMissing, EcsReader, ServiceLookup, ServiceMissing
+from drift_gate.sources.execution_role import KeyResolver, RoleSimulator
 from drift_gate.sources.images import ImageStores
 from drift_gate.sources.secrets import SecretStores
 from drift_gate.sources.smoke import tls_context
@@ -42,8 +44,8 @@ NO_PRIMARY = Failure(
 
 # What `check` runs around the chain unless the policy or --skip-link says otherwise; `scan`
 # runs none of them unless --deep (each adds calls for every service: docs/links.md).
-CHECK_DEFAULTS = DeepChecks(images=True, running_tasks=True)
-SCAN_DEFAULTS = DeepChecks(images=False, running_tasks=False)
+CHECK_DEFAULTS = DeepChecks(images=True, running_tasks=True, execution_role="best-effort")
+SCAN_DEFAULTS = DeepChecks(images=False, running_tasks=False, execution_role="off")
 
 
 @dataclass(frozen=True)
@@ -55,22 +57,31 @@ class CheckOptions:
     region: str | None = None
     secret_checks: SecretChecks | None = None  # None: as each environment of the policy says
     deep_defaults: DeepChecks = CHECK_DEFAULTS
-    skipped: frozenset[str] = frozenset()  # --skip-link: images, running-tasks
+    skipped: frozenset[str] = frozenset()  # --skip-link: images, running-tasks, execution-role
     wait_seconds: float | None = None  # --wait: let the rollouts settle first
+    tasks_since: float | None = None  # --since: stopped tasks of the last N seconds only
     ca_bundle: Path | None = None  # smoke requests to a private CA
     say: Callable[[str], None] | None = None  # progress while waiting (standard error)
 
 
 @dataclass
 class LinkStores:
-    """What the later links look up, once each for a whole run: secrets, images."""
+    """What the later links look up, once each for a whole run: secrets, images, what the
+    execution roles may do."""
 
     secrets: SecretStores
     images: ImageStores
+    roles: RoleSimulator
+    keys: KeyResolver
 
     @classmethod
     def of(cls, clients: AwsClients, workers: int = 8) -> LinkStores:
-        return cls(SecretStores(clients, workers=workers), ImageStores(clients, workers=workers))
+        return cls(
+            SecretStores(clients, workers=workers),
+            ImageStores(clients, workers=workers),
+            RoleSimulator(clients, workers=workers),
+            KeyResolver(clients),
+        )
 
 
 def deep_setting(
@@ -85,6 +96,10 @@ def deep_setting(
         return from_policy, f"checks: {name}: off in the policy"
     default = getattr(options.deep_defaults, name)
     return default, "off by default in a scan (--deep turns it on)"
+
+
+def _off(runs: list[ServiceRun], why: str) -> list[LinkOutcome]:
+    return [LinkOutcome(not_checked=why)] * len(runs)
 
 
 def _is_on(setting: bool | str) -> bool:
@@ -108,8 +123,9 @@ def later_links(
     count = len(runs)
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="drift-gate-link") as pool:
         images = pool.submit(_images_link, runs, environment, options, stores)
-        tasks = pool.submit(_tasks_link, runs, environment, options, clients)
-        secrets = pool.submit(_secrets_link, runs, environment, options, stores)
+        tasks = pool.submit(_tasks_link, runs, environment, options, clients, clock)
+        # The execution-role link asks about the secrets the stores located: it follows them.
+        secrets = pool.submit(_secret_links, runs, environment, options, stores)
         if any(run.service.logs for run in runs):  # a client costs ~90 ms: only when needed
             logs_client = clients.client("logs", environment.region)
             logs = pool.submit(check_application_logs, runs, logs_client, clock())
@@ -118,7 +134,8 @@ def later_links(
         for link, outcomes in (
             (Link.IMAGES, images.result()),
             (Link.RUNNING_TASKS, tasks.result()),
-            (Link.SECRET_STORES, secrets.result()),
+            (Link.SECRET_STORES, secrets.result()[0]),
+            (Link.EXECUTION_ROLE, secrets.result()[1]),
             (Link.APPLICATION_LOG, logs.result()),
         ):
             for run, outcome in zip(runs, outcomes, strict=True):
@@ -149,26 +166,42 @@ def _tasks_link(
     environment: EnvironmentPolicy,
     options: CheckOptions,
     clients: AwsClients,
+    clock: Callable[[], datetime],
 ) -> list[LinkOutcome]:
     tasks_on, why = deep_setting(options, environment, "running_tasks")
     if not _is_on(tasks_on):
         return [LinkOutcome(not_checked=why)] * len(runs)
-    return check_running_tasks(runs, clients.client("ecs", environment.region))
+    since = clock() - timedelta(seconds=options.tasks_since) if options.tasks_since else None
+    return check_running_tasks(runs, clients.client("ecs", environment.region), since)
 
 
-def _secrets_link(
+def _secret_links(
     runs: list[ServiceRun],
     environment: EnvironmentPolicy,
     options: CheckOptions,
     stores: LinkStores,
-) -> list[LinkOutcome]:
+) -> tuple[list[LinkOutcome], list[LinkOutcome]]:
+    """The secret stores, then the execution roles' access to what they located."""
     mode = options.secret_checks or environment.secret_checks
+    role_mode, role_off = deep_setting(options, environment, "execution_role")
     if mode == "off":
         why = "--secret-checks off" if options.secret_checks else "secret_checks: off in the policy"
-        return [LinkOutcome(not_checked=why)] * len(runs)
-    return check_secret_stores(
+        not_asked = why if not _is_on(role_mode) else f"it needs the secret stores ({why})"
+        return _off(runs, why), _off(runs, role_off if not _is_on(role_mode) else not_asked)
+    located = check_secret_stores(
         runs, environment.region, stores.secrets, best_effort=mode == "best-effort"
     )
+    if not _is_on(role_mode):
+        return located, _off(runs, role_off)
+    roles = check_execution_roles(
+        runs,
+        environment.region,
+        stores.secrets,
+        stores.roles,
+        stores.keys,
+        required=role_mode == "required",
+    )
+    return located, roles
 
 
 def _target(environment: EnvironmentPolicy, service: ServicePolicy) -> Target:

@@ -10,9 +10,9 @@ defaulted. Field names are AWS's own; unknown fields are ignored.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeVar
+from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from drift_gate.validation import first_problem
 
@@ -84,6 +84,7 @@ class TaskDefinitionBody(Answer):
     revision: int
     status: str
     containerDefinitions: tuple[ContainerDefinition, ...]
+    executionRoleArn: str | None = None
 
 
 class DescribeTaskDefinitionAnswer(Answer):
@@ -175,10 +176,14 @@ class DescribeSecretAnswer(Answer):
     Name: str
     DeletedDate: datetime | None = None
     VersionIdsToStages: dict[str, tuple[str, ...]] | None = None
+    KmsKeyId: str | None = None  # absent: the AWS managed key aws/secretsmanager
 
 
 class ParameterAnswer(Answer):
     Name: str
+    Type: str | None = None
+    KeyId: str | None = None  # SecureString only; alias/aws/ssm is the AWS managed key
+    ARN: str | None = None
 
 
 class DescribeParametersAnswer(Answer):
@@ -253,3 +258,51 @@ class TaskFailureAnswer(Answer):
 class DescribeTasksAnswer(Answer):
     tasks: tuple[TaskAnswer, ...]
     failures: tuple[TaskFailureAnswer, ...]
+
+
+# --- IAM policy simulator and KMS ----------------------------------------------------------
+
+Decision = Literal["allowed", "explicitDeny", "implicitDeny"]
+
+
+class ResourceResultAnswer(Answer):
+    EvalResourceName: str
+    EvalResourceDecision: Decision
+    MissingContextValues: tuple[str, ...] = ()
+
+
+class EvaluationResultAnswer(Answer):
+    EvalActionName: str
+    EvalDecision: Decision
+    EvalResourceName: str | None = None
+    MissingContextValues: tuple[str, ...] = ()
+    ResourceSpecificResults: tuple[ResourceResultAnswer, ...] = ()
+
+
+class SimulationAnswer(Answer):
+    """SimulatePrincipalPolicy: one result per action (per action and resource before 2025)."""
+
+    EvaluationResults: tuple[EvaluationResultAnswer, ...]
+    IsTruncated: bool = False
+    Marker: str | None = None
+
+    @model_validator(mode="after")
+    def _marker_when_truncated(self) -> SimulationAnswer:
+        # A truncated page without a marker would silently drop the results after it.
+        if self.IsTruncated and not self.Marker:
+            raise ValueError("IsTruncated without a Marker")
+        return self
+
+    @property
+    def next_marker(self) -> str | None:
+        """The marker of the next page, only when IAM says there is one."""
+        return self.Marker if self.IsTruncated else None
+
+
+class KeyMetadataAnswer(Answer):
+    Arn: str = Field(pattern=r"^arn:[^:\s]+:kms:[^:\s]+:[0-9]{12}:key/\S+$")
+    KeyManager: str | None = None
+
+
+class DescribeKeyAnswer(Answer):
+    KeyMetadata: KeyMetadataAnswer

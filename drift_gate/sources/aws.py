@@ -14,6 +14,7 @@ from typing import Any, Literal, TypeVar
 
 import boto3
 import botocore.exceptions
+import botocore.parsers
 from botocore.config import Config
 
 from drift_gate.deadline import Deadline
@@ -285,6 +286,9 @@ def classify_failure(error: Exception, fallback_operation: str) -> Failure:
     operation = operation_of(error, fallback_operation)
     if isinstance(error, MalformedAnswerError | PagingError):
         return Failure(str(error), REPORT_ANSWER)
+    if isinstance(error, botocore.parsers.ResponseParserError):
+        # A body cut short or not XML/JSON at all (the query protocol's XML parser raises it).
+        return Failure(f"the answer to {operation} could not be read", REPORT_ANSWER)
     if isinstance(error, DeadlineExceededError):
         return Failure(str(error), "Raise --deadline, or check fewer services per run.")
     if isinstance(error, _REJECTED_TOKEN_ERRORS):
@@ -336,6 +340,7 @@ def describe_failure(error: Exception, operation: str) -> str:
 AWS_FAILURES: tuple[type[Exception], ...] = (
     botocore.exceptions.ClientError,
     botocore.exceptions.BotoCoreError,
+    botocore.parsers.ResponseParserError,  # not a BotoCoreError
     MalformedAnswerError,
     PagingError,
     DeadlineExceededError,

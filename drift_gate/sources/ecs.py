@@ -250,4 +250,5 @@ def _task_definition_spec(raw: TaskDefinitionBody) -> TaskDefinitionSpec:
         revision=raw.revision,
         status=raw.status,
         containers=tuple(container_vars(c) for c in raw.containerDefinitions),
+        execution_role_arn=raw.executionRoleArn,
     )

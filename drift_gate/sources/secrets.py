@@ -20,6 +20,7 @@ from drift_gate.references import SecretReference, SecretStatus, StoreKey, store
 from drift_gate.sources.answers import (
     DescribeParametersAnswer,
     DescribeSecretAnswer,
+    ParameterAnswer,
     read_answer,
 )
 from drift_gate.sources.aws import (
@@ -102,7 +103,9 @@ class SecretStores:
         except AWS_FAILURES as error:
             return {name: unverified(error, "ssm:DescribeParameters") for name in batch}
         return {
-            name: SecretStatus("ok") if name in found else SecretStatus("missing", "does not exist")
+            name: _parameter_status(found[name])
+            if name in found
+            else SecretStatus("missing", "does not exist")
             for name in batch
         }
 
@@ -113,13 +116,18 @@ def unverified(error: Exception, operation: str) -> SecretStatus:
     return SecretStatus("unverified", failure.reason, failure.fix)
 
 
-def _existing_parameters(client: Any, names: list[str]) -> set[str]:
+def _parameter_status(parameter: ParameterAnswer) -> SecretStatus:
+    key = parameter.KeyId if parameter.Type == "SecureString" else None
+    return SecretStatus("ok", arn=parameter.ARN, kms_key=key)
+
+
+def _existing_parameters(client: Any, names: list[str]) -> dict[str, ParameterAnswer]:
     arguments: dict[str, Any] = {
         "ParameterFilters": [{"Key": "Name", "Option": "Equals", "Values": names}],
         "MaxResults": SSM_NAMES_PER_CALL,
     }
     return {
-        item.Name
+        item.Name: item
         for page in pages(
             client.describe_parameters,
             arguments,
@@ -143,4 +151,4 @@ def secret_status(metadata: DescribeSecretAnswer, reference: SecretReference) ->
     wanted = reference.version_stage or "AWSCURRENT"
     if not any(wanted in labels for labels in stages.values()):
         return SecretStatus("version-missing", f"has no version staged {wanted}")
-    return SecretStatus("ok")
+    return SecretStatus("ok", arn=metadata.ARN, kms_key=metadata.KmsKeyId)

@@ -48,9 +48,7 @@ def deployed_with_image(moto_server: MotoServer, image: str, *, push: str | None
     ecr.create_repository(repositoryName="hokusai/api")
     if push:
         ecr.put_image(repositoryName="hokusai/api", imageManifest=MANIFEST, imageTag=push)
-    account = IncidentAccount.create(
-        moto_server.client("ecs"), moto_server.client("secretsmanager")
-    )
+    account = IncidentAccount.create(moto_server.client)
     _moto_compat.settle(CLUSTER, SERVICE, REGION)
     names = ["DATABASE_HOST", "MLFLOW_SERVER_URL", "HUGGINGFACE_API_KEY"]
     account.redeploy(account.register_revision(names, image=image))
@@ -134,12 +132,18 @@ def test_a_scan_checks_them_only_with_deep(
     plain = cli_on_moto.run("scan", "--region", REGION, "--format", "json", "--output", str(path))
     report = json.loads(path.read_text())
     assert plain.exit_code == 0
-    assert link(report, "images exist")["reason"] == "off by default in a scan (--deep turns it on)"
+    off = "off by default in a scan (--deep turns it on)"
+    assert link(report, "images exist")["reason"] == off
+    assert link(report, "the execution role can read each secret")["reason"] == off
+    assert "iam:SimulatePrincipalPolicy" not in report["stats"]["aws_calls"]
     deep = cli_on_moto.run(
         "scan", "--region", REGION, "--deep", "--format", "json", "--output", str(path)
     )
     assert deep.exit_code == 1
-    assert [f["rule_id"] for f in json.loads(path.read_text())["findings"]] == ["DG209"]
+    report = json.loads(path.read_text())
+    assert [f["rule_id"] for f in report["findings"]] == ["DG209"]
+    assert link(report, "the execution role can read each secret")["state"] == "passed"
+    assert report["stats"]["aws_calls"]["iam:SimulatePrincipalPolicy"] == 1
 
 
 def test_images_elsewhere_are_not_checked_never_passed() -> None:
@@ -212,10 +216,13 @@ def task(definition: str, status: str = "RUNNING", **extra: Any) -> TaskAnswer:
 
 
 def findings_of(
-    tasks: list[TaskAnswer], deployments: tuple[Deployment, ...] = (PRIMARY,)
+    tasks: list[TaskAnswer],
+    deployments: tuple[Deployment, ...] = (PRIMARY,),
+    window: datetime | None = None,
 ) -> list[tuple[str, str]]:
     context = ServiceContext(Target(environment="dev", cluster="c", service="api"))
-    return [(f.rule_id, f.message) for f in check_tasks(context, service(deployments), tasks)]
+    found = check_tasks(context, service(deployments), tasks, window)
+    return [(f.rule_id, f.message) for f in found]
 
 
 def test_healthy_tasks_and_a_draining_deployment_say_nothing() -> None:
@@ -241,6 +248,64 @@ def test_tasks_that_could_not_pull_their_secrets_are_dg211_naming_the_secret_onl
         f"secrets: {SECRET}"
     )
     assert "assumed-role" not in message  # nothing else of the reason is repeated
+
+
+def test_since_narrows_the_stopped_tasks_to_its_window_never_before_the_deployment() -> None:
+    stopped = [
+        task(PRIMARY_TD, "STOPPED", stoppedReason=PULL_FAILED, stoppedAt=NOW - timedelta(minutes=m))
+        for m in (1, 12, 20)
+    ]
+    # --since 15m: the two of the last 15 minutes.
+    ((_, message),) = findings_of(stopped, window=NOW - timedelta(minutes=15))
+    assert message.startswith("2 task(s) of the PRIMARY deployment stopped")
+    # --since 5m: only the last one.
+    ((_, message),) = findings_of(stopped, window=NOW - timedelta(minutes=5))
+    assert message.startswith("1 task(s)")
+    # --since 2h reaches before the deployment started 30 minutes ago: its start still bounds.
+    old = task(PRIMARY_TD, "STOPPED", stoppedReason=PULL_FAILED, stoppedAt=NOW - timedelta(hours=1))
+    ((_, message),) = findings_of([*stopped, old], window=NOW - timedelta(hours=2))
+    assert message.startswith("3 task(s)")
+    # Nothing in the window: no finding.
+    assert findings_of(stopped, window=NOW) == []
+
+
+def test_since_reaches_the_tasks_link_from_the_command_line(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto cannot run tasks: the tasks are ECS's answer, given; the rest is the real check."""
+    from moto.ecs.models import ecs_backends
+
+    deployed_with_image(moto_server, "hokusai/api:latest", push=None)
+    now = datetime.now(timezone.utc)
+    # The deployment started an hour ago (the server runs in this process).
+    state = ecs_backends["123456789012"][REGION].services[f"{CLUSTER}:{SERVICE}"]
+    state.deployments[0]["createdAt"] = now - timedelta(hours=1)
+    reads = ("arn:aws:ecs:us-east-1:123456789012:task-definition/hokusai-api-development:2",)
+
+    def tasks(*_: Any) -> list[TaskAnswer]:
+        return [
+            task(
+                reads[0], "STOPPED", stoppedReason=PULL_FAILED, stoppedAt=now - timedelta(minutes=m)
+            )
+            for m in (1, 20)
+        ]
+
+    monkeypatch.setattr("drift_gate.engine.later_links.service_tasks", tasks)
+    code, report = check_json(cli_on_moto, tmp_path)
+    assert code == 1
+    assert report["findings"][0]["message"].startswith("2 task(s)")
+    code, report = check_json(cli_on_moto, tmp_path, "--since", "10m")
+    assert report["findings"][0]["message"].startswith("1 task(s)")
+
+
+def test_since_is_a_duration_and_not_for_offline(cli_on_moto: Cli, tmp_path: Path) -> None:
+    for arguments, words in (
+        (("--since", "soon"), "give a duration such as 90s, 10m or 1h"),
+        (("--since", "10m", "--offline"), "--since looks at tasks on ECS"),
+    ):
+        result = cli_on_moto.run("check", "--policy", str(POLICY), *arguments)
+        assert result.exit_code == 2
+        assert words in result.stderr
 
 
 def test_missing_ssm_parameters_are_named() -> None:

@@ -225,7 +225,7 @@ ACTION_INPUTS = {
 def test_action_in_a_simulated_runner_fails_on_drift(
     runner: dict[str, str], moto_server: MotoServer, tmp_path: Path
 ) -> None:
-    IncidentAccount.create(moto_server.client("ecs"), moto_server.client("secretsmanager"))
+    IncidentAccount.create(moto_server.client)
     _moto_compat.settle(CLUSTER, SERVICE, REGION)
 
     exit_code, context = run_action(ACTION_INPUTS, runner, tmp_path)
@@ -255,7 +255,7 @@ def test_action_in_a_simulated_runner_fails_on_drift(
 def test_the_action_category_input_reaches_automation_details(
     runner: dict[str, str], moto_server: MotoServer, tmp_path: Path
 ) -> None:
-    IncidentAccount.create(moto_server.client("ecs"), moto_server.client("secretsmanager"))
+    IncidentAccount.create(moto_server.client)
     _moto_compat.settle(CLUSTER, SERVICE, REGION)
     inputs = {**ACTION_INPUTS, "sarif-category": "drift-gate/staging"}
     _, context = run_action(inputs, runner, tmp_path)
@@ -267,9 +267,7 @@ def test_the_action_category_input_reaches_automation_details(
 def test_action_in_a_simulated_runner_passes_when_clean(
     runner: dict[str, str], moto_server: MotoServer, tmp_path: Path
 ) -> None:
-    account = IncidentAccount.create(
-        moto_server.client("ecs"), moto_server.client("secretsmanager")
-    )
+    account = IncidentAccount.create(moto_server.client)
     _moto_compat.settle(CLUSTER, SERVICE, REGION)
     account.redeploy(account.register_revision(list(SECRET_NAMES)))
 
@@ -764,7 +762,7 @@ def enforced(moto_server: MotoServer) -> Iterator[MotoServer]:
 def test_iam_policy_allows_a_full_check_and_denies_reading_values(
     enforced: MotoServer, cli_on_moto: Cli, tmp_path: Path, source: str
 ) -> None:
-    account = IncidentAccount.create(enforced.client("ecs"), enforced.client("secretsmanager"))
+    account = IncidentAccount.create(enforced.client)
     _moto_compat.settle(CLUSTER, SERVICE, REGION)
     # An ECR image, so that the images link is exercised under the policy too.
     enforced.client("ecr").create_repository(repositoryName="hokusai/api")
@@ -776,6 +774,15 @@ def test_iam_policy_allows_a_full_check_and_denies_reading_values(
         repositoryName="hokusai/api", imageManifest=manifest, imageTag="v7"
     )
     image = f"123456789012.dkr.ecr.{REGION}.amazonaws.com/hokusai/api:v7"
+    # A secret under a customer-managed key named by alias: the execution-role link resolves
+    # it (kms:DescribeKey) and asks the simulator about kms:Decrypt, under the policy too.
+    kms = enforced.client("kms")
+    key_arn = kms.create_key()["KeyMetadata"]["Arn"]
+    kms.create_alias(AliasName="alias/hokusai", TargetKeyId=key_arn)
+    enforced.client("secretsmanager").update_secret(
+        SecretId=account.secret_arns["HUGGINGFACE_API_KEY"], KmsKeyId="alias/hokusai"
+    )
+    account.allow_secrets(list(account.secret_arns.values()), keys=(key_arn,))
     account.redeploy(account.register_revision(list(SECRET_NAMES), image=image))
     # moto authorises CloudWatch Logs calls against the resource "*" (it computes no log-group
     # ARN), so a statement scoped to log groups cannot pass there: the generated policy is
@@ -793,6 +800,14 @@ def test_iam_policy_allows_a_full_check_and_denies_reading_values(
         assert generated.exit_code == 0, generated.stderr
         document = generated.stdout
         assert "logs:FilterLogEvents" not in document
+    # moto authorises every IAM call against the resource "*" (it computes no role ARN), so
+    # the statement scoped to roles (arn:aws:iam::*:role/*, right for IAM) cannot match
+    # there: that one Resource is widened for moto, and only it.
+    scoped = json.loads(document)
+    (simulator,) = [s for s in scoped["Statement"] if "iam:SimulatePrincipalPolicy" in s["Action"]]
+    assert simulator["Resource"] in ("arn:aws:iam::*:role/*", ["arn:aws:iam::*:role/*"])
+    simulator["Resource"] = "*"
+    document = json.dumps(scoped)
     iam = enforced.client("iam")
     iam.create_user(UserName="drift-gate")
     policy_arn = iam.create_policy(PolicyName="drift-gate-read-only", PolicyDocument=document)[
@@ -819,7 +834,8 @@ def test_iam_policy_allows_a_full_check_and_denies_reading_values(
     report = json.loads((tmp_path / "r.json").read_text())
     # Every link was verified with exactly the policy's permissions (the log group does not exist).
     expected = ["DG402"] if with_logs else []
-    assert [f["rule_id"] for f in report["findings"]] == expected, result.stderr
+    messages = [f["message"] for f in report["findings"]]
+    assert [f["rule_id"] for f in report["findings"]] == expected, (messages, result.stderr)
     assert report["exit_code"] == (1 if with_logs else 0)
     assert set(report["stats"]["aws_calls"]) == {
         "ecs:DescribeServices",
@@ -827,8 +843,16 @@ def test_iam_policy_allows_a_full_check_and_denies_reading_values(
         "ecs:ListTaskDefinitions",
         "ecs:ListTasks",
         "ecr:DescribeImages",
+        "iam:SimulatePrincipalPolicy",
+        "kms:DescribeKey",
         "secretsmanager:DescribeSecret",
     } | ({"logs:FilterLogEvents"} if with_logs else set())
+    role_link = next(
+        link
+        for link in report["services"][0]["links"]
+        if link["link"] == "the execution role can read each secret"
+    )
+    assert role_link["state"] == "passed"
 
     secrets = boto3.client(
         "secretsmanager",

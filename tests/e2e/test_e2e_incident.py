@@ -26,9 +26,7 @@ pytestmark = pytest.mark.e2e
 
 
 def incident_account(moto_server: MotoServer) -> IncidentAccount:
-    account = IncidentAccount.create(
-        moto_server.client("ecs"), moto_server.client("secretsmanager")
-    )
+    account = IncidentAccount.create(moto_server.client)
     _moto_compat.settle(CLUSTER, SERVICE, REGION)
     return account
 
@@ -107,8 +105,54 @@ def test_act_c_after_redeploy_passes(
         "ecs:DescribeTaskDefinition": 1,
         "ecs:ListTaskDefinitions": 1,
         "ecs:ListTasks": 2,
+        "iam:SimulatePrincipalPolicy": 1,  # the execution role, all three secrets at once
         "secretsmanager:DescribeSecret": 3,
     }
+    role_link = link_state(report, "the execution role can read each secret")
+    assert (role_link["state"], role_link["reason"]) == ("passed", None)
+
+
+def link_state(report: dict[str, Any], words: str) -> dict[str, Any]:
+    return next(link for link in report["services"][0]["links"] if link["link"] == words)
+
+
+def test_variant_key_deployed_but_the_execution_role_cannot_read_it(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    """The incident's other ending: the key is in the running task definition, but the
+    execution role's policy still lists only the two secrets it had before."""
+    account = incident_account(moto_server)
+    account.allow_secrets(
+        [account.secret_arns["DATABASE_HOST"], account.secret_arns["MLFLOW_SERVER_URL"]]
+    )
+    account.redeploy(account.register_revision(list(SECRET_NAMES)))
+
+    exit_code, report, _ = check_json(cli_on_moto, tmp_path)
+
+    assert exit_code == 1
+    assert rule_targets(report) == {("DG308", "api", "HUGGINGFACE_API_KEY")}
+    (finding,) = report["findings"]
+    role = account.execution_role_arn
+    key_arn = account.secret_arns["HUGGINGFACE_API_KEY"]
+    assert finding["message"] == (
+        f"execution role {role} may not secretsmanager:GetSecretValue on secret "
+        f"HUGGINGFACE_API_KEY of container api ({key_arn}): no policy of the role allows it "
+        "(implicit deny)"
+    )
+    assert (
+        f'"Action": "secretsmanager:GetSecretValue", "Resource": "{key_arn}"'
+        in (finding["remediation"])
+    )
+    assert finding["declared_in"] == f"{POLICY}:13"  # the key's line in the policy
+    assert link_state(report, "the execution role can read each secret")["state"] == "failed"
+    # The other links hold: the key is deployed and the secret exists.
+    assert link_state(report, "secrets exist")["state"] == "passed"
+    assert link_state(report, "containers get declared names")["state"] == "passed"
+
+    # The role's policy fixed: the gate passes.
+    account.allow_secrets(list(account.secret_arns.values()))
+    exit_code, report, _ = check_json(cli_on_moto, tmp_path)
+    assert exit_code == 0, report["findings"]
 
 
 def test_rollout_still_in_progress_warns_but_passes_under_fail_on_error(

@@ -20,6 +20,7 @@ from drift_gate import _moto_compat
 from drift_gate.cli import main
 from tests.conftest import REPO, MotoServer
 from tests.faults import PAGED, Fault, FaultProxy, running
+from tests.roles import execution_role
 
 pytestmark = pytest.mark.e2e
 
@@ -35,6 +36,8 @@ OPERATIONS = (
     ("ecr:DescribeImages", "DescribeImages"),
     ("secretsmanager:DescribeSecret", "DescribeSecret"),
     ("ssm:DescribeParameters", "DescribeParameters"),
+    ("iam:SimulatePrincipalPolicy", "SimulatePrincipalPolicy"),
+    ("kms:DescribeKey", "DescribeKey"),
     ("logs:FilterLogEvents", "FilterLogEvents"),
     ("cloudwatch:PutMetricData", "PutMetricData"),
 )
@@ -54,6 +57,8 @@ version: 1
 environments:
   dev:
     region: us-east-1
+    # A fault on the simulator must be exit 3 here; best-effort (the default) would warn.
+    checks: {execution_role: required}
     services:
       - cluster: c
         service: api
@@ -68,9 +73,14 @@ environments:
 
 
 def seed_account(moto: MotoServer) -> None:
-    """One service whose container uses both secret stores, and its log group."""
+    """One service whose container uses both secret stores (the parameter under a customer
+    key named by alias), its execution role, and its log group."""
     secret = moto.client("secretsmanager").create_secret(Name="api/hf", SecretString="v")["ARN"]
-    moto.client("ssm").put_parameter(Name="/api/db", Value="v", Type="SecureString")
+    kms = moto.client("kms")
+    kms.create_alias(AliasName="alias/api", TargetKeyId=kms.create_key()["KeyMetadata"]["KeyId"])
+    moto.client("ssm").put_parameter(
+        Name="/api/db", Value="v", Type="SecureString", KeyId="alias/api"
+    )
     ecr = moto.client("ecr")
     ecr.create_repository(repositoryName="api")
     manifest = (
@@ -82,6 +92,7 @@ def seed_account(moto: MotoServer) -> None:
     ecs.create_cluster(clusterName="c")
     arn = ecs.register_task_definition(
         family="api",
+        executionRoleArn=execution_role(moto.client("iam")),
         containerDefinitions=[
             {
                 "name": "api",
@@ -214,7 +225,16 @@ SCAN_OPERATIONS = (
     *(
         pair
         for pair in OPERATIONS
-        if pair[1] not in ("FilterLogEvents", "PutMetricData", "ListTasks", "DescribeImages")
+        # The links a scan runs only with --deep, and what it does not do (logs, metrics).
+        if pair[1]
+        not in (
+            "FilterLogEvents",
+            "PutMetricData",
+            "ListTasks",
+            "DescribeImages",
+            "SimulatePrincipalPolicy",
+            "DescribeKey",
+        )
     ),
 )
 SCAN_BEGIN, SCAN_END = "<!-- scan-fault-table: begin -->", "<!-- scan-fault-table: end -->"

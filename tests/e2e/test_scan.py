@@ -23,6 +23,7 @@ from drift_gate.model import Report
 from drift_gate.sources.accounts import AccountSpec, RoleSettings, open_account
 from drift_gate.sources.aws import AwsClients, AwsSettings
 from tests.conftest import Cli, MotoServer
+from tests.roles import execution_role
 
 pytestmark = pytest.mark.e2e
 
@@ -62,6 +63,7 @@ class Fleet:
             arn = f"arn:aws:secretsmanager:{region}:{self.account}:secret:{name}/gone-AbCdEf"
         task = ecs.register_task_definition(
             family=name,
+            executionRoleArn=execution_role(self.client("iam", region)),
             containerDefinitions=[
                 {
                     "name": "app",

@@ -112,9 +112,7 @@ def smoke_policy(tmp_path: Path, port: int) -> Path:
 
 def fixed_service(moto_server: MotoServer) -> None:
     """The service runs the revision with every secret: the chain passes up to the app."""
-    account = IncidentAccount.create(
-        moto_server.client("ecs"), moto_server.client("secretsmanager")
-    )
+    account = IncidentAccount.create(moto_server.client)
     _moto_compat.settle(CLUSTER, SERVICE, REGION)
     account.redeploy(account.register_revision(list(SECRET_NAMES)))
 
@@ -215,7 +213,7 @@ def test_an_unreachable_application_is_could_not_verify(
 def test_no_request_to_a_service_that_drifted(
     cli_on_moto: Cli, moto_server: MotoServer, app: App, tmp_path: Path
 ) -> None:
-    IncidentAccount.create(moto_server.client("ecs"), moto_server.client("secretsmanager"))
+    IncidentAccount.create(moto_server.client)
     _moto_compat.settle(CLUSTER, SERVICE, REGION)  # act (a): the key never reached it
     code, report, _ = check(cli_on_moto, smoke_policy(tmp_path, app.port), tmp_path)
     assert code == 1

@@ -22,9 +22,7 @@ POLICY = REPO / "policies" / "example.yaml"
 
 def rolling(moto_server: MotoServer) -> IncidentAccount:
     """The fixed revision deployed, its rollout IN_PROGRESS with the old one draining."""
-    account = IncidentAccount.create(
-        moto_server.client("ecs"), moto_server.client("secretsmanager")
-    )
+    account = IncidentAccount.create(moto_server.client)
     _moto_compat.settle(CLUSTER, SERVICE, REGION)
     account.redeploy(account.register_revision(list(SECRET_NAMES)), completed=False)
     return account

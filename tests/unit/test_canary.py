@@ -26,9 +26,7 @@ CANARIES = [CANARY_ENV, CANARY_TOKEN, "CanaryTokenValue", *CANARY_SECRETS.values
 @pytest.fixture
 def planted(moto_server: MotoServer) -> MotoServer:
     """The incident account with canary values everywhere a value can live."""
-    account = IncidentAccount.create(
-        moto_server.client("ecs"), moto_server.client("secretsmanager"), CANARY_SECRETS
-    )
+    account = IncidentAccount.create(moto_server.client, CANARY_SECRETS)
     _moto_compat.settle(CLUSTER, SERVICE, REGION)
     # A revision with drift of every kind, each carrying a canary value:
     # the declared secret as a plain variable (DG103), a live token (DG106),

@@ -58,7 +58,7 @@ def session_with_hook(event: str, handler: Callable[..., Any], calls: list[str])
 
 @pytest.fixture
 def incident_on_moto(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
-    IncidentAccount.create(moto_server.client("ecs"), moto_server.client("secretsmanager"))
+    IncidentAccount.create(moto_server.client)
     _moto_compat.settle(CLUSTER, SERVICE, REGION)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.endpoint)
     # Backoff sleeps are real time; the retry count, not the wait, is under test.

@@ -18,6 +18,7 @@ from drift_gate.errors import InvalidInputError
 from drift_gate.model import FailOn, Report, Verdict
 from drift_gate.policy import Policy, load_policy
 from drift_gate.sources.aws import AwsClients
+from tests.roles import execution_role
 
 REGION = "us-east-1"
 
@@ -58,6 +59,7 @@ def register(
         ssm.put_parameter(Name=f"/app/{name}", Value="x", Type="SecureString", Overwrite=True)
     response = ecs.register_task_definition(
         family=family,
+        executionRoleArn=execution_role(boto3.client("iam", region_name=REGION)),
         containerDefinitions=[
             {
                 "name": container,

@@ -308,9 +308,25 @@ def test_the_least_privilege_iam_policy_scopes_logs_and_metrics(tmp_path: Path) 
     assert by_sid["DriftGateNightlyMetrics"]["Condition"] == {
         "StringEquals": {"cloudwatch:namespace": "DriftGate/Prod"}
     }
+    # The simulator only on roles, in the policy's partition.
+    assert by_sid["DriftGateAskWhatExecutionRolesMayRead"]["Resource"] == [
+        "arn:aws-cn:iam::*:role/*"
+    ]
     no_logs = tmp_path / "q.yaml"
     no_logs.write_text(policy_text())
     assert {s["Sid"] for s in least_privilege(load_policy(no_logs))["Statement"]} == {
+        "DriftGateReadEcs",
+        "DriftGateImageMetadata",
+        "DriftGateSecretMetadataOnly",
+        "DriftGateAskWhatExecutionRolesMayRead",
+        "DriftGateKeyMetadata",
+    }
+    # The execution-role link off everywhere: neither iam: nor kms: is asked for.
+    role_off = tmp_path / "r.yaml"
+    role_off.write_text(
+        policy_text().replace("    services:", "    checks: {execution_role: off}\n    services:")
+    )
+    assert {s["Sid"] for s in least_privilege(load_policy(role_off))["Statement"]} == {
         "DriftGateReadEcs",
         "DriftGateImageMetadata",
         "DriftGateSecretMetadataOnly",

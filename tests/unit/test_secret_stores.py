@@ -25,6 +25,7 @@ from drift_gate.references import parse_value_from
 from drift_gate.sources.aws import AwsClients
 from drift_gate.sources.secrets import SecretStores
 from tests.conftest import REPO, Cli, MotoServer
+from tests.roles import execution_role
 
 # Operations that return a secret or parameter value, or decrypt one.
 VALUE_READING = {
@@ -54,6 +55,7 @@ def service_with_secrets(
     ecs.create_cluster(clusterName="c")
     arn = ecs.register_task_definition(
         family="api",
+        executionRoleArn=execution_role(client("iam")),
         containerDefinitions=[
             {
                 "name": "api",
@@ -220,7 +222,9 @@ def test_batches_of_50_and_a_parameter_found_on_the_second_page() -> None:
             "MaxResults": 50,
         }
         stubber.add_response("describe_parameters", {"Parameters": [{"Name": "/p/50"}]}, second)
-        statuses = SecretStores(clients).check([parse_value_from(n) for n in names], REGION)
+        # One worker: the Stubber answers in order, and the two batches would otherwise race.
+        stores = SecretStores(clients, workers=1)
+        statuses = stores.check([parse_value_from(n) for n in names], REGION)
         stubber.assert_no_pending_responses()
     found = sorted(key[2] for key, status in statuses.items() if status.status == "ok")
     assert found == ["/p/50", "/p/7"]
@@ -454,9 +458,7 @@ def test_metrics_are_published_with_names_dimensions_and_values(aws: None, tmp_p
 def test_incident_deleting_the_key_after_the_fix_fails_again(
     moto_server: MotoServer, cli_on_moto: Cli, tmp_path: Path
 ) -> None:
-    account = IncidentAccount.create(
-        moto_server.client("ecs"), moto_server.client("secretsmanager")
-    )
+    account = IncidentAccount.create(moto_server.client)
     _moto_compat.settle(CLUSTER, SERVICE, REGION)
     account.redeploy(account.register_revision(list(SECRET_NAMES)))
     policy = str(REPO / "policies" / "example.yaml")

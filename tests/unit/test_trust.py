@@ -74,6 +74,7 @@ def test_every_link_that_ran_passes_and_the_ones_that_did_not_say_why(
         "no credentials in plain env": (LinkState.PASSED, None),
         "images exist": (LinkState.NOT_CHECKED, "images outside ECR: app"),
         "secrets exist": (LinkState.PASSED, None),
+        "the execution role can read each secret": (LinkState.PASSED, None),
         "application log clean": (LinkState.NOT_CHECKED, "no logs declared for this service"),
         "the application answers as declared": (
             LinkState.NOT_CHECKED,
@@ -100,6 +101,16 @@ def test_secret_checks_off_is_not_checked_in_every_format(
         "link": "secrets exist",
         "state": "not-checked",
         "reason": "--secret-checks off",
+    }
+    role = next(
+        link
+        for link in document["services"][0]["links"]
+        if link["link"] == "the execution role can read each secret"
+    )
+    assert role == {
+        "link": "the execution role can read each secret",
+        "state": "not-checked",
+        "reason": "it needs the secret stores (--secret-checks off)",
     }
     html = outputs["html"].read_text()
     assert '<span class="link ok" title="passed">secrets exist</span>' not in html
