@@ -46,14 +46,15 @@ def parameter_arn(name: str, region: str, account: str, partition: str) -> str:
 
 
 def no_execution_role(
-    context: ServiceContext, task_definition: str, usages: Sequence[SecretUsage]
+    context: ServiceContext, task_definition: str, secrets: Sequence[str], where: str | None
 ) -> Finding:
-    names = ", ".join(sorted({usage.name for usage in usages}))
+    """DG307: `task_definition` (its ARN, or "task definition file F") has secrets, no role."""
+    names = ", ".join(sorted(set(secrets)))
     message = (
-        f"task definition {task_definition} references secrets ({names}) but has no "
-        "executionRoleArn: ECS cannot fetch them, so its tasks cannot start"
+        f"{task_definition} references secrets ({names}) but has no executionRoleArn: ECS "
+        "cannot fetch them, so its tasks cannot start"
     )
-    return context.finding("DG307", message, where=usages[0].where)
+    return context.finding("DG307", message, where=where)
 
 
 def no_such_role(context: ServiceContext, role: str) -> Finding:

@@ -363,7 +363,11 @@ def _access_plan(
     if not usages:
         return LinkOutcome(not_checked="no container references a secret")
     if deployed.execution_role_arn is None:
-        return _outcome([no_execution_role(run.context(), deployed.arn, usages)])
+        names = [usage.name for usage in usages]
+        finding = no_execution_role(
+            run.context(), f"task definition {deployed.arn}", names, usages[0].where
+        )
+        return _outcome([finding])
     arn_parts = deployed.arn.split(":")
     partition, account = arn_parts[1], arn_parts[4]
     references = [parse_value_from(usage.value_from) for usage in usages]

@@ -3,7 +3,8 @@
 Before the file is registered: each name the policy (and its dotenv files) declares for a
 container must be in that container of the file, as a secret where declared so; a pinned
 valueFrom must match (a template placeholder is not compared); no credential may sit in a
-plain variable. The same rules as the live check (DG101-DG107, DG207), pointing at the file.
+plain variable; a file with the task level must name an execution role when it has secrets.
+The same rules as the live check (DG101-DG107, DG207, DG307), pointing at the file.
 No AWS client, no terraform.
 """
 
@@ -14,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from drift_gate.checks.credentials import check_credentials
+from drift_gate.checks.execution_role import no_execution_role
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.variables import Candidate, check_container
 from drift_gate.engine.offline import declared_service, requirements
@@ -117,5 +119,9 @@ def _check_file(
             context, [c.names for c in file.containers], declared_plain
         )
     ]
+    secrets = [s.name for c in file.containers for s in c.names.secrets]
+    if secrets and file.has_execution_role is False:
+        where = f"task definition file {file.source}"
+        findings.append(no_execution_role(context, where, secrets, file.location()))
     checked = checked.model_copy(update={"deployed_task_definition": file.source})
     return ServiceResult(checked, apply_ignores(findings, service.ignore))

@@ -60,6 +60,9 @@ class TaskDefinitionFile:
     source: str
     shape: str
     containers: tuple[FileContainer, ...]
+    # The shapes with the task level (describe, register, CloudFormation): whether it names
+    # an execution role (a template placeholder counts). None: a container-only shape.
+    has_execution_role: bool | None = None
 
     def container(self, name: str) -> FileContainer | None:
         return next((c for c in self.containers if c.names.name == name), None)
@@ -94,6 +97,7 @@ def read_task_definition_file(path: Path) -> TaskDefinitionFile:
     except (RecursionError, ValueError):
         raise InvalidInputError(f"{source}: JSON nested too deeply or a number too long") from None
     shape, prefix, items = _containers_of(document, source)
+    has_role = _has_execution_role(document) if prefix not in ("", None) else None
     lines = _name_lines(text, [item.get("name") for item in items])
     containers = []
     for index, (item, line) in enumerate(zip(items, lines, strict=True)):
@@ -105,7 +109,16 @@ def read_task_definition_file(path: Path) -> TaskDefinitionFile:
         containers.append(
             FileContainer(_without_placeholders(container_vars(definition)), json_path, line)
         )
-    return TaskDefinitionFile(source, shape, tuple(containers))
+    return TaskDefinitionFile(source, shape, tuple(containers), has_role)
+
+
+def _has_execution_role(document: dict[str, Any]) -> bool:
+    """Does the task level name an execution role (any non-empty value, a placeholder too)?"""
+    if document.get("Type") == "AWS::ECS::TaskDefinition":
+        task = document.get("Properties") or {}
+        return bool(task.get("ExecutionRoleArn"))
+    task = document.get("taskDefinition", document)
+    return bool(task.get("executionRoleArn") or task.get("ExecutionRoleArn"))
 
 
 def _containers_of(document: Any, source: str) -> tuple[str, str | None, list[dict[str, Any]]]:

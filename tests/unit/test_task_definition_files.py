@@ -81,6 +81,28 @@ def test_a_missing_name_fails_naming_the_name_the_file_and_its_line(cli: Cli, po
     assert "log-router" not in stdout  # a container the policy does not declare is not judged
 
 
+def test_secrets_without_an_execution_role_fail_before_deploy(
+    cli: Cli, policy: Path, tmp_path: Path
+) -> None:
+    document = json.loads((FILES / "ecspresso.json").read_text())
+    del document["executionRoleArn"]
+    file = tmp_path / "ecs-task-def.json"
+    file.write_text(json.dumps(document, indent=2))
+
+    code, report, _, _ = check(cli, policy, file)
+
+    assert code == 1
+    (finding,) = report["findings"]
+    assert finding["rule_id"] == "DG307"
+    assert finding["message"] == (
+        f"task definition file {file} references secrets (DATABASE_HOST, HUGGINGFACE_API_KEY) "
+        "but has no executionRoleArn: ECS cannot fetch them, so its tasks cannot start"
+    )
+    # A bare list of containers has no task level: nothing to say about the role.
+    code, report, _, _ = check(cli, policy, FILES / "container-definitions.json")
+    assert (code, report["findings"]) == (0, [])
+
+
 def test_describe_output_with_a_token_in_a_plain_variable(cli: Cli, policy: Path) -> None:
     code, report, stdout, stderr = check(cli, policy, FILES / "described.json")
 
