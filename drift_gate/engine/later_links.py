@@ -313,14 +313,16 @@ def _smoke_findings(
 def check_execution_roles(
     runs: Sequence[ServiceRun],
     region: str,
-    stores: SecretStores,
+    stores: SecretStores | str,
     roles: RoleSimulator,
     keys: KeyResolver,
     *,
     required: bool,
 ) -> list[LinkOutcome]:
     """Ask, once for all services, whether each execution role may read (and decrypt) each
-    secret its task definition references; each service's outcome, in order."""
+    secret its task definition references; each service's outcome, in order. `stores` is
+    why the secret stores were not asked when they were not: then only a missing role
+    (DG307) can be told."""
     plans = [_access_plan(run, region, stores, keys) for run in runs]
     questions = [
         question
@@ -345,7 +347,7 @@ class _AccessPlan:
 
 
 def _access_plan(
-    run: ServiceRun, region: str, stores: SecretStores, keys: KeyResolver
+    run: ServiceRun, region: str, stores: SecretStores | str, keys: KeyResolver
 ) -> _AccessPlan | LinkOutcome:
     deployed = run.deployed
     if deployed is None:
@@ -368,6 +370,8 @@ def _access_plan(
             run.context(), f"task definition {deployed.arn}", names, usages[0].where
         )
         return _outcome([finding])
+    if isinstance(stores, str):
+        return LinkOutcome(not_checked=f"it needs the secret stores ({stores})")
     arn_parts = deployed.arn.split(":")
     partition, account = arn_parts[1], arn_parts[4]
     references = [parse_value_from(usage.value_from) for usage in usages]

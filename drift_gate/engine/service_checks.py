@@ -184,19 +184,23 @@ def _secret_links(
     """The secret stores, then the execution roles' access to what they located."""
     mode = options.secret_checks or environment.secret_checks
     role_mode, role_off = deep_setting(options, environment, "execution_role")
+    located: list[LinkOutcome]
+    asked: SecretStores | str  # the stores, or why they were not asked
     if mode == "off":
         why = "--secret-checks off" if options.secret_checks else "secret_checks: off in the policy"
-        not_asked = why if not _is_on(role_mode) else f"it needs the secret stores ({why})"
-        return _off(runs, why), _off(runs, role_off if not _is_on(role_mode) else not_asked)
-    located = check_secret_stores(
-        runs, environment.region, stores.secrets, best_effort=mode == "best-effort"
-    )
+        located, asked = _off(runs, why), why
+    else:
+        best_effort = mode == "best-effort"
+        located = check_secret_stores(
+            runs, environment.region, stores.secrets, best_effort=best_effort
+        )
+        asked = stores.secrets
     if not _is_on(role_mode):
         return located, _off(runs, role_off)
     roles = check_execution_roles(
         runs,
         environment.region,
-        stores.secrets,
+        asked,
         stores.roles,
         stores.keys,
         required=role_mode == "required",

@@ -22,6 +22,7 @@ from tests.plans import (
     service_config,
     task_definition_values,
 )
+from tests.roles import execution_role
 
 # The installed console script as a subprocess: here the real process is the point.
 cli = pytest.fixture(name="cli")(installed_cli)
@@ -36,7 +37,9 @@ def register(moto_server: MotoServer, containers: list[dict[str, Any]]) -> str:
     # The plan's container definitions, as ECS would have registered them (with memory).
     definitions = [{**c, "memory": 512} for c in containers]
     response = moto_server.client("ecs").register_task_definition(
-        family=INCIDENT_FAMILY, containerDefinitions=definitions
+        family=INCIDENT_FAMILY,
+        containerDefinitions=definitions,
+        executionRoleArn=execution_role(moto_server.client("iam")),
     )
     return str(response["taskDefinition"]["taskDefinitionArn"])
 

@@ -400,6 +400,15 @@ def test_secrets_without_an_execution_role_are_an_error_and_ask_nothing(
     )
 
 
+def test_with_secret_checks_off_a_missing_role_is_still_told(aws: None, tmp_path: Path) -> None:
+    """The secret stores' answers are needed for the simulator's questions, not for this."""
+    service(role=None)
+
+    report = check(policy(tmp_path), StubbedIam(), secret_checks="off")
+
+    assert rules(report) == [("DG307", None)]
+
+
 def test_every_page_is_read(aws: None, tmp_path: Path) -> None:
     arns = service()
     both = [arns["HF_TOKEN"], arns["DB_URL"]]
