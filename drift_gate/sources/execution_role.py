@@ -146,15 +146,24 @@ def _verdicts(
                 continue
             for item in result.ResourceSpecificResults:
                 missing = item.MissingContextValues or result.MissingContextValues
-                decided[item.EvalResourceName] = _decision(item.EvalResourceDecision, missing)
+                _keep_worst(
+                    decided, item.EvalResourceName, _decision(item.EvalResourceDecision, missing)
+                )
             if result.ResourceSpecificResults:
                 continue
             if result.EvalResourceName in wanted:
-                decided[result.EvalResourceName] = _decision(
-                    result.EvalDecision, result.MissingContextValues
+                _keep_worst(
+                    decided,
+                    result.EvalResourceName,
+                    _decision(result.EvalDecision, result.MissingContextValues),
                 )
-            elif result.EvalDecision == "allowed" and not result.MissingContextValues:
-                # The aggregate is the most restrictive decision: allowed means for all.
+            elif (
+                result.EvalResourceName in (None, "*")
+                and result.EvalDecision == "allowed"
+                and not result.MissingContextValues
+            ):
+                # The aggregate is the most restrictive decision: allowed means for all. A
+                # result about some other resource says nothing about these.
                 for resource in resources:
                     decided.setdefault(resource, AccessAnswer("allowed"))
     not_answered = AccessAnswer(
@@ -163,6 +172,16 @@ def _verdicts(
         "Run again; if it persists, check for a proxy or emulator in the way (AWS_ENDPOINT_URL).",
     )
     return {resource: decided.get(resource, not_answered) for resource in resources}
+
+
+_SEVERITY = {"allowed": 0, "undecided": 1, "implicitDeny": 2, "explicitDeny": 3}
+
+
+def _keep_worst(decided: dict[str, AccessAnswer], resource: str, answer: AccessAnswer) -> None:
+    """Two decisions for one resource (an answer that contradicts itself): the stricter."""
+    known = decided.get(resource)
+    if known is None or _SEVERITY[answer.verdict] > _SEVERITY[known.verdict]:
+        decided[resource] = answer
 
 
 def _decision(decision: str, missing: Sequence[str]) -> AccessAnswer:

@@ -318,3 +318,116 @@ def test_any_terraform_and_dotenv_get_a_documented_exit(
         assert_documented(code, output)
         code, output = run("inventory", "--terraform-dir", str(infra), "--policy", str(policy))
     assert_documented(code, output)
+
+
+# --- the policy simulator's answer ----------------------------------------------------------
+
+SIM_RESOURCES = (
+    "arn:aws:secretsmanager:us-east-1:1:secret:a-x",
+    "arn:aws:secretsmanager:us-east-1:1:secret:b-y",
+)
+SIM_ACTION = "secretsmanager:GetSecretValue"
+_decisions = st.sampled_from(["allowed", "implicitDeny", "explicitDeny", "maybe", 1, None])
+_names = st.sampled_from([*SIM_RESOURCES, "*", "arn:other", None, 7])
+_missing: st.SearchStrategy[list[Any]] = st.one_of(
+    st.just([]), st.lists(st.sampled_from(["aws:SourceVpc", 3]), max_size=2)
+)
+_per_resource = st.fixed_dictionaries(
+    {"EvalResourceName": _names, "EvalResourceDecision": _decisions},
+    optional={"MissingContextValues": _missing},
+)
+_result = st.fixed_dictionaries(
+    {
+        "EvalActionName": st.sampled_from([SIM_ACTION, "kms:Decrypt", None]),
+        "EvalDecision": _decisions,
+    },
+    optional={
+        "EvalResourceName": _names,
+        "MissingContextValues": _missing,
+        "ResourceSpecificResults": st.lists(_per_resource, max_size=3),
+    },
+)
+_simulation = st.one_of(
+    st.fixed_dictionaries(
+        {"EvaluationResults": st.lists(_result, max_size=3)},
+        optional={"IsTruncated": st.booleans(), "Marker": st.sampled_from(["m", "", None])},
+    ),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)
+
+
+def _allowed_by(answer: dict[str, Any], resource: str) -> bool:
+    """Does `answer` itself say `resource` is allowed, without a missing context key?"""
+    for result in answer.get("EvaluationResults", []):
+        if result.get("EvalActionName") != SIM_ACTION:
+            continue
+        specific = result.get("ResourceSpecificResults") or []
+        for item in specific:
+            missing = item.get("MissingContextValues") or result.get("MissingContextValues")
+            if (
+                item.get("EvalResourceName") == resource
+                and item.get("EvalResourceDecision") == "allowed"
+                and not missing
+            ):
+                return True
+        if specific or result.get("MissingContextValues"):
+            continue
+        if result.get("EvalDecision") == "allowed" and result.get("EvalResourceName") in (
+            resource,
+            "*",
+            None,
+        ):
+            return True
+    return False
+
+
+@BUDGET
+@given(answer=_simulation)
+# Found by the first run: an "allowed" about another resource read as the aggregate.
+@example(
+    answer={
+        "EvaluationResults": [
+            {"EvalActionName": SIM_ACTION, "EvalDecision": "allowed", "EvalResourceName": r}
+            for r in (SIM_RESOURCES[0], "arn:other")
+        ]
+    }
+)
+def test_any_simulator_answer_is_a_decision_or_unverified_never_a_wrong_pass(
+    answer: dict[str, Any],
+) -> None:
+    from drift_gate.sources.aws import AwsClients
+    from drift_gate.sources.execution_role import AccessQuestion, RoleSimulator
+
+    class OneAnswer:
+        def simulate_principal_policy(self, **arguments: Any) -> dict[str, Any]:
+            if "Marker" in arguments:  # a second page: nothing more
+                return {"EvaluationResults": [], "IsTruncated": False}
+            return answer
+
+    class Clients(AwsClients):
+        def client(self, service: str, region: str) -> Any:
+            return OneAnswer()
+
+    role = "arn:aws:iam::1:role/r"
+    questions = [AccessQuestion(role, SIM_ACTION, resource) for resource in SIM_RESOURCES]
+    answered = RoleSimulator(Clients(), workers=1).answer(questions, "us-east-1")
+
+    assert set(answered) == set(questions)  # every question has an answer
+    for question, verdict in answered.items():
+        if verdict.verdict == "allowed":
+            assert _allowed_by(answer, question.resource), (answer, question.resource)
+            assert not _denied_by(answer, question.resource), (answer, question.resource)
+
+
+def _denied_by(answer: dict[str, Any], resource: str) -> bool:
+    """Does `answer` anywhere deny `resource` (an answer may contradict itself)?"""
+    for result in answer.get("EvaluationResults", []):
+        if result.get("EvalActionName") != SIM_ACTION:
+            continue
+        for item in result.get("ResourceSpecificResults") or []:
+            if item.get("EvalResourceName") == resource and item.get("EvalResourceDecision") in (
+                "implicitDeny",
+                "explicitDeny",
+            ):
+                return True
+    return False
