@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -431,6 +432,9 @@ class PlannedTaskDefinition(Frozen):
     containers: tuple[ContainerVars, ...] | None = Field(
         description="None when known only after apply"
     )
+    # "unset": execution_role_arn is null in the plan; "unknown": known after apply (the
+    # plan omits unknown values) or not in the plan at all.
+    execution_role: Literal["set", "unset", "unknown"] = "unknown"
 
 
 class PlannedService(Frozen):

@@ -46,12 +46,17 @@ def parameter_arn(name: str, region: str, account: str, partition: str) -> str:
 
 
 def no_execution_role(
-    context: ServiceContext, task_definition: str, secrets: Sequence[str], where: str | None
+    context: ServiceContext,
+    task_definition: str,
+    secrets: Sequence[str],
+    where: str | None,
+    attribute: str = "executionRoleArn",
 ) -> Finding:
-    """DG307: `task_definition` (its ARN, or "task definition file F") has secrets, no role."""
+    """DG307: `task_definition` (its ARN, "task definition file F", a Terraform address) has
+    secrets and no role; `attribute` in that source's words."""
     names = ", ".join(sorted(set(secrets)))
     message = (
-        f"{task_definition} references secrets ({names}) but has no executionRoleArn: ECS "
+        f"{task_definition} references secrets ({names}) but has no {attribute}: ECS "
         "cannot fetch them, so its tasks cannot start"
     )
     return context.finding("DG307", message, where=where)

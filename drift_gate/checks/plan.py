@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from drift_gate.checks.execution_role import no_execution_role
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.model import (
     TERRAFORM_ENVIRONMENT,
@@ -97,7 +98,23 @@ def check_plan(plan: Plan, context: PlanContext) -> list[Finding]:
             message = f"output {output.name} would change ({'/'.join(output.actions)})"
             findings.append(context.context().finding("DG504", message))
     findings.extend(_exit_code_mismatch(plan, context))
+    findings.extend(_without_execution_role(plan, context))
     return findings
+
+
+def _without_execution_role(plan: Plan, context: PlanContext) -> Iterator[Finding]:
+    """DG307 before apply: a task definition whose containers use secrets, planned with
+    execution_role_arn null (not merely unknown until apply)."""
+    for planned in plan.task_definitions:
+        secrets = [s.name for c in planned.containers or () for s in c.secrets]
+        if secrets and planned.execution_role == "unset":
+            yield no_execution_role(
+                context.context(planned.address),
+                planned.address,
+                secrets,
+                context.where(planned.address),
+                attribute="execution_role_arn",
+            )
 
 
 def _pending(change: ResourceChange, context: PlanContext) -> list[Finding]:

@@ -401,8 +401,18 @@ def _task_definition(
     except ValueError:
         containers = None
     return PlannedTaskDefinition(
-        address=resource.address, family=values.family, containers=containers
+        address=resource.address,
+        family=values.family,
+        containers=containers,
+        execution_role=_execution_role(resource.values or {}),
     )
+
+
+def _execution_role(values: dict[str, Any]) -> Literal["set", "unset", "unknown"]:
+    """The plan drops unknown values: a key that is absent is unknown, a null one unset."""
+    if "execution_role_arn" not in values:
+        return "unknown"
+    return "set" if values["execution_role_arn"] else "unset"
 
 
 def _service(

@@ -571,3 +571,29 @@ def test_a_secret_in_a_name_position_never_reaches_the_message(
     document = with_path(base_plan(), ("resource_changes", 0, "change", "actions"), [canary, {}])
     code, stderr = run_plan_json(tmp_path, capsys, json.dumps(document).encode())
     assert canary not in stderr
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ({"execution_role_arn": None}, ["DG307"]),  # null in the plan: not set
+        ({"execution_role_arn": "arn:aws:iam::123456789012:role/x"}, []),
+        ({}, []),  # absent: known only after apply (the plan omits unknown values)
+    ],
+    ids=["null", "set", "unknown until apply"],
+)
+def test_a_task_definition_with_secrets_and_no_execution_role_is_dg307_before_apply(
+    role: dict[str, Any], expected: list[str]
+) -> None:
+    values = {**task_definition_values("api", [INCIDENT_AFTER]), **role}
+    document = plan(resources=[planned_resource(TD, "aws_ecs_task_definition", values)])
+
+    found = findings_of(document)
+
+    assert [f.rule_id for f in found] == expected
+    if expected:
+        assert found[0].target.resource == TD
+        assert found[0].message == (
+            f"{TD} references secrets (DATABASE_HOST, HUGGINGFACE_API_KEY, MLFLOW_SERVER_URL) "
+            "but has no execution_role_arn: ECS cannot fetch them, so its tasks cannot start"
+        )
