@@ -406,9 +406,22 @@ def _schema_problem(document: YamlDocument, error: ValidationError) -> PolicyPro
         message = _ignore_message(specific.instance)
     elif specific.validator == "additionalProperties":
         message = f"{specific.message}; see docs/policy.md for the allowed keys"
+    elif specific.validator == "enum":
+        # In YAML's words: jsonschema would print Python's (True, None).
+        choices: list[object] = (
+            list(specific.schema.get("enum", ())) if isinstance(specific.schema, dict) else []
+        )
+        allowed = ", ".join(_in_yaml(value) for value in choices)
+        message = f"{_in_yaml(specific.instance)} is not one of: {allowed}"
     else:
         message = specific.message
     return PolicyProblem(document.path, document.line_of(path), path, message)
+
+
+def _in_yaml(value: object) -> str:
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 def _version_message(version: object) -> str:

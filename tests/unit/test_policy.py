@@ -433,3 +433,14 @@ def test_a_policy_validated_once_is_not_validated_again_until_it_changes(tmp_pat
     path.write_text(SELECTING.replace("region: us-east-1", "region: US"))
     with pytest.raises(InvalidInputError, match="does not match"):
         load_policy(path)  # a problem is never remembered as valid
+
+
+def test_a_value_outside_a_list_of_choices_is_named_in_yaml_words(tmp_path: Path) -> None:
+    text = policy_text().replace(
+        "    services:", "    checks: {execution_role: maybe}\n    services:"
+    )
+    (problem,) = problems_of(text)
+    assert problem == (
+        "p.yaml:5: environments/dev/checks/execution_role: 'maybe' is not one of: "
+        "'required', 'best-effort', 'off', true, false"
+    )
