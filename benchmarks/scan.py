@@ -11,6 +11,10 @@ Prints, from alternated runs: the wall-time ratio (target <= 1.2), drift-gate's 
 against that minimum (target <= 1.05x) and drift-gate's max RSS (target <= 150 MB).
 
     python benchmarks/scan.py [--runs 3] [--services 1000] [--clusters 20] [--latency-ms 25]
+
+With --deep the scan also runs the links around the chain (running tasks, images, each
+cluster's execution role asked of IAM's simulator): what those cost on top, in calls and
+time. The bare script stays the same, so the wall ratio then measures the extra work.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import boto3
 from _timing import add_latency, measure, moto_on_loopback
 
 from drift_gate import _moto_compat
+from drift_gate.demo import ECS_TASKS_TRUST
 
 REGION = "us-east-1"
 
@@ -96,8 +101,11 @@ def build_account(endpoint: str, services: int, clusters: int) -> int:
     exist. Returns how many services lack their secret."""
     ecs = boto3.client("ecs", region_name=REGION, endpoint_url=endpoint)
     secretsmanager = boto3.client("secretsmanager", region_name=REGION, endpoint_url=endpoint)
+    iam = boto3.client("iam", region_name=REGION, endpoint_url=endpoint)
+    roles = []
     for number in range(clusters):
         ecs.create_cluster(clusterName=f"cluster-{number:02d}")
+        roles.append(execution_role(iam, f"cluster-{number:02d}-execution"))  # one per team
     missing = 0
     for index in range(services):
         name, cluster = f"svc-{index:04d}", f"cluster-{index % clusters:02d}"
@@ -108,6 +116,7 @@ def build_account(endpoint: str, services: int, clusters: int) -> int:
             key = secretsmanager.create_secret(Name=f"bench/{name}", SecretString="x")["ARN"]
         arn = ecs.register_task_definition(
             family=name,
+            executionRoleArn=roles[index % clusters],
             containerDefinitions=[
                 {
                     "name": "app",
@@ -126,11 +135,35 @@ def build_account(endpoint: str, services: int, clusters: int) -> int:
     return missing
 
 
-def minimum_calls(services: int, clusters: int) -> dict[str, int]:
+def execution_role(iam: Any, name: str) -> str:
+    """A role ECS tasks assume, allowed to read every secret."""
+    read = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}
+        ],
+    }
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=ECS_TASKS_TRUST)["Role"]["Arn"]
+    iam.put_role_policy(RoleName=name, PolicyName="read", PolicyDocument=json.dumps(read))
+    return str(arn)
+
+
+def minimum_calls(services: int, clusters: int, deep: bool) -> dict[str, int]:
     per_cluster = [
         services // clusters + (1 if c < services % clusters else 0) for c in range(clusters)
     ]
-    return {
+    # With --deep: RUNNING and STOPPED tasks per service (none start on moto: no DescribeTasks;
+    # the image is not in ECR: no DescribeImages), and per role (one per cluster) one
+    # simulator question per 50 of the secrets that exist (nine in ten).
+    existing = [
+        n - sum(1 for i in range(c, services, clusters) if i % 10 == 3)
+        for c, n in enumerate(per_cluster)
+    ]
+    deep_calls = {
+        "ecs:ListTasks": 2 * services,
+        "iam:SimulatePrincipalPolicy": sum(math.ceil(n / 50) for n in existing if n),
+    }
+    return (deep_calls if deep else {}) | {
         "ecs:ListClusters": 1,
         "ecs:ListServices": sum(max(1, math.ceil(n / 100)) for n in per_cluster),
         "ecs:DescribeServices": sum(math.ceil(n / 10) for n in per_cluster),
@@ -148,6 +181,7 @@ def main() -> None:
     parser.add_argument("--clusters", type=int, default=20)
     parser.add_argument("--latency-ms", type=float, default=25.0)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--deep", action="store_true", help="scan --deep: the links around")
     options = parser.parse_args()
 
     with moto_on_loopback(REGION) as (endpoint, env):
@@ -165,6 +199,7 @@ def main() -> None:
                 "--quiet",
                 "--concurrency",
                 str(options.concurrency),
+                *(["--deep"] if options.deep else []),
                 "--format",
                 "json",
                 "--output",
@@ -189,7 +224,7 @@ def print_figures(
     bare_runs: list[tuple[float, int]],
 ) -> None:
     calls = scanned["stats"]["aws_calls"]
-    minimum = minimum_calls(options.services, options.clusters)
+    minimum = minimum_calls(options.services, options.clusters, options.deep)
     failing = {f["target"]["service"] for f in scanned["findings"] if f["rule_id"] == "DG301"}
     ratios = sorted(g[0] / b[0] for g, b in zip(gate_runs, bare_runs, strict=True))
     print(
