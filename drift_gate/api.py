@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 FailOnName = Literal["error", "warning", "never"]
 SecretChecksName = Literal["required", "best-effort", "off"]
+LinkName = Literal["images", "running-tasks", "execution-role"]
 
 
 def check(
@@ -29,10 +30,13 @@ def check(
     region: str | None = None,
     fail_on: FailOnName = "error",
     secret_checks: SecretChecksName | None = None,
+    skip_links: tuple[LinkName, ...] = (),
+    tasks_since_seconds: float | None = None,
     max_attempts: int = 5,
     timeout: float = 20.0,
 ) -> Report:
-    """What `drift-gate check --policy P [--plan-json J]` checks, as a Report."""
+    """What `drift-gate check --policy P [--plan-json J]` checks, as a Report.
+    `skip_links` is --skip-link, `tasks_since_seconds` --since."""
     from drift_gate.commands.check import (
         CheckRequest,
         aws_clients,
@@ -54,6 +58,8 @@ def check(
         fail_on=fail_on,
         region=region,
         secret_checks=secret_checks,
+        skipped_links=frozenset(skip_links),
+        tasks_since=tasks_since_seconds,
         metrics_namespace=None,
         max_attempts=max_attempts,
         timeout=timeout,

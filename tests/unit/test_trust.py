@@ -307,3 +307,10 @@ def test_the_library_check_returns_the_same_report_as_the_cli(
     report = drift_gate.check(policy_path(tmp_path))
     assert (report.exit_code, [s.service for s in report.services]) == (0, ["api"])
     assert report.services[0].links[0].state is LinkState.PASSED
+    skipped = drift_gate.check(policy_path(tmp_path), skip_links=("execution-role",))
+    role = next(
+        link
+        for link in skipped.services[0].links
+        if link.link == "the execution role can read each secret"
+    )
+    assert (role.state, role.reason) == (LinkState.NOT_CHECKED, "--skip-link execution-role")
