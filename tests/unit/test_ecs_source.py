@@ -43,7 +43,9 @@ def service_json(name: str, task_definition: str = f"{TD_PREFIX}/api:1") -> dict
 def stubbed() -> Iterator[tuple[EcsReader, Stubber]]:
     client = boto3.client("ecs", region_name="us-east-1")
     with Stubber(client) as stubber:
-        yield EcsReader(client), stubber
+        # One worker: the Stubber answers in the order queued, and concurrent batches would
+        # race for the answers; what is tested here is the batching, not the concurrency.
+        yield EcsReader(client, workers=1), stubber
         stubber.assert_no_pending_responses()
 
 
