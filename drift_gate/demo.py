@@ -1,11 +1,13 @@
-"""`drift-gate demo`: the incident, replayed in four acts against an emulated AWS account.
+"""`drift-gate demo`: the incident, replayed in five acts against an emulated AWS account.
 
 (a) the task definition lacks HUGGINGFACE_API_KEY: the gate fails and names it, and the
     application's predict endpoint answers 500 "HuggingFace token not configured";
 (b) terraform apply registered a revision with the key, the service still runs the old one:
     the gate fails with "registered but not deployed";
 (c) the service is redeployed: the gate passes;
-(d) the smoke requests of the incident's runbook: the application answers 200.
+(d) the smoke requests of the incident's runbook: the application answers 200;
+(e) the other way the key fails to arrive: the execution role's policy lists the secrets one
+    by one and misses the new one: the gate fails naming the role and the secret.
 The account is moto's, in-process, and the application a stand-in on 127.0.0.1 that
 answers as the real one did, from the revision the service runs: no credentials and no
 network beyond this machine are needed.
@@ -178,7 +180,7 @@ Echo = Callable[[str], None]
 
 
 def run_demo(echo: Echo, color: bool = False) -> int:
-    """Run the four acts, print each report; exit 0 when every act gives the expected verdict."""
+    """Run the five acts, print each report; exit 0 when every act gives the expected verdict."""
     policy = demo_policy()
     outcomes: list[bool] = []
     with emulated_aws():
@@ -237,8 +239,26 @@ def run_demo(echo: Echo, color: bool = False) -> int:
         status, body = app.predict()
         echo(f"{status} {body}\n")
         app.stop()
+        older = [
+            account.secret_arns[name] for name in SECRET_NAMES if name != "HUGGINGFACE_API_KEY"
+        ]
+        account.allow_secrets(older)
+        outcomes.append(
+            _act(
+                echo,
+                color,
+                "e",
+                "the key is deployed, but the execution role's policy lists only the older "
+                "secrets: new tasks could not start",
+                policy,
+                ExitCode.DRIFT,
+            )
+        )
     if all(outcomes):
-        echo("demo: the gate failed on acts (a) and (b) and passed on (c) and (d), as it should.")
+        echo(
+            "demo: the gate failed on acts (a), (b) and (e) and passed on (c) and (d), "
+            "as it should."
+        )
         return ExitCode.PASS
     echo("demo: an act did not give the expected exit code; this is a bug in drift-gate.")
     return ExitCode.COULD_NOT_VERIFY

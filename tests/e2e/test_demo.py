@@ -1,4 +1,4 @@
-"""`drift-gate demo`: the incident's four acts, with no credentials and no network beyond
+"""`drift-gate demo`: the incident's five acts, with no credentials and no network beyond
 127.0.0.1 (the stand-in application)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def test_demo_runs_four_acts_without_credentials(cli: Cli) -> None:
 
     assert result.exit_code == 0, result.stderr
     acts = result.stdout.split("=== Act ")
-    assert [act[:3] for act in acts[1:]] == ["(a)", "(b)", "(c)", "(d)"]
+    assert [act[:3] for act in acts[1:]] == ["(a)", "(b)", "(c)", "(d)", "(e)"]
     assert "DG101 secret-missing  api/HUGGINGFACE_API_KEY" in acts[1]
     assert "exit code 1 (expected 1)" in acts[1]
     assert '500 {"error": "HuggingFace token not configured"}' in acts[1]
@@ -26,6 +26,11 @@ def test_demo_runs_four_acts_without_credentials(cli: Cli) -> None:
     assert "exit code 0 (expected 0)" in acts[3]
     assert "exit code 0 (expected 0)" in acts[4]  # the smoke requests answered as declared
     assert '200 {"label": "positive"' in acts[4]
+    assert "DG308 execution-role-cannot-read-secret  api/HUGGINGFACE_API_KEY" in acts[5]
+    assert (
+        "role/hokusai-api-development-execution may not secretsmanager:GetSecretValue" in (acts[5])
+    )
+    assert "exit code 1 (expected 1)" in acts[5]
     assert result.stdout.rstrip().endswith("passed on (c) and (d), as it should.")
     for name in SECRET_NAMES:  # the demo's secret values never show
         assert f"demo-{name.lower()}" not in result.stdout
