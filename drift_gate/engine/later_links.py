@@ -27,6 +27,7 @@ from drift_gate.checks.logs import check_log_pattern, log_group_missing
 from drift_gate.checks.secrets import SecretUsage, check_secret_usages
 from drift_gate.checks.tasks import check_tasks
 from drift_gate.engine.service_run import LinkOutcome, ServiceRun
+from drift_gate.iam import partition
 from drift_gate.images import EcrImage, parse_image
 from drift_gate.model import Finding, LinkState, SmokeResult
 from drift_gate.policy import SmokeRequest
@@ -352,16 +353,9 @@ def _access_plan(
     deployed = run.deployed
     if deployed is None:
         return LinkOutcome(not_checked="the task definition was not read")
-    usages = [
-        SecretUsage(
-            container.name,
-            secret.name,
-            secret.value_from,
-            _declared_where(run, container.name, secret.name),
-        )
-        for container in deployed.containers
-        for secret in container.secrets
-    ]
+    # What ECS fetches: the live references only (a pinned one not deployed is DG101's).
+    live = {(c.name, s.name, s.value_from) for c in deployed.containers for s in c.secrets}
+    usages = [u for u in secret_usages(run) if (u.container, u.name, u.value_from) in live]
     if not usages:
         return LinkOutcome(not_checked="no container references a secret")
     if deployed.execution_role_arn is None:
@@ -372,8 +366,7 @@ def _access_plan(
         return _outcome([finding])
     if isinstance(stores, str):
         return LinkOutcome(not_checked=f"it needs the secret stores ({stores})")
-    arn_parts = deployed.arn.split(":")
-    partition, account = arn_parts[1], arn_parts[4]
+    partition, account = arn_scope(region, deployed.arn, deployed.execution_role_arn)
     references = [parse_value_from(usage.value_from) for usage in usages]
     statuses = stores.check(references, region)
     accesses, not_located = [], []
@@ -407,10 +400,15 @@ def _access_plan(
     return _AccessPlan(deployed.execution_role_arn, tuple(accesses), tuple(not_located))
 
 
-def _declared_where(run: ServiceRun, container: str, name: str) -> str | None:
-    declared = next((c for c in run.service.containers if c.name == container), None)
-    secret = next((s for s in declared.secrets if s.name == name), None) if declared else None
-    return secret.where if secret else None
+def arn_scope(region: str, *arns: str) -> tuple[str, str]:
+    """(partition, account) from the first of `arns` that is an ARN with both; a task
+    definition may be answered as `family:revision`. Unknown: the region's partition and no
+    account (the simulator then answers for what it is given, or not at all)."""
+    for arn in arns:
+        parts = arn.split(":")
+        if arn.startswith("arn:") and len(parts) >= 6 and parts[1] and parts[4]:
+            return parts[1], parts[4]
+    return partition(region), ""
 
 
 def _decrypt_question(

@@ -494,3 +494,14 @@ def test_the_simulator_never_sees_a_secret_value(aws: None, tmp_path: Path) -> N
 
     assert len(sent) == 1
     assert '"v"' not in sent[0]
+
+
+def test_partition_and_account_come_from_the_first_full_arn() -> None:
+    """ECS may answer a task definition as `family:revision`: no crash, the role's ARN."""
+    from drift_gate.engine.later_links import arn_scope
+
+    role = "arn:aws:iam::123456789012:role/x"
+    assert arn_scope(REGION, "api:3", role) == ("aws", "123456789012")
+    task = "arn:aws-cn:ecs:cn-north-1:111111111111:task-definition/api:3"
+    assert arn_scope("cn-north-1", task, role) == ("aws-cn", "111111111111")
+    assert arn_scope("cn-north-1", "api:3", "not-an-arn") == ("aws-cn", "")
