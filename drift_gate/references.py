@@ -62,7 +62,9 @@ class SecretStatus:
     detail: str = ""
     fix: str | None = None  # for "unverified": what to do, by the cause (see sources/aws.py)
     arn: str | None = None  # "ok": the secret's or parameter's ARN, as IAM policies name it
-    kms_key: str | None = None  # "ok": a customer-managed KMS key (id, ARN or alias), if any
+    # "ok": the KMS key (id, ARN or alias) if not the store's AWS managed default; "": the
+    # answer did not say which.
+    kms_key: str | None = None
 
 
 def store_key(reference: SecretReference, task_region: str) -> StoreKey:

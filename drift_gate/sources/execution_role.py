@@ -25,6 +25,7 @@ import botocore.exceptions
 from drift_gate.sources.answers import DescribeKeyAnswer, SimulationAnswer, read_answer
 from drift_gate.sources.aws import (
     AWS_FAILURES,
+    REPORT_ANSWER,
     AwsClients,
     chunks,
     classify_failure,
@@ -218,6 +219,10 @@ class KeyResolver:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def key_arn(self, key: str, region: str, account: str, partition: str) -> KeyAnswer:
+        if not key:
+            return KeyAnswer(
+                None, "the secret store did not say which KMS key encrypts it", REPORT_ANSWER
+            )
         if key.startswith("alias/aws/") or ":alias/aws/" in key:
             return KeyAnswer(AWS_MANAGED)
         if _KEY_ARN.match(key):

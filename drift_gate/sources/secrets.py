@@ -103,7 +103,7 @@ class SecretStores:
         except AWS_FAILURES as error:
             return {name: unverified(error, "ssm:DescribeParameters") for name in batch}
         return {
-            name: _parameter_status(found[name])
+            name: parameter_status(found[name])
             if name in found
             else SecretStatus("missing", "does not exist")
             for name in batch
@@ -116,9 +116,12 @@ def unverified(error: Exception, operation: str) -> SecretStatus:
     return SecretStatus("unverified", failure.reason, failure.fix)
 
 
-def _parameter_status(parameter: ParameterAnswer) -> SecretStatus:
-    key = parameter.KeyId if parameter.Type == "SecureString" else None
-    return SecretStatus("ok", arn=parameter.ARN, kms_key=key)
+def parameter_status(parameter: ParameterAnswer) -> SecretStatus:
+    # SSM names the key of every SecureString (alias/aws/ssm by default): an answer without
+    # the type, or a SecureString without its key, leaves the key unknown (""), not absent.
+    if parameter.Type == "SecureString" or parameter.Type is None:
+        return SecretStatus("ok", arn=parameter.ARN, kms_key=parameter.KeyId or "")
+    return SecretStatus("ok", arn=parameter.ARN)
 
 
 def _existing_parameters(client: Any, names: list[str]) -> dict[str, ParameterAnswer]:

@@ -505,3 +505,23 @@ def test_partition_and_account_come_from_the_first_full_arn() -> None:
     task = "arn:aws-cn:ecs:cn-north-1:111111111111:task-definition/api:3"
     assert arn_scope("cn-north-1", task, role) == ("aws-cn", "111111111111")
     assert arn_scope("cn-north-1", "api:3", "not-an-arn") == ("aws-cn", "")
+
+
+def test_a_parameter_answer_that_does_not_name_its_key_is_never_a_pass() -> None:
+    """SSM names the key of every SecureString: without it (or without the type) the
+    decrypt question cannot be asked, and the link cannot pass."""
+    from drift_gate.sources.answers import ParameterAnswer
+    from drift_gate.sources.execution_role import KeyResolver
+    from drift_gate.sources.secrets import parameter_status
+
+    plain = parameter_status(ParameterAnswer(Name="/a", Type="String"))
+    assert plain.kms_key is None  # no key at all: nothing to decrypt
+    default = parameter_status(
+        ParameterAnswer(Name="/a", Type="SecureString", KeyId="alias/aws/ssm")
+    )
+    assert default.kms_key == "alias/aws/ssm"
+    for answer in (ParameterAnswer(Name="/a", Type="SecureString"), ParameterAnswer(Name="/a")):
+        assert parameter_status(answer).kms_key == ""
+    unknown = KeyResolver(AwsClients()).key_arn("", REGION, "123456789012", "aws")
+    assert unknown.arn is None
+    assert unknown.detail == "the secret store did not say which KMS key encrypts it"
