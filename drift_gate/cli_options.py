@@ -170,6 +170,19 @@ DEADLINE_OPTION = _option(
     help="Seconds the whole run may take (terraform and AWS); what is left unchecked then exits 3.",
 )
 
+
+def wait_option(what: str, then: str) -> Decorator:
+    """--wait, for `check` and `scan`."""
+    return _option(
+        "--wait",
+        "wait",
+        metavar="DURATION",
+        callback=duration,
+        help=f"First wait (at most DURATION: 90s, 10m, 1h) until {what} has settled, failed "
+        f"or been rolled back; then {then}. Not settled in time: exit 3.",
+    )
+
+
 SINCE_OPTION = _option(
     "--since",
     "tasks_since",
@@ -271,14 +284,7 @@ CHECK_OPTIONS = (
     ),
     SECRET_CHECKS_OPTION,
     SINCE_OPTION,
-    _option(
-        "--wait",
-        "wait",
-        metavar="DURATION",
-        callback=duration,
-        help="First wait (at most DURATION: 90s, 10m, 1h) until every rollout has settled, "
-        "failed or been rolled back; then check. Not settled in time: exit 3.",
-    ),
+    wait_option("every rollout", "check"),
     _option(
         "--ca-bundle",
         type=click.Path(path_type=Path, dir_okay=False),
@@ -364,14 +370,7 @@ SCAN_OPTIONS = (
     ),
     SECRET_CHECKS_OPTION,
     SINCE_OPTION,
-    _option(
-        "--wait",
-        "wait",
-        metavar="DURATION",
-        callback=duration,
-        help="First wait (at most DURATION: 90s, 10m, 1h) until every rollout found has "
-        "settled, failed or been rolled back; then scan. Not settled in time: exit 3.",
-    ),
+    wait_option("every rollout found", "scan"),
     _option(
         "--deep",
         is_flag=True,

@@ -283,6 +283,35 @@ def smoke_policy(base_url: str) -> Policy:
     return policy_from_document(parse_yaml(text, "drift-gate.yaml (with smoke requests)"))
 
 
+# (method, path, headers, body) -> (status, JSON text)
+JsonAnswer = Callable[[str, str, Any, bytes], tuple[int, str]]
+
+
+def serve_json(answer: JsonAnswer) -> ThreadingHTTPServer:
+    """An HTTP server on 127.0.0.1 (a free port), serving on a daemon thread, that answers
+    every GET and POST with `answer`'s status and JSON."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _any(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            status, text = answer(self.command, self.path, self.headers, self.rfile.read(length))
+            data = text.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = _any
+
+        def log_message(self, *_: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 class StandInApp:
     """The prediction API on 127.0.0.1, answering as the real one did: 500 "HuggingFace token
     not configured" while the revision the service runs lacks the key, 200 once it has it."""
@@ -297,26 +326,7 @@ class StandInApp:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def start(self) -> None:
-        app = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _any(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                status, body = app.answer(self.path, self.rfile.read(length))
-                data = body.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = _any
-
-            def log_message(self, *_: Any) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = serve_json(lambda _method, path, _headers, body: self.answer(path, body))
 
     def stop(self) -> None:
         if self._server is not None:

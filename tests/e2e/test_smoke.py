@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from drift_gate import _moto_compat
-from drift_gate.demo import CLUSTER, REGION, SECRET_NAMES, SERVICE, IncidentAccount
+from drift_gate.demo import CLUSTER, REGION, SECRET_NAMES, SERVICE, IncidentAccount, serve_json
 from tests.conftest import REPO, Cli, MotoServer, closed_port
 
 pytestmark = pytest.mark.e2e
@@ -51,29 +51,8 @@ class App:
 @pytest.fixture
 def app() -> Iterator[App]:
     state = App()
-
-    class Handler(BaseHTTPRequestHandler):
-        def _any(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            status, text = state.answer(
-                self.command, self.path, self.headers, self.rfile.read(length)
-            )
-            data = text.encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = _any
-
-        def log_message(self, *_: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = serve_json(state.answer)
     state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
         yield state
     finally:
