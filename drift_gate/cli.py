@@ -270,17 +270,24 @@ def merge(
 @click.option(
     "--terraform-dir",
     type=click.Path(path_type=Path),
-    help="Terraform sources to check offline (names the policy and .env.example require).",
+    help="Terraform sources to check offline (names the policy and .env.example require). "
+    "Default: the first of ., infra, terraform that holds a .tf file.",
 )
 @click.option("--environment", help="Check only this environment of the policy.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default="error", show_default=True)
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Also check live ECS with your AWS credentials, as information: it never blocks.",
+)
 def pre_push(
-    policy_path: Path, terraform_dir: Path | None, environment: str | None, fail_on: str
+    policy_path: Path, terraform_dir: Path | None, environment: str | None, fail_on: str, live: bool
 ) -> int:
-    """What a developer can check before pushing: the policy, the sources, live ECS if allowed."""
+    """What a developer can check before pushing: the policy and the sources, offline."""
     from drift_gate.commands import pre_push as command
 
-    return command.run(command.PrePushRequest(policy_path, terraform_dir, environment, fail_on))
+    request = command.PrePushRequest(policy_path, terraform_dir, environment, fail_on, live)
+    return command.run(request)
 
 
 @cli.command("inventory")

@@ -1,4 +1,10 @@
-"""`drift-gate pre-push`: the policy, the sources offline, and live ECS when credentials exist."""
+"""`drift-gate pre-push`: the policy and the Terraform sources offline; live ECS on request.
+
+A pre-push check must never block pushing the fix: the live side cannot have what is being
+pushed yet, so its verdict would block exactly the change that repairs it. The live check
+runs only with `--live`, and then as information: its findings are shown, its exit code is
+never this command's. The merge gate in CI is where the live side is enforced.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,11 @@ from pathlib import Path
 from drift_gate.commands import check, offline, validate
 from drift_gate.commands._console import echo
 from drift_gate.commands.outputs import CONSOLE, worst_exit_code
-from drift_gate.errors import ExitCode
+from drift_gate.errors import DriftGateError, ExitCode
+
+# Where Terraform roots usually sit, relative to where the hook runs (the repository root
+# under pre-commit): the first that holds a .tf file is checked when none is given.
+TERRAFORM_DIR_GUESSES = (Path("."), Path("infra"), Path("terraform"))
 
 
 @dataclass(frozen=True)
@@ -18,31 +28,66 @@ class PrePushRequest:
     terraform_dir: Path | None
     environment: str | None
     fail_on: str
+    live: bool = False
 
 
 def run(request: PrePushRequest) -> int:
-    """Each step that applies here; the worst exit code of them."""
+    """Each step that applies here; the worst exit code of the blocking ones."""
     codes = [validate.run((request.policy,))]
     if codes[0] != ExitCode.PASS:
         return codes[0]
-    if request.terraform_dir is not None:
-        codes.append(
-            offline.run(
-                offline.OfflineRequest(
-                    request.policy,
-                    request.terraform_dir,
-                    request.environment,
-                    request.fail_on,
-                    CONSOLE,
-                )
-            )
+    terraform_dir = request.terraform_dir or find_terraform_dir()
+    if terraform_dir is None:
+        guesses = ", ".join(f"{guess}/" for guess in TERRAFORM_DIR_GUESSES)
+        echo(
+            f"drift-gate: skipped the Terraform sources check: no .tf files in {guesses}; "
+            "give --terraform-dir",
+            err=True,
         )
-    missing = why_no_credentials()
-    if missing is None:
-        codes.append(check.run(_live_request(request)))
     else:
-        echo(f"drift-gate: skipped the live check: {missing} (the merge gate runs it)", err=True)
+        codes.append(offline.run(_offline_request(request, terraform_dir)))
+    if request.live:
+        _live_as_information(request)
+    else:
+        echo(
+            "drift-gate: the live check is not run before a push (--live shows it, as "
+            "information; the merge gate enforces it)",
+            err=True,
+        )
     return worst_exit_code(codes)
+
+
+def find_terraform_dir() -> Path | None:
+    """The first usual Terraform root here that holds a .tf file."""
+    for guess in TERRAFORM_DIR_GUESSES:
+        if guess.is_dir() and any(guess.glob("*.tf")):
+            return guess
+    return None
+
+
+def _offline_request(request: PrePushRequest, terraform_dir: Path) -> offline.OfflineRequest:
+    return offline.OfflineRequest(
+        request.policy, terraform_dir, request.environment, request.fail_on, CONSOLE
+    )
+
+
+def _live_as_information(request: PrePushRequest) -> None:
+    """The live check's report, shown; its exit code is said and never returned."""
+    missing = why_no_credentials()
+    if missing is not None:
+        echo(f"drift-gate: skipped the live check: {missing} (the merge gate runs it)", err=True)
+        return
+    try:
+        code = check.run(_live_request(request))
+    except DriftGateError as error:  # the user's AWS configuration, said and not blocking
+        echo(f"drift-gate: the live check could not run: {error}", err=True)
+        code = error.exit_code
+    if code != ExitCode.PASS:
+        echo(
+            f"drift-gate: the live check exited {int(code)}: information only, the push is not "
+            "blocked by it (what runs cannot have this push yet; the merge gate enforces it)",
+            err=True,
+        )
 
 
 def _live_request(request: PrePushRequest) -> check.CheckRequest:

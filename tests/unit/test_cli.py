@@ -213,22 +213,3 @@ def test_unwritable_output_exits_2(cli_on_moto: Cli, tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert f"drift-gate: error: {blocker / 'r.json'}: cannot write report" in result.stderr
-
-
-def test_pre_push_says_why_the_live_check_is_skipped(cli: Cli) -> None:
-    policy = str(REPO / "examples" / "hokusai" / "drift-gate.yaml")
-    without_keys = {
-        key: value
-        for key, value in cli.env.items()
-        if key not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
-    }
-    missing_profile = Cli({**without_keys, "AWS_PROFILE": "nope"}, cli.cwd).run(
-        "pre-push", "--policy", policy
-    )
-    assert missing_profile.exit_code == 0  # the policy is valid; the live check is optional
-    assert (
-        "skipped the live check: AWS profile 'nope' is not in the AWS config"
-        in missing_profile.stderr
-    )
-    nothing = Cli(without_keys, cli.cwd).run("pre-push", "--policy", policy)
-    assert "skipped the live check: no AWS credentials are configured here" in nothing.stderr
