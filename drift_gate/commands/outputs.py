@@ -68,10 +68,16 @@ def emit_report(
 
     written_ok = write_outputs(report, targets, sarif_category)
     written = [WrittenReport(target.format, target.path) for target in targets]
-    publish(report, written, os.environ, echo)
+    publish(report, written, os.environ, _to_stderr)
     return worst_exit_code(
         [report.exit_code, ExitCode.PASS if written_ok else ExitCode.INVALID_INPUT]
     )
+
+
+def _to_stderr(text: str) -> None:
+    """Workflow commands (annotations) go to standard error: the runner reads them there as
+    well, and standard output may be a report that `-f json > r.json` must keep parseable."""
+    echo(text, err=True)
 
 
 def write_outputs(

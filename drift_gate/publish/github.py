@@ -2,8 +2,9 @@
 
 - $GITHUB_STEP_SUMMARY set: the Markdown report is appended, kept under GitHub's 1 MiB
   per step (whatever the step already wrote counts).
-- GITHUB_ACTIONS=true: annotations are printed to standard output, where the runner reads
-  workflow commands.
+- GITHUB_ACTIONS=true: annotations are printed through `echo`, which the caller points at
+  standard error: the runner reads workflow commands there too, and standard output may
+  carry a JSON or SARIF report that a trailing `::error` line would break.
 - $GITHUB_OUTPUT set: verdict, exit code, counts per severity and report paths.
 """
 

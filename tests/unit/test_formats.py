@@ -15,7 +15,9 @@ import jsonschema
 import junitparser
 import pytest
 
+from drift_gate import _moto_compat
 from drift_gate.checks.findings import ServiceContext
+from drift_gate.demo import CLUSTER, REGION, SERVICE, IncidentAccount
 from drift_gate.engine.merge import load_report, merge_reports
 from drift_gate.engine.outcome import ServiceResult, build_report
 from drift_gate.model import FailOn, Report, Target, Verdict
@@ -23,7 +25,7 @@ from drift_gate.publish.github import STEP_SUMMARY_LIMIT, WrittenReport, publish
 from drift_gate.report import FORMAT_NAMES, RenderOptions, reporters
 from drift_gate.report.github import escape_data, escape_property
 from drift_gate.rules import RULES, RuleId, rules_markdown
-from tests.conftest import REPO, Cli
+from tests.conftest import REPO, Cli, MotoServer
 from tests.reports import T0, T1, checked, sample_report
 
 GOLDEN = REPO / "tests" / "golden"
@@ -282,11 +284,60 @@ def test_the_cli_in_github_actions_writes_summary_annotations_and_outputs(
     )
 
     assert result.exit_code == 1  # the fresh moto account has no cluster: DG205
-    assert result.stdout.startswith("::error file=")
-    assert "title=DG205 cluster-not-found" in result.stdout
+    assert result.stdout == ""  # annotations go to stderr, where the runner reads them too
+    assert result.stderr.startswith("::error file=")
+    assert "title=DG205 cluster-not-found" in result.stderr
     assert "DG205 cluster-not-found" in summary.read_text()
     assert "verdict=drift\nexit-code=1\n" in outputs.read_text()
     assert "sarif-report=r.sarif\n" in outputs.read_text()
+
+
+def strictly_parsed(fmt: str, text: str) -> None:
+    """Fail unless `text` is one whole report of `fmt`, nothing before or after it."""
+    if fmt in ("json", "sarif"):
+        json.loads(text)
+    elif fmt == "junit":
+        junitparser.JUnitXml.fromstring(text)
+    elif fmt == "html":
+        assert text.startswith("<!DOCTYPE html>")
+        assert text.rstrip().endswith("</html>")
+    elif fmt == "github":
+        assert all(line.startswith("::") for line in text.splitlines())
+    if fmt != "github":
+        assert not re.search(r"^::(error|warning|notice)", text, re.M), "a workflow command"
+
+
+@pytest.fixture
+def drifted_account(moto_server: MotoServer) -> MotoServer:
+    """The incident's account with a revision registered but not deployed: check and scan
+    both find drift there, so annotations have something to say."""
+    account = IncidentAccount.create(moto_server.client)
+    _moto_compat.settle(CLUSTER, SERVICE, REGION)
+    account.register_revision(["DATABASE_HOST", "MLFLOW_SERVER_URL", "HUGGINGFACE_API_KEY"])
+    return moto_server
+
+
+@pytest.mark.parametrize("command", ["check", "scan", "merge"])
+def test_every_format_on_stdout_in_github_actions_is_only_the_report(
+    drifted_account: MotoServer, cli_on_moto: Cli, tmp_path: Path, command: str
+) -> None:
+    environ = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_WORKSPACE": str(tmp_path),
+    }
+    given = {
+        "check": ["check", "--policy", str(REPO / "policies" / "example.yaml")],
+        "scan": ["scan", "--region", REGION],
+        "merge": ["merge", str(write(tmp_path / "a.json", sample_report()))],
+    }[command]
+    for fmt in FORMAT_NAMES:
+        result = cli_on_moto.run(*given, "--format", fmt, extra_env=environ)
+        assert result.exit_code == 1, (fmt, result.stderr)
+        strictly_parsed(fmt, result.stdout)
+        if fmt != "github":  # the annotations were still written, where the runner reads them
+            assert re.search(r"^::error ", result.stderr, re.M), fmt
 
 
 # --- Merge ------------------------------------------------------------------------------
