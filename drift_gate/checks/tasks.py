@@ -28,6 +28,27 @@ _SSM_NAMES = re.compile(r"invalid ssm parameters:\s*([^\s,;]+)", re.IGNORECASE)
 QUICK_EXIT = timedelta(seconds=60)
 
 
+# On its way to STOPPED: a task whose secrets could not be pulled is DEPROVISIONING for a
+# while (the agent tears down its network) with its stoppedReason already set; the reason,
+# not the last word of its life cycle, is the finding.
+_STOPPING = frozenset({"DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"})
+
+
+def is_stopping(task: TaskAnswer) -> bool:
+    """Stopped, or stopping: ECS will not run it again."""
+    return task.lastStatus in _STOPPING or task.desiredStatus == "STOPPED"
+
+
+def _stopped_at(task: TaskAnswer) -> datetime | None:
+    return task.stoppedAt or task.stoppingAt
+
+
+def _in_window(task: TaskAnswer, since: datetime | None) -> bool:
+    # A time not answered cannot place the task before the window: it counts.
+    at = _stopped_at(task)
+    return since is None or at is None or at >= since
+
+
 def check_tasks(
     context: ServiceContext,
     service: ServiceState,
@@ -45,9 +66,9 @@ def check_tasks(
     stopped = [
         task
         for task in tasks
-        if task.lastStatus == "STOPPED"
+        if is_stopping(task)
         and task.taskDefinitionArn == primary.task_definition_arn
-        and (since is None or task.stoppedAt is None or task.stoppedAt >= since)
+        and _in_window(task, since)
     ]
     findings += _secret_pull_failures(context, stopped)
     findings += _quick_exits(context, stopped)
@@ -60,7 +81,7 @@ def _stray(
     active = {deployment.task_definition_arn for deployment in service.deployments}
     stray: dict[str, int] = {}
     for task in tasks:
-        if task.lastStatus != "STOPPED" and task.taskDefinitionArn not in active:
+        if not is_stopping(task) and task.taskDefinitionArn not in active:
             stray[task.taskDefinitionArn] = stray.get(task.taskDefinitionArn, 0) + 1
     primary = service.primary
     return [
@@ -97,7 +118,7 @@ def _quick_exits(context: ServiceContext, stopped: Sequence[TaskAnswer]) -> list
     quick = [
         task
         for task in stopped
-        if task.stopCode == "EssentialContainerExited" and _short(task.startedAt, task.stoppedAt)
+        if task.stopCode == "EssentialContainerExited" and _short(task.startedAt, _stopped_at(task))
     ]
     if not quick:
         return []

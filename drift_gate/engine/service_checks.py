@@ -262,6 +262,9 @@ def check_service(
     lookup: ServiceLookup,
     reader: EcsReader,
 ) -> ServiceRun:
+    if isinstance(lookup, Failure):
+        # DescribeServices answered a failure that is not "absent": not verified either way.
+        return unverified_run(environment, service, lookup, Link.SERVICE_EXISTS)
     target = _target(environment, service)
     context = ServiceContext(target)
     if isinstance(lookup, ClusterMissing):

@@ -9,6 +9,7 @@ defaulted. Field names are AWS's own; unknown fields are ignored.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Literal, TypeVar
 
@@ -38,6 +39,28 @@ class MalformedAnswerError(Exception):
         super().__init__(f"{operation} answered without what drift-gate reads ({problem})")
         self.operation = operation
         self.problem = problem
+
+
+# A failure reason is AWS's code (MISSING, ACCESS_DENIED, INTERNAL_ERROR); anything else in
+# that field (a proxy's text, a document) is not printed.
+_REASON = re.compile(r"^[A-Za-z0-9_.:-]{1,64}\Z")
+
+
+def shown_reason(reason: str | None) -> str:
+    """A failure's reason as it may be printed: AWS's code, never free text."""
+    if reason is None or not reason.strip():
+        return "no reason"
+    return reason if _REASON.match(reason) else "a reason that is not an AWS code"
+
+
+class ItemFailureError(Exception):
+    """A batch answer that does not answer an item as asked: a failure whose reason is not
+    "absent", a failure for an item not asked, or an item answered neither way."""
+
+    def __init__(self, operation: str, problem: str, reason: str | None = None) -> None:
+        super().__init__(f"{operation} {problem}")
+        self.operation = operation
+        self.reason = reason
 
 
 def read_answer(model: type[A], raw: object, operation: str) -> A:
@@ -247,6 +270,7 @@ class TaskAnswer(Answer):
     stoppedReason: str | None = None
     stopCode: str | None = None
     startedAt: datetime | None = None
+    stoppingAt: datetime | None = None  # set while it stops (DEPROVISIONING), before stoppedAt
     stoppedAt: datetime | None = None
 
 

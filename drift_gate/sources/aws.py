@@ -6,6 +6,7 @@ The endpoint comes from the standard AWS variables (AWS_ENDPOINT_URL, AWS_ENDPOI
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -19,7 +20,13 @@ from botocore.config import Config
 
 from drift_gate.deadline import Deadline
 from drift_gate.errors import InvalidInputError
-from drift_gate.sources.answers import Answer, MalformedAnswerError, read_answer
+from drift_gate.sources.answers import (
+    Answer,
+    ItemFailureError,
+    MalformedAnswerError,
+    read_answer,
+    shown_reason,
+)
 
 A = TypeVar("A", bound=Answer)
 T = TypeVar("T")
@@ -239,9 +246,31 @@ def configuration_error(error: Exception, region: str) -> AwsConfigurationError:
     )
 
 
+# An error document in a message: some emulators and proxies answer a JSON-protocol call
+# with the query protocol's XML (or a JSON body the parser did not take), and botocore then
+# gives the bare HTTP status as the code and the whole document as the message.
+_CODE_IN_DOCUMENT = (
+    re.compile(r"<Code>\s*([A-Za-z0-9_.:#-]{1,128})\s*</Code>"),
+    re.compile(r'"(?:__type|code|Code)"\s*:\s*"([A-Za-z0-9_.:#-]{1,128})"'),
+)
+
+
 def error_code(error: botocore.exceptions.ClientError) -> str:
-    """The AWS error code of a ClientError ("" when the response has none)."""
-    return str(error.response.get("Error", {}).get("Code", ""))
+    """The AWS error code of a ClientError ("" when the response has none).
+
+    When the code is only an HTTP status, the real code is read from an error document in
+    the message; the message itself is never returned (it may hold anything).
+    """
+    details = error.response.get("Error", {})
+    code = str(details.get("Code", ""))
+    if code.isdigit():
+        message = str(details.get("Message", ""))
+        for pattern in _CODE_IN_DOCUMENT:
+            found = pattern.search(message)
+            if found:
+                # "aws.protocoltests#ThrottlingException" and "Sender.Code": the last part.
+                return re.split(r"[#:]", found.group(1))[-1]
+    return code
 
 
 @dataclass(frozen=True)
@@ -270,7 +299,9 @@ REPORT_ANSWER = (
 
 def operation_of(error: Exception, fallback: str) -> str:
     """The `service:Operation` that failed: from the error when it knows, else `fallback`."""
-    if isinstance(error, MalformedAnswerError | PagingError | DeadlineExceededError):
+    if isinstance(
+        error, MalformedAnswerError | PagingError | DeadlineExceededError | ItemFailureError
+    ):
         return error.operation
     tagged = getattr(error, "drift_gate_operation", None)
     if isinstance(tagged, str):
@@ -286,6 +317,8 @@ def classify_failure(error: Exception, fallback_operation: str) -> Failure:
     operation = operation_of(error, fallback_operation)
     if isinstance(error, MalformedAnswerError | PagingError):
         return Failure(str(error), REPORT_ANSWER)
+    if isinstance(error, ItemFailureError):
+        return Failure(str(error), item_failure_fix(error.reason))
     if isinstance(error, botocore.parsers.ResponseParserError):
         # A body cut short or not XML/JSON at all (the query protocol's XML parser raises it).
         return Failure(f"the answer to {operation} could not be read", REPORT_ANSWER)
@@ -319,15 +352,29 @@ def _client_failure(error: botocore.exceptions.ClientError, operation: str) -> F
             f"AWS rejected the credentials for {operation} ({code}): expired or invalid",
             RENEW_CREDENTIALS,
         )
-    if code in _ACCESS_DENIED_CODES or code.startswith("AccessDenied") or status == 403:
-        return Failure(f"access denied to {operation}", GRANT_ACCESS)
+    # The code before the status: a proxy may send a throttling document with a 403.
     if code in _THROTTLING_CODES or status == 429:
         return Failure(f"throttled on {operation} past retries", RUN_LATER)
+    if code in _ACCESS_DENIED_CODES or code.startswith("AccessDenied") or status == 403:
+        return Failure(f"access denied to {operation}", GRANT_ACCESS)
     if isinstance(status, int) and status >= 500:
         return Failure(
             f"AWS answered {operation} with a server error ({status}) past retries", RUN_LATER
         )
-    return Failure(f"{operation} failed: {code or 'error'}", CHECK_NETWORK)
+    return Failure(f"{operation} failed: {shown_reason(code) if code else 'error'}", CHECK_NETWORK)
+
+
+def item_failure_fix(reason: str | None) -> str:
+    """What to do about a batch answer's failure for one item, by its reason."""
+    word = (reason or "").upper()
+    if "ACCESS" in word or "DENIED" in word or "UNAUTHORIZED" in word:
+        return GRANT_ACCESS
+    if any(part in word for part in ("INTERNAL", "UNAVAILABLE", "THROTTL", "LIMIT", "TIMEOUT")):
+        return RUN_LATER
+    if word == "MISSING":
+        # Listed a moment before and gone now: what was listed changed under the run.
+        return "Run again; if it recurs, look at the service's events (aws ecs describe-services)."
+    return REPORT_ANSWER
 
 
 def describe_failure(error: Exception, operation: str) -> str:
@@ -342,6 +389,7 @@ AWS_FAILURES: tuple[type[Exception], ...] = (
     botocore.exceptions.BotoCoreError,
     botocore.parsers.ResponseParserError,  # not a BotoCoreError
     MalformedAnswerError,
+    ItemFailureError,
     PagingError,
     DeadlineExceededError,
 )

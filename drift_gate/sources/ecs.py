@@ -25,13 +25,22 @@ from drift_gate.sources.answers import (
     DeploymentAnswer,
     DescribeServicesAnswer,
     DescribeTaskDefinitionAnswer,
+    ItemFailureError,
     ListTaskDefinitionsAnswer,
     ServiceAnswer,
     TaskDefinitionBody,
     TaskSetAnswer,
     read_answer,
+    shown_reason,
 )
-from drift_gate.sources.aws import AWS_FAILURES, chunks, error_code, pages
+from drift_gate.sources.aws import (
+    AWS_FAILURES,
+    Failure,
+    chunks,
+    classify_failure,
+    error_code,
+    pages,
+)
 from drift_gate.sources.containers import container_vars
 
 DESCRIBE_SERVICES_LIMIT = 10
@@ -44,7 +53,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class ServiceMissing:
-    """describe_services answered, and the service is not there (reason MISSING or similar)."""
+    """describe_services answered, and the service is not there (reason MISSING)."""
 
     reason: str
 
@@ -54,7 +63,12 @@ class ClusterMissing:
     """The cluster itself does not exist."""
 
 
-ServiceLookup = ServiceState | ServiceMissing | ClusterMissing
+# A Failure: DescribeServices answered, but not with the service nor with its absence.
+ServiceLookup = ServiceState | ServiceMissing | ClusterMissing | Failure
+
+# The one reason DescribeServices gives for a service that does not exist.
+ABSENT = "MISSING"
+OPERATION = "ecs:DescribeServices"
 
 
 def _cached(cache: dict[str, T | Exception], key: str, fetch: Callable[[str], T]) -> T:
@@ -115,16 +129,7 @@ class EcsReader:
                 return {name: ClusterMissing() for name in batch}
             raise
         answer = read_answer(DescribeServicesAnswer, response, "ecs:DescribeServices")
-        by_name: dict[str, ServiceLookup] = {}
-        for raw in answer.services:
-            state = _service_state(cluster, raw)
-            by_name[state.name] = state
-            by_name[state.arn] = state
-        for failure in answer.failures:
-            arn = failure.arn or ""
-            by_name.setdefault(arn.rsplit("/", 1)[-1], ServiceMissing(failure.reason or "MISSING"))
-        # A name absent from both lists is not verified as present: treat it as missing.
-        return {name: by_name.get(name, ServiceMissing("not returned")) for name in batch}
+        return _lookups(cluster, batch, answer)
 
     def prefetch(self, deployed_arns: Iterable[str]) -> None:
         """Fetch, concurrently, every task definition and family look-up the checks will ask for.
@@ -187,6 +192,48 @@ class EcsReader:
             if matching:
                 return max(matching)[1]
         return None
+
+
+def _lookups(
+    cluster: str, batch: Sequence[str], answer: DescribeServicesAnswer
+) -> dict[str, ServiceLookup]:
+    """Each name asked, by what the answer says of it: only the reason MISSING is absence.
+
+    Any other reason (ACCESS_DENIED, INTERNAL_ERROR, ...) leaves that service unverified; a
+    failure about a service not asked means the answer is not to this question (the whole
+    batch is unverified), and a name answered neither way is not verified either way.
+    """
+    by_name: dict[str, ServiceLookup] = {}
+    for raw in answer.services:
+        state = _service_state(cluster, raw)
+        by_name[state.name] = by_name[state.arn] = state
+    asked = set(batch)
+    for failure in answer.failures:
+        arn = failure.arn or ""
+        name = arn.rsplit("/", 1)[-1]
+        key = arn if arn in asked else name
+        if not arn or key not in asked:
+            problem = f"answered a failure for {arn or 'a service it did not name'}, not asked for"
+            return _all_unverified(batch, ItemFailureError(OPERATION, problem, failure.reason))
+        if failure.reason == ABSENT:
+            by_name.setdefault(key, ServiceMissing(ABSENT))
+        else:
+            reason = shown_reason(failure.reason)
+            error = ItemFailureError(
+                OPERATION, f"answered service {key} with failure {reason}", failure.reason
+            )
+            by_name[key] = classify_failure(error, OPERATION)
+    return {name: by_name.get(name) or _unanswered(name) for name in batch}
+
+
+def _unanswered(name: str) -> Failure:
+    problem = f"answered neither service {name} nor a failure for it"
+    return classify_failure(ItemFailureError(OPERATION, problem), OPERATION)
+
+
+def _all_unverified(batch: Sequence[str], error: ItemFailureError) -> dict[str, ServiceLookup]:
+    failure = classify_failure(error, OPERATION)
+    return dict.fromkeys(batch, failure)
 
 
 def _family_and_revision(arn: str) -> tuple[str | None, int]:

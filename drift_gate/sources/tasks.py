@@ -13,13 +13,16 @@ from typing import Any
 
 from drift_gate.sources.answers import (
     DescribeTasksAnswer,
+    ItemFailureError,
     ListTasksAnswer,
     TaskAnswer,
     read_answer,
+    shown_reason,
 )
 from drift_gate.sources.aws import chunks, pages
 
 DESCRIBE_TASKS_LIMIT = 100
+OPERATION = "ecs:DescribeTasks"
 
 
 def service_tasks(client: Any, cluster: str, service: str) -> list[TaskAnswer]:
@@ -50,5 +53,25 @@ def _listed(client: Any, cluster: str, service: str, status: str) -> list[str]:
 
 
 def _describe(client: Any, cluster: str, batch: Sequence[str]) -> tuple[TaskAnswer, ...]:
+    """The tasks asked for, each answered: a task ListTasks just named that DescribeTasks
+    answers with a failure (any reason: it was listed, so even MISSING means the answer
+    changed under the run) or not at all is not verified, never "no task to look at"."""
     response = client.describe_tasks(cluster=cluster, tasks=list(batch))
-    return read_answer(DescribeTasksAnswer, response, "ecs:DescribeTasks").tasks
+    answer = read_answer(DescribeTasksAnswer, response, OPERATION)
+    asked = set(batch)
+    for failure in answer.failures:
+        arn = failure.arn or "a task it did not name"
+        if failure.arn not in asked:
+            raise ItemFailureError(
+                OPERATION, f"answered a failure for {arn}, not asked for", failure.reason
+            )
+        raise ItemFailureError(
+            OPERATION,
+            f"answered task {arn} with failure {shown_reason(failure.reason)}",
+            failure.reason,
+        )
+    answered = {task.taskArn for task in answer.tasks}
+    unanswered = [arn for arn in batch if arn not in answered]
+    if unanswered:
+        raise ItemFailureError(OPERATION, f"answered neither task {unanswered[0]} nor a failure")
+    return tuple(task for task in answer.tasks if task.taskArn in asked)

@@ -13,6 +13,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from drift_gate.sources.aws import Failure
 from drift_gate.sources.ecs import ClusterMissing, EcsReader, ServiceMissing
 
 ACCOUNT = "123456789012"
@@ -67,7 +68,9 @@ def test_25_services_take_3_describe_services_calls_of_at_most_10(
     assert all(not isinstance(state, ServiceMissing | ClusterMissing) for state in found.values())
 
 
-def test_failures_and_unanswered_names_are_missing(stubbed: tuple[EcsReader, Stubber]) -> None:
+def test_missing_is_missing_and_an_unanswered_name_is_unverified(
+    stubbed: tuple[EcsReader, Stubber],
+) -> None:
     reader, stubber = stubbed
     stubber.add_response(
         "describe_services",
@@ -81,8 +84,11 @@ def test_failures_and_unanswered_names_are_missing(stubbed: tuple[EcsReader, Stu
     )
     found = reader.services("c", ["a", "b", "c"])
     assert found["b"] == ServiceMissing("MISSING")
-    # Neither a service nor a failure: never assumed to be present.
-    assert found["c"] == ServiceMissing("not returned")
+    # Neither a service nor a failure: never assumed to be present, nor absent.
+    assert isinstance(found["c"], Failure)
+    assert (
+        found["c"].reason == "ecs:DescribeServices answered neither service c nor a failure for it"
+    )
 
 
 def test_cluster_not_found_is_data_not_an_error(stubbed: tuple[EcsReader, Stubber]) -> None:

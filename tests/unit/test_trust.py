@@ -314,3 +314,231 @@ def test_the_library_check_returns_the_same_report_as_the_cli(
         if link.link == "the execution role can read each secret"
     )
     assert (role.state, role.reason) == (LinkState.NOT_CHECKED, "--skip-link execution-role")
+
+
+# --- Batch answers are read by each item's reason: only MISSING is absence (issue 22) -------
+
+
+def answering(operation: str, body: dict[str, Any], status: int = 200) -> Any:
+    """A boto3 session whose `operation` (ECS) gets `body` as its answer; the rest goes to moto."""
+    import boto3
+    from botocore.awsrequest import AWSResponse
+
+    data = json.dumps(body).encode()
+
+    class Raw:
+        def stream(self, *_: Any, **__: Any) -> Iterator[bytes]:
+            yield data
+
+    def respond(request: Any, **_: Any) -> AWSResponse:
+        headers = {"Content-Type": "application/x-amz-json-1.1"}
+        return AWSResponse(request.url, status, headers, Raw())
+
+    session = boto3.session.Session(region_name=REGION)
+    session.events.register_first(f"before-send.ecs.{operation}", respond)
+    return session
+
+
+SERVICE_ARN = "arn:aws:ecs:us-east-1:123456789012:service/c/api"
+
+
+@pytest.mark.parametrize(
+    "reason", ["INTERNAL_ERROR", "ACCESS_DENIED", "THROTTLED", "SOMETHING_NEW", None]
+)
+def test_a_describe_services_failure_other_than_missing_is_could_not_verify(
+    account: None, tmp_path: Path, reason: str | None
+) -> None:
+    failure = {"arn": SERVICE_ARN, **({"reason": reason} if reason else {})}
+    session = answering("DescribeServices", {"services": [], "failures": [failure]})
+    report = run_check(
+        load_policy(policy_path(tmp_path)), CheckOptions(), AwsClients(session=session)
+    )
+    assert report.exit_code == 3
+    [finding] = report.findings
+    assert finding.rule_id == "DG901"
+    shown = reason or "no reason"
+    assert f"ecs:DescribeServices answered service api with failure {shown}" in finding.message
+    assert "does not exist" not in finding.message
+    assert "not found" not in finding.message
+    assert links(report)["service exists"][0] is LinkState.COULD_NOT_VERIFY
+
+
+def test_describe_services_missing_is_still_the_service_not_found(
+    account: None, tmp_path: Path
+) -> None:
+    session = answering(
+        "DescribeServices",
+        {"services": [], "failures": [{"arn": SERVICE_ARN, "reason": "MISSING"}]},
+    )
+    report = run_check(
+        load_policy(policy_path(tmp_path)), CheckOptions(), AwsClients(session=session)
+    )
+    assert (report.exit_code, [f.rule_id for f in report.findings]) == (1, ["DG206"])
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"arn": "arn:aws:ecs:us-east-1:123456789012:service/c/other", "reason": "MISSING"},
+        {"reason": "MISSING"},
+    ],
+)
+def test_a_describe_services_failure_for_a_service_not_asked_is_could_not_verify(
+    account: None, tmp_path: Path, failure: dict[str, str]
+) -> None:
+    session = answering("DescribeServices", {"services": [], "failures": [failure]})
+    report = run_check(
+        load_policy(policy_path(tmp_path)), CheckOptions(), AwsClients(session=session)
+    )
+    assert report.exit_code == 3
+    assert "not asked for" in report.findings[0].message
+
+
+def test_a_service_answered_neither_way_is_could_not_verify(account: None, tmp_path: Path) -> None:
+    session = answering("DescribeServices", {"services": [], "failures": []})
+    report = run_check(
+        load_policy(policy_path(tmp_path)), CheckOptions(), AwsClients(session=session)
+    )
+    assert report.exit_code == 3
+    assert "answered neither service api nor a failure for it" in report.findings[0].message
+
+
+class ListedTasks:
+    """ECS whose ListTasks names one task and whose DescribeTasks answers `described`."""
+
+    def __init__(self, described: dict[str, Any]) -> None:
+        self.described = described
+
+    def list_tasks(self, **arguments: Any) -> dict[str, Any]:
+        running = arguments["desiredStatus"] == "RUNNING"
+        return {"taskArns": [TASK_ARN] if running else []}
+
+    def describe_tasks(self, **_: Any) -> dict[str, Any]:
+        return self.described
+
+
+TASK_ARN = "arn:aws:ecs:us-east-1:123456789012:task/c/0123456789abcdef"
+
+
+@pytest.mark.parametrize(
+    ("described", "words"),
+    [
+        (
+            {"tasks": [], "failures": [{"arn": TASK_ARN, "reason": "MISSING"}]},
+            f"ecs:DescribeTasks answered task {TASK_ARN} with failure MISSING",
+        ),
+        (
+            {"tasks": [], "failures": [{"arn": TASK_ARN, "reason": "INTERNAL_ERROR"}]},
+            "with failure INTERNAL_ERROR",
+        ),
+        (
+            {"tasks": [], "failures": [{"arn": TASK_ARN, "reason": "<b>text</b> from a proxy"}]},
+            "with failure a reason that is not an AWS code",
+        ),
+        ({"tasks": [], "failures": []}, f"answered neither task {TASK_ARN} nor a failure"),
+        (
+            {"tasks": [], "failures": [{"arn": "arn:aws:ecs:::task/c/x", "reason": "MISSING"}]},
+            "answered a failure for arn:aws:ecs:::task/c/x, not asked for",
+        ),
+    ],
+)
+def test_a_listed_task_described_as_a_failure_or_not_at_all_is_could_not_verify(
+    account: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    described: dict[str, Any],
+    words: str,
+) -> None:
+    from drift_gate.engine import later_links
+
+    fake = ListedTasks(described)
+    real = later_links.service_tasks
+    monkeypatch.setattr(later_links, "service_tasks", lambda _c, *rest: real(fake, *rest))
+    report = run_check(load_policy(policy_path(tmp_path)), CheckOptions(), AwsClients())
+    assert report.exit_code == 3
+    state, _ = links(report)["running tasks run the PRIMARY revision"]
+    assert state is LinkState.COULD_NOT_VERIFY
+    [finding] = report.findings
+    assert words in finding.message
+    assert "<b>" not in finding.message
+
+
+def test_an_xml_error_document_in_a_403_is_read_for_its_code(account: None, tmp_path: Path) -> None:
+    """An emulator answering a JSON-protocol call with the query protocol's XML: botocore's
+    code is "403", the document in the message; the credentials, not a permission, are wrong."""
+    import boto3
+    from botocore.awsrequest import AWSResponse
+
+    secret_words = "The security token included in the request is invalid. sk=CANARY"
+    document = (
+        '<?xml version="1.0"?><ErrorResponse><Error><Type>Sender</Type>'
+        f"<Code>InvalidClientTokenId</Code><Message>{secret_words}</Message></Error>"
+        "<RequestId>r</RequestId></ErrorResponse>"
+    ).encode()
+
+    class Raw:
+        def stream(self, *_: Any, **__: Any) -> Iterator[bytes]:
+            yield document
+
+    session = boto3.session.Session(region_name=REGION)
+    session.events.register_first(
+        "before-send.ecs.DescribeServices",
+        lambda request, **_: AWSResponse(request.url, 403, {"Content-Type": "text/xml"}, Raw()),
+    )
+    report = run_check(
+        load_policy(policy_path(tmp_path)), CheckOptions(), AwsClients(session=session)
+    )
+    assert report.exit_code == 3
+    [finding] = report.findings
+    assert "AWS rejected the credentials for ecs:DescribeServices (InvalidClientTokenId)" in (
+        finding.message
+    )
+    assert "aws sso login" in (finding.remediation or "")
+    assert "CANARY" not in report.model_dump_json()
+    assert "<Code>" not in report.model_dump_json()
+
+
+@pytest.mark.parametrize(
+    ("last", "desired"), [("DEPROVISIONING", "STOPPED"), ("STOPPING", "STOPPED"), ("STOPPED", None)]
+)
+def test_a_task_still_stopping_after_a_secret_pull_failure_is_dg211(
+    last: str, desired: str | None
+) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from drift_gate.checks.findings import ServiceContext
+    from drift_gate.checks.tasks import check_tasks
+    from drift_gate.model import Deployment, ServiceState, Target
+    from drift_gate.sources.answers import TaskAnswer
+
+    definition = "arn:aws:ecs:us-east-1:123456789012:task-definition/api:2"
+    now = datetime.now(timezone.utc)
+    primary = Deployment(
+        id="d",
+        status="PRIMARY",
+        task_definition_arn=definition,
+        created_at=now - timedelta(hours=1),
+    )
+    state = ServiceState(
+        cluster="c",
+        name="api",
+        arn=SERVICE_ARN,
+        status="ACTIVE",
+        deployment_controller="ECS",
+        desired_count=1,
+        running_count=0,
+        deployments=(primary,),
+    )
+    task = TaskAnswer(
+        taskArn=TASK_ARN,
+        taskDefinitionArn=definition,
+        lastStatus=last,
+        desiredStatus=desired,
+        group="service:api",
+        stoppedReason="ResourceInitializationError: unable to pull secrets or registry auth: "
+        "execution resource retrieval failed",
+        stoppingAt=now - timedelta(minutes=1),
+    )
+    context = ServiceContext(Target(environment="dev", cluster="c", service="api"))
+    found = check_tasks(context, state, [task])
+    assert [f.rule_id for f in found] == ["DG211"]  # not DG210: a stopping task is not stray
