@@ -45,7 +45,7 @@ def fake_aws_environment(tmp_path: Path) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "GITHUB_")) and key not in ("NO_COLOR", "CI")
+        if not key.startswith(("AWS_", "GITHUB_")) and key not in ("NO_COLOR", "FORCE_COLOR", "CI")
     }
     env.update(
         AWS_ACCESS_KEY_ID="testing",

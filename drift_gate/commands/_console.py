@@ -12,8 +12,14 @@ def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
 
 
 def use_color(*, is_terminal: bool) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    return is_terminal and "NO_COLOR" not in os.environ
+    """Colour on a terminal; NO_COLOR (non-empty, https://no-color.org) turns it off, and
+    FORCE_COLOR (non-empty, not "0"; https://force-color.org) on where no terminal is seen,
+    as CI logs that render colour ask. NO_COLOR wins over FORCE_COLOR."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "") not in ("", "0"):
+        return True
+    return is_terminal
 
 
 def warn_deprecated(lines: tuple[str, ...]) -> None:

@@ -83,7 +83,7 @@ def test_invalid_policy_exits_2_and_debug_shows_the_traceback(cli: Cli, tmp_path
     assert plain.exit_code == 2
     assert (
         plain.stderr
-        == f"drift-gate: error: invalid policy: {bad}:2: environments: {{}} should be non-empty\n"
+        == f"drift-gate: error: invalid policy: {bad}:2: environments: expected at least 1 key(s)\n"
     )
     debug = cli.run("--debug", "check", "--policy", str(bad))
     assert debug.exit_code == 2
@@ -178,12 +178,23 @@ def test_a_bug_fails_closed_with_one_line(
     assert "Traceback" in capsys.readouterr().err
 
 
-def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("NO_COLOR", raising=False)
+def test_colour_follows_the_terminal_no_color_and_force_color(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("NO_COLOR", "FORCE_COLOR"):
+        monkeypatch.delenv(name, raising=False)
     assert use_color(is_terminal=True) is True
     assert use_color(is_terminal=False) is False
-    monkeypatch.setenv("NO_COLOR", "")
+    monkeypatch.setenv("NO_COLOR", "")  # empty: not set, says no-color.org
+    assert use_color(is_terminal=True) is True
+    monkeypatch.setenv("NO_COLOR", "1")
     assert use_color(is_terminal=True) is False
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert use_color(is_terminal=False) is False  # NO_COLOR wins
+    monkeypatch.delenv("NO_COLOR")
+    assert use_color(is_terminal=False) is True
+    monkeypatch.setenv("FORCE_COLOR", "0")
+    assert use_color(is_terminal=False) is False
 
 
 def test_report_file_is_written_in_a_new_directory(cli_on_moto: Cli, tmp_path: Path) -> None:
