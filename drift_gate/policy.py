@@ -19,7 +19,7 @@ from pydantic import Field
 
 from drift_gate.errors import InvalidInputError
 from drift_gate.model import DeclaredContainer, DeclaredName, Finding, Frozen
-from drift_gate.yamlfile import JsonPath, YamlDocument, load_yaml_file
+from drift_gate.yamlfile import JsonPath, YamlDocument, load_yaml_file, shown_path
 
 if TYPE_CHECKING:  # jsonschema is imported only when a policy is not already known valid
     from jsonschema.exceptions import ValidationError
@@ -286,8 +286,7 @@ class PolicyProblem:
     message: str
 
     def __str__(self) -> str:
-        dotted = "/".join(str(part) for part in self.path) or "(document)"
-        return f"{self.source}:{self.line}: {dotted}: {self.message}"
+        return f"{self.source}:{self.line}: {shown_path(self.path)}: {self.message}"
 
 
 @cache
@@ -314,7 +313,7 @@ def _whole_string_pattern(
     if re.search(anchored, instance) is None:
         from jsonschema.exceptions import ValidationError
 
-        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+        yield ValidationError(f"does not match {pattern!r}")  # never the instance
 
 
 @cache
@@ -404,32 +403,102 @@ def _schema_problem(document: YamlDocument, error: ValidationError) -> PolicyPro
         message = _version_message(specific.instance)
     elif specific.validator == "pattern" and len(path) >= 2 and path[-2] == "ignore":
         message = _ignore_message(specific.instance)
-    elif specific.validator == "additionalProperties":
-        message = f"{specific.message}; see docs/policy.md for the allowed keys"
-    elif specific.validator == "enum":
-        # In YAML's words: jsonschema would print Python's (True, None).
-        choices: list[object] = (
-            list(specific.schema.get("enum", ())) if isinstance(specific.schema, dict) else []
-        )
-        allowed = ", ".join(_in_yaml(value) for value in choices)
-        message = f"{_in_yaml(specific.instance)} is not one of: {allowed}"
     else:
-        message = specific.message
+        message = _expected(specific)
+    if "propertyNames" in specific.schema_path:
+        message = f"a key here: {message}"
     return PolicyProblem(document.path, document.line_of(path), path, message)
+
+
+# jsonschema's own messages start with the instance's repr ("[{...}] is not of type
+# 'object'"): a mis-indented key would print its whole subtree, smoke header values
+# included. Messages are built from the schema (what was expected) and the instance's JSON
+# type only, never from its value.
+_JSON_TYPE_WORDS = {
+    "object": "a map",
+    "array": "a list",
+    "string": "text",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+
+def _json_type(instance: object) -> str:
+    if isinstance(instance, bool):
+        return "true or false"
+    for kind, python in (("object", dict), ("array", list), ("string", str), ("integer", int)):
+        if isinstance(instance, python):
+            return _JSON_TYPE_WORDS[kind]
+    return "a number" if isinstance(instance, float) else "null"
+
+
+_BOUNDS = {
+    "minLength": "at least {} character(s)",
+    "maxLength": "at most {} characters",
+    "minItems": "at least {} item(s)",
+    "maxItems": "at most {} items",
+    "minProperties": "at least {} key(s)",
+    "maxProperties": "at most {} keys",
+    "minimum": "a number of at least {}",
+    "maximum": "a number of at most {}",
+    "exclusiveMinimum": "a number above {}",
+    "exclusiveMaximum": "a number below {}",
+    "multipleOf": "a multiple of {}",
+}
+
+
+def _expected(error: ValidationError) -> str:
+    """What the schema expected where the error is, in words, without the value found."""
+    keyword, instance = error.validator, error.instance
+    wanted: Any = error.validator_value
+    if keyword == "type":
+        kinds = [wanted] if isinstance(wanted, str) else list(wanted)
+        words = " or ".join(_JSON_TYPE_WORDS.get(str(kind), str(kind)) for kind in kinds)
+        return f"expected {words}, found {_json_type(instance)}"
+    if keyword in _BOUNDS:
+        return f"expected {_BOUNDS[str(keyword)].format(wanted)}"
+    if keyword == "required":
+        have = instance if isinstance(instance, dict) else {}
+        missing = ", ".join(str(key) for key in wanted if key not in have)
+        return f"missing required key: {missing}"
+    if keyword == "additionalProperties":
+        return _unexpected_keys(error)
+    if keyword in ("enum", "const"):
+        # In YAML's words: jsonschema would print Python's (True, None).
+        choices = wanted if keyword == "enum" else [wanted]
+        return "expected one of: " + ", ".join(_in_yaml(value) for value in choices)
+    if keyword == "pattern":
+        return f"expected text matching {wanted}"
+    if keyword == "uniqueItems":
+        return "an item is listed twice; list each once"
+    if keyword in ("oneOf", "anyOf"):
+        return "matches none of the forms this key allows (see docs/policy.md)"
+    return f"does not satisfy the schema's `{keyword}` (see docs/policy.md)"
+
+
+def _unexpected_keys(error: ValidationError) -> str:
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    allowed = list(schema.get("properties", {}))
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    unexpected = [shown_path((key,)) for key in instance if key not in allowed]
+    return (
+        f"unexpected key {', '.join(unexpected)}; allowed here: {', '.join(allowed)} "
+        "(docs/policy.md)"
+    )
 
 
 def _in_yaml(value: object) -> str:
     if isinstance(value, bool) or value is None:
         return {True: "true", False: "false", None: "null"}[value]
-    return repr(value) if isinstance(value, str) else str(value)
+    return str(value)
 
 
 def _version_message(version: object) -> str:
     if isinstance(version, str) and version.strip() == "1":
-        return "version must be the integer 1, not the string '1': write `version: 1`"
-    if isinstance(version, int) and not isinstance(version, bool):
-        return f"unsupported policy version {version}; this drift-gate reads version 1"
-    return "version must be the integer 1"
+        return "version must be the integer 1, not text: write `version: 1`"
+    return "unsupported policy version; this drift-gate reads version 1 (`version: 1`)"
 
 
 def _ignore_message(rule_id: object) -> str:
@@ -437,31 +506,27 @@ def _ignore_message(rule_id: object) -> str:
 
     if isinstance(rule_id, str) and rule_id.upper().startswith("DG9"):
         return (
-            f"{rule_id} cannot be ignored: DG9xx means drift-gate could not verify a link, "
+            "DG9xx cannot be ignored: it means drift-gate could not verify a link, "
             "and it fails closed"
         )
     known = ", ".join(sorted(r for r in RULES_BY_ID if not r.startswith("DG9")))
-    return f"{rule_id!r} is not a rule id that can be ignored; known: {known}"
+    return f"not a rule id that can be ignored; known: {known}"
 
 
 def _consistency_problems(document: YamlDocument) -> list[PolicyProblem]:
     """What the schema cannot say: names declared twice, services listed twice."""
     problems: list[PolicyProblem] = []
     for env_name, environment in document.data["environments"].items():
-        seen_services: set[tuple[str, str]] = set()
+        first_line: dict[tuple[str, str], int] = {}
         for index, service in enumerate(environment["services"]):
             service_path: JsonPath = ("environments", env_name, "services", index)
             key = (service.get("cluster", ""), service.get("service") or repr(service["match"]))
-            if key in seen_services and "match" not in service:
-                problems.append(
-                    PolicyProblem(
-                        document.path,
-                        document.line_of(service_path),
-                        service_path,
-                        f"service {key[1]} in cluster {key[0]} is listed twice",
-                    )
-                )
-            seen_services.add(key)
+            line = document.line_of(service_path)
+            if key in first_line and "match" not in service:
+                # The names are the file's values: the line of the first listing says which.
+                message = f"this cluster and service are listed already (line {first_line[key]})"
+                problems.append(PolicyProblem(document.path, line, service_path, message))
+            first_line.setdefault(key, line)
             for container_name, container in service["containers"].items():
                 container_path = (*service_path, "containers", container_name)
                 problems.extend(_container_name_problems(document, container_path, container))
@@ -505,19 +570,19 @@ def _waiver_problems(document: YamlDocument, today: date) -> list[PolicyProblem]
                     document.path,
                     document.line_of((*path, "rule")),
                     (*path, "rule"),
-                    f"{waiver['rule']} is not a rule id; `drift-gate rules` lists them",
+                    "not a rule id; `drift-gate rules` lists them",
                 )
             )
         try:
             expires = date.fromisoformat(waiver["expires"])
         except ValueError:
-            message = f"expires {waiver['expires']} is not a date (YYYY-MM-DD)"
+            message = "expires is not a date that exists (YYYY-MM-DD)"
         else:
             horizon = today + timedelta(days=max_days)
             if expires <= horizon:
                 continue
             message = (
-                f"expires {expires} is more than {max_days} days ahead (after {horizon}); "
+                f"expires more than {max_days} days ahead (after {horizon}); "
                 "choose an earlier date, or raise waiver_limits.max_days"
             )
         where = (*path, "expires")
@@ -574,7 +639,7 @@ def _service_problems(
         and LogPolicy(group="-", forbid=("-",), since=since).window_or_none() is None
     ):
         path = (*service_path, "logs", "since")
-        message = f"since {since} is longer than CloudWatch Logs keeps events (10 years)"
+        message = "since is longer than CloudWatch Logs keeps events (10 years)"
         problems.append(PolicyProblem(document.path, document.line_of(path), path, message))
     return problems
 
@@ -583,22 +648,18 @@ def _container_name_problems(
     document: YamlDocument, container_path: JsonPath, container: dict[str, Any] | None
 ) -> list[PolicyProblem]:
     problems: list[PolicyProblem] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, int]] = {}
     for kind in ("secrets", "environment"):
         for index, entry in enumerate((container or {}).get(kind, [])):
             name = entry if isinstance(entry, str) else entry["name"]
             entry_path = (*container_path, kind, index)
+            line = document.line_of(entry_path)
             if name in seen:
-                where = "twice" if seen[name] == kind else f"in both {seen[name]} and {kind}"
-                problems.append(
-                    PolicyProblem(
-                        document.path,
-                        document.line_of(entry_path),
-                        entry_path,
-                        f"{name} is declared {where}; declare each name once",
-                    )
-                )
-            seen.setdefault(name, kind)
+                first_kind, first_line = seen[name]
+                where = "twice" if first_kind == kind else f"in both {first_kind} and {kind}"
+                message = f"this name is declared {where} (line {first_line}); declare it once"
+                problems.append(PolicyProblem(document.path, line, entry_path, message))
+            seen.setdefault(name, (kind, line))
     return problems
 
 

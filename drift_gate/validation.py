@@ -56,12 +56,48 @@ def json_path(location: Sequence[int | str], model: type[BaseModel] | None, root
 
 def first_problem(error: ValidationError, model: type[BaseModel], root: str = "") -> str:
     """`path: what was expected` for the first error; the input value is never included."""
-    details = error.errors(include_input=False, include_url=False, include_context=False)
+    details = error.errors(include_input=True, include_url=False, include_context=True)
     if not details:
         return f"{root or '(document)'}: invalid"
     detail = details[0]
-    message = "missing" if detail["type"] == "missing" else str(detail["msg"])
-    return f"{json_path(detail['loc'], model, root)}: {message}"
+    return f"{json_path(detail['loc'], model, root)}: {_message(detail)}"
+
+
+def _message(detail: Any) -> str:
+    """pydantic's message, with whatever of the input it quotes hidden.
+
+    Most of pydantic's messages name only what was expected, but some quote the input
+    (a union's tag, a validator's `ValueError` that says what it got): any text of the input
+    found in the message is replaced, so no error type, present or future, can carry it.
+    """
+    kind = detail["type"]
+    if kind == "missing":
+        return "missing"
+    if kind == "union_tag_invalid":
+        return f"the tag is not one of: {detail.get('ctx', {}).get('expected_tags', '?')}"
+    message = str(detail["msg"])
+    for text in sorted(_texts(detail.get("input")), key=len, reverse=True):
+        # Very short texts ("1", "a") are in most messages by chance, and say nothing.
+        if len(text) >= 3:
+            message = message.replace(text, "(value hidden)")
+    return message
+
+
+def _texts(value: object, budget: int = 200) -> list[str]:
+    """The strings and numbers in an input, as text (at most `budget` of them)."""
+    found: list[str] = []
+    stack = [value]
+    while stack and len(found) < budget:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+        elif isinstance(item, (str, bytes, int, float)) and not isinstance(item, bool):
+            text = item.decode(errors="replace") if isinstance(item, bytes) else str(item)
+            found.extend((text, repr(item)))
+    return found
 
 
 def validate_or_none(model: type[M], data: object) -> tuple[M | None, str | None]:

@@ -1,11 +1,16 @@
 """The one place YAML is read: safe loading, line numbers per path, duplicate keys refused.
 
 PyYAML silently keeps the last of two equal keys; in a policy that hides a declaration, so
-duplicates are reported as errors like any schema error.
+duplicates are reported as errors like any schema error. Only what JSON can hold is
+constructed (strings, finite numbers, booleans, null, lists, maps with string keys): a tag
+such as !!binary, !!set or !!python/... is refused with its path and line before anything
+downstream could meet a type it cannot serialise. Messages never quote the file's text.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,10 +51,10 @@ def load_yaml_file(path: Path) -> YamlDocument:
     return parse_yaml(text, str(path))
 
 
-# A policy is a few levels deep and a few thousand nodes at most. Aliases let a few hundred
-# bytes expand to gigabytes ("billion laughs"); bounding the expanded size and the depth
-# before anything walks the expanded tree keeps every later step small.
-MAX_EXPANDED_NODES = 100_000
+# Aliases let a few hundred bytes expand to gigabytes ("billion laughs"). What is bounded is
+# what aliases add: the values reached through them, beyond those written in the file. A
+# large honest policy (a fleet of 10,000 services) is as big as its text, so it is not.
+MAX_ALIAS_VALUES = 100_000
 MAX_DEPTH = 32
 
 
@@ -80,11 +85,12 @@ def parse_yaml(text: str, source: str) -> YamlDocument:
         root = loader.get_single_node()
         if root is not None:
             _check_size(root, source)
+            _check_json_types(loader, root, source)
         data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
-        raise InvalidInputError(f"{where}: invalid YAML: {error.problem}") from None
+        raise InvalidInputError(f"{where}: invalid YAML: {_unquoted(error.problem)}") from None
     except yaml.reader.ReaderError as error:
         # libyaml gives the character's code, the Python reader the character itself.
         character = chr(error.character) if isinstance(error.character, int) else error.character
@@ -93,7 +99,7 @@ def parse_yaml(text: str, source: str) -> YamlDocument:
             f"{error.position} is not allowed in YAML"
         ) from None
     except yaml.YAMLError as error:
-        raise InvalidInputError(f"{source}: invalid YAML: {error}") from None
+        raise InvalidInputError(f"{source}: invalid YAML: {_unquoted(str(error))}") from None
     except RecursionError:
         raise InvalidInputError(
             f"{source}: YAML nested deeper than {MAX_DEPTH} levels; a policy is not"
@@ -110,12 +116,16 @@ def parse_yaml(text: str, source: str) -> YamlDocument:
 
 
 def _check_size(root: yaml.Node, source: str) -> None:
-    """Refuse documents whose aliases expand past MAX_EXPANDED_NODES or that nest too deep.
+    """Refuse documents whose aliases add more than MAX_ALIAS_VALUES values, or that nest
+    deeper than MAX_DEPTH.
 
-    Sizes are memoised per node, so a shared (aliased) node is measured once: the check
-    costs the size of the document as written, not as expanded.
+    Each node is walked once (sizes are memoised), so the check costs the document as
+    written. A node referenced a second time is reached through an alias: it adds its whole
+    expanded size again, and those additions are what is bounded.
     """
     expanded: dict[int, int] = {}
+    referenced: set[int] = set()
+    through_aliases = 0
     # Iterative post-order walk: the document's depth is the user's input.
     stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
     while stack:
@@ -127,13 +137,16 @@ def _check_size(root: yaml.Node, source: str) -> None:
             )
         children = _children(node)
         if children_done:
-            size = 1 + sum(expanded[id(child)] for child in children)
-            if size > MAX_EXPANDED_NODES:
+            for child in children:
+                if id(child) in referenced:
+                    through_aliases += expanded[id(child)]
+                referenced.add(id(child))
+            if through_aliases > MAX_ALIAS_VALUES:
                 raise InvalidInputError(
                     f"{source}:{node.start_mark.line + 1}: YAML aliases expand to more than "
-                    f"{MAX_EXPANDED_NODES:,} values; write the policy without so many aliases"
+                    f"{MAX_ALIAS_VALUES:,} values; write the policy without so many aliases"
                 )
-            expanded[id(node)] = size
+            expanded[id(node)] = 1 + sum(expanded[id(child)] for child in children)
             continue
         if id(node) in expanded:
             continue
@@ -147,6 +160,131 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.SequenceNode):
         return list(node.value)
     return []
+
+
+_YAML_TAG = "tag:yaml.org,2002:"
+# The YAML types JSON has, and the kind of node each may tag.
+_JSON_KINDS: dict[str, type[yaml.Node]] = {
+    "str": yaml.ScalarNode,
+    "int": yaml.ScalarNode,
+    "float": yaml.ScalarNode,
+    "bool": yaml.ScalarNode,
+    "null": yaml.ScalarNode,
+    "seq": yaml.SequenceNode,
+    "map": yaml.MappingNode,
+}
+_KIND_WORDS = {yaml.ScalarNode: "a scalar", yaml.SequenceNode: "a list", yaml.MappingNode: "a map"}
+_TYPE_WORDS = {"int": "an integer", "float": "a number", "bool": "true/false", "null": "null"}
+# An explicit tag (`!!int abc`) is not checked by the resolver: the text must still be one.
+_SCALAR_FORMS: dict[str, list[re.Pattern[str]]] = {}
+for _found in _Loader.yaml_implicit_resolvers.values():
+    for _tag, _form in _found:
+        _SCALAR_FORMS.setdefault(_tag.removeprefix(_YAML_TAG), []).append(_form)
+
+
+def _check_json_types(loader: yaml.SafeLoader, root: yaml.Node, source: str) -> None:
+    """Refuse, with path and line, anything that would not construct to a JSON type.
+
+    Walks each node once, in file order, before anything is constructed: a tag PyYAML's
+    safe constructor would turn into bytes, a date or a set (or fail on) never gets there.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, JsonPath]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        problem = _json_type_problem(loader, node)
+        if problem is not None:
+            line = node.start_mark.line + 1
+            raise InvalidInputError(f"{source}:{line}: {shown_path(path)}: {problem}")
+        children: list[tuple[yaml.Node, JsonPath]] = []
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                problem = _key_problem(key_node)
+                if problem is not None:
+                    line = key_node.start_mark.line + 1
+                    raise InvalidInputError(f"{source}:{line}: {shown_path(path)}: {problem}")
+                children.append((value_node, (*path, str(key_node.value))))
+        elif isinstance(node, yaml.SequenceNode):
+            children = [(item, (*path, index)) for index, item in enumerate(node.value)]
+        stack.extend(reversed(children))
+
+
+def _json_type_problem(loader: yaml.SafeLoader, node: yaml.Node) -> str | None:
+    short = node.tag.removeprefix(_YAML_TAG) if node.tag.startswith(_YAML_TAG) else None
+    kind = _JSON_KINDS.get(short or "")
+    if short is None or kind is None:
+        return (
+            f"{_tag_words(node.tag)} makes a value JSON has no type for; write a string, "
+            "a number, true/false, null, a list or a map"
+        )
+    if not isinstance(node, kind):
+        return f"the YAML tag !!{short} cannot tag {_KIND_WORDS.get(type(node), 'this node')}"
+    # `!!float 1` is a float in YAML: a number may be written in either form.
+    forms = _SCALAR_FORMS.get(short, []) + (_SCALAR_FORMS["int"] if short == "float" else [])
+    if short in _TYPE_WORDS and not any(form.match(str(node.value)) for form in forms):
+        return f"tagged !!{short} but not written as {_TYPE_WORDS[short]}"
+    if (
+        short == "float"
+        and isinstance(node, yaml.ScalarNode)
+        and not math.isfinite(yaml.SafeLoader.construct_yaml_float(loader, node))
+    ):
+        return "not a finite number (JSON has no NaN or infinity)"
+    return None
+
+
+def _key_problem(key_node: yaml.Node) -> str | None:
+    """Keys are text (JSON's are): `1: x`, `true: x` and `? [a]: b` are refused."""
+    if not isinstance(key_node, yaml.ScalarNode):
+        return f"a key is {_KIND_WORDS.get(type(key_node), 'not text')}; keys must be text"
+    if key_node.tag in (_YAML_TAG + "str", _YAML_TAG + "merge"):
+        return None
+    short = key_node.tag.removeprefix(_YAML_TAG)
+    if short in _TYPE_WORDS:
+        return f"a key is {_TYPE_WORDS[short]}, not text; put the key in quotes"
+    return f"a key has {_tag_words(key_node.tag)}; keys must be text"
+
+
+def _tag_words(tag: str) -> str:
+    """The tag in YAML's words, without repeating text a user wrote after a known prefix."""
+    short = tag.removeprefix(_YAML_TAG)
+    if short == tag:
+        return "a custom YAML tag"
+    if short.startswith("python/"):
+        return "a !!python/... YAML tag"
+    known = ("binary", "timestamp", "set", "omap", "pairs", "merge", "value", "yaml")
+    return f"the YAML tag !!{short}" if short in known else "an unknown YAML tag"
+
+
+# A key is part of a path, and a path is printed; a key that does not look like a name
+# (spaces, colons, quotes) may be a value typed where a key was meant (`{Authorization:
+# Bearer x}` without its space), so it is shown as [...], like map keys in pydantic paths.
+_SHOWN_KEY = re.compile(r"[A-Za-z0-9_.@-]{1,128}")
+
+
+def shown_path(path: JsonPath) -> str:
+    """`environments/dev/services/0`, with keys that do not look like names masked."""
+    parts = [
+        str(part) if isinstance(part, int) or _SHOWN_KEY.fullmatch(part) else "[...]"
+        for part in path
+    ]
+    return "/".join(parts) or "(document)"
+
+
+# A YAML error's problem may quote text of the file (an alias's name, PyYAML's repr of a
+# token). One character or an escape (`'\t'`) says what is wrong; anything longer is hidden.
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+
+def _unquoted(problem: str | None) -> str:
+    def hide(match: re.Match[str]) -> str:
+        inner = match.group(0)[1:-1]
+        short = len(inner) == 1 or (inner.startswith("\\") and len(inner) <= 10)
+        return match.group(0) if short else "(text hidden)"
+
+    return _QUOTED.sub(hide, problem or "malformed")
 
 
 def _record_lines(node: yaml.Node, json_path: JsonPath, document: YamlDocument) -> None:

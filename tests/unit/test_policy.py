@@ -87,14 +87,14 @@ environments:
 def test_every_schema_error_is_reported_at_once_with_line_and_path() -> None:
     problems = [str(p) for p in find_problems(parse_yaml(BROKEN, "p.yaml"))]
     assert problems == [
-        "p.yaml:4: environments/development/region: 'US-EAST-1' does not match '^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$'",
-        "p.yaml:6: environments/development/services/0: Additional properties are not allowed "
-        "('servce' was unexpected); see docs/policy.md for the allowed keys",
+        "p.yaml:4: environments/development/region: expected text matching ^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$",
+        "p.yaml:6: environments/development/services/0: unexpected key servce; allowed here: "
+        "cluster, service, match, containers, ignore, logs, smoke (docs/policy.md)",
         "p.yaml:6: environments/development/services/0: 'service' is a required property "
         "(or use `match` to select services)",
-        "p.yaml:10: environments/development/services/0/containers/api/secrets/1: 'HAS SPACE' does not match '^[^=\\\\s]+$'",
-        "p.yaml:11: environments/development/services/0/containers/api/environment: 'LOG_LEVEL' is not of type 'array'",
-        "p.yaml:12: environments/development/services/0/ignore/0: DG901 cannot be ignored: DG9xx means drift-gate could not verify a link, and it fails closed",
+        "p.yaml:10: environments/development/services/0/containers/api/secrets/1: expected text matching ^[^=\\s]+$",
+        "p.yaml:11: environments/development/services/0/containers/api/environment: expected a list, found text",
+        "p.yaml:12: environments/development/services/0/ignore/0: DG9xx cannot be ignored: it means drift-gate could not verify a link, and it fails closed",
     ]
 
 
@@ -103,12 +103,13 @@ def test_every_schema_error_is_reported_at_once_with_line_and_path() -> None:
     [
         (
             ISSUE_EXAMPLE.replace("version: 1", "version: 2"),
-            "p.yaml:1: version: unsupported policy version 2; this drift-gate reads version 1",
+            "p.yaml:1: version: unsupported policy version; this drift-gate reads version 1 "
+            "(`version: 1`)",
         ),
         (
             ISSUE_EXAMPLE.replace("environment: [LOG_LEVEL]", "environment: [HUGGINGFACE_API_KEY]"),
             "p.yaml:11: environments/development/services/0/containers/api/environment/0: "
-            "HUGGINGFACE_API_KEY is declared in both secrets and environment; declare each name once",
+            "this name is declared in both secrets and environment (line 10); declare it once",
         ),
         (
             ISSUE_EXAMPLE.replace("region: us-east-1", "region: us-east-1\n    region: eu-west-1"),
@@ -116,8 +117,8 @@ def test_every_schema_error_is_reported_at_once_with_line_and_path() -> None:
         ),
         (
             ISSUE_EXAMPLE + ISSUE_EXAMPLE.split("services:\n")[1],
-            "p.yaml:12: environments/development/services/1: service hokusai-api-development in cluster "
-            "hokusai-development is listed twice",
+            "p.yaml:12: environments/development/services/1: this cluster and service are listed "
+            "already (line 6)",
         ),
     ],
 )
@@ -258,22 +259,22 @@ def test_deep_nesting_and_huge_numbers(text: str, message: str) -> None:
 
 def test_a_value_ending_in_a_newline_does_not_match_an_anchored_pattern() -> None:
     assert problems_of(policy_text(region='"us-east-1\\n"')) == [
-        "p.yaml:4: environments/dev/region: 'us-east-1\\n' does not match "
-        "'^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$'"
+        "p.yaml:4: environments/dev/region: expected text matching "
+        "^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$"
     ]
 
 
 def test_version_as_a_string_says_it_must_be_the_integer() -> None:
     text = policy_text().replace("version: 1", 'version: "1"')
     assert problems_of(text) == [
-        "p.yaml:1: version: version must be the integer 1, not the string '1': write `version: 1`"
+        "p.yaml:1: version: version must be the integer 1, not text: write `version: 1`"
     ]
 
 
 def test_unknown_rule_ids_in_ignore_are_listed_with_the_known_ones() -> None:
     [problem] = problems_of(policy_text(extra="        ignore: [DG199]\n"))
     assert problem.startswith(
-        "p.yaml:11: environments/dev/services/0/ignore/0: 'DG199' is not a rule id that can be "
+        "p.yaml:11: environments/dev/services/0/ignore/0: not a rule id that can be "
         "ignored; known: DG101, DG102"
     )
     assert "DG901" not in problem
@@ -284,7 +285,7 @@ def test_a_log_window_beyond_any_date_is_refused_before_the_check(since: str) ->
     extra = f"        logs:\n          group: /ecs/api\n          forbid: [x]\n          since: {since}\n"
     [problem] = problems_of(policy_text(extra=extra))
     assert problem == (
-        f"p.yaml:14: environments/dev/services/0/logs/since: since {since} is longer than "
+        "p.yaml:14: environments/dev/services/0/logs/since: since is longer than "
         "CloudWatch Logs keeps events (10 years)"
     )
 
@@ -395,8 +396,8 @@ def test_match_entries_are_read_and_need_the_list_permissions(tmp_path: Path) ->
             "{match: {service: x}, cluster: c, containers: {a: {}}}",
             "give `match` or `cluster` and `service`, not both",
         ),
-        ("{match: {}, containers: {a: {}}}", "match: {} should be non-empty"),
-        ("{match: {colour: red}, containers: {a: {}}}", "'colour' was unexpected"),
+        ("{match: {}, containers: {a: {}}}", "match: expected at least 1 key(s)"),
+        ("{match: {colour: red}, containers: {a: {}}}", "match: unexpected key colour;"),
     ],
 )
 def test_an_entry_names_one_service_or_selects(entry: str, message: str) -> None:
@@ -431,7 +432,7 @@ def test_a_policy_validated_once_is_not_validated_again_until_it_changes(tmp_pat
     path.write_text(SELECTING.replace("hokusai-*", "hokusai-?*"))
     assert imports_jsonschema() == "True"  # changed: validated again
     path.write_text(SELECTING.replace("region: us-east-1", "region: US"))
-    with pytest.raises(InvalidInputError, match="does not match"):
+    with pytest.raises(InvalidInputError, match="expected text matching"):
         load_policy(path)  # a problem is never remembered as valid
 
 
@@ -441,6 +442,72 @@ def test_a_value_outside_a_list_of_choices_is_named_in_yaml_words(tmp_path: Path
     )
     (problem,) = problems_of(text)
     assert problem == (
-        "p.yaml:5: environments/dev/checks/execution_role: 'maybe' is not one of: "
-        "'required', 'best-effort', 'off', true, false"
+        "p.yaml:5: environments/dev/checks/execution_role: expected one of: "
+        "required, best-effort, off, true, false"
     )
+
+
+# --- Only JSON types: YAML tags that make anything else stop at the loader ---------------
+
+SMOKE_REQUEST = "        smoke:\n          - url: https://api.example.com/\n"
+
+
+@pytest.mark.parametrize(
+    ("extra", "where", "message"),
+    [
+        (SMOKE_REQUEST + "            json: !!binary AAAA\n", ":13: ", "!!binary"),
+        (SMOKE_REQUEST + "            json: !!timestamp 2026-01-01\n", ":13: ", "!!timestamp"),
+        (SMOKE_REQUEST + "            json: !!set {a, b}\n", ":13: ", "!!set"),
+        (SMOKE_REQUEST + "            json: !!omap [{a: 1}]\n", ":13: ", "!!omap"),
+        (SMOKE_REQUEST + "            json: !!python/tuple [1]\n", ":13: ", "!!python/..."),
+        (SMOKE_REQUEST + "            json: !!python/name:os.system x\n", ":13: ", "!!python/"),
+        (SMOKE_REQUEST + "            json: !custom x\n", ":13: ", "a custom YAML tag"),
+        (SMOKE_REQUEST + "            json: {1: x}\n", ":13: ", "a key is an integer"),
+        (SMOKE_REQUEST + "            json: {true: x}\n", ":13: ", "a key is true/false"),
+        (SMOKE_REQUEST + "            json: {? [a]: b}\n", ":13: ", "a key is a list"),
+        (SMOKE_REQUEST + "            json: {? {a: 1}: b}\n", ":13: ", "a key is a map"),
+        (SMOKE_REQUEST + "            json: {a: .nan}\n", ":13: ", "not a finite number"),
+        (SMOKE_REQUEST + "            timeout: .inf\n", ":13: ", "not a finite number"),
+        (SMOKE_REQUEST + "            json: 1.0e+999\n", ":13: ", "not a finite number"),
+        (SMOKE_REQUEST + "            allow_http: !!bool maybe\n", ":13: ", "tagged !!bool"),
+        (SMOKE_REQUEST + "            retries: !!int many\n", ":13: ", "tagged !!int"),
+    ],
+)
+def test_a_value_json_has_no_type_for_is_refused_with_its_path_and_line(
+    cli: Cli, tmp_path: Path, extra: str, where: str, message: str
+) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(policy_text(extra=extra))
+    with pytest.raises(InvalidInputError, match=re.escape(message)) as raised:
+        load_yaml_file(path)
+    assert f"{path}{where}environments/dev/services/0/smoke/0" in str(raised.value)
+    for args in (
+        ["validate-policy", str(path)],
+        ["check", "--policy", str(path)],
+        ["waivers", "--policy", str(path)],
+    ):
+        result = cli.run(*args)
+        assert result.exit_code == 2, (args, result.stderr)
+        assert f"{path}:13: environments/dev/services/0/smoke/0" in result.stderr
+        assert "internal error" not in result.stderr
+
+
+def test_a_waiver_date_written_as_a_yaml_timestamp_is_a_policy_problem(
+    cli: Cli, tmp_path: Path
+) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        policy_text()
+        + "waivers:\n  - rule: DG201\n    reason: redeployed on Mondays\n"
+        + "    expires: !!timestamp 2026-12-31\n"
+    )
+    result = cli.run("waivers", "--policy", str(path))
+    assert result.exit_code == 2
+    assert f"{path}:14: waivers/0/expires: the YAML tag !!timestamp" in result.stderr
+
+
+def test_merge_keys_and_explicit_json_tags_still_load() -> None:
+    document = parse_yaml(
+        "base: &b {x: 1}\nall:\n  <<: *b\n  y: !!float 2\n  z: !!str 3\n  n: !!null ''\n", "p"
+    )
+    assert document.data["all"] == {"x": 1, "y": 2.0, "z": "3", "n": None}
