@@ -20,10 +20,11 @@ if [ -n "$version" ] && ! [[ "$version" =~ ^[0-9]+(\.[0-9]+)*([abc]|rc|\.post|\.
   exit 2
 fi
 
-# The pins resolve for Python 3.10 to 3.13 (tested): say so plainly rather than fail in pip.
-if ! python3 -c 'import sys; sys.exit(0 if (3, 10) <= sys.version_info[:2] <= (3, 13) else 1)'; then
+# The pins resolve with wheels for Python 3.10 to 3.14 on x86_64 and arm64 (tested): say so
+# plainly rather than fail in pip.
+if ! python3 -c 'import sys; sys.exit(0 if (3, 10) <= sys.version_info[:2] <= (3, 14) else 1)'; then
   found=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo none)
-  echo "::error title=drift-gate::the runner's python3 is $found; drift-gate needs Python 3.10 to 3.13 (add actions/setup-python before this step)"
+  echo "::error title=drift-gate::the runner's python3 is $found; drift-gate needs Python 3.10 to 3.14 (add actions/setup-python before this step)"
   exit 2
 fi
 

@@ -24,6 +24,24 @@ done <<< "${DG_PLAN_ARGS:-}"
 args+=(--fail-on "${DG_FAIL_ON:-error}")
 [ -n "${DG_SARIF_CATEGORY:-}" ] && args+=(--sarif-category "$DG_SARIF_CATEGORY")
 
+# The args input: words as a shell splits them (shlex), never expanded or evaluated; each
+# word reaches drift-gate as one argument (NUL-separated, so any character survives).
+if [ -n "${DG_ARGS:-}" ]; then
+  extra_file="$(mktemp)"
+  if ! python3 -c 'import os, shlex, sys
+try:
+    words = shlex.split(os.environ["DG_ARGS"], comments=False, posix=True)
+except ValueError as error:
+    sys.exit(f"input args: {error} (quote each word at most once, close every quote)")
+sys.stdout.write("".join(word + "\0" for word in words))' > "$extra_file" 2> "$extra_file.err"; then
+    echo "::error title=drift-gate::$(cat "$extra_file.err")"
+    exit 2
+  fi
+  mapfile -d '' extra < "$extra_file"
+  rm -f "$extra_file" "$extra_file.err"
+  args+=("${extra[@]}")
+fi
+
 reports="${RUNNER_TEMP:-/tmp}/drift-gate"
 mkdir -p "$reports"
 formats="${DG_FORMATS//,/ }"

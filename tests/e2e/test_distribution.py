@@ -487,7 +487,7 @@ def test_the_action_caches_its_venv_under_the_prepared_key(
 def test_install_script_says_which_pythons_it_needs(tmp_path: Path) -> None:
     completed = run_install(tmp_path, fake_python(tmp_path, version="3.9"))
     assert completed.returncode == 2
-    assert "the runner's python3 is 3.9; drift-gate needs Python 3.10 to 3.13" in completed.stdout
+    assert "the runner's python3 is 3.9; drift-gate needs Python 3.10 to 3.14" in completed.stdout
     assert not (tmp_path / "calls.log").exists()  # no venv, no pip
 
 
@@ -868,7 +868,7 @@ def test_iam_policy_allows_a_full_check_and_denies_reading_values(
 
 
 # Every Python the project claims (pyproject's requires-python and classifiers).
-CLAIMED_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+CLAIMED_PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
 
 
 def test_the_claimed_pythons_are_the_ones_pyproject_states() -> None:
@@ -879,9 +879,10 @@ def test_the_claimed_pythons_are_the_ones_pyproject_states() -> None:
 
 
 @pytest.mark.e2e
+@pytest.mark.parametrize("machine", ["x86_64", "aarch64"])  # ubuntu-* and ubuntu-*-arm runners
 @pytest.mark.parametrize("version", CLAIMED_PYTHONS)
 def test_the_action_pins_resolve_with_wheels_for_every_claimed_python(
-    version: str, tmp_path: Path
+    version: str, machine: str, tmp_path: Path
 ) -> None:
     """pip's own resolution, as the action's install step does it on a runner of that Python
     (from the package index, wheels only: a runner may have no compiler)."""
@@ -890,8 +891,8 @@ def test_the_action_pins_resolve_with_wheels_for_every_claimed_python(
             sys.executable, "-m", "pip", "download", "--quiet",
             "--only-binary=:all:", "--python-version", version,
             "--implementation", "cp", "--abi", f"cp{version.replace('.', '')}",
-            "--platform", "manylinux2014_x86_64", "--platform", "manylinux_2_17_x86_64",
-            "--platform", "manylinux_2_28_x86_64", "--platform", "any",
+            "--platform", f"manylinux2014_{machine}", "--platform", f"manylinux_2_17_{machine}",
+            "--platform", f"manylinux_2_28_{machine}", "--platform", "any",
             "--dest", str(tmp_path), "--requirement", str(REPO / "action" / "requirements.txt"),
         ],
         capture_output=True,
@@ -1054,6 +1055,54 @@ def test_the_terraform_inputs_reach_the_command_line(
     assert "--terraform-init" in argv
     assert "--plan-arg=-target=module.api" in argv
     assert "--plan-arg=-var=name=a b" in argv
+
+
+def recording_drift_gate(tmp_path: Path) -> tuple[Path, Path]:
+    """A stand-in drift-gate that writes each argument it got, NUL-separated."""
+    fake_bin = tmp_path / "fake-drift-gate"
+    fake_bin.mkdir()
+    recorded = tmp_path / "argv"
+    script = fake_bin / "drift-gate"
+    script.write_text(f'#!/usr/bin/env bash\nprintf "%s\\0" "$@" > {shlex.quote(str(recorded))}\n')
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return fake_bin, recorded
+
+
+def test_the_args_input_reaches_drift_gate_word_by_word_and_is_never_evaluated(
+    runner: dict[str, str], tmp_path: Path
+) -> None:
+    fake_bin, recorded = recording_drift_gate(tmp_path)
+    planted = tmp_path / "evaluated"
+    inputs = {
+        "install": "false",
+        "formats": "json",
+        "args": (
+            "--wait 10m --region eu-west-1 --since=15m --skip-link 'execution-role'\n"
+            f'--policy "a b.yaml" $(touch {planted}) `touch {planted}` $HOME *'
+        ),
+    }
+    environment = {**runner, "PATH": f"{fake_bin}{os.pathsep}{runner['PATH']}"}
+    exit_code, _ = run_action(inputs, environment, tmp_path)
+    assert exit_code == 0
+    argv = recorded.read_text().split("\0")[:-1]
+    words = ["--wait", "10m", "--region", "eu-west-1", "--since=15m", "--skip-link"]
+    assert argv[argv.index("--wait") :][: len(words) + 1] == [*words, "execution-role"]
+    assert ("--policy", "a b.yaml") in list(itertools.pairwise(argv))
+    assert {"$(touch", f"{planted})", "`touch", f"{planted}`", "$HOME", "*"} <= set(argv)
+    assert not planted.exists()
+
+
+def test_an_args_input_that_cannot_be_split_is_exit_2_in_one_line(
+    runner: dict[str, str], tmp_path: Path
+) -> None:
+    fake_bin, recorded = recording_drift_gate(tmp_path)
+    environment = {**runner, "PATH": f"{fake_bin}{os.pathsep}{runner['PATH']}"}
+    exit_code, context = run_action(
+        {"install": "false", "args": "--since '15m"}, environment, tmp_path
+    )
+    assert exit_code == 2
+    assert "::error title=drift-gate::input args: No closing quotation" in "".join(context["logs"])
+    assert not recorded.exists()
 
 
 def test_the_plan_role_template_writes_only_the_lock_and_its_placeholders_are_documented() -> None:
