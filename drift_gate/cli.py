@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from drift_gate.commands.outputs import CONSOLE, check_outputs
 from drift_gate.deadline import Deadline
 from drift_gate.errors import DriftGateError, ExitCode
 from drift_gate.gcpause import cyclic_gc_paused
+from drift_gate.scrub import print_traceback
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -218,14 +218,23 @@ def scan(ctx: click.Context, /, **given: Any) -> int:
     "--run-url",
     help="Link written in the issues. Default: this GitHub Actions run, when inside one.",
 )
-def github_issues(report_path: Path, repository: str, label: str, run_url: str | None) -> int:
+@click.option(
+    "--deadline",
+    type=click.FloatRange(1, 86400),
+    default=600.0,
+    show_default=True,
+    help="Seconds the whole sync may take (each GitHub request at most 30 s of it); then exit 3.",
+)
+def github_issues(
+    report_path: Path, repository: str, label: str, run_url: str | None, deadline: float
+) -> int:
     """One GitHub issue per drifting service: open, update, close as the report says.
 
     Token from GITHUB_TOKEN (never printed); API from GITHUB_API_URL (GitHub Enterprise).
     """
     from drift_gate.commands import github_issues as command
 
-    return command.run(report_path, repository, label, run_url)
+    return command.run(report_path, repository, label, run_url, deadline)
 
 
 @cli.command("validate-policy")
@@ -410,12 +419,12 @@ def _run(args: list[str], debug: bool) -> int:
         return ExitCode.INTERRUPTED
     except DriftGateError as error:
         if debug:
-            traceback.print_exc()
+            print_traceback()  # scrubbed of the secrets drift-gate was given
         click.echo(f"drift-gate: error: {error}", err=True)
         return error.exit_code
     except Exception as error:  # noqa: BLE001 - a bug: fail closed, one line; --debug shows it
         if debug:
-            traceback.print_exc()
+            print_traceback()  # scrubbed of the secrets drift-gate was given
         # Only the type: an arbitrary exception message might quote a value.
         click.echo(
             f"drift-gate: internal error ({type(error).__name__}); this is a bug, "

@@ -2,13 +2,17 @@
 
 It serves under /api/v3 (as GitHub Enterprise Server does), pages issue lists with a `Link`
 header, lists pull requests among issues as GitHub does, checks the bearer token, and can be
-told to refuse a request (rate limit, 403) or to let a "concurrent run" open an issue.
+told to refuse a request (rate limit, 403) or to let a "concurrent run" open an issue. An
+`intercept` misbehaves instead of answering: a redirect or a `Link` to another origin, a
+server error, a page that is not JSON, or an answer dripped a byte at a time (bounded: the
+drip ends by itself after `DRIP_BYTES` bytes).
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +22,17 @@ from typing import Any
 
 PREFIX = "/api/v3"
 TOKEN = "ghs_fakeTokenThatMustNeverBePrinted0123"
+DRIP_BYTES = 40  # a dripped answer's bytes, 0.1 s apart: at most 4 s, then the drip stops
+
+
+@dataclass(frozen=True)
+class Misbehaviour:
+    """What to answer instead: a status, headers, a raw body, and whether to drip it."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b"[]"
+    drip: bool = False
 
 
 @dataclass
@@ -30,6 +45,9 @@ class FakeGitHub:
     requests: list[tuple[str, str]] = field(default_factory=list)
     refuse: tuple[int, dict[str, str]] | None = None
     on_list: Callable[[FakeGitHub, int], None] | None = None  # called with the list count
+    # (method, path) -> a misbehaviour, or None to answer as GitHub would
+    intercept: Callable[[str, str], Misbehaviour | None] | None = None
+    authorizations: list[str | None] = field(default_factory=list)
     url: str = ""
     _lists: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -131,6 +149,13 @@ def serve(fake: FakeGitHub) -> Iterator[FakeGitHub]:
         def _answer(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
+            fake.authorizations.append(self.headers.get("Authorization"))
+            odd = fake.intercept(self.command, self.path) if fake.intercept else None
+            if odd is not None:
+                with fake._lock:
+                    fake.requests.append((self.command, self.path))
+                self._misbehave(odd)
+                return
             status, headers, payload = fake.handle(self.command, self.path, self.headers, body)
             data = json.dumps(payload).encode()
             self.send_response(status)
@@ -140,6 +165,23 @@ def serve(fake: FakeGitHub) -> Iterator[FakeGitHub]:
                 self.send_header(key, value)
             self.end_headers()
             self.wfile.write(data)
+
+        def _misbehave(self, odd: Misbehaviour) -> None:
+            if odd.drip:
+                self.close_connection = True
+                head = f"HTTP/1.1 {odd.status} OK\r\nX-Drip: {'a' * DRIP_BYTES}"
+                for byte in head.encode()[:DRIP_BYTES]:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.1)
+                return
+            self.send_response(odd.status)
+            headers = {"Content-Type": "application/json", **odd.headers}
+            self.send_header("Content-Length", str(len(odd.body)))
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(odd.body)
 
         do_GET = do_POST = do_PATCH = _answer
 

@@ -1,32 +1,39 @@
-"""The few GitHub REST endpoints `drift-gate github-issues` uses, over the standard library.
+"""The few GitHub REST endpoints `drift-gate github-issues` uses, over drift-gate's one HTTP
+client (drift_gate/http_client.py: timeouts, an overall deadline, a body cap).
 
 The base URL is GITHUB_API_URL (GitHub Enterprise Server: https://HOST/api/v3), the token
-GITHUB_TOKEN; the token goes in one header and never into a message. Every answer is checked
-for the fields read; a page list follows `Link: rel="next"` with a bound. A refusal (401,
-403, 404, 429) or a failure to connect is GitHubError: the issues could not be kept in step
-with the report, which the nightly scan must not take for a success (exit 3).
+GITHUB_TOKEN; the token goes in one header, only to that URL's origin (a redirect or a
+`Link: rel="next"` to another origin is refused, not followed), and never into a message.
+Every answer is checked for the fields read; a page list follows `Link: rel="next"` with a
+bound. A refusal (401, 403, 404, 429), a server error or a failure to connect is
+GitHubError: the issues could not be kept in step with the report, which the nightly scan
+must not take for a success (exit 3).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.message import Message
 from typing import Any
 
 from drift_gate._version import __version__
+from drift_gate.deadline import Deadline
 from drift_gate.errors import CouldNotVerifyError
+from drift_gate.http_client import HttpAnswer, HttpClient, HttpFailure, Limits, origin_of
 
 # 100 an answer is the most GitHub gives; 100 pages is 10,000 open issues with one label.
 PER_PAGE = 100
 MAX_PAGES = 100
-TIMEOUT_SECONDS = 30.0
+TIMEOUT_SECONDS = 30.0  # one request, all of it (connect, headers, body)
+# The largest answer read: a page of 100 issues with long bodies is about 7 MB.
+BODY_LIMIT = 32 * 1024 * 1024
+# GitHub redirects a renamed or moved repository's API calls (301, 307) within the API.
+MAX_REDIRECTS = 3
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
 
 
@@ -49,7 +56,20 @@ class GitHubApi:
 
     base: str
     repository: str  # OWNER/NAME
-    token: str
+    token: str = field(repr=False)
+    timeout: float = TIMEOUT_SECONDS
+    deadline: Deadline | None = None
+
+    def _client(self) -> HttpClient:
+        """Pinned to GITHUB_API_URL's origin: the token is sent nowhere else."""
+        limits = Limits(
+            total=self.timeout,
+            connect=min(self.timeout, 10.0),
+            read=self.timeout,
+            body=BODY_LIMIT,
+            redirects=MAX_REDIRECTS,
+        )
+        return HttpClient(origin_of(self.base), limits, None, self.deadline)
 
     def _url(self, path: str, query: dict[str, str] | None = None) -> str:
         owner, name = self.repository.split("/", 1)
@@ -111,37 +131,57 @@ class GitHubApi:
         self, method: str, url: str, payload: dict[str, Any] | None, what: str
     ) -> tuple[Any, Message]:
         data = json.dumps(payload).encode("utf-8") if payload is not None else None
-        request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - https or the test's loopback
-        request.add_header("Accept", "application/vnd.github+json")
-        request.add_header("X-GitHub-Api-Version", "2022-11-28")
-        request.add_header("User-Agent", f"drift-gate/{__version__}")
-        request.add_header("Authorization", f"Bearer {self.token}")
+        headers = [
+            ("Accept", "application/vnd.github+json"),
+            ("X-GitHub-Api-Version", "2022-11-28"),
+            ("User-Agent", f"drift-gate/{__version__}"),
+            ("Authorization", f"Bearer {self.token}"),
+        ]
         if data is not None:
-            request.add_header("Content-Type", "application/json")
+            headers.append(("Content-Type", "application/json"))
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
-                text = response.read().decode("utf-8")
-                headers = response.headers
-        except urllib.error.HTTPError as error:
-            raise _refusal(error, what) from None
-        except (urllib.error.URLError, TimeoutError, OSError) as error:
-            reason = getattr(error, "reason", None) or type(error).__name__
-            raise GitHubError(
-                f"could not reach GitHub to {what} ({reason}); check GITHUB_API_URL and the "
-                "network, then run again"
-            ) from None
-        try:
-            return (json.loads(text) if text else None), headers
-        except json.JSONDecodeError:
-            raise GitHubError(f"GitHub answered {what} with something that is not JSON") from None
+            answer = self._client().send(method, url, tuple(headers), data)
+        except HttpFailure as failure:
+            raise _unanswered(failure, what) from None
+        if answer.status >= 300:
+            raise _refusal(answer.status, answer.headers, what)
+        return _json(answer, what), answer.headers
+
+
+def _unanswered(failure: HttpFailure, what: str) -> GitHubError:
+    if failure.cause == "refused-before-sending":
+        return GitHubError(
+            f"GitHub's answer to {what}: {failure.reason} (GITHUB_API_URL's); the token "
+            "was not sent there. Check GITHUB_API_URL, or a proxy in the way"
+        )
+    if failure.cause == "deadline":
+        return GitHubError(f"could not {what}: {failure.reason}; raise --deadline")
+    return GitHubError(
+        f"could not reach GitHub to {what} ({failure.reason}); check GITHUB_API_URL and the "
+        "network, then run again"
+    )
+
+
+def _json(answer: HttpAnswer, what: str) -> Any:
+    if not answer.body:
+        return None
+    kind = answer.content_type()
+    if kind != "application/json" and not kind.endswith("+json"):
+        raise GitHubError(
+            f"GitHub answered {what} with {kind}, not JSON: check GITHUB_API_URL, or a proxy "
+            "or sign-in page in the way"
+        )
+    try:
+        return json.loads(answer.text())
+    except (json.JSONDecodeError, HttpFailure):
+        raise GitHubError(f"GitHub answered {what} with something that is not JSON") from None
 
 
 class _Unprocessable(GitHubError):
     """422: the request was understood and refused (a label that exists, a body too long)."""
 
 
-def _refusal(error: urllib.error.HTTPError, what: str) -> GitHubError:
-    status, headers = error.code, error.headers
+def _refusal(status: int, headers: Message, what: str) -> GitHubError:
     if status in (403, 429) and (
         headers.get("x-ratelimit-remaining") == "0" or headers.get("retry-after")
     ):
@@ -161,6 +201,11 @@ def _refusal(error: urllib.error.HTTPError, what: str) -> GitHubError:
         )
     if status == 422:
         return _Unprocessable(f"GitHub refused to {what} (422)")
+    if 300 <= status < 400:
+        return GitHubError(
+            f"GitHub answered {what} with a redirect ({status}) drift-gate does not follow; "
+            "check GITHUB_API_URL and --repo"
+        )
     return GitHubError(f"GitHub answered {status} to {what}; run again later")
 
 

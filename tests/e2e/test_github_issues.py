@@ -15,7 +15,7 @@ from drift_gate.model import CheckedService, FailOn, Finding, Target
 from drift_gate.publish.issues import BODY_LIMIT, RUN_MARKER
 from drift_gate.rules import RuleId
 from tests.conftest import Cli
-from tests.github_fake import TOKEN, FakeGitHub, serve
+from tests.github_fake import PREFIX, TOKEN, FakeGitHub, Misbehaviour, serve
 
 pytestmark = pytest.mark.e2e
 
@@ -285,4 +285,170 @@ def test_bad_input_is_exit_2(cli: Cli, github: FakeGitHub, tmp_path: Path) -> No
     )
     assert result.exit_code == 2
     assert "must be https://" in result.stderr
+    assert github.requests == []
+
+
+# --- issue 22: the token goes only to GITHUB_API_URL's origin; every request is bounded ------
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[FakeGitHub]:
+    """Another origin (another port on 127.0.0.1): it must never see a request."""
+    with serve(FakeGitHub()) as fake:
+        yield fake
+
+
+def drifting_report(tmp_path: Path) -> Path:
+    api = service("api")
+    return write_report(tmp_path / "r.json", [(api, [finding(api, "DG101", "missing")])])
+
+
+def origin(url: str) -> str:
+    return url.removesuffix(PREFIX)
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_to_another_origin_is_refused_and_the_token_stays(
+    cli: Cli, github: FakeGitHub, elsewhere: FakeGitHub, tmp_path: Path, status: int
+) -> None:
+    target = f"{elsewhere.url}/repos/octo/infra/issues?state=open&labels=drift-gate"
+    github.intercept = lambda method, _path: (
+        Misbehaviour(status, {"Location": target}) if method == "GET" else None
+    )
+
+    code, stdout, stderr = sync(cli, github, drifting_report(tmp_path))
+
+    assert code == 3
+    assert f"another origin ({origin(elsewhere.url)})" in stderr
+    assert "the token was not sent there" in stderr
+    assert elsewhere.requests == []
+    assert TOKEN not in stdout + stderr
+    assert "internal error" not in stderr
+
+
+def test_a_next_page_on_another_origin_is_refused(
+    cli: Cli, github: FakeGitHub, elsewhere: FakeGitHub, tmp_path: Path
+) -> None:
+    foreign = f'<{elsewhere.url}/repos/octo/infra/issues?page=2>; rel="next"'
+    github.intercept = lambda method, _path: (
+        Misbehaviour(200, {"Link": foreign}) if method == "GET" else None
+    )
+
+    code, stdout, stderr = sync(cli, github, drifting_report(tmp_path))
+
+    assert code == 3
+    assert f"another origin ({origin(elsewhere.url)})" in stderr
+    assert elsewhere.requests == []
+    assert TOKEN not in stdout + stderr
+
+
+def test_a_redirect_within_the_api_is_followed(
+    cli: Cli, github: FakeGitHub, tmp_path: Path
+) -> None:
+    """GitHub redirects a renamed repository's calls within its API: followed, token kept."""
+    moved = "/api/v3/repos/octo/old-name/"
+
+    def renamed(method: str, path: str) -> Misbehaviour | None:
+        if path.startswith(moved):
+            new = github.url + path.removeprefix(PREFIX).replace("old-name", "infra")
+            return Misbehaviour(307, {"Location": new})
+        return None
+
+    github.intercept = renamed
+    report = drifting_report(tmp_path)
+    result = cli.run(
+        "github-issues",
+        "--report",
+        str(report),
+        "--repo",
+        "octo/old-name",
+        extra_env={"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": github.url},
+    )
+    assert result.exit_code == 0, result.stderr
+    assert len(marked(github, "api")) == 1
+
+
+@pytest.mark.parametrize(
+    ("misbehaviour", "words"),
+    [
+        (Misbehaviour(502, body=b"<html>bad gateway</html>"), "GitHub answered 502"),
+        (Misbehaviour(503), "GitHub answered 503"),
+        (
+            Misbehaviour(200, {"Content-Type": "text/html"}, b"<html>sign in</html>"),
+            "with text/html, not JSON",
+        ),
+        (
+            Misbehaviour(429, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1800000000"}),
+            "the limit resets at 2027-01-15 08:00:00Z",
+        ),
+        (Misbehaviour(200, drip=True), "the run's deadline (--deadline) passed"),
+    ],
+    ids=["502", "503", "html", "rate-limit-reset", "drip"],
+)
+def test_a_misbehaving_github_is_exit_3_in_one_line(
+    cli: Cli,
+    github: FakeGitHub,
+    tmp_path: Path,
+    misbehaviour: Misbehaviour,
+    words: str,
+) -> None:
+    github.intercept = lambda _method, _path: misbehaviour
+    code, stdout, stderr = sync(cli, github, drifting_report(tmp_path), "--deadline", "1")
+    assert code == 3
+    assert words in stderr
+    assert len(stderr.strip().splitlines()) == 1
+    assert TOKEN not in stdout + stderr
+    assert "internal error" not in stderr
+
+
+SECRET_PASSWORD = "hunter2-canary-password"
+
+
+@pytest.mark.parametrize(
+    ("api_url", "words"),
+    [
+        (f"https://octo:{SECRET_PASSWORD}@github.example/api/v3", "user name or password"),
+        ("ftp://github.example/api/v3", "is not an http:// or https:// URL"),
+        ("https://github.example:99999/api/v3", "is not a URL"),
+        ("https://github.example/api/v3?token=x", "has a query or fragment"),
+        ("https:///api/v3", "has no host"),
+        ("http://127.evil.example/api/v3", "must be https://"),
+        ("https://github.example/api v3", "holds spaces"),
+    ],
+)
+def test_an_unusable_github_api_url_is_exit_2_in_one_line(
+    cli: Cli, tmp_path: Path, api_url: str, words: str
+) -> None:
+    result = cli.run(
+        "github-issues",
+        "--report",
+        str(drifting_report(tmp_path)),
+        "--repo",
+        "octo/infra",
+        extra_env={"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": api_url},
+    )
+    assert result.exit_code == 2
+    assert words in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert SECRET_PASSWORD not in result.stdout + result.stderr
+
+
+def test_a_token_with_a_newline_is_exit_2_and_debug_never_prints_it(
+    cli: Cli, github: FakeGitHub, tmp_path: Path
+) -> None:
+    token = TOKEN + "\nX-Injected: 1"
+    code, stdout, stderr = sync(cli, github, drifting_report(tmp_path), token=token)
+    assert code == 2
+    assert "GITHUB_TOKEN holds a line break" in stderr
+    result = cli.run(
+        "--debug",
+        "github-issues",
+        "--report",
+        str(drifting_report(tmp_path)),
+        "--repo",
+        "octo/infra",
+        extra_env={"GITHUB_TOKEN": token, "GITHUB_API_URL": github.url},
+    )
+    assert result.exit_code == 2
+    assert TOKEN not in stdout + stderr + result.stdout + result.stderr
     assert github.requests == []
