@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from drift_gate.model import CheckedService, Finding, Report
 from drift_gate.publish.github_api import GitHubApi, Issue
 from drift_gate.report.common import belongs
+from drift_gate.report.markdown_text import code, issue_title, rich, text
 
 # GitHub refuses a body over 65,536 characters (422 "Body is too long").
 BODY_LIMIT = 65_536
@@ -30,9 +32,14 @@ RUN_MARKER = "<!-- drift-gate:run -->"
 
 
 def marker(service: CheckedService) -> str:
-    """`<!-- drift-gate:service development/123456789012/us-east-1/prod/api -->`."""
+    """`<!-- drift-gate:service development/123456789012/us-east-1/prod/api -->`.
+
+    Each part is percent-encoded beyond letters, digits and `-._~` (which AWS's names are
+    made of, so markers of existing issues stay the same): a name cannot end the comment
+    (`-->`) or start a line that forges another service's marker.
+    """
     place = "/".join(
-        part or "-"
+        quote(part, safe="-._~") if part else "-"
         for part in (
             service.environment,
             service.account,
@@ -103,7 +110,7 @@ def sync_issues(
             body = service_body(key, verdict, report, settings.run_url)
             labels = [settings.label, f"env:{verdict.service.environment}"]
             if issue is None:
-                to_create.append((key, f"drift-gate: {where} drifts", body, labels))
+                to_create.append((key, issue_title(f"drift-gate: {where} drifts"), body, labels))
             else:
                 _update(api, issue, body, _still(verdict, settings.run_url))
                 actions.updated.append(f"#{issue.number} {where}")
@@ -194,22 +201,23 @@ def service_body(key: str, verdict: ServiceVerdict, report: Report, run_url: str
     lines = [
         key,
         "",
-        f"drift-gate found drift in **{service.service}** (environment {service.environment}, "
-        f"region {service.region}, cluster {service.cluster}"
-        + (f", account {service.account}" if service.account else "")
+        f"drift-gate found drift in **{text(service.service.strip())}** (environment "
+        f"{text(service.environment)}, region {text(service.region)}, cluster "
+        f"{text(service.cluster)}"
+        + (f", account {text(service.account)}" if service.account else "")
         + ").",
         "",
     ]
     if run_url:
         lines += [f"Run: {run_url}", ""]
     if service.deployed_task_definition:
-        lines += [f"Running: `{service.deployed_task_definition}`", ""]
+        lines += [f"Running: {code(service.deployed_task_definition)}", ""]
     lines += ["| severity | rule | where | what | fix |", "|---|---|---|---|---|"]
     for finding in verdict.findings:
         where = "/".join(p for p in (finding.target.container, finding.target.variable) if p)
         lines.append(
-            f"| {finding.severity.value} | {finding.rule_id} | {_cell(where)} | "
-            f"{_cell(finding.message)} | {_cell(finding.remediation)} |"
+            f"| {finding.severity.value} | {finding.rule_id} | {text(where)} | "
+            f"{rich(finding.message, in_table=True)} | {rich(finding.remediation, in_table=True)} |"
         )
     lines += [
         "",
@@ -224,20 +232,19 @@ def run_body(unverified: Sequence[Finding], run_url: str | None) -> str:
         lines += [f"Run: {run_url}", ""]
     for finding in unverified:
         lines.append(
-            f"- **{finding.target.label()}**: {finding.message}. Fix: {finding.remediation}"
+            f"- **{text(finding.target.label().strip())}**: {rich(finding.message)}. "
+            f"Fix: {rich(finding.remediation)}"
         )
     lines += ["", "This issue closes itself when a later report verifies everything it checks."]
     return _fit("\n".join(lines) + "\n")
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def _fit(body: str) -> str:
+    """Cut at the last whole line that fits: a cut inside a line could split an escape."""
     if len(body) <= BODY_LIMIT:
         return body
-    return body[: BODY_LIMIT - len(_CUT_NOTE)] + _CUT_NOTE
+    end = body.rfind("\n", 0, BODY_LIMIT - len(_CUT_NOTE))
+    return body[: max(end, 0)] + _CUT_NOTE
 
 
 def _still(verdict: ServiceVerdict, run_url: str | None) -> str:

@@ -8,12 +8,17 @@ Blocking findings are <failure>s, could-not-verify findings <error>s, the rest g
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from xml.etree import ElementTree as ET
 
-from drift_gate.model import Finding, LinkState, Report, SmokeResult
+from drift_gate.model import CheckedService, Finding, LinkState, Report, SmokeResult
 from drift_gate.report.base import RenderOptions, Reporter
 from drift_gate.report.common import groups, unchecked_lines, waiver_text, where_text
+
+# XML 1.0 has no way to write most control characters, escaped or not: a name holding one
+# (a log line's colour code) would make the whole file unreadable to every JUnit consumer.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class JunitReporter(Reporter):
@@ -26,25 +31,10 @@ class JunitReporter(Reporter):
             if group.service is None:
                 cases = _plan_cases(group.findings, report)
                 suites.setdefault("terraform plan", []).extend(cases)
-                continue
-            service = group.service
-            classname = f"{service.environment}.{service.cluster}.{service.service}"
-            service_level = [f for f in group.findings if f.target.container is None]
-            cases = [_case(classname, "service", service_level, report)]
-            for container in service.containers:
-                in_container = [f for f in group.findings if f.target.container == container]
-                cases.append(_case(classname, f"container {container}", in_container, report))
-            others = sorted(
-                {f.target.container for f in group.findings if f.target.container}
-                - set(service.containers)
-            )
-            for container in others:  # credentials found in containers the policy does not declare
-                in_container = [f for f in group.findings if f.target.container == container]
-                cases.append(_case(classname, f"container {container}", in_container, report))
-            cases.extend(_smoke_case(classname, result) for result in service.smoke)
-            if service.verified:  # an unverified service already has its error case
-                cases.extend(_skipped(classname, line) for line in unchecked_lines(service))
-            suites.setdefault(service.environment, []).extend(cases)
+            else:
+                suites.setdefault(group.service.environment, []).extend(
+                    _service_cases(group.service, group.findings, report)
+                )
         root = ET.Element("testsuites", name="drift-gate")
         for name, cases in suites.items():
             root.append(_suite(name, cases, report))
@@ -56,12 +46,44 @@ class JunitReporter(Reporter):
             errors=sum(int(suite.get("errors", "0")) for suite in suites_written),
             skipped=sum(int(suite.get("skipped", "0")) for suite in suites_written),
         )
+        _xml_safe(root)
         ET.indent(root)
         return (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             + ET.tostring(root, encoding="unicode")
             + "\n"
         )
+
+
+def _service_cases(
+    service: CheckedService, findings: tuple[Finding, ...], report: Report
+) -> list[ET.Element]:
+    """The service-level case, one per container, then smoke requests and unchecked links."""
+    classname = f"{service.environment}.{service.cluster}.{service.service}"
+    # Indexed once: a service of thousands of containers and findings stays linear.
+    by_container: dict[str | None, list[Finding]] = {}
+    for finding in findings:
+        by_container.setdefault(finding.target.container, []).append(finding)
+    cases = [_case(classname, "service", by_container.get(None, []), report)]
+    declared = set(service.containers)
+    # Credentials found in containers the policy does not declare come after its own.
+    others = sorted(name for name in by_container if name and name not in declared)
+    for container in [*service.containers, *others]:
+        found = by_container.get(container, [])
+        cases.append(_case(classname, f"container {container}", found, report))
+    cases.extend(_smoke_case(classname, result) for result in service.smoke)
+    if service.verified:  # an unverified service already has its error case
+        cases.extend(_skipped(classname, line) for line in unchecked_lines(service))
+    return cases
+
+
+def _xml_safe(root: ET.Element) -> None:
+    """Each character XML cannot hold, in every text and attribute, as U+FFFD."""
+    for element in root.iter():
+        if element.text:
+            element.text = _NOT_XML.sub("\ufffd", element.text)
+        for name, value in element.attrib.items():
+            element.set(name, _NOT_XML.sub("\ufffd", value))
 
 
 def _plan_cases(findings: tuple[Finding, ...], report: Report) -> list[ET.Element]:
@@ -75,14 +97,17 @@ def _plan_cases(findings: tuple[Finding, ...], report: Report) -> list[ET.Elemen
 
 def _case(classname: str, name: str, findings: list[Finding], report: Report) -> ET.Element:
     case = ET.Element("testcase", classname=classname, name=name, time="0")
-    unverified = [f for f in findings if f.is_unverified]
-    waived = [f for f in findings if f.waiver is not None and not f.is_unverified]
-    blocking = [
-        f
-        for f in findings
-        if not f.is_unverified and f.waiver is None and report.fail_on.blocks(f.severity)
-    ]
-    other = [f for f in findings if f not in unverified and f not in blocking]
+    unverified: list[Finding] = []
+    blocking: list[Finding] = []
+    other: list[Finding] = []  # waived and non-blocking findings: printed, not failing
+    for f in findings:  # one pass: each finding lands in one list
+        if f.is_unverified:
+            unverified.append(f)
+        elif f.waiver is None and report.fail_on.blocks(f.severity):
+            blocking.append(f)
+        else:
+            other.append(f)
+    waived = [f for f in other if f.waiver is not None]
     if waived and not unverified and not blocking:
         # Accepted drift: skipped, with the waiver's terms, never a pass nor a failure.
         ET.SubElement(case, "skipped", message=f"{_summary(waived)} [{waiver_text(waived[0])}]")
@@ -103,7 +128,10 @@ def _case(classname: str, name: str, findings: list[Finding], report: Report) ->
 
 def _smoke_case(classname: str, result: SmokeResult) -> ET.Element:
     """One smoke request: passed, a failure, or an error when there was no answer."""
-    case = ET.Element("testcase", classname=classname, name=f"smoke {result.request}", time="0")
+    # Where it is declared is part of the name: two requests to one URL are two cases.
+    where = f" ({result.declared_in})" if result.declared_in else ""
+    name = f"smoke {result.request}{where}"
+    case = ET.Element("testcase", classname=classname, name=name, time="0")
     status = str(result.status) if result.status is not None else "no answer"
     if result.outcome is LinkState.FAILED:
         ET.SubElement(case, "failure", type="smoke", message=f"answered {status}")

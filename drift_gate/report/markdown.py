@@ -17,6 +17,7 @@ from drift_gate.report.common import (
     where_text,
 )
 from drift_gate.report.console import verdict_line
+from drift_gate.report.markdown_text import code, rich, text
 
 _ICON = {Verdict.PASS: "✅", Verdict.DRIFT: "❌", Verdict.COULD_NOT_VERIFY: "⛔"}
 _SEVERITY = {Severity.ERROR: "🔴 error", Severity.WARNING: "🟠 warning", Severity.INFO: "🔵 info"}
@@ -31,7 +32,7 @@ class MarkdownReporter(Reporter):
     description = "GitHub-flavoured Markdown (the job summary); size-capped with --format markdown"
 
     def render(self, report: Report, options: RenderOptions) -> str:
-        head = f"## {_ICON[report.verdict]} drift-gate: {verdict_line(report)}\n\n"
+        head = f"## {_ICON[report.verdict]} drift-gate: {text(verdict_line(report))}\n\n"
         parts = [head, _counts(report)]
         budget = (options.max_bytes or 0) - _NOTE_RESERVE
         used = _size(parts)
@@ -75,8 +76,9 @@ def _waived_section(report: Report) -> str:
     if not waived:
         return ""
     rows = "".join(
-        f"| {f.rule_id} {f.rule_name} | `{_cell(f.target.label())}` | {_cell(f.message)} | "
-        f"{_cell(f.waiver.reason)} | {_cell(f.waiver.owner or '')} | "
+        f"| {text(f'{f.rule_id} {f.rule_name}')} | {code(f.target.label(), in_table=True)} | "
+        f"{rich(f.message, in_table=True)} | {text(f.waiver.reason)} | "
+        f"{text(f.waiver.owner or '')} | "
         f"{f.waiver.expires} ({f.waiver.days_left} day(s) left) |\n"
         for f in waived
         if f.waiver is not None
@@ -98,28 +100,28 @@ def _counts(report: Report) -> str:
         f"{len(report.services)} service(s) checked · {counts[Severity.ERROR]} error(s) · "
         f"{counts[Severity.WARNING]} warning(s) · {counts[Severity.INFO]} info · "
         f"fail on: {report.fail_on.value}"
-        + (f" · terraform workspace: `{report.workspace}`" if report.workspace else "")
+        + (f" · terraform workspace: {code(report.workspace)}" if report.workspace else "")
         + "\n\n"
     )
 
 
 def _group_header(group: Group) -> str:
-    lines = [f"### {_cell(group.title)}\n\n"]
+    lines = [f"### {text(group.title)}\n\n"]
     service = group.service
     if service and service.deployed_task_definition:
-        lines.append(f"Running `{service.deployed_task_definition}`")
+        lines.append(f"Running {code(service.deployed_task_definition)}")
         if (
             service.latest_task_definition
             and service.latest_task_definition != service.deployed_task_definition
         ):
-            lines.append(f"; latest registered `{service.latest_task_definition}`")
+            lines.append(f"; latest registered {code(service.latest_task_definition)}")
         lines.append("\n\n")
     smoke = smoke_lines(service)
     if smoke:
-        lines.append("".join(f"- smoke request {_cell(line)}\n" for line in smoke) + "\n")
+        lines.append("".join(f"- smoke request {rich(line)}\n" for line in smoke) + "\n")
     unchecked = unchecked_lines(service) if service and service.verified else []
     if unchecked:
-        lines.append("".join(f"- ⚪ {_cell(line)}\n" for line in unchecked) + "\n")
+        lines.append("".join(f"- ⚪ {rich(line)}\n" for line in unchecked) + "\n")
     if not group.findings:
         lines.append("No findings: what runs is what is declared.\n")
         return "".join(lines)
@@ -130,24 +132,19 @@ def _group_header(group: Group) -> str:
 def _row(finding: Finding) -> str:
     cells = (
         _SEVERITY[finding.severity],
-        f"{finding.rule_id} {finding.rule_name}",
-        f"`{where_text(finding)}`" if where_text(finding) else "",
-        _cell(finding.message),
-        f"`{finding.declared_in}`" if finding.declared_in else "",
-        _cell(finding.remediation) if finding.severity is not Severity.INFO else "",
+        text(f"{finding.rule_id} {finding.rule_name}"),
+        code(where_text(finding), in_table=True),
+        rich(finding.message, in_table=True),
+        code(finding.declared_in or "", in_table=True),
+        rich(finding.remediation, in_table=True) if finding.severity is not Severity.INFO else "",
     )
     return "| " + " | ".join(cells) + " |\n"
-
-
-def _cell(text: str) -> str:
-    """Table-safe: a pipe would end the cell, a newline the row. Backticks stay (code spans)."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
 def _truncation_note(left_out: int, options: RenderOptions) -> str:
     full = options.report_paths.get("json") or options.report_paths.get("html")
     where = (
-        f"the full report is `{full}`"
+        f"the full report is {code(full)}"
         if full
         else "run with `--format json --output FILE` for the full report"
     )
@@ -159,10 +156,10 @@ def _scanned(report: Report) -> str:
     lines = scope_lines(report)
     if not lines:
         return ""
-    return "### Scanned\n\n" + "".join(f"- {_cell(line)}\n" for line in lines) + "\n"
+    return "### Scanned\n\n" + "".join(f"- {rich(line)}\n" for line in lines) + "\n"
 
 
 def _footer(report: Report) -> str:
     calls = sum(report.stats.aws_calls.values())
-    version = report.tool.version
+    version = text(report.tool.version, starts_line=False)
     return f"<sub>drift-gate {version} · {calls} AWS call(s) · names only, never values</sub>\n"

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from xml.etree import ElementTree
 
+import cmarkgfm  # type: ignore[import-untyped]
 import jsonschema
+import pytest
+from cmarkgfm.cmark import Options  # type: ignore[import-untyped]
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from drift_gate.model import Report
 from drift_gate.report import RenderOptions, reporters
+from drift_gate.report import markdown_text as md
 from drift_gate.report.json_report import report_json_schema, shipped_report_schema
+from drift_gate.report.markdown_text import one_line
 from tests.conftest import REPO
 from tests.reports import sample_report
 
@@ -53,3 +65,303 @@ def test_one_apply_ignores_drops_ignored_rules_but_never_could_not_verify() -> N
     findings = [context.finding("DG107", "extra"), context.finding("DG901", "denied")]
     kept = apply_ignores(findings, {"DG107", "DG901"})
     assert [f.rule_id for f in kept] == ["DG901"]
+
+
+# --- Names from outside, in every format ---------------------------------------------------
+# Every name drift-gate shows comes from AWS or from a file; none may become markup. The
+# Markdown is rendered with cmark-gfm (GitHub's own renderer, raw HTML let through so that
+# any would show), then read back as HTML.
+
+HOSTILE_PIECES = (
+    "@octocat",
+    "![x](http://evil.example/i.png)",
+    "[click](https://evil.example/a)",
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(1)</script>",
+    "`` ` ``x```",
+    "a|b",
+    "line\nbreak\r\n| x | y |",
+    "# heading",
+    "<!-- drift-gate:run -->",
+    "-->",
+    "*em* _em_ **b** ~~s~~",
+    "https://evil.example",
+    "www.evil.example",
+    "x@evil.example",
+    "&#64;octocat &amp;",
+    "\x1b[31m\x07",
+    "$x$",
+    "#12",
+    "1. list",
+    "- item",
+    "> quote",
+    "\\",
+    "a\u2028b",
+    "[^1]",
+    "    indented",
+    "===",
+)
+HOSTILE = " ".join(HOSTILE_PIECES)
+MENTION = re.compile(r"(?<![\w`])@[A-Za-z0-9]")
+REFERENCE = re.compile(r"#[0-9]")
+MARKDOWN_TAGS = {
+    "h2", "h3", "p", "ul", "li", "table", "thead", "tbody", "tr", "th", "td",
+    "code", "strong", "sub", "blockquote", "br",
+}  # fmt: skip
+
+
+@dataclass
+class Rendered:
+    """What GitHub would show: tags, comments, text outside code, code spans, table rows."""
+
+    tags: list[tuple[str, list[tuple[str, str | None]]]] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
+    prose: list[str] = field(default_factory=list)
+    code: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    everything: list[str] = field(default_factory=list)  # all text, in order
+
+
+class _Reader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found = Rendered()
+        self.open: list[str] = []
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.tags.append((tag, attrs))
+        self.open.append(tag)
+        if tag == "tr":
+            self.found.rows.append([])
+        if tag in ("td", "th"):
+            self.cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.open and self.open[-1] == tag:
+            self.open.pop()
+        if tag in ("td", "th") and self.cell is not None:
+            self.found.rows[-1].append("".join(self.cell))
+            self.cell = None
+
+    def handle_data(self, data: str) -> None:
+        self.found.everything.append(data)
+        if self.cell is not None:
+            self.cell.append(data)
+        if "code" in self.open:
+            self.found.code.append(data)
+        else:
+            self.found.prose.append(data)
+
+    def handle_comment(self, data: str) -> None:
+        self.found.comments.append(data)
+
+
+def github_shows(markdown: str) -> Rendered:
+    html = cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
+    reader = _Reader()
+    reader.feed(html)
+    reader.close()
+    return reader.found
+
+
+def shown(value: str) -> str:
+    """A name as it should read once rendered: on one line, zero-width spaces aside."""
+    return re.sub(r" +", " ", one_line(value).replace("\u200b", "")).strip(" ")
+
+
+def assert_inert(found: Rendered, comments: tuple[str, ...] = ()) -> None:
+    assert {tag for tag, _ in found.tags} <= MARKDOWN_TAGS, found.tags
+    assert all(not attrs for tag, attrs in found.tags if tag not in {"td", "th"}), found.tags
+    assert tuple(found.comments) == comments
+    for data in found.prose:
+        assert not MENTION.search(data), data
+        assert not REFERENCE.search(data), data
+
+
+# Where a name stands in drift-gate's Markdown, and what is left of the frame once rendered.
+FRAMES = {
+    "{}": "{}",
+    "- {}": "{}",
+    "### {}": "{}",
+    "| a |\n|---|\n| {} |": "a {}",
+    "x {}": "x {}",
+    "- **{}**: y": "{}: y",
+}
+
+
+@pytest.mark.parametrize("piece", HOSTILE_PIECES)
+@pytest.mark.parametrize("frame", FRAMES)
+def test_text_shows_any_name_as_itself(piece: str, frame: str) -> None:
+    # Bold needs no space inside its stars: drift-gate strips the names it makes bold.
+    name = one_line(piece).strip() if "**" in frame else piece
+    found = github_shows(frame.format(md.text(name)))
+    assert_inert(found)
+    assert not found.code
+    assert shown("".join(found.prose)) == shown(FRAMES[frame].format(shown(piece)))
+    if frame.startswith("|"):
+        assert [len(row) for row in found.rows] == [1, 1]
+
+
+@pytest.mark.parametrize("piece", [*HOSTILE_PIECES, HOSTILE, "`", "``", " ` ", "a`b``c"])
+@pytest.mark.parametrize("in_table", [False, True])
+def test_a_code_span_holds_any_number_of_backticks(piece: str, in_table: bool) -> None:
+    span = md.code(piece, in_table=in_table)
+    found = github_shows(f"| a |\n|---|\n| {span} |" if in_table else f"- {span}")
+    assert_inert(found)
+    assert "".join(found.code) == one_line(piece)
+    assert "".join(found.prose).split() in ([], ["a"])  # the table's head only
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.text(st.characters(exclude_categories=["Cs"]), max_size=40))
+def test_text_and_code_hold_any_string(value: str) -> None:
+    found = github_shows(
+        f"| a | b |\n|---|---|\n| {md.text(value)} | {md.code(value, in_table=True)} |"
+    )
+    assert_inert(found)
+    assert len(found.rows) == 2
+    assert shown(found.rows[1][0]) == shown(value)
+    assert "".join(found.code) == one_line(value)
+
+
+def test_rich_keeps_drift_gates_own_code_spans_and_escapes_the_names_in_them() -> None:
+    name = HOSTILE.replace("`", "")
+    found = github_shows(md.rich(f"Run `aws ssm put-parameter --name {name}` or fix {name}"))
+    assert_inert(found)
+    assert found.code == [f"aws ssm put-parameter --name {one_line(name)}"]
+    for message in (f"Run `x {HOSTILE}` now", "a `b ` c ` d", "`", HOSTILE):
+        assert_inert(github_shows(md.rich(message)))
+
+
+def hostile_report() -> Report:
+    """A drifting report whose every name from outside is HOSTILE (a finding, a waived one,
+    a could-not-verify one, a link not checked, a smoke request, a scan note)."""
+    from datetime import date
+
+    from drift_gate.checks.findings import ServiceContext
+    from drift_gate.engine.outcome import ServiceResult, build_report
+    from drift_gate.model import (
+        CheckedService,
+        FailOn,
+        LinkResult,
+        LinkState,
+        ScannedScope,
+        SmokeResult,
+        Target,
+        Waived,
+    )
+    from tests.reports import T0, T1
+
+    service = CheckedService(
+        environment=f"env {HOSTILE}",
+        account="123456789012",
+        region="us-east-1",
+        cluster=f"cluster {HOSTILE}",
+        service=f"svc {HOSTILE}",
+        verified=True,
+        deployed_task_definition=f"td {HOSTILE}",
+        latest_task_definition=f"latest {HOSTILE}",
+        containers=(f"box {HOSTILE}",),
+        links=(
+            LinkResult(link="application log clean", state=LinkState.NOT_CHECKED, reason=HOSTILE),
+        ),
+        smoke=(SmokeResult(request=f"GET {HOSTILE}", status=500, outcome=LinkState.FAILED),),
+    )
+    target = Target(
+        environment=service.environment,
+        account=service.account,
+        region=service.region,
+        cluster=service.cluster,
+        service=service.service,
+    )
+    context = ServiceContext(target, service.deployed_task_definition)
+    named = {"container": f"box {HOSTILE}", "variable": f"VAR {HOSTILE}"}
+    waiver = Waived(reason=HOSTILE, owner=HOSTILE, expires=date(2026, 12, 31), days_left=3)
+    findings = (
+        context.finding("DG101", f"missing {HOSTILE}", where=f"{HOSTILE}:3", **named),
+        context.finding("DG105", f"name {HOSTILE}", **named).model_copy(update={"waiver": waiver}),
+        context.finding("DG401", f"log {HOSTILE}", remediation=f"Run `fix {HOSTILE}` {HOSTILE}"),
+        context.finding("DG901", f"could not {HOSTILE}"),
+    )
+    report = build_report([ServiceResult(service, findings)], FailOn.ERROR, T0, T1, "p.yaml", {})
+    scope = ScannedScope(account=None, account_source=HOSTILE, region="us-east-1", notes=(HOSTILE,))
+    return report.model_copy(update={"scanned": (scope,), "workspace": HOSTILE})
+
+
+def test_names_from_outside_stay_text_in_every_markdown_output(tmp_path: Path) -> None:
+    from drift_gate.publish.github import append_step_summary
+    from drift_gate.publish.issues import marker, run_body, service_body, service_verdicts
+    from drift_gate.report.common import where_text
+
+    report = hostile_report()
+    summary = tmp_path / "summary.md"
+    append_step_summary(report, summary, RenderOptions(report_paths={"json": HOSTILE}))
+    tiny = reporters()["markdown"].render(
+        report, RenderOptions(max_bytes=700, report_paths={"json": HOSTILE})
+    )
+    (verdict,) = service_verdicts(report)
+    key = marker(verdict.service)
+    unverified = [f for f in report.findings if f.is_unverified]
+    for markdown, comments, message in (
+        (reporters()["markdown"].render(report, RenderOptions()), (), "missing"),
+        (summary.read_text(), (), "missing"),
+        (tiny, (), "drift-gate"),
+        (service_body(key, verdict, report, None), (key[4:-3],), "missing"),
+        (run_body(unverified, None), (" drift-gate:run ",), "could not"),
+    ):
+        found = github_shows(markdown)
+        assert_inert(found, comments)
+        # Backticks in a message may start a code span; everything else reads as it was.
+        everything = shown("".join(found.everything).replace("`", ""))
+        assert shown(f"{message} {HOSTILE}".replace("`", "")) in everything or markdown is tiny
+    rendered = github_shows(reporters()["markdown"].render(report, RenderOptions()))
+    first = next(f for f in report.findings if f.target.variable and f.waiver is None)
+    assert one_line(where_text(first)) in rendered.code  # a code span, whole
+    assert {len(row) for row in rendered.rows} <= {6}  # every table has its six columns
+    assert all(row[3].strip() for row in rendered.rows)  # and no cell is pushed out
+
+
+def test_an_issue_marker_cannot_be_ended_or_forged_by_a_name() -> None:
+    from drift_gate.publish.issues import MARKER_PREFIX, marker
+    from tests.reports import checked
+
+    plain = marker(checked("hokusai-api-development"))
+    assert plain == f"{MARKER_PREFIX}service dev/-/us-east-1/c/hokusai-api-development -->"
+    forged = marker(checked(f"x -->\n{MARKER_PREFIX}service dev/-/us-east-1/c/api -->"))
+    assert forged.count("-->") == 1
+    assert "\n" not in forged
+    assert forged.endswith(" -->")
+
+
+def test_issue_titles_are_one_line_without_mentions_or_code() -> None:
+    assert md.issue_title("drift-gate: @octocat `x`\nsvc drifts") == (
+        "drift-gate: @\u200boctocat 'x' svc drifts"
+    )
+    assert len(md.issue_title("x" * 1000)) == 256
+
+
+def test_names_from_outside_stay_text_in_html_and_junit() -> None:
+    report = hostile_report()
+    html = reporters()["html"].render(report, RenderOptions())
+    reader = _Reader()
+    reader.feed(html)
+    allowed = {"html", "head", "meta", "title", "style", "body", "header", "h1", "p", "main"}
+    allowed |= {"div", "strong", "label", "input", "select", "option", "span", "section", "h2"}
+    allowed |= {"table", "thead", "tbody", "tr", "th", "td", "code", "ul", "li", "br", "footer"}
+    allowed |= {"script"}
+    tags = [tag for tag, _ in reader.found.tags]
+    assert set(tags) <= allowed
+    assert tags.count("script") == 1
+    assert not [name for _, attrs in reader.found.tags for name, _ in attrs if name[:2] == "on"]
+    assert not reader.found.comments
+    junit = ElementTree.fromstring(reporters()["junit"].render(report, RenderOptions()))  # noqa: S314
+    assert junit.tag == "testsuites"  # well-formed XML, control characters included
+    texts = " ".join(
+        [
+            *(e.text or "" for e in junit.iter()),
+            *(v for e in junit.iter() for v in e.attrib.values()),
+        ]
+    )
+    assert "\x1b" not in texts
+    assert "\x07" not in texts
