@@ -11,7 +11,7 @@ ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 # --- Build: the wheel of this repository, and its pinned dependencies --------------------
 FROM ${PYTHON_IMAGE} AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY drift_gate ./drift_gate
 COPY action/requirements.txt ./requirements.txt
 # pip's downloads stay in a BuildKit cache between builds; they never reach a layer.
@@ -57,12 +57,13 @@ LABEL org.opencontainers.image.title="drift-gate" \
       org.opencontainers.image.documentation="https://github.com/drift-gate/drift-gate/blob/main/docs/container.md"
 
 COPY --from=terraform /usr/local/bin/terraform /usr/local/bin/terraform
-COPY --from=build /wheels /wheels
+# The wheels are bind-mounted from the build stage for this one RUN: no layer ever holds them
+# (a COPY followed by rm would keep them in the COPY's layer).
 # DL3013 (pin pip versions): --no-index installs only the wheels built above, which are the
 # exact versions of action/requirements.txt and this repository's own drift-gate.
 # hadolint ignore=DL3013
-RUN python -m pip install --no-cache-dir --no-index --find-links /wheels drift-gate \
- && rm -rf /wheels \
+RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
+    python -m pip install --no-cache-dir --no-index --find-links /wheels drift-gate \
  && useradd --create-home --uid 10001 --shell /usr/sbin/nologin driftgate
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -245,10 +245,10 @@ def test_action_in_a_simulated_runner_fails_on_drift(
         re.M,
     )
     # The SARIF upload step still runs after the failure, with the report drift-gate wrote;
-    # the category is the report's own automationDetails.id.
+    # no sarif-category, so no automationDetails: upload-sarif's default category applies.
     assert context["used"] == [{"sarif_file": outputs["sarif-report"]}]
     sarif = json.loads(Path(outputs["sarif-report"]).read_text())
-    assert sarif["runs"][0]["automationDetails"]["id"] == "drift-gate/development/"
+    assert "automationDetails" not in sarif["runs"][0]
 
 
 @pytest.mark.e2e
@@ -525,6 +525,19 @@ def test_dockerfile_runs_as_a_non_root_user_with_drift_gate_as_entrypoint() -> N
     labels = " ".join(args for keyword, args in final_stage if keyword == "LABEL")
     for key in ("title", "description", "version", "licenses", "source"):
         assert f"org.opencontainers.image.{key}=" in labels
+
+
+def test_dockerfile_keeps_no_layer_of_wheels_and_builds_with_the_license() -> None:
+    instructions = dockerfile_instructions()
+    final_stage = instructions[max(i for i, (k, _) in enumerate(instructions) if k == "FROM") :]
+    # A COPY of the wheels followed by rm would keep them in the COPY's layer.
+    assert not [args for keyword, args in final_stage if keyword == "COPY" and "wheels" in args]
+    install = next(a for k, a in final_stage if k == "RUN" and "pip install" in a)
+    assert install.startswith("--mount=type=bind,from=build,source=/wheels,target=/wheels ")
+    # pyproject's license-files: the wheel cannot be built without LICENSE in the context.
+    copies = [args for keyword, args in instructions if keyword == "COPY"]
+    assert any("LICENSE" in args.split() for args in copies)
+    assert "LICENSE" not in (REPO / ".dockerignore").read_text().splitlines()
 
 
 def test_dockerfile_pins_and_verifies_terraform() -> None:
