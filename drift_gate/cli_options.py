@@ -121,8 +121,9 @@ FORMAT_OPTION = _option(
 SARIF_CATEGORY_OPTION = _option(
     "--sarif-category",
     metavar="CATEGORY",
-    help="SARIF runs[].automationDetails.id category, so several uploads in one workflow "
-    "keep their own alerts. Default: drift-gate/<environments checked>/.",
+    help="SARIF code scanning category (runs[].automationDetails.id); name one for each "
+    "upload when a job uploads several. Default: none, so the upload's own (workflow, job, "
+    "matrix) applies.",
 )
 OUTPUT_OPTION = _option(
     "--output",

@@ -90,13 +90,15 @@ def write_outputs(
     available = reporters()
     paths = {target.format: str(target.path) for target in targets if target.path is not None}
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    here = Path.cwd()
+    root = os.environ.get("GITHUB_WORKSPACE") or _repository_root(here)
     all_written = True
     for target in targets:
         options = RenderOptions(
             color=use_color(is_terminal=target.path is None and sys.stdout.isatty()),
             report_paths=paths,
-            workspace=os.environ.get("GITHUB_WORKSPACE"),
-            base=str(Path.cwd()),
+            workspace=root,
+            base=str(here),
             sarif_category=sarif_category,
         )
         if target.format == "markdown" and summary and str(target.path) == summary:
@@ -110,6 +112,17 @@ def write_outputs(
                 echo(f"drift-gate: error: {error}", err=True)
                 all_written = False
     return all_written
+
+
+def _repository_root(start: Path) -> str | None:
+    """The nearest directory at or above `start` holding `.git` (a directory, or a file in
+    a worktree or submodule): SARIF and annotation paths are relative to it, as GitHub
+    reads them, wherever in the repository drift-gate ran. Found once per run, without
+    running git."""
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return str(directory)
+    return None
 
 
 def write_file(path: Path, text: str) -> None:

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from drift_gate.checks.findings import ServiceContext
+from drift_gate.engine.merge import merge_reports
 from drift_gate.engine.outcome import ServiceResult, build_report
 from drift_gate.model import CheckedService, FailOn, Report, Target
 from drift_gate.report import RenderOptions, reporter
-from tests.conftest import REPO
+from drift_gate.report.sarif import LEFT_OUT_RULE_ID
+from tests.conftest import REPO, Cli
 from tests.reports import T0, T1, sample_report
 
 LIMITS = {"runs": 20, "results": 25_000, "rules": 25_000, "locations": 1_000, "tags": 20}
@@ -41,9 +44,10 @@ def github_problems(text: str) -> list[str]:
 
 def _run_problems(run: dict[str, Any]) -> list[str]:
     problems: list[str] = []
-    category = (run.get("automationDetails") or {}).get("id", "")
-    if not category or "/" not in category:
-        problems.append("automationDetails.id missing or without a category/")
+    # Absent: the upload action's default category (workflow, job, matrix) applies. Present:
+    # GitHub splits it at the last "/", so without one the category would be empty.
+    if "automationDetails" in run and not run["automationDetails"].get("id", "").endswith("/"):
+        problems.append("automationDetails.id without a category/")
     rules = run["tool"]["driver"]["rules"]
     rule_ids = {rule["id"] for rule in rules}
     problems += [
@@ -124,10 +128,39 @@ def test_live_only_findings_point_at_where_the_service_is_declared() -> None:
 
 
 def test_the_category_reaches_automation_details() -> None:
-    default = json.loads(sarif(sample_report()))["runs"][0]["automationDetails"]["id"]
-    assert default == "drift-gate/dev+terraform/"
     named = json.loads(sarif(sample_report(), sarif_category="drift-gate/prod"))
-    assert named["runs"][0]["automationDetails"]["id"] == "drift-gate/prod/"
+    assert named["runs"][0]["automationDetails"] == {"id": "drift-gate/prod/"}
+    # Without one, no automationDetails: upload-sarif then sets its own default category
+    # (workflow, job and matrix); one written here would replace that default.
+    assert "automationDetails" not in json.loads(sarif(sample_report()))["runs"][0]
+
+
+def test_the_category_does_not_depend_on_what_was_found() -> None:
+    """Code scanning closes an alert when a later upload in the same category lacks it: a
+    category made from the environments found would orphan every alert of the run before."""
+    drifted, clean = sample_report(), live_only_report()
+    assert {f.target.environment for f in drifted.findings} != {
+        f.target.environment for f in clean.findings
+    }
+    for category in (None, "drift-gate/prod"):
+        runs = [json.loads(sarif(r, sarif_category=category))["runs"][0] for r in (drifted, clean)]
+        assert runs[0].get("automationDetails") == runs[1].get("automationDetails")
+    # The same finding in both runs keeps its fingerprint, whatever else was found with it.
+    both = merge_reports([drifted, clean])
+    prints = {
+        r["ruleId"] + r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]: r[
+            "partialFingerprints"
+        ]
+        for report in (drifted, clean)
+        for r in json.loads(sarif(report))["runs"][0]["results"]
+    }
+    merged = json.loads(sarif(both))["runs"][0]["results"]
+    assert {
+        r["ruleId"] + r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]: r[
+            "partialFingerprints"
+        ]
+        for r in merged
+    } == prints
 
 
 def test_paths_are_relative_to_the_repository_root_from_a_working_directory_below_it() -> None:
@@ -144,3 +177,107 @@ def test_five_thousand_findings_stay_within_githubs_limits(tmp_path: Path) -> No
     from tests.unit.test_formats import many_findings
 
     assert github_problems(sarif(many_findings(5000))) == []
+
+
+# --- URIs: relative to the repository root, or none ---------------------------------------
+
+
+def test_a_file_outside_the_repository_is_never_a_uri() -> None:
+    target = Target(environment="terraform", resource="aws_ecs_task_definition.api")
+    outside = ServiceContext(target).finding("DG501", "pending", where="/elsewhere/main.tf:10")
+    climbing = ServiceContext(target).finding("DG502", "pending", where="../shared/main.tf:4")
+    report = build_report(
+        [ServiceResult(None, (outside, climbing))], FailOn.ERROR, T0, T1, "/elsewhere/p.yaml", {}
+    )
+    for options in ({"workspace": "/repo", "base": "/repo"}, {}):
+        text = sarif(report, **options)
+        assert github_problems(text) == []
+        results = json.loads(text)["runs"][0]["results"]
+        uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results]
+        # Neither file nor the policy is in the repository: README.md line 1 stands in.
+        assert uris == ["README.md", "README.md"], options
+        assert (
+            "(declared in /elsewhere/main.tf:10, outside the repository)"
+            in (results[0]["message"]["text"])
+        )
+    inside = json.loads(sarif(report, workspace="/repo", base="/repo/services/api"))
+    [_, climbed] = inside["runs"][0]["results"]
+    assert climbed["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+        "services/shared/main.tf"
+    )
+
+
+def test_outside_actions_paths_are_relative_to_the_repository_root(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Not the working directory: drift-gate ran in services/api of the repository here."""
+    (tmp_path / ".git").mkdir()
+    below = tmp_path / "services" / "api"
+    below.mkdir(parents=True)
+    (below / "a.json").write_text(reporter("json").render(sample_report(), RenderOptions()))
+
+    result = Cli(cli.env, below).run("merge", "a.json", "--format", "sarif")
+
+    results = json.loads(result.stdout)["runs"][0]["results"]
+    uris = {
+        r["ruleId"]: r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in results
+    }
+    assert uris["DG101"] == "services/api/policy.yaml"
+    assert uris["DG502"] == "services/api/infra/main.tf"
+
+
+# --- At most 25,000 results --------------------------------------------------------------
+
+
+def test_above_25000_findings_the_most_severe_are_kept_and_the_rest_counted() -> None:
+    from tests.unit.test_formats import many_findings
+
+    report = many_findings(25_010)  # errors, warnings and infos in turn
+    text = sarif(report)
+    assert github_problems(text) == []
+    run = json.loads(text)["runs"][0]
+    results = run["results"]
+    assert len(results) == 25_000
+    levels = [r["level"] for r in results[:-1]]
+    assert levels.count("error") == 8337  # every error, every warning
+    assert levels.count("warning") == 8337
+    assert levels.count("note") == 24_999 - 2 * 8337
+    [note] = [r for r in results if r["ruleId"] == LEFT_OUT_RULE_ID]
+    assert note is results[-1]
+    assert note["level"] == "note"
+    assert note["message"]["text"].startswith("11 more finding(s) than GitHub code scanning")
+    assert "(11 note(s))" in note["message"]["text"]
+    assert run["tool"]["driver"]["rules"][note["ruleIndex"]]["id"] == LEFT_OUT_RULE_ID
+    # The JSON report keeps them all.
+    assert len(json.loads(reporter("json").render(report, RenderOptions()))["findings"]) == 25_010
+
+
+# --- Rules: security-severity and Markdown help -------------------------------------------
+
+
+def test_every_rule_has_a_security_severity_and_markdown_help() -> None:
+    rules = {
+        r["id"]: r for r in json.loads(sarif(sample_report()))["runs"][0]["tool"]["driver"]["rules"]
+    }
+    anchors = {
+        line.removeprefix("## ").lower().replace(" ", "-")
+        for line in (REPO / "docs" / "rules.md").read_text().splitlines()
+        if line.startswith("## DG")
+    }
+    for rule_id, rule in rules.items():
+        score = rule["properties"]["security-severity"]
+        assert re.fullmatch(r"\d{1,2}\.\d", score), (rule_id, score)
+        assert 0.1 <= float(score) <= 10.0
+        assert "security" in rule["properties"]["tags"]  # else code scanning ignores the score
+        markdown = rule["help"]["markdown"]
+        assert markdown != rule["help"]["text"]
+        assert "**Why it matters.**" in markdown
+        assert "**How to fix.**" in markdown
+        link = re.search(r"\]\((https://\S+/docs/rules\.md)#([a-z0-9-]+)\)\.$", markdown)
+        assert link, rule_id
+        assert link[2] in anchors
+    # Credentials in plain variables and what could not be verified are high (7.0-8.9) or more.
+    for rule_id in ("DG103", "DG106", "DG602", "DG901", "DG903"):
+        assert float(rules[rule_id]["properties"]["security-severity"]) >= 7.0, rule_id
+    assert float(rules["DG107"]["properties"]["security-severity"]) < 4.0
