@@ -293,6 +293,11 @@ class SmokeResult(Frozen):
     request: str = Field(description="METHOD URL, the query's values hidden")
     status: int | None = Field(default=None, description="None when there was no answer")
     outcome: LinkState
+    declared_in: str | None = Field(
+        default=None,
+        description="where the request is declared (file:line): two requests to one URL are "
+        "two results",
+    )
 
 
 class CheckedService(Frozen):
@@ -405,9 +410,6 @@ class ResourceChange(Frozen):
     after_unknown: bool = Field(
         default=False, description="container_definitions known only after apply"
     )
-    unreadable: str | None = Field(
-        default=None, description="why container_definitions could not be read"
-    )
 
     @property
     def is_pending(self) -> bool:
@@ -417,6 +419,15 @@ class ResourceChange(Frozen):
     @property
     def is_move(self) -> bool:
         return self.previous_address is not None and self.previous_address != self.address
+
+
+class DeferredChange(Frozen):
+    """A deferred_changes entry (plan format 1.2+): a change Terraform has not worked out
+    yet, so the plan does not say what it would do."""
+
+    address: str
+    type: str
+    reason: str = Field(description="Terraform's reason code, e.g. resource_config_unknown")
 
 
 class OutputChange(Frozen):
@@ -460,6 +471,7 @@ class Plan(Frozen):
     region: str | None = None
     errored: bool = False
     complete: bool = True
+    deferred: tuple[DeferredChange, ...] = ()
     module_sources: dict[str, str] = Field(
         default_factory=dict, description="module path (no instance keys) -> source as written"
     )

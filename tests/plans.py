@@ -81,6 +81,16 @@ def change(
     return entry
 
 
+def without_address(entry: dict[str, Any]) -> dict[str, Any]:
+    """A change as Terraform 1.0.x writes resource_drift: no `address`, only its parts."""
+    return {key: value for key, value in entry.items() if key != "address"}
+
+
+def deferred(entry: dict[str, Any], reason: str = "resource_config_unknown") -> dict[str, Any]:
+    """A deferred_changes entry (format 1.2, `complete: false`): the reason and the change."""
+    return {"reason": reason, "resource_change": entry}
+
+
 def planned_resource(address: str, kind: str, values: dict[str, Any]) -> dict[str, Any]:
     return {
         "address": address,

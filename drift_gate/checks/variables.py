@@ -17,6 +17,7 @@ from drift_gate.model import (
     split_task_definition_arn,
 )
 from drift_gate.rules import RuleId
+from drift_gate.sources.containers import UNRENDERED, is_empty_reference
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,35 @@ def check_container(
         findings.extend(
             _check_variable(context, declared.name, variable, running, latest, candidate)
         )
+    findings.extend(empty_references(context, running, candidate, declared))
     findings.extend(_undeclared(context, declared, running))
+    return findings
+
+
+def empty_references(
+    context: ServiceContext,
+    running: ContainerVars,
+    candidate: Candidate = RUNNING,
+    declared: DeclaredContainer | None = None,
+) -> list[Finding]:
+    """DG108: each secret of the container whose valueFrom is empty. Its name is there, so
+    every name check passes; it reads nothing, so no store can be asked about it."""
+    declarations = {secret.name: secret for secret in declared.secrets} if declared else {}
+    findings = []
+    for secret in running.secrets:
+        if not is_empty_reference(secret.value_from):
+            continue
+        declaration = declarations.get(secret.name)
+        where = candidate.at or (_first(declaration.where) if declaration else None)
+        message = (
+            f"secret {secret.name} of container {running.name} of {candidate.words} has an "
+            "empty valueFrom: it reads no secret"
+        )
+        findings.append(
+            context.finding(
+                "DG108", message, container=running.name, variable=secret.name, where=where
+            )
+        )
     return findings
 
 
@@ -103,7 +132,8 @@ def pinned_source_mismatch(
 
     `source` says where it is declared when it is not the running container ("in Terraform").
     """
-    if not pinned or not actual or actual == pinned:
+    # An empty reference is DG108's; a template placeholder is filled in only at deploy time.
+    if not pinned or is_empty_reference(actual or "") or actual in (pinned, UNRENDERED):
         return None
     place = f" {source}" if source else ""
     message = (

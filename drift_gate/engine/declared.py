@@ -2,11 +2,13 @@
 
 Each aws_ecs_service in planned_values becomes a declared service whose containers must
 receive what its aws_ecs_task_definition declares, valueFrom included: the same rules then
-apply as for a policy. What is known only after apply is reported (DG505), never guessed.
+apply as for a policy. What is known only after apply is reported (DG505), never guessed;
+a service whose task definition is deferred or declared elsewhere is not checked (DG901).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,6 +29,8 @@ from drift_gate.policy import (
     EnvironmentPolicy,
     ServicePolicy,
 )
+from drift_gate.rules import RuleId
+from drift_gate.sources.answers import TASK_DEFINITION_ARN
 
 if TYPE_CHECKING:  # the HCL reader is imported only by runs that read Terraform sources
     from drift_gate.sources.tf_sources import TerraformSources
@@ -43,24 +47,31 @@ class DeclaredFromPlan:
 def services_from_plan(
     plan: Plan, sources: TerraformSources | None, region: str
 ) -> DeclaredFromPlan:
-    """Declared services from planned_values; DG505 for those that cannot be known yet."""
+    """Declared services from planned_values; a finding for each that cannot be checked."""
     declared: list[ServicePolicy] = []
     findings: list[Finding] = []
     runs: dict[str, tuple[str, str]] = {}
     index = TaskDefinitionIndex(plan.task_definitions)
+    deferred = frozenset(_resource_key(d.address) for d in plan.deferred)
     for service in plan.services:
-        task_definition = index.of(service)
-        problem = _unknown(service, task_definition)
-        if problem or task_definition is None or task_definition.containers is None:
+        if _resource_key(service.address) in deferred:
+            continue  # check_plan reports every deferred service change (DG901)
+        side = _declared_side(service, index, deferred)
+        if not isinstance(side, PlannedTaskDefinition):
             target = Target(
                 environment=TERRAFORM_ENVIRONMENT, region=region, resource=service.address
             )
             where = sources.where_resource(service.address) if sources else None
-            findings.append(ServiceContext(target).finding("DG505", problem, where=where))
+            rule_id, message, remediation = side
+            findings.append(
+                ServiceContext(target).finding(
+                    rule_id, message, where=where, remediation=remediation
+                )
+            )
             continue
         cluster, name = cluster_name(str(service.cluster)), str(service.name)
-        runs[task_definition.address] = (cluster, name)
-        declared.append(_service_policy(service, task_definition, cluster, name, sources))
+        runs[side.address] = (cluster, name)
+        declared.append(_service_policy(service, side, cluster, name, sources))
     environment = (
         EnvironmentPolicy(name=TERRAFORM_ENVIRONMENT, region=region, services=tuple(declared))
         if declared
@@ -74,19 +85,88 @@ def cluster_name(cluster: str) -> str:
     return cluster.rsplit("/", 1)[-1] if cluster.startswith("arn:") else cluster
 
 
-def _unknown(service: PlannedService, task_definition: PlannedTaskDefinition | None) -> str:
+# Why a service is not checked: the rule, the message and the remediation (None: the rule's).
+NotChecked = tuple[RuleId, str, str | None]
+
+_REFER_TO_IT = "Refer to the task definition resource in the service's task_definition."
+_DECLARE_IT = (
+    "Declare the service's containers in a policy (--policy) to check them, or declare its "
+    "task definition in this Terraform configuration."
+)
+
+
+def _declared_side(
+    service: PlannedService, index: TaskDefinitionIndex, deferred: frozenset[ResourceKey]
+) -> PlannedTaskDefinition | NotChecked:
+    """The task definition that declares what the service's containers must receive, or why
+    there is none to check against. Only what the plan leaves out is "known only after apply"
+    (DG505); a task definition that is deferred, not in the plan, or not told apart from
+    others cannot be verified (DG901): the service is never passed unchecked."""
     if service.name is None or service.cluster is None:
-        return f"{service.address}: the service's name or cluster is known only after apply"
+        message = f"{service.address}: the service's name or cluster is known only after apply"
+        return "DG505", message, None
+    referenced = service.task_definition_address
+    task_definition = index.of(service)
+    for address in (referenced, task_definition.address if task_definition else None):
+        if address and _resource_key(address) in deferred:
+            return "DG901", _deferred(service, address), None
     if task_definition is None:
-        return (
+        return _not_in_plan(service, index)
+    if task_definition.containers is None:
+        message = (
+            f"{task_definition.address}: container_definitions is known only after apply, so "
+            f"what service {service.name} must run cannot be said yet"
+        )
+        return "DG505", message, None
+    return task_definition
+
+
+def _deferred(service: PlannedService, address: str) -> str:
+    return (
+        f"{service.address}: the change to its task definition {address} is deferred: the plan "
+        "has not said what the service's containers must receive"
+    )
+
+
+def _not_in_plan(service: PlannedService, index: TaskDefinitionIndex) -> NotChecked:
+    if service.task_definition is None:
+        message = (
             f"{service.address}: which task definition the service runs is known only after apply"
         )
-    if task_definition.containers is None:
-        return (
-            f"{task_definition.address}: container_definitions is known only after apply, so what "
-            f"service {service.name} must run cannot be said yet"
+        return "DG505", message, None
+    if service.task_definition == "":
+        message = (
+            f"{service.address}: not checked: the service declares no task definition "
+            "(task_definition is null), so what its containers must receive is not in this plan"
         )
-    return ""
+        return "DG901", message, _DECLARE_IT
+    several = index.candidates(service)
+    if several > 1:
+        message = (
+            f"{service.address}: not checked: {several} task definitions in this plan could be "
+            "the one it runs, and the plan does not say which"
+        )
+        return "DG901", message, _REFER_TO_IT
+    # An identifier, not a secret; anything else in the field is not printed.
+    shown = f" ({service.task_definition})" if _ARN.match(service.task_definition) else ""
+    message = (
+        f"{service.address}: not checked: its task definition{shown} is not declared in this "
+        "plan (registered outside this configuration), so what its containers must receive is "
+        "not known here"
+    )
+    return "DG901", message, _DECLARE_IT
+
+
+_ARN = re.compile(TASK_DEFINITION_ARN)
+
+# A resource without its instance keys: a deferred change's address may name every instance
+# at once (`aws_ecs_task_definition.api[*]`, `module.x[*]...`).
+ResourceKey = tuple[tuple[str, ...], str, str]
+
+
+def _resource_key(address: str) -> ResourceKey:
+    modules, kind, name, _ = split_address(address.replace("[*]", ""))
+    return tuple(module for module, _ in modules), kind, name
 
 
 class TaskDefinitionIndex:
@@ -110,12 +190,19 @@ class TaskDefinitionIndex:
             matching = [td for td in candidates if split_address(td.address)[3] == own_index]
             if len(matching) == 1:
                 return matching[0]
-        if service.task_definition:
-            family = service.task_definition.rsplit("/", 1)[-1].split(":")[0]
-            by_family = self._by_family.get(family, [])
-            if len(by_family) == 1:
-                return by_family[0]
-        return None
+        by_family = self._family(service)
+        return by_family[0] if len(by_family) == 1 else None
+
+    def candidates(self, service: PlannedService) -> int:
+        """How many task definitions `of` could not choose between."""
+        by_address = self._by_address.get(service.task_definition_address or "", [])
+        return max(len(by_address), len(self._family(service)))
+
+    def _family(self, service: PlannedService) -> list[PlannedTaskDefinition]:
+        if not service.task_definition:
+            return []
+        family = service.task_definition.rsplit("/", 1)[-1].split(":")[0]
+        return self._by_family.get(family, [])
 
 
 def _without_own_index(address: str) -> str:

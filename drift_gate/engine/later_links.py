@@ -33,6 +33,7 @@ from drift_gate.model import Finding, LinkState, SmokeResult
 from drift_gate.policy import SmokeRequest
 from drift_gate.references import SecretReference, parse_value_from, store_key
 from drift_gate.sources.aws import AWS_FAILURES, classify_failure
+from drift_gate.sources.containers import is_empty_reference
 from drift_gate.sources.execution_role import (
     AWS_MANAGED,
     DECRYPT,
@@ -47,6 +48,8 @@ from drift_gate.sources.logs import LogGroupMissing, count_pattern
 from drift_gate.sources.secrets import SecretStores
 from drift_gate.sources.smoke import SmokeAnswer, SmokeUnreachable, send, shown_url
 from drift_gate.sources.tasks import service_tasks
+
+NO_REFERENCE = "no container references a secret"
 
 
 def secret_usages(run: ServiceRun) -> list[SecretUsage]:
@@ -65,7 +68,21 @@ def secret_usages(run: ServiceRun) -> list[SecretUsage]:
             usages.setdefault(
                 key, SecretUsage(container_name, name, pinned.value_from, pinned.where)
             )
-    return [usage for usage in usages.values() if usage.value_from]
+    return [usage for usage in usages.values() if not is_empty_reference(usage.value_from)]
+
+
+def _unreferenced(run: ServiceRun, otherwise: str) -> str:
+    """Why a secrets link looked nothing up for some secrets: their valueFrom is empty
+    (DG108), which is never "no container references a secret"; else `otherwise`."""
+    empty = [
+        f"{secret.name} of container {container.name}"
+        for container in (run.deployed.containers if run.deployed else ())
+        for secret in container.secrets
+        if is_empty_reference(secret.value_from)
+    ]
+    if not empty:
+        return otherwise
+    return f"nothing to look up for {', '.join(empty)}: the valueFrom is empty (DG108)"
 
 
 def check_secret_stores(
@@ -78,7 +95,7 @@ def check_secret_stores(
     outcomes: list[LinkOutcome] = []
     for run, used in zip(runs, usages, strict=True):
         if not used:
-            outcomes.append(LinkOutcome(not_checked="no container references a secret"))
+            outcomes.append(LinkOutcome(not_checked=_unreferenced(run, NO_REFERENCE)))
             continue
         account = (
             run.deployed.arn.split(":")[4]
@@ -86,7 +103,12 @@ def check_secret_stores(
             else None
         )
         found = check_secret_usages(run.context(), used, statuses, account, best_effort=best_effort)
-        outcomes.append(_outcome(found))
+        unlooked = _unreferenced(run, "")
+        # The ones looked up passed, but not every secret could be: not a pass either.
+        if unlooked and not found:
+            outcomes.append(LinkOutcome(not_checked=unlooked))
+        else:
+            outcomes.append(_outcome(found))
     return outcomes
 
 
@@ -357,7 +379,7 @@ def _access_plan(
     live = {(c.name, s.name, s.value_from) for c in deployed.containers for s in c.secrets}
     usages = [u for u in secret_usages(run) if (u.container, u.name, u.value_from) in live]
     if not usages:
-        return LinkOutcome(not_checked="no container references a secret")
+        return LinkOutcome(not_checked=_unreferenced(run, NO_REFERENCE))
     if deployed.execution_role_arn is None:
         names = [usage.name for usage in usages]
         finding = no_execution_role(

@@ -16,7 +16,7 @@ from drift_gate.chain import Link
 from drift_gate.checks.credentials import check_credentials
 from drift_gate.checks.deployment import check_revision, check_rollout
 from drift_gate.checks.findings import ServiceContext
-from drift_gate.checks.variables import check_container
+from drift_gate.checks.variables import check_container, empty_references
 from drift_gate.engine.later_links import (
     check_application_logs,
     check_execution_roles,
@@ -302,6 +302,8 @@ def check_service(
         latest_container = latest.container(declared.name) if latest else None
         findings.extend(check_container(context, declared.declared(), running, latest_container))
     declared_plain = {c.name: frozenset(v.name for v in c.environment) for c in service.containers}
+    for undeclared in (c for c in deployed.containers if c.name not in declared_plain):
+        findings.extend(empty_references(context, undeclared))
     findings.extend(check_credentials(context, deployed.containers, declared_plain))
     checked = _checked(
         target,

@@ -83,6 +83,8 @@ class EnvironmentEntry(Answer):
 
 class SecretEntry(Answer):
     name: str
+    # Required: left out, the answer (or file) is not what ECS accepts. Blank, it reads no
+    # secret: kept as "" and reported (DG108), never passed as delivered.
     valueFrom: str
 
 

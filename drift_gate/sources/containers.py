@@ -15,6 +15,19 @@ from drift_gate.model import ContainerVars, LiveEnvVar, LiveSecret
 from drift_gate.sources.answers import Answer, ContainerDefinition
 from drift_gate.validation import validate_or_none
 
+# What a template placeholder's valueFrom is read as (a task-definition file before it is
+# rendered): known at deploy time, never compared with a pinned one, and not empty.
+UNRENDERED = "(a template placeholder)"
+
+
+def reference(value_from: str) -> str:
+    """A valueFrom as read: "" for one that is only white space (DG108)."""
+    return value_from if value_from.strip() else ""
+
+
+def is_empty_reference(value_from: str) -> bool:
+    return not value_from.strip()
+
 
 def container_vars(raw: ContainerDefinition) -> ContainerVars:
     """One validated containerDefinitions entry -> names, valueFrom references, token formats."""
@@ -27,7 +40,7 @@ def container_vars(raw: ContainerDefinition) -> ContainerVars:
         if item.name
     )
     secrets = tuple(
-        LiveSecret(name=item.name, value_from=item.valueFrom)
+        LiveSecret(name=item.name, value_from=reference(item.valueFrom))
         for item in raw.secrets or ()
         if item.name
     )

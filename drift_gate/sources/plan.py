@@ -11,10 +11,10 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NoReturn, TypeVar
 
 import pydantic_core
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from drift_gate.addresses import module_path, split_address
 from drift_gate.errors import InvalidInputError
@@ -23,12 +23,14 @@ from drift_gate.jsontext import decode_json_bytes
 from drift_gate.model import (
     UNCHANGED_ACTIONS,
     ContainerVars,
+    DeferredChange,
     OutputChange,
     Plan,
     PlannedService,
     PlannedTaskDefinition,
     ResourceChange,
 )
+from drift_gate.sources.answers import ContainerDefinition
 from drift_gate.sources.containers import containers_from_json
 from drift_gate.validation import first_problem, validate_or_none
 
@@ -68,6 +70,45 @@ class _RawResourceChange(_Raw):
     type: str
     previous_address: str | None = None
     change: _RawChange
+
+    @model_validator(mode="before")
+    @classmethod
+    def _address_of_terraform_1_0(cls, data: Any) -> Any:
+        """Terraform 1.0.x writes resource_drift without `address`; its parts are there.
+        When they are not all there either, `address` stays missing and is refused."""
+        if isinstance(data, dict) and "address" not in data:
+            address = derived_address(data)
+            if address is not None:
+                return {**data, "address": address}
+        return data
+
+
+def derived_address(entry: dict[str, Any]) -> str | None:
+    """An address from module_address, mode, type, name and index, as Terraform writes it
+    (`module.a["x"].data.aws_iam_role.r[0]`); None when a part is missing or of a wrong type."""
+    kind, name, mode = entry.get("type"), entry.get("name"), entry.get("mode", "managed")
+    module, index = entry.get("module_address"), entry.get("index")
+    if not (isinstance(kind, str) and kind and isinstance(name, str) and name):
+        return None
+    if mode not in ("managed", "data") or not isinstance(module, str | None):
+        return None
+    if index is None:
+        key = ""
+    elif isinstance(index, int) and not isinstance(index, bool):
+        key = f"[{index}]"
+    elif isinstance(index, str):
+        key = f"[{json.dumps(index, ensure_ascii=False)}]"
+    else:
+        return None
+    resource = f"{'data.' if mode == 'data' else ''}{kind}.{name}{key}"
+    return f"{module}.{resource}" if module else resource
+
+
+class _RawDeferredChange(_Raw):
+    # Terraform's reason codes (resource_config_unknown, deferred_prereq, ...): printed, so
+    # only a code's shape is accepted, never free text that could be a value.
+    reason: str = Field(pattern=r"^[a-z][a-z_]{0,63}$")
+    resource_change: _RawResourceChange
 
 
 class _RawOutputChange(_Raw):
@@ -127,6 +168,7 @@ class _RawPlan(_Raw):
     planned_values: _RawPlannedValues | None = None
     resource_changes: tuple[_RawResourceChange, ...] | None = None
     resource_drift: tuple[_RawResourceChange, ...] | None = None
+    deferred_changes: tuple[_RawDeferredChange, ...] | None = None
     output_changes: dict[str, _RawOutputChange] | None = None
     configuration: _RawConfiguration | None = None
     errored: bool = False
@@ -136,6 +178,7 @@ class _RawPlan(_Raw):
 class _TaskDefinitionValues(_Raw):
     family: str | None = None
     container_definitions: str | None = None
+    execution_role_arn: str | None = None
 
 
 class _ServiceValues(_Raw):
@@ -230,10 +273,17 @@ def _read_parts(document: dict[str, Any]) -> dict[str, Any]:
     checked for nothing. Anything of an unexpected shape is kept as it is, so validation
     still reports it with its path."""
     pruned = dict(document)
-    for key in ("resource_changes", "resource_drift"):
-        changes = document.get(key)
-        if isinstance(changes, list):
-            pruned[key] = [_change_read_parts(change) for change in changes]
+    changes = document.get("resource_changes")
+    if isinstance(changes, list):
+        pruned["resource_changes"] = [_change_read_parts(change) for change in changes]
+    # Of drift and deferred changes only the address and the actions are read: drift's
+    # values are not compared, and a deferred change's are not worked out yet.
+    drift = document.get("resource_drift")
+    if isinstance(drift, list):
+        pruned["resource_drift"] = [_change_read_parts(change, keep=False) for change in drift]
+    deferred = document.get("deferred_changes")
+    if isinstance(deferred, list):
+        pruned["deferred_changes"] = [_deferred_read_parts(entry) for entry in deferred]
     planned = document.get("planned_values")
     if isinstance(planned, dict) and isinstance(planned.get("root_module"), dict):
         pruned["planned_values"] = {
@@ -243,7 +293,7 @@ def _read_parts(document: dict[str, Any]) -> dict[str, Any]:
     return pruned
 
 
-def _change_read_parts(change: Any) -> Any:
+def _change_read_parts(change: Any, *, keep: bool = True) -> Any:
     if not isinstance(change, dict) or not isinstance(change.get("change"), dict):
         return change
     inner = change["change"]
@@ -251,9 +301,15 @@ def _change_read_parts(change: Any) -> Any:
     no_op = isinstance(actions, list) and all(
         isinstance(action, str) and action in UNCHANGED_ACTIONS for action in actions
     )
-    if change.get("type") == TASK_DEFINITION and not no_op:
+    if keep and change.get("type") == TASK_DEFINITION and not no_op:
         return change  # before/after are compared: kept whole
     return {**change, "change": {"actions": actions}}
+
+
+def _deferred_read_parts(entry: Any) -> Any:
+    if not isinstance(entry, dict) or "resource_change" not in entry:
+        return entry
+    return {**entry, "resource_change": _change_read_parts(entry["resource_change"], keep=False)}
 
 
 def _module_read_parts(module: dict[str, Any]) -> dict[str, Any]:
@@ -284,12 +340,15 @@ def _plan(raw: _RawPlan, source: str) -> Plan:
     root = raw.planned_values.root_module if raw.planned_values else None
     resources = list(_module_resources(root, "planned_values.root_module")) if root else []
     configuration = raw.configuration or _RawConfiguration()
-    parsed: dict[str, tuple[ContainerVars, ...]] = {}  # container_definitions text -> containers
+    parsed = _Containers(source)
     return Plan(
         format_version=raw.format_version,
         terraform_version=raw.terraform_version,
-        resource_changes=tuple(_change(change, parsed) for change in raw.resource_changes or ()),
-        resource_drift=tuple(_change(change, parsed) for change in raw.resource_drift or ()),
+        resource_changes=tuple(
+            _change(change, f"resource_changes[{index}]", parsed)
+            for index, change in enumerate(raw.resource_changes or ())
+        ),
+        resource_drift=tuple(_drift(change) for change in raw.resource_drift or ()),
         output_changes=tuple(
             OutputChange(name=name, actions=output.actions)
             for name, output in sorted((raw.output_changes or {}).items())
@@ -305,6 +364,14 @@ def _plan(raw: _RawPlan, source: str) -> Plan:
         region=_provider_region(configuration),
         errored=raw.errored,
         complete=raw.complete,
+        deferred=tuple(
+            DeferredChange(
+                address=entry.resource_change.address,
+                type=entry.resource_change.type,
+                reason=entry.reason,
+            )
+            for entry in raw.deferred_changes or ()
+        ),
         module_sources=dict(_module_sources(configuration.root_module, "")),
     )
 
@@ -321,13 +388,62 @@ def _check_version(version: str, source: str) -> None:
         )
 
 
-def _change(
-    raw: _RawResourceChange, parsed: dict[str, tuple[ContainerVars, ...]]
-) -> ResourceChange:
+class _Containers:
+    """container_definitions read once per text (planned_values and a change's `after` hold
+    the same string), and any that is not a list of containers refused with its JSON path."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._read: dict[str, tuple[ContainerVars, ...]] = {}
+
+    def of(self, values: dict[str, Any], where: str) -> tuple[ContainerVars, ...] | None:
+        """None only when the plan leaves the key out: that is how it writes an unknown value."""
+        if "container_definitions" not in values:
+            return None
+        text = values["container_definitions"]
+        where = f"{where}.container_definitions"
+        if not isinstance(text, str):
+            # null too: the argument is required, so no plan declares a task definition without it
+            self._refuse(f"{where}: Input should be a valid string")
+        if text not in self._read:
+            try:
+                self._read[text] = containers_from_json(text)
+            except ValueError:
+                self._refuse(where + _container_problem(text))
+            if not self._read[text]:
+                self._refuse(f"{where}: no containers; a task definition has at least one")
+        return self._read[text]
+
+    def _refuse(self, problem: str) -> NoReturn:
+        raise InvalidInputError(f"{self.source}: not a plan drift-gate can read: {problem}")
+
+
+class _ContainerList(_Raw):
+    containers: tuple[ContainerDefinition, ...]
+
+
+def _container_problem(text: str) -> str:
+    """Where a container_definitions text stops being a list of containers, as `[0].name:
+    missing`; the words are pydantic's and the JSON reader's, never the text."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        return f": not JSON ({error.msg} at position {error.pos})"
+    except (RecursionError, ValueError):
+        return ": not JSON drift-gate can read (nested too deeply or a number too long)"
+    try:
+        # Validated as JSON, so the words are JSON's ("a valid dictionary"), not Python's.
+        _ContainerList.model_validate_json(f'{{"containers": {text}}}')
+    except ValidationError as error:
+        return first_problem(error, _ContainerList).removeprefix("containers")
+    return ": not a list of containers"
+
+
+def _change(raw: _RawResourceChange, where: str, parsed: _Containers) -> ResourceChange:
     fields: dict[str, Any] = {}
     # Only a pending change's containers are compared (checks/plan.py): a no-op's are not read.
     if raw.type == TASK_DEFINITION and set(raw.change.actions) - UNCHANGED_ACTIONS:
-        fields = _task_definition_change(raw.change, parsed)
+        fields = _task_definition_change(raw.change, f"{where}.change", parsed)
     return ResourceChange(
         address=raw.address,
         type=raw.type,
@@ -337,37 +453,27 @@ def _change(
     )
 
 
-def _task_definition_change(
-    change: _RawChange, parsed: dict[str, tuple[ContainerVars, ...]]
-) -> dict[str, Any]:
+def _drift(raw: _RawResourceChange) -> ResourceChange:
+    """A resource_drift entry: only that it changed is reported, so its values are not read."""
+    return ResourceChange(
+        address=raw.address,
+        type=raw.type,
+        actions=raw.change.actions,
+        previous_address=raw.previous_address,
+    )
+
+
+def _task_definition_change(change: _RawChange, where: str, parsed: _Containers) -> dict[str, Any]:
     after_unknown = change.after_unknown
-    fields: dict[str, Any] = {
-        "after_unknown": isinstance(after_unknown, dict)
-        and after_unknown.get("container_definitions") is True
+    # Unknown is only what Terraform marks so: the whole `after`, or container_definitions.
+    unknown = after_unknown is True or (
+        isinstance(after_unknown, dict) and after_unknown.get("container_definitions") is True
+    )
+    return {
+        "after_unknown": unknown,
+        "before_containers": parsed.of(change.before or {}, f"{where}.before"),
+        "after_containers": None if unknown else parsed.of(change.after or {}, f"{where}.after"),
     }
-    try:
-        fields["before_containers"] = _containers_of(change.before, parsed)
-        fields["after_containers"] = (
-            None if fields["after_unknown"] else _containers_of(change.after, parsed)
-        )
-    except ValueError as error:
-        fields.update(before_containers=None, after_containers=None, unreadable=str(error))
-    return fields
-
-
-def _containers_of(
-    values: dict[str, Any] | None, parsed: dict[str, tuple[ContainerVars, ...]]
-) -> tuple[ContainerVars, ...] | None:
-    """The containers of a task definition's values; the same text is parsed once per plan
-    (planned_values and a change's `after` hold the same string)."""
-    definitions = (values or {}).get("container_definitions")
-    if definitions is None:
-        return None
-    if not isinstance(definitions, str):
-        raise ValueError("container_definitions is not a JSON string")  # noqa: TRY004 - one kind for callers
-    if definitions not in parsed:
-        parsed[definitions] = containers_from_json(definitions)
-    return parsed[definitions]
 
 
 def _module_resources(module: _RawModule, path: str) -> Iterator[tuple[_RawResource, str]]:
@@ -393,17 +499,13 @@ def _values(model: type[V], resource: _RawResource, path: str, source: str) -> V
 
 
 def _task_definition(
-    resource: _RawResource, path: str, source: str, parsed: dict[str, tuple[ContainerVars, ...]]
+    resource: _RawResource, path: str, source: str, parsed: _Containers
 ) -> PlannedTaskDefinition:
     values = _values(_TaskDefinitionValues, resource, path, source)
-    try:
-        containers = _containers_of(resource.values, parsed)
-    except ValueError:
-        containers = None
     return PlannedTaskDefinition(
         address=resource.address,
         family=values.family,
-        containers=containers,
+        containers=parsed.of(resource.values or {}, f"{path}.values"),
         execution_role=_execution_role(resource.values or {}),
     )
 
@@ -419,11 +521,22 @@ def _service(
     resource: _RawResource, path: str, source: str, configuration: _RawConfiguration
 ) -> PlannedService:
     values = _values(_ServiceValues, resource, path, source)
+    given = resource.values or {}
+    # The plan leaves unknown values out (None here); a null is known. `name` is required,
+    # a null `cluster` is ECS's `default` cluster, and a null `task_definition` (an EXTERNAL
+    # deployment controller) is a service that declares none: "" says so.
+    if "name" in given and values.name is None:
+        raise InvalidInputError(
+            f"{source}: not a plan drift-gate can read: {path}.values.name: "
+            "Input should be a valid string"
+        )
+    null_cluster = "cluster" in given and values.cluster is None
+    null_task_definition = "task_definition" in given and values.task_definition is None
     return PlannedService(
         address=resource.address,
         name=values.name,
-        cluster=values.cluster,
-        task_definition=values.task_definition,
+        cluster="default" if null_cluster else values.cluster,
+        task_definition="" if null_task_definition else values.task_definition,
         task_definition_address=_referenced_task_definition(resource.address, configuration),
     )
 

@@ -23,7 +23,7 @@ from drift_gate.errors import InvalidInputError
 from drift_gate.jsontext import decode_json_bytes
 from drift_gate.model import ContainerVars
 from drift_gate.sources.answers import ContainerDefinition
-from drift_gate.sources.containers import container_vars
+from drift_gate.sources.containers import UNRENDERED, container_vars
 from drift_gate.validation import validate_or_none
 
 EXPECTED = (
@@ -199,7 +199,7 @@ def _name_lines(text: str, names: list[Any]) -> list[int | None]:
 def _without_placeholders(names: ContainerVars) -> ContainerVars:
     """A valueFrom still a template placeholder is not compared with a pinned one."""
     secrets = tuple(
-        secret.model_copy(update={"value_from": ""})
+        secret.model_copy(update={"value_from": UNRENDERED})
         if is_placeholder(secret.value_from)
         else secret
         for secret in names.secrets

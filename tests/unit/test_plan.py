@@ -24,11 +24,14 @@ from tests.plans import (
     INCIDENT_BEFORE,
     change,
     container,
+    deferred,
     incident_plan,
     plan,
     planned_resource,
     secret_arn,
+    service_config,
     task_definition_values,
+    without_address,
 )
 
 VERSIONS = ["0.1", "1.0", "1.2"]
@@ -274,14 +277,15 @@ def test_missing_resource_changes_and_bad_files(tmp_path: Path) -> None:
         parse_plan({"resource_changes": []}, "p")
 
 
-def test_unreadable_container_definitions_do_not_echo_them() -> None:
+def test_unreadable_container_definitions_are_refused_without_echoing_them() -> None:
     broken = td_change(None, None, ["update"])
     broken["change"]["before"] = {"container_definitions": "[{not json secret-ish"}
     broken["change"]["after"] = {"container_definitions": "[{not json secret-ish"}
-    [finding] = findings_of(plan("1.2", resource_changes=[broken]))
-    assert finding.rule_id == "DG501"
-    assert "container_definitions is not JSON" in finding.message
-    assert "secret-ish" not in finding.message
+    with pytest.raises(InvalidInputError) as raised:
+        parse_plan(plan("1.2", resource_changes=[broken]), "p")
+    message = str(raised.value)
+    assert "resource_changes[0].change.before.container_definitions: not JSON" in message
+    assert "secret-ish" not in message
 
 
 @pytest.mark.parametrize(
@@ -519,15 +523,17 @@ def test_a_service_whose_values_are_the_wrong_type_names_the_field(
     assert ".values.cluster: Input should be a valid string" in stderr
 
 
-def test_container_definitions_of_the_wrong_shape_are_unreadable_not_a_crash() -> None:
+def test_container_definitions_of_the_wrong_shape_are_refused_not_a_crash() -> None:
     change = td_change(None, None, ["update"])
     change["change"]["after"] = {
         "container_definitions": json.dumps([{"name": "api", "environment": ["X"]}])
     }
-    parsed = parse_plan(plan("1.2", resource_changes=[change]), "p")
-    unreadable = parsed.resource_changes[0].unreadable
-    assert unreadable is not None
-    assert "[0].environment[0]: Input should be a valid dictionary" in unreadable
+    with pytest.raises(InvalidInputError) as raised:
+        parse_plan(plan("1.2", resource_changes=[change]), "p")
+    assert str(raised.value) == (
+        "p: not a plan drift-gate can read: resource_changes[0].change.after."
+        "container_definitions[0].environment[0]: Input should be an object"
+    )
 
 
 @pytest.mark.parametrize(
@@ -597,3 +603,314 @@ def test_a_task_definition_with_secrets_and_no_execution_role_is_dg307_before_ap
             f"{TD} references secrets (DATABASE_HOST, HUGGINGFACE_API_KEY, MLFLOW_SERVER_URL) "
             "but has no execution_role_arn: ECS cannot fetch them, so its tasks cannot start"
         )
+
+
+# --- Malformed is exit 2, never "known only after apply"; values never in the message -------
+
+CANARY = "hf_CanaryInAMalformedPlan9Xq2Lm7Rt4"
+PLANNED_TD = "planned_values.root_module.resources[0].values.container_definitions"
+
+MALFORMED_CONTAINERS = [
+    pytest.param(
+        [
+            {
+                "name": "api",
+                "environment": [
+                    {"name": "LOG_LEVEL", "value": CANARY},
+                    {"name": {"nested": CANARY}, "value": CANARY},
+                ],
+            }
+        ],
+        "[0].environment[1].name: Input should be a valid string",
+        id="environment name an object",
+    ),
+    pytest.param(
+        [{"name": "api", "secrets": CANARY}],
+        "[0].secrets: Input should be a valid array",
+        id="secrets a string",
+    ),
+    pytest.param([{"image": CANARY}], "[0].name: missing", id="container without name"),
+    pytest.param(CANARY + "{", ": not JSON (Expecting value at position 0)", id="not JSON at all"),
+    pytest.param({"name": CANARY}, ": Input should be a valid array", id="an object, not a list"),
+    pytest.param([], ": no containers; a task definition has at least one", id="no containers"),
+    pytest.param(None, ": Input should be a valid string", id="null"),
+]
+
+
+def with_planned_containers(definitions: Any) -> dict[str, Any]:
+    """The incident plan with only planned_values' container_definitions replaced."""
+    text = definitions if isinstance(definitions, str) or definitions is None else None
+    return with_path(
+        base_plan(),
+        ("planned_values", "root_module", "resources", 0, "values", "container_definitions"),
+        json.dumps(definitions) if text is None and definitions is not None else text,
+    )
+
+
+@pytest.mark.parametrize(("definitions", "expected"), MALFORMED_CONTAINERS)
+def test_malformed_planned_container_definitions_are_exit_2_with_the_path_never_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], definitions: Any, expected: str
+) -> None:
+    document = with_planned_containers(definitions)
+    code, stderr = run_plan_json(tmp_path, capsys, json.dumps(document).encode())
+    assert code == 2, stderr
+    assert f"not a plan drift-gate can read: {PLANNED_TD}{expected}" in stderr
+    assert "after apply" not in stderr
+    assert CANARY not in stderr
+    assert len(stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("side", ["before", "after"])
+@pytest.mark.parametrize(("definitions", "expected"), MALFORMED_CONTAINERS)
+def test_malformed_container_definitions_of_a_pending_change_are_exit_2(
+    side: str, definitions: Any, expected: str
+) -> None:
+    text = definitions if isinstance(definitions, str) or definitions is None else None
+    document = with_path(
+        base_plan(),
+        ("resource_changes", 0, "change", side, "container_definitions"),
+        json.dumps(definitions) if text is None and definitions is not None else text,
+    )
+    with pytest.raises(InvalidInputError) as raised:
+        parse_plan(document, "plan.json")
+    message = str(raised.value)
+    assert f"resource_changes[0].change.{side}.container_definitions{expected}" in message
+    assert CANARY not in message
+
+
+def test_what_terraform_leaves_out_is_still_unknown_after_apply() -> None:
+    document = base_plan()
+    del document["planned_values"]["root_module"]["resources"][0]["values"]["container_definitions"]
+    declared = services_from_plan(parse_plan(document, "p"), None, "us-east-1")
+    assert [(f.rule_id, f.severity.value) for f in declared.findings] == [("DG505", "warning")]
+    assert "known only after apply" in declared.findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (
+            {"execution_role_arn": [CANARY]},
+            "values.execution_role_arn: Input should be a valid string",
+        ),
+        ({"family": {"x": CANARY}}, "values.family: Input should be a valid string"),
+    ],
+)
+def test_other_task_definition_fields_of_the_wrong_type_are_exit_2(
+    values: dict[str, Any], expected: str
+) -> None:
+    document = base_plan()
+    document["planned_values"]["root_module"]["resources"][0]["values"].update(values)
+    with pytest.raises(InvalidInputError) as raised:
+        parse_plan(document, "p")
+    assert f"planned_values.root_module.resources[0].{expected}" in str(raised.value)
+    assert CANARY not in str(raised.value)
+
+
+def service_plan(service_values: dict[str, Any], *tds: tuple[str, str]) -> dict[str, Any]:
+    """A plan of one service (no reference in the configuration) and task definitions
+    given as (address, family)."""
+    return plan(
+        "1.2",
+        resources=[
+            *(
+                planned_resource(
+                    address,
+                    "aws_ecs_task_definition",
+                    task_definition_values(family, [INCIDENT_AFTER]),
+                )
+                for address, family in tds
+            ),
+            planned_resource("aws_ecs_service.api", "aws_ecs_service", service_values),
+        ],
+    )
+
+
+def declared_findings(document: dict[str, Any]) -> list[tuple[str, str]]:
+    declared = services_from_plan(parse_plan(document, "p"), None, "us-east-1")
+    return [(f.rule_id, f.message) for f in declared.findings]
+
+
+OUTSIDE = "arn:aws:ecs:us-east-1:123456789012:task-definition/registered-elsewhere:7"
+
+
+def test_a_task_definition_not_in_the_plan_is_not_checked_never_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = service_plan({"name": "api", "cluster": "c", "task_definition": OUTSIDE})
+    assert declared_findings(document) == [
+        (
+            "DG901",
+            f"aws_ecs_service.api: not checked: its task definition ({OUTSIDE}) is not declared "
+            "in this plan (registered outside this configuration), so what its containers must "
+            "receive is not known here",
+        )
+    ]
+    # Never a pass of what was not checked: could not verify.
+    code, stderr = run_plan_json(tmp_path, capsys, json.dumps(document).encode())
+    assert code == 3, stderr
+
+
+def test_a_task_definition_value_that_is_not_an_arn_is_not_printed() -> None:
+    document = service_plan({"name": "api", "cluster": "c", "task_definition": CANARY + " x"})
+    [(rule_id, message)] = declared_findings(document)
+    assert rule_id == "DG901"
+    assert "its task definition is not declared in this plan" in message
+    assert CANARY not in message
+
+
+def test_task_definitions_the_plan_does_not_tell_apart_are_not_checked() -> None:
+    document = service_plan(
+        {"name": "api", "cluster": "c", "task_definition": "api:3"},
+        ("aws_ecs_task_definition.a", "api"),
+        ("aws_ecs_task_definition.b", "api"),
+    )
+    [(rule_id, message)] = declared_findings(document)
+    assert (rule_id, message) == (
+        "DG901",
+        "aws_ecs_service.api: not checked: 2 task definitions in this plan could be the one it "
+        "runs, and the plan does not say which",
+    )
+
+
+def test_null_is_known_in_a_service_absent_is_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A null cluster is ECS's default cluster, not a value known only after apply.
+    document = service_plan(
+        {"name": "api", "cluster": None, "task_definition": "api:3"},
+        ("aws_ecs_task_definition.a", "api"),
+    )
+    declared = services_from_plan(parse_plan(document, "p"), None, "us-east-1")
+    assert declared.findings == ()
+    assert declared.environment is not None
+    assert [(s.cluster, s.service) for s in declared.environment.services] == [("default", "api")]
+    # A null task_definition (EXTERNAL deployment controller) declares none: not checked.
+    document = service_plan({"name": "api", "cluster": "c", "task_definition": None})
+    [(rule_id, message)] = declared_findings(document)
+    assert rule_id == "DG901"
+    assert "the service declares no task definition (task_definition is null)" in message
+    # `name` is required: null is malformed, exit 2.
+    document = service_plan({"name": None, "cluster": "c"})
+    code, stderr = run_plan_json(tmp_path, capsys, json.dumps(document).encode())
+    assert code == 2
+    assert "planned_values.root_module.resources[0].values.name: Input should be" in stderr
+
+
+# --- Incomplete plans (format 1.2): a deferred task definition or service is exit 3 ---------
+
+
+def deferred_plan(*entries: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return plan("1.2", complete=False, deferred_changes=list(entries), **extra)
+
+
+DEFERRED_TD = change(TD, "aws_ecs_task_definition", ["create"], None, {"family": "api"})
+DEFERRED_SERVICE = change("aws_ecs_service.api", "aws_ecs_service", ["update"], {}, {})
+DEFERRED_BUCKET = change("aws_s3_bucket.b", "aws_s3_bucket", ["create"], None, {})
+
+
+@pytest.mark.parametrize(
+    ("entry", "address"),
+    [(DEFERRED_TD, TD), (DEFERRED_SERVICE, "aws_ecs_service.api")],
+    ids=["task definition", "service"],
+)
+def test_a_deferred_task_definition_or_service_change_cannot_be_verified(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], entry: dict[str, Any], address: str
+) -> None:
+    document = deferred_plan(deferred(entry, "provider_config_unknown"))
+    [finding] = findings_of(document)
+    assert (finding.rule_id, finding.target.resource) == ("DG901", address)
+    assert finding.message == (
+        f"{address}: its change is deferred (provider_config_unknown): the plan has not said "
+        "what it would do to the containers' names"
+    )
+    code, stderr = run_plan_json(tmp_path, capsys, json.dumps(document).encode())
+    assert code == 3, stderr
+
+
+def test_other_deferred_changes_stay_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = deferred_plan(deferred(DEFERRED_BUCKET), deferred(DEFERRED_BUCKET))
+    assert [(f.rule_id, f.message) for f in findings_of(document)] == [
+        ("DG505", "the plan is incomplete: 2 deferred changes to other resources")
+    ]
+    code, stderr = run_plan_json(tmp_path, capsys, json.dumps(document).encode())
+    assert code == 0, stderr
+    # Incomplete for another reason (-target): the warning as before.
+    assert [f.rule_id for f in findings_of(plan("1.2", complete=False))] == ["DG505"]
+
+
+def test_a_service_whose_task_definition_is_deferred_is_not_said_to_be_elsewhere() -> None:
+    # The deferred task definition is not in planned_values; the service refers to it. Its
+    # count is unknown, so the address names every instance.
+    every_instance = {**DEFERRED_TD, "address": f"{TD}[*]"}
+    document = deferred_plan(
+        deferred(every_instance, "instance_count_unknown"),
+        resources=[
+            planned_resource(
+                "aws_ecs_service.api",
+                "aws_ecs_service",
+                {"name": "api", "cluster": "c", "task_definition": OUTSIDE},
+            )
+        ],
+        config_resources=[service_config()],
+    )
+    assert declared_findings(document) == [
+        (
+            "DG901",
+            "aws_ecs_service.api: the change to its task definition aws_ecs_task_definition.api "
+            "is deferred: the plan has not said what the service's containers must receive",
+        )
+    ]
+
+
+def test_a_deferred_reason_that_is_not_a_code_is_refused_unprinted() -> None:
+    document = deferred_plan(deferred(DEFERRED_BUCKET, reason=CANARY))
+    with pytest.raises(InvalidInputError) as raised:
+        parse_plan(document, "p")
+    assert "deferred_changes[0].reason: String should match pattern" in str(raised.value)
+    assert CANARY not in str(raised.value)
+
+
+# --- Terraform 1.0.x: resource_drift without `address` ---------------------------------------
+
+
+def test_drift_without_address_as_terraform_1_0_writes_it_is_read() -> None:
+    counted = without_address(
+        change('module.svc["web"].aws_ecs_service.api[0]', "aws_ecs_service", ["update"], {}, {})
+    )
+    data = without_address(change("aws_iam_role.r", "aws_iam_role", ["update"], {}, {}))
+    data |= {"mode": "data", "index": 'a"b', "module_address": "module.m"}
+    document = plan("1.0", resource_drift=[counted, data], resource_changes=[])
+    assert [f.message for f in findings_of(document)] == [
+        'module.svc["web"].aws_ecs_service.api[0] was changed outside Terraform (update)',
+        'module.m.data.aws_iam_role.r["a\\"b"] was changed outside Terraform (update)',
+    ]
+    # resource_changes entries of the same shape are read the same way.
+    pending = without_address(change("aws_ecs_cluster.c", "aws_ecs_cluster", ["create"], None, {}))
+    parsed = parse_plan(plan("1.0", resource_changes=[pending]), "p")
+    assert [c.address for c in parsed.resource_changes] == ["aws_ecs_cluster.c"]
+
+
+@pytest.mark.parametrize(
+    ("remove", "update"),
+    [
+        ("name", {}),
+        ("type", {}),
+        (None, {"index": {"key": CANARY}}),
+        (None, {"mode": CANARY}),
+        (None, {"module_address": [CANARY]}),
+    ],
+    ids=["no name", "no type", "index an object", "unknown mode", "module_address a list"],
+)
+def test_drift_without_address_or_its_parts_is_still_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], remove: str | None, update: dict[str, Any]
+) -> None:
+    entry = without_address(change("aws_ecs_service.api", "aws_ecs_service", ["update"], {}, {}))
+    entry = {k: v for k, v in entry.items() if k != remove} | update
+    document = plan("1.0", resource_drift=[entry])
+    code, stderr = run_plan_json(tmp_path, capsys, json.dumps(document).encode())
+    assert code == 2, stderr
+    assert "resource_drift[0]." in stderr
+    assert CANARY not in stderr

@@ -449,11 +449,13 @@ def test_a_listed_task_described_as_a_failure_or_not_at_all_is_could_not_verify(
     described: dict[str, Any],
     words: str,
 ) -> None:
-    from drift_gate.engine import later_links
+    from drift_gate.sources.tasks import service_tasks
 
     fake = ListedTasks(described)
-    real = later_links.service_tasks
-    monkeypatch.setattr(later_links, "service_tasks", lambda _c, *rest: real(fake, *rest))
+    monkeypatch.setattr(
+        "drift_gate.engine.later_links.service_tasks",
+        lambda _client, *rest: service_tasks(fake, *rest),
+    )
     report = run_check(load_policy(policy_path(tmp_path)), CheckOptions(), AwsClients())
     assert report.exit_code == 3
     state, _ = links(report)["running tasks run the PRIMARY revision"]
@@ -542,3 +544,100 @@ def test_a_task_still_stopping_after_a_secret_pull_failure_is_dg211(
     context = ServiceContext(Target(environment="dev", cluster="c", service="api"))
     found = check_tasks(context, state, [task])
     assert [f.rule_id for f in found] == ["DG211"]  # not DG210: a stopping task is not stray
+
+
+# --- An empty secret reference is a finding, never a pass (issue 22) -------------------------
+
+
+@pytest.mark.parametrize("value_from", ["", "   "])  # left out: botocore refuses to send it
+def test_a_live_secret_with_an_empty_value_from_is_dg108_not_a_pass(
+    tmp_path: Path, value_from: str
+) -> None:
+    from tests.roles import execution_role
+
+    with mock_aws():
+        clients = AwsClients()
+        ecs = clients.client("ecs", REGION)
+        ecs.create_cluster(clusterName="c")
+        secret = {"name": "TOKEN", "valueFrom": value_from}
+        arn = ecs.register_task_definition(
+            family="api",
+            executionRoleArn=execution_role(clients.client("iam", REGION)),
+            containerDefinitions=[
+                {"name": "api", "image": "app", "memory": 128, "secrets": [secret]},
+                # A container the policy does not declare: its empty reference counts too.
+                {"name": "sidecar", "image": "app", "memory": 64, "secrets": [secret]},
+            ],
+        )["taskDefinition"]["taskDefinitionArn"]
+        create_service(ecs, task_definition=arn)
+        report = run_check(load_policy(policy_path(tmp_path)), CheckOptions(), clients)
+    assert report.exit_code == 1
+    assert sorted((f.rule_id, f.target.container) for f in report.findings) == [
+        ("DG108", "api"),
+        ("DG108", "sidecar"),
+    ]
+    api = next(f for f in report.findings if f.target.container == "api")
+    assert api.message == (
+        "secret TOKEN of container api of the running task definition has an empty valueFrom: "
+        "it reads no secret"
+    )
+    assert api.declared_in == f"{tmp_path / 'policy.yaml'}:10"
+    states = links(report)
+    assert states["containers get declared names"][0] is LinkState.FAILED
+    assert states["secrets exist"] == (
+        LinkState.NOT_CHECKED,
+        "nothing to look up for TOKEN of container api, TOKEN of container sidecar: the "
+        "valueFrom is empty (DG108)",
+    )
+
+
+# Left out, valueFrom makes the file invalid (exit 2, test_task_definition_files.py).
+@pytest.mark.parametrize("value_from", ['""', '" \\t "'])
+def test_an_offline_task_definition_file_with_an_empty_value_from_is_dg108(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value_from: str
+) -> None:
+    secret = f'{{"name": "TOKEN", "valueFrom": {value_from}}}'
+    definition = tmp_path / "task-definition.json"
+    definition.write_text(
+        '{"family": "api", "executionRoleArn": "arn:aws:iam::1:role/x", '
+        '"containerDefinitions": [\n'
+        f'  {{"name": "api", "image": "app", "secrets": [{secret}]}}\n'
+        "]}\n"
+    )
+    report = tmp_path / "report.json"
+    code, out, err = run(
+        capsys,
+        "check",
+        "--offline",
+        "--policy",
+        str(policy_path(tmp_path)),
+        "--task-definition",
+        str(definition),
+        "--format",
+        "json",
+        "--output",
+        str(report),
+    )
+    assert code == 1, out + err
+    [finding] = json.loads(report.read_text())["findings"]
+    assert (finding["rule_id"], finding["target"]["variable"]) == ("DG108", "TOKEN")
+    assert finding["declared_in"] == f"{definition}:2"
+
+
+def test_a_template_placeholder_is_neither_empty_nor_compared(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    definition = tmp_path / "task-definition.json"
+    definition.write_text(
+        '{"family": "api", "executionRoleArn": "arn:aws:iam::1:role/x", "containerDefinitions": '
+        '[{"name": "api", "image": "app", "secrets": [{"name": "TOKEN", "valueFrom": '
+        '"${TOKEN_ARN}"}]}]}'
+    )
+    policy = policy_path(tmp_path)
+    policy.write_text(
+        policy.read_text().replace("[TOKEN]", "[{name: TOKEN, value_from: /app/TOKEN}]")
+    )
+    code, out, err = run(
+        capsys, "check", "--offline", "--policy", str(policy), "--task-definition", str(definition)
+    )
+    assert code == 0, out + err
