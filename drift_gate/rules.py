@@ -86,6 +86,43 @@ class Rule:
     remediation: str
     link: Link
 
+    @property
+    def security_severity(self) -> str:
+        """GitHub code scanning's severity of this rule's alerts (SARIF
+        `properties.security-severity`): a number from 0.1 to 10.0 as a string."""
+        score = SECURITY_SEVERITY.get(self.id, _SECURITY_SEVERITY_BY_SEVERITY[self.severity])
+        return f"{score:.1f}"
+
+
+# Code scanning reads 9.0 and above as critical, 7.0-8.9 high, 4.0-6.9 medium, below low.
+# By default from the severity; the rules below differ because their impact does.
+_SECURITY_SEVERITY_BY_SEVERITY = {Severity.ERROR: 6.0, Severity.WARNING: 4.0, Severity.INFO: 1.0}
+SECURITY_SEVERITY: dict[RuleId, float] = {
+    # A credential in clear text, readable by anyone who can describe the task definition.
+    "DG103": 8.0,
+    "DG106": 8.5,
+    "DG602": 8.0,
+    "DG105": 7.0,  # only the name looks like a credential
+    # Could not verify: the gate cannot say the chain holds, so nothing vouches for it.
+    "DG901": 7.5,
+    "DG902": 7.5,
+    "DG903": 7.5,
+    # Drift that keeps the service from starting or its secrets from reaching it.
+    "DG101": 7.0,
+    "DG211": 7.0,
+    "DG301": 7.0,
+    "DG302": 7.0,
+    "DG303": 7.0,
+    "DG305": 7.0,
+    "DG307": 7.0,
+    "DG308": 7.0,
+    "DG309": 7.0,
+    "DG311": 7.0,
+    # Best-effort checks that could not decide: less than a failed gate, more than a warning.
+    "DG306": 5.0,
+    "DG310": 5.0,
+}
+
 
 RULES: tuple[Rule, ...] = (
     Rule(
