@@ -9,6 +9,7 @@ a service whose task definition is deferred or declared elsewhere is not checked
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -45,9 +46,13 @@ class DeclaredFromPlan:
 
 
 def services_from_plan(
-    plan: Plan, sources: TerraformSources | None, region: str
+    plan: Plan,
+    sources: TerraformSources | None,
+    region: str,
+    declared_elsewhere: Collection[tuple[str, str, str]] = (),
 ) -> DeclaredFromPlan:
-    """Declared services from planned_values; a finding for each that cannot be checked."""
+    """Declared services from planned_values; a finding for each that cannot be checked.
+    `declared_elsewhere`: (region, cluster, service) a policy declares, checked against it."""
     declared: list[ServicePolicy] = []
     findings: list[Finding] = []
     runs: dict[str, tuple[str, str]] = {}
@@ -58,6 +63,8 @@ def services_from_plan(
             continue  # check_plan reports every deferred service change (DG901)
         side = _declared_side(service, index, deferred)
         if not isinstance(side, PlannedTaskDefinition):
+            if side[0] == "DG901" and _runs_as(service, region) in declared_elsewhere:
+                continue  # the policy says what its containers must receive: checked live
             target = Target(
                 environment=TERRAFORM_ENVIRONMENT, region=region, resource=service.address
             )
@@ -78,6 +85,10 @@ def services_from_plan(
         else None
     )
     return DeclaredFromPlan(environment, tuple(findings), runs)
+
+
+def _runs_as(service: PlannedService, region: str) -> tuple[str, str, str]:
+    return region, cluster_name(str(service.cluster)), str(service.name)
 
 
 def cluster_name(cluster: str) -> str:

@@ -75,7 +75,7 @@ def run_check(
     environments = list(select_environments(policy, options.environment)) if policy else []
     plan_findings: list[Finding] = []
     if plan_input is not None:
-        from_plan, plan_findings = _from_plan(plan_input, options)
+        from_plan, plan_findings = _from_plan(plan_input, options, environments)
         environments += [from_plan] if from_plan else []
     results: list[ServiceResult] = [ServiceResult(None, tuple(plan_findings))]
     stores = LinkStores.of(clients)
@@ -121,9 +121,10 @@ def _with_selected_services(
 
 
 def _from_plan(
-    plan_input: PlanInput, options: CheckOptions
+    plan_input: PlanInput, options: CheckOptions, policy_environments: list[EnvironmentPolicy]
 ) -> tuple[EnvironmentPolicy | None, list[Finding]]:
-    """The plan's own findings, and the services it declares for the live check."""
+    """The plan's own findings, and the services it declares for the live check. A service
+    whose containers the plan cannot declare is not "not checked" when the policy declares it."""
     plan = plan_input.plan
     region = (
         options.region
@@ -138,7 +139,12 @@ def _from_plan(
                 f"{plan_input.source}: cannot tell the AWS region of the services it declares; "
                 "pass --region"
             )
-        declared = services_from_plan(plan, plan_input.sources, region)
+        in_policy = {
+            (environment.region, service.cluster, service.service)
+            for environment in policy_environments
+            for service in environment.services
+        }
+        declared = services_from_plan(plan, plan_input.sources, region, in_policy)
     context = PlanContext(
         region=region,
         sources=plan_input.sources,

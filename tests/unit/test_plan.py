@@ -914,3 +914,14 @@ def test_drift_without_address_or_its_parts_is_still_refused(
     assert code == 2, stderr
     assert "resource_drift[0]." in stderr
     assert CANARY not in stderr
+
+
+def test_a_service_a_policy_declares_is_checked_against_it_not_reported_unchecked() -> None:
+    document = service_plan({"name": "api", "cluster": "c", "task_definition": OUTSIDE})
+    parsed = parse_plan(document, "p")
+    declared = services_from_plan(parsed, None, "us-east-1", {("us-east-1", "c", "api")})
+    assert declared.findings == ()
+    assert declared.environment is None  # the policy's entry is the one checked live
+    # Another region's or cluster's service of that name does not count.
+    other = services_from_plan(parsed, None, "us-east-1", {("eu-west-1", "c", "api")})
+    assert [f.rule_id for f in other.findings] == ["DG901"]
