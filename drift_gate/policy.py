@@ -272,8 +272,11 @@ class Policy(Frozen):
 
 
 def is_loopback(host: str) -> bool:
-    """This machine: where plain http cannot be read on the way."""
-    return host in ("localhost", "::1") or host.startswith("127.")
+    """This machine: where plain http cannot be read on the way (an address parsed, never a
+    prefix of text: drift_gate/http_client.py)."""
+    from drift_gate.http_client import is_loopback as parsed
+
+    return parsed(host)
 
 
 @dataclass(frozen=True)
