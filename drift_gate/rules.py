@@ -198,6 +198,17 @@ RULES: tuple[Rule, ...] = (
         Link.CONTAINERS,
     ),
     Rule(
+        "DG108",
+        "secret-reference-empty",
+        Severity.ERROR,
+        "A secret of the container has an empty valueFrom (blank, or only white space).",
+        "The name is there, so it looks delivered, but it reads no secret: ECS has nothing to "
+        "fetch, and no secret store can be asked whether it exists.",
+        "Set the secret's valueFrom to the ARN of its Secrets Manager secret or to its SSM "
+        "parameter (name or ARN), register, then redeploy the service.",
+        Link.CONTAINERS,
+    ),
+    Rule(
         "DG201",
         "registered-not-deployed",
         Severity.ERROR,
@@ -235,17 +246,6 @@ RULES: tuple[Rule, ...] = (
         "Tasks failing to start is the usual symptom of a missing secret or a bad image.",
         "Look at the service events and stopped tasks' stoppedReason.",
         Link.ROLLOUT,
-    ),
-    Rule(
-        "DG108",
-        "secret-reference-empty",
-        Severity.ERROR,
-        "A secret of the container has an empty valueFrom (blank, or only white space).",
-        "The name is there, so it looks delivered, but it reads no secret: ECS has nothing to "
-        "fetch, and no secret store can be asked whether it exists.",
-        "Set the secret's valueFrom to the ARN of its Secrets Manager secret or to its SSM "
-        "parameter (name or ARN), register, then redeploy the service.",
-        Link.CONTAINERS,
     ),
     Rule(
         "DG205",
