@@ -281,6 +281,8 @@ def _talk(
     raw = response.read(limits.body + 1)
     if len(raw) > limits.body:
         raise HttpFailure("too-large", f"the answer is larger than {_size(limits.body)}")
+    if response.length:  # http.client's read(amt) returns short when the server hangs up
+        raise HttpFailure("network", "the connection closed before the answer was complete")
     decoded = _decoded(raw, response.headers.get_all("content-encoding") or [], limits.body)
     return HttpAnswer(response.status, response.headers, decoded)
 

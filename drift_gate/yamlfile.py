@@ -126,32 +126,40 @@ def _check_size(root: yaml.Node, source: str) -> None:
     expanded: dict[int, int] = {}
     referenced: set[int] = set()
     through_aliases = 0
-    # Iterative post-order walk: the document's depth is the user's input.
+    # Iterative post-order walk: the document's depth is the user's input. Scalars (most
+    # of a policy) are one value each and never pushed.
     stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
     while stack:
         node, depth, children_done = stack.pop()
-        if depth > MAX_DEPTH:
-            line = node.start_mark.line + 1
-            raise InvalidInputError(
-                f"{source}:{line}: YAML nested deeper than {MAX_DEPTH} levels; a policy is not"
-            )
         children = _children(node)
         if children_done:
+            total = 1
             for child in children:
+                size = expanded.get(id(child), 1)
                 if id(child) in referenced:
-                    through_aliases += expanded[id(child)]
+                    through_aliases += size
                 referenced.add(id(child))
+                total += size
             if through_aliases > MAX_ALIAS_VALUES:
                 raise InvalidInputError(
                     f"{source}:{node.start_mark.line + 1}: YAML aliases expand to more than "
                     f"{MAX_ALIAS_VALUES:,} values; write the policy without so many aliases"
                 )
-            expanded[id(node)] = 1 + sum(expanded[id(child)] for child in children)
+            expanded[id(node)] = total
             continue
         if id(node) in expanded:
             continue
+        if children and depth >= MAX_DEPTH:
+            line = children[0].start_mark.line + 1
+            raise InvalidInputError(
+                f"{source}:{line}: YAML nested deeper than {MAX_DEPTH} levels; a policy is not"
+            )
         stack.append((node, depth, True))
-        stack.extend((child, depth + 1, False) for child in children if id(child) not in expanded)
+        stack.extend(
+            (child, depth + 1, False)
+            for child in children
+            if not isinstance(child, yaml.ScalarNode) and id(child) not in expanded
+        )
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -163,6 +171,7 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 
 _YAML_TAG = "tag:yaml.org,2002:"
+_TEXT = _YAML_TAG + "str"
 # The YAML types JSON has, and the kind of node each may tag.
 _JSON_KINDS: dict[str, type[yaml.Node]] = {
     "str": yaml.ScalarNode,
@@ -213,6 +222,8 @@ def _check_json_types(loader: yaml.SafeLoader, root: yaml.Node, source: str) -> 
 
 
 def _json_type_problem(loader: yaml.SafeLoader, node: yaml.Node) -> str | None:
+    if node.tag == _TEXT and isinstance(node, yaml.ScalarNode):  # most of a policy: fast
+        return None
     short = node.tag.removeprefix(_YAML_TAG) if node.tag.startswith(_YAML_TAG) else None
     kind = _JSON_KINDS.get(short or "")
     if short is None or kind is None:
@@ -239,7 +250,7 @@ def _key_problem(key_node: yaml.Node) -> str | None:
     """Keys are text (JSON's are): `1: x`, `true: x` and `? [a]: b` are refused."""
     if not isinstance(key_node, yaml.ScalarNode):
         return f"a key is {_KIND_WORDS.get(type(key_node), 'not text')}; keys must be text"
-    if key_node.tag in (_YAML_TAG + "str", _YAML_TAG + "merge"):
+    if key_node.tag in (_TEXT, _YAML_TAG + "merge"):
         return None
     short = key_node.tag.removeprefix(_YAML_TAG)
     if short in _TYPE_WORDS:

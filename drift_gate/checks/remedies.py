@@ -54,3 +54,43 @@ def secret_scheduled_for_deletion(reference: SecretReference, region: str) -> st
         "secretsmanager", "restore-secret", "--secret-id", reference.key, "--region", region
     )
     return f"Restore it: `{command}`."
+
+
+# A smoke request that got no usable answer: the fix follows the cause, and is never the AWS
+# permissions text (the application is not reached through AWS).
+_SMOKE_FIXES = {
+    "network": (
+        "Check that the application is up and reachable from where drift-gate runs (the URL, "
+        "DNS, security groups, the load balancer's listeners), then run again."
+    ),
+    "tls-certificate": (
+        "Give --ca-bundle with the CA that signed the application's certificate, or serve a "
+        "certificate whose names include the URL's host, then run again."
+    ),
+    "tls": "Check the endpoint's TLS setup (protocol versions, certificate chain), then run again.",
+    "timeout": (
+        "The application did not answer within the request's `timeout`: check its health, or "
+        "raise `timeout` for this request in the policy (at most 120 s)."
+    ),
+    "deadline": (
+        "The run's --deadline passed before the answer was complete: raise --deadline, or "
+        "check fewer services in one run."
+    ),
+    "too-large": (
+        "The answer is larger than drift-gate reads (1 MiB, compressed or not): point the "
+        "request at a smaller endpoint, or drop `forbid` (the body is read only for it)."
+    ),
+    "encoding": (
+        "Serve the answer as identity, gzip or deflate, in a charset it names (UTF-8 if none), "
+        "so that drift-gate can look for the forbidden phrases."
+    ),
+    "refused-before-sending": (
+        "Fix the request in the policy as the message says (https://, or `allow_http: true` "
+        "for plain http:// to another machine), then run again."
+    ),
+}
+
+
+def smoke_unreachable(cause: str) -> str:
+    """DG901 for a smoke request: what to do about the cause its message names."""
+    return _SMOKE_FIXES.get(cause, _SMOKE_FIXES["network"])

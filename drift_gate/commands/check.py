@@ -112,8 +112,9 @@ def _check(
 
 
 def check_smoke_variables(policy: Policy) -> None:
-    """Every `{env: NAME}` of a smoke request must be set: exit 2 before any call."""
-    from drift_gate.sources.smoke import missing_variables
+    """Every `{env: NAME}` of a smoke request must be set, every URL and header value
+    sendable: exit 2 before any call."""
+    from drift_gate.sources.smoke import missing_variables, refuse_unusable
 
     requests = [
         request
@@ -130,6 +131,7 @@ def check_smoke_variables(policy: Policy) -> None:
             f"{policy.source}: smoke request headers read {', '.join(missing)} from the "
             "environment, and it is not set; set it for this step (its value is never printed)"
         )
+    refuse_unusable(requests, os.environ)
 
 
 def aws_clients(request: CheckRequest, deadline: Deadline | None) -> AwsClients:

@@ -24,8 +24,10 @@ from drift_gate.checks.execution_role import (
 )
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.logs import check_log_pattern, log_group_missing
+from drift_gate.checks.remedies import smoke_unreachable
 from drift_gate.checks.secrets import SecretUsage, check_secret_usages
 from drift_gate.checks.tasks import check_tasks
+from drift_gate.deadline import Deadline
 from drift_gate.engine.service_run import LinkOutcome, ServiceRun
 from drift_gate.iam import partition
 from drift_gate.images import EcrImage, parse_image
@@ -260,18 +262,26 @@ _DRIFT_RULES = frozenset({"DG101", "DG102", "DG103", "DG104", "DG201", "DG207"})
 
 
 def check_smoke_requests(
-    runs: Sequence[ServiceRun], tls: ssl.SSLContext, workers: int = 8
+    runs: Sequence[ServiceRun],
+    tls: ssl.SSLContext,
+    workers: int = 8,
+    deadline: Deadline | None = None,
 ) -> list[LinkOutcome]:
     """Each declared request, concurrently (bounded), for the services that run what is
-    declared; the others' link says why it was not checked."""
+    declared; the others' link says why it was not checked. Each request is its own result,
+    told apart by where it is declared: two requests to the same URL are two results."""
     eligible = {
         index: run
         for index, run in enumerate(runs)
         if run.service.smoke and not any(f.rule_id in _DRIFT_RULES for f in run.findings)
     }
-    jobs = [(index, request) for index, run in eligible.items() for request in run.service.smoke]
+    jobs = [
+        (index, _declared(request, number))
+        for index, run in eligible.items()
+        for number, request in enumerate(run.service.smoke, start=1)
+    ]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        answers = list(pool.map(lambda job: send(job[1], tls), jobs))
+        answers = list(pool.map(lambda job: send(job[1], tls, deadline), jobs))
     found: dict[int, list[Finding]] = {index: [] for index in eligible}
     for (index, request), answer in zip(jobs, answers, strict=True):
         findings = _smoke_findings(runs[index], request, answer)
@@ -290,6 +300,14 @@ def check_smoke_requests(
     return outcomes
 
 
+def _declared(request: SmokeRequest, number: int) -> SmokeRequest:
+    """The request with where it is declared: its file:line, or its place in the list when
+    it was built without a file (the library): the key of its findings and result."""
+    if request.where:
+        return request
+    return request.model_copy(update={"where": f"smoke request {number}"})
+
+
 def _smoke_result(
     request: SmokeRequest, answer: SmokeAnswer | SmokeUnreachable, findings: list[Finding]
 ) -> SmokeResult:
@@ -301,6 +319,7 @@ def _smoke_result(
         request=f"{request.method} {shown_url(request.url)}",
         status=answer.status if isinstance(answer, SmokeAnswer) else None,
         outcome=outcome,
+        declared_in=request.where,
     )
 
 
@@ -316,7 +335,8 @@ def _smoke_findings(
     )
     if isinstance(answer, SmokeUnreachable):
         message = f"could not verify: {asked}: {answer.reason}"
-        return [context.finding("DG901", message, where=request.where)]
+        fix = smoke_unreachable(answer.cause)
+        return [context.finding("DG901", message, where=request.where, remediation=fix)]
     findings = []
     if answer.status not in request.expect:
         expected = ", ".join(str(code) for code in request.expect)

@@ -65,10 +65,10 @@ def build_report(
 ) -> Report:
     """Assemble the Report: findings deduplicated, sorted worst first, then by where they are."""
     # A policy and a plan may declare the same name: one finding per rule and target. A
-    # finding about no service (two `match:` entries selecting nothing in one region) is
-    # told apart by where it is declared.
+    # finding about no service (two `match:` entries selecting nothing in one region), and
+    # a smoke request's (two requests to one URL), is told apart by where it is declared.
     unique = {
-        (f.rule_id, f.target, None if f.target.service else f.declared_in): f
+        (f.rule_id, f.target, _declared_key(f)): f
         for result in reversed(results)
         for f in reversed(result.findings)
     }
@@ -97,3 +97,9 @@ def build_report(
             waived=sum(1 for finding in findings if finding.waiver is not None),
         ),
     )
+
+
+def _declared_key(finding: Finding) -> str | None:
+    if finding.target.service and not finding.target.request:
+        return None
+    return finding.declared_in

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from drift_gate.model import CheckedService, Finding, Report, Severity
+from drift_gate.model import CheckedService, Finding, Report, Severity, Target
 
 SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 
@@ -64,19 +64,27 @@ def fingerprint(finding: Finding) -> str:
     )
     if target.account:  # appended only when set, so findings without one keep their prints
         key += f"|{target.account}"
-    if target.request:
-        key += f"|{target.request}"
+    if target.request:  # a smoke request: two to one URL are told apart by where they are
+        key += f"|{target.request}|{finding.declared_in or ''}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
 def belongs(finding: Finding, service: CheckedService) -> bool:
-    target = finding.target
-    return (target.environment, target.account, target.cluster, target.service) == (
-        service.environment,
-        service.account,
-        service.cluster,
-        service.service,
-    )
+    return service_key(finding.target) == service_key(service)
+
+
+def service_key(where: CheckedService | Target) -> tuple[str | None, ...]:
+    """What tells a service apart in a report: a finding belongs to the service of its key."""
+    return (where.environment, where.account, where.cluster, where.service)
+
+
+def findings_by_service(report: Report) -> dict[tuple[str | None, ...], list[Finding]]:
+    """Each service's findings in report order, by `service_key`, from one pass: a report
+    of thousands of services and findings must not compare every pair."""
+    found: dict[tuple[str | None, ...], list[Finding]] = {}
+    for finding in report.findings:
+        found.setdefault(service_key(finding.target), []).append(finding)
+    return found
 
 
 @dataclass(frozen=True)
@@ -100,15 +108,11 @@ def groups(report: Report) -> Iterator[Group]:
             f"terraform plan {report.plan}" if report.plan else "scan" if report.scanned else "run"
         )
         yield Group(title, environment, None, plan_findings)
+    by_service = findings_by_service(report)
     for service in report.services:
-        place = (service.environment, service.account, service.cluster, service.service)
+        place = service_key(service)
         title = " / ".join(part for part in place if part)
-        yield Group(
-            title,
-            service.environment,
-            service,
-            tuple(f for f in report.findings if belongs(f, service)),
-        )
+        yield Group(title, service.environment, service, tuple(by_service.get(place, ())))
 
 
 def where_text(finding: Finding) -> str:
@@ -160,11 +164,13 @@ def scope_lines(report: Report) -> list[str]:
 
 
 def smoke_lines(service: CheckedService | None) -> list[str]:
-    """`POST https://api/predict -> 200: passed` for each smoke request sent."""
+    """`POST https://api/predict -> 200: passed (drift-gate.yaml:40)` for each smoke request
+    sent, with where it is declared (two requests to one URL are two lines)."""
     if service is None:
         return []
     return [
         f"{result.request} -> {result.status if result.status is not None else 'no answer'}: "
         f"{result.outcome.value.replace('-', ' ')}"
+        + (f" ({result.declared_in})" if result.declared_in else "")
         for result in service.smoke
     ]

@@ -1,32 +1,49 @@
-"""Smoke requests: ask the application itself, with the standard library's HTTP client.
+"""Smoke requests: ask the application itself, through drift-gate's one HTTP client.
 
 TLS is verified (the system's trust store, or --ca-bundle for private endpoints); plain
 http:// goes only to this machine unless a request says `allow_http: true` (the policy
-refuses it otherwise, and this module checks again). A header `{env: NAME}` is read from the
-environment when the request is sent: its value is never kept, logged or shown. Of the body,
-only whether each forbidden phrase is in it is kept (the first MiB is read). A connection,
-DNS or TLS failure or a timeout is retried `retries` times, then it is an answer of its own:
-"could not verify". A status is an answer and is never retried.
+refuses it otherwise, and this module checks again). A URL with a user name or password is
+refused before any request (exit 2): it would be shown wherever the request is named. A
+header `{env: NAME}` is read from the environment when the request is sent: its value is
+never kept, logged or shown (and is scrubbed from --debug tracebacks). Of the body, only
+whether each forbidden phrase is in it is kept; it is read only when there is a phrase to
+look for, decoded from gzip or deflate and its charset, and a body over 1 MiB (on the wire
+or inflated) is "could not verify", never searched in part. A request has `timeout` seconds
+in all, within the run's --deadline. A failure to connect or a timeout is retried `retries`
+times, then it is an answer of its own: "could not verify". A status is an answer and is
+never retried; a redirect is a status, never followed.
 """
 
 from __future__ import annotations
 
-import http.client
 import os
-import socket
 import ssl
-import urllib.error
 import urllib.parse
-import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from drift_gate._version import __version__
+from drift_gate.deadline import Deadline
 from drift_gate.errors import InvalidInputError
-from drift_gate.policy import SmokeRequest, is_loopback
+from drift_gate.http_client import (
+    FailureCause,
+    HttpAnswer,
+    HttpClient,
+    HttpFailure,
+    Limits,
+    header_value_problem,
+    is_loopback,
+    origin_of,
+    url_problem,
+)
+from drift_gate.policy import SmokeRequest
+from drift_gate.scrub import remember_secret
 
 BODY_LIMIT = 1024 * 1024
+CONNECT_SECONDS = 10.0
+# Worth another try: the application may be starting. Not a TLS, size or encoding problem.
+_RETRIED = frozenset({"network", "timeout"})
 
 
 @dataclass(frozen=True)
@@ -39,24 +56,52 @@ class SmokeAnswer:
 
 @dataclass(frozen=True)
 class SmokeUnreachable:
-    """No answer: why, in words that never include a header or a body."""
+    """No usable answer: why, in words that never include a header or a body, and the
+    cause (the fix depends on it: checks/remedies.py)."""
 
     reason: str
+    cause: FailureCause | str = "network"
 
 
 def shown_url(url: str) -> str:
-    """The URL as findings show it: the query's values hidden (they may hold a key)."""
+    """The URL as findings show it: never a user name or password, the query's values hidden
+    (they may hold a key)."""
     parts = urllib.parse.urlsplit(url)
-    if not parts.query:
-        return url
-    names = [name for name, _ in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)]
-    hidden = "&".join(f"{name}=..." for name in names)
-    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, hidden, ""))
+    netloc = parts.netloc.rpartition("@")[2]
+    query = parts.query
+    if query:
+        names = [name for name, _ in urllib.parse.parse_qsl(query, keep_blank_values=True)]
+        query = "&".join(f"{name}=..." for name in names)
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def missing_variables(requests: list[SmokeRequest], environ: Mapping[str, str]) -> list[str]:
     """The `{env: NAME}` headers whose variable is not set: a usage error, before any call."""
     return sorted({h.env for r in requests for h in r.headers if h.env and h.env not in environ})
+
+
+def refuse_unusable(requests: Sequence[SmokeRequest], environ: Mapping[str, str]) -> None:
+    """Exit 2 before any request for a URL drift-gate cannot send to as written (a user name
+    or password in it) or a header value HTTP cannot carry (a newline in the variable):
+    named by where the request is declared and the header's name, never by a value."""
+    for request in requests:
+        where = request.where or "a smoke request"
+        problem = url_problem(request.url)
+        if problem is not None:
+            raise InvalidInputError(
+                f"{where}: the smoke request's URL {problem}; send credentials in a header "
+                "(`headers: {Authorization: {env: NAME}}`), see docs/policy.md#smoke-requests"
+            )
+        for header in request.headers:
+            value = environ.get(header.env, "") if header.env else header.value or ""
+            remember_secret(value)
+            problem = header_value_problem(value)
+            if problem is not None:
+                source = f"the variable {header.env}" if header.env else "the policy"
+                raise InvalidInputError(
+                    f"{where}: the value of header {header.name} (from {source}) {problem}; "
+                    "HTTP cannot send it (its value is never printed)"
+                )
 
 
 def tls_context(ca_bundle: Path | None) -> ssl.SSLContext:
@@ -68,66 +113,53 @@ def tls_context(ca_bundle: Path | None) -> ssl.SSLContext:
         ) from None
 
 
-def send(request: SmokeRequest, context: ssl.SSLContext) -> SmokeAnswer | SmokeUnreachable:
+def send(
+    request: SmokeRequest, context: ssl.SSLContext, deadline: Deadline | None = None
+) -> SmokeAnswer | SmokeUnreachable:
     """One request, with its retries on failures to connect; never raises for the network."""
-    parts = urllib.parse.urlsplit(request.url)
-    if parts.scheme == "http" and not request.allow_http and not is_loopback(parts.hostname or ""):
-        return SmokeUnreachable("plain http:// to another machine is refused (allow_http)")
+    try:
+        origin = origin_of(request.url)
+    except ValueError as error:
+        return SmokeUnreachable(str(error), "refused-before-sending")
+    if origin.scheme == "http" and not request.allow_http and not is_loopback(origin.host):
+        return SmokeUnreachable(
+            "plain http:// to another machine is refused (allow_http)", "refused-before-sending"
+        )
+    limits = Limits(
+        total=request.timeout,
+        connect=min(request.timeout, CONNECT_SECONDS),
+        read=request.timeout,
+        body=BODY_LIMIT,
+    )
+    client = HttpClient(origin, limits, context, deadline)
     outcome: SmokeAnswer | SmokeUnreachable = SmokeUnreachable("not sent")
     for _ in range(request.retries + 1):
-        outcome = _once(request, context)
-        if isinstance(outcome, SmokeAnswer):
+        outcome = _once(client, request)
+        if isinstance(outcome, SmokeAnswer) or outcome.cause not in _RETRIED:
             return outcome
     return outcome
 
 
-def _once(request: SmokeRequest, context: ssl.SSLContext) -> SmokeAnswer | SmokeUnreachable:
+def _once(client: HttpClient, request: SmokeRequest) -> SmokeAnswer | SmokeUnreachable:
     data = request.json_body.encode("utf-8") if request.json_body is not None else None
-    prepared = urllib.request.Request(request.url, data=data, method=request.method)  # noqa: S310 - http(s) only, checked
-    prepared.add_header("User-Agent", f"drift-gate/{__version__}")
+    headers = [("User-Agent", f"drift-gate/{__version__}")]
     if data is not None:
-        prepared.add_header("Content-Type", "application/json")
+        headers.append(("Content-Type", "application/json"))
     for header in request.headers:
         value = os.environ.get(header.env, "") if header.env else header.value or ""
-        prepared.add_header(header.name, value)
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPSHandler(context=context), _NoRedirect()
-    )
+        remember_secret(value)
+        headers.append((header.name, value))
     try:
-        with opener.open(prepared, timeout=request.timeout) as response:
-            return SmokeAnswer(response.status, _phrases(response.read(BODY_LIMIT), request))
-    except urllib.error.HTTPError as error:  # a status outside 2xx is still an answer
-        body = error.read(BODY_LIMIT) if error.fp is not None else b""
-        return SmokeAnswer(error.code, _phrases(body, request))
-    except urllib.error.URLError as error:
-        return SmokeUnreachable(_reason(error.reason))
-    except TimeoutError:
-        return SmokeUnreachable(f"no answer within {request.timeout:g} s")
-    except (http.client.HTTPException, OSError) as error:
-        return SmokeUnreachable(f"the connection failed ({type(error).__name__})")
+        answer = client.send(
+            request.method, request.url, tuple(headers), data, read_body=bool(request.forbid)
+        )
+        return SmokeAnswer(answer.status, _phrases(answer, request))
+    except HttpFailure as failure:
+        return SmokeUnreachable(failure.reason, failure.cause)
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect is the answer (its status), not a second request (headers would follow)."""
-
-    def redirect_request(self, *_: object, **__: object) -> None:
-        return None
-
-
-def _phrases(body: bytes, request: SmokeRequest) -> tuple[str, ...]:
-    text = body.decode("utf-8", "replace")
+def _phrases(answer: HttpAnswer, request: SmokeRequest) -> tuple[str, ...]:
+    if not request.forbid:
+        return ()
+    text = answer.text()
     return tuple(phrase for phrase in request.forbid if phrase in text)
-
-
-def _reason(reason: object) -> str:
-    if isinstance(reason, ssl.SSLCertVerificationError):
-        return "its TLS certificate could not be verified (give --ca-bundle for a private CA)"
-    if isinstance(reason, ssl.SSLError):
-        return "the TLS handshake failed"
-    if isinstance(reason, socket.gaierror):
-        return "its host name does not resolve"
-    if isinstance(reason, ConnectionRefusedError):
-        return "the connection was refused"
-    if isinstance(reason, TimeoutError):
-        return "it did not answer in time"
-    return f"the connection failed ({type(reason).__name__})"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,11 @@ _CFN_KEYS = {
 }
 
 
+JsonPath = tuple[str | int, ...]
+_DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
 @dataclass(frozen=True)
 class FileContainer:
     """One container of the file, where it is (JSON path, line) and its names."""
@@ -65,7 +71,15 @@ class TaskDefinitionFile:
     has_execution_role: bool | None = None
 
     def container(self, name: str) -> FileContainer | None:
-        return next((c for c in self.containers if c.names.name == name), None)
+        return self._by_name.get(name)
+
+    @cached_property
+    def _by_name(self) -> dict[str, FileContainer]:
+        # Built once: a look-up per declared container must not walk every container.
+        found: dict[str, FileContainer] = {}
+        for container in self.containers:
+            found.setdefault(container.names.name, container)  # the first of a name, as before
+        return found
 
     def location(self, container: FileContainer | None = None) -> str:
         """`file:line` of a container (or of the file when its line is unknown)."""
@@ -98,7 +112,7 @@ def read_task_definition_file(path: Path) -> TaskDefinitionFile:
         raise InvalidInputError(f"{source}: JSON nested too deeply or a number too long") from None
     shape, prefix, items = _containers_of(document, source)
     has_role = _has_execution_role(document) if prefix not in ("", None) else None
-    lines = _name_lines(text, [item.get("name") for item in items])
+    lines = _container_lines(text, _container_paths(document, prefix, len(items)))
     containers = []
     for index, (item, line) in enumerate(zip(items, lines, strict=True)):
         json_path = f"{prefix}[{index}]" if prefix is not None else "(the container)"
@@ -179,21 +193,102 @@ def _camel(value: Any) -> Any:
     return value
 
 
-def _name_lines(text: str, names: list[Any]) -> list[int | None]:
-    """The line of each container's `"name": "..."`, searched in order; None if not found."""
-    lines: list[int | None] = []
-    position = 0
-    for name in names:
-        if not isinstance(name, str):
-            lines.append(None)
-            continue
-        found = re.compile(r'"[Nn]ame"\s*:\s*' + re.escape(json.dumps(name))).search(text, position)
-        if found is None:
-            lines.append(None)
-            continue
-        position = found.end()
-        lines.append(text.count("\n", 0, found.start()) + 1)
-    return lines
+def _container_paths(document: Any, prefix: str | None, count: int) -> list[JsonPath]:
+    """The JSON path of each container: items of the list, or the document itself."""
+    root: JsonPath = ()
+    if isinstance(document, dict) and document.get("Type") == "AWS::ECS::TaskDefinition":
+        root = ("Properties",)
+    if prefix is None:  # one container definition
+        return [root]
+    listed = (*root, *prefix.split(".")) if prefix else root
+    return [(*listed, index) for index in range(count)]
+
+
+def _container_lines(text: str, paths: list[JsonPath]) -> list[int | None]:
+    """The line of each container's `"name"` key (of the container when it has none).
+
+    One pass over the text, down to the containers' keys only: the time grows with the
+    file, not with containers times file (a search per container counted lines from the top).
+    """
+    lines = json_lines(text, max(len(path) for path in paths) + 1)
+    return [
+        lines.get((*path, "name")) or lines.get((*path, "Name")) or lines.get(path)
+        for path in paths
+    ]
+
+
+class _LineCounter:
+    """1-based line of a position, for positions asked in increasing order: each stretch
+    of the text is counted once."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.position, self.line = text, 0, 1
+
+    def __call__(self, position: int) -> int:
+        self.line += self.text.count("\n", self.position, position)
+        self.position = position
+        return self.line
+
+
+@dataclass
+class _Open:
+    """An object or array being read: its path and how many items it had so far."""
+
+    path: JsonPath
+    is_object: bool
+    items: int = 0
+
+
+def json_lines(text: str, depth: int) -> dict[JsonPath, int]:
+    """The line of every object key and array item whose path is at most `depth` long.
+
+    `text` is JSON already parsed (valid). Values deeper than `depth` are skipped by the
+    standard library's decoder, in C, as are the keys. One pass.
+    """
+    lines: dict[JsonPath, int] = {}
+    line_of = _LineCounter(text)
+    opened: list[_Open] = []
+    path: JsonPath = ()
+    position = _skip_space(text, 0)
+    while True:
+        if text[position] in "{[" and len(path) < depth:
+            opened.append(_Open(path, text[position] == "{"))
+            position = _skip_space(text, position + 1)
+            if text[position] not in "}]":
+                position, path = _member(text, position, opened[-1], lines, line_of)
+                continue
+            opened.pop()  # empty: a whole value already
+            position = _skip_space(text, position + 1)
+        else:
+            position = _skip_space(text, _DECODER.raw_decode(text, position)[1])
+        # After a value: a comma starts the next member; a bracket closes what is open.
+        while opened and text[position] != ",":
+            opened.pop()
+            position = _skip_space(text, position + 1)
+        if not opened:
+            return lines
+        position, path = _member(text, _skip_space(text, position + 1), opened[-1], lines, line_of)
+
+
+def _member(
+    text: str, position: int, parent: _Open, lines: dict[JsonPath, int], line_of: _LineCounter
+) -> tuple[int, JsonPath]:
+    """Record the next key or item of `parent`; where its value starts, and its path."""
+    lines_at = line_of(position)
+    if parent.is_object:
+        key, end = _DECODER.raw_decode(text, position)  # the key: a string, escapes read
+        path: JsonPath = (*parent.path, key)
+        position = _skip_space(text, _skip_space(text, end) + 1)  # past the colon
+    else:
+        path = (*parent.path, parent.items)
+        parent.items += 1
+    lines[path] = lines_at  # a repeated key: the last one, as json.loads keeps
+    return position, path
+
+
+def _skip_space(text: str, position: int) -> int:
+    found = _SPACE.match(text, position)
+    return found.end() if found else position
 
 
 def _without_placeholders(names: ContainerVars) -> ContainerVars:

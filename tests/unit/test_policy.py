@@ -240,6 +240,50 @@ def test_an_alias_bomb_is_refused_quickly() -> None:
         parse_yaml(bomb, "p.yaml")
 
 
+def fleet_policy(services: int) -> str:
+    """An honest policy of a big fleet: no alias, one container and three names a service."""
+    entries = "".join(
+        f"      - cluster: fleet-{index % 40}\n        service: service-{index}\n"
+        "        containers:\n          app:\n"
+        "            secrets: [DATABASE_URL, API_KEY]\n            environment: [LOG_LEVEL]\n"
+        for index in range(services)
+    )
+    return f"version: 1\nenvironments:\n  prod:\n    region: us-east-1\n    services:\n{entries}"
+
+
+def test_a_fleet_of_10000_services_without_an_alias_loads(tmp_path: Path) -> None:
+    """The alias bound is on what aliases add: a big policy as written is not refused
+    (its timing is in benchmarks/policy_load.py, never asserted here)."""
+    path = tmp_path / "p.yaml"
+    path.write_text(fleet_policy(10_000))
+    [environment] = load_policy(path).environments
+    assert len(environment.services) == 10_000
+    last = environment.services[-1]
+    assert (last.service, last.where) == ("service-9999", f"{path}:{5 + 6 * 9_999 + 1}")
+
+
+def test_what_aliases_add_is_counted_through_nested_aliases() -> None:
+    nine = "x: &x [1, 2, 3, 4, 5, 6, 7, 8, 9]\n"
+    # Each alias adds the list again (ten values): 9,000 of them add 90,000.
+    assert len(parse_yaml(nine + "".join(f"k{i}: *x\n" for i in range(9_000)), "p").data) == 9_001
+    with pytest.raises(InvalidInputError, match=r"^p:1: YAML aliases expand to more than 100,000"):
+        parse_yaml(nine + "".join(f"k{i}: *x\n" for i in range(10_001)), "p")
+    # An alias of a list of aliases adds everything below it: 10 x 10 x 10 x 11 values for
+    # `d` (within the bound), ten times that for a list of ten `*d` (beyond it).
+    levels = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{b}: &{b} [{', '.join([f'*{a}'] * 10)}]\n" for a, b in zip("abc", "bcd", strict=True)
+    )
+    assert parse_yaml(levels, "p").data["d"][9][9][9] == ["x"] * 10
+    with pytest.raises(InvalidInputError, match="aliases expand to more than 100,000 values"):
+        parse_yaml(levels + f"e: [{', '.join(['*d'] * 10)}]\n", "p")
+
+
+def test_an_alias_of_itself_is_refused_not_followed() -> None:
+    for text in ("a: &a [*a]\n", "a: &a {b: *a}\n"):
+        with pytest.raises(InvalidInputError, match="nested deeper than 32 levels"):
+            parse_yaml(text, "p")
+
+
 def test_a_few_aliases_are_still_fine() -> None:
     document = parse_yaml("a: &a [1, 2]\nb: *a\nc: *a\n", "p.yaml")
     assert document.data == {"a": [1, 2], "b": [1, 2], "c": [1, 2]}

@@ -231,3 +231,69 @@ def test_a_missing_container_is_dg207_pointing_at_the_file(
     (finding,) = report["findings"]
     assert finding["rule_id"] == "DG207"
     assert finding["message"] == f"task definition file {path} has no container api (it has: web)"
+
+
+def _numbered(document: Any) -> tuple[str, list[int]]:
+    """`document` as indented JSON, and the line of each `"name"`/`"Name"` key of a container."""
+    text = json.dumps(document, indent=2)
+    keys = [
+        (len(line) - len(line.lstrip()), number)
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line.lstrip().startswith(('"name": "c', '"Name": "c'))
+    ]
+    # The containers' own keys are the least indented; the variables' are deeper.
+    indent = min(indent for indent, _ in keys)
+    return text, [number for depth, number in keys if depth == indent]
+
+
+def _container(index: int, key: str = "name") -> dict[str, Any]:
+    # A variable named like the next container, and the name key last: a search for the
+    # next `"name": "c1"` from the previous match would land on the variable.
+    return {
+        "environment": [{key: f"c{index + 1}", "value": "x"}],
+        "image": "app",
+        key: f"c{index}",
+    }
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["register", "describe", "list", "cloudformation", "cloudformation-properties", "one"],
+)
+def test_each_container_points_at_the_line_of_its_name(tmp_path: Path, shape: str) -> None:
+    from drift_gate.sources.task_definition_file import read_task_definition_file
+
+    key = "Name" if shape.startswith("cloudformation") else "name"
+    containers = [_container(index, key) for index in range(300 if shape != "one" else 1)]
+    document: Any = {
+        "register": {"family": "f", "containerDefinitions": containers},
+        "describe": {"taskDefinition": {"containerDefinitions": containers}},
+        "list": containers,
+        "cloudformation": {
+            "Type": "AWS::ECS::TaskDefinition",
+            "Properties": {"ContainerDefinitions": containers},
+        },
+        "cloudformation-properties": {"ContainerDefinitions": containers},
+        "one": containers[0],
+    }[shape]
+    text, expected = _numbered(document)
+    path = tmp_path / "td.json"
+    path.write_text(text)
+    file = read_task_definition_file(path)
+    assert [container.line for container in file.containers] == expected
+    assert file.location(file.container("c299" if shape != "one" else "c0")) == (
+        f"{path}:{expected[-1]}"
+    )
+
+
+def test_lines_are_right_in_compact_json_with_escapes(tmp_path: Path) -> None:
+    from drift_gate.sources.task_definition_file import json_lines
+
+    text = '{"a\\"}": [1, {"b": "x]"}],\n "c": {},\n "d": [[], {"e":\n 2}], "a\\"}": 3}'
+    assert json.loads(text)  # valid
+    lines = json_lines(text, 3)
+    assert lines[('a"}',)] == 4  # a repeated key: the last, as json.loads keeps
+    assert lines[('a"}', 1, "b")] == 1
+    assert lines[("c",)] == 2
+    assert lines[("d", 1, "e")] == 3
+    assert ("d", 1, "e", 0) not in lines
