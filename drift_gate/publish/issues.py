@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 from drift_gate.model import CheckedService, Finding, Report
 from drift_gate.publish.github_api import GitHubApi, Issue
-from drift_gate.report.common import belongs
+from drift_gate.report.common import findings_by_service, service_key
 from drift_gate.report.markdown_text import code, issue_title, rich, text
 
 # GitHub refuses a body over 65,536 characters (422 "Body is too long").
@@ -63,8 +63,9 @@ class ServiceVerdict:
 def service_verdicts(report: Report) -> list[ServiceVerdict]:
     """Each checked service: drifting, passing, or could not be verified."""
     verdicts = []
+    by_service = findings_by_service(report)  # once: no search of the findings per service
     for service in report.services:
-        findings = tuple(f for f in report.findings if belongs(f, service))
+        findings = tuple(by_service.get(service_key(service), ()))
         if not service.verified or any(f.is_unverified for f in findings):
             state = "unverified"
         elif any(report.fail_on.blocks(f.severity) for f in findings):
