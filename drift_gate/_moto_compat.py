@@ -56,6 +56,10 @@ def roll_out(
     completed=False the old deployment stays ACTIVE and the new one is IN_PROGRESS.
     """
     state = _service(cluster, service, region, account_id or _default_account())
+    _start_deployment(state, task_definition_arn, completed=completed)
+
+
+def _start_deployment(state: Any, task_definition_arn: str, *, completed: bool) -> None:
     previous = dict(state.deployments[0], status="ACTIVE")
     new = dict(
         previous,
@@ -69,6 +73,34 @@ def roll_out(
     state.deployments = [new] if completed else [new, previous]
     state.task_definition = task_definition_arn
     state.running_count = state.desired_count if completed else previous.get("runningCount", 0)
+
+
+def roll_out_on_update_service() -> None:
+    """Make moto's update_service start a new PRIMARY deployment, as ECS does, and finish it.
+
+    For `drift-gate demo --serve`, where a person runs the printed fix (`aws ecs
+    update-service ... --force-new-deployment`) against the emulated account: on a plain moto
+    server the old PRIMARY stays, so the check could never turn green. A new task definition
+    (family, family:revision or ARN, resolved as ECS resolves it) or --force-new-deployment
+    starts a deployment that completes at once. Idempotent; this process only.
+    """
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    if getattr(EC2ContainerServiceBackend, "_drift_gate_roll_out", False):
+        return
+    original = EC2ContainerServiceBackend.update_service
+
+    def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
+        asked = service_properties.get("task_definition")
+        forced = bool(service_properties.get("force_new_deployment"))
+        service = original(self, service_properties)  # pops what it reads
+        if asked or forced:
+            arn = self.describe_task_definition(asked).arn if asked else service.task_definition
+            _start_deployment(service, str(arn), completed=True)
+        return service
+
+    EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
+    EC2ContainerServiceBackend._drift_gate_roll_out = True  # type: ignore[attr-defined]
 
 
 def enable_policy_simulator() -> None:

@@ -383,11 +383,22 @@ def list_rules() -> int:
 
 
 @cli.command("demo")
-def demo() -> int:
+@click.option(
+    "--serve",
+    "serve_port",
+    type=click.IntRange(0, 65535),
+    is_flag=False,
+    flag_value=0,
+    default=None,
+    metavar="[PORT]",
+    help="Keep the emulated account running on 127.0.0.1:PORT (any free port if none) in the "
+    "incident's state, and print what to export: try check and its fix by hand.",
+)
+def demo(serve_port: int | None) -> int:
     """Replay the incident against an emulated AWS account (needs the 'demo' extra: moto)."""
     from drift_gate.commands import demo as command
 
-    return command.run()
+    return command.run() if serve_port is None else command.serve(serve_port)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
