@@ -367,8 +367,9 @@ def find_problems(document: YamlDocument) -> list[PolicyProblem]:
     ]
     if not problems and known_valid(document):
         # Validated before, unchanged since (by content, drift-gate and schema): only the
-        # checks that depend on today's date run again.
-        return _waiver_problems(document, date.today())
+        # checks that depend on today's date or on the file system run again.
+        problems = _waiver_problems(document, date.today()) + _dotenv_problems(document)
+        return sorted(problems, key=lambda problem: (problem.line, str(problem.path)))
     for error in _validator().iter_errors(document.data):
         problems.append(_schema_problem(document, error))
     problems.extend(_shape_problems(document))
@@ -377,7 +378,35 @@ def find_problems(document: YamlDocument) -> list[PolicyProblem]:
     if not problems:
         remember_valid(document)
         problems.extend(_waiver_problems(document, date.today()))
+        problems.extend(_dotenv_problems(document))
     return sorted(problems, key=lambda problem: (problem.line, str(problem.path)))
+
+
+def _dotenv_problems(document: YamlDocument) -> list[PolicyProblem]:
+    """dotenv paths that leave the repository holding the policy (`..`, an absolute path,
+    a symlink out of it): refused as Terraform's file() is, before anything reads them."""
+    from drift_gate.repository import inside, repository_root
+
+    problems: list[PolicyProblem] = []
+    base = Path(document.path).parent
+    repository: Path | None = None
+    for env_name, environment in document.data["environments"].items():
+        for index, service in enumerate(environment["services"]):
+            for name, container in service["containers"].items():
+                for number, relative in enumerate((container or {}).get("dotenv") or ()):
+                    repository = repository or repository_root(base)
+                    if inside(base / relative, repository) is not None:
+                        continue
+                    service_path = ("environments", env_name, "services", index)
+                    path: JsonPath = (*service_path, "containers", name, "dotenv", number)
+                    message = (
+                        f"outside the repository ({repository}); a dotenv file is read only "
+                        "inside the repository holding the policy, as Terraform's file() is"
+                    )
+                    problems.append(
+                        PolicyProblem(document.path, document.line_of(path), path, message)
+                    )
+    return problems
 
 
 def _validity_key(document: YamlDocument) -> str | None:
@@ -856,7 +885,8 @@ def _build_container(
         for index, variable in enumerate(spec.get("environment", []))
     )
     base = Path(document.path).parent
-    dotenv = tuple(base / relative for relative in spec.get("dotenv", []))
+    # Resolved once, after _dotenv_problems confined them: what is read is what was checked.
+    dotenv = tuple((base / relative).resolve() for relative in spec.get("dotenv", []))
     return ContainerPolicy(
         name=name, secrets=tuple(secrets), environment=environment, dotenv=dotenv
     )

@@ -7,6 +7,7 @@ file may still hold a real value by mistake.
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
@@ -23,10 +24,23 @@ class RequiredName:
     line: int
 
 
+# As Terraform's file() here: an example file is a few kilobytes; a device (/dev/zero), a
+# FIFO or a huge file named by mistake must not be read without end.
+MAX_DOTENV_BYTES = 1 << 20
+
+
 def required_names(path: Path) -> tuple[RequiredName, ...]:
-    """Every variable the dotenv file sets, in order; a line that is not NAME=value is an error."""
+    """Every variable the dotenv file sets, in order; a line that is not NAME=value is an error.
+
+    The policy has confined `path` to its repository (policy._dotenv_problems)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            raise InvalidInputError(f"{path}: not a regular file; a dotenv file is one")
+        if status.st_size > MAX_DOTENV_BYTES:
+            raise InvalidInputError(f"{path}: larger than 1 MiB; not a dotenv file")
+        with path.open("rb") as handle:
+            text = handle.read(MAX_DOTENV_BYTES + 1).decode("utf-8")
     except OSError as error:
         raise InvalidInputError(
             f"{path}: cannot read dotenv file ({error.strerror or error})"

@@ -555,3 +555,102 @@ def test_merge_keys_and_explicit_json_tags_still_load() -> None:
         "base: &b {x: 1}\nall:\n  <<: *b\n  y: !!float 2\n  z: !!str 3\n  n: !!null ''\n", "p"
     )
     assert document.data["all"] == {"x": 1, "y": 2.0, "z": "3", "n": None}
+
+
+# --- dotenv paths stay in the repository holding the policy, as Terraform's file() does ----
+
+OUTSIDE_NAME = "OUTSIDE_ONLY_NAME_4b1c"
+
+
+@pytest.fixture
+def repository(tmp_path: Path) -> Path:
+    """A git work tree (a `.git` is all file() looks for) with an empty Terraform root, and
+    beside it, outside, a dotenv file whose name must never be read."""
+    (tmp_path / "outside.env").write_text(f"{OUTSIDE_NAME}=x\n")
+    repo = tmp_path / "work" / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "infra").mkdir()
+    (repo / "infra" / "main.tf").write_text("terraform {}\n")
+    (repo / "app").mkdir()
+    (repo / "app" / ".env.example").write_text("INSIDE_NAME=\n")
+    return repo
+
+
+def dotenv_policy(repo: Path, *paths: str) -> Path:
+    path = repo / "policies" / "drift-gate.yaml"
+    path.parent.mkdir(exist_ok=True)
+    listed = ", ".join(f'"{p}"' for p in paths)
+    path.write_text(policy_text(extra="").replace("secrets: [HF_TOKEN]", f"dotenv: [{listed}]"))
+    return path
+
+
+def test_a_dotenv_path_outside_the_repository_is_refused_with_its_key_and_line(
+    cli: Cli, repository: Path
+) -> None:
+    (repository / "app" / "link.env").symlink_to(repository.parent.parent / "outside.env")
+    infra = repository / "infra"
+    for outside in (
+        "../../../outside.env",  # `..` out of the repository
+        str(repository.parent.parent / "outside.env"),  # an absolute path outside
+        "../app/link.env",  # inside by name, a symlink out of it
+        "../app/../../../outside.env",
+    ):
+        policy = dotenv_policy(repository, "../app/.env.example", outside)
+        for args in (
+            ["validate-policy", str(policy)],
+            ["check", "--offline", "--policy", str(policy), "--terraform-dir", str(infra)],
+        ):
+            result = cli.run(*args)
+            assert result.exit_code == 2, (outside, args, result.stderr)
+            line = (
+                f"{policy}:10: environments/dev/services/0/containers/api/dotenv/1: outside the "
+                f"repository ({repository.resolve()}); a dotenv file is read only inside"
+            )
+            assert line in result.stderr, result.stderr
+            assert OUTSIDE_NAME not in result.stdout + result.stderr
+
+
+def test_a_dotenv_path_inside_the_repository_is_read(cli: Cli, repository: Path) -> None:
+    inside = str(repository / "app" / ".env.example")  # absolute, inside
+    for path in ("../app/.env.example", inside, "../app/../app/.env.example"):
+        policy = dotenv_policy(repository, path)
+        assert cli.run("validate-policy", str(policy)).exit_code == 0
+        [container] = load_policy(policy).environments[0].services[0].containers
+        assert container.dotenv == ((repository / "app" / ".env.example").resolve(),)
+
+
+def test_without_git_the_repository_is_the_policy_directory(tmp_path: Path) -> None:
+    (tmp_path / "policies").mkdir()
+    (tmp_path / ".env.example").write_text("A=\n")
+    policy = dotenv_policy(tmp_path, "../.env.example")
+    problems = [str(problem) for problem in find_problems(load_yaml_file(policy))]
+    assert problems == [
+        f"{policy}:10: environments/dev/services/0/containers/api/dotenv/0: outside the "
+        f"repository ({(tmp_path / 'policies').resolve()}); a dotenv file is read only inside "
+        "the repository holding the policy, as Terraform's file() is"
+    ]
+
+
+def test_a_policy_known_valid_is_confined_again(cli: Cli, repository: Path) -> None:
+    """The known-valid cache is by content: a symlink changed since is still refused."""
+    link = repository / "app" / "moving.env"
+    link.symlink_to(repository / "app" / ".env.example")
+    policy = dotenv_policy(repository, "../app/moving.env")
+    assert cli.run("validate-policy", str(policy)).exit_code == 0
+    link.unlink()
+    link.symlink_to(repository.parent.parent / "outside.env")
+    result = cli.run("validate-policy", str(policy))
+    assert result.exit_code == 2
+    assert "dotenv/0: outside the repository" in result.stderr
+
+
+def test_a_dotenv_file_is_a_regular_file_of_at_most_1_mib(tmp_path: Path) -> None:
+    from drift_gate.sources.dotenv import required_names
+
+    big = tmp_path / "big.env"
+    big.write_text("A=\n" * 400_000)
+    fifo = tmp_path / "fifo.env"
+    os.mkfifo(fifo)  # reading it would wait for a writer forever
+    for path, message in ((big, "larger than 1 MiB"), (fifo, "not a regular file")):
+        with pytest.raises(InvalidInputError, match=message):
+            required_names(path)

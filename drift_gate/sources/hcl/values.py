@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# Re-exported for modules.py: one definition of the repository, shared with policy dotenv paths.
+from drift_gate.repository import repository_root as repository_root  # noqa: PLC0414
+
 # Bounds on what the offline reader does with a user's Terraform: real configurations stay
 # far below each, and a hostile or runaway one (count = 100000, locals that double 20 times,
 # a module that sources itself, file("/dev/zero")) ends in Unresolved, reported as DG903,
@@ -42,15 +45,6 @@ class Budget:
             self.steps = MAX_STEPS + 1  # stays exhausted without asking the clock again
             return f"more than {MAX_SECONDS:g} s of evaluation"
         return None
-
-
-def repository_root(directory: Path) -> Path:
-    """The git work tree holding `directory`, else `directory` itself: file() stays inside."""
-    resolved = directory.resolve()
-    for candidate in (resolved, *resolved.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return resolved
 
 
 @dataclass(frozen=True)
