@@ -15,17 +15,18 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+import re
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from drift_gate.model import Finding, Report, Severity, Verdict
+from drift_gate.model import CheckedService, Finding, Report, Severity, Verdict
 from drift_gate.report.base import RenderOptions, Reporter
 from drift_gate.report.common import (
     SEVERITY_ORDER,
     Location,
-    belongs,
     fingerprint,
+    service_key,
     unchecked_lines,
     waiver_text,
 )
@@ -41,6 +42,7 @@ INFORMATION_URI = "https://github.com/drift-gate/drift-gate"
 MAX_RESULTS = 25_000
 # The one result that says how many findings a capped run left out; not a registry rule.
 LEFT_OUT_RULE_ID = "results-left-out"
+_LINK_SYNTAX = re.compile(r"([\\\[\]])")
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
@@ -53,7 +55,13 @@ class SarifReporter(Reporter):
     def render(self, report: Report, options: RenderOptions) -> str:
         index: dict[str, int] = {rule.id: position for position, rule in enumerate(RULES)}
         kept, left_out = capped(report.findings)
-        results = [_result(f, index[f.rule_id], report, options) for f in kept]
+        # Each finding's service found once, by its key (the first of a key, as a search
+        # would): no walk of the services per finding in a scan of thousands of both.
+        services = {service_key(service): service for service in reversed(report.services)}
+        results = [
+            _result(f, index[f.rule_id], services.get(service_key(f.target)), report, options)
+            for f in kept
+        ]
         rules = [_rule(rule) for rule in RULES]
         if left_out:
             results.append(_left_out_result(left_out, len(rules), report, options))
@@ -203,9 +211,13 @@ def _left_out_result(
 
 
 def _result(
-    finding: Finding, rule_index: int, report: Report, options: RenderOptions
+    finding: Finding,
+    rule_index: int,
+    service: CheckedService | None,
+    report: Report,
+    options: RenderOptions,
 ) -> dict[str, Any]:
-    where, outside = _first_in_repository(_candidates(finding, report), options)
+    where, outside = _first_in_repository(_candidates(finding, service, report), options)
     message = f"{finding.message}. Fix: {finding.remediation}"
     if outside:
         message += f" (declared in {outside}, outside the repository)"
@@ -221,7 +233,7 @@ def _result(
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
         "level": _LEVEL[finding.severity],
-        "message": {"text": message},
+        "message": {"text": plain_text(message)},
         "locations": [location],
         "partialFingerprints": {"driftGate/v1": fingerprint(finding)},
         "properties": {"target": finding.target.model_dump(exclude_none=True)},
@@ -284,8 +296,15 @@ def repository_path(path: str, root: str | None, base: str | None) -> str | None
     return relative
 
 
-def _candidates(finding: Finding, report: Report) -> list[str | None]:
-    service = next((s for s in report.services if belongs(finding, s)), None)
+def plain_text(text: str) -> str:
+    """A SARIF plain-text message: `[text](target)` in one is a link (SARIF 2.1.0 §3.11.6),
+    which GitHub code scanning shows; a name's brackets are escaped, and so its backslashes."""
+    return _LINK_SYNTAX.sub(r"\\\1", text)
+
+
+def _candidates(
+    finding: Finding, service: CheckedService | None, report: Report
+) -> list[str | None]:
     return [
         finding.declared_in,
         service.declared_in if service else None,

@@ -341,7 +341,7 @@ def test_issue_titles_are_one_line_without_mentions_or_code() -> None:
     assert len(md.issue_title("x" * 1000)) == 256
 
 
-def test_names_from_outside_stay_text_in_html_and_junit() -> None:
+def test_names_from_outside_stay_text_in_html_junit_and_sarif() -> None:
     report = hostile_report()
     html = reporters()["html"].render(report, RenderOptions())
     reader = _Reader()
@@ -365,3 +365,8 @@ def test_names_from_outside_stay_text_in_html_and_junit() -> None:
     )
     assert "\x1b" not in texts
     assert "\x07" not in texts
+    sarif = json.loads(reporters()["sarif"].render(report, RenderOptions()))
+    for result in sarif["runs"][0]["results"]:
+        # SARIF's plain-text messages turn `[text](target)` into links (SARIF 2.1.0 §3.11.6).
+        assert not re.search(r"(?<!\\)\[[^\]]*(?<!\\)\]\(", result["message"]["text"])
+        assert "![x]" not in result["message"]["text"]
