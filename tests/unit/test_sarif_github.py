@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
+import subprocess
+import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +25,9 @@ from drift_gate.engine.merge import merge_reports
 from drift_gate.engine.outcome import ServiceResult, build_report
 from drift_gate.model import CheckedService, FailOn, Report, Target
 from drift_gate.report import RenderOptions, reporter
+from drift_gate.report import sarif as sarif_module
 from drift_gate.report.sarif import LEFT_OUT_RULE_ID
-from tests.conftest import REPO, Cli
+from tests.conftest import REPO, Cli, closed_port
 from tests.reports import T0, T1, sample_report
 
 LIMITS = {"runs": 20, "results": 25_000, "rules": 25_000, "locations": 1_000, "tags": 20}
@@ -281,3 +286,103 @@ def test_every_rule_has_a_security_severity_and_markdown_help() -> None:
     for rule_id in ("DG103", "DG106", "DG602", "DG901", "DG903"):
         assert float(rules[rule_id]["properties"]["security-severity"]) >= 7.0, rule_id
     assert float(rules["DG107"]["properties"]["security-severity"]) < 4.0
+
+
+# --- Microsoft's SARIF Multitool, GitHub's rule kind ---------------------------------------
+
+MULTITOOL = REPO / "tools" / "sarif-multitool"
+
+
+@pytest.fixture(scope="module")
+def sarif_multitool() -> Path:
+    """The Multitool's self-contained build for this platform, installed (locked) from npm by
+    `npm ci --prefix tools/sarif-multitool`, which .ci/run does: CI never skips it."""
+    platform = {"linux": "linux", "darwin": "darwin"}.get(sys.platform, sys.platform)
+    tool = MULTITOOL / "node_modules" / "@microsoft" / f"sarif-multitool-{platform}"
+    tool /= "Sarif.Multitool"
+    if not tool.exists():
+        message = f"SARIF Multitool not installed: npm ci --prefix {MULTITOOL.relative_to(REPO)}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return tool
+
+
+def multitool_problems(tool: Path, text: str, where: Path) -> list[str]:
+    """What `sarif validate --rule-kind Sarif;Gh` reports at warning or error level (notes
+    are advice: message arguments, code snippets), and whether it ran to the end."""
+    log, validation = where / "checked.sarif", where / "validation.sarif"
+    log.write_text(text)
+    closed = f"http://127.0.0.1:{closed_port()}"  # with SARIF2006 off, a second guard
+    config = MULTITOOL / "github.config.xml"
+    subprocess.run(
+        [
+            *(str(tool), "validate", "--rule-kind", "Sarif;Gh", "--config", str(config)),
+            *("--log", "ForceOverwrite", "--output", str(validation), str(log)),
+        ],
+        env={**os.environ, "HTTP_PROXY": closed, "HTTPS_PROXY": closed},
+        capture_output=True,
+        timeout=120,
+        check=True,  # it exits 0 with errors found; non-zero is a failure to run
+    )
+    run = json.loads(validation.read_text())["runs"][0]
+    problems = [
+        f"{result['ruleId']} {result['message'].get('arguments')}"
+        for result in run.get("results", [])
+        if result.get("level", "warning") in ("warning", "error")  # no level: warning
+    ]
+    for invocation in run["invocations"]:
+        if not invocation.get("executionSuccessful"):
+            problems.append("the Multitool did not run to the end")
+        problems += [
+            str(notification["message"])
+            for notification in invocation.get("toolExecutionNotifications", [])
+            if notification.get("level") == "error"
+        ]
+    return problems
+
+
+def test_the_multitool_reports_what_github_rejects(sarif_multitool: Path, tmp_path: Path) -> None:
+    """Its GitHub rules are on: an absolute URI, a result without a region and a message
+    without text are each reported (else a clean run below would prove nothing)."""
+    broken = json.loads(sarif(sample_report()))
+    results = broken["runs"][0]["results"]
+    results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] = "/abs/policy.yaml"
+    del results[1]["locations"][0]["physicalLocation"]["region"]
+    results[2]["message"] = {"id": "default"}
+    problems = multitool_problems(sarif_multitool, json.dumps(broken), tmp_path)
+    for rule_id in ("SARIF1004", "GH1003", "GH1007"):
+        assert any(problem.startswith(f"{rule_id} ") for problem in problems), rule_id
+
+
+def golden(name: str) -> str:
+    return (REPO / "tests" / "golden" / f"{name}.sarif.sarif").read_text()
+
+
+@pytest.mark.parametrize(
+    "name", ["golden findings", "golden clean", "live only", "outside", "left out"]
+)
+def test_the_multitool_accepts_every_kind_of_report(
+    sarif_multitool: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    from tests.unit.test_formats import many_findings
+
+    target = Target(environment="terraform", resource="aws_ecs_task_definition.api")
+    outside = ServiceContext(target).finding("DG501", "pending", where="/elsewhere/main.tf:10")
+    # The cap lowered to 10: 25,000 results take the Multitool over a minute, and GH1004 is
+    # off (its limits are stale), so the limits themselves are github_problems' to check.
+    monkeypatch.setattr(sarif_module, "MAX_RESULTS", 10)
+    texts = {
+        "golden findings": partial(golden, "findings"),
+        "golden clean": partial(golden, "clean"),
+        "live only": partial(sarif, live_only_report(), sarif_category="drift-gate/dev"),
+        "outside": partial(
+            sarif,
+            build_report([ServiceResult(None, (outside,))], FailOn.ERROR, T0, T1, None, {}),
+            workspace="/repo",
+        ),
+        "left out": partial(sarif, many_findings(15)),
+    }
+    text = texts[name]()
+    assert (LEFT_OUT_RULE_ID in text) == (name == "left out")
+    assert multitool_problems(sarif_multitool, text, tmp_path) == []
