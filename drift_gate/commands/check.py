@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from drift_gate.commands._console import echo, warn_deprecated
 from drift_gate.commands.outputs import OutputTarget, emit_report, explain_exit
 from drift_gate.deadline import DEFAULT_DEADLINE_SECONDS, Deadline
-from drift_gate.errors import CouldNotVerifyError, ExitCode, InvalidInputError
+from drift_gate.errors import CouldNotVerifyError, InvalidInputError
 
 if TYPE_CHECKING:
     from drift_gate.engine.gate import PlanInput
@@ -86,7 +86,7 @@ def _check(
     source: str,
     plan_input: PlanInput | None,
 ) -> int:
-    from drift_gate.engine.gate import failed_run_report, run_check
+    from drift_gate.engine.gate import configuration_error_report, run_check
     from drift_gate.model import FailOn
     from drift_gate.sources.aws import AwsConfigurationError
 
@@ -94,21 +94,26 @@ def _check(
     try:
         report = run_check(policy, gate_options(request), clients, plan_input)
     except AwsConfigurationError as error:
-        failed = failed_run_report(
-            f"could not verify: {error}",
-            FailOn(request.fail_on),
-            policy,
-            source if plan_input else None,
-            rule_id="DG901",
-            exit_code=ExitCode.INVALID_INPUT,
+        failed = configuration_error_report(
+            error, FailOn(request.fail_on), policy, source if plan_input else None
         )
-        emit_report(failed, request.outputs, request.sarif_category)
+        emit_to_files(failed, request.outputs, request.sarif_category)
         raise
     code = emit_report(report, request.outputs, request.sarif_category)
     explain_exit(report, request.outputs)
     if request.metrics_namespace:
         publish_metrics(report, request.metrics_namespace, clients, policy, request.region)
     return code
+
+
+def emit_to_files(
+    report: Report, targets: tuple[OutputTarget, ...], sarif_category: str | None
+) -> None:
+    """A run that could not start: its report in each file asked for (a matrix merge must see
+    the run), nothing on standard output, where the one error line is the whole answer."""
+    files = tuple(target for target in targets if target.path is not None)
+    if files:
+        emit_report(report, files, sarif_category)
 
 
 def check_smoke_variables(policy: Policy) -> None:

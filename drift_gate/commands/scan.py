@@ -53,11 +53,10 @@ class ScanRequest:
 
 def run(request: ScanRequest) -> int:
     """Read the policy, reach the accounts, scan, write every output; the exit code."""
-    from drift_gate.commands.check import check_smoke_variables
-    from drift_gate.engine.gate import failed_run_report
+    from drift_gate.commands.check import check_smoke_variables, emit_to_files
+    from drift_gate.engine.gate import configuration_error_report
     from drift_gate.engine.scan import ScanOptions, run_scan
     from drift_gate.engine.service_checks import CHECK_DEFAULTS, SCAN_DEFAULTS, CheckOptions
-    from drift_gate.errors import ExitCode
     from drift_gate.model import FailOn
     from drift_gate.policy import load_policy
     from drift_gate.sources.aws import AwsConfigurationError
@@ -97,15 +96,8 @@ def run(request: ScanRequest) -> int:
             more_clients=(base,),
         )
     except AwsConfigurationError as error:
-        failed = failed_run_report(
-            f"could not verify: {error}",
-            FailOn(request.fail_on),
-            policy,
-            None,
-            rule_id="DG901",
-            exit_code=ExitCode.INVALID_INPUT,
-        )
-        emit_report(failed, request.outputs, request.sarif_category)
+        failed = configuration_error_report(error, FailOn(request.fail_on), policy, None)
+        emit_to_files(failed, request.outputs, request.sarif_category)
         raise
     finally:
         if display is not None:

@@ -181,6 +181,28 @@ def _check_environment(environment: EnvironmentPolicy, reader: EcsReader) -> lis
     return results
 
 
+CONFIGURATION_FIX = (
+    "Fix the AWS configuration named above (profile, config file, AWS_ENDPOINT_URL, region), "
+    "then run again."
+)
+
+
+def configuration_error_report(
+    error: Exception, fail_on: FailOn, policy: Policy | None, plan_source: str | None
+) -> Report:
+    """The report of a run the user's AWS configuration stopped before any call: a run-level
+    error (exit 2) with the configuration's own fix, about no service."""
+    return failed_run_report(
+        f"the AWS configuration cannot be used: {error}",
+        fail_on,
+        policy,
+        plan_source,
+        rule_id="DG901",
+        exit_code=ExitCode.INVALID_INPUT,
+        remediation=CONFIGURATION_FIX,
+    )
+
+
 def failed_run_report(
     reason: str,
     fail_on: FailOn,
@@ -190,11 +212,12 @@ def failed_run_report(
     *,
     rule_id: RuleId = "DG902",
     exit_code: ExitCode = ExitCode.COULD_NOT_VERIFY,
+    remediation: str | None = None,
 ) -> Report:
     """The report of a run that verified nothing: terraform failed, or (exit 2) the user's
     AWS configuration could not be used. Written anyway, so a merge sees the run."""
     target = Target(environment=TERRAFORM_ENVIRONMENT if rule_id == "DG902" else "aws")
-    finding = ServiceContext(target).finding(rule_id, reason)
+    finding = ServiceContext(target).finding(rule_id, reason, remediation=remediation)
     now = clock()
     source = policy.source if policy else None
     report = build_report(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from drift_gate.errors import ExitCode
 from drift_gate.model import Finding, Report, Severity, Verdict
 from drift_gate.report.base import RenderOptions, Reporter
 from drift_gate.report.common import (
     Group,
+    belongs,
     groups,
     scope_lines,
     smoke_lines,
@@ -65,11 +67,11 @@ def verdict_line(report: Report, paint: _Painter | None = None) -> str:
     counts = report.stats.findings_by_severity
     services = len(report.services)
     if report.verdict is Verdict.COULD_NOT_VERIFY:
-        unverified = sum(1 for s in report.services if not s.verified)
-        detail = f"{unverified} of {services} service(s) could not be verified; this is not a pass"
-        unread = sum(1 for scope in report.scanned if not scope.verified)
-        if unread:
-            detail += f"; {unread} account/region(s) could not be read"
+        if report.exit_code == ExitCode.INVALID_INPUT and not report.services:
+            # The run could not start (the user's AWS configuration): an error, not a verdict.
+            word = "ERROR"
+        after = "nothing was checked" if word == "ERROR" else "this is not a pass"
+        detail = f"{'; '.join(unverified_parts(report))}; {after}"
     elif report.verdict is Verdict.DRIFT:
         waived = f", {report.stats.waived} waived" if report.stats.waived else ""
         detail = (
@@ -88,6 +90,36 @@ def verdict_line(report: Report, paint: _Painter | None = None) -> str:
     if report.offline:
         detail += " [offline: Terraform sources and dotenv files only; no AWS call, no terraform]"
     return f"{paint(word, color)}: {detail}"
+
+
+# The words engine/wait.py closes a rollout that did not settle with: a run-level step.
+_WAIT_WORDS = "the rollout did not settle within"
+
+
+def unverified_parts(report: Report) -> list[str]:
+    """What really could not be verified, each counted as what it is: services, smoke
+    requests, the --wait for rollouts, accounts and regions, and the run itself."""
+    unverified = [f for f in report.findings if f.is_unverified]
+    smoke = [f for f in unverified if f.target.request]
+    waits = [f for f in unverified if not f.target.request and _WAIT_WORDS in f.message]
+    rest = [f for f in unverified if f not in smoke and f not in waits]
+    services = [s for s in report.services if not s.verified or any(belongs(f, s) for f in rest)]
+    parts = []
+    if services:
+        parts.append(f"{len(services)} of {len(report.services)} service(s) could not be verified")
+    if smoke:
+        parts.append(f"{len(smoke)} smoke request(s) could not be verified")
+    if waits:
+        parts.append(f"{len(waits)} rollout(s) did not settle within --wait")
+    unread = sum(1 for scope in report.scanned if not scope.verified)
+    if unread:
+        parts.append(f"{unread} account/region(s) could not be read")
+    run_level = [f for f in rest if not f.target.service and not report.scanned]
+    if len(run_level) == 1:
+        parts.append(run_level[0].message.removeprefix("could not verify: "))
+    elif run_level:
+        parts.append(f"{len(run_level)} run-level problem(s) (listed below)")
+    return parts or ["a link could not be verified"]
 
 
 def _group_block(group: Group, paint: _Painter) -> Iterable[str]:

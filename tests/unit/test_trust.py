@@ -278,7 +278,7 @@ def test_aws_configuration_mistakes_are_usage_errors_in_one_line(
     for key, value in environment.items():
         monkeypatch.setenv(key, value.format(bad_config=bad_config))
     report = tmp_path / "report.json"
-    code, _, err = run(
+    code, out, err = run(
         capsys,
         "check",
         "--plan-json",
@@ -289,14 +289,29 @@ def test_aws_configuration_mistakes_are_usage_errors_in_one_line(
         "json",
         "--output",
         str(report),
+        "--format",
+        "console",
+        "--output",
+        str(tmp_path / "report.txt"),
+        "--format",
+        "console",
     )
     assert code == 2
     [line] = err.strip().splitlines()
     assert line.startswith("drift-gate: error: ")
     assert expected.format(bad_config=bad_config) in line
     assert "internal error" not in err
+    assert out == ""  # one line, not a report of a service called "run" before it
     written: dict[str, Any] = json.loads(report.read_text())
     assert (written["verdict"], written["exit_code"]) == ("could-not-verify", 2)
+    assert written["services"] == []
+    [finding] = written["findings"]
+    assert finding["message"].startswith("the AWS configuration cannot be used: ")
+    assert finding["remediation"].startswith("Fix the AWS configuration named above")
+    console = tmp_path / "report.txt"
+    text = console.read_text()
+    assert text.startswith("ERROR: the AWS configuration cannot be used: ")
+    assert "docs/iam-policy.json" not in text
 
 
 def test_the_library_check_returns_the_same_report_as_the_cli(
@@ -641,3 +656,67 @@ def test_a_template_placeholder_is_neither_empty_nor_compared(
         capsys, "check", "--offline", "--policy", str(policy), "--task-definition", str(definition)
     )
     assert code == 0, out + err
+
+
+# --- The headline counts what really could not be verified (issue 22) ------------------------
+
+
+def headline(*findings: tuple[str, str, str | None, str | None], verified: bool = True) -> str:
+    """The console headline of a run of one service `api` with these (rule, message,
+    service, request) findings."""
+    from datetime import datetime, timezone
+
+    from drift_gate.checks.findings import ServiceContext
+    from drift_gate.engine.outcome import ServiceResult, build_report
+    from drift_gate.model import CheckedService, FailOn, Target
+    from drift_gate.report.console import verdict_line
+
+    checked = CheckedService(
+        environment="dev", region=REGION, cluster="c", service="api", verified=verified
+    )
+    built = [
+        ServiceContext(
+            Target(
+                environment="dev",
+                region=REGION,
+                cluster="c" if service else None,
+                service=service,
+                request=request,
+            )
+        ).finding(rule, message)  # type: ignore[arg-type]
+        for rule, message, service, request in findings
+    ]
+    now = datetime.now(timezone.utc)
+    report = build_report([ServiceResult(checked, tuple(built))], FailOn.ERROR, now, now, None, {})
+    return verdict_line(report)
+
+
+def test_a_wait_that_timed_out_is_the_headline_not_zero_services() -> None:
+    line = headline(
+        (
+            "DG901",
+            "could not verify: the rollout did not settle within 5 s (IN_PROGRESS)",
+            "api",
+            None,
+        )
+    )
+    assert line == (
+        "COULD NOT VERIFY: 1 rollout(s) did not settle within --wait; this is not a pass"
+    )
+
+
+def test_an_unreachable_smoke_request_is_the_headline_not_zero_services() -> None:
+    line = headline(
+        ("DG901", "could not verify: GET https://api.example/health: refused", "api", "GET /")
+    )
+    assert line == "COULD NOT VERIFY: 1 smoke request(s) could not be verified; this is not a pass"
+
+
+def test_a_service_whose_later_link_could_not_verify_counts_as_a_service() -> None:
+    line = headline(("DG901", "could not verify the service's tasks: throttled", "api", None))
+    assert line.startswith("COULD NOT VERIFY: 1 of 1 service(s) could not be verified;")
+
+
+def test_a_run_level_failure_is_named_not_zero_of_zero_services() -> None:
+    line = headline(("DG902", "terraform plan failed: exit 1", None, None))
+    assert line == ("COULD NOT VERIFY: terraform plan failed: exit 1; this is not a pass")
