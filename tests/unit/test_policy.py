@@ -654,3 +654,25 @@ def test_a_dotenv_file_is_a_regular_file_of_at_most_1_mib(tmp_path: Path) -> Non
     for path, message in ((big, "larger than 1 MiB"), (fifo, "not a regular file")):
         with pytest.raises(InvalidInputError, match=message):
             required_names(path)
+
+
+def test_validate_policy_reads_a_valid_file_once(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fleet's policy takes a second to parse: validate-policy parses it once, not again
+    to print its deprecations."""
+    from drift_gate import yamlfile
+
+    parsed: list[str] = []
+    parse = yamlfile.parse_yaml
+
+    def counting(text: str, source: str) -> yamlfile.YamlDocument:
+        parsed.append(source)
+        return parse(text, source)
+
+    monkeypatch.setattr(yamlfile, "parse_yaml", counting)
+    path = tmp_path / "p.yaml"
+    path.write_text(policy_text(extra="        ignore: [DG107]\n"))
+    result = cli.run("validate-policy", str(path))
+    assert (result.exit_code, parsed) == (0, [str(path)])
+    assert "`ignore` is deprecated" in result.stderr
