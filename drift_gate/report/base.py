@@ -23,11 +23,12 @@ class RenderOptions:
     report_paths: dict[str, str] = field(default_factory=dict)
     # Byte budget for formats with a size limit (GitHub's step summary: 1 MiB per step).
     max_bytes: int | None = None
-    # Paths in findings are made relative to this (GITHUB_WORKSPACE) for annotations and SARIF.
+    # The repository root (GITHUB_WORKSPACE, else the nearest directory holding .git): paths
+    # in annotations and SARIF are relative to it.
     workspace: str | None = None
     # The directory relative paths in findings start from (the working directory).
     base: str | None = None
-    # SARIF runs[].automationDetails.id category; None: drift-gate/<environments>/.
+    # SARIF runs[].automationDetails.id category; None: no automationDetails (the upload's own).
     sarif_category: str | None = None
 
 
