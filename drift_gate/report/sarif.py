@@ -181,7 +181,7 @@ def _left_out_rule() -> dict[str, Any]:
         "shortDescription": {"text": "Findings left out of the SARIF report."},
         "fullDescription": {"text": text},
         "help": {"text": text, "markdown": text},
-        "helpUri": "https://github.com/drift-gate/drift-gate/blob/main/docs/reports.md",
+        "helpUri": f"{INFORMATION_URI}/blob/main/docs/reports.md#github-code-scanning",
         "defaultConfiguration": {"level": "warning"},
     }
 
