@@ -32,7 +32,7 @@ from drift_gate.model import (
 )
 from drift_gate.sources.answers import ContainerDefinition
 from drift_gate.sources.containers import containers_from_json
-from drift_gate.validation import first_problem, validate_or_none
+from drift_gate.validation import first_problem
 
 TASK_DEFINITION = "aws_ecs_task_definition"
 SERVICE = "aws_ecs_service"
@@ -118,7 +118,9 @@ class _RawOutputChange(_Raw):
 class _RawResource(_Raw):
     address: str
     type: str
-    values: dict[str, Any] | None = None
+    # Left out: every value is unknown. Terraform never writes null here (omitempty), so a
+    # null is refused rather than read as "all unknown".
+    values: dict[str, Any] = Field(default_factory=dict)
 
 
 class _RawModule(_Raw):
@@ -361,7 +363,7 @@ def _plan(raw: _RawPlan, source: str) -> Plan:
         services=tuple(
             _service(r, path, source, configuration) for r, path in resources if r.type == SERVICE
         ),
-        region=_provider_region(configuration),
+        region=_provider_region(configuration, source),
         errored=raw.errored,
         complete=raw.complete,
         deferred=tuple(
@@ -404,18 +406,15 @@ class _Containers:
         where = f"{where}.container_definitions"
         if not isinstance(text, str):
             # null too: the argument is required, so no plan declares a task definition without it
-            self._refuse(f"{where}: Input should be a valid string")
+            _refuse(self.source, f"{where}: Input should be a valid string")
         if text not in self._read:
             try:
                 self._read[text] = containers_from_json(text)
             except ValueError:
-                self._refuse(where + _container_problem(text))
+                _refuse(self.source, where + _container_problem(text))
             if not self._read[text]:
-                self._refuse(f"{where}: no containers; a task definition has at least one")
+                _refuse(self.source, f"{where}: no containers; a task definition has at least one")
         return self._read[text]
-
-    def _refuse(self, problem: str) -> NoReturn:
-        raise InvalidInputError(f"{self.source}: not a plan drift-gate can read: {problem}")
 
 
 class _ContainerList(_Raw):
@@ -490,23 +489,36 @@ def _module_resources(module: _RawModule, path: str) -> Iterator[tuple[_RawResou
         )
 
 
-def _values(model: type[V], resource: _RawResource, path: str, source: str) -> V:
+def _values(
+    model: type[V], resource: _RawResource, path: str, source: str, required: tuple[str, ...]
+) -> V:
+    """The values read, type-checked. The plan leaves an unknown value out; a null is known,
+    and for a `required` argument no plan holds one, so it is refused, never "unknown"."""
     try:
-        return model.model_validate(resource.values or {})
+        values = model.model_validate(resource.values)
     except ValidationError as error:
-        problem = first_problem(error, model, f"{path}.values")
-        raise InvalidInputError(f"{source}: not a plan drift-gate can read: {problem}") from None
+        _refuse(source, first_problem(error, model, f"{path}.values"))
+    for key in required:
+        if key in resource.values and resource.values[key] is None:
+            _refuse(source, f"{path}.values.{key}: Input should be a valid string")
+    return values
+
+
+def _refuse(source: str, problem: str) -> NoReturn:
+    # `from None`: called while handling a ValidationError, whose text quotes the input; a
+    # --debug traceback would print it as the context.
+    raise InvalidInputError(f"{source}: not a plan drift-gate can read: {problem}") from None
 
 
 def _task_definition(
     resource: _RawResource, path: str, source: str, parsed: _Containers
 ) -> PlannedTaskDefinition:
-    values = _values(_TaskDefinitionValues, resource, path, source)
+    values = _values(_TaskDefinitionValues, resource, path, source, ("family",))
     return PlannedTaskDefinition(
         address=resource.address,
         family=values.family,
-        containers=parsed.of(resource.values or {}, f"{path}.values"),
-        execution_role=_execution_role(resource.values or {}),
+        containers=parsed.of(resource.values, f"{path}.values"),
+        execution_role=_execution_role(resource.values),
     )
 
 
@@ -520,16 +532,11 @@ def _execution_role(values: dict[str, Any]) -> Literal["set", "unset", "unknown"
 def _service(
     resource: _RawResource, path: str, source: str, configuration: _RawConfiguration
 ) -> PlannedService:
-    values = _values(_ServiceValues, resource, path, source)
-    given = resource.values or {}
-    # The plan leaves unknown values out (None here); a null is known. `name` is required,
-    # a null `cluster` is ECS's `default` cluster, and a null `task_definition` (an EXTERNAL
-    # deployment controller) is a service that declares none: "" says so.
-    if "name" in given and values.name is None:
-        raise InvalidInputError(
-            f"{source}: not a plan drift-gate can read: {path}.values.name: "
-            "Input should be a valid string"
-        )
+    values = _values(_ServiceValues, resource, path, source, ("name",))
+    given = resource.values
+    # The plan leaves unknown values out (None here); a null is known: a null `cluster` is
+    # ECS's `default` cluster, and a null `task_definition` (an EXTERNAL deployment
+    # controller) is a service that declares none: "" says so.
     null_cluster = "cluster" in given and values.cluster is None
     null_task_definition = "task_definition" in given and values.task_definition is None
     return PlannedService(
@@ -537,30 +544,37 @@ def _service(
         name=values.name,
         cluster="default" if null_cluster else values.cluster,
         task_definition="" if null_task_definition else values.task_definition,
-        task_definition_address=_referenced_task_definition(resource.address, configuration),
+        task_definition_address=_referenced_task_definition(
+            resource.address, configuration, source
+        ),
     )
 
 
-def _module_config(configuration: _RawConfiguration, address: str) -> _RawModuleConfig:
+def _module_config(configuration: _RawConfiguration, address: str) -> tuple[_RawModuleConfig, str]:
+    """The configuration of an address's module, and its JSON path (map keys as `[...]`)."""
     module = configuration.root_module or _RawModuleConfig()
+    path = "configuration.root_module"
     for name, _ in split_address(address)[0]:
         call = module.module_calls.get(name)
         module = (call.module if call else None) or _RawModuleConfig()
-    return module
+        path += ".module_calls[...].module"
+    return module, path
 
 
 def _referenced_task_definition(
-    service_address: str, configuration: _RawConfiguration
+    service_address: str, configuration: _RawConfiguration, source: str
 ) -> str | None:
     """The task definition resource a service's task_definition expression refers to, if any."""
     _, kind, name, _ = split_address(service_address)
-    for resource in _module_config(configuration, service_address).resources:
+    module, path = _module_config(configuration, service_address)
+    for index, resource in enumerate(module.resources):
         if resource.type != kind or resource.name != name:
             continue
-        expression, _ = validate_or_none(
-            _RawExpression, resource.expressions.get("task_definition") or {}
-        )
-        for reference in expression.references if expression else ():
+        # A malformed expression is refused: read as "no reference", it would send the
+        # service to a family look-up that may pick another task definition.
+        where = f"{path}.resources[{index}].expressions.task_definition"
+        expression = _expression(resource.expressions.get("task_definition"), where, source)
+        for reference in expression.references:
             if reference.startswith(f"{TASK_DEFINITION}."):
                 _, _, referenced, _ = split_address(reference)
                 prefix = module_path(service_address)
@@ -572,14 +586,28 @@ def _referenced_task_definition(
     return None
 
 
-def _provider_region(configuration: _RawConfiguration) -> str | None:
+def _expression(raw: Any, where: str, source: str) -> _RawExpression:
+    """A configuration expression; absent is none (no constant, no reference)."""
+    if raw is None:
+        return _RawExpression()
+    if not isinstance(raw, dict):
+        _refuse(source, f"{where}: Input should be a valid dictionary")
+    try:
+        return _RawExpression.model_validate(raw)
+    except ValidationError as error:
+        _refuse(source, first_problem(error, _RawExpression, where))
+
+
+def _provider_region(configuration: _RawConfiguration, source: str) -> str | None:
     for key, provider in configuration.provider_config.items():
         if key == "aws" or provider.name == "aws":
-            expression, _ = validate_or_none(
-                _RawExpression, (provider.expressions or {}).get("region") or {}
-            )
-            if expression is not None and isinstance(expression.constant_value, str):
-                return expression.constant_value
+            where = "configuration.provider_config[...].expressions.region"
+            region = _expression((provider.expressions or {}).get("region"), where, source)
+            constant = region.constant_value
+            if constant is not None and not isinstance(constant, str):
+                _refuse(source, f"{where}.constant_value: Input should be a valid string")
+            if constant:
+                return constant
     return None
 
 

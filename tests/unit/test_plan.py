@@ -925,3 +925,108 @@ def test_a_service_a_policy_declares_is_checked_against_it_not_reported_unchecke
     # Another region's or cluster's service of that name does not count.
     other = services_from_plan(parsed, None, "us-east-1", {("eu-west-1", "c", "api")})
     assert [f.rule_id for f in other.findings] == ["DG901"]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        (
+            ("planned_values", "root_module", "resources", 0, "values"),
+            None,
+            "planned_values.root_module.resources[0].values: Input should be a valid dictionary",
+        ),
+        (
+            ("planned_values", "root_module", "resources", 0, "values", "family"),
+            None,
+            "planned_values.root_module.resources[0].values.family: Input should be a valid string",
+        ),
+        (
+            ("configuration", "root_module", "resources", 0, "expressions", "task_definition"),
+            {"references": CANARY},
+            "configuration.root_module.resources[0].expressions.task_definition.references: "
+            "Input should be a valid tuple",
+        ),
+        (
+            ("configuration", "root_module", "resources", 0, "expressions", "task_definition"),
+            [CANARY],
+            "configuration.root_module.resources[0].expressions.task_definition: "
+            "Input should be a valid dictionary",
+        ),
+        (
+            ("configuration", "provider_config", "aws", "expressions", "region"),
+            {"constant_value": [CANARY]},
+            "configuration.provider_config[...].expressions.region.constant_value: "
+            "Input should be a valid string",
+        ),
+        (
+            ("configuration", "provider_config", "aws", "expressions", "region"),
+            CANARY,
+            "configuration.provider_config[...].expressions.region: "
+            "Input should be a valid dictionary",
+        ),
+    ],
+    ids=[
+        "values null",
+        "family null",
+        "references a string",
+        "expression a list",
+        "region a list",
+        "region a string",
+    ],
+)
+def test_what_drift_gate_reads_is_never_unknown_or_empty_when_malformed(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    path: tuple[str | int, ...],
+    value: Any,
+    expected: str,
+) -> None:
+    """Read as "unknown" or "no reference", each of these would change what is checked: a
+    malformed reference sends a service to a family look-up, a malformed region to AWS_REGION."""
+    document = with_path(base_plan(), path, value)
+    code, stderr = run_plan_json(tmp_path, capsys, json.dumps(document).encode())
+    assert code == 2, stderr
+    assert expected in stderr
+    assert CANARY not in stderr
+
+
+def canary_documents() -> list[dict[str, Any]]:
+    """Every refusal this reader gives about a value's shape, each with the canary in it."""
+    documents = [with_planned_containers(p.values[0]) for p in MALFORMED_CONTAINERS]
+    documents += [
+        with_path(
+            base_plan(), ("resource_changes", 0, "change", "after", "container_definitions"), text
+        )
+        for text in (CANARY + "{", json.dumps([{"name": {"x": CANARY}}]))
+    ]
+    documents.append(deferred_plan(deferred(DEFERRED_BUCKET, reason=CANARY)))
+    entry = without_address(change("aws_ecs_service.api", "aws_ecs_service", ["update"], {}, {}))
+    documents.append(plan("1.0", resource_drift=[entry | {"index": {"k": CANARY}}]))
+    documents += [
+        with_path(
+            base_plan(),
+            ("configuration", "provider_config", "aws", "expressions", "region"),
+            {"constant_value": [CANARY]},
+        ),
+        with_path(
+            base_plan(),
+            ("configuration", "root_module", "resources", 0, "expressions", "task_definition"),
+            {"references": CANARY},
+        ),
+    ]
+    return documents
+
+
+def test_no_plan_value_in_any_refusal_even_with_debug_tracebacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The canary check for plans: a refusal names where, never what; --debug prints the
+    traceback, so no exception chained behind the refusal may quote the input either."""
+    path = tmp_path / "plan.json"
+    for number, document in enumerate(canary_documents()):
+        path.write_text(json.dumps(document))
+        code = main(["--debug", "check", "--plan-json", str(path), "--region", "us-east-1"])
+        printed = capsys.readouterr()
+        assert code == 2, (number, printed.err)
+        assert "Traceback" in printed.err  # the traceback was printed, and holds no value
+        assert CANARY not in printed.out + printed.err, number
