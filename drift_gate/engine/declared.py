@@ -162,8 +162,8 @@ def _not_in_plan(service: PlannedService, index: TaskDefinitionIndex) -> NotChec
     shown = f" ({service.task_definition})" if _ARN.match(service.task_definition) else ""
     message = (
         f"{service.address}: not checked: its task definition{shown} is not declared in this "
-        "plan (registered outside this configuration), so what its containers must receive is "
-        "not known here"
+        "plan (registered outside this configuration, or read through a data source), so what "
+        "its containers must receive is not known here"
     )
     return "DG901", message, _DECLARE_IT
 

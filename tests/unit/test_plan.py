@@ -742,8 +742,8 @@ def test_a_task_definition_not_in_the_plan_is_not_checked_never_unknown(
         (
             "DG901",
             f"aws_ecs_service.api: not checked: its task definition ({OUTSIDE}) is not declared "
-            "in this plan (registered outside this configuration), so what its containers must "
-            "receive is not known here",
+            "in this plan (registered outside this configuration, or read through a data "
+            "source), so what its containers must receive is not known here",
         )
     ]
     # Never a pass of what was not checked: could not verify.
