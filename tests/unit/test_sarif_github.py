@@ -1,9 +1,12 @@
 """SARIF that GitHub code scanning accepts, not only SARIF that the schema accepts.
 
-GitHub's rules, from its documentation ("SARIF support for code scanning") and the SARIF
-validator's GitHub rule set (microsoft/sarif-sdk GH1001-GH1007): one result without a
-physical location with a URI makes GitHub reject the whole file; URIs are relative to the
-repository root; every result has a rule id and message text; and the documented limits.
+Two checkers. Microsoft's SARIF Multitool (`sarif validate` with GitHub's rule kind, from
+tools/sarif-multitool) checks what its rules cover: a location per result (GH1001), a
+region (GH1003), repository-relative URIs (SARIF1004, GH1005, GH1006), message text
+(GH1007). `github_problems` below checks by hand only what it does not: GitHub's
+documented limits (its GH1004 limits are stale, so it is off), the category's form,
+rule ids among the run's rules, and a URI in the first location (a location without one
+crashes the Multitool instead of being reported).
 """
 
 from __future__ import annotations
@@ -71,22 +74,12 @@ def _result_problems(result: dict[str, Any], rule_ids: set[str]) -> list[str]:
     problems: list[str] = []
     if result.get("ruleId") not in rule_ids:
         problems.append("ruleId not among the run's rules")
-    if not (result.get("message") or {}).get("text"):
-        problems.append("no message.text (GH1007)")
     locations = result.get("locations") or []
-    if not locations or len(locations) > LIMITS["locations"]:
-        return [*problems, "expected at least one location (and at most 1,000)"]
-    physical = locations[0].get("physicalLocation") or {}
-    uri = (physical.get("artifactLocation") or {}).get("uri", "")
-    if not uri:
-        problems.append(
-            "expected artifact location: no physicalLocation.artifactLocation.uri (GH1001)"
-        )
-    elif ":" in uri.split("/")[0] or uri.startswith("/"):
-        problems.append(f"URI {uri!r} is not relative to the repository root (GH1005)")
-    start = (physical.get("region") or {}).get("startLine")
-    if not isinstance(start, int) or start < 1:
-        problems.append("region.startLine missing (GH1003)")
+    if len(locations) > LIMITS["locations"]:
+        problems.append("more than 1,000 locations")
+    physical = (locations or [{}])[0].get("physicalLocation") or {}
+    if not (physical.get("artifactLocation") or {}).get("uri"):
+        problems.append("expected artifact location: no physicalLocation.artifactLocation.uri")
     return problems
 
 
@@ -343,15 +336,19 @@ def multitool_problems(tool: Path, text: str, where: Path) -> list[str]:
 
 
 def test_the_multitool_reports_what_github_rejects(sarif_multitool: Path, tmp_path: Path) -> None:
-    """Its GitHub rules are on: an absolute URI, a result without a region and a message
-    without text are each reported (else a clean run below would prove nothing)."""
+    """Its GitHub rules are on: an absolute path or file URI, a result without a region or
+    without a location, and a message without text are each reported (else a clean run
+    below would prove nothing)."""
     broken = json.loads(sarif(sample_report()))
     results = broken["runs"][0]["results"]
     results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] = "/abs/policy.yaml"
     del results[1]["locations"][0]["physicalLocation"]["region"]
     results[2]["message"] = {"id": "default"}
+    results[3]["locations"] = []
+    physical = results[4]["locations"][0]["physicalLocation"]
+    physical["artifactLocation"] = {"uri": "file:///abs/main.tf"}
     problems = multitool_problems(sarif_multitool, json.dumps(broken), tmp_path)
-    for rule_id in ("SARIF1004", "GH1003", "GH1007"):
+    for rule_id in ("SARIF1004", "GH1003", "GH1007", "GH1001", "GH1006"):
         assert any(problem.startswith(f"{rule_id} ") for problem in problems), rule_id
 
 
