@@ -370,8 +370,7 @@ def find_problems(document: YamlDocument) -> list[PolicyProblem]:
         # checks that depend on today's date or on the file system run again.
         problems = _waiver_problems(document, date.today()) + _dotenv_problems(document)
         return sorted(problems, key=lambda problem: (problem.line, str(problem.path)))
-    for error in _validator().iter_errors(document.data):
-        problems.append(_schema_problem(document, error))
+    problems.extend(_schema_problems(document))
     problems.extend(_shape_problems(document))
     if not problems:
         problems.extend(_consistency_problems(document))
@@ -449,6 +448,55 @@ def remember_valid(document: YamlDocument) -> None:
     if entry is not None:
         write_entry(entry.parent, entry.name, "valid\n")
         prune(entry.parent, 2000)
+
+
+def _schema_problems(document: YamlDocument) -> list[PolicyProblem]:
+    """The schema's problems; an unknown key at its own line, with the known key it is close
+    to. A required key whose misspelling is that unknown key is not also said missing."""
+    problems: list[PolicyProblem] = []
+    meant: set[tuple[JsonPath, str]] = set()
+    missing: list[tuple[ValidationError, PolicyProblem]] = []
+    for error in _validator().iter_errors(document.data):
+        if error.validator == "additionalProperties":
+            for problem, suggestion in _unknown_key_problems(document, error):
+                problems.append(problem)
+                if suggestion:
+                    meant.add((tuple(error.absolute_path), suggestion))
+        elif error.validator == "required":
+            missing.append((error, _schema_problem(document, error)))
+        else:
+            problems.append(_schema_problem(document, error))
+    for error, problem in missing:
+        have = error.instance if isinstance(error.instance, dict) else {}
+        required = error.validator_value if isinstance(error.validator_value, list) else []
+        absent = [key for key in required if key not in have]
+        if not all((tuple(error.absolute_path), key) in meant for key in absent):
+            problems.append(problem)
+    return problems
+
+
+def _unknown_key_problems(
+    document: YamlDocument, error: ValidationError
+) -> list[tuple[PolicyProblem, str | None]]:
+    import difflib
+
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    allowed = [str(key) for key in schema.get("properties", {})]
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    found: list[tuple[PolicyProblem, str | None]] = []
+    for key in instance:
+        if key in allowed:
+            continue
+        path: JsonPath = (*error.absolute_path, key)
+        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.75)
+        hint = f"did you mean {close[0]}? " if close else ""
+        message = (
+            f"unexpected key {shown_path((key,))}; {hint}allowed here: {', '.join(allowed)} "
+            "(docs/policy.md)"
+        )
+        problem = PolicyProblem(document.path, document.line_of(path), path, message)
+        found.append((problem, close[0] if close else None))
+    return found
 
 
 def _schema_problem(document: YamlDocument, error: ValidationError) -> PolicyProblem:

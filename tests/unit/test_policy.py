@@ -88,10 +88,11 @@ def test_every_schema_error_is_reported_at_once_with_line_and_path() -> None:
     problems = [str(p) for p in find_problems(parse_yaml(BROKEN, "p.yaml"))]
     assert problems == [
         "p.yaml:4: environments/development/region: expected text matching ^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$",
-        "p.yaml:6: environments/development/services/0: unexpected key servce; allowed here: "
-        "cluster, service, match, containers, ignore, logs, smoke (docs/policy.md)",
         "p.yaml:6: environments/development/services/0: 'service' is a required property "
         "(or use `match` to select services)",
+        "p.yaml:7: environments/development/services/0/servce: unexpected key servce; did you "
+        "mean service? allowed here: cluster, service, match, containers, ignore, logs, smoke "
+        "(docs/policy.md)",
         "p.yaml:10: environments/development/services/0/containers/api/secrets/1: expected text matching ^[^=\\s]+$",
         "p.yaml:11: environments/development/services/0/containers/api/environment: expected a list, found text",
         "p.yaml:12: environments/development/services/0/ignore/0: DG9xx cannot be ignored: it means drift-gate could not verify a link, and it fails closed",
@@ -431,6 +432,27 @@ def test_match_entries_are_read_and_need_the_list_permissions(tmp_path: Path) ->
     assert {"ecs:ListClusters", "ecs:ListServices"} <= set(actions)
 
 
+def test_a_misspelled_key_is_told_at_its_own_line_with_the_key_it_is_close_to() -> None:
+    text = (
+        "version: 1\nenvironments:\n  e:\n    region: us-east-1\n    services:\n"
+        "      - cluster: c\n        service: s\n        containres:\n          api: {}\n"
+        "        smoke:\n          - url: https://x.example/\n            expcet: [200]\n"
+        "            zzz: 1\n"
+    )
+    problems = [str(problem) for problem in find_problems(parse_yaml(text, "p.yaml"))]
+    assert problems == [
+        "p.yaml:8: e/services/0/containres: unexpected key containres; did you mean containers? "
+        "allowed here: cluster, service, match, containers, ignore, logs, smoke (docs/policy.md)".replace(
+            "e/", "environments/e/"
+        ),
+        "p.yaml:12: environments/e/services/0/smoke/0/expcet: unexpected key expcet; did you mean "
+        "expect? allowed here: url, method, headers, json, expect, forbid, timeout, retries, "
+        "allow_http (docs/policy.md)",
+        "p.yaml:13: environments/e/services/0/smoke/0/zzz: unexpected key zzz; allowed here: "
+        "url, method, headers, json, expect, forbid, timeout, retries, allow_http (docs/policy.md)",
+    ]  # and no "missing required key: containers": the misspelling is that key
+
+
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
@@ -441,7 +463,7 @@ def test_match_entries_are_read_and_need_the_list_permissions(tmp_path: Path) ->
             "give `match` or `cluster` and `service`, not both",
         ),
         ("{match: {}, containers: {a: {}}}", "match: expected at least 1 key(s)"),
-        ("{match: {colour: red}, containers: {a: {}}}", "match: unexpected key colour;"),
+        ("{match: {colour: red}, containers: {a: {}}}", "match/colour: unexpected key colour;"),
     ],
 )
 def test_an_entry_names_one_service_or_selects(entry: str, message: str) -> None:
