@@ -13,10 +13,12 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from drift_gate.engine.offline import requirements
 from drift_gate.model import DeclaredName
 from drift_gate.policy import ContainerPolicy, Policy
+from drift_gate.report.markdown_text import code, rich, text
 from drift_gate.sources.hcl import (
     DeclaredService,
     DeclaredTaskDefinition,
@@ -78,20 +80,21 @@ def _section(
     link: _Linker,
 ) -> str:
     lines = [
-        f"\n## {_title(task_definition, service)}\n\n",
-        f"Task definition `{task_definition.address}`"
-        + (f", family `{task_definition.family}`" if task_definition.family else "")
+        f"\n## {text(_title(task_definition, service))}\n\n",
+        f"Task definition {code(task_definition.address)}"
+        + (f", family {code(task_definition.family)}" if task_definition.family else "")
         + f", declared at {link.at(task_definition.file, task_definition.line)}.\n",
     ]
     if task_definition.unresolved:
         u = task_definition.unresolved
         lines.append(
-            f"\nIts containers cannot be read offline: {u.reason} ({link.at(u.file, u.line)}).\n"
+            f"\nIts containers cannot be read offline: {rich(u.reason)} "
+            f"({link.at(u.file, u.line)}).\n"
         )
         return "".join(lines)
     for container in task_definition.containers:
         wanted = _container_policy(policy, service, container.name)
-        lines.append(f"\n### Container `{container.name}`\n\n")
+        lines.append(f"\n### Container {code(container.name)}\n\n")
         lines.append("| variable | kind | declared at | valueFrom | .env.example | policy |\n")
         lines.append("|---|---|---|---|---|---|\n")
         lines.extend(_row_text(row) for row in _rows(container, wanted, link))
@@ -122,11 +125,11 @@ def _rows(
     for kind, names in (("secret", container.secrets), ("plain", container.environment)):
         for name in sorted(names, key=lambda n: n.name):
             seen.add(name.name)
-            reference = f"`{name.value_from}`" if name.value_from else ""
+            reference = code(name.value_from or "", in_table=True)
             if name.value_from_unresolved:
-                reference = f"unresolved: {name.value_from_unresolved.reason}"
+                reference = "unresolved: " + rich(name.value_from_unresolved.reason, in_table=True)
             yield Row(
-                name.name,
+                code(name.name, in_table=True),
                 kind,
                 link.at(name.file, name.line),
                 reference,
@@ -135,7 +138,7 @@ def _rows(
             )
     for missing in sorted(set(required) - seen):
         yield Row(
-            missing,
+            code(missing, in_table=True),
             "**missing**",
             "not declared",
             "",
@@ -143,9 +146,9 @@ def _rows(
             in_policy.get(missing, "no"),
         )
     for unresolved in container.unresolved:
-        yield Row(
-            "?", "unresolved", link.at(unresolved.file, unresolved.line), unresolved.reason, "", ""
-        )
+        where = link.at(unresolved.file, unresolved.line)
+        reason = rich(unresolved.reason, in_table=True)
+        yield Row("?", "unresolved", where, reason, "", "")
 
 
 def _dotenv(requirement: DeclaredName | None) -> str:
@@ -156,8 +159,9 @@ def _dotenv(requirement: DeclaredName | None) -> str:
 
 
 def _row_text(row: Row) -> str:
-    cells = (f"`{row.name}`", row.kind, row.declared_at, row.value_from, row.dotenv, row.policy)
-    return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |\n"
+    """One table row; every cell is Markdown already escaped where it was made."""
+    cells = (row.name, row.kind, row.declared_at, row.value_from, row.dotenv, row.policy)
+    return "| " + " | ".join(cells) + " |\n"
 
 
 @dataclass(frozen=True)
@@ -168,5 +172,7 @@ class _Linker:
         return Path(os.path.relpath(path.resolve(), self.base.resolve())).as_posix()
 
     def at(self, path: Path, line: int) -> str:
+        """A link to the line: its text escaped, its target percent-encoded (a path may
+        hold anything a name may)."""
         relative = self.path(path)
-        return f"[{relative}:{line}]({relative}#L{line})"
+        return f"[{text(f'{relative}:{line}')}]({quote(relative, safe='/')}#L{line})"

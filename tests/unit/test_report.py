@@ -370,3 +370,40 @@ def test_names_from_outside_stay_text_in_html_junit_and_sarif() -> None:
         # SARIF's plain-text messages turn `[text](target)` into links (SARIF 2.1.0 §3.11.6).
         assert not re.search(r"(?<!\\)\[[^\]]*(?<!\\)\]\(", result["message"]["text"])
         assert "![x]" not in result["message"]["text"]
+
+
+def test_names_from_terraform_stay_text_in_the_inventory(tmp_path: Path) -> None:
+    from drift_gate.inventory import inventory_markdown
+    from drift_gate.sources.hcl.declarations import (
+        DeclaredService,
+        DeclaredTaskDefinition,
+        TerraformContainer,
+        TerraformDeclarations,
+        TerraformName,
+    )
+    from drift_gate.sources.hcl.values import Unresolved
+
+    tf = tmp_path / f"main {HOSTILE.replace('/', '').replace(chr(0), '')[:40]}.tf"
+    name = TerraformName(f"V {HOSTILE}", tf, 3, value_from=f"arn {HOSTILE}")
+    odd = TerraformName("W", tf, 4, value_from_unresolved=Unresolved(f"why {HOSTILE}", tf, 4))
+    container = TerraformContainer(
+        f"box {HOSTILE}", (name, odd), (), (Unresolved(f"? {HOSTILE}", tf, 5),)
+    )
+    declarations = TerraformDeclarations(
+        task_definitions=[
+            DeclaredTaskDefinition(f"td.{HOSTILE}", f"fam {HOSTILE}", tf, 1, (container,))
+        ],
+        services=[
+            DeclaredService("svc.a", f"svc {HOSTILE}", f"c {HOSTILE}", f"td.{HOSTILE}", tf, 2)
+        ],
+    )
+    found = github_shows(inventory_markdown(declarations, None, tmp_path))
+    assert {tag for tag, _ in found.tags} - {"a"} <= MARKDOWN_TAGS | {"h1"}
+    # The only links are drift-gate's own, to a line of the file, percent-encoded.
+    links = [dict(attrs)["href"] or "" for tag, attrs in found.tags if tag == "a"]
+    assert links
+    assert all(re.fullmatch(r"[A-Za-z0-9%._~/-]+#L[0-9]+", link) for link in links), links
+    assert not found.comments
+    assert not [data for data in found.prose if MENTION.search(data) or REFERENCE.search(data)]
+    assert {len(row) for row in found.rows} == {6}
+    assert one_line(f"V {HOSTILE}") in found.code
