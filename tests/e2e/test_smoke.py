@@ -569,14 +569,29 @@ def test_a_url_with_a_password_is_refused_naming_where_it_is_declared(
     policy = policy_with(
         tmp_path, f"          - url: http://user:{password}@127.0.0.1:{app.port}/health\n"
     )
-    result = cli_on_moto.run(
-        "check", "--policy", str(policy), extra_env={"HOKUSAI_API_KEY": API_KEY}
-    )
-    assert result.exit_code == 2
-    assert f"{policy}:" in result.stderr
-    assert "carries a user name or password" in result.stderr
-    assert password not in result.stdout + result.stderr
+    for command in (("validate-policy", str(policy)), ("check", "--policy", str(policy))):
+        result = cli_on_moto.run(*command, extra_env={"HOKUSAI_API_KEY": API_KEY})
+        assert result.exit_code == 2
+        assert f"{policy}:" in result.stderr
+        assert "services/0/smoke/0/url" in result.stderr
+        assert password not in result.stdout + result.stderr
     assert app.seen_keys == []
+
+
+def test_a_url_with_a_password_is_refused_before_any_call_without_the_schema(
+    tmp_path: Path,
+) -> None:
+    """A policy built in code (the library) is not validated against the schema: the check
+    still refuses the URL before any request, naming where, never the password."""
+    from drift_gate.errors import InvalidInputError
+    from drift_gate.policy import SmokeRequest
+    from drift_gate.sources.smoke import refuse_unusable
+
+    request = SmokeRequest(url="https://user:pw-canary-0452@api.example/", where="p.yaml:9")
+    with pytest.raises(InvalidInputError) as raised:
+        refuse_unusable([request], {})
+    assert str(raised.value).startswith("p.yaml:9: the smoke request's URL carries a user name")
+    assert "pw-canary-0452" not in str(raised.value)
 
 
 @pytest.mark.parametrize(
