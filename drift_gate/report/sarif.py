@@ -4,7 +4,8 @@ Every result has a physical location whose URI is relative to the repository roo
 rejects the whole file otherwise): where the finding is declared, else where its service
 is, else the policy's or plan's first line, else README.md. A file outside the repository is
 never a URI: the next place in that order is used, and the message names the file.
-partialFingerprints hash the rule and the target only, so an alert is tracked across runs.
+partialFingerprints hash the rule and the target only, so an alert is tracked across runs;
+primaryLocationLineHash, the one code scanning matches alerts by, is that hash too.
 automationDetails (the code scanning category) is written only when the user names one: it
 must not depend on what was found, and without it the upload action's own default (the
 workflow, job and matrix) applies (docs/reports.md: "GitHub code scanning").
@@ -204,9 +205,9 @@ def _left_out_result(
             f"run were left out ({said}); the JSON report (--format json) has all of them."
         },
         "locations": [_physical(where)],
-        "partialFingerprints": {
-            "driftGate/v1": hashlib.sha256(LEFT_OUT_RULE_ID.encode()).hexdigest()[:32]
-        },
+        "partialFingerprints": _fingerprints(
+            hashlib.sha256(LEFT_OUT_RULE_ID.encode()).hexdigest()[:32]
+        ),
     }
 
 
@@ -235,7 +236,7 @@ def _result(
         "level": _LEVEL[finding.severity],
         "message": {"text": plain_text(message)},
         "locations": [location],
-        "partialFingerprints": {"driftGate/v1": fingerprint(finding)},
+        "partialFingerprints": _fingerprints(fingerprint(finding)),
         "properties": {"target": finding.target.model_dump(exclude_none=True)},
     }
     if finding.waiver is not None:
@@ -244,6 +245,16 @@ def _result(
             {"kind": "external", "status": "accepted", "justification": waiver_text(finding)}
         ]
     return result
+
+
+def _fingerprints(key: str) -> dict[str, str]:
+    """Code scanning matches an alert across uploads by primaryLocationLineHash alone; left
+    to upload-sarif it is computed from the text of the located line, with a counter for
+    results on the same line. Many findings share a line here (README.md:1, a service's
+    policy entry), so that would tie an alert to the order of findings and to edits near the
+    line, and the REST API computes none at all (duplicate alerts). The rule and target,
+    never the message, times or revisions, name the same finding in every run."""
+    return {"primaryLocationLineHash": key, "driftGate/v1": key}
 
 
 def _physical(where: Location) -> dict[str, Any]:

@@ -153,6 +153,11 @@ def test_the_category_does_not_depend_on_what_was_found() -> None:
         for r in json.loads(sarif(report))["runs"][0]["results"]
     }
     merged = json.loads(sarif(both))["runs"][0]["results"]
+    # Code scanning matches alerts by primaryLocationLineHash: ours, one per finding even
+    # where several share a line (every live-only finding is at the policy's line 7 here).
+    live_only = json.loads(sarif(clean))["runs"][0]["results"]
+    hashes = [r["partialFingerprints"]["primaryLocationLineHash"] for r in live_only]
+    assert len(set(hashes)) == len(live_only) == 5
     assert {
         r["ruleId"] + r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]: r[
             "partialFingerprints"
