@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import REPO, Cli
 
@@ -297,3 +299,47 @@ def test_lines_are_right_in_compact_json_with_escapes(tmp_path: Path) -> None:
     assert lines[("c",)] == 2
     assert lines[("d", 1, "e")] == 3
     assert ("d", 1, "e", 0) not in lines
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+def _paths(
+    value: Any, depth: int, prefix: tuple[str | int, ...] = ()
+) -> set[tuple[str | int, ...]]:
+    if len(prefix) >= depth:
+        return set()
+    children: list[tuple[str | int, Any]] = (
+        list(value.items())
+        if isinstance(value, dict)
+        else list(enumerate(value))
+        if isinstance(value, list)
+        else []
+    )
+    found: set[tuple[str | int, ...]] = set()
+    for key, child in children:
+        found |= {(*prefix, key)} | _paths(child, depth, (*prefix, key))
+    return found
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(_JSON, st.sampled_from([None, 0, 1, 2]), st.integers(min_value=1, max_value=4))
+def test_json_lines_finds_every_path_on_its_line(
+    value: Any, indent: int | None, depth: int
+) -> None:
+    from drift_gate.sources.task_definition_file import json_lines
+
+    text = json.dumps(value, indent=indent)
+    lines = json_lines(text, depth)
+    assert set(lines) == _paths(value, depth)
+    rows = text.splitlines()
+    for path, line in lines.items():
+        key = path[-1]
+        if isinstance(key, str):  # the key, as JSON writes it, starts on that line
+            assert json.dumps(key) in rows[line - 1]
