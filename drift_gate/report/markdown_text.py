@@ -82,12 +82,14 @@ def code(value: str, *, in_table: bool = False) -> str:
 
 
 def issue_title(value: str) -> str:
-    """A GitHub issue title: one line, no mention, no code span (titles render backticks).
+    """A GitHub issue title: one line, no mention or issue reference, no code span (titles
+    render backticks and references).
 
     Titles show backslashes as typed, so nothing is backslash-escaped; GitHub's limit is
     256 characters.
     """
-    title = one_line(value).replace("@", "@" + _ZERO_WIDTH).replace("`", "'")
+    title = one_line(value).replace("`", "'")
+    title = title.replace("@", "@" + _ZERO_WIDTH).replace("#", "#" + _ZERO_WIDTH)
     return title if len(title) <= 256 else title[:255] + "…"
 
 

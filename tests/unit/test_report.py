@@ -335,8 +335,8 @@ def test_an_issue_marker_cannot_be_ended_or_forged_by_a_name() -> None:
 
 
 def test_issue_titles_are_one_line_without_mentions_or_code() -> None:
-    assert md.issue_title("drift-gate: @octocat `x`\nsvc drifts") == (
-        "drift-gate: @\u200boctocat 'x' svc drifts"
+    assert md.issue_title("drift-gate: @octocat `x`\nsvc #12 drifts") == (
+        "drift-gate: @\u200boctocat 'x' svc #\u200b12 drifts"
     )
     assert len(md.issue_title("x" * 1000)) == 256
 
