@@ -51,11 +51,11 @@ def served(tmp_path: Path) -> Iterator[tuple[list[str], dict[str, str], Path]]:
     )
     try:
         lines = read_until(process, "Ctrl-C stops it", seconds=120)
-        exports = dict(
-            re.fullmatch(r"\s*export (\w+)=(\S+)", line).groups()  # type: ignore[union-attr]
-            for line in lines
-            if line.strip().startswith("export ")
-        )
+        exports = {}
+        for line in lines:
+            export = re.fullmatch(r"\s*export (\w+)=(\S+)", line)
+            if export:
+                exports[export.group(1)] = export.group(2)
         yield lines, {**env, **exports}, tmp_path
     finally:
         process.send_signal(signal.SIGINT)
