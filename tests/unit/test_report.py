@@ -407,3 +407,19 @@ def test_names_from_terraform_stay_text_in_the_inventory(tmp_path: Path) -> None
     assert not [data for data in found.prose if MENTION.search(data) or REFERENCE.search(data)]
     assert {len(row) for row in found.rows} == {6}
     assert one_line(f"V {HOSTILE}") in found.code
+
+
+def test_an_issue_body_cut_to_githubs_limit_ends_on_a_whole_row() -> None:
+    from drift_gate.publish.issues import BODY_LIMIT, marker, service_body, service_verdicts
+
+    report = hostile_report()
+    many = tuple(
+        report.findings[0].model_copy(update={"message": f"{i} {HOSTILE}"}) for i in range(400)
+    )
+    report = report.model_copy(update={"findings": many})
+    (verdict,) = service_verdicts(report)
+    body = service_body(marker(verdict.service), verdict, report, None)
+    assert len(body) <= BODY_LIMIT
+    kept, _ = body.rsplit("\n\n_(cut", 1)  # drift-gate's own note, in emphasis
+    assert kept.splitlines()[-1].endswith(" |")  # the last row whole: no escape split in two
+    assert_inert(github_shows(kept), (marker(verdict.service)[4:-3],))
