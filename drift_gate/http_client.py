@@ -272,10 +272,15 @@ def _talk(
         if end[0] - time.monotonic() > 0.01:  # else the deadline's words say it
             raise HttpFailure("timeout", f"no connection within {limits.connect:g} s") from None
         raise
-    connection.sock = _PacedSocket(connection.sock, end, limits.read)
+    paced = _PacedSocket(connection.sock, end, limits.read)
+    connection.sock = paced
     fields = {"Accept-Encoding": "gzip, deflate", **dict(headers)}
     connection.request(method, target, body=body, headers=fields)
     response = connection.getresponse()
+    if paced.file is not None and paced.file.last_line == b"":
+        # http.client takes the end of the stream for the end of the headers: a server that
+        # hangs up mid-header would otherwise be a complete answer with an empty body.
+        raise HttpFailure("network", "the connection closed before the answer was complete")
     if not read_body or method == "HEAD":
         return HttpAnswer(response.status, response.headers, b"")
     raw = response.read(limits.body + 1)
@@ -297,15 +302,27 @@ class _PacedSocket:
 
     def __init__(self, sock: Any, end: tuple[float, bool], read: float) -> None:
         self._sock, self._end, self._read = sock, end[0], read
+        self.file: _LineFile | None = None
 
     def makefile(self, mode: str, *_: Any, **__: Any) -> io.BufferedReader:
         # The socket's own file object counts as a reference: closing the connection then
         # leaves the socket open for the response, as http.client expects.
         raw = self._sock.makefile(mode, buffering=0)
-        return io.BufferedReader(_PacedReader(raw, self._sock, self._end, self._read))
+        self.file = _LineFile(_PacedReader(raw, self._sock, self._end, self._read))
+        return self.file
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
+
+
+class _LineFile(io.BufferedReader):
+    """Remembers the last line read: the headers end with an empty line, not the stream."""
+
+    last_line: bytes | None = None
+
+    def readline(self, size: int | None = -1) -> bytes:
+        self.last_line = super().readline(-1 if size is None else size)
+        return self.last_line
 
 
 class _PacedReader(io.RawIOBase):

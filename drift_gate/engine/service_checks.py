@@ -142,7 +142,8 @@ def later_links(
                 run.record(link, outcome)
     # Last: a request is sent only to a service known to run what is declared.
     if any(run.service.smoke for run in runs):
-        smoke = check_smoke_requests(runs, tls_context(options.ca_bundle))
+        tls = tls_context(options.ca_bundle)
+        smoke = check_smoke_requests(runs, tls, deadline=clients.deadline)
     else:
         smoke = [LinkOutcome(not_checked="no smoke requests declared")] * len(runs)
     for run, smoke_outcome in zip(runs, smoke, strict=True):

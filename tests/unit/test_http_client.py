@@ -45,6 +45,10 @@ class Odd(BaseHTTPRequestHandler):
                     return
                 time.sleep(0.1)
             return
+        if self.path == "/hangup":  # a status line and a header, then the end of the stream
+            self.close_connection = True
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Half: y")
+            return
         body, headers = {
             "/gzip": (gzip.compress(b"secret phrase"), {"Content-Encoding": "gzip"}),
             "/double": (gzip.compress(gzip.compress(b"twice")), {"Content-Encoding": "gzip, gzip"}),
@@ -132,6 +136,15 @@ def test_what_cannot_be_decoded_within_the_cap_is_a_failure(
     ended = failure(server, path, body=1024)
     assert ended.cause == cause
     assert words in ended.reason
+
+
+def test_a_server_that_hangs_up_mid_header_is_no_answer(server: str) -> None:
+    """http.client would take the end of the stream for the end of the headers: a 200."""
+    ended = failure(server, "/hangup")
+    assert (ended.cause, ended.reason) == (
+        "network",
+        "the connection closed before the answer was complete",
+    )
 
 
 @pytest.mark.parametrize(
