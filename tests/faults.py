@@ -30,6 +30,20 @@ class Fault(str, enum.Enum):
     EMPTY = "`{}`"
     ENDLESS_PAGES = "endless pagination"
     READ_TIMEOUT = "read timeout"
+    # An emulator or proxy answering a JSON-protocol call with the query protocol's XML error
+    # document and a bare 403: botocore's code is "403", the document its message.
+    XML_403 = "XML error document in a 403"
+
+
+# What the proxy answers a batch call (DescribeServices, DescribeTasks) with instead of the
+# items: a failure with this reason for each item asked, or an answer that does not fit.
+NOT_ASKED = "a failure for an item not asked"
+NEITHER = "neither the item nor a failure"
+# ECS's reasons (MISSING is "absent"), one it may add, and none at all.
+FAILURE_REASONS = ("MISSING", "ACCESS_DENIED", "INTERNAL_ERROR", "SOMETHING_NEW", None)
+BATCH_FAULTS: tuple[str | None, ...] = (*FAILURE_REASONS, NOT_ASKED, NEITHER)
+# The task ListTasks is made to name, so DescribeTasks is asked (moto runs no task).
+LISTED_TASK = "arn:aws:ecs:us-east-1:123456789012:task/c/0123456789abcdef0123456789abcdef"
 
 
 # The list and token keys of each paged operation drift-gate calls.
@@ -42,6 +56,13 @@ PAGED = {
     "FilterLogEvents": ("events", "nextToken"),
     "SimulatePrincipalPolicy": ("EvaluationResults", "Marker"),  # query protocol: XML
 }
+
+JSON = "application/x-amz-json-1.1"
+XML_403_DOCUMENT = (
+    '<?xml version="1.0" encoding="UTF-8"?><ErrorResponse><Error><Type>Sender</Type>'
+    "<Code>InvalidClientTokenId</Code><Message>The security token included in the request is "
+    "invalid.</Message></Error><RequestId>r</RequestId></ErrorResponse>"
+)
 
 ERROR_ANSWERS = {
     Fault.SERVER_ERROR: (500, "InternalFailure", "We encountered an internal error."),
@@ -77,12 +98,23 @@ class FaultProxy:
     upstream: str
     operation: str | None = None
     fault: Fault | None = None
+    # A batch answer instead of a Fault (one of BATCH_FAULTS; None there means "no reason").
+    batch: str | None = None
+    batching: bool = False
     hold_seconds: float = 2.0
     faulted: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer(self, handler: http.server.BaseHTTPRequestHandler, body: bytes) -> None:
         operation, cbor = self._operation(handler, body)
+        if self.batching and operation == "ListTasks" and self.operation == "DescribeTasks":
+            self._send(handler, *self._listed(handler, body))
+            return
+        if self.batching and operation == self.operation:
+            with self._lock:
+                self.faulted += 1
+            self._send(handler, *self._batch_answer(body, operation))
+            return
         if self.fault is None or operation != self.operation:
             self._send(handler, *self._forward(handler, body))
             return
@@ -92,6 +124,37 @@ class FaultProxy:
             self._send(handler, *self._query_fault(handler, body, operation))
             return
         self._send(handler, *self._fault(handler, body, operation, cbor=cbor))
+
+    def _listed(
+        self, handler: http.server.BaseHTTPRequestHandler, body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        """ListTasks naming one RUNNING task of the service (the STOPPED list as moto has it)."""
+        if json.loads(body or b"{}").get("desiredStatus") != "RUNNING":
+            return self._forward(handler, body)
+        return 200, {"Content-Type": JSON}, json.dumps({"taskArns": [LISTED_TASK]}).encode()
+
+    def _batch_answer(self, body: bytes, operation: str) -> tuple[int, dict[str, str], bytes]:
+        """DescribeServices or DescribeTasks answered with `batch` for every item asked."""
+        asked = json.loads(body or b"{}")
+        cluster = asked.get("cluster", "default")
+        if operation == "DescribeServices":
+            items, listed = "services", "failures"
+            arns = [
+                f"arn:aws:ecs:us-east-1:123456789012:service/{cluster}/{name}"
+                for name in asked.get("services", [])
+            ]
+        else:
+            items, listed = "tasks", "failures"
+            arns = list(asked.get("tasks", []))
+        if self.batch == NEITHER:
+            failures: list[dict[str, str]] = []
+        elif self.batch == NOT_ASKED:
+            failures = [{"arn": f"{arn}-not-asked", "reason": "MISSING"} for arn in arns]
+        else:
+            reason = {"reason": self.batch} if self.batch else {}
+            failures = [{"arn": arn, **reason} for arn in arns]
+        answer = {items: [], listed: failures}
+        return 200, {"Content-Type": JSON}, json.dumps(answer).encode()
 
     @staticmethod
     def _operation(handler: http.server.BaseHTTPRequestHandler, body: bytes) -> tuple[str, bool]:
@@ -111,6 +174,8 @@ class FaultProxy:
         kind = {"Content-Type": "text/xml"}
         namespace = 'xmlns="https://iam.amazonaws.com/doc/2010-05-08/"'
         assert self.fault is not None
+        if self.fault is Fault.XML_403:
+            return 403, kind, XML_403_DOCUMENT.encode()
         if self.fault in ERROR_ANSWERS:
             status, code, message = ERROR_ANSWERS[self.fault]
             error = (
@@ -165,6 +230,8 @@ class FaultProxy:
         if cbor:
             kind["smithy-protocol"] = "rpc-v2-cbor"
         assert self.fault is not None
+        if self.fault is Fault.XML_403:
+            return 403, {"Content-Type": "text/xml"}, XML_403_DOCUMENT.encode()
         if self.fault in ERROR_ANSWERS:
             status, code, message = ERROR_ANSWERS[self.fault]
             if cbor:

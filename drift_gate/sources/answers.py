@@ -49,8 +49,8 @@ _REASON = re.compile(r"^[A-Za-z0-9_.:-]{1,64}\Z")
 def shown_reason(reason: str | None) -> str:
     """A failure's reason as it may be printed: AWS's code, never free text."""
     if reason is None or not reason.strip():
-        return "no reason"
-    return reason if _REASON.match(reason) else "a reason that is not an AWS code"
+        return "(no reason given)"
+    return reason if _REASON.match(reason) else "(a reason that is not an AWS code)"
 
 
 class ItemFailureError(Exception):

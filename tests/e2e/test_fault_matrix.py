@@ -19,7 +19,7 @@ import pytest
 from drift_gate import _moto_compat
 from drift_gate.cli import main
 from tests.conftest import REPO, MotoServer
-from tests.faults import PAGED, Fault, FaultProxy, running
+from tests.faults import BATCH_FAULTS, NEITHER, NOT_ASKED, PAGED, Fault, FaultProxy, running
 from tests.roles import execution_role
 
 pytestmark = pytest.mark.e2e
@@ -51,6 +51,8 @@ WORDS = {
     Fault.EMPTY: r"answered without what drift-gate reads",
     Fault.ENDLESS_PAGES: r"kept paging past 1000 pages",
     Fault.READ_TIMEOUT: r"did not answer \S+ in time",
+    # The code is read from the document: the credentials, never a permission, are wrong.
+    Fault.XML_403: r"rejected the credentials for \S+ \(InvalidClientTokenId\)",
 }
 POLICY = """\
 version: 1
@@ -279,10 +281,13 @@ def test_scan_under_every_fault_exits_3_and_says_where(
     check_table(rows, SCAN_BEGIN, SCAN_END)
 
 
-def check_table(rows: list[str], begin: str = BEGIN, end: str = END) -> None:
-    table = "\n".join(
-        ["| operation | fault | exit | what drift-gate says |", "|---|---|---|---|", *rows]
-    )
+def check_table(
+    rows: list[str],
+    begin: str = BEGIN,
+    end: str = END,
+    header: str = "| operation | fault | exit | what drift-gate says |",
+) -> None:
+    table = "\n".join([header, "|---|---|---|---|", *rows])
     text = RELIABILITY.read_text(encoding="utf-8")
     before, _, rest = text.partition(begin)
     _, _, after = rest.partition(end)
@@ -290,3 +295,66 @@ def check_table(rows: list[str], begin: str = BEGIN, end: str = END) -> None:
     if os.environ.get("DRIFT_GATE_UPDATE_GOLDEN"):
         RELIABILITY.write_text(wanted, encoding="utf-8")
     assert text == wanted, "docs/reliability.md's fault table is stale: DRIFT_GATE_UPDATE_GOLDEN=1"
+
+
+# Batch calls answer per item: a `failures` entry with a reason, or nothing. Only the reason
+# that means "absent" (MISSING, for a service asked by name) is absence; every other answer
+# is could-not-verify naming the operation and the reason.
+BATCH_OPERATIONS = (
+    ("ecs:DescribeServices", "DescribeServices"),
+    ("ecs:DescribeTasks", "DescribeTasks"),
+)
+SHOWN = {None: "failure without a reason", NOT_ASKED: NOT_ASKED, NEITHER: NEITHER}
+BATCH_BEGIN, BATCH_END = "<!-- batch-failure-table: begin -->", "<!-- batch-failure-table: end -->"
+
+
+def expected_batch_exit(wire: str, fault: str | None) -> int:
+    # A service DescribeServices answers MISSING does not exist: drift (DG206). A task
+    # ListTasks has just named is there; MISSING for it means the answer changed under the run.
+    return 1 if (wire, fault) == ("DescribeServices", "MISSING") else 3
+
+
+def test_batch_failures_are_read_by_their_reason(
+    moto_server: MotoServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY)
+    seed_account(moto_server)
+    monkeypatch.setattr(botocore.endpoint.time, "sleep", lambda _seconds: None)
+    proxy = FaultProxy(moto_server.endpoint, hold_seconds=1.0)
+    rows, problems = [], []
+    with running(proxy) as url:
+        for operation, wire in BATCH_OPERATIONS:
+            for fault in BATCH_FAULTS:
+                proxy.operation, proxy.batch, proxy.batching, proxy.faulted = wire, fault, True, 0
+                code, stderr = run_check(policy, capsys, monkeypatch, url)
+                report = (tmp_path / "report.json").read_text()
+                line = reported_line(stderr) if code == 3 else _first_finding(report)
+                shown = SHOWN.get(fault, f"failure {fault}")
+                rows.append(f"| {operation} | {shown} | {code} | {line.replace('|', '/')} |")
+                cell = f"{operation} x {shown}"
+                if proxy.faulted == 0:
+                    problems.append(f"{cell}: the answer was never given")
+                if code != expected_batch_exit(wire, fault):
+                    problems.append(f"{cell}: exit {code}: {line}")
+                if code == 3 and operation not in line:
+                    problems.append(f"{cell}: the operation is not named: {line}")
+                if "internal error" in stderr or "Traceback" in stderr:
+                    problems.append(f"{cell}: {stderr}")
+    assert problems == [], "\n".join(problems)
+    check_table(
+        rows,
+        BATCH_BEGIN,
+        BATCH_END,
+        header="| operation | answer for each item asked | exit | what drift-gate says |",
+    )
+
+
+def _first_finding(report_json: str) -> str:
+    import json
+
+    findings = json.loads(report_json)["findings"]
+    return f"{findings[0]['rule_id']}: {findings[0]['message']}" if findings else "no finding"

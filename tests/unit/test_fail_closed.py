@@ -167,3 +167,42 @@ def test_no_credentials_exits_3(cli: Cli) -> None:
     assert result.exit_code == 3
     assert "no AWS credentials for ecs:DescribeServices" in result.stderr
     assert result.stdout.startswith("COULD NOT VERIFY: 1 of 1 service(s) could not be verified")
+
+
+def xml_error(status: int, code: str) -> Callable[..., AWSResponse]:
+    """An emulator's or proxy's answer to a JSON-protocol call: the query protocol's XML
+    error document with a bare HTTP status, so botocore's code is the status."""
+    body = (
+        f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>said by "
+        "the test CANARY-VALUE</Message></Error><RequestId>r</RequestId></ErrorResponse>"
+    ).encode()
+
+    def respond(request: Any, **_: Any) -> AWSResponse:
+        return AWSResponse(request.url, status, {"Content-Type": "text/xml"}, _RawBody(body))
+
+    return respond
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "words", "fix"),
+    [
+        (403, "ExpiredToken", "AWS rejected the credentials for", "aws sso login"),
+        (403, "AccessDenied", "access denied to", "docs/iam-policy.json"),
+        (400, "ThrottlingException", "throttled on", "Run again later"),
+        (403, "Throttling", "throttled on", "Run again later"),
+    ],
+)
+def test_an_error_document_behind_a_bare_status_is_read_for_its_code(
+    incident_on_moto: MotoServer, status: int, code: str, words: str, fix: str
+) -> None:
+    calls: list[str] = []
+    session = session_with_hook(
+        "before-send.ecs.DescribeTaskDefinition", xml_error(status, code), calls
+    )
+    report = run_with_session(session)
+    assert report.exit_code == 3
+    [finding] = report.findings
+    assert f"{words} ecs:DescribeTaskDefinition" in finding.message
+    assert fix in (finding.remediation or "")
+    assert "CANARY" not in report.model_dump_json()
+    assert "<Code>" not in report.model_dump_json()

@@ -371,7 +371,7 @@ def test_a_describe_services_failure_other_than_missing_is_could_not_verify(
     assert report.exit_code == 3
     [finding] = report.findings
     assert finding.rule_id == "DG901"
-    shown = reason or "no reason"
+    shown = reason or "(no reason given)"
     assert f"ecs:DescribeServices answered service api with failure {shown}" in finding.message
     assert "does not exist" not in finding.message
     assert "not found" not in finding.message
@@ -448,7 +448,7 @@ TASK_ARN = "arn:aws:ecs:us-east-1:123456789012:task/c/0123456789abcdef"
         ),
         (
             {"tasks": [], "failures": [{"arn": TASK_ARN, "reason": "<b>text</b> from a proxy"}]},
-            "with failure a reason that is not an AWS code",
+            "with failure (a reason that is not an AWS code)",
         ),
         ({"tasks": [], "failures": []}, f"answered neither task {TASK_ARN} nor a failure"),
         (
