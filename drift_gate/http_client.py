@@ -92,8 +92,10 @@ class Origin:
 
 def url_problem(url: str) -> str | None:
     """What makes `url` unusable, in words that never quote it (it may hold a password)."""
-    if not _FIELD_VALUE.match(url) or any(c.isspace() for c in url):
+    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
         return "holds spaces or control characters"
+    if not url.isascii():  # http.client sends the request line as ASCII
+        return "holds characters outside ASCII: percent-encode them (a host name in its xn-- form)"
     try:
         parts = urllib.parse.urlsplit(url)
         port = parts.port

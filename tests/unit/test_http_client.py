@@ -13,6 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from drift_gate.deadline import Deadline
 from drift_gate.http_client import (
@@ -179,6 +181,8 @@ def test_loopback_is_an_address_parsed_never_a_prefix(host: str, loopback: bool)
         ("https://api.example/a b", "spaces"),
         ("https://api.example/\n", "spaces or control characters"),
         ("https:///x", "has no host"),
+        ("https://api.example/prédire", "outside ASCII: percent-encode them"),
+        ("https://bücher.example/", "outside ASCII"),
     ],
 )
 def test_an_unusable_url_is_named_without_quoting_it(url: str, words: str) -> None:
@@ -232,3 +236,48 @@ def test_a_traceback_is_scrubbed_of_every_remembered_secret() -> None:
     assert "sk-scrub-canary" not in printed
     assert "X-Injected: 1" not in printed
     assert scrub("short ok") == "short ok"
+
+
+# --- properties: whatever a server or a policy gives, a failure is HttpFailure or ValueError
+
+
+@given(st.text(max_size=80))
+@settings(max_examples=300, deadline=None)
+def test_any_text_as_a_url_is_named_or_refused_never_a_crash(url: str) -> None:
+    problem = url_problem(url)
+    if problem is None:
+        origin = origin_of(url)
+        assert origin.scheme in ("http", "https")
+    else:
+        with pytest.raises(ValueError, match=r"^the URL "):
+            origin_of(url)
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_a_loopback_host_is_an_address(host: str) -> None:
+    if is_loopback(host) and host.lower() != "localhost":
+        import ipaddress
+
+        ipaddress.ip_address(host.strip("[]"))  # raises if it were only text
+
+
+@given(
+    st.one_of(st.binary(max_size=300), st.binary(max_size=3000).map(gzip.compress)),
+    st.lists(st.sampled_from(["gzip", "deflate", "identity", "br", "x-gzip", " GZIP"]), max_size=3),
+)
+@settings(max_examples=300, deadline=None)
+def test_any_body_and_encoding_decodes_within_the_cap_or_fails_by_cause(
+    raw: bytes, codings: list[str]
+) -> None:
+    from drift_gate.http_client import _decoded
+
+    outcome: bytes | str
+    try:
+        outcome = _decoded(raw, [", ".join(codings)] if codings else [], 1024)
+    except HttpFailure as failure:
+        outcome = failure.cause
+    if isinstance(outcome, bytes):
+        assert len(outcome) <= max(1024, len(raw))
+    else:
+        assert outcome in ("encoding", "too-large")
