@@ -281,3 +281,29 @@ def test_any_body_and_encoding_decodes_within_the_cap_or_fails_by_cause(
         assert len(outcome) <= max(1024, len(raw))
     else:
         assert outcome in ("encoding", "too-large")
+
+
+def test_one_http_client_in_the_package() -> None:
+    """Smoke requests and GitHub's API share drift_gate/http_client.py: no module opens a
+    connection of its own (its bounds and origin pinning would not hold there)."""
+    import ast
+    from pathlib import Path
+
+    import drift_gate
+
+    package = Path(drift_gate.__file__).parent
+    senders = {"http.client", "urllib.request", "requests", "urllib3", "httpx"}
+    allowed = {"http_client.py"}
+    found = []
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            if senders & set(names) and str(path.relative_to(package)) not in allowed:
+                found.append(f"{path.relative_to(package)}: {sorted(senders & set(names))}")
+    assert found == []
