@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from drift_gate.commands._console import echo, warn_deprecated
 from drift_gate.commands.outputs import OutputTarget, emit_report, explain_exit
@@ -17,7 +17,8 @@ from drift_gate.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from drift_gate.commands.progress import ProgressDisplay, ProgressFigures
-    from drift_gate.engine.scan import Scanner
+    from drift_gate.engine.scan import Scanner, ScanOptions
+    from drift_gate.model import Report
     from drift_gate.policy import Policy, SecretChecks
     from drift_gate.sources.accounts import Account
     from drift_gate.sources.aws import AwsClients
@@ -55,8 +56,6 @@ def run(request: ScanRequest) -> int:
     """Read the policy, reach the accounts, scan, write every output; the exit code."""
     from drift_gate.commands.check import check_smoke_variables, emit_to_files
     from drift_gate.engine.gate import configuration_error_report
-    from drift_gate.engine.scan import ScanOptions, run_scan
-    from drift_gate.engine.service_checks import CHECK_DEFAULTS, SCAN_DEFAULTS, CheckOptions
     from drift_gate.model import FailOn
     from drift_gate.policy import load_policy
     from drift_gate.sources.aws import AwsConfigurationError
@@ -67,9 +66,28 @@ def run(request: ScanRequest) -> int:
         check_smoke_variables(policy)
     deadline = Deadline(request.deadline)
     base = _base_clients(request, deadline)
+    try:
+        options = _scan_options(request, base)
+        _say_unscanned_environments(policy, options.regions)
+        report = _scan(request, policy, options, base, deadline)
+    except AwsConfigurationError as error:
+        failed = configuration_error_report(error, FailOn(request.fail_on), policy, None)
+        emit_to_files(failed, request.outputs, request.sarif_category)
+        raise
+    code = emit_report(report, request.outputs, request.sarif_category)
+    explain_exit(report, request.outputs)
+    return code
+
+
+def _scan_options(request: ScanRequest, base: AwsClients) -> ScanOptions:
+    """The regions (given, else configured; each a region name) and what to check."""
+    from drift_gate.engine.scan import ScanOptions
+    from drift_gate.engine.service_checks import CHECK_DEFAULTS, SCAN_DEFAULTS, CheckOptions
+    from drift_gate.model import FailOn
+
     regions = request.regions or (_configured_region(base),)
     _check_region_names(regions)
-    options = ScanOptions(
+    return ScanOptions(
         regions=tuple(dict.fromkeys(regions)),
         clusters=tuple(dict.fromkeys(request.clusters)),
         concurrency=request.concurrency,
@@ -84,27 +102,45 @@ def run(request: ScanRequest) -> int:
         wait_seconds=request.wait_seconds,
         say=lambda line: echo(line, err=True),
     )
-    _say_unscanned_environments(policy, options.regions)
+
+
+def _scan(
+    request: ScanRequest,
+    policy: Policy | None,
+    options: ScanOptions,
+    base: AwsClients,
+    deadline: Deadline,
+) -> Report:
+    from drift_gate.engine.scan import run_scan
+
     display = None if request.quiet else _progress()
     try:
         accounts = _accounts(request, base, deadline, options.regions[0])
-        report = run_scan(
+        return run_scan(
             accounts,
             policy,
             options,
             on_tick=_ticker(display, accounts, base),
             more_clients=(base,),
         )
-    except AwsConfigurationError as error:
-        failed = configuration_error_report(error, FailOn(request.fail_on), policy, None)
-        emit_to_files(failed, request.outputs, request.sarif_category)
-        raise
     finally:
         if display is not None:
             display.close()
-    code = emit_report(report, request.outputs, request.sarif_category)
-    explain_exit(report, request.outputs)
-    return code
+
+
+def _session() -> Any:
+    """A boto3 session on the user's configuration; a mistake in it is exit 2, in one line."""
+    import boto3
+    import botocore.exceptions
+
+    from drift_gate.sources.aws import configuration_error
+
+    try:
+        session = boto3.session.Session()
+        session.region_name  # noqa: B018 - reading it reads the profile, where a mistake shows
+    except (botocore.exceptions.BotoCoreError, ValueError) as error:
+        raise configuration_error(error, "") from None
+    return session
 
 
 def _say_unscanned_environments(policy: Policy | None, regions: tuple[str, ...]) -> None:
@@ -147,9 +183,7 @@ def _accounts(
 
 def _configured_region(base: AwsClients) -> str:
     """The region the AWS configuration names (AWS_REGION, the profile); else exit 2."""
-    import boto3
-
-    region = os.environ.get("AWS_REGION") or boto3.session.Session().region_name
+    region = os.environ.get("AWS_REGION") or _session().region_name
     if not region:
         raise InvalidInputError(
             "no region to scan: give --region (repeatable), or set AWS_REGION or a profile region"
@@ -170,9 +204,7 @@ def _unknown_regions(base: AwsClients, regions: tuple[str, ...]) -> dict[str, st
     for that region (the others are scanned). Skipped when an endpoint is set (emulators)."""
     if os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("AWS_ENDPOINT_URL_ECS"):
         return {}
-    import boto3
-
-    session = boto3.session.Session()
+    session = _session()
     known = {
         region
         for partition in session.get_available_partitions()

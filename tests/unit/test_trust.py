@@ -720,3 +720,24 @@ def test_a_service_whose_later_link_could_not_verify_counts_as_a_service() -> No
 def test_a_run_level_failure_is_named_not_zero_of_zero_services() -> None:
     line = headline(("DG902", "terraform plan failed: exit 1", None, None))
     assert line == ("COULD NOT VERIFY: terraform plan failed: exit 1; this is not a pass")
+
+
+@pytest.mark.parametrize("regions", [(), ("--region", REGION)])
+def test_scan_with_an_unknown_profile_is_one_line_and_exit_2(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    regions: tuple[str, ...],
+) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "nope")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    report = tmp_path / "scan.json"
+    code, out, err = run(
+        capsys, "scan", *regions, "--quiet", "--format", "json", "--output", str(report)
+    )
+    assert code == 2
+    assert out == ""
+    [line] = err.strip().splitlines()
+    assert line.startswith("drift-gate: error: AWS profile 'nope' is not in the AWS config")
+    written = json.loads(report.read_text())
+    assert (written["exit_code"], written["services"]) == (2, [])
