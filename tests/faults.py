@@ -107,7 +107,8 @@ class FaultProxy:
 
     def answer(self, handler: http.server.BaseHTTPRequestHandler, body: bytes) -> None:
         operation, cbor = self._operation(handler, body)
-        if self.batching and operation == "ListTasks" and self.operation == "DescribeTasks":
+        # Any fault on DescribeTasks needs a task listed first (moto runs none).
+        if operation == "ListTasks" and self.operation == "DescribeTasks":
             self._send(handler, *self._listed(handler, body))
             return
         if self.batching and operation == self.operation:
