@@ -31,6 +31,7 @@ from drift_gate.commands.outputs import CONSOLE, check_outputs
 from drift_gate.deadline import Deadline
 from drift_gate.errors import DriftGateError, ExitCode
 from drift_gate.gcpause import cyclic_gc_paused
+from drift_gate.report.terminal_text import safe_lines
 from drift_gate.scrub import print_traceback
 
 
@@ -431,7 +432,8 @@ def _run(args: list[str], debug: bool) -> int:
     except DriftGateError as error:
         if debug:
             print_traceback()  # scrubbed of the secrets drift-gate was given
-        click.echo(f"drift-gate: error: {error}", err=True)
+        # The message may name what a file or AWS said: escaped for the terminal and the log.
+        click.echo(f"drift-gate: error: {safe_lines(str(error))}", err=True)
         return error.exit_code
     except Exception as error:  # noqa: BLE001 - a bug: fail closed, one line; --debug shows it
         if debug:

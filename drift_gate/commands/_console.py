@@ -8,7 +8,17 @@ import click
 
 
 def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
-    click.echo(text, err=err, nl=nl)
+    """Standard output carries reports as rendered (each format escapes for itself);
+    standard error carries messages, whose names come from AWS and files: escaped for a
+    terminal and a CI log (no control sequence, no workflow command)."""
+    from drift_gate.report.terminal_text import safe_lines
+
+    click.echo(safe_lines(text) if err else text, err=err, nl=nl)
+
+
+def echo_workflow_command(text: str) -> None:
+    """A GitHub workflow command built by report/github.py (its own escaping), as it is."""
+    click.echo(text, err=True)
 
 
 def use_color(*, is_terminal: bool) -> bool:

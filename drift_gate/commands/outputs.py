@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from drift_gate.commands._console import echo, use_color
+from drift_gate.commands._console import echo, echo_workflow_command, use_color
 from drift_gate.errors import ExitCode, InvalidInputError
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def emit_report(
 def _to_stderr(text: str) -> None:
     """Workflow commands (annotations) go to standard error: the runner reads them there as
     well, and standard output may be a report that `-f json > r.json` must keep parseable."""
-    echo(text, err=True)
+    echo_workflow_command(text)
 
 
 def write_outputs(

@@ -17,6 +17,7 @@ from drift_gate.report.common import (
     waiver_text,
     where_text,
 )
+from drift_gate.report.terminal_text import log_line, terminal_text
 
 _COLORS = {"red": "31", "yellow": "33", "green": "32", "dim": "2", "bold": "1", "cyan": "36"}
 _SEVERITY_COLOR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -32,6 +33,7 @@ class _Painter:
         self.enabled = enabled
 
     def __call__(self, text: str, color: str) -> str:
+        text = terminal_text(text)  # before the colour: only drift-gate's own escapes remain
         if not self.enabled:
             return text
         return f"\x1b[{_COLORS[color]}m{text}\x1b[0m"
@@ -56,8 +58,10 @@ class ConsoleReporter(Reporter):
                 "",
             ]
         lines.extend(_scope_lines(report))
-        lines.append(_footer(report))
-        return "\n".join(lines) + "\n"
+        lines.append(terminal_text(_footer(report)))
+        # Every name in a line is escaped where it is put; then no line may start a workflow
+        # command in a CI log, whatever text it holds.
+        return "\n".join(log_line(line) for line in lines) + "\n"
 
 
 def verdict_line(report: Report, paint: _Painter | None = None) -> str:
@@ -89,7 +93,7 @@ def verdict_line(report: Report, paint: _Painter | None = None) -> str:
             )
     if report.offline:
         detail += " [offline: Terraform sources and dotenv files only; no AWS call, no terraform]"
-    return f"{paint(word, color)}: {detail}"
+    return f"{paint(word, color)}: {terminal_text(detail)}"
 
 
 # The words engine/wait.py closes a rollout that did not settle with: a run-level step.
@@ -127,16 +131,16 @@ def _group_block(group: Group, paint: _Painter) -> Iterable[str]:
     yield paint(group.title, "bold") + f"  [{status}]"
     service = group.service
     if service and service.deployed_task_definition:
-        yield f"  running  {service.deployed_task_definition}"
+        yield f"  running  {terminal_text(service.deployed_task_definition)}"
         if (
             service.latest_task_definition
             and service.latest_task_definition != service.deployed_task_definition
         ):
-            yield f"  latest   {service.latest_task_definition}"
+            yield f"  latest   {terminal_text(service.latest_task_definition)}"
     for finding in group.findings:
         yield from _finding_lines(finding, paint)
     for line in smoke_lines(service):
-        yield f"  smoke   {line}"
+        yield f"  smoke   {terminal_text(line)}"
     for line in unchecked_lines(service) if service and service.verified else []:
         yield paint(f"  link    {line}", "dim")
     yield ""
@@ -147,20 +151,21 @@ def _finding_lines(finding: Finding, paint: _Painter) -> Iterable[str]:
         severity = paint(f"{'WAIVED':<7}", "dim")
     else:
         severity = paint(f"{finding.severity.value.upper():<7}", _SEVERITY_COLOR[finding.severity])
-    where = where_text(finding)
+    where = terminal_text(where_text(finding))
     yield f"  {severity} {finding.rule_id} {finding.rule_name}" + (f"  {where}" if where else "")
-    yield f"          {finding.message}"
+    yield f"          {terminal_text(finding.message)}"
     if finding.declared_in:
         yield paint(f"          declared at {finding.declared_in}", "dim")
     if finding.waiver is not None:
-        yield f"          {waiver_text(finding)} ({finding.severity.value} when it expires)"
+        waived = terminal_text(waiver_text(finding))
+        yield f"          {waived} ({finding.severity.value} when it expires)"
     elif finding.severity is not Severity.INFO:
-        yield f"          fix: {finding.remediation}"
+        yield f"          fix: {terminal_text(finding.remediation)}"
 
 
 def _scope_lines(report: Report) -> Iterable[str]:
     """What a scan read, per account and region, and what it saw but did not check."""
-    for line in scope_lines(report):
+    for line in map(terminal_text, scope_lines(report)):
         yield f"  {line}" if line.startswith("note: ") else f"scanned {line}"
     if report.scanned:
         yield ""
