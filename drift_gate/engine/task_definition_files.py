@@ -85,6 +85,16 @@ def check_task_definition_files(
     return report.model_copy(update={"offline": True})
 
 
+# A file may hold thousands of containers: a message names a few, and says how many more.
+_NAMES_SHOWN = 10
+
+
+def _some_names(names: list[str]) -> str:
+    shown = ", ".join(names[:_NAMES_SHOWN])
+    more = len(names) - _NAMES_SHOWN
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
 def _check_file(
     file: TaskDefinitionFile, environment: EnvironmentPolicy, service: ServicePolicy
 ) -> ServiceResult:
@@ -94,7 +104,7 @@ def _check_file(
     for declared in service.containers:
         found = file.container(declared.name)
         if found is None:
-            present = ", ".join(c.names.name for c in file.containers)
+            present = _some_names([c.names.name for c in file.containers])
             message = (
                 f"task definition file {file.source} has no container {declared.name} "
                 f"(it has: {present})"

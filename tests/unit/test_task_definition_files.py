@@ -235,6 +235,19 @@ def test_a_missing_container_is_dg207_pointing_at_the_file(
     assert finding["message"] == f"task definition file {path} has no container api (it has: web)"
 
 
+def test_a_missing_container_among_many_names_ten_and_counts_the_rest(
+    cli: Cli, policy: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "task.json"
+    containers = [{"name": f"sidecar-{n}", "image": "x"} for n in range(500)]
+    path.write_text(json.dumps({"family": "f", "containerDefinitions": containers}))
+    code, report, _, _ = check(cli, policy, path)
+    assert code == 1
+    (finding,) = [f for f in report["findings"] if f["rule_id"] == "DG207"]
+    shown = ", ".join(f"sidecar-{n}" for n in range(10))
+    assert finding["message"].endswith(f"(it has: {shown} and 490 more)")
+
+
 def _numbered(document: Any) -> tuple[str, list[int]]:
     """`document` as indented JSON, and the line of each `"name"`/`"Name"` key of a container."""
     text = json.dumps(document, indent=2)
