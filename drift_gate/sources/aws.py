@@ -235,7 +235,7 @@ def configuration_error(error: Exception, region: str) -> AwsConfigurationError:
             "the policy's region, AWS_REGION)"
         )
     if isinstance(error, ValueError) and str(error).startswith("Invalid endpoint"):
-        endpoint = str(error).removeprefix("Invalid endpoint:").strip()
+        endpoint = _without_userinfo(str(error).removeprefix("Invalid endpoint:").strip())
         return AwsConfigurationError(
             f"the AWS endpoint {endpoint!r} is not a URL; set AWS_ENDPOINT_URL to one like "
             "https://ecs.us-east-1.amazonaws.com, or unset it"
@@ -399,3 +399,9 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     """`items` in consecutive batches of at most `size` (an API's per-call limit)."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _without_userinfo(endpoint: str) -> str:
+    """An endpoint as a message may show it: a `user:password@` in it (a proxy's) is hidden."""
+    _, at, rest = endpoint.rpartition("@")
+    return f"...@{rest}" if at else endpoint

@@ -262,6 +262,11 @@ def plan_file(tmp_path: Path) -> Path:
             "the AWS config file {bad_config} cannot be parsed",
         ),
         ({"AWS_ENDPOINT_URL": "notaurl"}, REGION, "the AWS endpoint 'notaurl' is not a URL"),
+        (  # a proxy's password in the endpoint is never shown
+            {"AWS_ENDPOINT_URL": "htp:/user:s3cretpw@proxy.internal"},
+            REGION,
+            "the AWS endpoint '...@proxy.internal' is not a URL",
+        ),
         ({}, "us east 1", "'us east 1' is not an AWS region name"),
     ],
 )
@@ -302,6 +307,8 @@ def test_aws_configuration_mistakes_are_usage_errors_in_one_line(
     assert expected.format(bad_config=bad_config) in line
     assert "internal error" not in err
     assert out == ""  # one line, not a report of a service called "run" before it
+    said = err + report.read_text() + (tmp_path / "report.txt").read_text()
+    assert "s3cretpw" not in said
     written: dict[str, Any] = json.loads(report.read_text())
     assert (written["verdict"], written["exit_code"]) == ("could-not-verify", 2)
     assert written["services"] == []
