@@ -48,6 +48,9 @@ formats="${DG_FORMATS//,/ }"
 if [ "${DG_SARIF_UPLOAD:-false}" = "true" ] && [[ " $formats " != *" sarif "* ]]; then
   formats="$formats sarif"  # the upload step needs it
 fi
+if [ "${DG_PR_COMMENT:-false}" = "true" ] && [[ " $formats " != *" json "* ]]; then
+  formats="$formats json"  # the comment step reads it
+fi
 for format in $formats; do
   case "$format" in
     json | sarif | html) extension="$format" ;;

@@ -238,6 +238,46 @@ def github_issues(
     return command.run(report_path, repository, label, run_url, deadline)
 
 
+@cli.command("github-comment")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="A drift-gate JSON report (--format json) of check, scan or merge.",
+)
+@click.option(
+    "--pull-request",
+    help="Pull request number. Default: the pull request of the event (GITHUB_EVENT_PATH).",
+)
+@click.option(
+    "--category",
+    help="One comment per category (the action passes sarif-category). Default: none.",
+)
+@click.option("--repo", "repository", help="OWNER/NAME. Default: GITHUB_REPOSITORY.")
+@click.option(
+    "--run-url",
+    help="Link written in the comment. Default: this GitHub Actions run, when inside one.",
+)
+@click.option(
+    "--deadline",
+    type=click.FloatRange(1, 86400),
+    default=120.0,
+    show_default=True,
+    help="Seconds it may take in all (each GitHub request at most 30 s of it); then exit 3.",
+)
+def github_comment(**given: Any) -> int:
+    """One pull-request comment per category, updated in place: the verdict and findings.
+
+    Exit 0 whatever the verdict (the check step fails the job), and when there is no pull
+    request or no write access (a fork's); 2 bad input; 3 GitHub refused or did not answer.
+    Token from GITHUB_TOKEN (never printed); API from GITHUB_API_URL.
+    """
+    from drift_gate.commands import github_comment as command
+
+    return command.run(command.CommentRequest(**given))
+
+
 @cli.command("validate-policy")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def validate_policy(files: tuple[Path, ...]) -> int:

@@ -1,5 +1,9 @@
 """A small fake of the GitHub REST endpoints `drift-gate github-issues` uses, on 127.0.0.1.
 
+Pull requests (`pull_requests`) take comments: listed a page at a time with a `Link` header
+(`comment_page_size`), created, and updated by id; `read_only` answers writes to them as
+GitHub answers a fork's read-only token (403 "Resource not accessible by integration").
+
 It serves under /api/v3 (as GitHub Enterprise Server does), pages issue lists with a `Link`
 header, lists pull requests among issues as GitHub does, checks the bearer token, and can be
 told to refuse a request (rate limit, 403) or to let a "concurrent run" open an issue. An
@@ -49,6 +53,10 @@ class FakeGitHub:
     intercept: Callable[[str, str], Misbehaviour | None] | None = None
     authorizations: list[str | None] = field(default_factory=list)
     url: str = ""
+    pull_requests: set[int] = field(default_factory=set)
+    pr_comments: dict[int, dict[str, Any]] = field(default_factory=dict)  # by comment id
+    comment_page_size: int = 100
+    read_only: bool = False
     _lists: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -63,6 +71,27 @@ class FakeGitHub:
             **extra,
         }
         return number
+
+    def add_pr_comment(
+        self,
+        number: int,
+        body: str,
+        login: str = "github-actions[bot]",
+        user_type: str = "Bot",
+        association: str = "NONE",
+    ) -> int:
+        comment_id = 1000 + len(self.pr_comments) + 1
+        self.pr_comments[comment_id] = {
+            "id": comment_id,
+            "issue": number,
+            "body": body,
+            "user": {"login": login, "type": user_type},
+            "author_association": association,
+        }
+        return comment_id
+
+    def comments_on(self, number: int) -> list[dict[str, Any]]:
+        return [c for c in self.pr_comments.values() if c["issue"] == number]
 
     def open_with_label(self, label: str) -> list[dict[str, Any]]:
         return [
@@ -107,23 +136,76 @@ class FakeGitHub:
                 self.labels.add(payload["name"])
                 return 201, {}, {"name": payload["name"]}
             parts = rest.strip("/").split("/")
-            if len(parts) >= 2 and parts[0] == "issues" and parts[1].isdigit():
-                number = int(parts[1])
-                if number not in self.issues:
-                    return 404, {}, {"message": "Not Found"}
-                if method == "PATCH" and len(parts) == 2:
-                    if len(payload.get("body") or "") > 65536:
-                        return (
-                            422,
-                            {},
-                            {"message": "Body is too long (maximum is 65536 characters)"},
-                        )
-                    self.issues[number].update(payload)
-                    return 200, {}, self.issues[number]
-                if method == "POST" and parts[2:] == ["comments"]:
-                    self.comments.setdefault(number, []).append(payload["body"])
-                    return 201, {}, {"id": 1}
-            return 404, {}, {"message": "Not Found"}
+            answer = self._pull_request_comments(method, parts, parsed.query, payload)
+            return answer or self._issue(method, parts, payload)
+
+    def _issue(
+        self, method: str, parts: list[str], payload: dict[str, Any]
+    ) -> tuple[int, dict[str, str], Any]:
+        """PATCH /issues/N and POST /issues/N/comments of an issue."""
+        if len(parts) >= 2 and parts[0] == "issues" and parts[1].isdigit():
+            number = int(parts[1])
+            if number not in self.issues:
+                return 404, {}, {"message": "Not Found"}
+            if method == "PATCH" and len(parts) == 2:
+                if len(payload.get("body") or "") > 65536:
+                    return (
+                        422,
+                        {},
+                        {"message": "Body is too long (maximum is 65536 characters)"},
+                    )
+                self.issues[number].update(payload)
+                return 200, {}, self.issues[number]
+            if method == "POST" and parts[2:] == ["comments"]:
+                self.comments.setdefault(number, []).append(payload["body"])
+                return 201, {}, {"id": 1}
+        return 404, {}, {"message": "Not Found"}
+
+    def _pull_request_comments(
+        self, method: str, parts: list[str], query: str, payload: dict[str, Any]
+    ) -> tuple[int, dict[str, str], Any] | None:
+        """GET and POST /issues/N/comments of a pull request; PATCH /issues/comments/ID."""
+        if len(parts) != 3 or parts[0] != "issues":
+            return None
+        if parts[1] == "comments" and parts[2].isdigit() and method == "PATCH":
+            comment = self.pr_comments.get(int(parts[2]))
+            if comment is None:
+                return 404, {}, {"message": "Not Found"}
+            return self._write(comment, payload)
+        if not (parts[1].isdigit() and int(parts[1]) in self.pull_requests):
+            return None
+        if parts[2] != "comments":
+            return None
+        number = int(parts[1])
+        if method == "POST":
+            if self.read_only:
+                return 403, {}, {"message": "Resource not accessible by integration"}
+            comment_id = self.add_pr_comment(number, "")
+            return self._write(self.pr_comments[comment_id], payload, created=True)
+        arguments = dict(urllib.parse.parse_qsl(query))
+        size = min(int(arguments.get("per_page", "30")), self.comment_page_size)
+        page = int(arguments.get("page", "1"))
+        every = sorted(self.comments_on(number), key=lambda c: c["id"])
+        headers = {}
+        if page * size < len(every):
+            following = urllib.parse.urlencode({**arguments, "page": str(page + 1)})
+            headers["Link"] = (
+                f"<{self.url}/repos/{self.repository}/issues/{number}/comments?{following}>; "
+                'rel="next"'
+            )
+        return 200, headers, every[(page - 1) * size : page * size]
+
+    def _write(
+        self, comment: dict[str, Any], payload: dict[str, Any], *, created: bool = False
+    ) -> tuple[int, dict[str, str], Any]:
+        if self.read_only:
+            return 403, {}, {"message": "Resource not accessible by integration"}
+        if len(payload.get("body") or "") > 65536:
+            if created:
+                del self.pr_comments[comment["id"]]
+            return 422, {}, {"message": "Body is too long (maximum is 65536 characters)"}
+        comment["body"] = payload["body"]
+        return (201 if created else 200), {}, comment
 
     def _list(self, query: str) -> tuple[int, dict[str, str], Any]:
         self._lists += 1

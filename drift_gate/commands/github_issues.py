@@ -1,4 +1,8 @@
-"""`drift-gate github-issues`: keep one GitHub issue per drifting service, from a JSON report."""
+"""`drift-gate github-issues`: keep one GitHub issue per drifting service, from a JSON report.
+
+How GITHUB_TOKEN, GITHUB_API_URL and the run's link are read and checked is here once;
+`github-comment` reads them through the same functions.
+"""
 
 from __future__ import annotations
 
@@ -35,15 +39,15 @@ def run(
 
     if not REPOSITORY.match(repository):
         raise InvalidInputError(f"--repo {repository!r} is not OWNER/NAME, such as octo/infra")
-    token = _token(os.environ)
-    base = _api_base(os.environ)
+    token = github_token(os.environ)
+    base = api_base(os.environ)
     report = load_report(report_path)
     api = GitHubApi(base, repository, token, deadline=Deadline(deadline) if deadline else None)
-    sync_issues(report, api, IssueSettings(label, run_url or _run_url(os.environ)), echo)
+    sync_issues(report, api, IssueSettings(label, run_url or actions_run_url(os.environ)), echo)
     return int(ExitCode.PASS)
 
 
-def _token(environ: Mapping[str, str]) -> str:
+def github_token(environ: Mapping[str, str]) -> str:
     token = environ.get("GITHUB_TOKEN", "")
     remember_secret(token)
     if not token.strip():
@@ -60,7 +64,7 @@ def _token(environ: Mapping[str, str]) -> str:
     return token
 
 
-def _api_base(environ: Mapping[str, str]) -> str:
+def api_base(environ: Mapping[str, str]) -> str:
     """GITHUB_API_URL, refused in one line (never quoted: it may hold a password) unless it
     is a plain https:// URL (http:// only to this machine)."""
     base = environ.get("GITHUB_API_URL") or DEFAULT_API
@@ -81,7 +85,7 @@ def _api_base(environ: Mapping[str, str]) -> str:
     return base
 
 
-def _run_url(environ: Mapping[str, str]) -> str | None:
+def actions_run_url(environ: Mapping[str, str]) -> str | None:
     """The workflow run's page, from the variables GitHub Actions sets."""
     server, repository, run_id = (
         environ.get("GITHUB_SERVER_URL"),

@@ -34,11 +34,23 @@ TIMEOUT_SECONDS = 30.0  # one request, all of it (connect, headers, body)
 BODY_LIMIT = 32 * 1024 * 1024
 # GitHub redirects a renamed or moved repository's API calls (301, 307) within the API.
 MAX_REDIRECTS = 3
+# A pull request's comments, 100 a page: 30 pages is 3,000 comments before drift-gate's own.
+MAX_COMMENT_PAGES = 30
+# What GitHub says when a token cannot write (a fork's pull request gets a read-only one).
+NO_WRITE_ACCESS = "Resource not accessible by integration"
+# A comment's author whose marker is believed: a bot (github-actions[bot] for GITHUB_TOKEN,
+# an app) or someone with write access; a drive-by commenter's copy of a marker is not.
+_TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
 
 
 class GitHubError(CouldNotVerifyError):
     """GitHub refused or did not answer: one line saying which call and what to do."""
+
+
+class NoWriteAccess(GitHubError):
+    """403 "Resource not accessible by integration": the token may read, not write (the
+    read-only GITHUB_TOKEN of a fork's pull request)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,15 @@ class Issue:
 
 
 @dataclass(frozen=True)
+class Comment:
+    """A comment on an issue or pull request, as far as drift-gate reads it."""
+
+    id: int
+    body: str
+    trusted: bool  # by a bot or by someone with write access (see _TRUSTED_ASSOCIATIONS)
+
+
+@dataclass(frozen=True)
 class GitHubApi:
     """A repository's issues through the REST API."""
 
@@ -59,6 +80,7 @@ class GitHubApi:
     token: str = field(repr=False)
     timeout: float = TIMEOUT_SECONDS
     deadline: Deadline | None = None
+    permission: str = "issues: write"  # named when GitHub forbids a request (403)
 
     def _client(self) -> HttpClient:
         """Pinned to GITHUB_API_URL's origin: the token is sent nowhere else."""
@@ -115,6 +137,43 @@ class GitHubApi:
             f"comment on issue #{number}",
         )
 
+    def issue_comments(self, number: int) -> Iterator[Comment]:
+        """The comments of issue or pull request `number`, oldest first, page by page (at
+        most MAX_COMMENT_PAGES): the caller stops reading once it has what it looks for."""
+        url: str | None = self._url(f"/issues/{number}/comments", {"per_page": str(PER_PAGE)})
+        seen: set[str] = set()
+        for _ in range(MAX_COMMENT_PAGES):
+            if url is None:
+                return
+            if url in seen:
+                raise GitHubError("GitHub's comment list repeated a page; run again later")
+            seen.add(url)
+            answer, headers = self._call("GET", url, None, f"list the comments of #{number}")
+            yield from _comments(answer)
+            url = _next_page(headers)
+        if url is not None:
+            raise GitHubError(
+                f"#{number} has more than {MAX_COMMENT_PAGES} pages of comments; drift-gate "
+                "reads no further (delete old comments, or comment on a new pull request)"
+            )
+
+    def create_comment(self, number: int, body: str) -> int:
+        """A new comment on issue or pull request `number`; its id."""
+        what = f"comment on #{number}"
+        url = self._url(f"/issues/{number}/comments")
+        answer, _ = self._call("POST", url, {"body": body}, what)
+        if isinstance(answer, dict) and isinstance(answer.get("id"), int):
+            return int(answer["id"])
+        raise GitHubError(f"GitHub answered the request to {what} without a comment id")
+
+    def update_comment(self, comment_id: int, body: str) -> None:
+        self._call(
+            "PATCH",
+            self._url(f"/issues/comments/{comment_id}"),
+            {"body": body},
+            f"update comment {comment_id}",
+        )
+
     def ensure_label(self, name: str, color: str, description: str) -> None:
         """Create the label unless it exists (422 "already_exists" is fine)."""
         try:
@@ -144,7 +203,12 @@ class GitHubApi:
         except HttpFailure as failure:
             raise _unanswered(failure, what) from None
         if answer.status >= 300:
-            raise _refusal(answer.status, answer.headers, what)
+            if answer.status == 403 and _message(answer) == NO_WRITE_ACCESS:
+                raise NoWriteAccess(
+                    f"GitHub forbade the request to {what} (403, {NO_WRITE_ACCESS}): the "
+                    f"token has no write access (needs {self.permission})"
+                )
+            raise _refusal(answer.status, answer.headers, what, self.permission)
         return _json(answer, what), answer.headers
 
 
@@ -181,7 +245,17 @@ class _Unprocessable(GitHubError):
     """422: the request was understood and refused (a label that exists, a body too long)."""
 
 
-def _refusal(status: int, headers: Message, what: str) -> GitHubError:
+def _message(answer: HttpAnswer) -> str | None:
+    """The `message` of an error answer, when it is JSON with one."""
+    try:
+        document = json.loads(answer.text()) if answer.body else None
+    except (json.JSONDecodeError, HttpFailure):
+        return None
+    message = document.get("message") if isinstance(document, dict) else None
+    return message if isinstance(message, str) else None
+
+
+def _refusal(status: int, headers: Message, what: str, permission: str) -> GitHubError:
     if status in (403, 429) and (
         headers.get("x-ratelimit-remaining") == "0" or headers.get("retry-after")
     ):
@@ -192,8 +266,8 @@ def _refusal(status: int, headers: Message, what: str) -> GitHubError:
         )
     if status == 403:
         return GitHubError(
-            f"GitHub forbade the request to {what} (403): the token needs `issues: write` "
-            "(in a workflow: permissions: issues: write)"
+            f"GitHub forbade the request to {what} (403): the token needs `{permission}` "
+            f"(in a workflow: permissions: {permission})"
         )
     if status == 404:
         return GitHubError(
@@ -245,3 +319,16 @@ def _number(answer: Any, what: str) -> int:
     if isinstance(answer, dict) and isinstance(answer.get("number"), int):
         return int(answer["number"])
     raise GitHubError(f"GitHub answered the request to {what} without an issue number")
+
+
+def _comments(answer: Any) -> Iterator[Comment]:
+    if not isinstance(answer, list):
+        raise GitHubError("GitHub answered the comment list without a list of comments")
+    for item in answer:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), int):
+            raise GitHubError("GitHub answered the comment list with an entry without an id")
+        body = item.get("body")
+        user = item.get("user")
+        bot = isinstance(user, dict) and user.get("type") == "Bot"
+        trusted = bot or item.get("author_association") in _TRUSTED_ASSOCIATIONS
+        yield Comment(item["id"], body if isinstance(body, str) else "", trusted)

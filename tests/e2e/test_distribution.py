@@ -148,7 +148,7 @@ def run_action(
             name: inputs.get(name, spec.get("default", ""))
             for name, spec in ACTION["inputs"].items()
         },
-        "github": {"action_path": str(REPO)},
+        "github": {"action_path": str(REPO), "token": environment.get("GITHUB_TOKEN", "")},
         "runner": {"os": environment.get("RUNNER_OS", "Linux")},
         "steps": {},
     }
