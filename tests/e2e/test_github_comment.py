@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from drift_gate import _moto_compat
 from drift_gate.demo import CLUSTER, REGION, SERVICE, IncidentAccount
@@ -413,3 +415,15 @@ def test_the_action_comments_after_a_failing_gate_only_when_asked(
     assert "DG101" in body
     assert f"Run: {RUN}" in body
     assert f"created the comment on pull request #{PR}" in "".join(context["logs"])
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text(max_size=40), st.text(max_size=40))
+def test_any_category_is_one_marker_line_that_only_it_has(first: str, second: str) -> None:
+    marker = comment_marker(first)
+    assert "\n" not in marker
+    assert "\r" not in marker
+    assert marker.count("<!--") == 1
+    assert marker.count("-->") == 1
+    assert marker.endswith(" -->")
+    assert (marker == comment_marker(second)) == ((first or None) == (second or None))
