@@ -10,17 +10,23 @@ from __future__ import annotations
 from drift_gate.model import Finding, Report, Severity
 from drift_gate.report.base import RenderOptions, Reporter
 from drift_gate.report.common import location, unchecked_lines, waiver_text, where_text
+from drift_gate.report.terminal_text import terminal_text
 
 ANNOTATIONS_PER_LEVEL = 10
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning"}
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A command's message: names shown as text on the log's terminal (control characters
+    and bidirectional overrides as visible escapes, report/terminal_text.py), then escaped as
+    the runner unescapes it; drift-gate's own line breaks are kept."""
+    shown = "\n".join(terminal_text(line) for line in text.split("\n"))
+    return shown.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+    shown = terminal_text(text)  # a property is one line: a line break in a name is shown
+    return shown.replace("%", "%25").replace(":", "%3A").replace(",", "%2C")
 
 
 class GithubReporter(Reporter):

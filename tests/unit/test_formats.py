@@ -181,8 +181,19 @@ def test_junit_clean_and_unverified(tmp_path: Path) -> None:
 
 
 def test_annotation_escaping_follows_the_toolkit() -> None:
-    assert escape_data("50% done\r\nnext") == "50%25 done%0D%0Anext"
+    assert escape_data("50% done\nnext") == "50%25 done%0Anext"
     assert escape_property("a:b,c%") == "a%3Ab%2Cc%25"
+
+
+def test_annotations_show_control_characters_of_names_as_text() -> None:
+    # A name from a file or AWS: a terminal hyperlink, a screen clear, a right-to-left
+    # override and a carriage return reach the log as visible escapes, never as controls.
+    hostile = "A\x1b]8;;http://evil\x07click\x1b]8;;\x07\x1b[2J\u202eB\rC"
+    for escaped in (escape_data(hostile), escape_property(hostile)):
+        assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in escaped)
+        assert "\u202e" not in escaped
+        assert "\\x1b]8;;http" in escaped.replace("%3A", ":")
+    assert escape_data("line\nnext") == "line%0Anext"  # drift-gate's own break is kept
 
 
 def many_findings(count: int) -> Report:
