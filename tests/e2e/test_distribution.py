@@ -627,8 +627,15 @@ def test_the_release_workflow_builds_checks_publishes_and_moves_the_major_tag() 
     assert release[True]["push"]["tags"] == ["v[0-9]+.[0-9]+.[0-9]+"]
     build_runs = " ".join(all_run_scripts(jobs["build"]))
     assert 'bash .ci/build-dist "$TAG"' in build_runs  # twine check, fresh-venv install, demo
+    # The image is built and run on every release, before anything is published; it needs
+    # no registry token (pushing is a separate, documented step).
+    image = jobs["image"]
+    image_runs = " ".join(all_run_scripts(image))
+    assert "docker build --pull" in image_runs
+    assert "--version" in image_runs
+    assert image["permissions"] == {"contents": "read"}
     publish = jobs["pypi"]
-    assert publish["needs"] == "build"
+    assert publish["needs"] == ["build", "image"]
     assert publish["environment"]["name"] == "pypi"
     assert publish["permissions"] == {"id-token": "write"}  # trusted publishing, no token
     assert any(
