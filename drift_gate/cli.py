@@ -19,7 +19,9 @@ from drift_gate._version import __version__
 from drift_gate.cli_options import (
     FAIL_ON_CHOICES,
     FORMAT_OPTION,
+    NO_POLICY_OPTION,
     OUTPUT_OPTION,
+    POLICY_HELP,
     SARIF_CATEGORY_OPTION,
     SCAN_OPTIONS,
     PairedOutputCommand,
@@ -27,7 +29,12 @@ from drift_gate.cli_options import (
     with_check_options,
     with_options,
 )
-from drift_gate.commands.outputs import CONSOLE, check_outputs
+from drift_gate.commands._policy_path import (
+    optional_policy,
+    policy_for_check,
+    required_policy,
+)
+from drift_gate.commands.outputs import CONSOLE, OutputTarget, check_outputs
 from drift_gate.deadline import Deadline
 from drift_gate.errors import DriftGateError, ExitCode
 from drift_gate.gcpause import cyclic_gc_paused
@@ -51,16 +58,20 @@ def cli(debug: bool) -> None:
 def check(ctx: click.Context, /, **given: Any) -> int:
     """Check what a policy and/or Terraform declare against what ECS runs.
 
-    Give --policy, a plan (--plan-json, --plan-file or --terraform-dir), or both.
+    Give --policy, a plan (--plan-json, --plan-file or --terraform-dir), or both. With
+    neither, the policy is found: drift-gate.yaml, then .drift-gate.yaml (.yml too), in the
+    working directory, then at the repository root.
     """
-    from drift_gate.commands import offline
-
     _check_combination(given)
+    plan_given = not given["offline"] and any(
+        given[key] for key in ("plan_json", "plan_file", "terraform_dir")
+    )
+    policy = policy_for_check(given["policy"], plan_given=plan_given)
     outputs = tuple(ctx.meta["drift_gate.outputs"] or CONSOLE)
     check_outputs(
         outputs,
         [
-            given["policy"],
+            policy,
             given["plan_json"],
             given["plan_file"],
             *given["var_files"],
@@ -68,18 +79,12 @@ def check(ctx: click.Context, /, **given: Any) -> int:
         ],
     )
     if given["offline"]:
-        return offline.run(
-            offline.OfflineRequest(
-                given["policy"],
-                given["terraform_dir"],
-                given["environment"],
-                given["fail_on"],
-                outputs,
-                given["sarif_category"],
-                given["task_definitions"],
-                given["services"],
-            )
-        )
+        assert policy is not None  # noqa: S101 - no plan offline: a policy, found or exit 2
+        return _offline(given, policy, outputs)
+    return _live(given, policy, outputs)
+
+
+def _live(given: dict[str, Any], policy: Path | None, outputs: tuple[OutputTarget, ...]) -> int:
     from drift_gate.commands import check as command
     from drift_gate.sources.terraform import (
         TerraformSettings,
@@ -99,7 +104,7 @@ def check(ctx: click.Context, /, **given: Any) -> int:
         deadline=deadline,
     )
     request = command.CheckRequest(
-        policy=given["policy"],
+        policy=policy,
         plan_json=given["plan_json"],
         plan_file=given["plan_file"],
         terraform_dir=given["terraform_dir"],
@@ -118,22 +123,36 @@ def check(ctx: click.Context, /, **given: Any) -> int:
         outputs=outputs,
         deadline=given["deadline"],
         sarif_category=given["sarif_category"],
+        quiet=given["quiet"],
     )
     return command.run(request, deadline)
 
 
+def _offline(given: dict[str, Any], policy: Path, outputs: tuple[OutputTarget, ...]) -> int:
+    from drift_gate.commands import offline
+
+    return offline.run(
+        offline.OfflineRequest(
+            policy,
+            given["terraform_dir"],
+            given["environment"],
+            given["fail_on"],
+            outputs,
+            given["sarif_category"],
+            given["task_definitions"],
+            given["services"],
+        )
+    )
+
+
 def _check_combination(given: dict[str, Any]) -> None:
     """Options that cannot go together: a usage error before anything is read."""
-    if not any(given[key] for key in ("policy", "plan_json", "plan_file", "terraform_dir")):
-        raise click.UsageError("give --policy, --plan-json, --plan-file or --terraform-dir")
     if given["plan_json"] and given["plan_file"]:
         raise click.UsageError("give --plan-json or --plan-file, not both")
     if given["wait"] and given["offline"]:
         raise click.UsageError("--wait waits for rollouts on ECS: it does not go with --offline")
     if given["tasks_since"] and given["offline"]:
         raise click.UsageError("--since looks at tasks on ECS: it does not go with --offline")
-    if given["offline"] and given["policy"] is None:
-        raise click.UsageError("--offline needs --policy (what each container must receive)")
     if given["task_definitions"] and not given["offline"]:
         raise click.UsageError(
             "--task-definition checks a file before it is registered: add --offline (the "
@@ -167,19 +186,21 @@ def _check_combination(given: dict[str, Any]) -> None:
 def scan(ctx: click.Context, /, **given: Any) -> int:
     """Find every ECS service in the accounts and regions given, and check each one.
 
-    Without --policy: the checks that need no declaration (latest revision deployed, rollout,
-    referenced secrets exist, no credentials in plain variables). With one: also what it
-    declares, by service name or by `match:` (name globs, tags).
+    Without a policy: the checks that need no declaration (latest revision deployed, rollout,
+    referenced secrets exist, no credentials in plain variables). With one (--policy, else
+    drift-gate.yaml or .drift-gate.yaml found as check finds it; --no-policy: none): also
+    what it declares, by service name or by `match:` (name globs, tags).
     """
     from drift_gate.commands import scan as command
 
+    policy = _optional_policy(given["policy"], given["no_policy"])
     outputs = tuple(ctx.meta["drift_gate.outputs"] or CONSOLE)
-    check_outputs(outputs, [given["policy"]])
+    check_outputs(outputs, [policy])
     return command.run(
         command.ScanRequest(
             regions=given["regions"],
             clusters=given["clusters"],
-            policy=given["policy"],
+            policy=policy,
             profiles=given["profiles"],
             role_arns=given["role_arns"],
             external_id=given["external_id"],
@@ -188,6 +209,7 @@ def scan(ctx: click.Context, /, **given: Any) -> int:
             fail_on=given["fail_on"],
             secret_checks=given["secret_checks"],
             deep=given["deep"],
+            skipped_links=frozenset(given["skipped_links"]),
             wait_seconds=given["wait"],
             tasks_since=given["tasks_since"],
             max_attempts=given["max_attempts"],
@@ -279,11 +301,16 @@ def github_comment(**given: Any) -> int:
 
 
 @cli.command("validate-policy")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 def validate_policy(files: tuple[Path, ...]) -> int:
-    """Check policy files against the schema; list every problem with file, line and path."""
+    """Check policy files against the schema; list every problem with file, line and path.
+
+    No FILES: the policy check would find (drift-gate.yaml, then .drift-gate.yaml).
+    """
     from drift_gate.commands import validate
 
+    if not files:
+        files = (required_policy(None, "name the policy files to validate"),)
     return validate.run(files)
 
 
@@ -314,8 +341,7 @@ def merge(
     "--policy",
     "policy_path",
     type=click.Path(path_type=Path),
-    required=True,
-    help="The policy file.",
+    help=POLICY_HELP,
 )
 @click.option(
     "--terraform-dir",
@@ -331,12 +357,17 @@ def merge(
     help="Also check live ECS with your AWS credentials, as information: it never blocks.",
 )
 def pre_push(
-    policy_path: Path, terraform_dir: Path | None, environment: str | None, fail_on: str, live: bool
+    policy_path: Path | None,
+    terraform_dir: Path | None,
+    environment: str | None,
+    fail_on: str,
+    live: bool,
 ) -> int:
     """What a developer can check before pushing: the policy and the sources, offline."""
     from drift_gate.commands import pre_push as command
 
-    request = command.PrePushRequest(policy_path, terraform_dir, environment, fail_on, live)
+    policy = required_policy(policy_path, "give --policy FILE")
+    request = command.PrePushRequest(policy, terraform_dir, environment, fail_on, live)
     return command.run(request)
 
 
@@ -351,8 +382,11 @@ def pre_push(
 @click.option(
     "--policy",
     type=click.Path(path_type=Path),
-    help="Policy: which names it requires, and the dotenv files (.env.example) it names.",
+    help="Policy: which names it requires, and the dotenv files (.env.example) it names. "
+    "Default: drift-gate.yaml, then .drift-gate.yaml (.yml too), in the working directory, "
+    "then at the repository root, if one is there.",
 )
+@NO_POLICY_OPTION
 @click.option(
     "--output",
     "-o",
@@ -366,18 +400,23 @@ def pre_push(
     help="Write nothing; exit 1 if --output is not what would be written.",
 )
 def inventory(
-    terraform_dir: Path, policy: Path | None, output: Path | None, check_only: bool
+    terraform_dir: Path,
+    policy: Path | None,
+    no_policy: bool,
+    output: Path | None,
+    check_only: bool,
 ) -> int:
     """Every variable per service and container, as Markdown (ENVIRONMENT_VARIABLES.md)."""
     from drift_gate.commands import inventory as command
 
     if check_only and output is None:
         raise click.UsageError("--check compares with the file given by --output")
+    policy = _optional_policy(policy, no_policy)
     return command.run(command.InventoryRequest(terraform_dir, policy, output, check_only))
 
 
 @cli.command("iam-policy")
-@click.option("--policy", type=click.Path(path_type=Path), required=True, help="The policy file.")
+@click.option("--policy", type=click.Path(path_type=Path), help=POLICY_HELP)
 @click.option(
     "--publish-metrics",
     "metrics_namespace",
@@ -385,25 +424,25 @@ def inventory(
     callback=metrics_namespace,
     help="Also allow PutMetricData, in this namespace only (as check --publish-metrics uses).",
 )
-def iam_policy(policy: Path, metrics_namespace: str | None) -> int:
+def iam_policy(policy: Path | None, metrics_namespace: str | None) -> int:
     """Print the least-privilege IAM policy JSON for checking this policy file."""
     from drift_gate.commands import iam_policy as command
 
-    return command.run(policy, metrics_namespace)
+    return command.run(required_policy(policy, "give --policy FILE"), metrics_namespace)
 
 
 @cli.command("waivers")
-@click.option("--policy", type=click.Path(path_type=Path), required=True, help="The policy file.")
+@click.option("--policy", type=click.Path(path_type=Path), help=POLICY_HELP)
 @click.option(
     "--within",
     type=click.IntRange(0, 3650),
     help="Mark those expiring within this many days. Default: the policy's warn_days (14).",
 )
-def waivers(policy: Path, within: int | None) -> int:
+def waivers(policy: Path | None, within: int | None) -> int:
     """List the policy's waivers, soonest expiry first, with days left; exit 1 if one expired."""
     from drift_gate.commands import waivers as command
 
-    return command.run(policy, within)
+    return command.run(required_policy(policy, "give --policy FILE"), within)
 
 
 @cli.command("explain")
@@ -440,6 +479,16 @@ def demo(serve_port: int | None) -> int:
     from drift_gate.commands import demo as command
 
     return command.run() if serve_port is None else command.serve(serve_port)
+
+
+def _optional_policy(given: Path | None, no_policy: bool) -> Path | None:
+    """--policy, else the policy found (named on standard error), else none; --no-policy:
+    none is looked for."""
+    if no_policy and given is not None:
+        raise click.UsageError("give --policy or --no-policy, not both")
+    if no_policy:
+        return None
+    return optional_policy(given)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -134,6 +134,37 @@ OUTPUT_OPTION = _option(
     help="File for the --format before it; without one the format goes to stdout.",
 )
 
+# Where a policy is found without --policy: docs/policy.md#where-a-policy-is-found.
+FOUND_POLICY = (
+    "drift-gate.yaml, then .drift-gate.yaml (.yml too), in the working directory, then at "
+    "the repository root"
+)
+POLICY_HELP = f"The policy file. Default: {FOUND_POLICY}."
+NO_POLICY_OPTION = _option(
+    "--no-policy",
+    is_flag=True,
+    help="Read no policy, even where one would be found.",
+)
+QUIET_OPTION = _option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="No progress on standard error (scan's progress line, the --wait lines); errors, "
+    "warnings and the verdict stay.",
+)
+
+
+def skip_link_option(default: str) -> Decorator:
+    """--skip-link, for `check` and `scan`: the link is shown as not checked, and not asked."""
+    return _option(
+        "--skip-link",
+        "skipped_links",
+        multiple=True,
+        type=click.Choice(["images", "running-tasks", "execution-role"]),
+        help=f"Do not check this link (shown as not checked); repeatable. Default: {default}.",
+    )
+
+
 SECRET_CHECKS_OPTION = _option(
     "--secret-checks",
     type=click.Choice(["required", "best-effort", "off"]),
@@ -197,7 +228,8 @@ CHECK_OPTIONS = (
     _option(
         "--policy",
         type=click.Path(path_type=Path),
-        help="Policy file (YAML) declaring each service's secrets and variables.",
+        help="Policy file (YAML) declaring each service's secrets and variables. Default, "
+        f"without a plan: {FOUND_POLICY}.",
     ),
     _option(
         "--offline",
@@ -292,14 +324,7 @@ CHECK_OPTIONS = (
         help="PEM certificates to trust for smoke requests to private endpoints (TLS is "
         "always verified).",
     ),
-    _option(
-        "--skip-link",
-        "skipped_links",
-        multiple=True,
-        type=click.Choice(["images", "running-tasks", "execution-role"]),
-        help="Do not check this link (shown as not checked); repeatable. Default: all run "
-        "(execution-role best-effort).",
-    ),
+    skip_link_option("all run (execution-role best-effort)"),
     _option(
         "--publish-metrics",
         "metrics_namespace",
@@ -313,6 +338,7 @@ CHECK_OPTIONS = (
     FORMAT_OPTION,
     OUTPUT_OPTION,
     SARIF_CATEGORY_OPTION,
+    QUIET_OPTION,
     MAX_ATTEMPTS_OPTION,
     TIMEOUT_OPTION,
     DEADLINE_OPTION,
@@ -335,8 +361,10 @@ SCAN_OPTIONS = (
     _option(
         "--policy",
         type=click.Path(path_type=Path),
-        help="Policy file: services it declares (by name or `match:`) get its checks too.",
+        help="Policy file: services it declares (by name or `match:`) get its checks too. "
+        f"Default: {FOUND_POLICY}, if one is there.",
     ),
+    NO_POLICY_OPTION,
     _option(
         "--profile",
         "profiles",
@@ -378,11 +406,12 @@ SCAN_OPTIONS = (
         help="Also check that ECR images exist and that running tasks run the PRIMARY revision "
         "(more calls per service; on by default in check).",
     ),
+    skip_link_option("as --deep and the policy say"),
     FAIL_ON_OPTION,
     FORMAT_OPTION,
     OUTPUT_OPTION,
     SARIF_CATEGORY_OPTION,
-    _option("--quiet", "-q", is_flag=True, help="No progress on standard error."),
+    QUIET_OPTION,
     MAX_ATTEMPTS_OPTION,
     TIMEOUT_OPTION,
     DEADLINE_OPTION,

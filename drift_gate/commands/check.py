@@ -45,6 +45,7 @@ class CheckRequest:
     wait_seconds: float | None = None
     tasks_since: float | None = None
     ca_bundle: Path | None = None
+    quiet: bool = False  # -q: no progress on standard error (the --wait lines)
 
 
 def run(request: CheckRequest, deadline: Deadline | None = None) -> int:
@@ -165,7 +166,7 @@ def gate_options(request: CheckRequest) -> CheckOptions:
         wait_seconds=request.wait_seconds,
         tasks_since=request.tasks_since,
         ca_bundle=request.ca_bundle,
-        say=lambda line: echo(line, err=True),
+        say=None if request.quiet else lambda line: echo(line, err=True),
     )
 
 

@@ -47,9 +47,10 @@ class ScanRequest:
     deadline: float
     outputs: tuple[OutputTarget, ...]
     sarif_category: str | None
-    quiet: bool
+    quiet: bool  # no progress on standard error: the progress line, the --wait lines
     wait_seconds: float | None = None
     tasks_since: float | None = None
+    skipped_links: frozenset[str] = frozenset()  # --skip-link: shown as not checked, not asked
 
 
 def run(request: ScanRequest) -> int:
@@ -95,12 +96,13 @@ def _scan_options(request: ScanRequest, base: AwsClients) -> ScanOptions:
             fail_on=FailOn(request.fail_on),
             secret_checks=request.secret_checks,
             deep_defaults=CHECK_DEFAULTS if request.deep else SCAN_DEFAULTS,
+            skipped=request.skipped_links,
             tasks_since=request.tasks_since,
         ),
         prefetch_secrets=request.secret_checks != "off",  # noqa: S105 - a mode
         region_problems=_unknown_regions(base, regions),
         wait_seconds=request.wait_seconds,
-        say=lambda line: echo(line, err=True),
+        say=_progress_lines(request.quiet),
     )
 
 
@@ -218,6 +220,13 @@ def _unknown_regions(base: AwsClients, regions: tuple[str, ...]) -> dict[str, st
         for region in regions
         if region not in known
     }
+
+
+def _progress_lines(quiet: bool) -> Callable[[str], None]:
+    """Where the --wait progress lines go: standard error, or nowhere with --quiet."""
+    if quiet:
+        return lambda _line: None
+    return lambda line: echo(line, err=True)
 
 
 def _ticker(

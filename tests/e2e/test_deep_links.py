@@ -146,6 +146,29 @@ def test_a_scan_checks_them_only_with_deep(
     assert report["stats"]["aws_calls"]["iam:SimulatePrincipalPolicy"] == 1
 
 
+def test_scan_skip_link_with_deep_leaves_it_not_checked_and_asks_no_ecr(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    deployed_with_image(moto_server, f"{REGISTRY}/hokusai/api:v8", push="v7")  # DG209 if asked
+    path = tmp_path / "scan.json"
+    result = cli_on_moto.run(
+        *("scan", "--region", REGION, "--deep", "--skip-link", "images", "--quiet"),
+        *("--format", "json", "--output", str(path)),
+    )
+    report = json.loads(path.read_text())
+    assert result.exit_code == 0, result.stderr
+    assert report["findings"] == []
+    assert link(report, "images exist") == {
+        "link": "images exist",
+        "state": "not-checked",
+        "reason": "--skip-link images",
+    }
+    assert "ecr:DescribeImages" not in report["stats"]["aws_calls"]
+    # The other links --deep turns on still run.
+    assert link(report, "the execution role can read each secret")["state"] == "passed"
+    assert report["stats"]["aws_calls"]["iam:SimulatePrincipalPolicy"] == 1
+
+
 def test_images_elsewhere_are_not_checked_never_passed() -> None:
     assert parse_image("nginx:1.27") is None
     assert parse_image("public.ecr.aws/docker/library/nginx:1.27") is None

@@ -194,6 +194,31 @@ def test_policy_and_plan_both_apply(
     assert len(report["services"]) == 2
 
 
+def test_a_plan_without_policy_keeps_its_meaning_when_a_policy_would_be_found(
+    moto_server: MotoServer, cli_on_moto: Cli, tmp_path: Path
+) -> None:
+    """Plan-only stays plan-only: a drift-gate.yaml in the working directory is not read
+    (it would add the policy's DG101), and a note says how to add it."""
+    live_service(moto_server, register(moto_server, [INCIDENT_BEFORE]))
+    shutil.copy(REPO / "policies" / "example.yaml", tmp_path / "drift-gate.yaml")
+
+    exit_code, report, output = run_json(
+        cli_on_moto, tmp_path, "--plan-json", str(FIXTURE / "plan.json")
+    )
+
+    assert exit_code == 1
+    environments = {(f["rule_id"], f["target"]["environment"]) for f in report["findings"]}
+    assert ("DG101", "terraform") in environments
+    assert ("DG101", "development") not in environments  # the policy's: not read
+    assert report["policy"] is None
+    assert len(report["services"]) == 1
+    assert (
+        "drift-gate: note: ./drift-gate.yaml is not read: with a plan and no --policy, check "
+        "checks what the plan declares; add --policy ./drift-gate.yaml to check what the "
+        "policy declares too"
+    ) in output
+
+
 def test_canary_in_plan_values_appears_in_no_output(
     moto_server: MotoServer, cli_on_moto: Cli, tmp_path: Path
 ) -> None:

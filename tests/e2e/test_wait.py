@@ -54,6 +54,21 @@ def test_the_checks_run_once_the_rollout_has_settled(
     assert time.monotonic() - started < 30
 
 
+def test_check_quiet_prints_no_progress(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    rolling(moto_server)
+    done = threading.Timer(1.0, _moto_compat.settle, (CLUSTER, SERVICE, REGION))
+    done.start()
+    try:
+        code, report, stderr = check(cli_on_moto, tmp_path, "--wait", "60s", "-q")
+    finally:
+        done.cancel()
+    assert (code, report["findings"]) == (0, [])
+    # No "waiting for" line: only the verdict, which stays for the CI log.
+    assert stderr.splitlines() == ["drift-gate: PASS: 1 service(s) run what is declared"]
+
+
 def test_a_rollout_that_does_not_settle_in_time_is_could_not_verify(
     cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
 ) -> None:
@@ -117,10 +132,11 @@ def test_scan_waits_for_the_rollouts_it_finds(
 ) -> None:
     rolling(moto_server)
     path = tmp_path / "scan.json"
-    arguments = ("scan", "--region", REGION, "--quiet", "--format", "json", "--output", str(path))
+    arguments = ("scan", "--region", REGION, "--format", "json", "--output", str(path))
 
-    stuck = cli_on_moto.run(*arguments, "--wait", "3s")
+    stuck = cli_on_moto.run(*arguments, "--quiet", "--wait", "3s")
     assert stuck.exit_code == 3
+    assert "waiting for" not in stuck.stderr  # --quiet: no progress, the --wait lines neither
     (finding,) = [f for f in json.loads(path.read_text())["findings"] if f["rule_id"] == "DG901"]
     assert finding["message"].startswith(
         f"{CLUSTER}/{SERVICE}: could not verify: the rollout did not settle within 3 s"

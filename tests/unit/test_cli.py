@@ -45,7 +45,7 @@ def test_rules_lists_every_rule(cli: Cli) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["check"], "give --policy, --plan-json, --plan-file or --terraform-dir"),
+        (["check"], "; give --policy FILE, or a plan (--plan-json, --plan-file, --terraform-dir)"),
         (
             ["check", "--policy", "nope.yaml"],
             "drift-gate: error: nope.yaml: cannot read file (No such file or directory)",
@@ -64,7 +64,7 @@ def test_rules_lists_every_rule(cli: Cli) -> None:
             ["check", "--policy", POLICY, "--format", "json", "--format", "console"],
             "only one --format may go to standard output; give the others --output",
         ),
-        (["validate-policy"], "Missing argument 'FILES...'"),
+        (["validate-policy"], "drift-gate: error: no policy: none of drift-gate.yaml"),
         (["frobnicate"], "No such command 'frobnicate'"),
     ],
 )

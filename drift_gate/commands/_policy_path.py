@@ -1,0 +1,108 @@
+"""Which policy a command reads: --policy, else the first policy file found, as tflint and
+checkov find their configuration.
+
+The order (docs/policy.md#where-a-policy-is-found): `drift-gate.yaml`, `drift-gate.yml`,
+`.drift-gate.yaml`, `.drift-gate.yml` in the working directory, then the same names at the
+repository root (the nearest directory above holding `.git`, as drift_gate/repository.py
+defines it). A name that exists in any form (a file, a directory, a broken link) is chosen,
+and reading it then says what is wrong: a policy that cannot be read never falls through to
+another one. The file chosen is named on standard error in one line, so a log shows which
+policy a gate applied.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from drift_gate.commands._console import echo
+from drift_gate.errors import InvalidInputError
+from drift_gate.repository import repository_root
+
+POLICY_NAMES = ("drift-gate.yaml", "drift-gate.yml", ".drift-gate.yaml", ".drift-gate.yml")
+WORKING_DIRECTORY = "the working directory"
+REPOSITORY_ROOT = "the repository root"
+
+
+@dataclass(frozen=True)
+class FoundPolicy:
+    """A policy file found without --policy: its path relative to the working directory."""
+
+    path: Path
+    where: str  # WORKING_DIRECTORY or REPOSITORY_ROOT
+
+    def shown(self) -> str:
+        """`./drift-gate.yaml`, `../../.drift-gate.yaml`: a path the user can type."""
+        return f"./{self.path}" if self.path.parent == Path() else str(self.path)
+
+
+def search_places(here: Path) -> list[tuple[Path, str]]:
+    """The directories looked in, in order: the working directory, then the repository
+    root when it is another directory."""
+    places = [(here, WORKING_DIRECTORY)]
+    root = repository_root(here)
+    if root != here.resolve():
+        places.append((root, REPOSITORY_ROOT))
+    return places
+
+
+def find_policy(here: Path | None = None) -> FoundPolicy | None:
+    """The first policy name that exists, in the documented order; None when none does."""
+    here = here or Path.cwd()
+    for directory, where in search_places(here):
+        for name in POLICY_NAMES:
+            candidate = directory / name
+            if os.path.lexists(candidate):
+                return FoundPolicy(Path(os.path.relpath(candidate, here)), where)
+    return None
+
+
+def required_policy(given: Path | None, otherwise: str) -> Path:
+    """--policy (it wins), else the policy found, named on standard error. None found:
+    exit 2, saying where drift-gate looked and `otherwise`, what the user can do instead."""
+    found = optional_policy(given)
+    if found is None:
+        raise InvalidInputError(not_found(Path.cwd(), otherwise))
+    return found
+
+
+def optional_policy(given: Path | None) -> Path | None:
+    """--policy (it wins), else the policy found, named on standard error, else None."""
+    if given is not None:
+        return given
+    found = find_policy()
+    if found is None:
+        return None
+    echo(f"drift-gate: policy: {found.shown()} (found in {found.where})", err=True)
+    return found.path
+
+
+def policy_for_check(given: Path | None, *, plan_given: bool) -> Path | None:
+    """`check`: a plan without --policy keeps its meaning (what the plan declares, checked
+    live): no policy is read then, and one that would have been found is named in a note.
+    Without a plan, a policy is needed: --policy, else the one found."""
+    if given is not None or not plan_given:
+        return required_policy(
+            given, "give --policy FILE, or a plan (--plan-json, --plan-file, --terraform-dir)"
+        )
+    found = find_policy()
+    if found is not None:
+        echo(
+            f"drift-gate: note: {found.shown()} is not read: with a plan and no --policy, "
+            f"check checks what the plan declares; add --policy {found.shown()} to check "
+            "what the policy declares too",
+            err=True,
+        )
+    return None
+
+
+def not_found(here: Path, otherwise: str) -> str:
+    """Where drift-gate looked and what to do, in one line."""
+    names = ", ".join(POLICY_NAMES)
+    places = search_places(here)
+    looked = " nor ".join(f"{where} ({directory})" for directory, where in places)
+    if len(places) == 1:
+        inside_git = (here / ".git").exists()
+        looked += ", the repository root" if inside_git else ", not inside a git repository"
+    return f"no policy: none of {names} in {looked}; {otherwise}"
