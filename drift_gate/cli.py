@@ -24,6 +24,7 @@ from drift_gate.cli_options import (
     POLICY_HELP,
     SARIF_CATEGORY_OPTION,
     SCAN_OPTIONS,
+    FiniteRange,
     PairedOutputCommand,
     metrics_namespace,
     with_check_options,
@@ -243,7 +244,7 @@ def scan(ctx: click.Context, /, **given: Any) -> int:
 )
 @click.option(
     "--deadline",
-    type=click.FloatRange(1, 86400),
+    type=FiniteRange(1, 86400),
     default=600.0,
     show_default=True,
     help="Seconds the whole sync may take (each GitHub request at most 30 s of it); then exit 3.",
@@ -283,7 +284,7 @@ def github_issues(
 )
 @click.option(
     "--deadline",
-    type=click.FloatRange(1, 86400),
+    type=FiniteRange(1, 86400),
     default=120.0,
     show_default=True,
     help="Seconds it may take in all (each GitHub request at most 30 s of it); then exit 3.",

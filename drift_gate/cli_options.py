@@ -6,6 +6,7 @@ by these two modules and commands/_console.py.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,18 @@ import click
 from drift_gate.commands.outputs import OutputTarget
 from drift_gate.deadline import DEFAULT_DEADLINE_SECONDS
 from drift_gate.report import FORMAT_NAMES
+
+
+class FiniteRange(click.FloatRange):
+    """A number of seconds in a range. click's FloatRange lets `nan` through (it compares
+    false with both bounds), and a NaN deadline or timeout would switch every bound off."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if isinstance(number, float) and not math.isfinite(number):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        return number
+
 
 FAIL_ON_CHOICES = ("error", "warning", "never")
 
@@ -189,14 +202,14 @@ MAX_ATTEMPTS_OPTION = _option(
 )
 TIMEOUT_OPTION = _option(
     "--timeout",
-    type=click.FloatRange(0.1, 300),
+    type=FiniteRange(0.1, 300),
     default=20.0,
     show_default=True,
     help="Seconds to wait for each AWS response.",
 )
 DEADLINE_OPTION = _option(
     "--deadline",
-    type=click.FloatRange(1, 86400),
+    type=FiniteRange(1, 86400),
     default=DEFAULT_DEADLINE_SECONDS,
     show_default=True,
     help="Seconds the whole run may take (terraform and AWS); what is left unchecked then exits 3.",
@@ -305,7 +318,7 @@ CHECK_OPTIONS = (
     ),
     _option(
         "--terraform-timeout",
-        type=click.FloatRange(1, 86400),
+        type=FiniteRange(1, 86400),
         default=600.0,
         show_default=True,
         help="Seconds each terraform command may take.",

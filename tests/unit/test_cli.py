@@ -224,3 +224,31 @@ def test_unwritable_output_exits_2(cli_on_moto: Cli, tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert f"drift-gate: error: {blocker / 'r.json'}: cannot write report" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("check", "--policy", POLICY, "--deadline", "nan"),
+        ("check", "--policy", POLICY, "--timeout", "nan"),
+        ("check", "--policy", POLICY, "--terraform-timeout", "NaN"),
+        ("scan", "--deadline", "nan", "--no-policy"),
+        ("github-issues", "--report", POLICY, "--deadline", "nan"),
+    ],
+)
+def test_a_nan_number_of_seconds_is_refused_before_anything_runs(
+    cli: Cli, arguments: tuple[str, ...]
+) -> None:
+    # click's FloatRange lets NaN through (it compares false with both bounds); a NaN deadline
+    # would switch off every bound derived from it, a request's and terraform's.
+    result = cli.run(*arguments)
+    assert result.exit_code == 2
+    assert "is not a number of seconds" in result.stderr
+
+
+def test_a_deadline_that_is_not_a_number_is_refused_from_python_too() -> None:
+    from drift_gate.deadline import Deadline
+    from drift_gate.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="not nan or inf"):
+        Deadline(float("nan"))
