@@ -24,8 +24,8 @@ from drift_gate.cli_options import (
     POLICY_HELP,
     SARIF_CATEGORY_OPTION,
     SCAN_OPTIONS,
-    FiniteRange,
     PairedOutputCommand,
+    github_deadline_option,
     metrics_namespace,
     with_check_options,
     with_options,
@@ -242,13 +242,7 @@ def scan(ctx: click.Context, /, **given: Any) -> int:
     "--run-url",
     help="Link written in the issues. Default: this GitHub Actions run, when inside one.",
 )
-@click.option(
-    "--deadline",
-    type=FiniteRange(1, 86400),
-    default=600.0,
-    show_default=True,
-    help="Seconds the whole sync may take (each GitHub request at most 30 s of it); then exit 3.",
-)
+@github_deadline_option(600.0, "the whole sync")
 def github_issues(
     report_path: Path, repository: str, label: str, run_url: str | None, deadline: float
 ) -> int:
@@ -282,13 +276,7 @@ def github_issues(
     "--run-url",
     help="Link written in the comment. Default: this GitHub Actions run, when inside one.",
 )
-@click.option(
-    "--deadline",
-    type=FiniteRange(1, 86400),
-    default=120.0,
-    show_default=True,
-    help="Seconds it may take in all (each GitHub request at most 30 s of it); then exit 3.",
-)
+@github_deadline_option(120.0, "the comment")
 def github_comment(**given: Any) -> int:
     """One pull-request comment per category, updated in place: the verdict and findings.
 

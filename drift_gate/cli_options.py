@@ -29,6 +29,18 @@ class FiniteRange(click.FloatRange):
         return number
 
 
+def github_deadline_option(default: float, what: str) -> Decorator:
+    """--deadline of a command that talks to GitHub's API (github-issues, github-comment)."""
+    return click.option(
+        "--deadline",
+        type=FiniteRange(1, 86400),
+        default=default,
+        show_default=True,
+        help=f"Seconds {what} may take in all (each GitHub request at most 30 s of it); "
+        "then exit 3.",
+    )
+
+
 FAIL_ON_CHOICES = ("error", "warning", "never")
 
 

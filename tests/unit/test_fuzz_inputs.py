@@ -31,6 +31,7 @@ from tests.unit.test_fuzz import (
     workdir,
     wrapped_canary,
 )
+from tests.unit.test_task_definition_files import POLICY
 
 FILES = Path(__file__).parents[1] / "fixtures" / "task-definitions"
 
@@ -164,19 +165,7 @@ def test_any_edit_of_a_policy_with_smoke_and_waivers_gets_a_documented_exit(
 
 # --- Task-definition files -------------------------------------------------------------------
 
-TASK_POLICY = """\
-version: 1
-environments:
-  development:
-    region: us-east-1
-    services:
-      - cluster: hokusai-development
-        service: hokusai-api-development
-        containers:
-          api:
-            secrets: [DATABASE_HOST, HUGGINGFACE_API_KEY]
-            environment: [LOG_LEVEL]
-"""
+TASK_POLICY = POLICY  # the one the task-definition file tests check against
 
 
 def planted(document: Any) -> Any:
