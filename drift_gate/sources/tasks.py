@@ -2,8 +2,10 @@
 ecs:DescribeTasks (100 a call), metadata only.
 
 ECS lists a service's RUNNING tasks and the ones stopped in about the last hour. A task of a
-service carries the group `service:NAME`; tasks in another group are left out (an emulator
-that ignores the serviceName filter lists them all).
+service carries the group `service:NAME`: a task ListTasks named for the service that
+DescribeTasks answers as another group's (an empty group, another name, another case, or an
+emulator that ignores the serviceName filter) is "could not verify", never left out: left
+out, the link would read "no task to look at" and pass.
 """
 
 from __future__ import annotations
@@ -35,7 +37,22 @@ def service_tasks(client: Any, cluster: str, service: str) -> list[TaskAnswer]:
     tasks: list[TaskAnswer] = []
     for batch in chunks(list(dict.fromkeys(arns)), DESCRIBE_TASKS_LIMIT):
         tasks.extend(_describe(client, cluster, batch))
-    return [task for task in tasks if task.group in (None, f"service:{service}")]
+    for task in tasks:
+        _check_group(task, service)
+    return tasks
+
+
+def _check_group(task: TaskAnswer, service: str) -> None:
+    """A task listed for `service` must be answered as the service's (no group: taken as
+    asked). The group itself is not printed: it is free text from the answer."""
+    if task.group is None or task.group == f"service:{service}":
+        return
+    shown = "with an empty group" if not task.group.strip() else "as another group's task"
+    raise ItemFailureError(
+        OPERATION,
+        f"answered task {task.taskArn}, which ecs:ListTasks named for service {service}, "
+        f"{shown}, not service:{service}",
+    )
 
 
 def _listed(client: Any, cluster: str, service: str, status: str) -> list[str]:

@@ -371,6 +371,7 @@ class FakeEcs:
             "STOPPED": [f"arn:aws:ecs:us-east-1:1:task/c/s{i}" for i in range(stopped)],
         }
         self.calls: list[tuple[str, int]] = []
+        self.groups: dict[str, str] = {}  # task ARN -> the group DescribeTasks answers
 
     def list_tasks(self, **arguments: Any) -> dict[str, Any]:
         arns = self.arns[arguments["desiredStatus"]]
@@ -389,7 +390,7 @@ class FakeEcs:
                     "taskArn": arn,
                     "taskDefinitionArn": PRIMARY_TD,
                     "lastStatus": "STOPPED" if "/s" in arn else "RUNNING",
-                    "group": "service:other" if arn.endswith("r0") else "service:api",
+                    "group": self.groups.get(arn, "service:api"),
                 }
                 for arn in arguments["tasks"]
             ],
@@ -397,10 +398,10 @@ class FakeEcs:
         }
 
 
-def test_every_page_is_read_described_by_100_and_other_services_tasks_left_out() -> None:
+def test_every_page_is_read_and_described_by_100() -> None:
     client = FakeEcs(running=150, stopped=60)
     tasks = service_tasks(client, "c", "api")
-    assert len(tasks) == 209  # r0 belongs to another service
+    assert len(tasks) == 210
     assert client.calls == [
         ("ListTasks", 0),
         ("ListTasks", 100),
@@ -409,6 +410,17 @@ def test_every_page_is_read_described_by_100_and_other_services_tasks_left_out()
         ("DescribeTasks", 100),
         ("DescribeTasks", 10),
     ]
+
+
+def test_a_task_listed_for_the_service_but_answered_as_another_groups_is_not_left_out() -> None:
+    """An emulator ignoring ListTasks' serviceName filter, or an answer about another
+    service: not "fewer tasks to look at" but an answer that does not say what was asked."""
+    from drift_gate.sources.answers import ItemFailureError
+
+    client = FakeEcs(running=150, stopped=60)
+    client.groups["arn:aws:ecs:us-east-1:1:task/c/r120"] = "service:other"
+    with pytest.raises(ItemFailureError, match=r"task/c/r120, which ecs:ListTasks named"):
+        service_tasks(client, "c", "api")
 
 
 def test_a_describe_tasks_answer_without_its_lists_is_malformed() -> None:

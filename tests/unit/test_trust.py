@@ -487,6 +487,76 @@ def test_a_listed_task_described_as_a_failure_or_not_at_all_is_could_not_verify(
     assert "<b>" not in finding.message
 
 
+def described_task(group: str | None) -> dict[str, Any]:
+    task = {
+        "taskArn": TASK_ARN,
+        "taskDefinitionArn": "arn:aws:ecs:us-east-1:123456789012:task-definition/api:1",
+        "lastStatus": "RUNNING",
+        "desiredStatus": "RUNNING",
+    }
+    return {"tasks": [{**task, "group": group}], "failures": []}
+
+
+@pytest.mark.parametrize(
+    ("group", "words"),
+    [
+        ("", "with an empty group, not service:api"),
+        ("   ", "with an empty group, not service:api"),
+        ("service:API", "as another group's task, not service:api"),  # another case
+        ("service:api ", "as another group's task, not service:api"),
+        ("service:other", "as another group's task, not service:api"),
+        ("family:api", "as another group's task, not service:api"),
+    ],
+)
+def test_a_listed_task_answered_as_another_groups_is_could_not_verify_not_no_task(
+    account: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    group: str,
+    words: str,
+) -> None:
+    """ListTasks named the task for the service: DescribeTasks answering it as another
+    group's does not say what was asked. Left out, the link read "no running or recently
+    stopped task to look at" and the run passed."""
+    from drift_gate.sources.tasks import service_tasks
+
+    fake = ListedTasks(described_task(group))
+    monkeypatch.setattr(
+        "drift_gate.engine.later_links.service_tasks",
+        lambda _client, *rest: service_tasks(fake, *rest),
+    )
+    report = run_check(load_policy(policy_path(tmp_path)), CheckOptions(), AwsClients())
+    assert report.exit_code == 3
+    state, _ = links(report)["running tasks run the PRIMARY revision"]
+    assert state is LinkState.COULD_NOT_VERIFY
+    [finding] = report.findings
+    assert finding.rule_id == "DG901"
+    assert f"ecs:DescribeTasks answered task {TASK_ARN}, which ecs:ListTasks named for " in (
+        finding.message
+    )
+    assert words in finding.message
+
+
+@pytest.mark.parametrize("group", ["service:api", None])  # no group: taken as asked
+def test_a_listed_task_answered_as_the_services_own_is_looked_at(
+    account: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, group: str | None
+) -> None:
+    from drift_gate.sources.tasks import service_tasks
+
+    described = described_task(group)
+    if group is None:
+        del described["tasks"][0]["group"]
+    fake = ListedTasks(described)
+    monkeypatch.setattr(
+        "drift_gate.engine.later_links.service_tasks",
+        lambda _client, *rest: service_tasks(fake, *rest),
+    )
+    report = run_check(load_policy(policy_path(tmp_path)), CheckOptions(), AwsClients())
+    state, _ = links(report)["running tasks run the PRIMARY revision"]
+    assert state is not LinkState.NOT_CHECKED
+    assert all(f.rule_id != "DG901" for f in report.findings)
+
+
 def test_an_xml_error_document_in_a_403_is_read_for_its_code(account: None, tmp_path: Path) -> None:
     """An emulator answering a JSON-protocol call with the query protocol's XML: botocore's
     code is "403", the document in the message; the credentials, not a permission, are wrong."""
