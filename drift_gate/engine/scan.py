@@ -208,7 +208,10 @@ class Scanner:
             scan.cluster_failures[cluster] = classify_failure(answer.error, "ecs:ListServices")
             return
         if isinstance(answer, NoSuchCluster):
-            scan.missing_clusters.add(cluster)
+            if scan.clusters_given:
+                scan.missing_clusters.add(cluster)  # --cluster: a name the user gave
+            else:
+                self._listed_cluster_not_found(scan, cluster)
             return
         if not answer:
             scan.notes.append(f"cluster {cluster} has no services")
@@ -222,6 +225,19 @@ class Scanner:
                 partial(reader.describe_batch, cluster, names, tags=True),
                 partial(self._on_described, cluster=cluster, names=names),
             )
+
+    @staticmethod
+    def _listed_cluster_not_found(scan: RegionScan, cluster: str) -> None:
+        """ListClusters has just named it: "not found" now says nothing about its services
+        (deleted meanwhile, or an answer about another account), so they are not verified,
+        never "nothing to check"."""
+        scan.cluster_failures[cluster] = Failure(
+            f"ecs:ListClusters named cluster {cluster}, then ecs:ListServices answered "
+            "ClusterNotFoundException",
+            "Run again; if it recurs, compare `aws ecs list-clusters` with "
+            "`aws ecs list-services --cluster` for this account and region.",
+        )
+        scan.notes.append(f"cluster {cluster} was listed, then not found: not verified")
 
     def _on_described(
         self,

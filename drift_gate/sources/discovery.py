@@ -2,16 +2,24 @@
 
 Both list calls are paged (100 a page, the most either accepts) and every page is read;
 an answer without its list is "could not verify" (sources/answers.py), never "no clusters".
+So is an entry of the list that is not an ARN naming a cluster (or a service): an empty
+string read as a cluster name would be asked about, found nowhere, and pass as nothing to
+check.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import botocore.exceptions
 
-from drift_gate.sources.answers import ListClustersAnswer, ListServicesAnswer
+from drift_gate.sources.answers import (
+    ListClustersAnswer,
+    ListServicesAnswer,
+    MalformedAnswerError,
+)
 from drift_gate.sources.aws import error_code, pages
 
 LIST_PAGE_SIZE = 100
@@ -27,7 +35,23 @@ class Clusters:
 
 @dataclass(frozen=True)
 class NoSuchCluster:
-    """ListServices said the cluster does not exist (deleted, or never created)."""
+    """ListServices said the cluster does not exist (deleted, or never created). For a
+    cluster ListClusters has just named, the scan reads this as "could not verify"."""
+
+
+# arn:PARTITION:ecs:REGION:ACCOUNT:cluster/NAME, and service/NAME or service/CLUSTER/NAME:
+# a name is one non-empty path segment without white space.
+_CLUSTER_ARN = re.compile(r"arn:[^:\s]+:ecs:[^:\s]*:[^:\s]*:cluster/[^/\s]+\Z")
+_SERVICE_ARN = re.compile(r"arn:[^:\s]+:ecs:[^:\s]*:[^:\s]*:service/(?:[^/\s]+/)?[^/\s]+\Z")
+
+
+def _checked(arns: list[str], pattern: re.Pattern[str], operation: str, field: str) -> list[str]:
+    """The ARNs of a list answer, each one naming what was listed; the entry is not shown."""
+    for index, arn in enumerate(arns):
+        if not pattern.match(arn):
+            kind = field.removesuffix("Arns")
+            raise MalformedAnswerError(operation, f"{field}[{index}]: not a {kind} ARN")
+    return arns
 
 
 def arn_name(arn: str) -> str:
@@ -53,6 +77,7 @@ def list_clusters(client: Any) -> Clusters:
         )
         for arn in page.clusterArns
     ]
+    _checked(arns, _CLUSTER_ARN, "ecs:ListClusters", "clusterArns")
     account = next((found for arn in arns if (found := arn_account(arn))), None)
     return Clusters(tuple(dict.fromkeys(arn_name(arn) for arn in arns)), account)
 
@@ -72,4 +97,5 @@ def list_services(client: Any, cluster: str) -> tuple[str, ...] | NoSuchCluster:
         if error_code(error) == "ClusterNotFoundException":
             return NoSuchCluster()
         raise
+    _checked(arns, _SERVICE_ARN, "ecs:ListServices", "serviceArns")
     return tuple(dict.fromkeys(arn_name(arn) for arn in arns))

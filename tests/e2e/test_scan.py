@@ -696,3 +696,121 @@ def test_markdown_and_html_say_what_was_scanned(
     assert "- note: cluster empty has no services" in markdown.read_text()
     assert '<section class="card" id="scanned">' in html.read_text()
     assert "(the default credentials): 1 cluster(s), 0 service(s)" in html.read_text()
+
+
+class _ClustersAnswered:
+    """A real (moto) ECS client whose ListClusters answer has `arns` instead of (or added to,
+    with `keep`) what moto lists."""
+
+    def __init__(self, client: Any, arns: list[str], *, keep: bool) -> None:
+        self._client = client
+        self._arns = arns
+        self._keep = keep
+
+    def list_clusters(self, **arguments: Any) -> Any:
+        answer = dict(self._client.list_clusters(**arguments))
+        answer["clusterArns"] = [*(answer["clusterArns"] if self._keep else []), *self._arns]
+        return answer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def _answering_clusters(monkeypatch: pytest.MonkeyPatch, arns: list[str], *, keep: bool) -> None:
+    from drift_gate.engine import scan
+    from drift_gate.sources.discovery import list_clusters
+
+    monkeypatch.setattr(
+        scan,
+        "list_clusters",
+        lambda client: list_clusters(_ClustersAnswered(client, arns, keep=keep)),
+    )
+
+
+def test_a_cluster_listed_then_not_found_is_could_not_verify_never_nothing_to_check(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ListClusters names `ghost`; ListServices (moto's own) answers ClusterNotFoundException."""
+    fleet(moto_server).service("web", "fine")
+    _answering_clusters(
+        monkeypatch, [f"arn:aws:ecs:us-east-1:{DEFAULT_ACCOUNT}:cluster/ghost"], keep=True
+    )
+
+    exit_code, report, stderr = scan_json(cli_on_moto, tmp_path, "--region", "us-east-1")
+
+    assert exit_code == 3, stderr
+    assert services_of(report) == {(DEFAULT_ACCOUNT, "us-east-1", "web", "fine")}
+    (finding,) = report["findings"]
+    assert (finding["rule_id"], finding["target"]["cluster"]) == ("DG901", "ghost")
+    assert (
+        "ecs:ListClusters named cluster ghost, then ecs:ListServices answered "
+        in (finding["message"])
+    )
+    (scope,) = report["scanned"]
+    assert scope["verified"] is False
+    assert "cluster ghost was listed, then not found: not verified" in scope["notes"]
+    assert "cluster ghost does not exist" not in scope["notes"]
+
+
+def test_only_a_listed_cluster_not_found_is_could_not_verify_alone(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reviewer's case: the only cluster listed is not found. It was PASS, 0 services."""
+    _answering_clusters(
+        monkeypatch, [f"arn:aws:ecs:us-east-1:{DEFAULT_ACCOUNT}:cluster/ghost"], keep=False
+    )
+
+    exit_code, report, stderr = scan_json(cli_on_moto, tmp_path, "--region", "us-east-1")
+
+    assert exit_code == 3, stderr
+    assert report["verdict"] == "could-not-verify"
+    assert report["scanned"][0]["verified"] is False
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "",
+        " ",
+        "\u200b",
+        "ghost",
+        f"arn:aws:ecs:us-east-1:{DEFAULT_ACCOUNT}:cluster/",
+        f"arn:aws:ecs:us-east-1:{DEFAULT_ACCOUNT}:service/web/fine",
+    ],
+)
+def test_a_cluster_arn_that_names_no_cluster_is_could_not_verify_for_the_region(
+    cli_on_moto: Cli,
+    moto_server: MotoServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    arn: str,
+) -> None:
+    fleet(moto_server).service("web", "fine")
+    _answering_clusters(monkeypatch, [arn], keep=True)
+
+    exit_code, report, stderr = scan_json(cli_on_moto, tmp_path, "--region", "us-east-1")
+
+    assert exit_code == 3, stderr
+    (finding,) = report["findings"]
+    assert finding["rule_id"] == "DG901"
+    assert (
+        "ecs:ListClusters answered without what drift-gate reads (clusterArns[1]: not a "
+        in (finding["message"])
+    )
+    assert report["scanned"][0]["verified"] is False
+
+
+def test_a_cluster_given_with_cluster_and_not_found_stays_dg205_exit_1(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    """docs/scan.md: a --cluster that does not exist there is noted, and DG205 when no
+    account and region has it; it is the user's name, not an answer about a listed one."""
+    fleet(moto_server).service("web", "fine")
+
+    exit_code, report, _ = scan_json(
+        cli_on_moto, tmp_path, "--region", "us-east-1", "--cluster", "ghost"
+    )
+
+    assert exit_code == 1
+    assert [f["rule_id"] for f in report["findings"]] == ["DG205"]
+    assert report["scanned"][0]["notes"] == ["cluster ghost does not exist"]

@@ -136,3 +136,27 @@ def test_a_bug_in_a_work_item_is_raised_not_swallowed() -> None:
     pipeline.submit(lambda: 1 / 0, lambda _: None)
     with pytest.raises(ZeroDivisionError):
         pipeline.run()
+
+
+@pytest.mark.parametrize(
+    "arn", ["", "  ", "prod", f"{ARN}:cluster/", f"{ARN}:cluster/a b", f"{ARN}:service/prod/x"]
+)
+def test_a_cluster_arn_naming_no_cluster_is_malformed_never_a_cluster_to_look_for(
+    arn: str,
+) -> None:
+    class Listing(PagedEcs):
+        def list_clusters(self, **_: Any) -> dict[str, Any]:
+            return {"clusterArns": [f"{ARN}:cluster/prod", arn]}
+
+    with pytest.raises(MalformedAnswerError, match=r"clusterArns\[1\]: not a cluster ARN"):
+        list_clusters(Listing([]))
+
+
+@pytest.mark.parametrize("arn", ["", " ", "api", f"{ARN}:service/", f"{ARN}:service/prod/"])
+def test_a_service_arn_naming_no_service_is_malformed(arn: str) -> None:
+    class Listing(PagedEcs):
+        def list_services(self, **_: Any) -> dict[str, Any]:
+            return {"serviceArns": [arn]}
+
+    with pytest.raises(MalformedAnswerError, match=r"serviceArns\[0\]: not a service ARN"):
+        list_services(Listing([]), "prod")
