@@ -19,7 +19,8 @@ from pydantic import Field
 
 from drift_gate.errors import InvalidInputError
 from drift_gate.model import DeclaredContainer, DeclaredName, Finding, Frozen
-from drift_gate.yamlfile import JsonPath, YamlDocument, load_yaml_file, shown_path
+from drift_gate.schema_words import expected, shown_path
+from drift_gate.yamlfile import JsonPath, YamlDocument, load_yaml_file
 
 if TYPE_CHECKING:  # jsonschema is imported only when a policy is not already known valid
     from jsonschema.exceptions import ValidationError
@@ -515,95 +516,10 @@ def _schema_problem(document: YamlDocument, error: ValidationError) -> PolicyPro
     elif specific.validator == "pattern" and len(path) >= 2 and path[-2] == "ignore":
         message = _ignore_message(specific.instance)
     else:
-        message = _expected(specific)
+        message = expected(specific)
     if "propertyNames" in specific.schema_path:
         message = f"a key here: {message}"
     return PolicyProblem(document.path, document.line_of(path), path, message)
-
-
-# jsonschema's own messages start with the instance's repr ("[{...}] is not of type
-# 'object'"): a mis-indented key would print its whole subtree, smoke header values
-# included. Messages are built from the schema (what was expected) and the instance's JSON
-# type only, never from its value.
-_JSON_TYPE_WORDS = {
-    "object": "a map",
-    "array": "a list",
-    "string": "text",
-    "integer": "an integer",
-    "number": "a number",
-    "boolean": "true or false",
-    "null": "null",
-}
-
-
-def _json_type(instance: object) -> str:
-    if isinstance(instance, bool):
-        return "true or false"
-    for kind, python in (("object", dict), ("array", list), ("string", str), ("integer", int)):
-        if isinstance(instance, python):
-            return _JSON_TYPE_WORDS[kind]
-    return "a number" if isinstance(instance, float) else "null"
-
-
-_BOUNDS = {
-    "minLength": "at least {} character(s)",
-    "maxLength": "at most {} characters",
-    "minItems": "at least {} item(s)",
-    "maxItems": "at most {} items",
-    "minProperties": "at least {} key(s)",
-    "maxProperties": "at most {} keys",
-    "minimum": "a number of at least {}",
-    "maximum": "a number of at most {}",
-    "exclusiveMinimum": "a number above {}",
-    "exclusiveMaximum": "a number below {}",
-    "multipleOf": "a multiple of {}",
-}
-
-
-def _expected(error: ValidationError) -> str:
-    """What the schema expected where the error is, in words, without the value found."""
-    keyword, instance = error.validator, error.instance
-    wanted: Any = error.validator_value
-    if keyword == "type":
-        kinds = [wanted] if isinstance(wanted, str) else list(wanted)
-        words = " or ".join(_JSON_TYPE_WORDS.get(str(kind), str(kind)) for kind in kinds)
-        return f"expected {words}, found {_json_type(instance)}"
-    if keyword in _BOUNDS:
-        return f"expected {_BOUNDS[str(keyword)].format(wanted)}"
-    if keyword == "required":
-        have = instance if isinstance(instance, dict) else {}
-        missing = ", ".join(str(key) for key in wanted if key not in have)
-        return f"missing required key: {missing}"
-    if keyword == "additionalProperties":
-        return _unexpected_keys(error)
-    if keyword in ("enum", "const"):
-        # In YAML's words: jsonschema would print Python's (True, None).
-        choices = wanted if keyword == "enum" else [wanted]
-        return "expected one of: " + ", ".join(_in_yaml(value) for value in choices)
-    if keyword == "pattern":
-        return f"expected text matching {wanted}"
-    if keyword == "uniqueItems":
-        return "an item is listed twice; list each once"
-    if keyword in ("oneOf", "anyOf"):
-        return "matches none of the forms this key allows (see docs/policy.md)"
-    return f"does not satisfy the schema's `{keyword}` (see docs/policy.md)"
-
-
-def _unexpected_keys(error: ValidationError) -> str:
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    allowed = list(schema.get("properties", {}))
-    instance = error.instance if isinstance(error.instance, dict) else {}
-    unexpected = [shown_path((key,)) for key in instance if key not in allowed]
-    return (
-        f"unexpected key {', '.join(unexpected)}; allowed here: {', '.join(allowed)} "
-        "(docs/policy.md)"
-    )
-
-
-def _in_yaml(value: object) -> str:
-    if isinstance(value, bool) or value is None:
-        return {True: "true", False: "false", None: "null"}[value]
-    return str(value)
 
 
 def _version_message(version: object) -> str:

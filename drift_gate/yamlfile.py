@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from drift_gate.errors import InvalidInputError
+from drift_gate.schema_words import shown_path
 
 JsonPath = tuple[str | int, ...]
 
@@ -267,21 +268,6 @@ def _tag_words(tag: str) -> str:
         return "a !!python/... YAML tag"
     known = ("binary", "timestamp", "set", "omap", "pairs", "merge", "value", "yaml")
     return f"the YAML tag !!{short}" if short in known else "an unknown YAML tag"
-
-
-# A key is part of a path, and a path is printed; a key that does not look like a name
-# (spaces, colons, quotes) may be a value typed where a key was meant (`{Authorization:
-# Bearer x}` without its space), so it is shown as [...], like map keys in pydantic paths.
-_SHOWN_KEY = re.compile(r"[A-Za-z0-9_.@-]{1,128}")
-
-
-def shown_path(path: JsonPath) -> str:
-    """`environments/dev/services/0`, with keys that do not look like names masked."""
-    parts = [
-        str(part) if isinstance(part, int) or _SHOWN_KEY.fullmatch(part) else "[...]"
-        for part in path
-    ]
-    return "/".join(parts) or "(document)"
 
 
 # A YAML error's problem may quote text of the file (an alias's name, PyYAML's repr of a

@@ -19,6 +19,7 @@ from drift_gate.engine.outcome import ServiceResult, build_report
 from drift_gate.errors import InvalidInputError
 from drift_gate.model import CheckedService, FailOn, Report
 from drift_gate.report.json_report import shipped_report_schema
+from drift_gate.schema_words import bounded, expected, shown_path
 
 _STRICTNESS = {FailOn.NEVER: 0, FailOn.ERROR: 1, FailOn.WARNING: 2}
 
@@ -35,12 +36,29 @@ def load_report(path: Path) -> Report:
         raise InvalidInputError(
             f"{path}: not JSON; give reports written with --format json"
         ) from error
-    problem = jsonschema.exceptions.best_match(
-        jsonschema.Draft202012Validator(shipped_report_schema()).iter_errors(document)
-    )
+    except RecursionError:
+        raise InvalidInputError(
+            f"{path}: JSON nested too deeply to be a report; give reports written with "
+            "--format json"
+        ) from None
+    try:
+        problem = jsonschema.exceptions.best_match(
+            jsonschema.Draft202012Validator(shipped_report_schema()).iter_errors(document)
+        )
+    except RecursionError:
+        raise InvalidInputError(
+            f"{path}: not a drift-gate report (nested too deeply); give reports written with "
+            "--format json"
+        ) from None
     if problem is not None:
-        where = "/".join(str(part) for part in problem.absolute_path) or "(document)"
-        raise InvalidInputError(f"{path}: not a drift-gate report ({where}: {problem.message})")
+        # The JSON path and what was expected, never the value found: jsonschema's own
+        # message begins with the value's repr (a task definition's environment values).
+        where = shown_path(tuple(problem.absolute_path))
+        words = bounded(expected(problem, "docs/reports.md"))
+        raise InvalidInputError(
+            f"{path}: not a drift-gate report ({where}: {words}); give reports written with "
+            "--format json"
+        )
     try:
         return Report.model_validate(document)
     except ValidationError as error:

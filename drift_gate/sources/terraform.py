@@ -3,8 +3,12 @@
 It calls the binary through subprocess, not python-terraform; docs/terraform.md says why
 (no timeout, exit code 2 logged as an error, state files read into memory). Terraform's
 exit codes 0/1/2 are translated here and never leak out as drift-gate's: 0 and 2 become
-`has_changes`, 1 becomes CouldNotVerifyError (exit 3) with the tail of terraform's stderr.
-terraform's stdout (the human plan, which can show values) is never printed or kept.
+`has_changes`, 1 becomes CouldNotVerifyError (exit 3) with the summary and location of
+terraform's diagnostics. terraform's stdout (the human plan, which can show values) is never
+printed or kept, and of its stderr only those lines are (`diagnostics_summary`): a
+diagnostic's detail, its source snippet and its `├──` block of expression values can quote a
+variable's value, and terraform masks only the ones declared sensitive. The values drift-gate
+passes on (--var, TF_VAR_*, a var file's strings) are registered with drift_gate.scrub too.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -24,6 +29,7 @@ from typing import Any
 from drift_gate.deadline import Deadline
 from drift_gate.errors import CouldNotVerifyError, DriftGateError, InvalidInputError
 from drift_gate.gcpause import cyclic_gc_paused
+from drift_gate.scrub import remember_secret, scrub
 
 STDERR_TAIL_LINES = 12
 # SIGINT lets terraform release a state lock (S3/DynamoDB, Consul, ...); SIGKILL does not.
@@ -32,7 +38,9 @@ INTERRUPT_GRACE_SECONDS = 10.0
 _VARIABLE_ERRORS = re.compile(
     r"Value for undeclared variable|Invalid value for input variable|Invalid -var option|"
     r"Failed to read variables file|Given variables file .* does not exist|"
-    r"Invalid variable value|No value for required variable|<value for var\.|Variables not allowed"
+    r"Invalid variable value|No value for required variable|<value for var\.|Variables not allowed|"
+    # A variable's validation rule failed (terraform 1.x: "Invalid value for variable").
+    r"Invalid value for variable"
 )
 
 # What terraform and tofu say when an extra plan argument is wrong.
@@ -55,6 +63,15 @@ class TerraformSettings:
     init: bool = False
     deadline: Deadline | None = None
     interrupt_grace: float = INTERRUPT_GRACE_SECONDS
+
+    def __post_init__(self) -> None:
+        # A --var's value is on terraform's command line: a --debug traceback must not show it.
+        for assignment in self.variables:
+            remember_secret(assignment.partition("=")[2] or assignment)
+        for argument in self.plan_arguments:
+            if argument.startswith(("-var=", "--var=")):
+                assignment = argument.split("=", 1)[1]
+                remember_secret(assignment.partition("=")[2] or assignment)
 
     @property
     def tool(self) -> str:
@@ -87,8 +104,10 @@ def checked_plan_arguments(arguments: Sequence[str]) -> tuple[str, ...]:
     for argument in arguments:
         name = argument.split("=", 1)[0]
         if not argument.startswith("-"):
+            # NAME=VALUE given without -var= : the value is not repeated.
+            shown = f"{name}=..." if "=" in argument else argument
             raise InvalidInputError(
-                f"--plan-arg {argument!r} is not an option; give plan options such as "
+                f"--plan-arg {shown!r} is not an option; give plan options such as "
                 "-target=ADDRESS or -refresh=false, one per --plan-arg"
             )
         if name in _CONTROLLED_PLAN_ARGUMENTS:
@@ -116,11 +135,141 @@ class TerraformError(CouldNotVerifyError):
     """terraform failed, timed out or is missing: the plan link could not be verified."""
 
 
+# What of terraform's stderr is shown: each diagnostic's summary (`Error: Invalid value for
+# variable`) and location (`on main.tf line 1, in resource "x" "y":`). Never its detail (a
+# validation rule's error_message may interpolate the value; "Invalid -var option" quotes the
+# whole NAME=VALUE), its source line (a .tfvars line is a value) or its `├────` block
+# (`var.db_password is "..."`): terraform masks sensitive values only.
+_SUMMARY = re.compile(r"(Error|Warning): (\S.*)")
+_LOCATION = re.compile(r"on (\S.*) line \d+(, in [^\n]*)?:")
+# Go's flag package names the unknown option, never a value: terraform's words for --plan-arg.
+_FLAG_ERROR = re.compile(r"flag provided but not defined: -{1,2}[A-Za-z0-9_-]{1,64}")
+_QUOTED = re.compile(r'"[^"\n]*"')
+_SHOWN_LINE_LENGTH = 200
+
+
 def stderr_tail(stderr: str, lines: int = STDERR_TAIL_LINES) -> str:
-    """The last meaningful lines of terraform's stderr, joined for a one-line message."""
-    kept = [line.strip(" │╷╵") for line in stderr.splitlines()]
-    kept = [line for line in kept if line.strip()]
-    return " | ".join(kept[-lines:])
+    """What of terraform's stderr may be shown, joined for a one-line message.
+
+    The error diagnostics' summaries and locations (the warnings' when there is no error),
+    each once, at most `lines` of them; values drift-gate knows it was given (drift_gate.scrub)
+    hidden. Output that has no diagnostic (a crash, another program) keeps its last lines with
+    quoted text hidden and without lines that look like terraform's value blocks.
+    """
+    kept = diagnostics_summary(stderr) or _unstructured_tail(stderr)
+    unique = list(dict.fromkeys(_bounded(scrub(line)) for line in kept))
+    more = len(unique) - lines
+    shown = unique[:lines] + ([f"({more} more)"] if more > 0 else [])
+    return " | ".join(shown)
+
+
+def diagnostics_summary(stderr: str) -> list[str]:
+    """Summary and location lines of terraform's diagnostics: errors, else warnings.
+
+    A summary is `Error: ...` or `Warning: ...` alone between blank lines (or the ends), as
+    terraform prints it; the location is the line after the blank that follows it.
+    """
+    lines = [raw.strip(" \t│╷╵") for raw in stderr.splitlines()]
+    found: dict[str, list[str]] = {"Error": [], "Warning": []}
+    for index, line in enumerate(lines):
+        summary = _SUMMARY.fullmatch(line)
+        alone = (index == 0 or not lines[index - 1]) and (
+            index + 1 == len(lines) or not lines[index + 1]
+        )
+        if not summary or not alone:
+            continue
+        kept = found[summary.group(1)]
+        kept.append(line)
+        following = lines[index + 2 : index + 3]
+        if following and _LOCATION.fullmatch(following[0]):
+            kept.append(following[0])
+        # The rest of the diagnostic (detail, source, values) is never kept, but for the
+        # name of an option terraform does not know.
+        for rest in lines[index + 2 :]:
+            if _SUMMARY.fullmatch(rest):
+                break
+            if _FLAG_ERROR.fullmatch(rest):
+                kept.append(rest)
+    return found["Error"] or found["Warning"]
+
+
+def _unstructured_tail(stderr: str, lines: int = 3) -> list[str]:
+    kept: list[str] = []
+    for raw in stderr.splitlines():
+        line = raw.strip(" \t│╷╵")
+        if not line or line.startswith("├") or raw.lstrip().startswith("│"):
+            continue
+        if re.match(r"\d+: ", line):  # a source line
+            continue
+        kept.append(_QUOTED.sub('"..."', line))
+    return kept[-lines:]
+
+
+def _bounded(line: str) -> str:
+    if len(line) <= _SHOWN_LINE_LENGTH:
+        return line
+    return line[: _SHOWN_LINE_LENGTH - 3] + "..."
+
+
+def remember_given_values(settings: TerraformSettings, environment: Mapping[str, str]) -> None:
+    """Register every value drift-gate passes to terraform with drift_gate.scrub: --var and
+    --plan-arg=-var= values (done by TerraformSettings), TF_VAR_* values of the environment,
+    -var in TF_CLI_ARGS and TF_CLI_ARGS_plan, and the strings of each --var-file (read if it
+    is a file of at most 1 MiB)."""
+    for name, value in environment.items():
+        if name.startswith("TF_VAR_"):
+            remember_secret(value)
+        elif name in ("TF_CLI_ARGS", "TF_CLI_ARGS_plan"):
+            for assignment in _cli_arg_variables(value):
+                remember_secret(assignment.partition("=")[2] or assignment)
+    for path in settings.var_files:
+        for value in _var_file_values(path):
+            remember_secret(value)
+
+
+def _cli_arg_variables(arguments: str) -> list[str]:
+    """The NAME=VALUE of each -var in TF_CLI_ARGS (terraform splits it as a shell would)."""
+    try:
+        words = shlex.split(arguments)
+    except ValueError:
+        words = arguments.split()
+    found: list[str] = []
+    for index, word in enumerate(words):
+        if word.lstrip("-") == "var" and index + 1 < len(words):
+            found.append(words[index + 1])
+        elif word.startswith(("-var=", "--var=")):
+            found.append(word.split("=", 1)[1])
+    return found
+
+
+_VAR_FILE_LIMIT = 1 << 20
+# A .tfvars string (numbers and booleans are left: they would hide a traceback's line numbers).
+_TFVARS_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
+
+
+def _var_file_values(path: Path) -> list[str]:
+    try:
+        if path.stat().st_size > _VAR_FILE_LIMIT:
+            return []
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return []  # terraform will say so; nothing of it can be quoted by drift-gate
+    if path.name.endswith(".json"):
+        try:
+            return list(_strings(json.loads(text)))
+        except (json.JSONDecodeError, RecursionError):
+            pass
+    return [value for value in _TFVARS_STRING.findall(text) if value]
+
+
+def _strings(node: object) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [text for value in node.values() for text in _strings(value)]
+    if isinstance(node, list):
+        return [text for value in node for text in _strings(value)]
+    return []
 
 
 @dataclass(frozen=True)
@@ -136,6 +285,7 @@ class Terraform:
             raise InvalidInputError(
                 f"{self.directory}: not a directory; give --terraform-dir a Terraform folder"
             )
+        remember_given_values(self.settings, os.environ)
         if self.settings.init:
             self._run(["init", "-input=false", "-no-color"], "init")
         workspace = self._workspace()
@@ -168,7 +318,7 @@ class Terraform:
         except json.JSONDecodeError as error:
             raise TerraformError(
                 f"{self.settings.tool} show -json printed no JSON ({error.msg})"
-            ) from error
+            ) from None  # the error holds the whole output: a plan's values
         if not isinstance(document, dict):
             raise TerraformError(
                 f"{self.settings.tool} show -json printed JSON that is not an object"
@@ -233,26 +383,33 @@ class Terraform:
                 f"the run's deadline passed before {tool} {step}; raise --deadline"
             )
         # Its own process group, so a timeout stops terraform and the providers it started.
-        process = subprocess.Popen(  # noqa: S603 - the binary is resolved, arguments are a list
-            command,
-            cwd=self.directory,
-            env=environment,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
+        try:
+            process = subprocess.Popen(  # noqa: S603 - the binary is resolved, arguments a list
+                command,
+                cwd=self.directory,
+                env=environment,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
+            )
+        except OSError as error:
+            # Not chained: the exception holds nothing the message lacks, and the command
+            # line (with each -var NAME=VALUE) must not reach a --debug traceback.
+            raise TerraformError(
+                f"{tool} {step} could not be started: {error.strerror or type(error).__name__}"
+            ) from None
         try:
             stdout, stderr = process.communicate(timeout=seconds)
-        except subprocess.TimeoutExpired as error:
+        except subprocess.TimeoutExpired:
             self._stop(process)
             raise TerraformError(
                 f"{tool} {step} did not finish in {seconds:g}s and was stopped; a state lock "
                 f"may remain: if {tool} reports one on the next run, release it with "
                 f"`{tool} force-unlock LOCK_ID` once no other run holds it; raise "
                 "--terraform-timeout or --deadline if the plan is just slow"
-            ) from error
+            ) from None  # TimeoutExpired's text is the command line, -var values included
         return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
     def _stop(self, process: subprocess.Popen[str]) -> None:
@@ -267,9 +424,15 @@ class Terraform:
     def _failure(self, step: str, completed: subprocess.CompletedProcess[str]) -> DriftGateError:
         """A variable terraform refuses is the user's input (exit 2); anything else exit 3."""
         message = self._failure_message(step, completed)
-        given = self.settings.variables or self.settings.var_files
-        if step == "plan" and given and _VARIABLE_ERRORS.search(completed.stderr):
-            return InvalidInputError(f"{message}; check --var and --var-file")
+        from_environment = any(name.startswith("TF_VAR_") for name in os.environ)
+        given = self.settings.variables or self.settings.var_files or from_environment
+        # A diagnostic located in a --var-file (a syntax error in it) is the user's input too.
+        in_var_file = any(
+            f"on {path.resolve()} line " in completed.stderr for path in self.settings.var_files
+        )
+        if step == "plan" and given and (_VARIABLE_ERRORS.search(completed.stderr) or in_var_file):
+            where = " and TF_VAR_* variables" if from_environment else ""
+            return InvalidInputError(f"{message}; check --var and --var-file{where}")
         if (
             step == "plan"
             and self.settings.plan_arguments
