@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -181,7 +182,19 @@ class AwsClients:
                 service, region_name=region, config=self.settings.botocore_config()
             )
         except (botocore.exceptions.BotoCoreError, ValueError) as error:
-            raise configuration_error(error, region) from None
+            endpoint = (
+                configured_endpoint(self.session, service)
+                if isinstance(error, ValueError)
+                else None
+            )
+            raise configuration_error(error, region, endpoint) from None
+        # botocore takes an endpoint whose port is out of range, not a number or 0, or whose
+        # scheme it cannot send to, and fails only at the first call (a ValueError while
+        # signing: "internal error"; or a network error: "could not verify"). It is the
+        # user's configuration: exit 2, here.
+        problem = endpoint_problem(client.meta.endpoint_url)
+        if problem is not None:
+            raise AwsConfigurationError(_endpoint_words(client.meta.endpoint_url, problem))
         client.meta.events.register("before-call", self._before_call)
         prefix = client.meta.service_model.endpoint_prefix
         client.meta.events.register("after-call-error", _name_the_operation(prefix))
@@ -215,8 +228,12 @@ class AwsConfigurationError(InvalidInputError):
     """The user's own AWS configuration cannot be used: a usage error (exit 2), not AWS's."""
 
 
-def configuration_error(error: Exception, region: str) -> AwsConfigurationError:
-    """One line naming the profile, file, endpoint or region that is wrong, and the fix."""
+def configuration_error(
+    error: Exception, region: str, endpoint: str | None = None
+) -> AwsConfigurationError:
+    """One line naming the profile, file, endpoint or region that is wrong, and the fix.
+
+    `endpoint`: the endpoint the configuration gives the client, when it is known."""
     if isinstance(error, botocore.exceptions.ProfileNotFound):
         profile = error.kwargs.get("profile", "")
         return AwsConfigurationError(
@@ -240,10 +257,61 @@ def configuration_error(error: Exception, region: str) -> AwsConfigurationError:
             f"the AWS endpoint {endpoint!r} is not a URL; set AWS_ENDPOINT_URL to one like "
             "https://ecs.us-east-1.amazonaws.com, or unset it"
         )
+    if isinstance(error, ValueError) and endpoint is not None:
+        # urllib's own words ("Invalid IPv6 URL", an address that is not one) may quote a
+        # part of the value: they are not shown.
+        return AwsConfigurationError(
+            _endpoint_words(endpoint, endpoint_problem(endpoint) or "it cannot be parsed")
+        )
     return AwsConfigurationError(
         f"the AWS configuration cannot be used ({type(error).__name__}); check AWS_PROFILE, "
         "AWS_CONFIG_FILE, AWS_ENDPOINT_URL and the region"
     )
+
+
+def endpoint_problem(url: str) -> str | None:
+    """Why an endpoint cannot be called, in words that quote none of it; None if it can."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        # "Port out of range", a port that is not a number, an IPv6 address left open.
+        return "its host or port cannot be read (a port is a number from 1 to 65535)"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "it is not http:// or https://"
+    if not parts.hostname:
+        return "it names no host"
+    if port == 0:
+        return "a port is a number from 1 to 65535"
+    return None
+
+
+def _endpoint_words(endpoint: str, problem: str) -> str:
+    shown = _without_userinfo(endpoint)
+    return (
+        f"the AWS endpoint {shown!r} is not a URL drift-gate can call: {problem}; set "
+        "AWS_ENDPOINT_URL to one like https://ecs.us-east-1.amazonaws.com, or unset it"
+    )
+
+
+def configured_endpoint(session: Any, service: str) -> str | None:
+    """The endpoint the user's configuration gives `service` (AWS_ENDPOINT_URL_<SERVICE>,
+    AWS_ENDPOINT_URL, the profile's endpoint_url), to name it when botocore refuses it;
+    None when it cannot be told."""
+    from botocore.configprovider import ConfiguredEndpointProvider
+
+    core = getattr(session, "_session", None)
+    if core is None:
+        return None
+    try:
+        value = ConfiguredEndpointProvider(
+            full_config=core.full_config,
+            scoped_config=core.get_scoped_config(),
+            client_name=service,
+        ).provide()
+    except (botocore.exceptions.BotoCoreError, ValueError, KeyError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 # An error document in a message: some emulators and proxies answer a JSON-protocol call

@@ -252,6 +252,22 @@ def plan_file(tmp_path: Path) -> Path:
     return path
 
 
+# Endpoints botocore accepts when it makes a client, or refuses with words of its own.
+BAD_ENDPOINTS = (
+    "http://127.0.0.1:99999",  # port out of range
+    "http://[::1]:65536",
+    "http://127.0.0.1:0",  # nothing listens on port 0
+    "http://127.0.0.1:abc",  # a port that is not a number
+    "http://127.0.0.1:-1",
+    "http://127.0.0.1: 80",
+    "http://[::1",  # an IPv6 address left open
+    "http://[zz]",  # brackets around what is not an address
+    "http://",  # a scheme only
+    "https://",
+    "ftp://127.0.0.1",  # a scheme botocore cannot send to
+)
+
+
 @pytest.mark.parametrize(
     ("environment", "region", "expected"),
     [
@@ -268,6 +284,22 @@ def plan_file(tmp_path: Path) -> Path:
             "the AWS endpoint '...@proxy.internal' is not a URL",
         ),
         ({}, "us east 1", "'us east 1' is not an AWS region name"),
+        # botocore takes these and failed at the first call: "internal error" (ValueError
+        # while signing) or "could not verify" (exit 3) for the user's own configuration.
+        *(
+            ({"AWS_ENDPOINT_URL": url}, REGION, f"the AWS endpoint '{url}' is not a URL")
+            for url in BAD_ENDPOINTS
+        ),
+        (  # the service's own variable
+            {"AWS_ENDPOINT_URL_ECS": "http://127.0.0.1:99999"},
+            REGION,
+            "the AWS endpoint 'http://127.0.0.1:99999' is not a URL drift-gate can call",
+        ),
+        (
+            {"AWS_ENDPOINT_URL": "http://user:s3cretpw@127.0.0.1:99999"},
+            REGION,
+            "the AWS endpoint '...@127.0.0.1:99999' is not a URL drift-gate can call",
+        ),
     ],
 )
 def test_aws_configuration_mistakes_are_usage_errors_in_one_line(
@@ -319,6 +351,38 @@ def test_aws_configuration_mistakes_are_usage_errors_in_one_line(
     text = console.read_text()
     assert text.startswith("ERROR: the AWS configuration cannot be used: ")
     assert "docs/iam-policy.json" not in text
+
+
+def test_an_endpoint_url_in_the_config_file_that_botocore_refuses_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config"
+    config.write_text("[default]\nregion = us-east-1\nendpoint_url = http://[::1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    code, out, err = run(capsys, "check", "--plan-json", str(plan_file(tmp_path)))
+    assert (code, out) == (2, "")
+    [line] = err.strip().splitlines()
+    assert line.startswith(
+        "drift-gate: error: the AWS endpoint 'http://[::1' is not a URL drift-gate can call: "
+    )
+
+
+@pytest.mark.parametrize("url", BAD_ENDPOINTS)
+def test_scan_with_an_endpoint_that_cannot_be_called_is_one_line_and_exit_2(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    url: str,
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+    report = tmp_path / "scan.json"
+    code, out, err = run(
+        capsys, "scan", "--region", REGION, "--format", "json", "--output", str(report)
+    )
+    assert (code, out) == (2, "")
+    [line] = err.strip().splitlines()
+    assert line.startswith(f"drift-gate: error: the AWS endpoint '{url}' is not a URL")
+    assert json.loads(report.read_text())["exit_code"] == 2
 
 
 def test_the_library_check_returns_the_same_report_as_the_cli(
