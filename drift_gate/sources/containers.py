@@ -7,6 +7,7 @@ dropped here: nothing downstream can leak what it never receives.
 from __future__ import annotations
 
 import json
+import unicodedata
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -20,13 +21,32 @@ from drift_gate.validation import validate_or_none
 UNRENDERED = "(a template placeholder)"
 
 
+# Characters that show nothing: control and format characters (a zero-width space U+200B, a
+# byte order mark U+FEFF, bidirectional marks, tag characters), surrogates, private-use and
+# unassigned code points, separators, and combining marks with nothing to combine with.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"})
+# Letters and symbols that render blank (Unicode's default-ignorable fillers, the blank
+# Braille pattern).
+_BLANK = frozenset("\u115f\u1160\u17b4\u17b5\u3164\uffa0\u2800")
+
+
+def _visible(character: str) -> bool:
+    return not (
+        character.isspace()
+        or character in _BLANK
+        or unicodedata.category(character) in _INVISIBLE_CATEGORIES
+    )
+
+
 def reference(value_from: str) -> str:
-    """A valueFrom as read: "" for one that is only white space (DG108)."""
-    return value_from if value_from.strip() else ""
+    """A valueFrom as read: "" for one without a visible character (DG108): only white
+    space, or a zero-width space or byte order mark that a copy and paste left in."""
+    return "" if is_empty_reference(value_from) else value_from
 
 
 def is_empty_reference(value_from: str) -> bool:
-    return not value_from.strip()
+    """No visible character: it names no secret, whatever the file or the answer holds."""
+    return not any(_visible(character) for character in value_from)
 
 
 def container_vars(raw: ContainerDefinition) -> ContainerVars:

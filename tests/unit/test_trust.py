@@ -705,7 +705,14 @@ def test_a_task_still_stopping_after_a_secret_pull_failure_is_dg211(
 # --- An empty secret reference is a finding, never a pass (issue 22) -------------------------
 
 
-@pytest.mark.parametrize("value_from", ["", "   "])  # left out: botocore refuses to send it
+# Invisible: a zero-width space, a byte order mark, a word joiner, a soft hyphen, a Hangul
+# filler, all of them with spaces. A copy and paste leaves them; they name no secret.
+INVISIBLE_REFERENCES = ("\u200b", "\ufeff", "\u2060", "\u00ad", "\u3164", " \u200b\ufeff\u2060 ")
+
+
+@pytest.mark.parametrize(  # left out: botocore refuses to send it
+    "value_from", ["", "   ", *INVISIBLE_REFERENCES]
+)
 def test_a_live_secret_with_an_empty_value_from_is_dg108_not_a_pass(
     tmp_path: Path, value_from: str
 ) -> None:
@@ -748,7 +755,10 @@ def test_a_live_secret_with_an_empty_value_from_is_dg108_not_a_pass(
 
 
 # Left out, valueFrom makes the file invalid (exit 2, test_task_definition_files.py).
-@pytest.mark.parametrize("value_from", ['""', '" \\t "'])
+@pytest.mark.parametrize(
+    "value_from",
+    ['""', '" \\t "', *(json.dumps(text) for text in INVISIBLE_REFERENCES), '"\u200b"'],
+)
 def test_an_offline_task_definition_file_with_an_empty_value_from_is_dg108(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], value_from: str
 ) -> None:
@@ -778,6 +788,24 @@ def test_an_offline_task_definition_file_with_an_empty_value_from_is_dg108(
     [finding] = json.loads(report.read_text())["findings"]
     assert (finding["rule_id"], finding["target"]["variable"]) == ("DG108", "TOKEN")
     assert finding["declared_in"] == f"{definition}:2"
+
+
+@pytest.mark.parametrize(
+    ("value_from", "empty"),
+    [
+        *((text, True) for text in ("", " \t\n", "\u3000", "\u034f", "\U000e0041", "\u2800")),
+        *((text, True) for text in INVISIBLE_REFERENCES),
+        ("/app/TOKEN", False),
+        ("\u200b/app/TOKEN", False),  # a reference with a stray character is looked up
+        ("секрет", False),
+        ("${TOKEN_ARN}", False),
+    ],
+)
+def test_a_reference_without_a_visible_character_is_empty(value_from: str, empty: bool) -> None:
+    from drift_gate.sources.containers import is_empty_reference, reference
+
+    assert is_empty_reference(value_from) is empty
+    assert reference(value_from) == ("" if empty else value_from)
 
 
 def test_a_template_placeholder_is_neither_empty_nor_compared(
