@@ -42,6 +42,10 @@ NEITHER = "neither the item nor a failure"
 # ECS's reasons (MISSING is "absent"), one it may add, and none at all.
 FAILURE_REASONS = ("MISSING", "ACCESS_DENIED", "INTERNAL_ERROR", "SOMETHING_NEW", None)
 BATCH_FAULTS: tuple[str | None, ...] = (*FAILURE_REASONS, NOT_ASKED, NEITHER)
+# DescribeTasks only: the task ListTasks named for the service, answered as another group's
+# (another case of the service's name here; an empty group is tested in test_trust.py).
+ANOTHER_GROUP = "the task, as group service:API"
+TASK_BATCH_FAULTS: tuple[str | None, ...] = (ANOTHER_GROUP,)
 # The task ListTasks is made to name, so DescribeTasks is asked (moto runs no task).
 LISTED_TASK = "arn:aws:ecs:us-east-1:123456789012:task/c/0123456789abcdef0123456789abcdef"
 
@@ -147,6 +151,18 @@ class FaultProxy:
         else:
             items, listed = "tasks", "failures"
             arns = list(asked.get("tasks", []))
+        if self.batch == ANOTHER_GROUP:
+            tasks = [
+                {
+                    "taskArn": arn,
+                    "taskDefinitionArn": "arn:aws:ecs:us-east-1:123456789012:task-definition/api:1",
+                    "lastStatus": "RUNNING",
+                    "group": "service:API",
+                }
+                for arn in arns
+            ]
+            answer = {"tasks": tasks, "failures": []}
+            return 200, {"Content-Type": JSON}, json.dumps(answer).encode()
         if self.batch == NEITHER:
             failures: list[dict[str, str]] = []
         elif self.batch == NOT_ASKED:

@@ -19,7 +19,17 @@ import pytest
 from drift_gate import _moto_compat
 from drift_gate.cli import main
 from tests.conftest import REPO, MotoServer
-from tests.faults import BATCH_FAULTS, NEITHER, NOT_ASKED, PAGED, Fault, FaultProxy, running
+from tests.faults import (
+    ANOTHER_GROUP,
+    BATCH_FAULTS,
+    NEITHER,
+    NOT_ASKED,
+    PAGED,
+    TASK_BATCH_FAULTS,
+    Fault,
+    FaultProxy,
+    running,
+)
 from tests.roles import execution_role
 
 pytestmark = pytest.mark.e2e
@@ -306,7 +316,12 @@ BATCH_OPERATIONS = (
     ("ecs:DescribeServices", "DescribeServices"),
     ("ecs:DescribeTasks", "DescribeTasks"),
 )
-SHOWN = {None: "failure without a reason", NOT_ASKED: NOT_ASKED, NEITHER: NEITHER}
+SHOWN = {
+    None: "failure without a reason",
+    NOT_ASKED: NOT_ASKED,
+    NEITHER: NEITHER,
+    ANOTHER_GROUP: ANOTHER_GROUP,
+}
 BATCH_BEGIN, BATCH_END = "<!-- batch-failure-table: begin -->", "<!-- batch-failure-table: end -->"
 
 
@@ -330,7 +345,8 @@ def test_batch_failures_are_read_by_their_reason(
     rows, problems = [], []
     with running(proxy) as url:
         for operation, wire in BATCH_OPERATIONS:
-            for fault in BATCH_FAULTS:
+            more = TASK_BATCH_FAULTS if wire == "DescribeTasks" else ()
+            for fault in (*BATCH_FAULTS, *more):
                 proxy.operation, proxy.batch, proxy.batching, proxy.faulted = wire, fault, True, 0
                 code, stderr = run_check(policy, capsys, monkeypatch, url)
                 report = (tmp_path / "report.json").read_text()
