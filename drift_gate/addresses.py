@@ -27,6 +27,12 @@ def split_address(address: str) -> tuple[tuple[tuple[str, str | None], ...], str
     return tuple(modules), rest[0][0], rest[1][0], rest[1][1]
 
 
+def is_data_address(address: str) -> bool:
+    """`module.a.data.aws_ecs_task_definition.x`: a data source, not a resource."""
+    prefix = module_path(address)
+    return address[len(prefix) :].lstrip(".").startswith("data.")
+
+
 def module_path(address: str) -> str:
     """The module part of an address with its instance keys: `module.a["x"].module.b`."""
     modules, _, _, _ = split_address(address)

@@ -455,7 +455,11 @@ class PlannedService(Frozen):
     name: str | None
     cluster: str | None
     task_definition: str | None
+    # The one task definition resource the service's expression refers to, when it refers
+    # to exactly one and to no data source.
     task_definition_address: str | None = None
+    # Every task definition its expression refers to: resources and data sources (`data.`).
+    task_definition_references: tuple[str, ...] = ()
 
 
 class Plan(Frozen):

@@ -40,6 +40,7 @@ def task_definition_values(family: str, containers: list[dict[str, Any]] | None)
         "cpu": "256",
         "memory": "512",
         "network_mode": "awsvpc",
+        "execution_role_arn": f"arn:aws:iam::{ACCOUNT}:role/hokusai-api-execution",
     }
     if containers is not None:
         values["container_definitions"] = json.dumps(containers)
@@ -104,6 +105,23 @@ def planned_resource(address: str, kind: str, values: dict[str, Any]) -> dict[st
     }
 
 
+def planned_from_change(entry: dict[str, Any]) -> dict[str, Any]:
+    """The planned_values resource Terraform writes for a change: its `after` without the
+    values after_unknown marks (left out, as unknown values are), none for a `forget`."""
+    inner = entry["change"]
+    unknown = inner.get("after_unknown")
+    after = inner.get("after")
+    resource = planned_resource(entry["address"], entry["type"], {})
+    resource["mode"] = entry.get("mode", "managed")
+    if after is None:
+        del resource["values"]
+    elif isinstance(unknown, dict):
+        resource["values"] = {k: v for k, v in after.items() if unknown.get(k) is not True}
+    elif unknown is not True:
+        resource["values"] = dict(after)
+    return resource
+
+
 def service_config(name: str = "api", task_definition: str = "api") -> dict[str, Any]:
     """configuration.root_module.resources entry for `task_definition = aws_ecs_task_definition.X.arn`."""
     return {
@@ -136,8 +154,34 @@ def plan(
     region: str | None = REGION,
     **top_level: Any,
 ) -> dict[str, Any]:
-    """A whole plan document of the given format version."""
-    root_module: dict[str, Any] = {"resources": resources or []}
+    """A whole plan document of the given format version. Each change that keeps its
+    resource and is not among `resources` or `child_modules` is written in planned_values
+    too, as Terraform writes it (its `after` without the values after_unknown marks)."""
+    given = {r["address"] for r in resources or ()} | {
+        r["address"] for m in child_modules or () for r in m.get("resources", ())
+    }
+    implied = [
+        planned_from_change(entry)
+        for entry in resource_changes or ()
+        if "address" in entry
+        and entry["address"] not in given
+        and entry["change"]["actions"] != ["delete"]
+    ]
+    root_module: dict[str, Any] = {"resources": [*(resources or []), *implied]}
+    # Each root-module service's resource block, as terraform writes the configuration: a
+    # service not among config_resources has one without a task_definition reference.
+    configured = {r["address"] for r in config_resources or ()}
+    config_resources = [
+        *(config_resources or []),
+        *(
+            {**service_config(r["name"]), "expressions": {}}
+            for r in root_module["resources"]
+            if r["type"] == "aws_ecs_service"
+            and r.get("mode", "managed") == "managed"
+            and r["address"].split("[")[0] not in configured
+            and not r["address"].startswith("module.")
+        ),
+    ]
     if child_modules:
         root_module["child_modules"] = child_modules
     configuration: dict[str, Any] = {

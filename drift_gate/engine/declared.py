@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from drift_gate.addresses import split_address
+from drift_gate.addresses import is_data_address, split_address
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.model import (
     TERRAFORM_ENVIRONMENT,
@@ -113,6 +113,9 @@ def _declared_side(
     there is none to check against. Only what the plan leaves out is "known only after apply"
     (DG505); a task definition that is deferred, not in the plan, or not told apart from
     others cannot be verified (DG901): the service is never passed unchecked."""
+    unfollowed = _reference_not_followed(service)
+    if unfollowed is not None:
+        return unfollowed
     if service.name is None or service.cluster is None:
         message = f"{service.address}: the service's name or cluster is known only after apply"
         return "DG505", message, None
@@ -139,7 +142,38 @@ def _deferred(service: PlannedService, address: str) -> str:
     )
 
 
+def _reference_not_followed(service: PlannedService) -> NotChecked | None:
+    """DG901 when the service's expression refers to a data source, or to several task
+    definitions: its containers would otherwise be checked against a resource it may not
+    run (one of the same family, or the first referred to)."""
+    references = service.task_definition_references
+    data = [reference for reference in references if is_data_address(reference)]
+    if data:
+        message = (
+            f"{service.address}: not checked: its task definition is read through a data "
+            f"source ({data[0]}), so what its containers must receive is not declared in this plan"
+        )
+        return "DG901", message, _DECLARE_IT
+    if len(references) > 1:
+        message = (
+            f"{service.address}: not checked: its task_definition refers to "
+            f"{len(references)} task definitions ({', '.join(references)}), and the plan does "
+            "not say which it runs"
+        )
+        return "DG901", message, _DECLARE_IT
+    return None
+
+
 def _not_in_plan(service: PlannedService, index: TaskDefinitionIndex) -> NotChecked:
+    # Several that could be the one is never "known only after apply": which one, even then,
+    # the plan does not say.
+    several = index.candidates(service)
+    if several > 1:
+        message = (
+            f"{service.address}: not checked: {several} task definitions in this plan could be "
+            "the one it runs, and the plan does not say which"
+        )
+        return "DG901", message, _REFER_TO_IT
     if service.task_definition is None:
         message = (
             f"{service.address}: which task definition the service runs is known only after apply"
@@ -151,13 +185,6 @@ def _not_in_plan(service: PlannedService, index: TaskDefinitionIndex) -> NotChec
             "(task_definition is null), so what its containers must receive is not in this plan"
         )
         return "DG901", message, _DECLARE_IT
-    several = index.candidates(service)
-    if several > 1:
-        message = (
-            f"{service.address}: not checked: {several} task definitions in this plan could be "
-            "the one it runs, and the plan does not say which"
-        )
-        return "DG901", message, _REFER_TO_IT
     # An identifier, not a secret; anything else in the field is not printed.
     shown = f" ({service.task_definition})" if _ARN.match(service.task_definition) else ""
     message = (

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, NoReturn, TypeVar
 
 import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from drift_gate.addresses import module_path, split_address
+from drift_gate.addresses import is_data_address, module_path, split_address
 from drift_gate.errors import InvalidInputError
 from drift_gate.gcpause import cyclic_gc_paused
 from drift_gate.jsontext import decode_json_bytes
@@ -58,6 +59,10 @@ class _Raw(BaseModel):
 Action = Literal["no-op", "create", "read", "update", "delete", "forget"]
 
 
+# A resource's mode: a data source (`data.aws_ecs_task_definition.x`) is never the resource.
+Mode = Literal["managed", "data"]
+
+
 class _RawChange(_Raw):
     actions: tuple[Action, ...]
     before: dict[str, Any] | None = None
@@ -68,6 +73,9 @@ class _RawChange(_Raw):
 class _RawResourceChange(_Raw):
     address: str
     type: str
+    mode: Mode | None = None
+    # A deposed object (create_before_destroy): a second entry at the address, its delete.
+    deposed: str | None = None
     previous_address: str | None = None
     change: _RawChange
 
@@ -118,8 +126,10 @@ class _RawOutputChange(_Raw):
 class _RawResource(_Raw):
     address: str
     type: str
-    # Left out: every value is unknown. Terraform never writes null here (omitempty), so a
-    # null is refused rather than read as "all unknown".
+    mode: Mode | None = None
+    # Left out only when the resource's planned value is null (a `forget`): Terraform leaves
+    # out unknown values one by one, never `values` itself, and never writes null here
+    # (omitempty), so a null is refused. Which values are unknown, after_unknown says.
     values: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -141,6 +151,7 @@ class _RawExpression(_Raw):
 class _RawConfigResource(_Raw):
     type: str
     name: str
+    mode: Mode | None = None
     expressions: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -267,6 +278,13 @@ def _parse_plan(document: Any, source: str) -> Plan:
 # Resource types whose values drift-gate reads; of every other resource only the address,
 # the type and the actions are read (and validated).
 _READ_VALUES_OF = frozenset({TASK_DEFINITION, SERVICE})
+# The values read of each, in planned_values: absent, each is unknown only when the
+# resource's change marks it in after_unknown.
+_READ_BY_TYPE = {
+    TASK_DEFINITION: ("family", "container_definitions", "execution_role_arn"),
+    SERVICE: ("name", "cluster", "task_definition"),
+}
+_READ_KEYS = frozenset(key for keys in _READ_BY_TYPE.values() for key in keys)
 
 
 def _read_parts(document: dict[str, Any]) -> dict[str, Any]:
@@ -303,9 +321,24 @@ def _change_read_parts(change: Any, *, keep: bool = True) -> Any:
     no_op = isinstance(actions, list) and all(
         isinstance(action, str) and action in UNCHANGED_ACTIONS for action in actions
     )
-    if keep and change.get("type") == TASK_DEFINITION and not no_op:
+    read = keep and change.get("type") in _READ_VALUES_OF and not _is_data(change)
+    if read and change.get("type") == TASK_DEFINITION and not no_op:
         return change  # before/after are compared: kept whole
+    if read and "after_unknown" in inner:
+        # What is known only after apply: the only unknown values of planned_values.
+        unknown = inner["after_unknown"]
+        if isinstance(unknown, dict):
+            unknown = {key: unknown[key] for key in _READ_KEYS if key in unknown}
+        return {**change, "change": {"actions": actions, "after_unknown": unknown}}
     return {**change, "change": {"actions": actions}}
+
+
+def _is_data(entry: dict[str, Any]) -> bool:
+    """A data source: by its mode, or, without one, by its address (`data.TYPE.NAME`)."""
+    mode, address = entry.get("mode"), entry.get("address")
+    if mode is None and isinstance(address, str):
+        return is_data_address(address)
+    return mode == "data"
 
 
 def _deferred_read_parts(entry: Any) -> Any:
@@ -315,8 +348,9 @@ def _deferred_read_parts(entry: Any) -> Any:
 
 
 def _module_read_parts(module: dict[str, Any]) -> dict[str, Any]:
-    """A planned_values module with only its task definitions and services (the others are
-    None, so the positions in messages stay those of the file)."""
+    """A planned_values module with only its task definitions and services, managed ones
+    (the others, data sources of those types too, are None, so the positions in messages
+    stay those of the file)."""
     pruned = dict(module)
     pending = [pruned]
     while pending:  # a loop, not recursion: module depth is the user's input
@@ -327,7 +361,7 @@ def _module_read_parts(module: dict[str, Any]) -> dict[str, Any]:
                 None
                 if isinstance(r, dict)
                 and isinstance(r.get("type"), str)
-                and r["type"] not in _READ_VALUES_OF
+                and (r["type"] not in _READ_VALUES_OF or _is_data(r))
                 else r
                 for r in resources
             ]
@@ -339,29 +373,30 @@ def _module_read_parts(module: dict[str, Any]) -> dict[str, Any]:
 
 
 def _plan(raw: _RawPlan, source: str) -> Plan:
-    root = raw.planned_values.root_module if raw.planned_values else None
-    resources = list(_module_resources(root, "planned_values.root_module")) if root else []
-    configuration = raw.configuration or _RawConfiguration()
     parsed = _Containers(source)
+    # Pending changes first: what a change says wrong is named before what planned_values does.
+    resource_changes = tuple(
+        _change(change, f"resource_changes[{index}]", parsed)
+        for index, change in enumerate(raw.resource_changes or ())
+    )
+    resources = _planned_resources(raw, _changes_of_read_resources(raw, source), source)
+    configuration = raw.configuration or _RawConfiguration()
     return Plan(
         format_version=raw.format_version,
         terraform_version=raw.terraform_version,
-        resource_changes=tuple(
-            _change(change, f"resource_changes[{index}]", parsed)
-            for index, change in enumerate(raw.resource_changes or ())
-        ),
+        resource_changes=resource_changes,
         resource_drift=tuple(_drift(change) for change in raw.resource_drift or ()),
         output_changes=tuple(
             OutputChange(name=name, actions=output.actions)
             for name, output in sorted((raw.output_changes or {}).items())
         ),
         task_definitions=tuple(
-            _task_definition(r, path, source, parsed)
-            for r, path in resources
-            if r.type == TASK_DEFINITION
+            _task_definition(r, source, parsed)
+            for r in resources
+            if r.resource.type == TASK_DEFINITION
         ),
         services=tuple(
-            _service(r, path, source, configuration) for r, path in resources if r.type == SERVICE
+            _service(r, source, configuration) for r in resources if r.resource.type == SERVICE
         ),
         region=_provider_region(configuration, source),
         errored=raw.errored,
@@ -376,6 +411,115 @@ def _plan(raw: _RawPlan, source: str) -> Plan:
         ),
         module_sources=dict(_module_sources(configuration.root_module, "")),
     )
+
+
+def _managed(mode: str | None, address: str) -> bool:
+    return mode == "managed" or (mode is None and not is_data_address(address))
+
+
+_Located = tuple[str, _RawResourceChange]
+
+
+def _changes_of_read_resources(raw: _RawPlan, source: str) -> dict[str, _Located]:
+    """The resource_changes entries of managed task definitions and services, by address,
+    with their JSON paths."""
+    found: dict[str, _Located] = {}
+    for index, change in enumerate(raw.resource_changes or ()):
+        if change.type not in _READ_VALUES_OF or not _managed(change.mode, change.address):
+            continue
+        if change.deposed is not None:
+            continue  # not the resource's current object: never in planned_values
+        where = f"resource_changes[{index}]"
+        if change.address in found:
+            _refuse(source, f"{where}.address: the same resource as {found[change.address][0]}")
+        found[change.address] = (where, change)
+    return found
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """A planned_values resource read, where it is, and where its change is."""
+
+    resource: _RawResource
+    path: str
+    change_path: str | None
+    # The values read that the change marks in after_unknown: only these may be left out.
+    unknown: frozenset[str]
+
+    def values(self, model: type[V], source: str, required: tuple[str, ...]) -> V:
+        """The values read, type-checked. The plan leaves an unknown value out; a null is
+        known, and for a `required` argument no plan holds one, so it is refused, never
+        "unknown"; a value left out that the change does not mark unknown is refused too."""
+        given, path = self.resource.values, self.path
+        try:
+            values = model.model_validate(given)
+        except ValidationError as error:
+            _refuse(source, first_problem(error, model, f"{path}.values"))
+        for key in required:
+            if key in given and given[key] is None:
+                _refuse(source, f"{path}.values.{key}: Input should be a valid string")
+        for key in _READ_BY_TYPE[self.resource.type]:
+            if key not in given and key not in self.unknown:
+                marks = (
+                    f"{self.change_path}.change.after_unknown does not mark it"
+                    if self.change_path
+                    else "no resource_changes entry marks it"
+                )
+                _refuse(
+                    source,
+                    f"{path}.values.{key}: missing, and {marks} known only after apply "
+                    "(terraform leaves out only unknown values)",
+                )
+        return values
+
+
+def _planned_resources(raw: _RawPlan, changes: dict[str, _Located], source: str) -> list[_Planned]:
+    """The managed task definitions and services of planned_values, with their JSON paths.
+    What the plan cannot tell apart, or leaves out while saying it is known, is malformed
+    (exit 2), never "nothing to check" or "known only after apply": Terraform writes
+    planned_values in every plan, each resource once, every resource a change keeps, and
+    leaves out of its values only what the change marks in after_unknown."""
+    planned = raw.planned_values
+    if planned is None or planned.root_module is None:
+        missing = "planned_values" if planned is None else "planned_values.root_module"
+        _refuse(source, f"{missing}: missing; terraform writes it in every plan")
+    seen: dict[str, str] = {}
+    kept: list[_Planned] = []
+    for resource, path in _module_resources(planned.root_module, "planned_values.root_module"):
+        if not _managed(resource.mode, resource.address):
+            continue  # a data source of a type read (mode left out, address `data.`)
+        if resource.address in seen:
+            _refuse(
+                source,
+                f"{path}.address: the same resource as {seen[resource.address]}; terraform "
+                "writes each resource once",
+            )
+        seen[resource.address] = path
+        located = changes.get(resource.address)
+        where = located[0] if located else None
+        change = located[1] if located else None
+        if change is not None and change.change.actions == ("forget",):
+            continue  # leaves Terraform, planned as nothing; its change is reported (DG501)
+        kept.append(_Planned(resource, path, where, _unknown_keys(change)))
+    for address, (planned_by, pending) in changes.items():
+        if address not in seen and pending.change.actions != ("delete",):
+            _refuse(
+                source,
+                f"planned_values.root_module: no {address}, which {planned_by} plans "
+                f"({'/'.join(pending.change.actions)}); terraform writes every resource a plan "
+                "keeps in planned_values",
+            )
+    return kept
+
+
+def _unknown_keys(change: _RawResourceChange | None) -> frozenset[str]:
+    """The values read that a change marks as known only after apply."""
+    unknown = change.change.after_unknown if change else None
+    if unknown is True:
+        return _READ_KEYS
+    if isinstance(unknown, dict):
+        return frozenset(key for key, value in unknown.items() if value is True)
+    return frozenset()
 
 
 def _check_version(version: str, source: str) -> None:
@@ -441,7 +585,11 @@ def _container_problem(text: str) -> str:
 def _change(raw: _RawResourceChange, where: str, parsed: _Containers) -> ResourceChange:
     fields: dict[str, Any] = {}
     # Only a pending change's containers are compared (checks/plan.py): a no-op's are not read.
-    if raw.type == TASK_DEFINITION and set(raw.change.actions) - UNCHANGED_ACTIONS:
+    if (
+        raw.type == TASK_DEFINITION
+        and _managed(raw.mode, raw.address)
+        and set(raw.change.actions) - UNCHANGED_ACTIONS
+    ):
         fields = _task_definition_change(raw.change, f"{where}.change", parsed)
     return ResourceChange(
         address=raw.address,
@@ -489,36 +637,20 @@ def _module_resources(module: _RawModule, path: str) -> Iterator[tuple[_RawResou
         )
 
 
-def _values(
-    model: type[V], resource: _RawResource, path: str, source: str, required: tuple[str, ...]
-) -> V:
-    """The values read, type-checked. The plan leaves an unknown value out; a null is known,
-    and for a `required` argument no plan holds one, so it is refused, never "unknown"."""
-    try:
-        values = model.model_validate(resource.values)
-    except ValidationError as error:
-        _refuse(source, first_problem(error, model, f"{path}.values"))
-    for key in required:
-        if key in resource.values and resource.values[key] is None:
-            _refuse(source, f"{path}.values.{key}: Input should be a valid string")
-    return values
-
-
 def _refuse(source: str, problem: str) -> NoReturn:
     # `from None`: called while handling a ValidationError, whose text quotes the input; a
     # --debug traceback would print it as the context.
     raise InvalidInputError(f"{source}: not a plan drift-gate can read: {problem}") from None
 
 
-def _task_definition(
-    resource: _RawResource, path: str, source: str, parsed: _Containers
-) -> PlannedTaskDefinition:
-    values = _values(_TaskDefinitionValues, resource, path, source, ("family",))
+def _task_definition(planned: _Planned, source: str, parsed: _Containers) -> PlannedTaskDefinition:
+    values = planned.values(_TaskDefinitionValues, source, ("family",))
+    given = planned.resource.values
     return PlannedTaskDefinition(
-        address=resource.address,
+        address=planned.resource.address,
         family=values.family,
-        containers=parsed.of(resource.values, f"{path}.values"),
-        execution_role=_execution_role(resource.values),
+        containers=parsed.of(given, f"{planned.path}.values"),
+        execution_role=_execution_role(given),
     )
 
 
@@ -529,61 +661,81 @@ def _execution_role(values: dict[str, Any]) -> Literal["set", "unset", "unknown"
     return "set" if values["execution_role_arn"] else "unset"
 
 
-def _service(
-    resource: _RawResource, path: str, source: str, configuration: _RawConfiguration
-) -> PlannedService:
-    values = _values(_ServiceValues, resource, path, source, ("name",))
-    given = resource.values
+def _service(planned: _Planned, source: str, configuration: _RawConfiguration) -> PlannedService:
+    values = planned.values(_ServiceValues, source, ("name",))
+    resource, given = planned.resource, planned.resource.values
     # The plan leaves unknown values out (None here); a null is known: a null `cluster` is
     # ECS's `default` cluster, and a null `task_definition` (an EXTERNAL deployment
     # controller) is a service that declares none: "" says so.
     null_cluster = "cluster" in given and values.cluster is None
     null_task_definition = "task_definition" in given and values.task_definition is None
+    references = _referenced_task_definitions(resource.address, configuration, source)
+    managed = [reference for reference in references if not is_data_address(reference)]
     return PlannedService(
         address=resource.address,
         name=values.name,
         cluster="default" if null_cluster else values.cluster,
         task_definition="" if null_task_definition else values.task_definition,
-        task_definition_address=_referenced_task_definition(
-            resource.address, configuration, source
-        ),
+        task_definition_address=managed[0] if len(references) == 1 and managed else None,
+        task_definition_references=references,
     )
 
 
-def _module_config(configuration: _RawConfiguration, address: str) -> tuple[_RawModuleConfig, str]:
-    """The configuration of an address's module, and its JSON path (map keys as `[...]`)."""
-    module = configuration.root_module or _RawModuleConfig()
+def _module_config(
+    configuration: _RawConfiguration, address: str, source: str
+) -> tuple[_RawModuleConfig, str]:
+    """The configuration of an address's module, and its JSON path (map keys as `[...]`).
+    Terraform writes the configuration of every module a plan has resources in: one left
+    out is refused, never read as "no reference" (which sends the service to a family
+    look-up, or makes its task definition "known only after apply")."""
+    module = configuration.root_module
     path = "configuration.root_module"
+    if module is None:
+        _refuse(
+            source,
+            f"{path}: missing; terraform writes it in every plan, and a service's "
+            "task_definition reference is read there",
+        )
     for name, _ in split_address(address)[0]:
         call = module.module_calls.get(name)
-        module = (call.module if call else None) or _RawModuleConfig()
+        if call is None or call.module is None:
+            _refuse(source, f"{path}.module_calls: no module {name}, which {address} is in")
+        module = call.module
         path += ".module_calls[...].module"
     return module, path
 
 
-def _referenced_task_definition(
+def _referenced_task_definitions(
     service_address: str, configuration: _RawConfiguration, source: str
-) -> str | None:
-    """The task definition resource a service's task_definition expression refers to, if any."""
+) -> tuple[str, ...]:
+    """Every task definition a service's task_definition expression refers to, resources and
+    data sources (`data.aws_ecs_task_definition.x`), each once, in the service's module."""
     _, kind, name, _ = split_address(service_address)
-    module, path = _module_config(configuration, service_address)
+    module, path = _module_config(configuration, service_address, source)
+    found: dict[str, None] = {}
+    block = False
     for index, resource in enumerate(module.resources):
-        if resource.type != kind or resource.name != name:
+        if resource.type != kind or resource.name != name or resource.mode == "data":
             continue
+        block = True
         # A malformed expression is refused: read as "no reference", it would send the
         # service to a family look-up that may pick another task definition.
         where = f"{path}.resources[{index}].expressions.task_definition"
         expression = _expression(resource.expressions.get("task_definition"), where, source)
         for reference in expression.references:
-            if reference.startswith(f"{TASK_DEFINITION}."):
-                _, _, referenced, _ = split_address(reference)
-                prefix = module_path(service_address)
-                return (
-                    f"{prefix}.{TASK_DEFINITION}.{referenced}"
-                    if prefix
-                    else f"{TASK_DEFINITION}.{referenced}"
-                )
-    return None
+            for mode in ("", "data."):
+                if reference.startswith(f"{mode}{TASK_DEFINITION}."):
+                    _, _, referenced, _ = split_address(reference)
+                    prefix = module_path(service_address)
+                    local = f"{mode}{TASK_DEFINITION}.{referenced}"
+                    found[f"{prefix}.{local}" if prefix else local] = None
+    if not block:
+        _refuse(
+            source,
+            f"{path}.resources: no {kind}.{name}, which {service_address} is planned from; "
+            "terraform writes every resource block",
+        )
+    return tuple(found)
 
 
 def _expression(raw: Any, where: str, source: str) -> _RawExpression:

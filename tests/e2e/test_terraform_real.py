@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from drift_gate.errors import CouldNotVerifyError
+from drift_gate.sources.plan import parse_plan
 from drift_gate.sources.terraform import Terraform, TerraformSettings, stderr_tail
 from tests.conftest import REPO, Cli, installed_cli
 
@@ -389,3 +390,47 @@ def test_opentofu_is_named_tofu_in_messages(
     missing = cli.run("check", "--terraform-dir", str(directory), "--terraform-bin", "tofu-nope")
     assert missing.exit_code == 3
     assert "tofu binary not found: 'tofu-nope'; install OpenTofu" in missing.stderr
+
+
+def show_json(directory: Path, *plan_args: str) -> dict[str, Any]:
+    terraform(directory, "plan", "-input=false", "-no-color", "-out=tfplan", *plan_args)
+    shown = subprocess.run(
+        ["terraform", "show", "-json", "tfplan"],
+        cwd=directory,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    document: dict[str, Any] = json.loads(shown.stdout)
+    return document
+
+
+def test_planned_values_as_terraform_writes_them_for_destroy_forget_and_empty_plans(
+    terraform_binary: str, tmp_path: Path
+) -> None:
+    """The reader refuses a plan whose planned_values are missing, or leave out a resource a
+    change keeps (docs/terraform.md): what terraform itself writes is read. `plan -destroy`
+    and an empty configuration write `{"root_module": {}}`; a `forget` keeps its resource in
+    planned_values without `values`."""
+    directory = applied("with_module", tmp_path)
+    destroy = show_json(directory, "-destroy")
+    assert destroy["planned_values"] == {"root_module": {}}
+    assert {tuple(c["change"]["actions"]) for c in destroy["resource_changes"]} == {("delete",)}
+    assert parse_plan(destroy, "destroy").resource_changes
+
+    (directory / "main.tf").write_text(
+        "removed {\n  from = module.app\n  lifecycle {\n    destroy = false\n  }\n}\n"
+    )
+    forget = show_json(directory)
+    [kept] = forget["planned_values"]["root_module"]["child_modules"][0]["resources"]
+    assert "values" not in kept
+    assert [c["change"]["actions"] for c in forget["resource_changes"]] == [["forget"]]
+    assert parse_plan(forget, "forget").resource_changes
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "main.tf").write_text("terraform {}\n")
+    terraform(empty, "init", "-input=false", "-no-color")
+    document = show_json(empty)
+    assert document["planned_values"] == {"root_module": {}}
+    assert parse_plan(document, "empty").task_definitions == ()

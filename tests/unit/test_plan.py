@@ -311,22 +311,30 @@ def test_services_in_a_child_module_with_for_each_get_their_own_task_definition(
     version: str,
 ) -> None:
     resources = []
+    changes = []  # each service's task_definition is known only after apply: a new revision
     for key, secret in (("web", "WEB_TOKEN"), ("worker", "QUEUE_TOKEN")):
         prefix = f'module.svc["{key}"]'
+        service_values = {
+            "name": f"app-{key}",
+            "cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
+        }
+        changes.append(
+            change(
+                f"{prefix}.aws_ecs_service.this",
+                "aws_ecs_service",
+                ["update"],
+                service_values,
+                service_values,
+                after_unknown={"task_definition": True},
+            )
+        )
         resources += [
             planned_resource(
                 f"{prefix}.aws_ecs_task_definition.this",
                 "aws_ecs_task_definition",
                 task_definition_values(f"app-{key}", [container(key, {secret: f"/app/{key}"})]),
             ),
-            planned_resource(
-                f"{prefix}.aws_ecs_service.this",
-                "aws_ecs_service",
-                {
-                    "name": f"app-{key}",
-                    "cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
-                },
-            ),
+            planned_resource(f"{prefix}.aws_ecs_service.this", "aws_ecs_service", service_values),
         ]
     module_config = {
         "resources": [
@@ -347,6 +355,7 @@ def test_services_in_a_child_module_with_for_each_get_their_own_task_definition(
     }
     document = plan(
         version,
+        resource_changes=changes,
         child_modules=[
             {"address": 'module.svc["web"]', "resources": resources[:2]},
             {"address": 'module.svc["worker"]', "resources": resources[2:]},
@@ -373,16 +382,18 @@ def test_services_in_a_child_module_with_for_each_get_their_own_task_definition(
     assert parsed.module_sources == {"module.svc": "./modules/service"}
 
 
+SERVICE_WITH_UNKNOWN_TD = change(
+    "aws_ecs_service.api",
+    "aws_ecs_service",
+    ["update"],
+    {"name": "api", "cluster": "c"},
+    {"name": "api", "cluster": "c"},
+    after_unknown={"task_definition": True},
+)
+
+
 def test_service_whose_task_definition_is_unknown_is_reported_not_guessed() -> None:
-    document = plan(
-        "1.2",
-        resources=[
-            planned_resource(
-                "aws_ecs_service.api", "aws_ecs_service", {"name": "api", "cluster": "c"}
-            )
-        ],
-        config_resources=[],
-    )
+    document = plan("1.2", resource_changes=[SERVICE_WITH_UNKNOWN_TD], config_resources=[])
     declared = services_from_plan(parse_plan(document, "p"), None, "us-east-1")
     assert declared.environment is None
     assert [(f.rule_id, f.target.resource) for f in declared.findings] == [
@@ -592,9 +603,22 @@ def test_a_task_definition_with_secrets_and_no_execution_role_is_dg307_before_ap
     role: dict[str, Any], expected: list[str]
 ) -> None:
     values = {**task_definition_values("api", [INCIDENT_AFTER]), **role}
-    document = plan(resources=[planned_resource(TD, "aws_ecs_task_definition", values)])
+    if not role:  # left out, as terraform writes a value its change marks in after_unknown
+        del values["execution_role_arn"]
+    created = change(
+        TD,
+        "aws_ecs_task_definition",
+        ["create"],
+        None,
+        values,
+        after_unknown={} if role else {"execution_role_arn": True},
+    )
+    document = plan(
+        resources=[planned_resource(TD, "aws_ecs_task_definition", values)],
+        resource_changes=[created],
+    )
 
-    found = findings_of(document)
+    found = [f for f in findings_of(document) if f.rule_id != "DG501"]  # the create
 
     assert [f.rule_id for f in found] == expected
     if expected:
@@ -681,6 +705,7 @@ def test_malformed_container_definitions_of_a_pending_change_are_exit_2(
 def test_what_terraform_leaves_out_is_still_unknown_after_apply() -> None:
     document = base_plan()
     del document["planned_values"]["root_module"]["resources"][0]["values"]["container_definitions"]
+    document["resource_changes"][0]["change"]["after_unknown"]["container_definitions"] = True
     declared = services_from_plan(parse_plan(document, "p"), None, "us-east-1")
     assert [(f.rule_id, f.severity.value) for f in declared.findings] == [("DG505", "warning")]
     assert "known only after apply" in declared.findings[0].message
@@ -1030,3 +1055,438 @@ def test_no_plan_value_in_any_refusal_even_with_debug_tracebacks(
         assert code == 2, (number, printed.err)
         assert "Traceback" in printed.err  # the traceback was printed, and holds no value
         assert CANARY not in printed.out + printed.err, number
+
+
+# --- What the plan cannot tell apart, or leaves out, is never a pass (review findings) -------
+
+SERVICE = "aws_ecs_service.api"
+SERVICE_VALUES = {
+    "name": "api",
+    "cluster": "c",
+    "desired_count": 2,
+    "task_definition": "arn:aws:ecs:us-east-1:123456789012:task-definition/api:1",
+}
+
+
+def clean_plan() -> dict[str, Any]:
+    """A task definition and its service, both unchanged (`no-op`): nothing pending."""
+    td_values = task_definition_values("api", [INCIDENT_AFTER])
+    return plan(
+        "1.2",
+        resource_changes=[
+            change(TD, "aws_ecs_task_definition", ["no-op"], td_values, td_values),
+            change(SERVICE, "aws_ecs_service", ["no-op"], SERVICE_VALUES, SERVICE_VALUES),
+        ],
+        config_resources=[service_config()],
+    )
+
+
+def without_planned(document: dict[str, Any], address: str) -> dict[str, Any]:
+    copy: dict[str, Any] = json.loads(json.dumps(document))
+    root = copy["planned_values"]["root_module"]
+    root["resources"] = [r for r in root["resources"] if r["address"] != address]
+    return copy
+
+
+def test_the_clean_plan_these_tests_change_is_read() -> None:
+    parsed = parse_plan(clean_plan(), "p")
+    assert [td.address for td in parsed.task_definitions] == [TD]
+    declared = services_from_plan(parsed, None, "us-east-1")
+    assert declared.findings == ()
+    assert declared.environment is not None
+
+
+def _drop(document: dict[str, Any], *path: str | int) -> dict[str, Any]:
+    copy: dict[str, Any] = json.loads(json.dumps(document))
+    target: Any = copy
+    for part in path[:-1]:
+        target = target[part]
+    del target[path[-1]]
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        (_drop(clean_plan(), "planned_values"), "planned_values: missing"),
+        (with_path(clean_plan(), ("planned_values",), None), "planned_values: missing"),
+        (
+            with_path(clean_plan(), ("planned_values", "root_module"), None),
+            "planned_values.root_module: missing",
+        ),
+        (
+            with_path(clean_plan(), ("planned_values", "root_module"), {}),
+            f"planned_values.root_module: no {TD}, which resource_changes[0] plans (no-op)",
+        ),
+        (
+            without_planned(clean_plan(), SERVICE),
+            f"planned_values.root_module: no {SERVICE}, which resource_changes[1] plans (no-op)",
+        ),
+    ],
+    ids=["absent", "null", "root_module null", "root_module empty", "a service left out"],
+)
+def test_changes_without_their_planned_values_are_exit_2_never_nothing_to_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], document: dict[str, Any], expected: str
+) -> None:
+    """Terraform writes planned_values in every plan, with every resource a change keeps:
+    without them nothing would be checked, and the run said "PASS: 0 service(s)"."""
+    code, stderr = run_plan_json(tmp_path, capsys, json.dumps(document).encode())
+    assert code == 2, stderr
+    assert f"not a plan drift-gate can read: {expected}" in stderr
+
+
+def test_a_destroy_plan_and_a_forget_are_read_as_terraform_writes_them() -> None:
+    """What terraform 1.11 writes: `plan -destroy` leaves the deleted resources out of
+    planned_values (`{"root_module": {}}`); a `forget` (a `removed` block) keeps the resource
+    there without `values`. Neither is malformed, and neither is read as "unknown"."""
+    td_values = task_definition_values("api", [INCIDENT_AFTER])
+    destroy = plan(
+        "1.2",
+        resource_changes=[
+            change(TD, "aws_ecs_task_definition", ["delete"], td_values, None),
+            change(SERVICE, "aws_ecs_service", ["delete"], SERVICE_VALUES, None),
+        ],
+    )
+    assert destroy["planned_values"] == {"root_module": {"resources": []}}
+    destroy["planned_values"] = {"root_module": {}}
+    parsed = parse_plan(destroy, "p")
+    assert (parsed.task_definitions, parsed.services) == ((), ())
+    assert {f.rule_id for f in findings_of(destroy)} == {"DG501"}
+    forget = plan(
+        "1.2", resource_changes=[change(TD, "aws_ecs_task_definition", ["forget"], td_values, None)]
+    )
+    assert "values" not in forget["planned_values"]["root_module"]["resources"][0]
+    assert parse_plan(forget, "p").task_definitions == ()
+    assert [f.rule_id for f in findings_of(forget)] == ["DG501"]
+
+
+def with_second_task_definition(document: dict[str, Any], *, module: str | None) -> dict[str, Any]:
+    """A second task definition at the task definition's address, in the root module or, as
+    an address without its module, in a child module."""
+    copy: dict[str, Any] = json.loads(json.dumps(document))
+    other = planned_resource(
+        TD, "aws_ecs_task_definition", task_definition_values("api", [container()])
+    )
+    root = copy["planned_values"]["root_module"]
+    if module is None:
+        root["resources"].append(other)
+    else:
+        root["child_modules"] = [{"address": module, "resources": [other]}]
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("module", "expected"),
+    [
+        (None, "planned_values.root_module.resources[2].address"),
+        ("module.m", "planned_values.root_module.child_modules[0].resources[0].address"),
+    ],
+    ids=["root module", "child module"],
+)
+def test_two_task_definitions_at_one_address_are_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], module: str | None, expected: str
+) -> None:
+    document = with_second_task_definition(clean_plan(), module=module)
+    code, stderr = run_plan_json(tmp_path, capsys, json.dumps(document).encode())
+    assert code == 2, stderr
+    assert (
+        f"{expected}: the same resource as planned_values.root_module.resources[0]; terraform "
+        "writes each resource once"
+    ) in stderr
+
+
+def test_an_unknown_task_definition_among_several_candidates_is_dg901_not_dg505(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The service refers to aws_ecs_task_definition.api, which has two instances (count),
+    and its task_definition is known only after apply: which one it runs the plan never says."""
+    unknown_td = {k: v for k, v in SERVICE_VALUES.items() if k != "task_definition"}
+    document = plan(
+        "1.2",
+        resource_changes=[
+            change(
+                SERVICE,
+                "aws_ecs_service",
+                ["update"],
+                SERVICE_VALUES,
+                unknown_td,
+                after_unknown={"task_definition": True},
+            ),
+        ],
+        resources=[
+            planned_resource(
+                f"{TD}[{i}]",
+                "aws_ecs_task_definition",
+                task_definition_values(f"api-{i}", [INCIDENT_AFTER]),
+            )
+            for i in (0, 1)
+        ],
+        config_resources=[service_config()],
+    )
+    assert declared_findings(document) == [
+        (
+            "DG901",
+            f"{SERVICE}: not checked: 2 task definitions in this plan could be the one it runs, "
+            "and the plan does not say which",
+        )
+    ]
+    # Exit 3, not 0: the service's pending update (DG501, exit 1) is left out to see it.
+    document["resource_changes"][0]["change"]["actions"] = ["no-op"]
+    code, stderr = run_plan_json(tmp_path, capsys, json.dumps(document).encode())
+    assert code == 3, stderr
+
+
+def _td_values_without(key: str) -> dict[str, Any]:
+    values = task_definition_values("api", [INCIDENT_AFTER])
+    del values[key]
+    return values
+
+
+@pytest.mark.parametrize(
+    ("path", "where"),
+    [
+        (
+            ("planned_values", "root_module", "resources", 0, "values", "container_definitions"),
+            "resource_changes[0].change.after_unknown does not mark it",
+        ),
+        (
+            ("planned_values", "root_module", "resources", 0, "values", "family"),
+            "resource_changes[0].change.after_unknown does not mark it",
+        ),
+        (
+            ("planned_values", "root_module", "resources", 1, "values", "name"),
+            "resource_changes[1].change.after_unknown does not mark it",
+        ),
+        (
+            ("planned_values", "root_module", "resources", 1, "values", "task_definition"),
+            "resource_changes[1].change.after_unknown does not mark it",
+        ),
+        (
+            ("planned_values", "root_module", "resources", 1, "values", "cluster"),
+            "resource_changes[1].change.after_unknown does not mark it",
+        ),
+        (
+            ("planned_values", "root_module", "resources", 0, "values", "execution_role_arn"),
+            "resource_changes[0].change.after_unknown does not mark it",
+        ),
+    ],
+    ids=[
+        "container_definitions",
+        "family",
+        "service name",
+        "task_definition",
+        "cluster",
+        "execution_role_arn",
+    ],
+)
+def test_a_known_value_left_out_of_planned_values_is_exit_2_never_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], path: tuple[Any, ...], where: str
+) -> None:
+    """Only what a change marks in after_unknown is known only after apply: a no-op's values
+    are all known, so one left out is a malformed plan, not a DG505 warning and exit 0."""
+    document = _drop(clean_plan(), *path)
+    code, stderr = run_plan_json(tmp_path, capsys, json.dumps(document).encode())
+    assert code == 2, stderr
+    assert (
+        f"{'.'.join(str(p) for p in path[:3])}[{path[3]}].values.{path[5]}: missing, and {where} "
+        "known only after apply (terraform leaves out only unknown values)"
+    ) in stderr
+
+
+def test_a_value_left_out_with_no_change_to_mark_it_unknown_is_exit_2() -> None:
+    document = service_plan({"name": "api", "cluster": "c"})
+    with pytest.raises(InvalidInputError) as raised:
+        parse_plan(document, "p")
+    assert (
+        "planned_values.root_module.resources[0].values.task_definition: missing, and no "
+        "resource_changes entry marks it known only after apply"
+    ) in str(raised.value)
+
+
+def test_a_pending_change_still_marks_container_definitions_unknown() -> None:
+    """The same value left out is DG505 when the change marks it (a new revision whose
+    containers depend on another resource's unknown attribute)."""
+    document = _drop(
+        clean_plan(),
+        "planned_values",
+        "root_module",
+        "resources",
+        0,
+        "values",
+        "container_definitions",
+    )
+    document["resource_changes"][0]["change"]["actions"] = ["update"]
+    document["resource_changes"][0]["change"]["after_unknown"] = {"container_definitions": True}
+    assert [rule for rule, _ in declared_findings(document)] == ["DG505"]
+
+
+DATA_TD = "data.aws_ecs_task_definition.api"
+
+
+def data_source_plan(*, referenced: bool) -> dict[str, Any]:
+    """The service runs the task definition a data source reads, as terraform 1.11 writes
+    a data source in planned_values (`"mode": "data"`), of the family of its value."""
+    data = planned_resource(
+        DATA_TD,
+        "aws_ecs_task_definition",
+        {
+            "task_definition": "api",
+            "family": "api",
+            "revision": 1,
+            "arn": SERVICE_VALUES["task_definition"],
+        },
+    )
+    data["mode"] = "data"
+    config = service_config()
+    config["expressions"]["task_definition"]["references"] = [f"{DATA_TD}.arn", DATA_TD]
+    data_config = {
+        "address": DATA_TD,
+        "mode": "data",
+        "type": "aws_ecs_task_definition",
+        "name": "api",
+        "expressions": {"task_definition": {"constant_value": "api"}},
+    }
+    return plan(
+        "1.2",
+        resource_changes=[
+            change(SERVICE, "aws_ecs_service", ["no-op"], SERVICE_VALUES, SERVICE_VALUES)
+        ],
+        resources=[data],
+        config_resources=[config, data_config] if referenced else [data_config],
+    )
+
+
+@pytest.mark.parametrize(
+    ("referenced", "expected"),
+    [
+        (
+            True,
+            f"{SERVICE}: not checked: its task definition is read through a data source "
+            f"({DATA_TD}), so what its containers must receive is not declared in this plan",
+        ),
+        (
+            False,
+            f"{SERVICE}: not checked: its task definition ({SERVICE_VALUES['task_definition']}) "
+            "is not declared in this plan (registered outside this configuration, or read "
+            "through a data source), so what its containers must receive is not known here",
+        ),
+    ],
+    ids=["referenced", "by family"],
+)
+def test_a_data_source_is_never_read_as_the_task_definition(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], referenced: bool, expected: str
+) -> None:
+    document = data_source_plan(referenced=referenced)
+    assert parse_plan(document, "p").task_definitions == ()
+    assert declared_findings(document) == [("DG901", expected)]
+    code, stderr = run_plan_json(tmp_path, capsys, json.dumps(document).encode())
+    assert code == 3, stderr
+
+
+def test_a_data_source_of_the_family_of_a_declared_one_is_still_not_checked() -> None:
+    """A task definition resource of the same family is in the plan, but the service's
+    expression reads the data source: checked against the resource, it could pass unchecked."""
+    document = data_source_plan(referenced=True)
+    document["planned_values"]["root_module"]["resources"].append(
+        planned_resource(
+            TD, "aws_ecs_task_definition", task_definition_values("api", [INCIDENT_AFTER])
+        )
+    )
+    assert [rule for rule, _ in declared_findings(document)] == ["DG901"]
+
+
+def test_a_service_referring_to_several_task_definitions_is_not_checked() -> None:
+    """`var.blue ? aws_ecs_task_definition.blue.arn : aws_ecs_task_definition.green.arn`:
+    the first reference is not necessarily the one it runs."""
+    document = service_plan(
+        SERVICE_VALUES,
+        ("aws_ecs_task_definition.blue", "blue"),
+        ("aws_ecs_task_definition.green", "green"),
+    )
+    config = service_config(task_definition="blue")
+    config["expressions"]["task_definition"]["references"] += [
+        "var.blue",
+        "aws_ecs_task_definition.green.arn",
+        "aws_ecs_task_definition.green",
+    ]
+    document["configuration"]["root_module"]["resources"] = [config]
+    assert declared_findings(document) == [
+        (
+            "DG901",
+            f"{SERVICE}: not checked: its task_definition refers to 2 task definitions "
+            "(aws_ecs_task_definition.blue, aws_ecs_task_definition.green), and the plan does "
+            "not say which it runs",
+        )
+    ]
+
+
+def unknown_task_definition_plan() -> dict[str, Any]:
+    """The incident's service, whose new task definition revision is known only after apply:
+    the configuration's reference is what ties it to its task definition."""
+    return incident_plan()
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        (("configuration",), None, "configuration.root_module: missing"),
+        (("configuration", "root_module"), None, "configuration.root_module: missing"),
+        (
+            ("configuration", "root_module", "resources"),
+            [],
+            f"configuration.root_module.resources: no aws_ecs_service.api, which {SERVICE} is "
+            "planned from",
+        ),
+    ],
+    ids=["configuration null", "root_module null", "service block left out"],
+)
+def test_a_configuration_without_the_service_is_exit_2_never_no_reference(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    path: tuple[str, ...],
+    value: Any,
+    expected: str,
+) -> None:
+    """Read as "no reference", the service's task definition, known only after apply, was a
+    DG505 warning instead of a check against aws_ecs_task_definition.api (exit 0 when nothing
+    else is pending)."""
+    document = with_path(unknown_task_definition_plan(), path, value)
+    code, stderr = run_plan_json(tmp_path, capsys, json.dumps(document).encode())
+    assert code == 2, stderr
+    assert f"not a plan drift-gate can read: {expected}" in stderr
+
+
+def test_a_module_left_out_of_the_configuration_is_exit_2() -> None:
+    planned = planned_resource(
+        "module.svc.aws_ecs_service.api", "aws_ecs_service", {"name": "api", "cluster": "c"}
+    )
+    document = plan(
+        "1.2",
+        child_modules=[{"address": "module.svc", "resources": [planned]}],
+        resource_changes=[
+            change(
+                "module.svc.aws_ecs_service.api",
+                "aws_ecs_service",
+                ["update"],
+                {"name": "api", "cluster": "c"},
+                {"name": "api", "cluster": "c"},
+                after_unknown={"task_definition": True},
+            )
+        ],
+    )
+    with pytest.raises(InvalidInputError) as raised:
+        parse_plan(document, "p")
+    assert (
+        "configuration.root_module.module_calls: no module svc, which "
+        "module.svc.aws_ecs_service.api is in"
+    ) in str(raised.value)
+
+
+def test_a_deposed_object_is_not_a_second_change_at_its_address() -> None:
+    """create_before_destroy: the deposed object's delete is its own entry at the address."""
+    document = clean_plan()
+    deposed = change(TD, "aws_ecs_task_definition", ["delete"], None, None)
+    document["resource_changes"].append({**deposed, "deposed": "00000001"})
+    assert len(parse_plan(document, "p").task_definitions) == 1
+    with pytest.raises(InvalidInputError, match=r"resource_changes\[2\]\.address: the same"):
+        parse_plan(_drop(document, "resource_changes", 2, "deposed"), "p")
