@@ -6,6 +6,7 @@ The endpoint comes from the standard AWS variables (AWS_ENDPOINT_URL, AWS_ENDPOI
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import urllib.parse
@@ -195,6 +196,14 @@ class AwsClients:
         problem = endpoint_problem(client.meta.endpoint_url)
         if problem is not None:
             raise AwsConfigurationError(_endpoint_words(client.meta.endpoint_url, problem))
+        unreadable = _unreadable_web_identity_token(self.session)
+        if unreadable is not None:
+            # botocore reads it at the first call's signing: a FileNotFoundError there.
+            raise AwsConfigurationError(
+                f"the web identity token file {unreadable} (AWS_WEB_IDENTITY_TOKEN_FILE or the "
+                "profile's web_identity_token_file) cannot be read; point it at the token "
+                "your CI or cluster writes, or unset it with AWS_ROLE_ARN"
+            )
         client.meta.events.register("before-call", self._before_call)
         prefix = client.meta.service_model.endpoint_prefix
         client.meta.events.register("after-call-error", _name_the_operation(prefix))
@@ -257,12 +266,12 @@ def configuration_error(
             f"the AWS endpoint {endpoint!r} is not a URL; set AWS_ENDPOINT_URL to one like "
             "https://ecs.us-east-1.amazonaws.com, or unset it"
         )
-    if isinstance(error, ValueError) and endpoint is not None:
-        # urllib's own words ("Invalid IPv6 URL", an address that is not one) may quote a
-        # part of the value: they are not shown.
-        return AwsConfigurationError(
-            _endpoint_words(endpoint, endpoint_problem(endpoint) or "it cannot be parsed")
-        )
+    problem = endpoint_problem(endpoint) if endpoint is not None else None
+    if isinstance(error, ValueError) and endpoint is not None and problem is not None:
+        # Only when the endpoint is what is wrong: a ValueError may come from elsewhere (a
+        # credential provider's URL, a timeout that is not a number). urllib's own words
+        # ("Invalid IPv6 URL", an address that is not one) may quote the value: not shown.
+        return AwsConfigurationError(_endpoint_words(endpoint, problem))
     return AwsConfigurationError(
         f"the AWS configuration cannot be used ({type(error).__name__}); check AWS_PROFILE, "
         "AWS_CONFIG_FILE, AWS_ENDPOINT_URL and the region"
@@ -292,6 +301,27 @@ def _endpoint_words(endpoint: str, problem: str) -> str:
         f"the AWS endpoint {shown!r} is not a URL drift-gate can call: {problem}; set "
         "AWS_ENDPOINT_URL to one like https://ecs.us-east-1.amazonaws.com, or unset it"
     )
+
+
+def _unreadable_web_identity_token(session: Any) -> str | None:
+    """The web identity token file the credentials will be read from, when it is not a
+    readable file; None otherwise (other credentials, or nothing to tell)."""
+    try:
+        credentials = session.get_credentials()
+    except (botocore.exceptions.BotoCoreError, ValueError, OSError):
+        return None  # the first call reports it, classified
+    if getattr(credentials, "method", None) != "assume-role-with-web-identity":
+        return None
+    path = os.environ.get("AWS_WEB_IDENTITY_TOKEN_FILE")
+    if not path:
+        core = getattr(session, "_session", None)
+        try:
+            path = core.get_scoped_config().get("web_identity_token_file") if core else None
+        except (botocore.exceptions.BotoCoreError, ValueError, AttributeError):
+            return None
+    if not isinstance(path, str) or not path:
+        return None
+    return None if os.path.isfile(path) and os.access(path, os.R_OK) else path
 
 
 def configured_endpoint(session: Any, service: str) -> str | None:

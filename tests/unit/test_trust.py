@@ -367,6 +367,42 @@ def test_an_endpoint_url_in_the_config_file_that_botocore_refuses_is_named(
     )
 
 
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        (  # read at the first call's signing: it was "internal error (FileNotFoundError)"
+            {"AWS_WEB_IDENTITY_TOKEN_FILE": "{missing}", "AWS_ROLE_ARN": "arn:aws:iam::1:role/x"},
+            "the web identity token file {missing} (AWS_WEB_IDENTITY_TOKEN_FILE or the "
+            "profile's web_identity_token_file) cannot be read",
+        ),
+        (  # a ValueError that is not the endpoint's: the endpoint is not blamed
+            {"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://[::1"},
+            "the AWS configuration cannot be used (ValueError)",
+        ),
+    ],
+)
+def test_credential_configuration_mistakes_are_usage_errors_in_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    environment: dict[str, str],
+    expected: str,
+) -> None:
+    missing = str(tmp_path / "no-token")
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value.format(missing=missing))
+    code, out, err = run(
+        capsys, "check", "--plan-json", str(plan_file(tmp_path)), "--region", REGION
+    )
+    assert (code, out) == (2, "")
+    [line] = err.strip().splitlines()
+    assert line.startswith("drift-gate: error: " + expected.format(missing=missing))
+    assert "AWS endpoint" not in line
+
+
 @pytest.mark.parametrize("url", BAD_ENDPOINTS)
 def test_scan_with_an_endpoint_that_cannot_be_called_is_one_line_and_exit_2(
     tmp_path: Path,
