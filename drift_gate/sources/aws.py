@@ -196,6 +196,13 @@ class AwsClients:
         problem = endpoint_problem(client.meta.endpoint_url)
         if problem is not None:
             raise AwsConfigurationError(_endpoint_words(client.meta.endpoint_url, problem))
+        bundle = _missing_ca_bundle(self.session, client.meta.endpoint_url)
+        if bundle is not None:
+            # botocore looks for it at the first call: "endpoint unreachable", exit 3.
+            raise AwsConfigurationError(
+                f"the CA bundle {bundle} (AWS_CA_BUNDLE or the profile's ca_bundle) does not "
+                "exist; point it at a PEM file of certificates, or unset it"
+            )
         unreadable = _unreadable_web_identity_token(self.session)
         if unreadable is not None:
             # botocore reads it at the first call's signing: a FileNotFoundError there.
@@ -301,6 +308,20 @@ def _endpoint_words(endpoint: str, problem: str) -> str:
         f"the AWS endpoint {shown!r} is not a URL drift-gate can call: {problem}; set "
         "AWS_ENDPOINT_URL to one like https://ecs.us-east-1.amazonaws.com, or unset it"
     )
+
+
+def _missing_ca_bundle(session: Any, endpoint: str) -> str | None:
+    """The CA bundle configured for https, when there is no such file or directory."""
+    if not endpoint.lower().startswith("https:"):
+        return None
+    core = getattr(session, "_session", None)
+    try:
+        path = core.get_config_variable("ca_bundle") if core else None
+    except (botocore.exceptions.BotoCoreError, ValueError, AttributeError):
+        return None
+    if not isinstance(path, str) or not path:
+        return None
+    return None if os.path.exists(path) else path
 
 
 def _unreadable_web_identity_token(session: Any) -> str | None:

@@ -375,13 +375,17 @@ def test_an_endpoint_url_in_the_config_file_that_botocore_refuses_is_named(
             "the web identity token file {missing} (AWS_WEB_IDENTITY_TOKEN_FILE or the "
             "profile's web_identity_token_file) cannot be read",
         ),
+        (  # looked for at the first call: it was "endpoint unreachable", exit 3
+            {"AWS_CA_BUNDLE": "{missing}", "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"},
+            "the CA bundle {missing} (AWS_CA_BUNDLE or the profile's ca_bundle) does not exist",
+        ),
         (  # a ValueError that is not the endpoint's: the endpoint is not blamed
             {"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://[::1"},
             "the AWS configuration cannot be used (ValueError)",
         ),
     ],
 )
-def test_credential_configuration_mistakes_are_usage_errors_in_one_line(
+def test_credential_and_tls_configuration_mistakes_are_usage_errors_in_one_line(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -391,7 +395,7 @@ def test_credential_configuration_mistakes_are_usage_errors_in_one_line(
     missing = str(tmp_path / "no-token")
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "https://127.0.0.1:4566")
     for key, value in environment.items():
         monkeypatch.setenv(key, value.format(missing=missing))
     code, out, err = run(
