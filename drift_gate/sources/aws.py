@@ -327,8 +327,11 @@ def _missing_ca_bundle(session: Any, endpoint: str) -> str | None:
 def _unreadable_web_identity_token(session: Any) -> str | None:
     """The web identity token file the credentials will be read from, when it is not a
     readable file; None otherwise (other credentials, or nothing to tell)."""
+    get_credentials = getattr(session, "get_credentials", None)
+    if get_credentials is None:
+        return None  # not a boto3 session (a test's stand-in)
     try:
-        credentials = session.get_credentials()
+        credentials = get_credentials()
     except (botocore.exceptions.BotoCoreError, ValueError, OSError):
         return None  # the first call reports it, classified
     if getattr(credentials, "method", None) != "assume-role-with-web-identity":
