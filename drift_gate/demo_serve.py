@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -129,13 +130,14 @@ def instructions(endpoint: str, policy: Path) -> list[str]:
         f"  python3 -c \"import boto3; boto3.client('ecs').update_service(cluster='{CLUSTER}', "
         f"service='{SERVICE}', taskDefinition='{FAMILY}', forceNewDeployment=True)\"",
         "",
-        "Ctrl-C stops it; nothing is kept.",
+        "Ctrl-C (or SIGTERM) stops it; nothing is kept.",
     ]
 
 
 def serve(echo: Echo, port: int, directory: Path, stop: threading.Event | None = None) -> int:
     """Run the emulated account until `stop` is set or Ctrl-C; exit 0."""
     stop = stop or threading.Event()
+    stop_on_signals(stop)
     policy = write_policy(directory)
     with moto_server(port) as endpoint:
         prepare_account(endpoint)
@@ -145,5 +147,15 @@ def serve(echo: Echo, port: int, directory: Path, stop: threading.Event | None =
             while not stop.wait(0.5):
                 pass
         except KeyboardInterrupt:
-            echo("drift-gate demo: stopped")
+            pass
+        echo("drift-gate demo: stopped")
     return 0
+
+
+def stop_on_signals(stop: threading.Event) -> None:
+    """Ctrl-C and SIGTERM (a container's stop, a supervisor's) end the demo cleanly, even
+    when it was started with SIGINT ignored (a background job of a script inherits that)."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # signal handlers belong to the main thread; the caller's `stop` ends it
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stop.set())

@@ -50,7 +50,7 @@ def served(tmp_path: Path) -> Iterator[tuple[list[str], dict[str, str], Path]]:
         text=True,
     )
     try:
-        lines = read_until(process, "Ctrl-C stops it", seconds=120)
+        lines = read_until(process, "stops it; nothing is kept", seconds=120)
         exports = {}
         for line in lines:
             export = re.fullmatch(r"\s*export (\w+)=(\S+)", line)
@@ -58,7 +58,7 @@ def served(tmp_path: Path) -> Iterator[tuple[list[str], dict[str, str], Path]]:
                 exports[export.group(1)] = export.group(2)
         yield lines, {**env, **exports}, tmp_path
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGTERM)
         try:
             code = process.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -138,3 +138,29 @@ def test_a_port_in_use_is_one_line_exit_2(tmp_path: Path) -> None:
     assert completed.returncode == 2, completed.stderr
     assert f"demo --serve {port}: cannot listen on 127.0.0.1:{port}" in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_stops_it_even_when_started_with_sigint_ignored(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    # A background job of a script starts with SIGINT ignored; a container stops with SIGTERM.
+    process = subprocess.Popen(
+        [drift_gate_executable(), "demo", "--serve"],
+        cwd=tmp_path,
+        env=fake_aws_environment(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509
+    )
+    try:
+        read_until(process, "stops it; nothing is kept", seconds=120)
+        process.send_signal(stop)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.stdout is not None
+    assert "drift-gate demo: stopped" in process.stdout.read()
