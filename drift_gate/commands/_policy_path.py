@@ -3,11 +3,14 @@ checkov find their configuration.
 
 The order (docs/policy.md#where-a-policy-is-found): `drift-gate.yaml`, `drift-gate.yml`,
 `.drift-gate.yaml`, `.drift-gate.yml` in the working directory, then the same names at the
-repository root (the nearest directory above holding `.git`, as drift_gate/repository.py
-defines it). A name that exists in any form (a file, a directory, a broken link) is chosen,
-and reading it then says what is wrong: a policy that cannot be read never falls through to
-another one. The file chosen is named on standard error in one line, so a log shows which
-policy a gate applied.
+repository root (the nearest directory above holding a `.git` the user owns, as
+drift_gate/repository.py defines it: a `.git` owned by someone else is named as ignored in
+the same line, and only the working directory is looked in). A name that exists in any form
+(a file, a directory, a broken link) is chosen, and reading it then says what is wrong: a
+policy that cannot be read never falls through to another one. The file chosen is named on
+standard error in one line, so a log shows which policy a gate applied; the other policy
+names that exist there and at the repository root (a root policy shadowed by the working
+directory's, say) are named in a note after it, as not read.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 
 from drift_gate.commands._console import echo
 from drift_gate.errors import InvalidInputError
-from drift_gate.repository import repository_root
+from drift_gate.repository import discover
 
 POLICY_NAMES = ("drift-gate.yaml", "drift-gate.yml", ".drift-gate.yaml", ".drift-gate.yml")
 WORKING_DIRECTORY = "the working directory"
@@ -31,31 +34,56 @@ class FoundPolicy:
 
     path: Path
     where: str  # WORKING_DIRECTORY or REPOSITORY_ROOT
+    also: tuple[Path, ...] = ()  # the other policy names that exist, not read
+    ignored: Path | None = None  # a `.git` above owned by someone else
 
     def shown(self) -> str:
         """`./drift-gate.yaml`, `../../.drift-gate.yaml`: a path the user can type."""
-        return f"./{self.path}" if self.path.parent == Path() else str(self.path)
+        return _shown(self.path)
+
+    def line(self) -> str:
+        """The one line on standard error naming the policy read, and the note after it
+        when other policy files exist (a root policy the working directory's shadows)."""
+        ignored = f"; {ignored_text(self.ignored)}" if self.ignored else ""
+        line = f"drift-gate: policy: {self.shown()} (found in {self.where}{ignored})"
+        if self.also:
+            others = ", ".join(_shown(path) for path in self.also)
+            line += f"\ndrift-gate: note: also found {others}, not read"
+        return line
 
 
-def search_places(here: Path) -> list[tuple[Path, str]]:
+def _shown(path: Path) -> str:
+    return f"./{path}" if path.parent == Path() else str(path)
+
+
+def ignored_text(dot_git: Path) -> str:
+    return f"ignored {dot_git}: not owned by you"
+
+
+def search_places(here: Path) -> tuple[list[tuple[Path, str]], Path | None]:
     """The directories looked in, in order: the working directory, then the repository
-    root when it is another directory."""
+    root when it is another directory; and a `.git` ignored as someone else's."""
     places = [(here, WORKING_DIRECTORY)]
-    root = repository_root(here)
-    if root != here.resolve():
-        places.append((root, REPOSITORY_ROOT))
-    return places
+    found = discover(here)
+    if found.root is not None and found.root != here.resolve():
+        places.append((found.root, REPOSITORY_ROOT))
+    return places, found.ignored
 
 
 def find_policy(here: Path | None = None) -> FoundPolicy | None:
     """The first policy name that exists, in the documented order; None when none does."""
     here = here or Path.cwd()
-    for directory, where in search_places(here):
-        for name in POLICY_NAMES:
-            candidate = directory / name
-            if os.path.lexists(candidate):
-                return FoundPolicy(Path(os.path.relpath(candidate, here)), where)
-    return None
+    places, ignored = search_places(here)
+    existing = [
+        (Path(os.path.relpath(directory / name, here)), where)
+        for directory, where in places
+        for name in POLICY_NAMES
+        if os.path.lexists(directory / name)
+    ]
+    if not existing:
+        return None
+    (path, where), *others = existing
+    return FoundPolicy(path, where, tuple(other for other, _ in others), ignored)
 
 
 def required_policy(given: Path | None, otherwise: str) -> Path:
@@ -74,7 +102,7 @@ def optional_policy(given: Path | None) -> Path | None:
     found = find_policy()
     if found is None:
         return None
-    echo(f"drift-gate: policy: {found.shown()} (found in {found.where})", err=True)
+    echo(found.line(), err=True)
     return found.path
 
 
@@ -100,9 +128,11 @@ def policy_for_check(given: Path | None, *, plan_given: bool) -> Path | None:
 def not_found(here: Path, otherwise: str) -> str:
     """Where drift-gate looked and what to do, in one line."""
     names = ", ".join(POLICY_NAMES)
-    places = search_places(here)
+    places, ignored = search_places(here)
     looked = " nor ".join(f"{where} ({directory})" for directory, where in places)
-    if len(places) == 1:
+    if ignored is not None:
+        looked += f", {ignored_text(ignored)}"
+    elif len(places) == 1:
         inside_git = (here / ".git").exists()
         looked += ", the repository root" if inside_git else ", not inside a git repository"
     return f"no policy: none of {names} in {looked}; {otherwise}"

@@ -3,11 +3,13 @@
 The verdict first; filters by severity and environment; for each service, the chain of
 links drawn left to right so a person sees at a glance where it breaks; then the findings.
 Every text is escaped: finding messages hold names and ARNs only, but escaping is cheap.
+Control characters and invisible ones (bidirectional overrides, zero-width spaces) are shown
+as the console shows them (`\\x1b`, `\\u202e`, `\\u200b`), never raw.
 """
 
 from __future__ import annotations
 
-from html import escape
+from html import escape as _html_escape
 
 from drift_gate.chain import PLAN_CHAIN, SERVICE_CHAIN
 from drift_gate.engine.links import rule_ids
@@ -29,6 +31,14 @@ from drift_gate.report.common import (
     smoke_lines,
     where_text,
 )
+from drift_gate.report.terminal_text import terminal_text
+
+
+def escape(value: str) -> str:
+    """Text or an attribute's value: HTML-escaped, its control and invisible characters
+    shown as visible escapes (report/terminal_text.py), not raw."""
+    return _html_escape(terminal_text(value))
+
 
 _VERDICT = {
     Verdict.PASS: ("PASS", "ok"),

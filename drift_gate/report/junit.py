@@ -15,10 +15,12 @@ from xml.etree import ElementTree as ET
 from drift_gate.model import CheckedService, Finding, LinkState, Report, SmokeResult
 from drift_gate.report.base import RenderOptions, Reporter
 from drift_gate.report.common import groups, unchecked_lines, waiver_text, where_text
+from drift_gate.report.terminal_text import FORMAT_CHARACTERS, visible
 
 # XML 1.0 has no way to write most control characters, escaped or not: a name holding one
 # (a log line's colour code) would make the whole file unreadable to every JUnit consumer.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_INVISIBLE = re.compile(f"[{FORMAT_CHARACTERS}]")
 
 
 class JunitReporter(Reporter):
@@ -78,12 +80,17 @@ def _service_cases(
 
 
 def _xml_safe(root: ET.Element) -> None:
-    """Each character XML cannot hold, in every text and attribute, as U+FFFD."""
+    """Each character XML cannot hold, in every text and attribute, as U+FFFD; invisible
+    format characters (a right-to-left override, a zero-width space) as visible escapes."""
     for element in root.iter():
         if element.text:
-            element.text = _NOT_XML.sub("\ufffd", element.text)
+            element.text = _shown(element.text)
         for name, value in element.attrib.items():
-            element.set(name, _NOT_XML.sub("\ufffd", value))
+            element.set(name, _shown(value))
+
+
+def _shown(value: str) -> str:
+    return _INVISIBLE.sub(visible, _NOT_XML.sub("\ufffd", value))
 
 
 def _plan_cases(findings: tuple[Finding, ...], report: Report) -> list[ET.Element]:

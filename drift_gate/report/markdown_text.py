@@ -7,12 +7,15 @@ paragraph, list item, heading or table cell; `code` keeps it as a code span what
 backticks it holds. Both stay on one line, so a name cannot end a table row or start a block.
 Rendered by GitHub (cmark-gfm), the result shows the name, and nothing else: no mention that
 pings, no link or image, no HTML, no emphasis, no heading, no comment (which could forge the
-hidden markers issues are found by).
+hidden markers issues are found by), no invisible character (a right-to-left override or a
+zero-width space in a name is shown as `\\u202e`, `\\u200b`).
 """
 
 from __future__ import annotations
 
 import re
+
+from drift_gate.report.terminal_text import FORMAT_CHARACTERS, visible
 
 # The characters that mean something anywhere in a line of GitHub's Markdown: emphasis and
 # strikethrough, code, links and images, HTML and entities, table cells, math. CommonMark
@@ -26,8 +29,14 @@ _UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 _AUTOLINK = re.compile(r"(?i):(?=//)|(?<=www)\.")
 # At the start of a line: a list, a setext underline, an ordered list (`1.`, `1)`).
 _LINE_START = re.compile(r"^([-+=])|^(\d+)([.)])")
-# Line breaks of any kind, and the other control characters: a name stays on its line.
-_BREAKS = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+# Line breaks of any kind, and the other control characters (C0, DEL, C1): a name stays on
+# its line.
+_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# Invisible characters that change what a line shows (bidirectional overrides that reorder
+# it, zero-width spaces that make two names look alike; Unicode's category Cf): shown as
+# the escape that names them (`\u202e`, `\u200b`), as the console shows them. Before the
+# zero-width spaces drift-gate adds itself, which stay.
+_INVISIBLE = re.compile(f"[{FORMAT_CHARACTERS}]")
 # `@name` pings, `a@b.c` links, `#12` references an issue and `# x` is a heading. GitHub finds
 # mentions and references in the rendered text, where a backslash escape is already gone:
 # a zero-width space after the sign keeps each as the text it was.
@@ -36,8 +45,9 @@ _BACKTICKS = re.compile(r"`+")
 
 
 def one_line(value: str) -> str:
-    """Control characters and line breaks as one space each run."""
-    return _BREAKS.sub(" ", value)
+    """Control characters and line breaks as one space each run; invisible format
+    characters (bidirectional controls, zero-width spaces) as visible escapes."""
+    return _INVISIBLE.sub(visible, _BREAKS.sub(" ", value))
 
 
 def text(value: str, *, starts_line: bool = True) -> str:

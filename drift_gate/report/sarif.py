@@ -31,6 +31,7 @@ from drift_gate.report.common import (
     unchecked_lines,
     waiver_text,
 )
+from drift_gate.report.terminal_text import FORMAT_CHARACTERS, visible
 from drift_gate.rules import RULES, Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -44,6 +45,7 @@ MAX_RESULTS = 25_000
 # The one result that says how many findings a capped run left out; not a registry rule.
 LEFT_OUT_RULE_ID = "DG-LEFT-OUT"
 _LINK_SYNTAX = re.compile(r"([\\\[\]])")
+_INVISIBLE = re.compile(f"[{FORMAT_CHARACTERS}]")
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
@@ -309,8 +311,9 @@ def repository_path(path: str, root: str | None, base: str | None) -> str | None
 
 def plain_text(text: str) -> str:
     """A SARIF plain-text message: `[text](target)` in one is a link (SARIF 2.1.0 §3.11.6),
-    which GitHub code scanning shows; a name's brackets are escaped, and so its backslashes."""
-    return _LINK_SYNTAX.sub(r"\\\1", text)
+    which GitHub code scanning shows; a name's brackets are escaped, and so its backslashes.
+    Invisible format characters (a right-to-left override) are shown as escapes (`\\u202e`)."""
+    return _LINK_SYNTAX.sub(r"\\\1", _INVISIBLE.sub(visible, text))
 
 
 def _candidates(

@@ -3,12 +3,14 @@ standard error, none found, and every command that reads a policy."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from drift_gate.commands._policy_path import POLICY_NAMES, find_policy
+from drift_gate.repository import Discovered, discover, repository_root
 from tests.conftest import REPO, Cli, MotoServer
 
 EXAMPLE = REPO / "policies" / "example.yaml"
@@ -68,6 +70,7 @@ def test_check_names_the_policy_found_and_reads_it(cli: Cli, tmp_path: Path) -> 
     assert result.exit_code == 2
     assert result.stderr == (
         "drift-gate: policy: ./drift-gate.yaml (found in the working directory)\n"
+        "drift-gate: note: also found ./.drift-gate.yaml, not read\n"
         "drift-gate: error: invalid policy: drift-gate.yaml:2: environments: expected at least "
         "1 key(s)\n"
     )
@@ -212,3 +215,115 @@ def test_scan_reads_the_policy_found_unless_no_policy(
     without = cli_on_moto.run("scan", "--region", "us-east-1", "--quiet", "--no-policy")
     assert without.exit_code == 0, without.stderr  # an empty account
     assert "drift-gate: policy:" not in without.stderr
+
+
+# --- Which .git counts (CVE-2022-24765's pattern) and policies shadowed -----------------------
+
+SOMEONE_ELSE = 12345
+
+
+def planted(tmp_path: Path) -> tuple[Path, Path]:
+    """A shared directory whose `.git` (empty) and drift-gate.yaml someone else planted,
+    and a project below it without a `.git` of its own."""
+    shared = tmp_path / "shared"
+    (shared / ".git").mkdir(parents=True)
+    invalid(shared / "drift-gate.yaml")
+    os.chown(shared / ".git", SOMEONE_ELSE, SOMEONE_ELSE)
+    project = shared / "home" / "proj"
+    project.mkdir(parents=True)
+    return shared, project
+
+
+def test_a_git_directory_someone_else_owns_plants_no_policy(cli: Cli, tmp_path: Path) -> None:
+    shared, project = planted(tmp_path)
+    result = at(cli, project).run("check")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"drift-gate: error: no policy: none of {NAMES} in the working directory ({project}), "
+        f"ignored {shared / '.git'}: not owned by you; give --policy FILE, or a plan "
+        "(--plan-json, --plan-file, --terraform-dir)\n"
+    )
+    invalid(project / ".drift-gate.yml")
+    own = at(cli, project).run("validate-policy")
+    assert own.exit_code == 2
+    assert own.stderr.splitlines()[0] == (
+        "drift-gate: policy: ./.drift-gate.yml (found in the working directory; "
+        f"ignored {shared / '.git'}: not owned by you)"
+    )
+    assert ".drift-gate.yml:2: environments" in own.stderr
+
+
+def test_dotenv_and_file_stay_in_the_working_directory_under_someone_elses_git(
+    tmp_path: Path,
+) -> None:
+    shared, project = planted(tmp_path)
+    assert repository_root(project) == project
+    assert discover(project) == Discovered(None, shared / ".git")
+    os.chown(shared / ".git", os.geteuid(), os.getegid())
+    assert repository_root(project) == shared
+
+
+def test_a_git_file_of_a_worktree_or_submodule_still_counts(tmp_path: Path) -> None:
+    root = tmp_path / "worktree"
+    (root / "a").mkdir(parents=True)
+    (root / ".git").write_text("gitdir: /elsewhere/.git/worktrees/w\n", encoding="utf-8")
+    assert repository_root(root / "a") == root
+    os.chown(root / ".git", SOMEONE_ELSE, SOMEONE_ELSE)
+    assert discover(root / "a") == Discovered(None, root / ".git")
+
+
+def test_gits_safe_directory_trusts_a_git_someone_else_owns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared, project = planted(tmp_path)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    assert repository_root(project) == project
+    (home / ".gitconfig").write_text(f"[safe]\n\tdirectory = {shared}\n", encoding="utf-8")
+    assert repository_root(project) == shared
+    (home / ".gitconfig").write_text(
+        f"[safe]\n\tdirectory = {shared}\n\tdirectory =\n", encoding="utf-8"
+    )  # an empty value resets the list, as in git
+    assert repository_root(project) == project
+
+
+def test_the_walk_stops_at_home_a_mount_point_and_a_ceiling(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = repository(tmp_path)
+    here = root / "a" / "b"
+    assert repository_root(here) == root
+    monkeypatch.setenv("HOME", str(root / "a"))
+    assert repository_root(here) == here  # nothing above ~ is read from inside it
+    monkeypatch.setenv("HOME", str(tmp_path / "elsewhere"))
+    assert repository_root(here) == root
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", f"/nowhere{os.pathsep}{root}")
+    assert repository_root(here) == here
+    monkeypatch.delenv("GIT_CEILING_DIRECTORIES")
+    from drift_gate import repository as module
+
+    device = module._device
+    monkeypatch.setattr(module, "_device", lambda path: 0 if path == root else device(path))
+    assert repository_root(here) == here  # root is on another file system
+
+
+def test_a_root_policy_shadowed_by_the_working_directorys_is_named(
+    cli: Cli, tmp_path: Path
+) -> None:
+    root = repository(tmp_path)
+    valid(root / "drift-gate.yaml")
+    valid(root / "a" / "b" / ".drift-gate.yml")
+    valid(root / "a" / "b" / "drift-gate.yml")
+    result = at(cli, root / "a" / "b").run("waivers")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[:2] == [
+        "drift-gate: policy: ./drift-gate.yml (found in the working directory)",
+        "drift-gate: note: also found ./.drift-gate.yml, ../../drift-gate.yaml, not read",
+    ]
+    alone = at(cli, root).run("waivers")
+    assert alone.stderr.splitlines()[0] == (
+        "drift-gate: policy: ./drift-gate.yaml (found in the working directory)"
+    )
+    assert "note: also found" not in alone.stderr

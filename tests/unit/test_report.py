@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -100,6 +101,11 @@ HOSTILE_PIECES = (
     "[^1]",
     "    indented",
     "===",
+    # Invisible: a right-to-left override with a terminal hyperlink and a workflow command,
+    # zero-width characters (`api` and `a<U+200B>pi` look alike), the other bidi controls.
+    "CANARY_NAME\u202e\x1b]8;;http://x\x07::error::x",
+    "a\u200bpi\u200c\u200d\u2060\ufeff",
+    "\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069\u200e\u200f\u061c\x9b",
 )
 HOSTILE = " ".join(HOSTILE_PIECES)
 MENTION = re.compile(r"(?<![\w`])@[A-Za-z0-9]")
@@ -166,8 +172,18 @@ def github_shows(markdown: str) -> Rendered:
 
 
 def shown(value: str) -> str:
-    """A name as it should read once rendered: on one line, zero-width spaces aside."""
-    return re.sub(r" +", " ", one_line(value).replace("\u200b", "")).strip(" ")
+    """A name as it should read once rendered: on one line, the zero-width spaces drift-gate
+    adds after `@` and `#` aside (a name's own are shown as `\\u200b`)."""
+    return re.sub(r" +", " ", one_line(re.sub("(?<=[@#])\u200b", "", value))).strip(" ")
+
+
+def assert_visible(text: str) -> None:
+    """No invisible character (a bidi control, a zero-width space) but the zero-width spaces
+    drift-gate adds itself after `@`, `#` and `:` (a mention, a reference, a workflow
+    command); the hostile names' own are shown as escapes."""
+    assert "\\u202e" in text or "\\\\u202e" in text
+    left = re.sub("(?<=[@#:])\u200b", "", text)
+    assert not [c for c in left if unicodedata.category(c) == "Cf"], left
 
 
 def assert_inert(found: Rendered, comments: tuple[str, ...] = ()) -> None:
@@ -290,6 +306,7 @@ def hostile_report() -> Report:
 
 
 def test_names_from_outside_stay_text_in_every_markdown_output(tmp_path: Path) -> None:
+    from drift_gate.publish.comment import comment_body
     from drift_gate.publish.github import append_step_summary
     from drift_gate.publish.issues import marker, run_body, service_body, service_verdicts
     from drift_gate.report.common import where_text
@@ -309,7 +326,9 @@ def test_names_from_outside_stay_text_in_every_markdown_output(tmp_path: Path) -
         (tiny, (), "drift-gate"),
         (service_body(key, verdict, report, None), (key[4:-3],), "missing"),
         (run_body(unverified, None), (" drift-gate:run ",), "could not"),
+        (comment_body(report, None, None), (" drift-gate:pull-request-comment ",), "missing"),
     ):
+        assert_visible(markdown)
         found = github_shows(markdown)
         assert_inert(found, comments)
         # Backticks in a message may start a code span; everything else reads as it was.
@@ -339,6 +358,8 @@ def test_issue_titles_are_one_line_without_mentions_or_code() -> None:
         "drift-gate: @\u200boctocat 'x' svc #\u200b12 drifts"
     )
     assert len(md.issue_title("x" * 1000)) == 256
+    assert_visible(md.issue_title(" ".join(HOSTILE_PIECES[-3:])))
+    assert md.issue_title("a\u200bpi \u202eexe") == "a\\u200bpi \\u202eexe"
 
 
 def test_names_from_outside_stay_text_in_html_junit_and_sarif() -> None:
@@ -355,6 +376,9 @@ def test_names_from_outside_stay_text_in_html_junit_and_sarif() -> None:
     assert tags.count("script") == 1
     assert not [name for _, attrs in reader.found.tags for name, _ in attrs if name[:2] == "on"]
     assert not reader.found.comments
+    assert_visible(html)
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", html)  # no ESC, no BEL
+    assert "CANARY_NAME\\u202e\\x1b]8;;http://x\\x07::error::x" in html
     junit = ElementTree.fromstring(reporters()["junit"].render(report, RenderOptions()))  # noqa: S314
     assert junit.tag == "testsuites"  # well-formed XML, control characters included
     texts = " ".join(
@@ -365,8 +389,10 @@ def test_names_from_outside_stay_text_in_html_junit_and_sarif() -> None:
     )
     assert "\x1b" not in texts
     assert "\x07" not in texts
+    assert_visible(texts)
     sarif = json.loads(reporters()["sarif"].render(report, RenderOptions()))
     for result in sarif["runs"][0]["results"]:
+        assert_visible(result["message"]["text"])
         # SARIF's plain-text messages turn `[text](target)` into links (SARIF 2.1.0 §3.11.6).
         assert not re.search(r"(?<!\\)\[[^\]]*(?<!\\)\]\(", result["message"]["text"])
         assert "![x]" not in result["message"]["text"]

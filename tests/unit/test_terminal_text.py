@@ -5,6 +5,7 @@ command; the workflow commands drift-gate means (annotations) still reach the ru
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from drift_gate.report import RenderOptions, reporters
-from drift_gate.report.terminal_text import log_line, safe_lines, terminal_text
+from drift_gate.report.terminal_text import FORMAT_CHARACTERS, log_line, safe_lines, terminal_text
 from tests.conftest import Cli
-from tests.unit.test_report import HOSTILE, hostile_report
+from tests.unit.test_report import HOSTILE, assert_visible, hostile_report
 
 COMMANDS = ("::error::pwned", "::add-mask::x", "  ::stop-commands::t", "##[warning]pwned")
 ATTACKS = (
@@ -24,6 +25,8 @@ ATTACKS = (
     "safe\u202eexe.txt",  # right-to-left override
     "a\rb",
     "x\x9b31m",  # the 8-bit CSI
+    "a\u200bpi",  # a zero-width space: shown, or `api` and `a<U+200B>pi` look alike
+    "CANARY_NAME\u202e\x1b]8;;http://x\x07::error::x",
     *COMMANDS,
 )
 OUR_COLOUR = re.compile(r"\x1b\[(?:31|33|32|2|1|36|0)m")
@@ -46,7 +49,23 @@ def test_the_console_report_shows_hostile_names_as_text(color: bool) -> None:
     report = hostile_report()
     rendered = reporters()["console"].render(report, RenderOptions(color=color))
     assert_inert(rendered)
+    assert_visible(rendered)
     assert "\\x1b[31m\\x07" in rendered  # shown, escaped, where it was
+    assert "a\\u200bpi\\u200c\\u200d\\u2060\\ufeff" in rendered
+
+
+def test_annotations_show_invisible_characters() -> None:
+    rendered = reporters()["github"].render(hostile_report(), RenderOptions())
+    assert_visible(rendered)
+    assert "CANARY_NAME\\u202e\\x1b]8;;http%3A//x\\x07%3A%3Aerror%3A%3Ax" in rendered
+
+
+def test_the_format_characters_are_unicodes_category_cf() -> None:
+    listed = re.compile(f"[{FORMAT_CHARACTERS}]")
+    cf = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"]
+    assert [c for c in cf if not listed.fullmatch(c)] == []
+    assert terminal_text("a\u200bpi\U000e0041") == "a\\u200bpi\\U000e0041"
+    assert log_line(terminal_text("::\u200b")) == ":\u200b:\\u200b"  # drift-gate's own, after
 
 
 @pytest.mark.parametrize("attack", ATTACKS)
@@ -55,8 +74,9 @@ def test_every_attack_is_inert_and_still_readable(attack: str) -> None:
     assert_inert(escaped)
     assert terminal_text("plain-name_1.2") == "plain-name_1.2"
     # What was there stays readable: the letters survive, controls become \xNN / \uNNNN.
+    unsafe = f"[\x00-\x1f\x7f-\x9f\u2028\u2029{FORMAT_CHARACTERS}]"
     assert re.sub(r"\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|\u200b", "", escaped).replace("\n", "") == (
-        re.sub("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]", "", attack).replace("\n", "")
+        re.sub(unsafe, "", attack).replace("\n", "")
     )
 
 
