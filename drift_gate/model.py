@@ -11,7 +11,7 @@ import enum
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Frozen(BaseModel):
@@ -166,7 +166,16 @@ class TaskDefinitionSpec(Frozen):
     containers: tuple[ContainerVars, ...]
     execution_role_arn: str | None = None  # the role ECS uses to fetch secrets and images
 
+    @model_validator(mode="after")
+    def _unique_containers(self) -> TaskDefinitionSpec:
+        # Two containers of one name: which one runs is not to be guessed (sources/ecs.py
+        # refuses such an answer first, as malformed).
+        if len({c.name for c in self.containers}) != len(self.containers):
+            raise ValueError("the containers of a task definition have unique names")
+        return self
+
     def container(self, name: str) -> ContainerVars | None:
+        """The container of that name (names are unique: the model refuses repeats)."""
         return next((c for c in self.containers if c.name == name), None)
 
 
@@ -199,9 +208,17 @@ class ServiceState(Frozen):
         default=(), description="(key, value) pairs, when asked for (scans)"
     )
 
+    @model_validator(mode="after")
+    def _one_primary(self) -> ServiceState:
+        # More than one PRIMARY says neither which one runs: never read as the first.
+        if sum(d.status == "PRIMARY" for d in self.deployments) > 1:
+            raise ValueError("a service has at most one PRIMARY deployment")
+        return self
+
     @property
     def primary(self) -> Deployment | None:
-        """The deployment whose task definition the service is converging to and runs."""
+        """The deployment whose task definition the service is converging to and runs (at
+        most one: the model refuses more)."""
         return next((d for d in self.deployments if d.status == "PRIMARY"), None)
 
 

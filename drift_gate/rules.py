@@ -201,9 +201,12 @@ RULES: tuple[Rule, ...] = (
         "DG108",
         "secret-reference-empty",
         Severity.ERROR,
-        "A secret of the container has an empty valueFrom (blank, or only white space).",
-        "The name is there, so it looks delivered, but it reads no secret: ECS has nothing to "
-        "fetch, and no secret store can be asked whether it exists.",
+        "A secret of the container has a valueFrom that names nothing: blank or invisible, "
+        "white space before or after it, an ARN without a parameter or secret name, or a "
+        "json-key, version-stage or version-id that shows nothing.",
+        "The name is there, so it looks delivered, but it reads no secret: ECS takes the "
+        "valueFrom as written (never trimmed), has nothing to fetch, and no secret store can "
+        "be asked whether it exists.",
         "Set the secret's valueFrom to the ARN of its Secrets Manager secret or to its SSM "
         "parameter (name or ARN), register, then redeploy the service.",
         Link.CONTAINERS,

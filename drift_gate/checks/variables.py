@@ -17,7 +17,7 @@ from drift_gate.model import (
     split_task_definition_arn,
 )
 from drift_gate.rules import RuleId
-from drift_gate.sources.containers import UNRENDERED, is_empty_reference
+from drift_gate.sources.containers import UNRENDERED, is_empty_reference, reference_words
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def empty_references(
     candidate: Candidate = RUNNING,
     declared: DeclaredContainer | None = None,
 ) -> list[Finding]:
-    """DG108: each secret of the container whose valueFrom is empty. Its name is there, so
+    """DG108: each secret of the container whose valueFrom names nothing. Its name is there, so
     every name check passes; it reads nothing, so no store can be asked about it."""
     declarations = {secret.name: secret for secret in declared.secrets} if declared else {}
     findings = []
@@ -71,8 +71,8 @@ def empty_references(
         declaration = declarations.get(secret.name)
         where = candidate.at or (_first(declaration.where) if declaration else None)
         message = (
-            f"secret {secret.name} of container {running.name} of {candidate.words} has an "
-            "empty valueFrom: it reads no secret"
+            f"secret {secret.name} of container {running.name} of {candidate.words} has "
+            f"{reference_words(secret.value_from)}: it reads no secret"
         )
         findings.append(
             context.finding(

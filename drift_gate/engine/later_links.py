@@ -74,7 +74,7 @@ def secret_usages(run: ServiceRun) -> list[SecretUsage]:
 
 
 def _unreferenced(run: ServiceRun, otherwise: str) -> str:
-    """Why a secrets link looked nothing up for some secrets: their valueFrom is empty
+    """Why a secrets link looked nothing up for some secrets: their valueFrom names nothing
     (DG108), which is never "no container references a secret"; else `otherwise`."""
     empty = [
         f"{secret.name} of container {container.name}"
@@ -84,7 +84,7 @@ def _unreferenced(run: ServiceRun, otherwise: str) -> str:
     ]
     if not empty:
         return otherwise
-    return f"nothing to look up for {', '.join(empty)}: the valueFrom is empty (DG108)"
+    return f"nothing to look up for {', '.join(empty)}: the valueFrom names nothing (DG108)"
 
 
 def check_secret_stores(

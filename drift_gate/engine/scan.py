@@ -197,7 +197,7 @@ class Scanner:
         client = scan.reader.client
         self._submit(
             scan,
-            partial(list_services, client, cluster),
+            partial(list_services, client, cluster, scan.account_id),
             partial(self._on_services, cluster=cluster),
         )
 

@@ -21,6 +21,7 @@ from drift_gate.sources.answers import (
     MalformedAnswerError,
 )
 from drift_gate.sources.aws import error_code, pages
+from drift_gate.sources.containers import has_invisible
 
 LIST_PAGE_SIZE = 100
 
@@ -46,12 +47,35 @@ _SERVICE_ARN = re.compile(r"arn:[^:\s]+:ecs:[^:\s]*:[^:\s]*:service/(?:[^/\s]+/)
 
 
 def _checked(arns: list[str], pattern: re.Pattern[str], operation: str, field: str) -> list[str]:
-    """The ARNs of a list answer, each one naming what was listed; the entry is not shown."""
+    """The ARNs of a list answer, each one naming what was listed; the entry is not shown.
+    A control or format character (a zero-width space) is no name ECS gives: asked about,
+    it would be found nowhere and read as a service gone."""
     for index, arn in enumerate(arns):
-        if not pattern.match(arn):
+        if not pattern.match(arn) or has_invisible(arn):
             kind = field.removesuffix("Arns")
             raise MalformedAnswerError(operation, f"{field}[{index}]: not a {kind} ARN")
     return arns
+
+
+def _in_scope(arns: list[str], cluster: str, region: str | None, account: str | None) -> None:
+    """Each service ARN of the cluster, region and account asked: an entry of another is not
+    the answer to the question (a proxy's, a stale cache's), never taken by its name."""
+    asked = cluster.split(":")
+    if cluster.startswith("arn:") and len(asked) == 6:
+        region, account, cluster = asked[3], asked[4], arn_name(cluster)
+    for index, arn in enumerate(arns):
+        parts = arn.split(":")
+        path = parts[5].split("/")
+        where = f"serviceArns[{index}]"
+        if region is not None and parts[3] != region:
+            raise MalformedAnswerError("ecs:ListServices", f"{where}: a service of another region")
+        if account is not None and parts[4] != account:
+            raise MalformedAnswerError("ecs:ListServices", f"{where}: a service of another account")
+        if len(path) == 3 and path[1] != cluster:
+            raise MalformedAnswerError("ecs:ListServices", f"{where}: a service of another cluster")
+    accounts = {arn.split(":")[4] for arn in arns}
+    if len(accounts) > 1:
+        raise MalformedAnswerError("ecs:ListServices", "serviceArns: services of several accounts")
 
 
 def arn_name(arn: str) -> str:
@@ -82,8 +106,12 @@ def list_clusters(client: Any) -> Clusters:
     return Clusters(tuple(dict.fromkeys(arn_name(arn) for arn in arns)), account)
 
 
-def list_services(client: Any, cluster: str) -> tuple[str, ...] | NoSuchCluster:
-    """The names of every service in `cluster` (ACTIVE and DRAINING, as ECS lists them)."""
+def list_services(
+    client: Any, cluster: str, account: str | None = None
+) -> tuple[str, ...] | NoSuchCluster:
+    """The names of every service in `cluster` (ACTIVE and DRAINING, as ECS lists them), each
+    listed as a service of that cluster, of the client's region and of `account` (when
+    known): any other entry makes the answer malformed."""
     arguments = {"cluster": cluster, "maxResults": LIST_PAGE_SIZE}
     try:
         arns = [
@@ -98,4 +126,5 @@ def list_services(client: Any, cluster: str) -> tuple[str, ...] | NoSuchCluster:
             return NoSuchCluster()
         raise
     _checked(arns, _SERVICE_ARN, "ecs:ListServices", "serviceArns")
+    _in_scope(arns, cluster, getattr(getattr(client, "meta", None), "region_name", None), account)
     return tuple(dict.fromkeys(arn_name(arn) for arn in arns))

@@ -27,6 +27,7 @@ from drift_gate.sources.answers import (
     DescribeTaskDefinitionAnswer,
     ItemFailureError,
     ListTaskDefinitionsAnswer,
+    MalformedAnswerError,
     ServiceAnswer,
     TaskDefinitionBody,
     TaskSetAnswer,
@@ -41,7 +42,7 @@ from drift_gate.sources.aws import (
     error_code,
     pages,
 )
-from drift_gate.sources.containers import container_vars
+from drift_gate.sources.containers import container_vars, repeated_name
 
 DESCRIBE_SERVICES_LIMIT = 10
 # Task definition and family look-ups are independent and latency-bound; a few at a time
@@ -167,7 +168,18 @@ class EcsReader:
 
     def _describe_task_definition(self, arn: str) -> TaskDefinitionSpec:
         response = self.client.describe_task_definition(taskDefinition=arn)
-        answer = read_answer(DescribeTaskDefinitionAnswer, response, "ecs:DescribeTaskDefinition")
+        operation = "ecs:DescribeTaskDefinition"
+        answer = read_answer(DescribeTaskDefinitionAnswer, response, operation)
+        definitions = answer.taskDefinition.containerDefinitions
+        repeated = repeated_name(container.name for container in definitions)
+        if repeated is not None:
+            # Which of two containers of one name runs is not to be guessed.
+            first, second = repeated
+            raise MalformedAnswerError(
+                operation,
+                f"taskDefinition.containerDefinitions[{second}].name: the name of "
+                f"containerDefinitions[{first}] again",
+            )
         return _task_definition_spec(answer.taskDefinition)
 
     def latest_active_arn(self, family: str) -> str | None:
@@ -204,7 +216,11 @@ def _lookups(
     batch is unverified), and a name answered neither way is not verified either way.
     """
     by_name: dict[str, ServiceLookup] = {}
-    for raw in answer.services:
+    for index, raw in enumerate(answer.services):
+        several = _several_primaries(raw, f"services[{index}]")
+        if several is not None:
+            by_name[raw.serviceName] = by_name[raw.serviceArn] = several
+            continue
         state = _service_state(cluster, raw)
         by_name[state.name] = by_name[state.arn] = state
     asked = set(batch)
@@ -224,6 +240,19 @@ def _lookups(
             )
             by_name[key] = classify_failure(error, OPERATION)
     return {name: by_name.get(name) or _unanswered(name) for name in batch}
+
+
+def _several_primaries(raw: ServiceAnswer, where: str) -> Failure | None:
+    """A service runs one PRIMARY deployment (or task set): an answer with more says
+    neither which one runs, so it is malformed, never read as its first PRIMARY."""
+    task_sets = raw.deploymentController.type in ("CODE_DEPLOY", "EXTERNAL")
+    items = raw.taskSets if task_sets else raw.deployments
+    primaries = sum(item.status == "PRIMARY" for item in items)
+    if primaries <= 1:
+        return None
+    field = "taskSets" if task_sets else "deployments"
+    problem = f"{where}.{field}: {primaries} PRIMARY; a service has one"
+    return classify_failure(MalformedAnswerError(OPERATION, problem), OPERATION)
 
 
 def _unanswered(name: str) -> Failure:

@@ -32,7 +32,7 @@ from drift_gate.model import (
     ResourceChange,
 )
 from drift_gate.sources.answers import ContainerDefinition
-from drift_gate.sources.containers import containers_from_json
+from drift_gate.sources.containers import RepeatedContainerError, containers_from_json
 from drift_gate.validation import first_problem
 
 TASK_DEFINITION = "aws_ecs_task_definition"
@@ -554,6 +554,8 @@ class _Containers:
         if text not in self._read:
             try:
                 self._read[text] = containers_from_json(text)
+            except RepeatedContainerError as error:
+                _refuse(self.source, where + error.where)
             except ValueError:
                 _refuse(self.source, where + _container_problem(text))
             if not self._read[text]:

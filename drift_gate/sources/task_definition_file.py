@@ -24,7 +24,7 @@ from drift_gate.errors import InvalidInputError
 from drift_gate.jsontext import decode_json_bytes
 from drift_gate.model import ContainerVars
 from drift_gate.sources.answers import ContainerDefinition
-from drift_gate.sources.containers import UNRENDERED, container_vars
+from drift_gate.sources.containers import UNRENDERED, container_vars, repeated_name
 from drift_gate.validation import validate_or_none
 
 EXPECTED = (
@@ -70,16 +70,26 @@ class TaskDefinitionFile:
     # an execution role (a template placeholder counts). None: a container-only shape.
     has_execution_role: bool | None = None
 
+    def __post_init__(self) -> None:
+        # Two containers of one name: which one ECS would run is not to be guessed (the
+        # first of a name once passed on secrets only it had). Exit 2, naming both paths.
+        repeated = repeated_name(container.names.name for container in self.containers)
+        if repeated is not None:
+            first, second = (self.containers[index] for index in repeated)
+            raise InvalidInputError(
+                f"{self.location(second)}: {second.json_path}.name is the name of "
+                f"{first.json_path} ({self.location(first)}) again; the containers of a task "
+                "definition have unique names"
+            )
+
     def container(self, name: str) -> FileContainer | None:
         return self._by_name.get(name)
 
     @cached_property
     def _by_name(self) -> dict[str, FileContainer]:
         # Built once: a look-up per declared container must not walk every container.
-        found: dict[str, FileContainer] = {}
-        for container in self.containers:
-            found.setdefault(container.names.name, container)  # the first of a name, as before
-        return found
+        # Names are unique (__post_init__).
+        return {container.names.name: container for container in self.containers}
 
     def location(self, container: FileContainer | None = None) -> str:
         """`file:line` of a container (or of the file when its line is unknown)."""

@@ -790,7 +790,7 @@ def test_a_live_secret_with_an_empty_value_from_is_dg108_not_a_pass(
     assert states["secrets exist"] == (
         LinkState.NOT_CHECKED,
         "nothing to look up for TOKEN of container api, TOKEN of container sidecar: the "
-        "valueFrom is empty (DG108)",
+        "valueFrom names nothing (DG108)",
     )
 
 
@@ -836,7 +836,6 @@ def test_an_offline_task_definition_file_with_an_empty_value_from_is_dg108(
         *((text, True) for text in ("", " \t\n", "\u3000", "\u034f", "\U000e0041", "\u2800")),
         *((text, True) for text in INVISIBLE_REFERENCES),
         ("/app/TOKEN", False),
-        ("\u200b/app/TOKEN", False),  # a reference with a stray character is looked up
         ("секрет", False),
         ("${TOKEN_ARN}", False),
     ],
