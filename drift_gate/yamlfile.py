@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from drift_gate.errors import InvalidInputError
+from drift_gate.input_files import POLICY, read_bytes
 from drift_gate.schema_words import shown_path
 
 JsonPath = tuple[str | int, ...]
@@ -42,11 +43,10 @@ class YamlDocument:
 
 
 def load_yaml_file(path: Path) -> YamlDocument:
-    """Read a YAML file; unreadable or malformed input raises InvalidInputError with file:line."""
+    """Read a YAML file (a regular file of at most 32 MiB: input_files.py); unreadable or
+    malformed input raises InvalidInputError with file:line."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InvalidInputError(f"{path}: cannot read file ({error.strerror or error})") from error
+        text = read_bytes(path, POLICY).decode("utf-8")
     except UnicodeDecodeError as error:
         raise InvalidInputError(f"{path}: not UTF-8 text; save the file as UTF-8") from error
     return parse_yaml(text, str(path))

@@ -103,7 +103,21 @@ def optional_policy(given: Path | None) -> Path | None:
     if found is None:
         return None
     echo(found.line(), err=True)
+    _inside_the_repository(found)
     return found.path
+
+
+def _inside_the_repository(found: FoundPolicy) -> None:
+    """A policy found, not given, is the repository's own: a symlink out of the repository
+    (a pull request can commit one) is not read; --policy reads any path."""
+    from drift_gate.repository import inside, repository_root
+
+    root = repository_root(Path.cwd())
+    if inside(found.path, root) is None:
+        raise InvalidInputError(
+            f"{found.shown()}: resolves outside the repository ({root}); a policy found there "
+            "is not read: give --policy to read it"
+        )
 
 
 def policy_for_check(given: Path | None, *, plan_given: bool) -> Path | None:

@@ -37,8 +37,6 @@ MISSING_CREDENTIAL = (
     "fork's pull request?); the report is in the job summary"
 )
 _NUMBER = re.compile(r"^[1-9][0-9]{0,9}\Z")
-# GitHub's event payload is at most a few MB; a bigger file is not an event.
-_EVENT_LIMIT = 25 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -109,15 +107,9 @@ def pull_request_number(given: str | None, environ: Mapping[str, str]) -> int | 
 
 def _event(path: Path) -> object:
     """The event payload; a file that cannot be read or is not JSON is exit 2, one line."""
-    try:
-        with path.open("rb") as file:
-            data = file.read(_EVENT_LIMIT + 1)
-    except OSError as error:
-        raise InvalidInputError(
-            f"GITHUB_EVENT_PATH {path}: cannot read the event ({error.strerror or error})"
-        ) from None
-    if len(data) > _EVENT_LIMIT:
-        raise InvalidInputError(f"GITHUB_EVENT_PATH {path}: larger than 25 MiB, not an event")
+    from drift_gate.input_files import EVENT, read_bytes
+
+    data = read_bytes(path, EVENT, shown=f"GITHUB_EVENT_PATH {path}")
     try:
         return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from drift_gate.engine.outcome import ServiceResult, build_report
 from drift_gate.errors import InvalidInputError
+from drift_gate.input_files import REPORT, read_bytes
 from drift_gate.model import CheckedService, FailOn, Report
 from drift_gate.report.json_report import shipped_report_schema
 from drift_gate.schema_words import bounded, expected, shown_path
@@ -27,11 +28,7 @@ _STRICTNESS = {FailOn.NEVER: 0, FailOn.ERROR: 1, FailOn.WARNING: 2}
 def load_report(path: Path) -> Report:
     """A drift-gate JSON report; anything else is invalid input (exit 2)."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise InvalidInputError(
-            f"{path}: cannot read report ({error.strerror or error})"
-        ) from error
+        document = json.loads(read_bytes(path, REPORT).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InvalidInputError(
             f"{path}: not JSON; give reports written with --format json"

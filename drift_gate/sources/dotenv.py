@@ -7,7 +7,6 @@ file may still hold a real value by mistake.
 
 from __future__ import annotations
 
-import stat
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 from dotenv.parser import parse_stream
 
 from drift_gate.errors import InvalidInputError
+from drift_gate.input_files import DOTENV, read_bytes
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,8 @@ class RequiredName:
 
 
 # As Terraform's file() here: an example file is a few kilobytes; a device (/dev/zero), a
-# FIFO or a huge file named by mistake must not be read without end.
-MAX_DOTENV_BYTES = 1 << 20
+# FIFO or a huge file named by mistake must not be read without end (input_files.py).
+MAX_DOTENV_BYTES = DOTENV.limit
 
 
 def required_names(path: Path) -> tuple[RequiredName, ...]:
@@ -34,17 +34,7 @@ def required_names(path: Path) -> tuple[RequiredName, ...]:
 
     The policy has confined `path` to its repository (policy._dotenv_problems)."""
     try:
-        status = path.stat()
-        if not stat.S_ISREG(status.st_mode):
-            raise InvalidInputError(f"{path}: not a regular file; a dotenv file is one")
-        if status.st_size > MAX_DOTENV_BYTES:
-            raise InvalidInputError(f"{path}: larger than 1 MiB; not a dotenv file")
-        with path.open("rb") as handle:
-            text = handle.read(MAX_DOTENV_BYTES + 1).decode("utf-8")
-    except OSError as error:
-        raise InvalidInputError(
-            f"{path}: cannot read dotenv file ({error.strerror or error})"
-        ) from error
+        text = read_bytes(path, DOTENV).decode("utf-8")
     except UnicodeDecodeError as error:
         raise InvalidInputError(f"{path}: not UTF-8 text") from error
     names: list[RequiredName] = []

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from drift_gate.addresses import is_data_address, module_path, split_address
 from drift_gate.errors import InvalidInputError
 from drift_gate.gcpause import cyclic_gc_paused
+from drift_gate.input_files import PLAN_JSON, read_bytes
 from drift_gate.jsontext import decode_json_bytes
 from drift_gate.model import (
     UNCHANGED_ACTIONS,
@@ -208,11 +209,7 @@ def read_plan_json(path: Path) -> Plan:
 
 def _read_plan_json(path: Path) -> Plan:
     try:
-        text = decode_json_bytes(path.read_bytes())
-    except OSError as error:
-        raise InvalidInputError(
-            f"{path}: cannot read plan JSON ({error.strerror or error})"
-        ) from error
+        text = decode_json_bytes(read_bytes(path, PLAN_JSON))
     except UnicodeDecodeError as error:
         raise InvalidInputError(
             f"{path}: not UTF-8 or UTF-16 text; give the output of `terraform show -json PLANFILE`"

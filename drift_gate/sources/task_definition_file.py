@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from drift_gate.errors import InvalidInputError
+from drift_gate.input_files import TASK_DEFINITION_FILE, read_bytes
 from drift_gate.jsontext import decode_json_bytes
 from drift_gate.model import ContainerVars
 from drift_gate.sources.answers import ContainerDefinition
@@ -107,9 +108,7 @@ def read_task_definition_file(path: Path) -> TaskDefinitionFile:
     """Read and validate a task-definition file; anything else is exit 2 naming the shapes."""
     source = str(path)
     try:
-        text = decode_json_bytes(path.read_bytes())
-    except OSError as error:
-        raise InvalidInputError(f"{source}: cannot read file ({error.strerror or error})") from None
+        text = decode_json_bytes(read_bytes(path, TASK_DEFINITION_FILE))
     except UnicodeDecodeError:
         raise InvalidInputError(f"{source}: not UTF-8 or UTF-16 text; {EXPECTED}") from None
     try:

@@ -29,6 +29,7 @@ from typing import Any
 from drift_gate.deadline import Deadline
 from drift_gate.errors import CouldNotVerifyError, DriftGateError, InvalidInputError
 from drift_gate.gcpause import cyclic_gc_paused
+from drift_gate.input_files import VAR_FILE, WORKSPACE_FILE, read_bytes
 from drift_gate.scrub import remember_secret, scrub
 
 STDERR_TAIL_LINES = 12
@@ -242,17 +243,14 @@ def _cli_arg_variables(arguments: str) -> list[str]:
     return found
 
 
-_VAR_FILE_LIMIT = 1 << 20
 # A .tfvars string (numbers and booleans are left: they would hide a traceback's line numbers).
 _TFVARS_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 
 
 def _var_file_values(path: Path) -> list[str]:
     try:
-        if path.stat().st_size > _VAR_FILE_LIMIT:
-            return []
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+        text = read_bytes(path, VAR_FILE).decode("utf-8-sig")
+    except (InvalidInputError, UnicodeDecodeError):
         return []  # terraform will say so; nothing of it can be quoted by drift-gate
     if path.name.endswith(".json"):
         try:
@@ -302,8 +300,8 @@ class Terraform:
             return self.settings.workspace
         data_dir = self.directory / os.environ.get("TF_DATA_DIR", ".terraform")
         try:
-            selected = (data_dir / "environment").read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError):
+            selected = read_bytes(data_dir / "environment", WORKSPACE_FILE).decode("utf-8").strip()
+        except (InvalidInputError, UnicodeDecodeError):
             selected = ""
         return selected or "default"
 

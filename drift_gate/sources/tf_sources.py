@@ -18,7 +18,9 @@ from pathlib import Path
 
 from drift_gate.addresses import split_address
 from drift_gate.errors import InvalidInputError
+from drift_gate.input_files import MODULE_MANIFEST, TF_FILE, read_bytes
 from drift_gate.locations import shown
+from drift_gate.repository import repository_root
 from drift_gate.sources.hcl.tree import Block, parse_file
 
 
@@ -47,8 +49,9 @@ class TerraformSources:
     def _installed_modules(self) -> dict[str, str]:
         manifest = self.root / ".terraform" / "modules" / "modules.json"
         try:
-            modules = json.loads(manifest.read_text(encoding="utf-8")).get("Modules", [])
-        except (OSError, ValueError):
+            data = read_bytes(manifest, MODULE_MANIFEST, within=self._repository)
+            modules = json.loads(data.decode("utf-8")).get("Modules", [])
+        except (InvalidInputError, ValueError, AttributeError):
             return {}
         return {str(m.get("Key", "")): str(m.get("Dir", "")) for m in modules if m.get("Key")}
 
@@ -71,15 +74,19 @@ class TerraformSources:
     def _files(self, directory: Path) -> list[Path]:
         return sorted(directory.glob("*.tf")) if directory.is_dir() else []
 
+    @cached_property
+    def _repository(self) -> Path:
+        return repository_root(self.root)
+
     def _lines(self, path: Path) -> list[str]:
         if path not in self._file_lines:
-            self._file_lines[path] = _lines(path)
+            self._file_lines[path] = _lines(path, self._repository)
         return self._file_lines[path]
 
     def _parsed(self, path: Path) -> list[Block]:
         if path not in self._file_blocks:
             try:
-                self._file_blocks[path] = parse_file(path)
+                self._file_blocks[path] = parse_file(path, self._repository)
             except InvalidInputError:
                 self._file_blocks[path] = []
         return self._file_blocks[path]
@@ -126,8 +133,8 @@ class TerraformSources:
         return shown(path, line, self.display_base)
 
 
-def _lines(path: Path) -> list[str]:
+def _lines(path: Path, repository: Path) -> list[str]:
     try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
+        return read_bytes(path, TF_FILE, within=repository).decode("utf-8").splitlines()
+    except (InvalidInputError, UnicodeDecodeError):
         return []

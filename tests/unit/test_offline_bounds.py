@@ -134,7 +134,7 @@ def test_a_file_over_the_size_limit_is_one_clear_error(
     big = task_definition(WITH_TOKEN) + filler * (MAX_TF_FILE_BYTES // len(filler) + 1)
     code, _, err = offline(tmp_path, big, capsys)
     assert code == 2
-    assert "is more than drift-gate reads offline (1 MiB a .tf file)" in err
+    assert "larger than 1 MiB, the most drift-gate reads as a .tf file" in err
     assert "internal error" not in err
 
 

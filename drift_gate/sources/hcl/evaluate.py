@@ -10,16 +10,15 @@ file and line: never a guess. Every evaluation is bounded (Budget).
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from drift_gate.input_files import FILE_FUNCTION, InputFileError, read_bytes
 from drift_gate.sources.hcl.syntax import Token, Tree
 from drift_gate.sources.hcl.tree import Block, Node, children, line_of, name_of
 from drift_gate.sources.hcl.values import (
-    MAX_FILE_FUNCTION_BYTES,
     MAX_ITEMS,
     Budget,
     JsonText,
@@ -365,15 +364,12 @@ def _file(relative: str, scope: Scope, file: Path, line: int) -> Result:
     if not path.is_relative_to(scope.budget.repository):
         return Unresolved(f"{shown} (outside the repository: not read)", file, line)
     try:
-        status = path.stat()
-        if not stat.S_ISREG(status.st_mode):
-            return Unresolved(f"{shown} (not a regular file: not read)", file, line)
-        if status.st_size > MAX_FILE_FUNCTION_BYTES:
-            return Unresolved(f"{shown} (larger than 1 MiB: not read)", file, line)
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_FUNCTION_BYTES + 1)
-        text = data[:MAX_FILE_FUNCTION_BYTES].decode("utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = read_bytes(path, FILE_FUNCTION).decode("utf-8")
+    except InputFileError as error:
+        if error.short == "cannot read":
+            return Unresolved(f"{shown} (not found or not UTF-8)", file, line)
+        return Unresolved(f"{shown} ({error.short}: not read)", file, line)
+    except UnicodeDecodeError:
         return Unresolved(f"{shown} (not found or not UTF-8)", file, line)
     return Value(JsonText(text, path, 1), path, 1)
 

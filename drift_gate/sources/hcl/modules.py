@@ -46,7 +46,12 @@ class Module:
         root: Path,
         budget: Budget,
     ) -> Module:
-        blocks = [block for path in sorted(directory.glob("*.tf")) for block in parse_file(path)]
+        # Every .tf file resolves inside the repository (a symlink out of it is exit 2).
+        blocks = [
+            block
+            for path in sorted(directory.glob("*.tf"))
+            for block in parse_file(path, budget.repository)
+        ]
         scope = Scope(directory, root, budget=budget)
         for block in blocks:
             if block.kind == "module" and len(block.labels) == 1:
@@ -107,6 +112,11 @@ def _load_child(
         return
     directory = (module.directory / str(source.value)).resolve()
     budget = module.scope.budget
+    if not directory.is_relative_to(budget.repository):
+        _not_read(
+            declarations, f"{name} (its source {source.value} is outside the repository)", block
+        )
+        return
     if directory in ancestors:
         _not_read(declarations, f"{name} (its source {source.value} includes itself)", block)
         return

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from drift_gate.errors import InvalidInputError
+from drift_gate.input_files import TF_FILE, read_bytes
 from drift_gate.sources.hcl.syntax import Token, Tree, from_lark
 
 Node = Tree
-MAX_TF_FILE_BYTES = 1024 * 1024  # a larger .tf file is exit 2, not 19 s of parsing
+MAX_TF_FILE_BYTES = TF_FILE.limit  # a larger .tf file is exit 2, not 19 s of parsing
 
 
 def line_of(node: Node | Token) -> int:
@@ -108,17 +109,14 @@ def _tree_of(text: str) -> Node:
     return parsed
 
 
-def parse_file(path: Path) -> list[Block]:
+def parse_file(path: Path, repository: Path | None = None) -> list[Block]:
+    """The blocks of one .tf file: a regular file of at most MAX_TF_FILE_BYTES, inside
+    `repository` (symlinks resolved) when given (drift_gate/input_files.py)."""
     try:
-        size = path.stat().st_size
-        if size > MAX_TF_FILE_BYTES:
-            raise InvalidInputError(
-                f"{path}: {size:,} bytes is more than drift-gate reads offline (1 MiB a .tf "
-                "file); check it with the live check (a plan) instead"
-            )
-        tree = _tree_of(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidInputError(f"{path}: cannot read ({error})") from error
+        data = read_bytes(path, TF_FILE, within=repository)
+        tree = _tree_of(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InvalidInputError(f"{path}: not UTF-8 text") from None
     except HclSyntaxError as error:
         at = f":{error.line}" if error.line else ""
         raise InvalidInputError(f"{path}{at}: not valid HCL ({error.kind})") from None

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from drift_gate.input_files import FILE_FUNCTION
+
 # Re-exported for modules.py: one definition of the repository, shared with policy dotenv paths.
 from drift_gate.repository import repository_root as repository_root  # noqa: PLC0414
 
@@ -15,7 +17,7 @@ from drift_gate.repository import repository_root as repository_root  # noqa: PL
 # far below each, and a hostile or runaway one (count = 100000, locals that double 20 times,
 # a module that sources itself, file("/dev/zero")) ends in Unresolved, reported as DG903,
 # or a one-line error, in well under a second instead of hanging.
-MAX_FILE_FUNCTION_BYTES = 1024 * 1024
+MAX_FILE_FUNCTION_BYTES = FILE_FUNCTION.limit  # 1 MiB, read by drift_gate/input_files.py
 MAX_INSTANCES = 1000  # count / for_each instances expanded per resource
 MAX_ITEMS = 10_000  # elements in one evaluated collection
 MAX_STEPS = 500_000  # expressions evaluated in one run
