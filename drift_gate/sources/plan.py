@@ -318,7 +318,9 @@ def _change_read_parts(change: Any, *, keep: bool = True) -> Any:
     no_op = isinstance(actions, list) and all(
         isinstance(action, str) and action in UNCHANGED_ACTIONS for action in actions
     )
-    read = keep and change.get("type") in _READ_VALUES_OF and not _is_data(change)
+    # A type of the wrong shape is kept for validation to refuse (a dict is not hashable).
+    kind = change.get("type")
+    read = keep and isinstance(kind, str) and kind in _READ_VALUES_OF and not _is_data(change)
     if read and change.get("type") == TASK_DEFINITION and not no_op:
         return change  # before/after are compared: kept whole
     if read and "after_unknown" in inner:

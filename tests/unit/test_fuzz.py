@@ -138,6 +138,10 @@ PLAN_PATHS = list(paths(PLAN))
 @example(mutations=[(("resource_changes",), ["x"])])
 @example(mutations=[(("configuration", "provider_config"), {"aws": "x"})])
 @example(mutations=[(("output_changes",), {"o": []})])
+# found by the long campaign of session 5: a resource change whose type is an object raised
+# TypeError (unhashable) before validation could refuse it
+@example(mutations=[(("resource_changes", 0, "type"), {"v": CANARY})])
+@example(mutations=[(("planned_values", "root_module", "resources", 0, "type"), [CANARY, 1])])
 def test_any_mutation_of_a_plan_gets_a_documented_exit(
     mutations: list[tuple[tuple[Any, ...], Any]],
 ) -> None:
