@@ -16,7 +16,8 @@ fi
 version="${DRIFT_GATE_VERSION:-}"
 # A version goes into a pip requirement: refuse anything that is not one (no pip options).
 if [ -n "$version" ] && ! [[ "$version" =~ ^[0-9]+(\.[0-9]+)*([abc]|rc|\.post|\.dev)?[0-9]*$ ]]; then
-  echo "::error title=drift-gate::input version '$version' is not a version such as 0.1.0"
+  # Not echoed: the input could carry a workflow command of its own (%, CR, LF).
+  echo "::error title=drift-gate::input version is not a version such as 0.1.0 (the input is in this step's env: DRIFT_GATE_VERSION)"
   exit 2
 fi
 

@@ -260,8 +260,24 @@ def github_issues(
     "--report",
     "report_path",
     type=click.Path(path_type=Path),
-    required=True,
     help="A drift-gate JSON report (--format json) of check, scan or merge.",
+)
+@click.option(
+    "--no-report",
+    is_flag=True,
+    help="The gate wrote no report (it failed first): the comment says so, with --exit-code.",
+)
+@click.option(
+    "--exit-code",
+    metavar="N",
+    help="The gate's final exit code: needed with --no-report; with --report, a code worse "
+    "than the report's (a report file not written) heads the comment as a failure.",
+)
+@click.option(
+    "--comment-author",
+    metavar="LOGIN",
+    help="The login the token comments as (an app's installation token: my-app[bot]). "
+    "Default: GET /user, else in GitHub Actions github-actions[bot].",
 )
 @click.option(
     "--pull-request",

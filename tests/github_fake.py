@@ -57,6 +57,11 @@ class FakeGitHub:
     pr_comments: dict[int, dict[str, Any]] = field(default_factory=dict)  # by comment id
     comment_page_size: int = 100
     read_only: bool = False
+    # Whose the token is: GET /user answers 200 with this login for a user's token; None is
+    # an installation token (a workflow's GITHUB_TOKEN, an app's), which GitHub refuses there.
+    user_login: str | None = None
+    # The login comments created with the token are written as (GITHUB_TOKEN's by default).
+    author_login: str = "github-actions[bot]"
     _lists: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -114,6 +119,10 @@ class FakeGitHub:
                 return status, extra, {"message": "refused"}
             parsed = urllib.parse.urlsplit(raw_path)
             path = parsed.path.removeprefix(PREFIX)
+            if method == "GET" and path == "/user":
+                if self.user_login is None:
+                    return 403, {}, {"message": "Resource not accessible by integration"}
+                return 200, {}, {"login": self.user_login, "type": "User"}
             base = f"/repos/{self.repository}"
             if not path.startswith(base):
                 return 404, {}, {"message": "Not Found"}
@@ -180,7 +189,10 @@ class FakeGitHub:
         if method == "POST":
             if self.read_only:
                 return 403, {}, {"message": "Resource not accessible by integration"}
-            comment_id = self.add_pr_comment(number, "")
+            login = self.user_login or self.author_login
+            comment_id = self.add_pr_comment(
+                number, "", login, "User" if self.user_login else "Bot"
+            )
             return self._write(self.pr_comments[comment_id], payload, created=True)
         arguments = dict(urllib.parse.parse_qsl(query))
         size = min(int(arguments.get("per_page", "30")), self.comment_page_size)

@@ -63,15 +63,17 @@ def check_outputs(targets: Sequence[OutputTarget], inputs: Sequence[Path | None]
 def emit_report(
     report: Report, targets: Sequence[OutputTarget], sarif_category: str | None = None
 ) -> int:
-    """Every requested format, then what GitHub Actions expects; the run's exit code."""
+    """Every requested format, then what GitHub Actions expects; the run's exit code.
+
+    The step outputs carry that final exit code (a report file that could not be written
+    makes it 2 whatever the report says) and name only the files that were written."""
     from drift_gate.publish.github import WrittenReport, publish
 
-    written_ok = write_outputs(report, targets, sarif_category)
-    written = [WrittenReport(target.format, target.path) for target in targets]
-    publish(report, written, os.environ, _to_stderr)
-    return worst_exit_code(
-        [report.exit_code, ExitCode.PASS if written_ok else ExitCode.INVALID_INPUT]
-    )
+    failed = write_outputs(report, targets, sarif_category)
+    written = [WrittenReport(t.format, t.path) for t in targets if t not in failed]
+    code = worst_exit_code([report.exit_code, ExitCode.INVALID_INPUT if failed else ExitCode.PASS])
+    publish(report, written, os.environ, _to_stderr, exit_code=code)
+    return code
 
 
 def _to_stderr(text: str) -> None:
@@ -82,8 +84,9 @@ def _to_stderr(text: str) -> None:
 
 def write_outputs(
     report: Report, targets: Sequence[OutputTarget], sarif_category: str | None = None
-) -> bool:
-    """Render each requested format; False if a file could not be written (each is tried)."""
+) -> list[OutputTarget]:
+    """Render each requested format; the targets whose file could not be written (each is
+    tried)."""
     from drift_gate.publish.github import append_step_summary
     from drift_gate.report import RenderOptions, reporters
 
@@ -92,7 +95,7 @@ def write_outputs(
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     here = Path.cwd()
     root = os.environ.get("GITHUB_WORKSPACE") or _repository_root(here)
-    all_written = True
+    failed: list[OutputTarget] = []
     for target in targets:
         options = RenderOptions(
             color=use_color(is_terminal=target.path is None and sys.stdout.isatty()),
@@ -110,8 +113,8 @@ def write_outputs(
                 write_file(target.path, available[target.format].render(report, options))
             except InvalidInputError as error:
                 echo(f"drift-gate: error: {error}", err=True)
-                all_written = False
-    return all_written
+                failed.append(target)
+    return failed
 
 
 def _repository_root(start: Path) -> str | None:

@@ -41,26 +41,68 @@ def comment_marker(category: str | None) -> str:
 
 
 def comment_body(
-    report: Report, category: str | None, run_url: str | None, limit: int = COMMENT_LIMIT
+    report: Report,
+    category: str | None,
+    run_url: str | None,
+    limit: int = COMMENT_LIMIT,
+    exit_code: int | None = None,
 ) -> str:
-    """The whole comment: the verdict, counts, findings, links not checked, the run."""
-    head = [
-        comment_marker(category),
-        f"## {_ICON[report.verdict]} drift-gate: {text(verdict_line(report))}",
-        "",
-    ]
+    """The whole comment: the verdict, counts, findings, links not checked, the run.
+
+    `exit_code` is the run's final exit code when it is known: one worse than the report's
+    (a report file that could not be written: 2) heads the comment as a failure."""
+    if exit_code is None or exit_code == report.exit_code:
+        head = [
+            comment_marker(category),
+            f"## {_ICON[report.verdict]} drift-gate: {text(verdict_line(report))}",
+            "",
+        ]
+    else:
+        head = [
+            comment_marker(category),
+            f"## ⛔ drift-gate: FAILED: the run exited {exit_code}",
+            "",
+            f"The report says {text(verdict_line(report), starts_line=False)}, but the run "
+            f"failed (exit code {exit_code}): see the job log.",
+            "",
+        ]
     if category:
         head += [f"Category: {code(category)}", ""]
     head += [_counts(report), ""]
-    tail = ["", f"Run: {run_url}" if run_url else "Run: not in GitHub Actions (no link)", ""]
-    tail.append(
-        f"<sub>drift-gate {text(report.tool.version, starts_line=False)} · updated in place on "
-        "every run · names only, never values</sub>"
-    )
+    tail = _tail(run_url, report.tool.version)
     body = _Fitted(limit - _RESERVE - _size(head) - _size(tail))
     body.add_findings(_ordered(report.findings))
     body.add_unchecked(report)
     return "\n".join([*head, *body.lines, *body.note(), *tail]) + "\n"
+
+
+def no_report_body(category: str | None, run_url: str | None, exit_code: int) -> str:
+    """The comment when the gate failed before writing a report (an invalid policy, bad
+    arguments): whatever an earlier run said no longer holds."""
+    from drift_gate._version import __version__
+
+    lines = [
+        comment_marker(category),
+        f"## ⛔ drift-gate: FAILED: the gate did not produce a report (exit code {exit_code})",
+        "",
+        "The gate stopped before it could check anything (an invalid policy or input, bad "
+        "arguments, a runner it cannot serve): see the job log. Nothing here says whether "
+        "the deployment drifts.",
+        "",
+    ]
+    if category:
+        lines += [f"Category: {code(category)}", ""]
+    return "\n".join([*lines, *_tail(run_url, __version__)]) + "\n"
+
+
+def _tail(run_url: str | None, version: str) -> list[str]:
+    return [
+        "",
+        f"Run: {run_url}" if run_url else "Run: not in GitHub Actions (no link)",
+        "",
+        f"<sub>drift-gate {text(version, starts_line=False)} · updated in place on "
+        "every run · names only, never values</sub>",
+    ]
 
 
 def _counts(report: Report) -> str:
@@ -160,22 +202,32 @@ def _size(lines: list[str]) -> int:
 
 @dataclass(frozen=True)
 class Published:
-    """What was done: `created` or `updated`, and the comment's id."""
+    """What was done: `created` or `updated`, the comment's id and author, and how many
+    comments with the marker were by someone else (left alone)."""
 
     action: str
     comment_id: int
+    author: str
+    ignored: int = 0
 
 
-def publish_comment(api: GitHubApi, number: int, body: str, marker: str) -> Published:
+def publish_comment(api: GitHubApi, number: int, body: str, marker: str, author: str) -> Published:
     """Update the comment of this marker on pull request `number`, or create it.
 
-    Only a comment whose first line is the marker and whose author is trusted (a bot or
-    someone with write access) is taken: a copy of the marker pasted by anyone else is left
-    alone. The first such comment wins; the pages after it are not read.
+    Only a comment whose first line is the marker and whose author is `author` (the login
+    the token writes as) is drift-gate's: a copy of the marker by anyone else (a member, a
+    collaborator, another app) is left alone and counted. The first such comment wins; the
+    pages after it are not read.
     """
+    ignored = 0
     for comment in api.issue_comments(number):
-        if comment.trusted and comment.body.split("\n", 1)[0].strip() == marker:
-            if comment.body != body:
-                api.update_comment(comment.id, body)
-            return Published("updated", comment.id)
-    return Published("created", api.create_comment(number, body))
+        if comment.body.split("\n", 1)[0].strip() != marker:
+            continue
+        if comment.author.casefold() != author.casefold():  # logins ignore case
+            ignored += 1
+            continue
+        if comment.body != body:
+            api.update_comment(comment.id, body)
+        return Published("updated", comment.id, comment.author, ignored)
+    created = api.create_comment(number, body)
+    return Published("created", created.id, created.author, ignored)

@@ -37,8 +37,12 @@ def publish(
     written: Sequence[WrittenReport],
     environ: Mapping[str, str],
     echo: Callable[[str], None],
+    exit_code: int | None = None,
 ) -> None:
-    """Do what a GitHub Actions step of drift-gate should do, as far as the environment says."""
+    """Do what a GitHub Actions step of drift-gate should do, as far as the environment says.
+
+    `exit_code`: the run's final exit code, when worse than the report's (default: the
+    report's); the step outputs carry it."""
     paths = {item.format: str(item.path) for item in written if item.path is not None}
     options = RenderOptions(
         report_paths=paths, workspace=environ.get("GITHUB_WORKSPACE"), base=str(Path.cwd())
@@ -51,7 +55,7 @@ def publish(
     ):
         echo(GithubReporter().render(report, options).rstrip("\n"))
     if environ.get("GITHUB_OUTPUT"):
-        write_step_outputs(report, paths, Path(environ["GITHUB_OUTPUT"]))
+        write_step_outputs(report, paths, Path(environ["GITHUB_OUTPUT"]), exit_code)
 
 
 def _already_written(written: Sequence[WrittenReport], fmt: str, path: str) -> bool:
@@ -75,12 +79,27 @@ def append_step_summary(report: Report, path: Path, options: RenderOptions) -> N
     _append(path, text)
 
 
-def step_outputs(report: Report, paths: Mapping[str, str]) -> dict[str, str]:
-    """The step's outputs: verdict, exit code, counts per severity, one path per written format."""
+# The verdict of a run whose exit code is worse than its report's (a file not written: 2).
+_FAILED_VERDICT = {1: "drift", 2: "invalid-input", 3: "could-not-verify"}
+
+
+def step_outputs(
+    report: Report, paths: Mapping[str, str], exit_code: int | None = None
+) -> dict[str, str]:
+    """The step's outputs: verdict, exit code, counts per severity, one path per written format.
+
+    The verdict and exit code are the run's final ones (`exit_code`), not the report's, when
+    they differ: a run that exits 2 never says pass."""
     counts = report.stats.findings_by_severity
+    code = report.exit_code if exit_code is None else exit_code
+    verdict = (
+        report.verdict.value
+        if code == report.exit_code
+        else _FAILED_VERDICT.get(code, "invalid-input")
+    )
     outputs = {
-        "verdict": report.verdict.value,
-        "exit-code": str(report.exit_code),
+        "verdict": verdict,
+        "exit-code": str(code),
         "findings": str(len(report.findings)),
         "errors": str(counts[Severity.ERROR]),
         "warnings": str(counts[Severity.WARNING]),
@@ -90,9 +109,11 @@ def step_outputs(report: Report, paths: Mapping[str, str]) -> dict[str, str]:
     return outputs
 
 
-def write_step_outputs(report: Report, paths: Mapping[str, str], path: Path) -> None:
+def write_step_outputs(
+    report: Report, paths: Mapping[str, str], path: Path, exit_code: int | None = None
+) -> None:
     lines = []
-    for name, value in step_outputs(report, paths).items():
+    for name, value in step_outputs(report, paths, exit_code).items():
         if "\n" in value or "\r" in value:
             delimiter = f"ghadelimiter_{secrets.token_hex(8)}"  # cannot occur in the value
             lines.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")

@@ -38,9 +38,9 @@ MAX_REDIRECTS = 3
 MAX_COMMENT_PAGES = 30
 # What GitHub says when a token cannot write (a fork's pull request gets a read-only one).
 NO_WRITE_ACCESS = "Resource not accessible by integration"
-# A comment's author whose marker is believed: a bot (github-actions[bot] for GITHUB_TOKEN,
-# an app) or someone with write access; a drive-by commenter's copy of a marker is not.
-_TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+# The login a workflow's GITHUB_TOKEN (an installation token, which GET /user refuses) writes
+# as: GitHub's documented bot account of GitHub Actions.
+ACTIONS_LOGIN = "github-actions[bot]"
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
 
 
@@ -68,7 +68,7 @@ class Comment:
 
     id: int
     body: str
-    trusted: bool  # by a bot or by someone with write access (see _TRUSTED_ASSOCIATIONS)
+    author: str  # the author's login ("" when GitHub gave none)
 
 
 @dataclass(frozen=True)
@@ -157,14 +157,25 @@ class GitHubApi:
                 "reads no further (delete old comments, or comment on a new pull request)"
             )
 
-    def create_comment(self, number: int, body: str) -> int:
-        """A new comment on issue or pull request `number`; its id."""
+    def create_comment(self, number: int, body: str) -> Comment:
+        """A new comment on issue or pull request `number`: its id and author."""
         what = f"comment on #{number}"
         url = self._url(f"/issues/{number}/comments")
         answer, _ = self._call("POST", url, {"body": body}, what)
         if isinstance(answer, dict) and isinstance(answer.get("id"), int):
-            return int(answer["id"])
+            return Comment(int(answer["id"]), body, _login(answer))
         raise GitHubError(f"GitHub answered the request to {what} without a comment id")
+
+    def token_login(self) -> str | None:
+        """The login the token acts as (GET /user), or None when GitHub will not say: an
+        installation token (a workflow's GITHUB_TOKEN, an app's) is refused there (403)."""
+        url = f"{self.base.rstrip('/')}/user"
+        try:
+            answer, _ = self._call("GET", url, None, "find the token's login")
+        except (NoWriteAccess, _Forbidden, _NotFound):
+            return None
+        login = answer.get("login") if isinstance(answer, dict) else None
+        return login if isinstance(login, str) and login else None
 
     def update_comment(self, comment_id: int, body: str) -> None:
         self._call(
@@ -241,6 +252,14 @@ def _json(answer: HttpAnswer, what: str) -> Any:
         raise GitHubError(f"GitHub answered {what} with something that is not JSON") from None
 
 
+class _Forbidden(GitHubError):
+    """403, not a rate limit: the token may not do this."""
+
+
+class _NotFound(GitHubError):
+    """404: no such thing, or the token cannot see it."""
+
+
 class _Unprocessable(GitHubError):
     """422: the request was understood and refused (a label that exists, a body too long)."""
 
@@ -265,12 +284,12 @@ def _refusal(status: int, headers: Message, what: str, permission: str) -> GitHu
             f"GitHub refused the token to {what} (401): check GITHUB_TOKEN (expired or revoked)"
         )
     if status == 403:
-        return GitHubError(
+        return _Forbidden(
             f"GitHub forbade the request to {what} (403): the token needs `{permission}` "
             f"(in a workflow: permissions: {permission})"
         )
     if status == 404:
-        return GitHubError(
+        return _NotFound(
             f"GitHub answered 404 to {what}: check --repo and that the token can see it"
         )
     if status == 422:
@@ -328,7 +347,11 @@ def _comments(answer: Any) -> Iterator[Comment]:
         if not isinstance(item, dict) or not isinstance(item.get("id"), int):
             raise GitHubError("GitHub answered the comment list with an entry without an id")
         body = item.get("body")
-        user = item.get("user")
-        bot = isinstance(user, dict) and user.get("type") == "Bot"
-        trusted = bot or item.get("author_association") in _TRUSTED_ASSOCIATIONS
-        yield Comment(item["id"], body if isinstance(body, str) else "", trusted)
+        yield Comment(item["id"], body if isinstance(body, str) else "", _login(item))
+
+
+def _login(item: dict[str, Any]) -> str:
+    """The login of a comment's author; "" when there is none (a deleted account: ghost)."""
+    user = item.get("user")
+    login = user.get("login") if isinstance(user, dict) else None
+    return login if isinstance(login, str) else ""

@@ -140,6 +140,26 @@ def condition(expression: str, context: dict[str, Any], failed: bool) -> bool:
     return all(results) and ("always()" in expression or not failed)
 
 
+def step_outputs(text: str) -> dict[str, str]:
+    """$GITHUB_OUTPUT as the runner reads it: NAME=VALUE lines, and NAME<<DELIMITER ...
+    DELIMITER for a value of several lines (or one that must not end a line)."""
+    outputs: dict[str, str] = {}
+    lines = iter(text.splitlines())
+    for line in lines:
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            taken: list[str] = []
+            for item in lines:
+                if item == delimiter:
+                    break
+                taken.append(item)
+            outputs[name] = "\n".join(taken)
+        elif "=" in line:
+            name, value = line.split("=", 1)
+            outputs[name] = value
+    return outputs
+
+
 def run_action(
     inputs: dict[str, str], environment: dict[str, str], cwd: Path
 ) -> tuple[int, dict[str, Any]]:
@@ -183,9 +203,7 @@ def run_action(
             check=False,
         )
         context.setdefault("logs", []).append(completed.stdout + completed.stderr)
-        outputs = dict(
-            line.split("=", 1) for line in output.read_text().splitlines() if "=" in line
-        )
+        outputs = step_outputs(output.read_text())
         context["steps"][step.get("id", str(index))] = {"outputs": outputs}
         if completed.returncode:
             exit_code, failed = completed.returncode, True
@@ -1125,6 +1143,51 @@ def test_an_args_input_that_cannot_be_split_is_exit_2_in_one_line(
     assert exit_code == 2
     assert "::error title=drift-gate::input args: No closing quotation" in "".join(context["logs"])
     assert not recorded.exists()
+
+
+def test_an_input_in_an_error_line_cannot_issue_a_workflow_command(
+    runner: dict[str, str], tmp_path: Path
+) -> None:
+    """The formats input in `::error`: % escaped as GitHub's toolkit escapes it, so `%0A`
+    stays text and never becomes a line of its own (`::warning::...`)."""
+    fake_bin, recorded = recording_drift_gate(tmp_path)
+    environment = {**runner, "PATH": f"{fake_bin}{os.pathsep}{runner['PATH']}"}
+    exit_code, context = run_action(
+        {"install": "false", "formats": "json pdf%0A::warning::owned"}, environment, tmp_path
+    )
+    assert exit_code == 2
+    assert context["outputs"]["exit-code"] == "2"
+    log = "".join(context["logs"])
+    assert "unknown format 'pdf%250A::warning::owned'" in log
+    assert not recorded.exists()
+
+
+def test_the_version_input_is_not_echoed_into_a_workflow_command(tmp_path: Path) -> None:
+    completed = run_install(
+        tmp_path, fake_python(tmp_path), DRIFT_GATE_VERSION="1%0A::warning::owned"
+    )
+    assert completed.returncode == 2
+    assert "is not a version such as 0.1.0" in completed.stdout
+    assert "owned" not in completed.stdout
+
+
+def test_formats_and_var_files_are_never_glob_expanded(
+    runner: dict[str, str], tmp_path: Path
+) -> None:
+    fake_bin, recorded = recording_drift_gate(tmp_path)
+    (tmp_path / "a.tfvars").write_text("")
+    (tmp_path / "b.tfvars").write_text("")
+    environment = {**runner, "PATH": f"{fake_bin}{os.pathsep}{runner['PATH']}"}
+    inputs = {"install": "false", "formats": "json", "var-files": "*.tfvars\nc.tfvars"}
+    exit_code, _ = run_action(inputs, environment, tmp_path)
+    assert exit_code == 0
+    argv = recorded.read_text().split("\0")[:-1]
+    files = [b for a, b in itertools.pairwise(argv) if a == "--var-file"]
+    assert files == ["*.tfvars", "c.tfvars"]
+
+    exit_code, context = run_action({"install": "false", "formats": "*"}, environment, tmp_path)
+    assert exit_code == 2
+    assert "unknown format '*'" in "".join(context["logs"])
 
 
 def test_the_plan_role_template_writes_only_the_lock_and_its_placeholders_are_documented() -> None:

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drift_gate import _moto_compat
-from drift_gate.demo import CLUSTER, REGION, SERVICE, IncidentAccount
+from drift_gate.demo import CLUSTER, REGION, SECRET_NAMES, SERVICE, IncidentAccount
 from drift_gate.publish import github_api
 from drift_gate.publish.comment import COMMENT_LIMIT, comment_marker
 from tests.conftest import Cli, MotoServer
@@ -53,6 +53,7 @@ def comment(
         "GITHUB_SERVER_URL": "https://github.example",
         "GITHUB_REPOSITORY": "octo/infra",
         "GITHUB_RUN_ID": "42",
+        "GITHUB_ACTIONS": "true",  # the token is a workflow's (GET /user refuses it)
         **env,
     }
     result = cli.run("github-comment", "--report", str(report), *extra, extra_env=environment)
@@ -118,7 +119,7 @@ def test_the_comment_is_found_on_any_page_of_the_comments(
     assert code == 0, stderr
     assert "DG101" in str(github.pr_comments[existing]["body"])
     assert len(github.comments_on(PR)) == 6
-    pages = [path for method, path in github.requests if method == "GET"]
+    pages = [path for method, path in github.requests if method == "GET" and "/comments" in path]
     assert len(pages) == 3  # found on page 3 of 3
     assert all("per_page=100" in page for page in pages)
     assert ("PATCH", f"{PREFIX}/repos/octo/infra/issues/comments/{existing}") in github.requests
@@ -136,7 +137,8 @@ def test_the_comment_pages_are_bounded(
 
     assert code == 3
     assert f"#{PR} has more than 3 pages of comments" in stderr
-    assert [method for method, _ in github.requests] == ["GET"] * 3
+    assert github.requests[0] == ("GET", f"{PREFIX}/user")  # whose the token is: refused
+    assert [method for method, _ in github.requests[1:]] == ["GET"] * 3
     assert len(github.comments_on(PR)) == 4
 
 
@@ -373,6 +375,178 @@ def test_the_comment_is_cut_below_githubs_limit_at_whole_lines(
     assert f"Run: {RUN}" in body
 
 
+# --- whose comment: only the token's own login's ------------------------------------------
+
+
+OTHERS = "ignored {} comment(s) carrying drift-gate's marker by other authors"
+
+
+@pytest.mark.parametrize(
+    ("login", "user_type", "association"),
+    [
+        ("mallory", "User", "MEMBER"),
+        ("mallory", "User", "OWNER"),
+        ("other-app[bot]", "Bot", "NONE"),
+    ],
+    ids=["member", "owner", "another-app"],
+)
+def test_a_marker_by_anyone_else_is_ignored_and_drift_gate_creates_its_own(
+    cli: Cli, github: FakeGitHub, tmp_path: Path, login: str, user_type: str, association: str
+) -> None:
+    """An org member (membership is not write access), even an owner, or any other app (a
+    Bot too) posting the marker first: its "PASS" is left alone and never taken for ours."""
+    forged_body = comment_marker(None) + "\n## ✅ drift-gate: PASS: all good"
+    forged = github.add_pr_comment(PR, forged_body, login, user_type, association)
+
+    code, _, stderr = comment(cli, github, drifting(tmp_path), "--pull-request", str(PR))
+
+    assert code == 0, stderr
+    assert github.pr_comments[forged]["body"] == forged_body
+    (ours,) = [c for c in github.comments_on(PR) if c["id"] != forged]
+    assert ours["user"]["login"] == "github-actions[bot]"
+    assert "DG101" in ours["body"]
+    assert stderr.count(OTHERS.format(1)) == 1
+    assert f"created the comment on pull request #{PR}" in stderr
+    assert ("PATCH", f"{PREFIX}/repos/octo/infra/issues/comments/{forged}") not in github.requests
+
+
+def test_drift_gate_finds_and_updates_its_own_comment_past_others_markers(
+    cli: Cli, github: FakeGitHub, tmp_path: Path
+) -> None:
+    github.add_pr_comment(PR, comment_marker(None) + "\nforged", "mallory", "User", "MEMBER")
+    github.add_pr_comment(PR, comment_marker(None) + "\nforged", "renovate[bot]", "Bot")
+    ours = github.add_pr_comment(PR, comment_marker(None) + "\nold", "github-actions[bot]")
+
+    code, _, stderr = comment(cli, github, drifting(tmp_path), "--pull-request", str(PR))
+
+    assert code == 0, stderr
+    assert "DG101" in github.pr_comments[ours]["body"]
+    assert len(github.comments_on(PR)) == 3
+    assert stderr.count(OTHERS.format(2)) == 1
+    assert f"updated the comment on pull request #{PR}" in stderr
+
+
+def test_a_users_token_is_known_by_get_user(cli: Cli, github: FakeGitHub, tmp_path: Path) -> None:
+    """A personal token (GET /user answers): that login's comment is drift-gate's, even
+    outside GitHub Actions; github-actions[bot]'s marker is then someone else's."""
+    github.user_login = "octo-ci"
+    bots = github.add_pr_comment(PR, comment_marker(None) + "\nold", "github-actions[bot]")
+    ours = github.add_pr_comment(PR, comment_marker(None) + "\nold", "octo-ci", "User")
+
+    code, _, stderr = comment(
+        cli, github, drifting(tmp_path), "--pull-request", str(PR), GITHUB_ACTIONS=""
+    )
+
+    assert code == 0, stderr
+    assert "DG101" in github.pr_comments[ours]["body"]
+    assert github.pr_comments[bots]["body"].endswith("\nold")
+    assert stderr.count(OTHERS.format(1)) == 1
+
+
+def test_an_apps_token_outside_actions_needs_comment_author(
+    cli: Cli, github: FakeGitHub, tmp_path: Path
+) -> None:
+    github.author_login = "my-app[bot]"
+    ours = github.add_pr_comment(PR, comment_marker(None) + "\nold", "my-app[bot]")
+    report = drifting(tmp_path)
+
+    code, _, stderr = comment(cli, github, report, "--pull-request", str(PR), GITHUB_ACTIONS="")
+    assert code == 2
+    assert "give --comment-author LOGIN" in stderr
+    assert [method for method, _ in github.requests] == ["GET"]  # GET /user only: no write
+
+    code, _, stderr = comment(
+        cli, github, report, "--pull-request", str(PR), "--comment-author", "my-app[bot]"
+    )
+    assert code == 0, stderr
+    assert "DG101" in github.pr_comments[ours]["body"]
+    assert len(github.comments_on(PR)) == 1
+
+
+def test_a_comment_written_as_someone_else_than_expected_is_said(
+    cli: Cli, github: FakeGitHub, tmp_path: Path
+) -> None:
+    """An app's token in GitHub Actions, without --comment-author: the comment it creates is
+    not github-actions[bot]'s, and the next run would not find it: the step says what to do."""
+    github.author_login = "my-app[bot]"
+    code, _, stderr = comment(cli, github, drifting(tmp_path), "--pull-request", str(PR))
+    assert code == 0, stderr
+    assert "give --comment-author my-app[bot]" in stderr
+
+
+# --- no report, and a run worse than its report ----------------------------------------------
+
+
+def test_no_report_rewrites_the_earlier_verdict_as_a_failure(
+    cli: Cli, github: FakeGitHub, tmp_path: Path
+) -> None:
+    code, _, stderr = comment(cli, github, passing(tmp_path), "--pull-request", str(PR))
+    assert code == 0, stderr
+    assert "✅ drift-gate: PASS" in bodies(github)[0]
+
+    environment = {
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_API_URL": github.url,
+        "GITHUB_REPOSITORY": "octo/infra",
+        "GITHUB_ACTIONS": "true",
+    }
+    result = cli.run(
+        "github-comment",
+        "--no-report",
+        "--exit-code",
+        "2",
+        "--pull-request",
+        str(PR),
+        extra_env=environment,
+    )
+
+    assert result.exit_code == 0, result.stderr
+    (body,) = bodies(github)
+    assert body.splitlines()[0] == comment_marker(None)
+    assert "⛔ drift-gate: FAILED: the gate did not produce a report (exit code 2)" in body
+    assert "see the job log" in body
+    assert "PASS" not in body
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (("--no-report",), "--no-report needs --exit-code N"),
+        (("--no-report", "--exit-code", "x"), "is not an exit code"),
+        (("--no-report", "--exit-code", "256"), "is not an exit code"),
+        ((), "give --report FILE, or --no-report"),
+        (("--comment-author", "a b"), "is not a GitHub login"),
+    ],
+)
+def test_no_report_and_author_options_are_checked(
+    cli: Cli, github: FakeGitHub, extra: tuple[str, ...], words: str
+) -> None:
+    result = cli.run(
+        "github-comment",
+        "--pull-request",
+        str(PR),
+        *extra,
+        *(("--no-report", "--exit-code", "2") if "--comment-author" in extra else ()),
+        extra_env={"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": github.url},
+    )
+    assert result.exit_code == 2
+    assert words in result.stderr
+    assert github.requests == []
+
+
+def test_a_run_worse_than_its_report_heads_the_comment_as_a_failure(
+    cli: Cli, github: FakeGitHub, tmp_path: Path
+) -> None:
+    code, _, stderr = comment(
+        cli, github, passing(tmp_path), "--pull-request", str(PR), "--exit-code", "2"
+    )
+    assert code == 0, stderr
+    (body,) = bodies(github)
+    assert "⛔ drift-gate: FAILED: the run exited 2" in body
+    assert "see the job log" in body
+    assert not body.splitlines()[1].startswith("## ✅")
+
+
 # --- the action: a step after the gate, when pr-comment is "true" ---------------------------
 
 
@@ -427,3 +601,92 @@ def test_any_category_is_one_marker_line_that_only_it_has(first: str, second: st
     assert marker.count("-->") == 1
     assert marker.endswith(" -->")
     assert (marker == comment_marker(second)) == ((first or None) == (second or None))
+
+
+def action_environment(
+    runner: dict[str, str], github: FakeGitHub, tmp_path: Path
+) -> dict[str, str]:
+    return {
+        **runner,
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_API_URL": github.url,
+        "GITHUB_REPOSITORY": "octo/infra",
+        "GITHUB_SERVER_URL": "https://github.example",
+        "GITHUB_RUN_ID": "42",
+        "GITHUB_EVENT_PATH": write_event(tmp_path, {"pull_request": {"number": PR}}),
+    }
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [{"policy": "/nonexistent/policy.yaml"}, {"formats": "json pdf"}, {"args": "--no-such-flag"}],
+    ids=["policy-missing", "unknown-format", "bad-args"],
+)
+def test_a_gate_that_writes_no_report_turns_the_old_pass_comment_into_a_failure(
+    runner: dict[str, str], github: FakeGitHub, tmp_path: Path, broken: dict[str, str]
+) -> None:
+    old = github.add_pr_comment(PR, comment_marker(None) + "\n## ✅ drift-gate: PASS")
+    inputs = {**ACTION_INPUTS, "sarif-upload": "false", "pr-comment": "true", **broken}
+
+    exit_code, context = run_action(inputs, action_environment(runner, github, tmp_path), tmp_path)
+
+    assert exit_code == 2  # the gate's
+    assert context["outputs"]["exit-code"] == "2"
+    assert context["outputs"]["json-report"] == ""
+    (body,) = bodies(github)
+    assert github.comments_on(PR)[0]["id"] == old
+    assert "⛔ drift-gate: FAILED: the gate did not produce a report (exit code 2)" in body
+    assert "PASS" not in body
+    assert f"updated the comment on pull request #{PR}" in "".join(context["logs"])
+
+
+def test_a_report_file_not_written_makes_the_outputs_and_the_comment_a_failure(
+    runner: dict[str, str], moto_server: MotoServer, github: FakeGitHub, tmp_path: Path
+) -> None:
+    """The report passes but the HTML file cannot be written (a directory is in the way):
+    the run exits 2, and neither the outputs nor the comment say pass."""
+    account = IncidentAccount.create(moto_server.client)
+    _moto_compat.settle(CLUSTER, SERVICE, REGION)
+    account.redeploy(account.register_revision(list(SECRET_NAMES)))
+    (tmp_path / "runner-temp" / "drift-gate" / "drift-gate.html").mkdir(parents=True)
+    inputs = {
+        **ACTION_INPUTS,
+        "sarif-upload": "false",
+        "formats": "json html",
+        "pr-comment": "true",
+    }
+
+    exit_code, context = run_action(inputs, action_environment(runner, github, tmp_path), tmp_path)
+
+    assert exit_code == 2
+    outputs = context["outputs"]
+    assert (outputs["verdict"], outputs["exit-code"]) == ("invalid-input", "2")
+    assert outputs["html-report"] == ""  # never written
+    assert json.loads(Path(outputs["json-report"]).read_text())["verdict"] == "pass"
+    (body,) = bodies(github)
+    assert "⛔ drift-gate: FAILED: the run exited 2" in body
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [{"args": "--sarif-category api"}, {"args": "--sarif-category=api"}, {"sarif-category": "api"}],
+    ids=["args", "args-equals", "input"],
+)
+def test_the_comments_category_is_the_one_the_report_was_written_with(
+    runner: dict[str, str],
+    moto_server: MotoServer,
+    github: FakeGitHub,
+    tmp_path: Path,
+    inputs: dict[str, str],
+) -> None:
+    IncidentAccount.create(moto_server.client)
+    _moto_compat.settle(CLUSTER, SERVICE, REGION)
+    given = {**ACTION_INPUTS, "pr-comment": "true", "sarif-category": "ignored", **inputs}
+
+    exit_code, context = run_action(given, action_environment(runner, github, tmp_path), tmp_path)
+
+    assert exit_code == 1, context["logs"]
+    sarif = json.loads(Path(context["outputs"]["sarif-report"]).read_text())
+    assert sarif["runs"][0]["automationDetails"]["id"] == "api/"
+    (body,) = bodies(github)
+    assert body.splitlines()[0] == comment_marker("api")
