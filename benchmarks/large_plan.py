@@ -134,6 +134,8 @@ def make_plan(services: int, others: int, padding: int) -> dict[str, Any]:
             {
                 "family": f"app-{key}",
                 "container_definitions": container_definitions(number, 2 if pending else 1),
+                # Terraform writes every known attribute; only unknown ones are left out.
+                "execution_role_arn": f"arn:aws:iam::123456789012:role/app-{key}-execution",
                 "cpu": "256",
                 "memory": "512",
             },
