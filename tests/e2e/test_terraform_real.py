@@ -10,6 +10,7 @@ import json
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -312,10 +313,21 @@ def test_a_timeout_interrupts_terraform_first_so_it_can_release_its_lock(
     tmp_path: Path,
 ) -> None:
     marker = tmp_path / "interrupted"
-    # Like terraform: on SIGINT it releases the state lock, then exits.
-    binary = fake_terraform(
-        tmp_path, f"trap 'echo released > {marker}; exit 130' INT\nsleep 60 & wait"
+    # Like terraform: on SIGINT it releases the state lock, then exits. In Python, as Go
+    # does, it takes SIGINT even when started with it ignored (a background job of a
+    # non-interactive shell): a shell's trap could not, and the test would depend on how
+    # the suite was started.
+    binary = tmp_path / "fake-terraform"
+    binary.write_text(
+        f"#!{sys.executable}\n"
+        "import signal, sys, time\n"
+        "def release(*_):\n"
+        f"    open({str(marker)!r}, 'w').write('released')\n"
+        "    sys.exit(130)\n"
+        "signal.signal(signal.SIGINT, release)\n"
+        "time.sleep(60)\n"
     )
+    binary.chmod(binary.stat().st_mode | stat.S_IEXEC)
     settings = TerraformSettings(binary=str(binary), timeout=1, interrupt_grace=5)
     with pytest.raises(CouldNotVerifyError, match="a state lock may remain") as raised:
         Terraform(tmp_path, settings).plan()
