@@ -246,7 +246,11 @@ class HttpClient:
             return _talk(connection, (method, target, headers, body), self.limits, end, read_body)
         except HttpFailure:
             raise
-        except Exception as error:  # noqa: BLE001 - every way a socket or parser fails is named
+        # What a socket, TLS or http.client can raise on a peer's behaviour (OSError covers
+        # timeouts, resets and ssl.SSLError; http.client.HTTPException a malformed answer;
+        # ValueError a status line or chunk it cannot read). Anything else is drift-gate's
+        # own bug and is left to the one "internal error" handler, not called a network fault.
+        except (OSError, http.client.HTTPException, ValueError, _Expired) as error:
             raise _failure(error, self.limits, end) from None
         finally:
             connection.close()

@@ -19,7 +19,12 @@ from pydantic import Field
 
 from drift_gate.errors import InvalidInputError
 from drift_gate.model import DeclaredContainer, DeclaredName, Finding, Frozen
-from drift_gate.schema_words import expected, shown_path
+from drift_gate.schema_words import (
+    allowed_and_unexpected,
+    expected,
+    shown_path,
+    unexpected_key_words,
+)
 from drift_gate.yamlfile import JsonPath, YamlDocument, load_yaml_file
 
 if TYPE_CHECKING:  # jsonschema is imported only when a policy is not already known valid
@@ -481,22 +486,14 @@ def _unknown_key_problems(
 ) -> list[tuple[PolicyProblem, str | None]]:
     import difflib
 
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    allowed = [str(key) for key in schema.get("properties", {})]
-    instance = error.instance if isinstance(error.instance, dict) else {}
+    allowed, unexpected = allowed_and_unexpected(error)
     found: list[tuple[PolicyProblem, str | None]] = []
-    for key in instance:
-        if key in allowed:
-            continue
+    for key in unexpected:
         path: JsonPath = (*error.absolute_path, key)
         close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.75)
-        hint = f"did you mean {close[0]}? " if close else ""
-        message = (
-            f"unexpected key {shown_path((key,))}; {hint}allowed here: {', '.join(allowed)} "
-            "(docs/policy.md)"
-        )
-        problem = PolicyProblem(document.path, document.line_of(path), path, message)
-        found.append((problem, close[0] if close else None))
+        meant = close[0] if close else None
+        message = unexpected_key_words([key], allowed, meant=meant)
+        found.append((PolicyProblem(document.path, document.line_of(path), path, message), meant))
     return found
 
 

@@ -104,13 +104,28 @@ def expected(error: ValidationError, docs: str = "docs/policy.md") -> str:
     return f"does not satisfy the schema's `{keyword}` (see {docs})"
 
 
+def allowed_and_unexpected(error: ValidationError) -> tuple[list[str], list[Any]]:
+    """Of an additionalProperties error: the keys the schema allows, and those found beyond."""
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    allowed = [str(key) for key in schema.get("properties", {})]
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    return allowed, [key for key in instance if key not in allowed]
+
+
+def unexpected_key_words(
+    keys: list[Any], allowed: list[str], docs: str = "docs/policy.md", meant: str | None = None
+) -> str:
+    """Keys the schema does not allow (masked unless they look like names), and the one
+    allowed key they are close to, when there is one."""
+    hint = f"did you mean {meant}? " if meant else ""
+    unexpected = ", ".join(shown_path((key,)) for key in keys)
+    return f"unexpected key {unexpected}; {hint}allowed here: {', '.join(allowed)} ({docs})"
+
+
 def unexpected_keys(error: ValidationError, docs: str = "docs/policy.md") -> str:
     """The keys the schema does not allow here (masked unless they look like names)."""
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    allowed = list(schema.get("properties", {}))
-    instance = error.instance if isinstance(error.instance, dict) else {}
-    unexpected = [shown_path((key,)) for key in instance if key not in allowed]
-    return f"unexpected key {', '.join(unexpected)}; allowed here: {', '.join(allowed)} ({docs})"
+    allowed, unexpected = allowed_and_unexpected(error)
+    return unexpected_key_words(unexpected, allowed, docs)
 
 
 def in_json_words(value: object) -> str:
