@@ -59,3 +59,33 @@ SERVICE_CHAIN = (
     Link.SMOKE,
 )
 PLAN_CHAIN = (Link.PLAN_APPLIED, Link.NO_CHANGE_OUTSIDE_TERRAFORM, Link.KNOWN_BEFORE_APPLY)
+
+
+class LinkMode(str, enum.Enum):
+    """How a link that may go unanswered counts (--secret-checks, a policy's secret_checks
+    and checks.execution_role): required (exit 3), best-effort (a warning) or off."""
+
+    REQUIRED = "required"
+    BEST_EFFORT = "best-effort"
+    OFF = "off"
+
+
+class SkippableLink(str, enum.Enum):
+    """The links --skip-link names (and a policy's `checks:` switches): asked of more AWS
+    services than the rest, so a run may leave them out (shown as not checked)."""
+
+    IMAGES = "images"
+    RUNNING_TASKS = "running-tasks"
+    EXECUTION_ROLE = "execution-role"
+
+    @property
+    def link(self) -> Link:
+        """The link of the chain this switches."""
+        return _SKIPPABLE[self]
+
+
+_SKIPPABLE = {
+    SkippableLink.IMAGES: Link.IMAGES,
+    SkippableLink.RUNNING_TASKS: Link.RUNNING_TASKS,
+    SkippableLink.EXECUTION_ROLE: Link.EXECUTION_ROLE,
+}
