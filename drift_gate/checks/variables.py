@@ -1,11 +1,19 @@
-"""DG101-DG104, DG107: declared secret and variable names against one running container.
+"""DG101-DG104, DG107, DG108 (and, mapped, DG601-DG603, DG606, DG903): what is declared for a
+container against a candidate: what that container would receive.
+
+A candidate is one shape whatever it comes from: the running task definition, the latest
+registered revision, a task-definition file before it is registered, a container in the
+Terraform sources. It is compared by one function, `check_container`; a path that reports
+under its own rule ids (the Terraform sources: DG6xx, so users' ignores and waivers stay
+valid) maps them in `CandidateRules`, it never forks the comparison.
 
 Names are compared as sets per container: the order of `secrets` and `environment` is noise.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.remedies import redeploy_command
@@ -21,15 +29,52 @@ from drift_gate.sources.containers import UNRENDERED, is_empty_reference, refere
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """What the declared names are compared with, in a finding's words, and where it is.
+class CandidateRules:
+    """The rule each difference is reported under on one path."""
 
-    The running task definition by default; a task-definition file before it is registered
-    (`at` is then its file:line, where a finding points instead of the declaration).
+    missing_secret: RuleId = "DG101"  # noqa: S105 - rule ids, not secrets
+    missing_variable: RuleId = "DG102"
+    secret_as_plain: RuleId = "DG103"  # noqa: S105
+    not_declared: RuleId = "DG107"
+    no_container: RuleId = "DG207"
+    # A declared name not among the names read, when an entry could not be read at all.
+    unreadable: RuleId = "DG903"
+
+
+LIVE_RULES = CandidateRules()
+TERRAFORM_RULES = CandidateRules(
+    missing_secret="DG601",  # noqa: S106 - rule ids, not secrets
+    missing_variable="DG601",
+    secret_as_plain="DG602",  # noqa: S106
+    not_declared="DG603",
+    no_container="DG606",
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the declared names are compared with: its words in a finding and where it is.
+
+    The running task definition by default. A candidate in a file (a task-definition file, a
+    .tf container) has `at`, its file:line, where a finding points instead of the
+    declaration (named in the message), and `where_of`, the file:line of each of its names.
     """
 
     words: str = "the running task definition"
     at: str | None = None
+    rules: CandidateRules = LIVE_RULES
+    # Where a value sits, for DG104/DG106, when it is not the running container.
+    place: str = ""
+    where_of: Mapping[str, str] = field(default_factory=dict)
+    # file:line of an entry whose name could not be read: a name not found is not verified.
+    unreadable: str | None = None
+    # Why a name of the candidate is reported as not declared (DG107/DG603).
+    undeclared_words: str = "which the policy does not declare"
+
+    def points_at(self, name: str, declared: tuple[str, ...]) -> str | None:
+        """Where a finding about `name` points: the name in the candidate's file, else the
+        candidate, else the first declaration."""
+        return self.where_of.get(name) or self.at or _first(declared)
 
 
 RUNNING = Candidate()
@@ -42,7 +87,7 @@ def check_container(
     latest: ContainerVars | None = None,
     candidate: Candidate = RUNNING,
 ) -> list[Finding]:
-    """Every way the container differs from what is declared for it."""
+    """Every way the candidate container differs from what is declared for it."""
     findings: list[Finding] = []
     for secret in declared.secrets:
         findings.extend(_check_secret(context, declared.name, secret, running, latest, candidate))
@@ -51,8 +96,23 @@ def check_container(
             _check_variable(context, declared.name, variable, running, latest, candidate)
         )
     findings.extend(empty_references(context, running, candidate, declared))
-    findings.extend(_undeclared(context, declared, running))
+    findings.extend(_undeclared(context, declared, running, candidate))
     return findings
+
+
+def no_container(
+    context: ServiceContext,
+    container: str,
+    candidate_words: str,
+    where: str | None,
+    *,
+    present: str | None = None,
+    rules: CandidateRules = LIVE_RULES,
+) -> Finding:
+    """DG207 (DG606 in the Terraform sources): the candidate has no container of that name."""
+    has = f" (it has: {present})" if present is not None else ""
+    message = f"{candidate_words} has no container {container}{has}"
+    return context.finding(rules.no_container, message, container=container, where=where)
 
 
 def empty_references(
@@ -69,7 +129,7 @@ def empty_references(
         if not is_empty_reference(secret.value_from):
             continue
         declaration = declarations.get(secret.name)
-        where = candidate.at or (_first(declaration.where) if declaration else None)
+        where = candidate.points_at(secret.name, declaration.where if declaration else ())
         message = (
             f"secret {secret.name} of container {running.name} of {candidate.words} has "
             f"{reference_words(secret.value_from)}: it reads no secret"
@@ -91,28 +151,26 @@ def _check_secret(
     candidate: Candidate,
 ) -> list[Finding]:
     name = secret.name
-    where = candidate.at or _first(secret.where)
+    where = candidate.points_at(name, secret.where)
     if name in running.environment_names:
-        return [
-            context.finding(
-                "DG103",
-                f"{name} is declared as a secret but container {container} of {candidate.words} "
-                "gets it as a plain environment variable (its value is stored in clear text in "
-                "the task definition)",
-                container=container,
-                variable=name,
-                where=where,
-            )
-        ]
+        message = (
+            f"{name} is declared as a secret but container {container} of {candidate.words} "
+            "gets it as a plain environment variable (its value is stored in clear text in "
+            f"the task definition){_declared_at(secret, candidate)}"
+        )
+        rule_id = candidate.rules.secret_as_plain
+        return [context.finding(rule_id, message, container=container, variable=name, where=where)]
     live = running.secret(name)
     if live is None:
-        return [_missing(context, "DG101", "secret", container, secret, latest, candidate)]
+        rule_id = candidate.rules.missing_secret
+        return [_missing(context, rule_id, "secret", container, secret, latest, candidate)]
     mismatch = pinned_source_mismatch(
         context,
         container,
         name,
         actual=live.value_from,
         pinned=secret.value_from,
+        source=candidate.place,
         where=where,
     )
     return [mismatch] if mismatch else []
@@ -154,9 +212,9 @@ def _check_variable(
     # A declared plain variable delivered as a secret still reaches the application.
     if variable.name in running.environment_names | running.secret_names:
         return []
-    return [
-        _missing(context, "DG102", "environment variable", container, variable, latest, candidate)
-    ]
+    rule_id = candidate.rules.missing_variable
+    kind = "environment variable"
+    return [_missing(context, rule_id, kind, container, variable, latest, candidate)]
 
 
 def _missing(
@@ -169,14 +227,28 @@ def _missing(
     candidate: Candidate,
 ) -> Finding:
     name = declared.name
+    declared_at = _declared_at(declared, candidate)
+    if candidate.unreadable is not None:
+        # Not among the names read, but an entry could not be read: it may be that one.
+        message = (
+            f"{kind} {name} is declared but not among the names readable in container "
+            f"{container} of {candidate.words}, and an entry at {candidate.unreadable} cannot "
+            f"be read{declared_at}"
+        )
+        return context.finding(
+            candidate.rules.unreadable,
+            message,
+            container=container,
+            variable=name,
+            where=candidate.unreadable,
+        )
     message = (
-        f"{kind} {name} is declared but missing from container {container} of {candidate.words}"
+        f"{kind} {name} is declared but missing from container {container} of "
+        f"{candidate.words}{declared_at}"
     )
-    where = _first(declared.where)
-    if candidate.at is not None:
-        # The finding points at the file to fix; the declaration is named in the message.
-        message += f" (declared at {where})" if where else ""
-        where = candidate.at
+    # A candidate in a file: the finding points at the file to fix, the message names the
+    # declaration.
+    where = candidate.at or _first(declared.where)
     remediation = None
     latest_arn = context.latest_task_definition
     if latest is not None and latest_arn and name in latest.secret_names | latest.environment_names:
@@ -190,16 +262,28 @@ def _missing(
     )
 
 
+def _declared_at(declared: DeclaredName, candidate: Candidate) -> str:
+    """Where a name is declared, said in the message when the finding points at the candidate."""
+    if candidate.at is None or not declared.where:
+        return ""
+    return f" (declared at {', '.join(declared.where)})"
+
+
 def _undeclared(
-    context: ServiceContext, declared: DeclaredContainer, running: ContainerVars
+    context: ServiceContext,
+    declared: DeclaredContainer,
+    running: ContainerVars,
+    candidate: Candidate,
 ) -> list[Finding]:
     live_names = running.secret_names | running.environment_names
     return [
         context.finding(
-            "DG107",
-            f"container {declared.name} has {name}, which the policy does not declare",
+            candidate.rules.not_declared,
+            f"container {declared.name} of {candidate.words} has {name}, "
+            f"{candidate.undeclared_words}",
             container=declared.name,
             variable=name,
+            where=candidate.where_of.get(name),
         )
         for name in sorted(live_names - declared.declared_names)
     ]

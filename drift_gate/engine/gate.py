@@ -6,17 +6,19 @@ report still lists everything that was verified; only whole-run failures raise.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from drift_gate.chain import Link
 from drift_gate.checks.findings import ServiceContext
-from drift_gate.checks.plan import PlanContext, check_plan
-from drift_gate.engine.declared import services_from_plan
+from drift_gate.engine.declared_sources import (
+    DeclaredScope,
+    DeclaredSource,
+    PlanInput,
+    PlanSource,
+    PolicySource,
+    gather,
+)
 from drift_gate.engine.outcome import ServiceResult, build_report, utc_now
 from drift_gate.engine.service_checks import (
     CheckOptions,
@@ -27,12 +29,10 @@ from drift_gate.engine.service_checks import (
 )
 from drift_gate.engine.service_run import ServiceRun
 from drift_gate.engine.waivers import apply_waivers
-from drift_gate.errors import ExitCode, InvalidInputError
+from drift_gate.errors import ExitCode
 from drift_gate.model import (
     TERRAFORM_ENVIRONMENT,
     FailOn,
-    Finding,
-    Plan,
     Report,
     ServiceState,
     Target,
@@ -41,26 +41,12 @@ from drift_gate.policy import (
     EnvironmentPolicy,
     Policy,
     ServicePolicy,
-    select_environments,
 )
 from drift_gate.rules import RuleId
 from drift_gate.sources.aws import AWS_FAILURES, AwsClients, classify_failure
 from drift_gate.sources.ecs import EcsReader
 
-if TYPE_CHECKING:  # the HCL reader is imported only by runs that read Terraform sources
-    from drift_gate.sources.tf_sources import TerraformSources
-
-
-@dataclass(frozen=True)
-class PlanInput:
-    """A Terraform plan to check, and where it came from."""
-
-    plan: Plan
-    source: str
-    sources: TerraformSources | None = None
-    directory: Path | None = None
-    exit_code: int | None = None
-    workspace: str | None = None  # where drift-gate ran the plan; None for a given plan
+__all__ = ["PlanInput", "run_check"]  # PlanInput: where the commands have always found it
 
 
 def run_check(
@@ -69,17 +55,19 @@ def run_check(
     clients: AwsClients,
     plan_input: PlanInput | None = None,
     clock: Callable[[], datetime] = utc_now,
+    declared_sides: Sequence[DeclaredSource] = (),
 ) -> Report:
-    """Check every service the policy and the plan declare against what ECS runs."""
+    """Check every service the declared sources declare (the policy, the plan, any other
+    side) against what ECS runs."""
     started_at = clock()
-    environments = list(select_environments(policy, options.environment)) if policy else []
-    plan_findings: list[Finding] = []
-    if plan_input is not None:
-        from_plan, plan_findings = _from_plan(plan_input, options, environments)
-        environments += [from_plan] if from_plan else []
-    results: list[ServiceResult] = [ServiceResult(None, tuple(plan_findings))]
+    sources: list[DeclaredSource] = [PolicySource(policy)] if policy else []
+    sources += [PlanSource(plan_input)] if plan_input else []
+    declared = gather(
+        [*sources, *declared_sides], DeclaredScope(options.environment, options.region)
+    )
+    results: list[ServiceResult] = [ServiceResult(None, declared.findings)]
     stores = LinkStores.of(clients)
-    environments = _with_selected_services(environments, clients, results)
+    environments = _with_selected_services(list(declared.environments), clients, results)
     if options.wait_seconds:
         from drift_gate.engine.wait import wait_for_rollouts
 
@@ -118,42 +106,6 @@ def _with_selected_services(
         resolved.append(with_services)
         results.append(ServiceResult(None, tuple(findings)))
     return resolved
-
-
-def _from_plan(
-    plan_input: PlanInput, options: CheckOptions, policy_environments: list[EnvironmentPolicy]
-) -> tuple[EnvironmentPolicy | None, list[Finding]]:
-    """The plan's own findings, and the services it declares for the live check. A service
-    whose containers the plan cannot declare is not "not checked" when the policy declares it."""
-    plan = plan_input.plan
-    region = (
-        options.region
-        or plan.region
-        or os.environ.get("AWS_REGION")
-        or os.environ.get("AWS_DEFAULT_REGION")
-    )
-    declared = None
-    if plan.services:
-        if not region:
-            raise InvalidInputError(
-                f"{plan_input.source}: cannot tell the AWS region of the services it declares; "
-                "pass --region"
-            )
-        in_policy = {
-            (environment.region, service.cluster, service.service)
-            for environment in policy_environments
-            for service in environment.services
-        }
-        declared = services_from_plan(plan, plan_input.sources, region, in_policy)
-    context = PlanContext(
-        region=region,
-        sources=plan_input.sources,
-        directory=plan_input.directory,
-        exit_code=plan_input.exit_code,
-        services_by_task_definition=declared.services_by_task_definition if declared else {},
-    )
-    findings = check_plan(plan, context) + list(declared.findings if declared else ())
-    return (declared.environment if declared else None), findings
 
 
 def _check_environment(environment: EnvironmentPolicy, reader: EcsReader) -> list[ServiceRun]:

@@ -14,11 +14,28 @@ from datetime import datetime
 from pathlib import Path
 
 from drift_gate.checks.findings import ServiceContext
-from drift_gate.checks.terraform_sources import check_task_definition
+from drift_gate.checks.terraform_sources import (
+    SourceContainer,
+    SourceService,
+    SourceTaskDefinition,
+    Unreadable,
+    check_task_definition,
+    service_not_found,
+)
 from drift_gate.credentials import looks_like_credential_name
 from drift_gate.engine.outcome import ServiceResult, apply_ignores, build_report, utc_now
 from drift_gate.locations import shown
-from drift_gate.model import CheckedService, DeclaredContainer, DeclaredName, FailOn, Report, Target
+from drift_gate.model import (
+    CheckedService,
+    ContainerVars,
+    DeclaredContainer,
+    DeclaredName,
+    FailOn,
+    LiveEnvVar,
+    LiveSecret,
+    Report,
+    Target,
+)
 from drift_gate.policy import (
     ContainerPolicy,
     EnvironmentPolicy,
@@ -26,10 +43,15 @@ from drift_gate.policy import (
     ServicePolicy,
     select_environments,
 )
+from drift_gate.sources.containers import UNRENDERED
 from drift_gate.sources.dotenv import required_names
 from drift_gate.sources.hcl import (
     DeclaredService,
+    DeclaredTaskDefinition,
+    TerraformContainer,
     TerraformDeclarations,
+    TerraformName,
+    Unresolved,
     load_declarations,
 )
 
@@ -99,19 +121,11 @@ def _check_service(
     target, checked = declared_service(environment, service)
     context = ServiceContext(target)
     declared = _find_service(service, declarations.services)
-    if declared is None and declarations.unresolved_modules:
-        # It may be declared in a module that was not read: could not verify, not absent.
-        first = declarations.unresolved_modules[0]
-        message = (
-            f"no aws_ecs_service named {service.service} among the sources read; "
-            f"{len(declarations.unresolved_modules)} module call(s) could not be read, "
-            f"first {first.reason}"
-        )
-        finding = context.finding("DG903", message, where=shown(first.file, first.line))
-        return ServiceResult(checked.model_copy(update={"verified": False}), (finding,))
     if declared is None:
-        message = f"no aws_ecs_service named {service.service} in the Terraform sources"
-        return ServiceResult(checked, (context.finding("DG605", message, where=service.where),))
+        unread = [_unreadable(module) for module in declarations.unresolved_modules]
+        finding = service_not_found(context, service.service, service.where, unread)
+        verified = not finding.is_unverified
+        return ServiceResult(checked.model_copy(update={"verified": verified}), (finding,))
     task_definition = next(
         (
             td
@@ -121,10 +135,60 @@ def _check_service(
         None,
     )
     required = {c.name: requirements(c) for c in service.containers}
-    findings = list(check_task_definition(context, service, declared, task_definition, required))
+    findings = list(
+        check_task_definition(
+            context,
+            SourceService(service.service, declared.address, shown(declared.file, declared.line)),
+            _candidate(task_definition) if task_definition else None,
+            required,
+        )
+    )
     unverified = any(f.is_unverified for f in findings)
     kept = apply_ignores(findings, service.ignore)
     return ServiceResult(checked.model_copy(update={"verified": not unverified}), kept)
+
+
+def _unreadable(unresolved: Unresolved) -> Unreadable:
+    return Unreadable(unresolved.reason, shown(unresolved.file, unresolved.line))
+
+
+def _candidate(task_definition: DeclaredTaskDefinition) -> SourceTaskDefinition:
+    """A task definition of the sources in the shape every candidate has."""
+    at = shown(task_definition.file, task_definition.line)
+    if task_definition.unresolved is not None:
+        return SourceTaskDefinition(
+            task_definition.address, at, unreadable=_unreadable(task_definition.unresolved)
+        )
+    containers = {c.name: _container(c) for c in task_definition.containers}
+    return SourceTaskDefinition(task_definition.address, at, containers)
+
+
+def _container(container: TerraformContainer) -> SourceContainer:
+    names = (*container.secrets, *container.environment)
+    return SourceContainer(
+        names=ContainerVars(
+            name=container.name,
+            secrets=tuple(
+                LiveSecret(name=s.name, value_from=_reference(s)) for s in container.secrets
+            ),
+            environment=tuple(
+                LiveEnvVar(name=v.name, value_token_format=v.value_token_format)
+                for v in container.environment
+            ),
+        ),
+        where_of={name.name: shown(name.file, name.line) for name in reversed(names)},
+        unreadable=tuple(_unreadable(entry) for entry in container.unresolved),
+        committed_tokens=tuple(
+            (name.name, name.value_token_format) for name in names if name.value_token_format
+        ),
+    )
+
+
+def _reference(secret: TerraformName) -> str:
+    """A valueFrom only Terraform can know is a placeholder, never compared; none is empty."""
+    if secret.value_from_unresolved is not None:
+        return UNRENDERED
+    return secret.value_from or ""
 
 
 def _find_service(

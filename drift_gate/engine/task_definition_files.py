@@ -17,7 +17,7 @@ from pathlib import Path
 from drift_gate.checks.credentials import check_credentials
 from drift_gate.checks.execution_role import no_execution_role
 from drift_gate.checks.findings import ServiceContext
-from drift_gate.checks.variables import Candidate, check_container
+from drift_gate.checks.variables import Candidate, check_container, no_container
 from drift_gate.engine.offline import declared_service, requirements
 from drift_gate.engine.outcome import ServiceResult, apply_ignores, build_report, utc_now
 from drift_gate.engine.waivers import apply_waivers
@@ -105,17 +105,15 @@ def _check_file(
         found = file.container(declared.name)
         if found is None:
             present = _some_names([c.names.name for c in file.containers])
-            message = (
-                f"task definition file {file.source} has no container {declared.name} "
-                f"(it has: {present})"
-            )
+            words = f"task definition file {file.source}"
             findings.append(
-                context.finding("DG207", message, container=declared.name, where=file.location())
+                no_container(context, declared.name, words, file.location(), present=present)
             )
             continue
         candidate = Candidate(
             words=f"task definition file {file.source} ({found.json_path})",
             at=file.location(found),
+            undeclared_words="which neither the policy nor a dotenv file requires",
         )
         findings += check_container(
             context, requirements(declared), found.names, candidate=candidate

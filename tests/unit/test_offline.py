@@ -266,9 +266,11 @@ def test_incident_offline_fails_when_the_key_is_removed_from_terraform(
         "api",
         "HUGGINGFACE_API_KEY",
     )
+    # The live check's words (one comparison for every candidate), under the DG6xx id.
     assert finding["message"] == (
-        "drift-gate.yaml:11, .env.example:4 requires HUGGINGFACE_API_KEY, but aws_ecs_task_definition.api "
-        "(infra/main.tf:12) does not declare it for container api"
+        "secret HUGGINGFACE_API_KEY is declared but missing from container api of "
+        "aws_ecs_task_definition.api (infra/main.tf:12) (declared at drift-gate.yaml:11, "
+        ".env.example:4)"
     )
     assert finding["declared_in"] == "infra/main.tf:12"
 
@@ -285,7 +287,7 @@ def test_secret_declared_as_plain_variable(cli: Cli, example: Path) -> None:
     assert exit_code == 1
     [finding] = [f for f in report["findings"] if f["rule_id"] == "DG602"]
     assert finding["declared_in"] == "infra/main.tf:32"
-    assert "requires HUGGINGFACE_API_KEY as a secret" in finding["message"]
+    assert "HUGGINGFACE_API_KEY is declared as a secret but container api" in finding["message"]
 
 
 def test_dotenv_credential_names_must_be_secrets(cli: Cli, example: Path) -> None:
