@@ -13,12 +13,29 @@ from fnmatch import fnmatchcase
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
 from drift_gate.errors import InvalidInputError
-from drift_gate.model import DeclaredContainer, DeclaredName, Finding, Frozen
+from drift_gate.model.base import Frozen
+from drift_gate.model.declared import (
+    MAX_LOG_WINDOW,
+    ContainerPolicy,
+    DeclaredSecret,
+    DeclaredVariable,
+    DeepChecks,
+    EnvironmentPolicy,
+    LogPolicy,
+    RoleChecks,
+    SecretChecks,
+    SelectorPolicy,
+    ServicePolicy,
+    ServiceSelector,
+    SmokeHeader,
+    SmokeRequest,
+)
+from drift_gate.model.report import Finding
 from drift_gate.schema_words import (
     allowed_and_unexpected,
     expected,
@@ -27,183 +44,38 @@ from drift_gate.schema_words import (
 )
 from drift_gate.yamlfile import JsonPath, YamlDocument, load_yaml_file
 
+# The declared model lives in drift_gate/model/declared.py; re-exported for the importers.
+__all__ = [
+    "MAX_LOG_WINDOW",
+    "ContainerPolicy",
+    "DeclaredSecret",
+    "DeclaredVariable",
+    "DeepChecks",
+    "EnvironmentPolicy",
+    "LogPolicy",
+    "Policy",
+    "PolicyProblem",
+    "RoleChecks",
+    "SecretChecks",
+    "SelectorPolicy",
+    "ServicePolicy",
+    "ServiceSelector",
+    "SmokeHeader",
+    "SmokeRequest",
+    "WaiverLimits",
+    "WaiverPolicy",
+    "build_valid_policy",
+    "find_problems",
+    "known_valid",
+    "load_policy",
+    "policy_from_document",
+    "policy_schema",
+    "remember_valid",
+    "select_environments",
+]
+
 if TYPE_CHECKING:  # jsonschema is imported only when a policy is not already known valid
     from jsonschema.exceptions import ValidationError
-
-
-class DeclaredSecret(Frozen):
-    """A secret name a container must receive, optionally with the valueFrom it must use."""
-
-    name: str
-    value_from: str | None = None
-    where: str | None = Field(default=None, description="file:line of the declaration")
-
-
-class DeclaredVariable(Frozen):
-    """A plain environment variable name a container must receive."""
-
-    name: str
-    where: str | None = None
-
-
-class ContainerPolicy(Frozen):
-    name: str
-    secrets: tuple[DeclaredSecret, ...] = ()
-    environment: tuple[DeclaredVariable, ...] = ()
-    dotenv: tuple[Path, ...] = Field(default=(), description="dotenv files whose names it requires")
-
-    @property
-    def declared_names(self) -> frozenset[str]:
-        return frozenset(s.name for s in self.secrets) | {v.name for v in self.environment}
-
-    def declared(self) -> DeclaredContainer:
-        """The policy's part of the one declared model (dotenv files are read elsewhere)."""
-        container = DeclaredContainer(name=self.name)
-        for secret in self.secrets:
-            where = (secret.where,) if secret.where else ()
-            container = container.with_name(
-                DeclaredName(
-                    name=secret.name, secret=True, value_from=secret.value_from, where=where
-                )
-            )
-        for variable in self.environment:
-            where = (variable.where,) if variable.where else ()
-            container = container.with_name(
-                DeclaredName(name=variable.name, secret=False, where=where)
-            )
-        return container
-
-
-class LogPolicy(Frozen):
-    """Phrases the service's application log must not show, and over which window."""
-
-    group: str
-    forbid: tuple[str, ...]
-    since: str = "deployment"
-
-    def window(self) -> timedelta | None:
-        """The duration to look back, or None for "since the PRIMARY deployment started"."""
-        if self.since == "deployment":
-            return None
-        window = self.window_or_none()
-        if window is None:  # validate-policy refuses these; a model built elsewhere may not
-            raise InvalidInputError("logs.since is not a duration drift-gate reads")
-        return window
-
-    def window_or_none(self) -> timedelta | None:
-        """The duration `since` names, or None when it is too long to be one (> 10 years)."""
-        unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[self.since[-1]]
-        digits = self.since[:-1]
-        if len(digits) > 9:  # beyond timedelta (999,999,999 days) and any real window
-            return None
-        window = timedelta(**{unit: int(digits)})
-        return window if window <= MAX_LOG_WINDOW else None
-
-
-class SmokeHeader(Frozen):
-    """A request header: a literal value, or the name of an environment variable holding it."""
-
-    name: str
-    value: str | None = None
-    env: str | None = None
-
-
-class SmokeRequest(Frozen):
-    """One request the application must answer as declared (the value of `env` headers is
-    read when the request is sent, never kept in a model, a report or a message)."""
-
-    url: str
-    method: str = "GET"
-    headers: tuple[SmokeHeader, ...] = ()
-    json_body: str | None = Field(default=None, description="the `json:` body, as JSON text")
-    expect: tuple[int, ...] = (200,)
-    forbid: tuple[str, ...] = ()
-    timeout: float = 10.0
-    retries: int = 0
-    allow_http: bool = False
-    where: str | None = None
-
-
-class ServicePolicy(Frozen):
-    cluster: str
-    service: str
-    containers: tuple[ContainerPolicy, ...]
-    ignore: frozenset[str] = frozenset()
-    logs: LogPolicy | None = None
-    smoke: tuple[SmokeRequest, ...] = ()
-    where: str | None = None
-
-
-class ServiceSelector(Frozen):
-    """Which discovered services a `match:` entry declares for; every given key must match."""
-
-    service: str | None = None
-    cluster: str | None = None
-    tags: tuple[tuple[str, str], ...] = ()
-
-    def matches(self, cluster: str, service: str, tags: Sequence[tuple[str, str]]) -> bool:
-        """Whether a service (by name, cluster and tags) is one this entry declares for."""
-        if self.service is not None and not fnmatchcase(service, self.service):
-            return False
-        if self.cluster is not None and not fnmatchcase(cluster, self.cluster):
-            return False
-        have = dict(tags)
-        return all(key in have and fnmatchcase(have[key], pattern) for key, pattern in self.tags)
-
-    def words(self) -> str:
-        """`service hokusai-* in cluster ml-* with tags team=ml`, for messages."""
-        parts = [f"service {self.service}" if self.service else "every service"]
-        if self.cluster:
-            parts.append(f"in cluster {self.cluster}")
-        if self.tags:
-            parts.append("with tags " + ", ".join(f"{k}={v}" for k, v in self.tags))
-        return " ".join(parts)
-
-
-class SelectorPolicy(Frozen):
-    """A policy entry that declares for every discovered service it matches."""
-
-    match: ServiceSelector
-    containers: tuple[ContainerPolicy, ...]
-    ignore: frozenset[str] = frozenset()
-    logs: LogPolicy | None = None
-    smoke: tuple[SmokeRequest, ...] = ()
-    where: str | None = None
-
-    def for_service(self, cluster: str, service: str) -> ServicePolicy:
-        """What this entry declares, for one service it matched."""
-        return ServicePolicy(
-            cluster=cluster,
-            service=service,
-            containers=self.containers,
-            ignore=self.ignore,
-            logs=self.logs,
-            smoke=self.smoke,
-            where=self.where,
-        )
-
-
-SecretChecks = Literal["required", "best-effort", "off"]
-RoleChecks = Literal["required", "best-effort", "off"]
-
-
-class DeepChecks(Frozen):
-    """The links around the chain, switched per environment (None: the command's default)."""
-
-    images: bool | None = None
-    running_tasks: bool | None = None
-    # Unanswered simulator: best-effort makes it a warning, required exit 3.
-    execution_role: RoleChecks | None = None
-
-
-class EnvironmentPolicy(Frozen):
-    name: str
-    region: str
-    account: str | None = Field(default=None, description="AWS account id; None: any scanned")
-    services: tuple[ServicePolicy, ...]
-    selectors: tuple[SelectorPolicy, ...] = ()
-    secret_checks: SecretChecks = "required"  # noqa: S105 - a mode, not a password
-    checks: DeepChecks = DeepChecks()
 
 
 class WaiverPolicy(Frozen):
@@ -629,10 +501,6 @@ def _entry_shape_problem(service: dict[str, Any]) -> str | None:
             return "give `cluster` and `service` (one service), or `match` (services by glob/tags)"
         return f"'{missing}' is a required property (or use `match` to select services)"
     return None
-
-
-# CloudWatch Logs keeps events for at most 10 years; a longer window is a typo.
-MAX_LOG_WINDOW = timedelta(days=3653)
 
 
 def _service_problems(
