@@ -1,10 +1,11 @@
-"""DG201-DG204: does the PRIMARY deployment run the latest registered revision, healthily."""
+"""DG201-DG204, DG213: does the PRIMARY deployment run the latest registered revision,
+healthily, and was it not rolled back? DG901 when a rollout did not settle within --wait."""
 
 from __future__ import annotations
 
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.remedies import redeploy_command
-from drift_gate.model import Finding, ServiceState, TaskDefinitionSpec
+from drift_gate.model import Finding, ServiceState, Target, TaskDefinitionSpec
 
 
 def check_revision(
@@ -59,3 +60,37 @@ def check_rollout(context: ServiceContext, service: ServiceState) -> list[Findin
             )
         )
     return findings
+
+
+def rolled_back(service: ServiceState) -> Finding | None:
+    """DG213: a circuit-breaker rollback, a FAILED deployment beside a PRIMARY on another
+    revision."""
+    primary = service.primary
+    failed = next(
+        (d for d in service.deployments if d.status != "PRIMARY" and d.rollout_state == "FAILED"),
+        None,
+    )
+    if (
+        primary is None
+        or failed is None
+        or failed.task_definition_arn == primary.task_definition_arn
+    ):
+        return None
+    target = Target(environment="", cluster=service.cluster, service=service.name)
+    reason = f" ({failed.rollout_state_reason})" if failed.rollout_state_reason else ""
+    message = (
+        f"deployment {failed.id} of {failed.task_definition_arn} failed{reason} and the service "
+        f"was rolled back to {primary.task_definition_arn}"
+    )
+    return ServiceContext(target).finding("DG213", message)
+
+
+def rollout_not_settled(target: Target, seconds: float, why: str) -> Finding:
+    """DG901: --wait ran out before the service's rollout settled (`why`: what was left)."""
+    message = f"could not verify: the rollout did not settle within {seconds:.0f} s ({why})"
+    return ServiceContext(target).finding(
+        "DG901",
+        message,
+        remediation="Raise --wait, or look at the deployment's events "
+        "(`aws ecs describe-services`); the checks ran on what was deployed then.",
+    )

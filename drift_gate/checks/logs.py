@@ -1,4 +1,5 @@
-"""DG401-DG402: what the application logs since it was deployed. Counts and times only."""
+"""DG401-DG402 (and DG901 when it cannot be read): what the application logs since it was
+deployed. Counts and times only."""
 
 from __future__ import annotations
 
@@ -32,3 +33,17 @@ def log_group_missing(context: ServiceContext, group: str, where: str | None = N
     return context.finding(
         "DG402", f"log group {group} does not exist in {context.target.region}", where=where
     )
+
+
+def log_start_unknown(context: ServiceContext, where: str | None = None) -> Finding:
+    """DG901: no window was declared and the PRIMARY deployment's start is not known."""
+    reason = "could not verify the log: the PRIMARY deployment's start time is unknown"
+    return context.finding("DG901", reason, where=where)
+
+
+def log_unverified(
+    context: ServiceContext, group: str, reason: str, fix: str | None, where: str | None = None
+) -> Finding:
+    """DG901: the log group could not be searched."""
+    message = f"could not verify log group {group}: {reason}"
+    return context.finding("DG901", message, where=where, remediation=fix)

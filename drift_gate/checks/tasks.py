@@ -131,3 +131,9 @@ def _quick_exits(context: ServiceContext, stopped: Sequence[TaskAnswer]) -> list
 
 def _short(started: datetime | None, stopped: datetime | None) -> bool:
     return started is None or stopped is None or stopped - started <= QUICK_EXIT
+
+
+def tasks_unverified(context: ServiceContext, reason: str, fix: str | None) -> Finding:
+    """DG901: the service's tasks could not be listed or described."""
+    message = f"could not verify the service's tasks: {reason}"
+    return context.finding("DG901", message, remediation=fix)

@@ -6,7 +6,7 @@ report still lists everything that was verified; nothing here raises for one ser
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,18 +16,28 @@ from drift_gate.chain import Link
 from drift_gate.checks.credentials import check_credentials
 from drift_gate.checks.deployment import check_revision, check_rollout
 from drift_gate.checks.findings import ServiceContext
-from drift_gate.checks.variables import check_container, empty_references
-from drift_gate.engine.later_links import (
-    check_application_logs,
-    check_execution_roles,
-    check_images,
-    check_running_tasks,
-    check_secret_stores,
-    check_smoke_requests,
+from drift_gate.checks.service import (
+    cluster_missing,
+    container_missing,
+    service_missing,
+    service_unverified,
 )
+from drift_gate.checks.variables import check_container, empty_references
+from drift_gate.engine.later.application_logs import NO_LOGS, check_application_logs
+from drift_gate.engine.later.execution_role import check_execution_roles
+from drift_gate.engine.later.images import check_images
+from drift_gate.engine.later.running_tasks import check_running_tasks
+from drift_gate.engine.later.secret_stores import check_secret_stores
+from drift_gate.engine.later.smoke_requests import NO_SMOKE, check_smoke_requests
 from drift_gate.engine.service_run import LinkOutcome, ServiceRun
 from drift_gate.model import CheckedService, FailOn, Target
-from drift_gate.policy import DeepChecks, EnvironmentPolicy, SecretChecks, ServicePolicy
+from drift_gate.policy import (
+    DeepChecks,
+    EnvironmentPolicy,
+    RoleChecks,
+    SecretChecks,
+    ServicePolicy,
+)
 from drift_gate.sources.aws import AWS_FAILURES, AwsClients, Failure, classify_failure
 from drift_gate.sources.ecs import ClusterMissing, EcsReader, ServiceLookup, ServiceMissing
 from drift_gate.sources.execution_role import KeyResolver, RoleSimulator
@@ -35,7 +45,6 @@ from drift_gate.sources.images import ImageStores
 from drift_gate.sources.secrets import SecretStores
 from drift_gate.sources.smoke import tls_context
 
-NO_LOGS = "no logs declared for this service"
 NO_PRIMARY = Failure(
     "the service has no PRIMARY deployment or task set",
     "Check its deployments (`aws ecs describe-services`); redeploy it if none is PRIMARY.",
@@ -84,17 +93,39 @@ class LinkStores:
         )
 
 
+@dataclass(frozen=True)
+class DeepLink:
+    """A link around the chain that --skip-link, the policy's `checks:` and --deep switch."""
+
+    option: str  # its word after --skip-link
+    key: str  # its key under `checks:` in the policy
+    setting: Callable[[DeepChecks], bool | RoleChecks | None]
+
+
+DEEP_LINKS: Mapping[Link, DeepLink] = {
+    Link.IMAGES: DeepLink("images", "images", lambda checks: checks.images),
+    Link.RUNNING_TASKS: DeepLink(
+        "running-tasks", "running_tasks", lambda checks: checks.running_tasks
+    ),
+    Link.EXECUTION_ROLE: DeepLink(
+        "execution-role", "execution_role", lambda checks: checks.execution_role
+    ),
+}
+
+
 def deep_setting(
-    options: CheckOptions, environment: EnvironmentPolicy, name: str
+    options: CheckOptions, environment: EnvironmentPolicy, link: Link
 ) -> tuple[bool | str, str]:
     """A link's setting (--skip-link, else the policy, else the command's default) and, when
     it is off, why (shown as "not checked")."""
-    if name.replace("_", "-") in options.skipped:
-        return False, f"--skip-link {name.replace('_', '-')}"
-    from_policy = getattr(environment.checks, name)
+    deep = DEEP_LINKS[link]
+    if deep.option in options.skipped:
+        return False, f"--skip-link {deep.option}"
+    from_policy = deep.setting(environment.checks)
     if from_policy is not None:
-        return from_policy, f"checks: {name}: off in the policy"
-    default = getattr(options.deep_defaults, name)
+        return from_policy, f"checks: {deep.key}: off in the policy"
+    default = deep.setting(options.deep_defaults)
+    assert default is not None  # noqa: S101 - the commands' defaults name every deep link
     return default, "off by default in a scan (--deep turns it on)"
 
 
@@ -145,7 +176,7 @@ def later_links(
         tls = tls_context(options.ca_bundle)
         smoke = check_smoke_requests(runs, tls, deadline=clients.deadline)
     else:
-        smoke = [LinkOutcome(not_checked="no smoke requests declared")] * len(runs)
+        smoke = [LinkOutcome(not_checked=NO_SMOKE)] * len(runs)
     for run, smoke_outcome in zip(runs, smoke, strict=True):
         run.record(Link.SMOKE, smoke_outcome)
 
@@ -156,7 +187,7 @@ def _images_link(
     options: CheckOptions,
     stores: LinkStores,
 ) -> list[LinkOutcome]:
-    images_on, why = deep_setting(options, environment, "images")
+    images_on, why = deep_setting(options, environment, Link.IMAGES)
     if not _is_on(images_on):
         return [LinkOutcome(not_checked=why)] * len(runs)
     return check_images(runs, stores.images)
@@ -169,7 +200,7 @@ def _tasks_link(
     clients: AwsClients,
     clock: Callable[[], datetime],
 ) -> list[LinkOutcome]:
-    tasks_on, why = deep_setting(options, environment, "running_tasks")
+    tasks_on, why = deep_setting(options, environment, Link.RUNNING_TASKS)
     if not _is_on(tasks_on):
         return [LinkOutcome(not_checked=why)] * len(runs)
     since = clock() - timedelta(seconds=options.tasks_since) if options.tasks_since else None
@@ -184,7 +215,7 @@ def _secret_links(
 ) -> tuple[list[LinkOutcome], list[LinkOutcome]]:
     """The secret stores, then the execution roles' access to what they located."""
     mode = options.secret_checks or environment.secret_checks
-    role_mode, role_off = deep_setting(options, environment, "execution_role")
+    role_mode, role_off = deep_setting(options, environment, Link.EXECUTION_ROLE)
     located: list[LinkOutcome]
     asked: SecretStores | str  # the stores, or why they were not asked
     if mode == "off":
@@ -246,12 +277,7 @@ def unverified_run(
     environment: EnvironmentPolicy, service: ServicePolicy, failure: Failure, link: Link
 ) -> ServiceRun:
     target = _target(environment, service)
-    finding = ServiceContext(target).finding(
-        "DG901",
-        f"could not verify: {failure.reason}",
-        where=service.where,
-        remediation=failure.fix,
-    )
+    finding = service_unverified(ServiceContext(target), failure.reason, failure.fix, service.where)
     run = ServiceRun(target, service, _checked(target, service, verified=False), [finding])
     run.unverified[link] = failure.reason
     return run
@@ -269,13 +295,11 @@ def check_service(
     target = _target(environment, service)
     context = ServiceContext(target)
     if isinstance(lookup, ClusterMissing):
-        message = f"cluster {service.cluster} does not exist in {environment.region}"
-        finding = context.finding("DG205", message, where=service.where)
+        finding = cluster_missing(context, service.cluster, environment.region, service.where)
         return ServiceRun(target, service, _checked(target, service, verified=True), [finding])
     if isinstance(lookup, ServiceMissing) or lookup.status != "ACTIVE":
         state = lookup.reason if isinstance(lookup, ServiceMissing) else f"status {lookup.status}"
-        message = f"service {service.service} not found in cluster {service.cluster} ({state})"
-        finding = context.finding("DG206", message, where=service.where)
+        finding = service_missing(context, service.service, service.cluster, state, service.where)
         return ServiceRun(target, service, _checked(target, service, verified=True), [finding])
     primary = lookup.primary
     if primary is None:
@@ -295,10 +319,7 @@ def check_service(
     for declared in service.containers:
         running = deployed.container(declared.name)
         if running is None:
-            message = f"task definition {deployed.arn} has no container {declared.name}"
-            findings.append(
-                context.finding("DG207", message, container=declared.name, where=service.where)
-            )
+            findings.append(container_missing(context, deployed.arn, declared.name, service.where))
             continue
         latest_container = latest.container(declared.name) if latest else None
         findings.extend(check_container(context, declared.declared(), running, latest_container))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from drift_gate.chain import Link
@@ -27,6 +28,12 @@ class LinkOutcome:
     findings: tuple[Finding, ...] = ()
     not_checked: str | None = None
     unverified: str | None = None
+
+
+def outcome_of(found: Sequence[Finding]) -> LinkOutcome:
+    """A link that ran: its findings, and the first that could not verify, if any."""
+    unverified = next((f for f in found if f.is_unverified), None)
+    return LinkOutcome(tuple(found), unverified=unverified.message if unverified else None)
 
 
 @dataclass

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from drift_gate.checks.findings import ServiceContext
+from drift_gate.checks.deployment import rolled_back, rollout_not_settled
 from drift_gate.model import Finding, ServiceState, Target
 from drift_gate.policy import EnvironmentPolicy
 from drift_gate.sources.aws import AWS_FAILURES, AwsClients, classify_failure
@@ -48,28 +48,6 @@ def rollout_state(service: ServiceState) -> str | None:
     if service.running_count != service.desired_count:
         return f"{service.running_count} of {service.desired_count} tasks running"
     return None
-
-
-def rolled_back(service: ServiceState) -> Finding | None:
-    """A circuit-breaker rollback: a FAILED deployment beside a PRIMARY on another revision."""
-    primary = service.primary
-    failed = next(
-        (d for d in service.deployments if d.status != "PRIMARY" and d.rollout_state == "FAILED"),
-        None,
-    )
-    if (
-        primary is None
-        or failed is None
-        or failed.task_definition_arn == primary.task_definition_arn
-    ):
-        return None
-    target = Target(environment="", cluster=service.cluster, service=service.name)
-    reason = f" ({failed.rollout_state_reason})" if failed.rollout_state_reason else ""
-    message = (
-        f"deployment {failed.id} of {failed.task_definition_arn} failed{reason} and the service "
-        f"was rolled back to {primary.task_definition_arn}"
-    )
-    return ServiceContext(target).finding("DG213", message)
 
 
 def wait_for_rollouts(
@@ -139,13 +117,5 @@ def _timed_out(
         target = Target(
             environment=environment, region=regions[environment], cluster=cluster, service=service
         )
-        message = f"could not verify: the rollout did not settle within {seconds:.0f} s ({why})"
-        findings.append(
-            ServiceContext(target).finding(
-                "DG901",
-                message,
-                remediation="Raise --wait, or look at the deployment's events "
-                "(`aws ecs describe-services`); the checks ran on what was deployed then.",
-            )
-        )
+        findings.append(rollout_not_settled(target, seconds, why))
     return findings

@@ -12,12 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from drift_gate.checks.findings import ServiceContext
+from drift_gate.checks.waivers import check_waiver
 from drift_gate.engine.outcome import ServiceResult
-from drift_gate.model import Finding, Target, Waived
+from drift_gate.model import Waived
 from drift_gate.policy import Policy, WaiverPolicy
-
-WAIVERS_TARGET = Target(environment="policy")
 
 
 def apply_waivers(
@@ -38,7 +36,8 @@ def apply_waivers(
                 finding = finding.model_copy(update={"waiver": _waived(waiver, today)})  # noqa: PLW2901
             findings.append(finding)
         marked.append(ServiceResult(result.checked, tuple(findings)))
-    own = [_finding(w, today, policy, id(w) in used) for w in policy.waivers]
+    warn_days = policy.waiver_limits.warn_days
+    own = [check_waiver(w, today, warn_days, id(w) in used) for w in policy.waivers]
     marked.append(ServiceResult(None, tuple(f for f in own if f is not None)))
     return marked
 
@@ -51,28 +50,3 @@ def _waived(waiver: WaiverPolicy, today: date) -> Waived:
         days_left=(waiver.expires - today).days,
         declared_in=waiver.where,
     )
-
-
-def _finding(waiver: WaiverPolicy, today: date, policy: Policy, used: bool) -> Finding | None:
-    context = ServiceContext(WAIVERS_TARGET)
-    owner = f", owner {waiver.owner}" if waiver.owner else ""
-    if waiver.expires < today:
-        message = (
-            f"the waiver for {waiver.words()} expired on {waiver.expires}{owner} "
-            f"(reason: {waiver.reason}): what it accepted counts again"
-        )
-        return context.finding("DG701", message, where=waiver.where)
-    if not used:
-        message = (
-            f"the waiver for {waiver.words()} matched no finding{owner}: remove it if the "
-            "drift is fixed"
-        )
-        return context.finding("DG702", message, where=waiver.where)
-    days_left = (waiver.expires - today).days
-    if days_left <= policy.waiver_limits.warn_days:
-        message = (
-            f"the waiver for {waiver.words()} expires on {waiver.expires} ({days_left} day(s) "
-            f"left{owner}); then the finding fails the gate again"
-        )
-        return context.finding("DG703", message, where=waiver.where)
-    return None

@@ -313,7 +313,7 @@ def test_since_reaches_the_tasks_link_from_the_command_line(
             for m in (1, 20)
         ]
 
-    monkeypatch.setattr("drift_gate.engine.later_links.service_tasks", tasks)
+    monkeypatch.setattr("drift_gate.engine.later.running_tasks.service_tasks", tasks)
     code, report = check_json(cli_on_moto, tmp_path)
     assert code == 1
     assert report["findings"][0]["message"].startswith("2 task(s)")

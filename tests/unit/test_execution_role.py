@@ -498,7 +498,7 @@ def test_the_simulator_never_sees_a_secret_value(aws: None, tmp_path: Path) -> N
 
 def test_partition_and_account_come_from_the_first_full_arn() -> None:
     """ECS may answer a task definition as `family:revision`: no crash, the role's ARN."""
-    from drift_gate.engine.later_links import arn_scope
+    from drift_gate.engine.later.execution_role import arn_scope
 
     role = "arn:aws:iam::123456789012:role/x"
     assert arn_scope(REGION, "api:3", role) == ("aws", "123456789012")

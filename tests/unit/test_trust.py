@@ -579,7 +579,7 @@ def test_a_listed_task_described_as_a_failure_or_not_at_all_is_could_not_verify(
 
     fake = ListedTasks(described)
     monkeypatch.setattr(
-        "drift_gate.engine.later_links.service_tasks",
+        "drift_gate.engine.later.running_tasks.service_tasks",
         lambda _client, *rest: service_tasks(fake, *rest),
     )
     report = run_check(load_policy(policy_path(tmp_path)), CheckOptions(), AwsClients())
@@ -626,7 +626,7 @@ def test_a_listed_task_answered_as_another_groups_is_could_not_verify_not_no_tas
 
     fake = ListedTasks(described_task(group))
     monkeypatch.setattr(
-        "drift_gate.engine.later_links.service_tasks",
+        "drift_gate.engine.later.running_tasks.service_tasks",
         lambda _client, *rest: service_tasks(fake, *rest),
     )
     report = run_check(load_policy(policy_path(tmp_path)), CheckOptions(), AwsClients())
@@ -652,7 +652,7 @@ def test_a_listed_task_answered_as_the_services_own_is_looked_at(
         del described["tasks"][0]["group"]
     fake = ListedTasks(described)
     monkeypatch.setattr(
-        "drift_gate.engine.later_links.service_tasks",
+        "drift_gate.engine.later.running_tasks.service_tasks",
         lambda _client, *rest: service_tasks(fake, *rest),
     )
     report = run_check(load_policy(policy_path(tmp_path)), CheckOptions(), AwsClients())

@@ -1,0 +1,40 @@
+"""DG205-DG207 and the service's DG901: is the service the policy names there to be checked?
+
+What DescribeServices answered about a declared service, and whether the task definition it
+runs has the containers the policy declares.
+"""
+
+from __future__ import annotations
+
+from drift_gate.checks.findings import ServiceContext
+from drift_gate.model import Finding
+
+
+def service_unverified(
+    context: ServiceContext, reason: str, fix: str | None, where: str | None = None
+) -> Finding:
+    """DG901: the service (or the task definition it runs) could not be read."""
+    return context.finding("DG901", f"could not verify: {reason}", where=where, remediation=fix)
+
+
+def cluster_missing(
+    context: ServiceContext, cluster: str, region: str, where: str | None = None
+) -> Finding:
+    """DG205: the cluster the policy names does not exist in its region."""
+    return context.finding("DG205", f"cluster {cluster} does not exist in {region}", where=where)
+
+
+def service_missing(
+    context: ServiceContext, service: str, cluster: str, state: str, where: str | None = None
+) -> Finding:
+    """DG206: absent from its cluster, or there and not ACTIVE (`state` says which)."""
+    message = f"service {service} not found in cluster {cluster} ({state})"
+    return context.finding("DG206", message, where=where)
+
+
+def container_missing(
+    context: ServiceContext, task_definition: str, container: str, where: str | None = None
+) -> Finding:
+    """DG207: the running task definition has no container of the declared name."""
+    message = f"task definition {task_definition} has no container {container}"
+    return context.finding("DG207", message, container=container, where=where)
