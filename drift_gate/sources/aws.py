@@ -7,13 +7,12 @@ The endpoint comes from the standard AWS variables (AWS_ENDPOINT_URL, AWS_ENDPOI
 from __future__ import annotations
 
 import os
-import re
 import threading
 import urllib.parse
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import boto3
 import botocore.exceptions
@@ -22,56 +21,55 @@ from botocore.config import Config
 
 from drift_gate.deadline import Deadline
 from drift_gate.errors import InvalidInputError
-from drift_gate.sources.answers import (
-    Answer,
-    ItemFailureError,
-    MalformedAnswerError,
-    read_answer,
-    shown_reason,
+from drift_gate.sources.aws_failures import (
+    AWS_FAILURES,
+    CHECK_NETWORK,
+    GRANT_ACCESS,
+    RENEW_CREDENTIALS,
+    REPORT_ANSWER,
+    RUN_LATER,
+    Failure,
+    classify_failure,
+    describe_failure,
+    error_code,
+    item_failure_fix,
+    operation_of,
+)
+from drift_gate.sources.aws_paging import (
+    MAX_PAGES,
+    DeadlineExceededError,
+    PagingError,
+    chunks,
+    pages,
 )
 
-A = TypeVar("A", bound=Answer)
-T = TypeVar("T")
-
-# Credentials AWS refused: not a missing permission, so granting one would not help.
-_REJECTED_CREDENTIAL_CODES = frozenset(
-    {
-        "UnrecognizedClientException",
-        "InvalidClientTokenId",
-        "ExpiredTokenException",
-        "ExpiredToken",
-        "RequestExpired",
-        "InvalidSignatureException",
-        "SignatureDoesNotMatch",
-        "IncompleteSignature",
-        "MissingAuthenticationToken",
-        "AuthFailure",
-    }
-)
-# Codes that mean "you may not": AWS JSON services say AccessDeniedException, query
-# services AccessDenied, moto's IAM enforcement answers with the bare HTTP status "403".
-_ACCESS_DENIED_CODES = frozenset(
-    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "403", "401"}
-)
-
-# An expired SSO or refreshable token surfaces before any call, as these botocore errors.
-_REJECTED_TOKEN_ERRORS: tuple[type[Exception], ...] = tuple(
-    getattr(botocore.exceptions, name)
-    for name in ("TokenRetrievalError", "SSOTokenLoadError", "UnauthorizedSSOTokenError")
-    if hasattr(botocore.exceptions, name)
-)
-_THROTTLING_CODES = frozenset(
-    {
-        "ThrottlingException",
-        "Throttling",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "RequestThrottled",
-        "RequestThrottledException",
-        "SlowDown",
-        "ProvisionedThroughputExceededException",
-    }
-)
+# The calls' paging and their failures live in aws_paging and aws_failures; their names are
+# imported from here by every source, as before.
+__all__ = [
+    "AWS_FAILURES",
+    "CHECK_NETWORK",
+    "GRANT_ACCESS",
+    "MAX_PAGES",
+    "RENEW_CREDENTIALS",
+    "REPORT_ANSWER",
+    "RUN_LATER",
+    "AwsClients",
+    "AwsConfigurationError",
+    "AwsSettings",
+    "DeadlineExceededError",
+    "Failure",
+    "PagingError",
+    "chunks",
+    "classify_failure",
+    "configuration_error",
+    "configured_endpoint",
+    "describe_failure",
+    "endpoint_problem",
+    "error_code",
+    "item_failure_fix",
+    "operation_of",
+    "pages",
+]
 
 
 @dataclass(frozen=True)
@@ -99,53 +97,6 @@ class AwsSettings:
             read_timeout=self.read_timeout,
             user_agent_extra="drift-gate",
         )
-
-
-class PagingError(Exception):
-    """A paged answer that does not end: a repeated token or more pages than any real list."""
-
-    def __init__(self, operation: str, problem: str) -> None:
-        super().__init__(f"{operation} {problem}")
-        self.operation = operation
-
-
-class DeadlineExceededError(Exception):
-    """The run's --deadline passed before this call; it is not made."""
-
-    def __init__(self, operation: str, seconds: float) -> None:
-        super().__init__(f"the run's deadline ({seconds:g} s) passed before {operation}")
-        self.operation = operation
-        self.seconds = seconds
-
-
-# A page cap no real list reaches (100 revisions or 50 parameters a page: 100,000 and
-# 50,000 items; FilterLogEvents pages are bounded by the window), so a service that keeps
-# answering with new tokens ends in "could not verify" instead of running forever.
-MAX_PAGES = 1000
-
-
-def pages(
-    call: Callable[..., Any],
-    arguments: dict[str, Any],
-    model: type[A],
-    operation: str,
-    token: tuple[str, str] = ("nextToken", "nextToken"),
-) -> Iterator[A]:
-    """Every page of a paged call, validated; stops at a repeated token or MAX_PAGES."""
-    request_key, answer_key = token
-    arguments = dict(arguments)
-    seen: set[str] = set()
-    for _ in range(MAX_PAGES):
-        page = read_answer(model, call(**arguments), operation)
-        yield page
-        following = getattr(page, answer_key)
-        if not following:
-            return
-        if following in seen:
-            raise PagingError(operation, "answered a page token it had already given")
-        seen.add(following)
-        arguments[request_key] = following
-    raise PagingError(operation, f"kept paging past {MAX_PAGES} pages")
 
 
 @dataclass
@@ -366,161 +317,6 @@ def configured_endpoint(session: Any, service: str) -> str | None:
     except (botocore.exceptions.BotoCoreError, ValueError, KeyError, AttributeError):
         return None
     return value if isinstance(value, str) else None
-
-
-# An error document in a message: some emulators and proxies answer a JSON-protocol call
-# with the query protocol's XML (or a JSON body the parser did not take), and botocore then
-# gives the bare HTTP status as the code and the whole document as the message.
-_CODE_IN_DOCUMENT = (
-    re.compile(r"<Code>\s*([A-Za-z0-9_.:#-]{1,128})\s*</Code>"),
-    re.compile(r'"(?:__type|code|Code)"\s*:\s*"([A-Za-z0-9_.:#-]{1,128})"'),
-)
-
-
-def error_code(error: botocore.exceptions.ClientError) -> str:
-    """The AWS error code of a ClientError ("" when the response has none).
-
-    When the code is only an HTTP status, the real code is read from an error document in
-    the message; the message itself is never returned (it may hold anything).
-    """
-    details = error.response.get("Error", {})
-    code = str(details.get("Code", ""))
-    if code.isdigit():
-        message = str(details.get("Message", ""))
-        for pattern in _CODE_IN_DOCUMENT:
-            found = pattern.search(message)
-            if found:
-                # "aws.protocoltests#ThrottlingException" and "Sender.Code": the last part.
-                return re.split(r"[#:]", found.group(1))[-1]
-    return code
-
-
-@dataclass(frozen=True)
-class Failure:
-    """Why a call failed, and what to do about it, in a user's words. Never a value."""
-
-    reason: str
-    fix: str
-
-
-RENEW_CREDENTIALS = (
-    "Renew the credentials: `aws sso login` for an SSO profile, assume the role again, or in "
-    "CI check the step that configures AWS credentials (OIDC role, secrets), then run again."
-)
-GRANT_ACCESS = (
-    "Grant the read-only permissions in docs/iam-policy.json to the role drift-gate runs as, "
-    "then run again."
-)
-CHECK_NETWORK = "Check the network, the region and AWS_ENDPOINT_URL, then run again."
-RUN_LATER = "Run again later; with many services, use fewer per run or raise --max-attempts."
-REPORT_ANSWER = (
-    "The answer did not have the fields AWS documents: check for a proxy or emulator in the "
-    "way (AWS_ENDPOINT_URL, HTTPS_PROXY), then run again."
-)
-
-
-def operation_of(error: Exception, fallback: str) -> str:
-    """The `service:Operation` that failed: from the error when it knows, else `fallback`."""
-    if isinstance(
-        error, MalformedAnswerError | PagingError | DeadlineExceededError | ItemFailureError
-    ):
-        return error.operation
-    tagged = getattr(error, "drift_gate_operation", None)
-    if isinstance(tagged, str):
-        return tagged
-    name = getattr(error, "operation_name", None)
-    if isinstance(error, botocore.exceptions.ClientError) and name:
-        return f"{fallback.split(':', 1)[0]}:{name}"
-    return fallback
-
-
-def classify_failure(error: Exception, fallback_operation: str) -> Failure:
-    """What went wrong with one AWS call and how to fix it; the operation named once."""
-    operation = operation_of(error, fallback_operation)
-    if isinstance(error, MalformedAnswerError | PagingError):
-        return Failure(str(error), REPORT_ANSWER)
-    if isinstance(error, ItemFailureError):
-        return Failure(str(error), item_failure_fix(error.reason))
-    if isinstance(error, botocore.parsers.ResponseParserError):
-        # A body cut short or not XML/JSON at all (the query protocol's XML parser raises it).
-        return Failure(f"the answer to {operation} could not be read", REPORT_ANSWER)
-    if isinstance(error, DeadlineExceededError):
-        return Failure(str(error), "Raise --deadline, or check fewer services per run.")
-    if isinstance(error, _REJECTED_TOKEN_ERRORS):
-        return Failure(f"the AWS credentials for {operation} have expired", RENEW_CREDENTIALS)
-    if isinstance(
-        error, botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError
-    ):
-        return Failure(
-            f"no AWS credentials for {operation}",
-            "Configure a profile, a role or environment credentials, then run again.",
-        )
-    if isinstance(
-        error, botocore.exceptions.EndpointConnectionError | botocore.exceptions.ConnectTimeoutError
-    ):
-        return Failure(f"the AWS endpoint for {operation} is unreachable", CHECK_NETWORK)
-    if isinstance(error, botocore.exceptions.ReadTimeoutError):
-        return Failure(f"AWS did not answer {operation} in time", "Run again, or raise --timeout.")
-    if isinstance(error, botocore.exceptions.ClientError):
-        return _client_failure(error, operation)
-    return Failure(f"{operation} failed: {type(error).__name__}", CHECK_NETWORK)
-
-
-def _client_failure(error: botocore.exceptions.ClientError, operation: str) -> Failure:
-    code = error_code(error)
-    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    if code in _REJECTED_CREDENTIAL_CODES:
-        return Failure(
-            f"AWS rejected the credentials for {operation} ({code}): expired or invalid",
-            RENEW_CREDENTIALS,
-        )
-    # The code before the status: a proxy may send a throttling document with a 403.
-    if code in _THROTTLING_CODES or status == 429:
-        return Failure(f"throttled on {operation} past retries", RUN_LATER)
-    if code in _ACCESS_DENIED_CODES or code.startswith("AccessDenied") or status == 403:
-        return Failure(f"access denied to {operation}", GRANT_ACCESS)
-    if isinstance(status, int) and status >= 500:
-        return Failure(
-            f"AWS answered {operation} with a server error ({status}) past retries", RUN_LATER
-        )
-    return Failure(f"{operation} failed: {shown_reason(code) if code else 'error'}", CHECK_NETWORK)
-
-
-def item_failure_fix(reason: str | None) -> str:
-    """What to do about a batch answer's failure for one item, by its reason."""
-    word = (reason or "").upper()
-    if "ACCESS" in word or "DENIED" in word or "UNAUTHORIZED" in word:
-        return GRANT_ACCESS
-    if any(part in word for part in ("INTERNAL", "UNAVAILABLE", "THROTTL", "LIMIT", "TIMEOUT")):
-        return RUN_LATER
-    if word == "MISSING":
-        # Listed a moment before and gone now: what was listed changed under the run.
-        return "Run again; if it recurs, look at the service's events (aws ecs describe-services)."
-    return REPORT_ANSWER
-
-
-def describe_failure(error: Exception, operation: str) -> str:
-    """One line saying why an AWS call failed, with what to do. Never a value."""
-    failure = classify_failure(error, operation)
-    return f"{failure.reason}; {failure.fix[0].lower()}{failure.fix[1:].rstrip('.')}"
-
-
-# What a source call can raise that means "could not verify", as opposed to a bug.
-AWS_FAILURES: tuple[type[Exception], ...] = (
-    botocore.exceptions.ClientError,
-    botocore.exceptions.BotoCoreError,
-    botocore.parsers.ResponseParserError,  # not a BotoCoreError
-    MalformedAnswerError,
-    ItemFailureError,
-    PagingError,
-    DeadlineExceededError,
-)
-
-
-def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    """`items` in consecutive batches of at most `size` (an API's per-call limit)."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _without_userinfo(endpoint: str) -> str:
