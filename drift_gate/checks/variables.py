@@ -24,8 +24,8 @@ from drift_gate.model import (
     Finding,
     split_task_definition_arn,
 )
+from drift_gate.references import UNRENDERED, is_empty_reference, reference_words
 from drift_gate.rules import RuleId
-from drift_gate.sources.containers import UNRENDERED, is_empty_reference, reference_words
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ from drift_gate.policy import (
     ServicePolicy,
     select_environments,
 )
-from drift_gate.sources.containers import UNRENDERED
+from drift_gate.references import UNRENDERED
 from drift_gate.sources.dotenv import required_names
 from drift_gate.sources.hcl import (
     DeclaredService,
