@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import shutil
 import signal
 import subprocess
@@ -29,10 +28,27 @@ from typing import Any
 from drift_gate.deadline import Deadline
 from drift_gate.errors import CouldNotVerifyError, DriftGateError, InvalidInputError
 from drift_gate.gcpause import cyclic_gc_paused
-from drift_gate.input_files import VAR_FILE, WORKSPACE_FILE, read_bytes
-from drift_gate.scrub import remember_secret, scrub
+from drift_gate.input_files import WORKSPACE_FILE, read_bytes
+from drift_gate.scrub import remember_secret
+from drift_gate.sources.terraform_stderr import STDERR_TAIL_LINES, diagnostics_summary, stderr_tail
+from drift_gate.sources.terraform_values import remember_given_values
 
-STDERR_TAIL_LINES = 12
+# Their own modules now; imported from here as before.
+__all__ = [
+    "INTERRUPT_GRACE_SECONDS",
+    "STDERR_TAIL_LINES",
+    "PlanRun",
+    "Terraform",
+    "TerraformError",
+    "TerraformSettings",
+    "checked_plan_arguments",
+    "chosen_workspace",
+    "diagnostics_summary",
+    "remember_given_values",
+    "show_plan_file",
+    "stderr_tail",
+]
+
 # SIGINT lets terraform release a state lock (S3/DynamoDB, Consul, ...); SIGKILL does not.
 INTERRUPT_GRACE_SECONDS = 10.0
 # What terraform says when --var or --var-file is wrong (terraform 1.x wording).
@@ -134,140 +150,6 @@ def chosen_workspace(flag: str | None, environment: Mapping[str, str]) -> str | 
 
 class TerraformError(CouldNotVerifyError):
     """terraform failed, timed out or is missing: the plan link could not be verified."""
-
-
-# What of terraform's stderr is shown: each diagnostic's summary (`Error: Invalid value for
-# variable`) and location (`on main.tf line 1, in resource "x" "y":`). Never its detail (a
-# validation rule's error_message may interpolate the value; "Invalid -var option" quotes the
-# whole NAME=VALUE), its source line (a .tfvars line is a value) or its `├────` block
-# (`var.db_password is "..."`): terraform masks sensitive values only.
-_SUMMARY = re.compile(r"(Error|Warning): (\S.*)")
-_LOCATION = re.compile(r"on (\S.*) line \d+(, in [^\n]*)?:")
-# Go's flag package names the unknown option, never a value: terraform's words for --plan-arg.
-_FLAG_ERROR = re.compile(r"flag provided but not defined: -{1,2}[A-Za-z0-9_-]{1,64}")
-_QUOTED = re.compile(r'"[^"\n]*"')
-_SHOWN_LINE_LENGTH = 200
-
-
-def stderr_tail(stderr: str, lines: int = STDERR_TAIL_LINES) -> str:
-    """What of terraform's stderr may be shown, joined for a one-line message.
-
-    The error diagnostics' summaries and locations (the warnings' when there is no error),
-    each once, at most `lines` of them; values drift-gate knows it was given (drift_gate.scrub)
-    hidden. Output that has no diagnostic (a crash, another program) keeps its last lines with
-    quoted text hidden and without lines that look like terraform's value blocks.
-    """
-    kept = diagnostics_summary(stderr) or _unstructured_tail(stderr)
-    unique = list(dict.fromkeys(_bounded(scrub(line)) for line in kept))
-    more = len(unique) - lines
-    shown = unique[:lines] + ([f"({more} more)"] if more > 0 else [])
-    return " | ".join(shown)
-
-
-def diagnostics_summary(stderr: str) -> list[str]:
-    """Summary and location lines of terraform's diagnostics: errors, else warnings.
-
-    A summary is `Error: ...` or `Warning: ...` alone between blank lines (or the ends), as
-    terraform prints it; the location is the line after the blank that follows it.
-    """
-    lines = [raw.strip(" \t│╷╵") for raw in stderr.splitlines()]
-    found: dict[str, list[str]] = {"Error": [], "Warning": []}
-    for index, line in enumerate(lines):
-        summary = _SUMMARY.fullmatch(line)
-        alone = (index == 0 or not lines[index - 1]) and (
-            index + 1 == len(lines) or not lines[index + 1]
-        )
-        if not summary or not alone:
-            continue
-        kept = found[summary.group(1)]
-        kept.append(line)
-        following = lines[index + 2 : index + 3]
-        if following and _LOCATION.fullmatch(following[0]):
-            kept.append(following[0])
-        # The rest of the diagnostic (detail, source, values) is never kept, but for the
-        # name of an option terraform does not know.
-        for rest in lines[index + 2 :]:
-            if _SUMMARY.fullmatch(rest):
-                break
-            if _FLAG_ERROR.fullmatch(rest):
-                kept.append(rest)
-    return found["Error"] or found["Warning"]
-
-
-def _unstructured_tail(stderr: str, lines: int = 3) -> list[str]:
-    kept: list[str] = []
-    for raw in stderr.splitlines():
-        line = raw.strip(" \t│╷╵")
-        if not line or line.startswith("├") or raw.lstrip().startswith("│"):
-            continue
-        if re.match(r"\d+: ", line):  # a source line
-            continue
-        kept.append(_QUOTED.sub('"..."', line))
-    return kept[-lines:]
-
-
-def _bounded(line: str) -> str:
-    if len(line) <= _SHOWN_LINE_LENGTH:
-        return line
-    return line[: _SHOWN_LINE_LENGTH - 3] + "..."
-
-
-def remember_given_values(settings: TerraformSettings, environment: Mapping[str, str]) -> None:
-    """Register every value drift-gate passes to terraform with drift_gate.scrub: --var and
-    --plan-arg=-var= values (done by TerraformSettings), TF_VAR_* values of the environment,
-    -var in TF_CLI_ARGS and TF_CLI_ARGS_plan, and the strings of each --var-file (read if it
-    is a file of at most 1 MiB)."""
-    for name, value in environment.items():
-        if name.startswith("TF_VAR_"):
-            remember_secret(value)
-        elif name in ("TF_CLI_ARGS", "TF_CLI_ARGS_plan"):
-            for assignment in _cli_arg_variables(value):
-                remember_secret(assignment.partition("=")[2] or assignment)
-    for path in settings.var_files:
-        for value in _var_file_values(path):
-            remember_secret(value)
-
-
-def _cli_arg_variables(arguments: str) -> list[str]:
-    """The NAME=VALUE of each -var in TF_CLI_ARGS (terraform splits it as a shell would)."""
-    try:
-        words = shlex.split(arguments)
-    except ValueError:
-        words = arguments.split()
-    found: list[str] = []
-    for index, word in enumerate(words):
-        if word.lstrip("-") == "var" and index + 1 < len(words):
-            found.append(words[index + 1])
-        elif word.startswith(("-var=", "--var=")):
-            found.append(word.split("=", 1)[1])
-    return found
-
-
-# A .tfvars string (numbers and booleans are left: they would hide a traceback's line numbers).
-_TFVARS_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
-
-
-def _var_file_values(path: Path) -> list[str]:
-    try:
-        text = read_bytes(path, VAR_FILE).decode("utf-8-sig")
-    except (InvalidInputError, UnicodeDecodeError):
-        return []  # terraform will say so; nothing of it can be quoted by drift-gate
-    if path.name.endswith(".json"):
-        try:
-            return list(_strings(json.loads(text)))
-        except (json.JSONDecodeError, RecursionError):
-            pass
-    return [value for value in _TFVARS_STRING.findall(text) if value]
-
-
-def _strings(node: object) -> list[str]:
-    if isinstance(node, str):
-        return [node]
-    if isinstance(node, dict):
-        return [text for value in node.values() for text in _strings(value)]
-    if isinstance(node, list):
-        return [text for value in node for text in _strings(value)]
-    return []
 
 
 @dataclass(frozen=True)
