@@ -4,8 +4,8 @@ jsonschema's own messages start with the instance's repr ("[{...}] is not of typ
 a mis-indented policy key would print its whole subtree (smoke header values included), and a
 list of container definitions given as a report would print every environment value. The words
 here are built from the schema (what was expected) and the instance's JSON type only. The
-policy validator (policy.py) and the report loader (engine/merge.py) both use them; this module
-imports nothing of drift-gate, so any layer may.
+policy validator (policy/schema.py) and the report loader (engine/merge.py) both use them;
+this module imports nothing of drift-gate, so any layer may.
 """
 
 from __future__ import annotations
