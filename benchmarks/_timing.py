@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -27,18 +28,49 @@ class Command:
     cwd: Path | None = None
 
 
+def as_installed(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment a measured command runs in: bytecode written and read, as a package
+    installed by pip has it (pip compiles at install). Without this, a shell that sets
+    PYTHONDONTWRITEBYTECODE makes every run of drift-gate (an editable install here) compile
+    its own modules again, a cost no user pays; the untimed first round writes the caches."""
+    return {
+        name: value
+        for name, value in (os.environ if env is None else env).items()
+        if name != "PYTHONDONTWRITEBYTECODE"
+    }
+
+
 def run_once(command: Command) -> float:
+    return run_timed(command)[0]
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_timed(command: Command) -> tuple[float, float]:
+    """Wall seconds and the process's own CPU seconds (user + sys) of one run.
+
+    The CPU time is the rise of RUSAGE_CHILDREN over the run: only this child is waited for
+    in it, and a moto server in this process (a thread) is counted in RUSAGE_SELF, not here."""
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     completed = subprocess.run(
-        command.argv, env=command.env, cwd=command.cwd, capture_output=True, check=False
+        command.argv,
+        env=as_installed(command.env),
+        cwd=command.cwd,
+        capture_output=True,
+        check=False,
     )
     elapsed = time.perf_counter() - started
+    cpu = _children_cpu() - cpu_before
     if completed.returncode != command.expected_exit:
         sys.exit(
             f"{command.argv[:3]} exited {completed.returncode}, expected "
             f"{command.expected_exit}:\n{completed.stderr.decode(errors='replace')[-2000:]}"
         )
-    return elapsed
+    return elapsed, cpu
 
 
 def alternate(commands: dict[str, Command], runs: int) -> dict[str, list[float]]:
@@ -50,6 +82,22 @@ def alternate(commands: dict[str, Command], runs: int) -> dict[str, list[float]]
         for name, command in commands.items():
             timings[name].append(run_once(command))
     return timings
+
+
+def alternate_cpu(
+    commands: dict[str, Command], runs: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """As `alternate`, with each run's own CPU seconds too: (wall, cpu) by command."""
+    for command in commands.values():
+        run_once(command)
+    wall: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, command in commands.items():
+            elapsed, used = run_timed(command)
+            wall[name].append(elapsed)
+            cpu[name].append(used)
+    return wall, cpu
 
 
 def median_ms(seconds: list[float]) -> str:
@@ -79,7 +127,7 @@ def measure(command: list[str], env: dict[str, str], allowed: tuple[int, ...]) -
     """Wall seconds and max RSS (KiB) of one whole process."""
     completed = subprocess.run(
         [sys.executable, "-c", LAUNCHER, *command],
-        env=env,
+        env=as_installed(env),
         capture_output=True,
         text=True,
         check=True,

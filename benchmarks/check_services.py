@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from _timing import Command, add_latency, alternate, median_ms, moto_on_loopback, ratio
+from _timing import Command, add_latency, alternate_cpu, median_ms, moto_on_loopback, ratio
 
 from drift_gate import _moto_compat
 from drift_gate.demo import ECS_TASKS_TRUST
@@ -47,6 +47,51 @@ if len(sys.argv) > 2:  # the same calls drift-gate needs: plus the latest ACTIVE
     for arn in arns:
         family = arn.rsplit("/", 1)[1].rsplit(":", 1)[0]
         ecs.list_task_definitions(familyPrefix=family, status="ACTIVE", sort="DESC")
+"""
+
+# The same calls drift-gate makes (every link: 94 for 20 services), one after another, with
+# the same four clients, checking nothing: the baseline of the CPU-time comparison, which
+# measures what each side spends per call on the client (issue 24).
+BARE_ALL_CALLS = """
+import sys, boto3
+names = sys.argv[1].split(",")
+ecs = boto3.client("ecs", region_name="us-east-1")
+arns = []
+for start in range(0, len(names), 10):
+    response = ecs.describe_services(cluster="bench", services=names[start:start + 10])
+    for service in response["services"]:
+        primary = next(d for d in service["deployments"] if d["status"] == "PRIMARY")
+        arns.append(primary["taskDefinition"])
+role, parameters, secrets = None, [], []
+for arn in arns:
+    definition = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+    role = definition.get("executionRoleArn", role)
+    for container in definition["containerDefinitions"]:
+        for secret in container.get("secrets", []):
+            source = secret["valueFrom"]
+            (secrets if source.startswith("arn:") else parameters).append(source)
+for arn in arns:
+    family = arn.rsplit("/", 1)[1].rsplit(":", 1)[0]
+    ecs.list_task_definitions(familyPrefix=family, status="ACTIVE", sort="DESC")
+for name in names:
+    for status in ("RUNNING", "STOPPED"):
+        ecs.list_tasks(cluster="bench", serviceName=name, desiredStatus=status, maxResults=100)
+secretsmanager = boto3.client("secretsmanager", region_name="us-east-1")
+for secret in secrets:
+    secretsmanager.describe_secret(SecretId=secret)
+ssm = boto3.client("ssm", region_name="us-east-1")
+for start in range(0, len(parameters), 50):
+    batch = parameters[start:start + 50]
+    ssm.describe_parameters(
+        ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": batch}], MaxResults=50
+    )
+iam = boto3.client("iam", region_name="us-east-1")
+for start in range(0, len(secrets), 50):
+    iam.simulate_principal_policy(
+        PolicySourceArn=role,
+        ActionNames=["secretsmanager:GetSecretValue"],
+        ResourceArns=secrets[start:start + 50],
+    )
 """
 
 
@@ -144,11 +189,13 @@ def main() -> None:
             ]
             bare = [sys.executable, "-c", BARE_BOTO3, ",".join(names)]
             bare_same_calls = [*bare, "with-family-lookups"]
-            timings = alternate(
+            bare_all_calls = [sys.executable, "-c", BARE_ALL_CALLS, ",".join(names)]
+            timings, cpu = alternate_cpu(
                 {
                     "drift-gate": Command(drift_gate, expected_exit=1, env=env),
                     "bare": Command(bare, env=env),
                     "same calls": Command(bare_same_calls, env=env),
+                    "all calls": Command(bare_all_calls, env=env),
                 },
                 options.runs,
             )
@@ -183,10 +230,20 @@ def main() -> None:
     ecs_calls = sum(count for operation, count in minimum.items() if operation.startswith("ecs:"))
     print(f"bare boto3 with the same {ecs_calls} ECS calls median: {median_ms(same)}")
     print(f"ratio to the same calls: {ratio(gate, same)}")
+    print_cpu(cpu, sum(minimum.values()))
     print("AWS calls by operation (drift-gate / minimum):")
     for operation in sorted(set(calls) | set(minimum)):
         print(f"  {operation}: {calls.get(operation, 0)} / {minimum.get(operation, 0)}")
     print(f"  total: {sum(calls.values())} / {sum(minimum.values())}")
+
+
+def print_cpu(cpu: dict[str, list[float]], calls: int) -> None:
+    """The processes' own CPU time (user + sys): what each side spends on the client."""
+    gate, bare = cpu["drift-gate"], cpu["all calls"]
+    print(f"CPU time (user+sys), drift-gate: {median_ms(gate)}")
+    print(f"CPU time, bare boto3 making the same {calls} calls: {median_ms(bare)}")
+    print(f"CPU ratio: {ratio(gate, bare, 1.3)}")
+    print(f"CPU time, bare boto3 (describe only): {median_ms(cpu['bare'])}")
 
 
 if __name__ == "__main__":
