@@ -5,21 +5,27 @@
     if report.exit_code:  # the same codes as the CLI: 0 pass, 1 drift, 3 could not verify
         ...
 
-Invalid input raises drift_gate.errors.InvalidInputError; AWS is reached with the standard
-boto3 configuration (environment, profile, AWS_ENDPOINT_URL).
+Each function builds a request of drift_gate/engine/entry.py, the one way from inputs to a
+Report that the commands take too. A choice is given as its enum (`FailOn.WARNING`,
+`LinkMode.OFF`, `SkippableLink.IMAGES`) or as the word the command line takes ("warning",
+"off", "images"). Invalid input raises drift_gate.errors.InvalidInputError (a word that is
+not a choice: ValueError); a run that could not start raises what stopped it
+(CouldNotVerifyError, InvalidInputError). AWS is reached with the standard boto3
+configuration (environment, profile, AWS_ENDPOINT_URL).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
+
+from drift_gate.chain import LinkMode, SkippableLink
+from drift_gate.model.levels import FailOn
 
 if TYPE_CHECKING:
+    from drift_gate.engine.entry import Outcome
     from drift_gate.model import Report
-
-FailOnName = Literal["error", "warning", "never"]
-SecretChecksName = Literal["required", "best-effort", "off"]
-LinkName = Literal["images", "running-tasks", "execution-role"]
 
 
 def check(
@@ -28,46 +34,33 @@ def check(
     plan_json: str | Path | None = None,
     environment: str | None = None,
     region: str | None = None,
-    fail_on: FailOnName = "error",
-    secret_checks: SecretChecksName | None = None,
-    skip_links: tuple[LinkName, ...] = (),
+    fail_on: FailOn | str = FailOn.ERROR,
+    secret_checks: LinkMode | str | None = None,
+    skip_links: Iterable[SkippableLink | str] = (),
     tasks_since_seconds: float | None = None,
     max_attempts: int = 5,
     timeout: float = 20.0,
 ) -> Report:
     """What `drift-gate check --policy P [--plan-json J]` checks, as a Report.
     `skip_links` is --skip-link, `tasks_since_seconds` --since."""
-    from drift_gate.commands.check import (
-        CheckRequest,
-        aws_clients,
-        gate_options,
-        load_plan_input,
-    )
-    from drift_gate.engine.gate import run_check
-    from drift_gate.policy import load_policy
+    from drift_gate.engine.entry import CheckRequest, PlanRequest
+    from drift_gate.engine.entry import check as run_check
 
     if policy is None and plan_json is None:
         raise TypeError("give a policy, a plan_json, or both")
     request = CheckRequest(
-        policy=Path(policy) if policy else None,
-        plan_json=Path(plan_json) if plan_json else None,
-        plan_file=None,
-        terraform_dir=None,
-        terraform=None,
+        Path(policy) if policy else None,
+        PlanRequest(plan_json=Path(plan_json) if plan_json else None),
         environment=environment,
-        fail_on=fail_on,
+        fail_on=FailOn(fail_on),
         region=region,
-        secret_checks=secret_checks,
-        skipped_links=frozenset(skip_links),
+        secret_checks=LinkMode(secret_checks) if secret_checks else None,
+        skipped_links=frozenset(SkippableLink(link) for link in skip_links),
         tasks_since=tasks_since_seconds,
-        metrics_namespace=None,
         max_attempts=max_attempts,
         timeout=timeout,
-        outputs=(),
     )
-    loaded = load_policy(request.policy) if request.policy else None
-    clients = aws_clients(request, None)
-    return run_check(loaded, gate_options(request), clients, load_plan_input(request))
+    return _report(run_check(request))
 
 
 def check_offline(
@@ -75,11 +68,58 @@ def check_offline(
     terraform_dir: str | Path,
     *,
     environment: str | None = None,
-    fail_on: FailOnName = "error",
+    fail_on: FailOn | str = FailOn.ERROR,
 ) -> Report:
     """What `drift-gate check --offline` checks (no AWS, no terraform), as a Report."""
-    from drift_gate.engine.offline import run_offline
-    from drift_gate.model import FailOn
-    from drift_gate.policy import load_policy
+    from drift_gate.engine.entry import OfflineRequest
+    from drift_gate.engine.entry import check_offline as run_offline
 
-    return run_offline(load_policy(Path(policy)), Path(terraform_dir), environment, FailOn(fail_on))
+    request = OfflineRequest(Path(policy), Path(terraform_dir), environment, FailOn(fail_on))
+    return run_offline(request)
+
+
+def scan(
+    policy: str | Path | None = None,
+    *,
+    regions: Iterable[str] = (),
+    clusters: Iterable[str] = (),
+    profiles: Iterable[str] = (),
+    role_arns: Iterable[str] = (),
+    external_id: str | None = None,
+    fail_on: FailOn | str = FailOn.ERROR,
+    secret_checks: LinkMode | str | None = None,
+    deep: bool = False,
+    skip_links: Iterable[SkippableLink | str] = (),
+    concurrency: int = 8,
+    max_attempts: int = 5,
+    timeout: float = 20.0,
+) -> Report:
+    """What `drift-gate scan` checks, as a Report: every service in the regions (default:
+    the configured one) of each account (default credentials, `profiles`, `role_arns`),
+    with the policy's declarations where it has any."""
+    from drift_gate.engine.entry import ScanRequest
+    from drift_gate.engine.entry import scan as run_scan
+
+    request = ScanRequest(
+        Path(policy) if policy else None,
+        regions=tuple(regions),
+        clusters=tuple(clusters),
+        profiles=tuple(profiles),
+        role_arns=tuple(role_arns),
+        external_id=external_id,
+        concurrency=concurrency,
+        fail_on=FailOn(fail_on),
+        secret_checks=LinkMode(secret_checks) if secret_checks else None,
+        deep=deep,
+        skipped_links=frozenset(SkippableLink(link) for link in skip_links),
+        max_attempts=max_attempts,
+        timeout=timeout,
+    )
+    return _report(run_scan(request))
+
+
+def _report(outcome: Outcome) -> Report:
+    """The report; a run that could not start raises what stopped it."""
+    if outcome.stopped is not None:
+        raise outcome.stopped
+    return outcome.report

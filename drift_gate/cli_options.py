@@ -1,21 +1,30 @@
-"""The options of the commands, declared once, and click's reading of --format/--output.
+"""The options several commands share, declared once; click's reading of --format/--output;
+choices parsed into their enums; and `builds`, which turns a command's options into its
+arguments dataclass.
 
-Kept apart from cli.py so that cli.py reads as the list of commands; click is imported only
-by these two modules and commands/_console.py.
+Kept apart from cli.py so that cli.py reads as the list of commands (each command's own
+options are in cli_option_sets.py); click is imported only by these modules and
+commands/_console.py.
 """
 
 from __future__ import annotations
 
+import enum
+import functools
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
-from drift_gate.commands.outputs import OutputTarget
+from drift_gate.chain import LinkMode, SkippableLink
+from drift_gate.commands.outputs import CONSOLE, OutputTarget
 from drift_gate.deadline import DEFAULT_DEADLINE_SECONDS
+from drift_gate.model.levels import FailOn
 from drift_gate.report import FORMAT_NAMES
+
+R = TypeVar("R")
 
 
 class FiniteRange(click.FloatRange):
@@ -29,6 +38,18 @@ class FiniteRange(click.FloatRange):
         return number
 
 
+class EnumChoice(click.Choice):  # type: ignore[type-arg]
+    """One of an enum's values, parsed into its member: the enum is the one list of the
+    choices (--help shows its values, as click.Choice does)."""
+
+    def __init__(self, choices_of: type[enum.Enum]) -> None:
+        super().__init__([str(member.value) for member in choices_of])
+        self.enum = choices_of
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return self.enum(super().convert(value, param, ctx))
+
+
 def github_deadline_option(default: float, what: str) -> Decorator:
     """--deadline of a command that talks to GitHub's API (github-issues, github-comment)."""
     return click.option(
@@ -39,9 +60,6 @@ def github_deadline_option(default: float, what: str) -> Decorator:
         help=f"Seconds {what} may take in all (each GitHub request at most 30 s of it); "
         "then exit 3.",
     )
-
-
-FAIL_ON_CHOICES = ("error", "warning", "never")
 
 
 def pair_formats(order: Sequence[click.Parameter], opts: dict[str, Any]) -> list[OutputTarget]:
@@ -130,12 +148,12 @@ def duration(
     return seconds
 
 
-def _option(*names: str, **settings: Any) -> Decorator:
+def option(*names: str, **settings: Any) -> Decorator:
     return click.option(*names, **settings)
 
 
 # Shared by every command that writes a report (check, merge).
-FORMAT_OPTION = _option(
+FORMAT_OPTION = option(
     "--format",
     "-f",
     "formats",
@@ -143,14 +161,14 @@ FORMAT_OPTION = _option(
     type=click.Choice(FORMAT_NAMES),
     help="Output format; repeat for several. Default: console.",
 )
-SARIF_CATEGORY_OPTION = _option(
+SARIF_CATEGORY_OPTION = option(
     "--sarif-category",
     metavar="CATEGORY",
     help="SARIF code scanning category (runs[].automationDetails.id); name one for each "
     "upload when a job uploads several. Default: none, so the upload's own (workflow, job, "
     "matrix) applies.",
 )
-OUTPUT_OPTION = _option(
+OUTPUT_OPTION = option(
     "--output",
     "-o",
     "outputs",
@@ -165,12 +183,12 @@ FOUND_POLICY = (
     "the repository root"
 )
 POLICY_HELP = f"The policy file. Default: {FOUND_POLICY}."
-NO_POLICY_OPTION = _option(
+NO_POLICY_OPTION = option(
     "--no-policy",
     is_flag=True,
     help="Read no policy, even where one would be found.",
 )
-QUIET_OPTION = _option(
+QUIET_OPTION = option(
     "--quiet",
     "-q",
     is_flag=True,
@@ -181,30 +199,30 @@ QUIET_OPTION = _option(
 
 def skip_link_option(default: str) -> Decorator:
     """--skip-link, for `check` and `scan`: the link is shown as not checked, and not asked."""
-    return _option(
+    return option(
         "--skip-link",
         "skipped_links",
         multiple=True,
-        type=click.Choice(["images", "running-tasks", "execution-role"]),
+        type=EnumChoice(SkippableLink),
         help=f"Do not check this link (shown as not checked); repeatable. Default: {default}.",
     )
 
 
-SECRET_CHECKS_OPTION = _option(
+SECRET_CHECKS_OPTION = option(
     "--secret-checks",
-    type=click.Choice(["required", "best-effort", "off"]),
+    type=EnumChoice(LinkMode),
     default=None,
     help="Secret store checks: an unverifiable secret exits 3 (required), warns "
     "(best-effort), or no checks (off). Default: as the policy says, else required.",
 )
-FAIL_ON_OPTION = _option(
+FAIL_ON_OPTION = option(
     "--fail-on",
-    type=click.Choice(FAIL_ON_CHOICES),
+    type=EnumChoice(FailOn),
     default="error",
     show_default=True,
     help="Lowest severity that fails the run. Could-not-verify always exits 3.",
 )
-MAX_ATTEMPTS_OPTION = _option(
+MAX_ATTEMPTS_OPTION = option(
     "--max-attempts",
     type=click.IntRange(1, 20),
     default=5,
@@ -212,14 +230,14 @@ MAX_ATTEMPTS_OPTION = _option(
     help="Attempts per AWS call before it counts as unverified (botocore's standard retry "
     "mode; adaptive in scans).",
 )
-TIMEOUT_OPTION = _option(
+TIMEOUT_OPTION = option(
     "--timeout",
     type=FiniteRange(0.1, 300),
     default=20.0,
     show_default=True,
     help="Seconds to wait for each AWS response.",
 )
-DEADLINE_OPTION = _option(
+DEADLINE_OPTION = option(
     "--deadline",
     type=FiniteRange(1, 86400),
     default=DEFAULT_DEADLINE_SECONDS,
@@ -230,7 +248,7 @@ DEADLINE_OPTION = _option(
 
 def wait_option(what: str, then: str) -> Decorator:
     """--wait, for `check` and `scan`."""
-    return _option(
+    return option(
         "--wait",
         "wait",
         metavar="DURATION",
@@ -240,7 +258,7 @@ def wait_option(what: str, then: str) -> Decorator:
     )
 
 
-SINCE_OPTION = _option(
+SINCE_OPTION = option(
     "--since",
     "tasks_since",
     metavar="DURATION",
@@ -248,198 +266,6 @@ SINCE_OPTION = _option(
     help="Judge the tasks stopped in the last DURATION (90s, 10m, 1h) of the PRIMARY "
     "deployment; default: every one since it started. (A log window is the policy's "
     "`logs: since:`.)",
-)
-CHECK_OPTIONS = (
-    _option(
-        "--policy",
-        type=click.Path(path_type=Path),
-        help="Policy file (YAML) declaring each service's secrets and variables. Default, "
-        f"without a plan: {FOUND_POLICY}.",
-    ),
-    _option(
-        "--offline",
-        is_flag=True,
-        help="Check the policy and its dotenv files against the Terraform sources only "
-        "(--terraform-dir): no AWS client, no terraform run. For a pre-push hook.",
-    ),
-    _option(
-        "--task-definition",
-        "task_definitions",
-        multiple=True,
-        type=click.Path(path_type=Path),
-        help="With --offline: a task-definition file as CI renders it (describe or register "
-        "JSON, a list of containers, one container); repeatable.",
-    ),
-    _option(
-        "--service",
-        "services",
-        multiple=True,
-        help="The policy service of each --task-definition, in the same order (not needed "
-        "when the policy declares one service).",
-    ),
-    _option(
-        "--plan-json",
-        type=click.Path(path_type=Path),
-        help="Output of `terraform show -json PLANFILE`.",
-    ),
-    _option(
-        "--plan-file",
-        type=click.Path(path_type=Path),
-        help="Binary plan (terraform plan -out=FILE); drift-gate runs terraform show -json.",
-    ),
-    _option(
-        "--terraform-dir",
-        type=click.Path(path_type=Path),
-        help="Terraform root. Alone: drift-gate runs the plan there. With a plan: where to "
-        "find file:line.",
-    ),
-    _option(
-        "--terraform-bin",
-        envvar="TERRAFORM_BIN",
-        default="terraform",
-        show_default=True,
-        help="The terraform binary (also TERRAFORM_BIN).",
-    ),
-    _option("--terraform-init", is_flag=True, help="Run `terraform init -input=false` first."),
-    _option(
-        "--workspace",
-        help="Terraform workspace to plan; TF_WORKSPACE is honoured as terraform does "
-        "(both set and different: exit 2).",
-    ),
-    _option(
-        "--var-file",
-        "var_files",
-        multiple=True,
-        type=click.Path(path_type=Path),
-        help="Passed to terraform plan; repeatable.",
-    ),
-    _option(
-        "--var",
-        "variables",
-        multiple=True,
-        metavar="NAME=VALUE",
-        help="Passed to terraform plan; repeatable.",
-    ),
-    _option(
-        "--plan-arg",
-        "plan_arguments",
-        multiple=True,
-        metavar="OPTION",
-        help="Extra option for terraform plan, such as -target=ADDRESS or -refresh=false; "
-        "repeatable.",
-    ),
-    _option(
-        "--terraform-timeout",
-        type=FiniteRange(1, 86400),
-        default=600.0,
-        show_default=True,
-        help="Seconds each terraform command may take.",
-    ),
-    _option(
-        "--region",
-        help="AWS region of the services Terraform declares (default: the "
-        "plan's aws provider, then AWS_REGION).",
-    ),
-    SECRET_CHECKS_OPTION,
-    SINCE_OPTION,
-    wait_option("every rollout", "check"),
-    _option(
-        "--ca-bundle",
-        type=click.Path(path_type=Path, dir_okay=False),
-        help="PEM certificates to trust for smoke requests to private endpoints (TLS is "
-        "always verified).",
-    ),
-    skip_link_option("all run (execution-role best-effort)"),
-    _option(
-        "--publish-metrics",
-        "metrics_namespace",
-        metavar="NAMESPACE",
-        callback=metrics_namespace,
-        help="After the run, put CloudWatch metrics (findings by severity per service, "
-        "could-not-verify count) in this namespace.",
-    ),
-    _option("--environment", help="Check only this environment of the policy."),
-    FAIL_ON_OPTION,
-    FORMAT_OPTION,
-    OUTPUT_OPTION,
-    SARIF_CATEGORY_OPTION,
-    QUIET_OPTION,
-    MAX_ATTEMPTS_OPTION,
-    TIMEOUT_OPTION,
-    DEADLINE_OPTION,
-)
-
-
-SCAN_OPTIONS = (
-    _option(
-        "--region",
-        "regions",
-        multiple=True,
-        help="Region to scan; repeatable. Default: the configured region (AWS_REGION, profile).",
-    ),
-    _option(
-        "--cluster",
-        "clusters",
-        multiple=True,
-        help="Cluster to scan; repeatable. Default: every cluster (ListClusters).",
-    ),
-    _option(
-        "--policy",
-        type=click.Path(path_type=Path),
-        help="Policy file: services it declares (by name or `match:`) get its checks too. "
-        f"Default: {FOUND_POLICY}, if one is there.",
-    ),
-    NO_POLICY_OPTION,
-    _option(
-        "--profile",
-        "profiles",
-        multiple=True,
-        help="AWS profile of an account to scan; repeatable.",
-    ),
-    _option(
-        "--role-arn",
-        "role_arns",
-        multiple=True,
-        help="IAM role to assume (STS AssumeRole) for an account to scan; repeatable.",
-    ),
-    _option(
-        "--external-id",
-        callback=external_id,
-        help="External id for --role-arn, when the roles' trust policies require one.",
-    ),
-    _option(
-        "--role-session-name",
-        "session_name",
-        default="drift-gate-scan",
-        show_default=True,
-        callback=session_name,
-        help="Session name of the assumed roles (what CloudTrail shows).",
-    ),
-    _option(
-        "--concurrency",
-        type=click.IntRange(1, 64),
-        default=8,
-        show_default=True,
-        help="AWS calls in flight at once.",
-    ),
-    SECRET_CHECKS_OPTION,
-    SINCE_OPTION,
-    wait_option("every rollout found", "scan"),
-    _option(
-        "--deep",
-        is_flag=True,
-        help="Also check that ECR images exist and that running tasks run the PRIMARY revision "
-        "(more calls per service; on by default in check).",
-    ),
-    skip_link_option("as --deep and the policy say"),
-    FAIL_ON_OPTION,
-    FORMAT_OPTION,
-    OUTPUT_OPTION,
-    SARIF_CATEGORY_OPTION,
-    QUIET_OPTION,
-    MAX_ATTEMPTS_OPTION,
-    TIMEOUT_OPTION,
-    DEADLINE_OPTION,
 )
 
 
@@ -454,5 +280,21 @@ def with_options(options: Sequence[Decorator]) -> Decorator:
     return decorate
 
 
-def with_check_options(command: Any) -> Any:
-    return with_options(CHECK_OPTIONS)(command)
+def builds(arguments: Callable[..., R]) -> Callable[[Callable[[R], int]], Callable[..., int]]:
+    """The command receives one `arguments` (a dataclass whose fields are named as the
+    command's option parameters), built by click from the options it parsed: each value is
+    already its type (a path, a number, an enum member). --format/--output, paired in
+    command-line order, become its `outputs`."""
+
+    def decorate(command: Callable[[R], int]) -> Callable[..., int]:
+        @functools.wraps(command)
+        def build(**given: Any) -> int:
+            if "formats" in given:
+                del given["formats"]
+                paired = click.get_current_context().meta["drift_gate.outputs"]
+                given["outputs"] = tuple(paired or CONSOLE)
+            return command(arguments(**given))
+
+        return build
+
+    return decorate

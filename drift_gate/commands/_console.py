@@ -32,7 +32,6 @@ def use_color(*, is_terminal: bool) -> bool:
     return is_terminal
 
 
-def warn_deprecated(lines: tuple[str, ...]) -> None:
-    """A policy's deprecated forms, one warning line each, on standard error."""
-    for line in lines:
-        echo(f"drift-gate: warning: {line}", err=True)
+def warn(line: str) -> None:
+    """A warning (a policy's deprecated form), one line on standard error."""
+    echo(f"drift-gate: warning: {line}", err=True)

@@ -66,35 +66,33 @@ class CommentRequest:
 
 
 def _inputs(request: CommentRequest) -> int | None:
-    """Refuse --report with --no-report (or neither) and an --exit-code that is not one."""
+    """Refuse --report with --no-report (or neither), an --exit-code that is not one and a
+    --comment-author that is not a login; the gate's exit code, if given."""
     if request.no_report == (request.report_path is not None):
         raise InvalidInputError("give --report FILE, or --no-report when the gate wrote none")
+    exit_code = None
     if request.exit_code is None:
         if request.no_report:
             raise InvalidInputError("--no-report needs --exit-code N, the gate's exit code")
-        return None
-    if not _EXIT_CODE.match(request.exit_code.strip()) or int(request.exit_code) > 255:
+    elif not _EXIT_CODE.match(request.exit_code.strip()) or int(request.exit_code) > 255:
         raise InvalidInputError(f"--exit-code {request.exit_code!r} is not an exit code (0-255)")
-    return int(request.exit_code)
-
-
-def run(request: CommentRequest) -> int:
-    """Create or update the comment; see the module's docstring for the exit codes."""
-    from drift_gate.engine.merge import load_report
-    from drift_gate.publish.comment import (
-        comment_body,
-        comment_marker,
-        no_report_body,
-        publish_comment,
-    )
-    from drift_gate.publish.github_api import GitHubApi, NoWriteAccess
-
-    exit_code = _inputs(request)
+    else:
+        exit_code = int(request.exit_code)
     if request.comment_author is not None and not _LOGIN.match(request.comment_author):
         raise InvalidInputError(
             f"--comment-author {request.comment_author!r} is not a GitHub login "
             "(such as octocat or my-app[bot])"
         )
+    return exit_code
+
+
+def run(request: CommentRequest) -> int:
+    """Create or update the comment; see the module's docstring for the exit codes."""
+    from drift_gate.engine.merge import load_report
+    from drift_gate.publish.comment import comment_body, no_report_body
+    from drift_gate.publish.github_api import GitHubApi
+
+    exit_code = _inputs(request)
     report = load_report(request.report_path) if request.report_path is not None else None
     number = pull_request_number(request.pull_request, os.environ)
     if number is None:
@@ -120,6 +118,14 @@ def run(request: CommentRequest) -> int:
         body = no_report_body(request.category, run_url, exit_code or 0)
     else:
         body = comment_body(report, request.category, run_url, exit_code=exit_code)
+    return _publish(api, number, body, request)
+
+
+def _publish(api: GitHubApi, number: int, body: str, request: CommentRequest) -> int:
+    """Write the comment as the token's own login; say what was done, and what was not."""
+    from drift_gate.publish.comment import comment_marker, publish_comment
+    from drift_gate.publish.github_api import NoWriteAccess
+
     author = _author(api, request.comment_author)
     try:
         done = publish_comment(api, number, body, comment_marker(request.category), author)

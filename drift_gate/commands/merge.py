@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from drift_gate.commands.outputs import OutputTarget, check_outputs, emit_report, explain_exit
+from drift_gate.commands.outputs import CONSOLE, OutputTarget, check_outputs, deliver
+
+if TYPE_CHECKING:
+    from drift_gate.model.levels import FailOn
 
 
-def run(
-    reports: Sequence[Path],
-    fail_on: str | None,
-    targets: Sequence[OutputTarget],
-    sarif_category: str | None = None,
-) -> int:
+@dataclass(frozen=True)
+class MergeArguments:
+    """What `drift-gate merge` was given, as click parsed it (fields named as its options)."""
+
+    reports: tuple[Path, ...]
+    fail_on: FailOn | None = None  # None: the strictest of the reports
+    sarif_category: str | None = None
+    outputs: tuple[OutputTarget, ...] = CONSOLE
+
+
+def run(given: MergeArguments) -> int:
     """Merge, write every output; the merged exit code (the worst, writing included)."""
+    from drift_gate.engine.entry import Outcome
     from drift_gate.engine.merge import load_report, merge_reports
-    from drift_gate.model import FailOn
 
-    check_outputs(targets, reports)
-    merged = merge_reports(
-        [load_report(path) for path in reports], FailOn(fail_on) if fail_on else None
-    )
-    code = emit_report(merged, targets, sarif_category)
-    explain_exit(merged, targets)
-    return code
+    check_outputs(given.outputs, given.reports)
+    merged = merge_reports([load_report(path) for path in given.reports], given.fail_on)
+    return deliver(Outcome(merged), given.outputs, given.sarif_category)

@@ -1,7 +1,9 @@
 """Writing a report in every requested format, and the exit code that results.
 
-Shared by check, offline and merge. A report that cannot be written makes the run exit 2
-unless the report itself is worse: the worst exit code wins.
+`deliver` is the one step of every command that produces a report (check, its offline and
+task-definition-file forms, scan, merge): write every output, then say why the run exits as
+it does. A report that cannot be written makes the run exit 2 unless the report itself is
+worse: the worst exit code wins.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from drift_gate.commands._console import echo, echo_workflow_command, use_color
 from drift_gate.errors import ExitCode, InvalidInputError
 
 if TYPE_CHECKING:
+    from drift_gate.engine.entry import Outcome
     from drift_gate.model import Report
 
 
@@ -58,6 +61,22 @@ def check_outputs(targets: Sequence[OutputTarget], inputs: Sequence[Path | None]
                 f"{target.path}; give each its own --output"
             )
         seen[where] = target.format
+
+
+def deliver(
+    outcome: Outcome, targets: Sequence[OutputTarget], sarif_category: str | None = None
+) -> int:
+    """Write every output and explain the exit; the exit code. A run that stopped before its
+    checks still writes its report (a matrix merge must see it could not verify), then ends
+    with its error."""
+    if outcome.stopped is not None:
+        written = targets if outcome.on_console else [t for t in targets if t.path is not None]
+        if written:
+            emit_report(outcome.report, written, sarif_category)
+        raise outcome.stopped
+    code = emit_report(outcome.report, targets, sarif_category)
+    explain_exit(outcome.report, targets)
+    return code
 
 
 def emit_report(
@@ -118,14 +137,13 @@ def write_outputs(
 
 
 def _repository_root(start: Path) -> str | None:
-    """The nearest directory at or above `start` holding `.git` (a directory, or a file in
-    a worktree or submodule): SARIF and annotation paths are relative to it, as GitHub
-    reads them, wherever in the repository drift-gate ran. Found once per run, without
-    running git."""
-    for directory in (start, *start.parents):
-        if (directory / ".git").exists():
-            return str(directory)
-    return None
+    """The work tree holding `start` (repository.py: the `.git` that counts): SARIF and
+    annotation paths are relative to it, as GitHub reads them, wherever in the repository
+    drift-gate ran. Found once per run, without running git."""
+    from drift_gate.repository import discover
+
+    root = discover(start).root
+    return None if root is None else str(root)
 
 
 def write_file(path: Path, text: str) -> None:

@@ -9,13 +9,18 @@ never this command's. The merge gate in CI is where the live side is enforced.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from drift_gate.commands import check, offline, validate
-from drift_gate.commands._console import echo
+from drift_gate.commands._console import echo, warn
 from drift_gate.commands.outputs import CONSOLE, worst_exit_code
 from drift_gate.errors import DriftGateError, ExitCode
+from drift_gate.model.levels import FailOn
+
+if TYPE_CHECKING:
+    from drift_gate.engine.entry import OfflineRequest
 
 # Where Terraform roots usually sit, relative to where the hook runs (the repository root
 # under pre-commit): the first that holds a .tf file is checked when none is given.
@@ -23,16 +28,35 @@ TERRAFORM_DIR_GUESSES = (Path("."), Path("infra"), Path("terraform"))
 
 
 @dataclass(frozen=True)
+class PrePushArguments:
+    """What `drift-gate pre-push` was given, as click parsed it (fields named as its options)."""
+
+    policy_path: Path | None = None  # None: the policy found
+    terraform_dir: Path | None = None
+    environment: str | None = None
+    fail_on: FailOn = FailOn.ERROR
+    live: bool = False
+
+
+@dataclass(frozen=True)
 class PrePushRequest:
     policy: Path
     terraform_dir: Path | None
     environment: str | None
-    fail_on: str
+    fail_on: FailOn
     live: bool = False
 
 
-def run(request: PrePushRequest) -> int:
+def run(given: PrePushArguments) -> int:
     """Each step that applies here; the worst exit code of the blocking ones."""
+    from drift_gate.commands._policy_path import required_policy
+
+    policy = required_policy(given.policy_path, "give --policy FILE")
+    request = PrePushRequest(policy, given.terraform_dir, given.environment, given.fail_on)
+    return _run(replace(request, live=given.live))
+
+
+def _run(request: PrePushRequest) -> int:
     codes = [validate.run((request.policy,))]
     if codes[0] != ExitCode.PASS:
         return codes[0]
@@ -45,7 +69,7 @@ def run(request: PrePushRequest) -> int:
             err=True,
         )
     else:
-        codes.append(offline.run(_offline_request(request, terraform_dir)))
+        codes.append(offline.run(_offline_request(request, terraform_dir), CONSOLE))
     if request.live:
         _live_as_information(request)
     else:
@@ -65,9 +89,11 @@ def find_terraform_dir() -> Path | None:
     return None
 
 
-def _offline_request(request: PrePushRequest, terraform_dir: Path) -> offline.OfflineRequest:
-    return offline.OfflineRequest(
-        request.policy, terraform_dir, request.environment, request.fail_on, CONSOLE
+def _offline_request(request: PrePushRequest, terraform_dir: Path) -> OfflineRequest:
+    from drift_gate.engine.entry import OfflineRequest
+
+    return OfflineRequest(
+        request.policy, terraform_dir, request.environment, request.fail_on, warn=warn
     )
 
 
@@ -78,7 +104,7 @@ def _live_as_information(request: PrePushRequest) -> None:
         echo(f"drift-gate: skipped the live check: {missing} (the merge gate runs it)", err=True)
         return
     try:
-        code = check.run(_live_request(request))
+        code = check.run_live(_live_request(request), request.policy)
     except DriftGateError as error:  # the user's AWS configuration, said and not blocking
         echo(f"drift-gate: the live check could not run: {error}", err=True)
         code = error.exit_code
@@ -90,21 +116,13 @@ def _live_as_information(request: PrePushRequest) -> None:
         )
 
 
-def _live_request(request: PrePushRequest) -> check.CheckRequest:
-    return check.CheckRequest(
+def _live_request(request: PrePushRequest) -> check.CheckArguments:
+    return check.CheckArguments(
         policy=request.policy,
-        plan_json=None,
-        plan_file=None,
-        terraform_dir=None,
-        terraform=None,
         environment=request.environment,
         fail_on=request.fail_on,
-        region=None,
-        secret_checks=None,
-        metrics_namespace=None,
         max_attempts=3,
         timeout=10.0,
-        outputs=CONSOLE,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from drift_gate.commands._console import echo, warn_deprecated
+from drift_gate.commands._console import echo, warn
 from drift_gate.errors import ExitCode, InvalidInputError
 
 
@@ -27,7 +27,8 @@ def run(files: Sequence[Path]) -> int:
         invalid += bool(problems)
         if document is not None and not problems:
             # The document read once: a fleet's policy is not parsed a second time.
-            warn_deprecated(build_valid_policy(document).deprecations)
+            for line in build_valid_policy(document).deprecations:
+                warn(line)
             echo(f"{path}: valid")
     if invalid:
         echo(f"drift-gate: {invalid} of {len(files)} policy file(s) invalid", err=True)

@@ -323,15 +323,13 @@ def test_an_unknown_region_is_could_not_verify_for_that_region_only(
 def test_unknown_region_names_come_from_botocore_endpoint_data(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from drift_gate.commands.scan import _unknown_regions
+    from drift_gate.engine.scan_request import unknown_regions
 
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    problems = _unknown_regions(
-        AwsClients(), ("us-east-1", "eu-west-1", "us-gov-west-1", "xx-nowhere-9")
-    )
+    problems = unknown_regions(("us-east-1", "eu-west-1", "us-gov-west-1", "xx-nowhere-9"))
     assert list(problems) == ["xx-nowhere-9"]
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
-    assert _unknown_regions(AwsClients(), ("xx-nowhere-9",)) == {}
+    assert unknown_regions(("xx-nowhere-9",)) == {}
 
 
 POLICY = """\
@@ -579,29 +577,11 @@ def test_the_documented_iam_policy_allows_a_whole_scan(
 
 
 def test_scans_retry_adaptively_and_checks_in_standard_mode() -> None:
-    from drift_gate.commands.scan import ScanRequest, _base_clients
     from drift_gate.deadline import Deadline
+    from drift_gate.engine.scan_request import ScanRequest, base_clients
 
-    request = ScanRequest(
-        regions=("us-east-1",),
-        clusters=(),
-        policy=None,
-        profiles=(),
-        role_arns=(),
-        external_id=None,
-        session_name="drift-gate-scan",
-        concurrency=16,
-        fail_on="error",
-        secret_checks=None,
-        deep=False,
-        max_attempts=4,
-        timeout=7.0,
-        deadline=60.0,
-        outputs=(),
-        sarif_category=None,
-        quiet=True,
-    )
-    config = _base_clients(request, Deadline(60.0)).settings.botocore_config()
+    request = ScanRequest(regions=("us-east-1",), concurrency=16, max_attempts=4, timeout=7.0)
+    config = base_clients(request, Deadline(60.0)).settings.botocore_config()
     assert config.retries == {"mode": "adaptive", "total_max_attempts": 4}
     assert config.max_pool_connections == 16  # one connection per worker
     assert AwsSettings().botocore_config().retries["mode"] == "standard"  # check's
@@ -717,7 +697,7 @@ class _ClustersAnswered:
 
 
 def _answering_clusters(monkeypatch: pytest.MonkeyPatch, arns: list[str], *, keep: bool) -> None:
-    from drift_gate.engine import scan
+    from drift_gate.engine import scan_discovery as scan
     from drift_gate.sources.discovery import list_clusters
 
     monkeypatch.setattr(
@@ -814,3 +794,24 @@ def test_a_cluster_given_with_cluster_and_not_found_stays_dg205_exit_1(
     assert exit_code == 1
     assert [f["rule_id"] for f in report["findings"]] == ["DG205"]
     assert report["scanned"][0]["notes"] == ["cluster ghost does not exist"]
+
+
+def test_the_python_api_scans_as_the_command_does(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """drift_gate.scan goes through the same engine entry as `drift-gate scan`."""
+    import drift_gate
+
+    account = fleet(moto_server)
+    account.service("web", "web-a")
+    account.service("web", "web-b", secret_exists=False)
+    for key, value in cli_on_moto.env.items():
+        if key.startswith("AWS_"):
+            monkeypatch.setenv(key, value)
+
+    report = drift_gate.scan(regions=["us-east-1"], fail_on=drift_gate.FailOn.ERROR)
+
+    exit_code, from_cli, _ = scan_json(cli_on_moto, tmp_path, "--region", "us-east-1")
+    assert (report.exit_code, exit_code) == (drift_gate.ExitCode.DRIFT, 1)
+    assert report.verdict.value == from_cli["verdict"] == "drift"
+    assert sorted(service.service for service in report.services) == ["web-a", "web-b"]

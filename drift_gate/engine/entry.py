@@ -1,0 +1,281 @@
+"""The one way from inputs to a Report: `check` (live and offline), `scan`, the Python API
+(drift_gate/api.py) and the deployment hook to come build a request here and call these.
+
+The requests are typed and know nothing of the command line: the commands turn options into
+them and write the outputs. A run that stops before its checks (a plan that cannot be read,
+an AWS configuration that cannot be used) still has a report saying so: an `Outcome` carries
+both, so that a command writes the report (a matrix merge must see the run) and then ends
+with the error, and the API raises it.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from drift_gate.chain import LinkMode, SkippableLink
+from drift_gate.deadline import Deadline
+from drift_gate.engine.scan_request import Say, ScanRequest, link_mode
+from drift_gate.errors import CouldNotVerifyError, DriftGateError, InvalidInputError
+from drift_gate.model import FailOn
+
+__all__ = [
+    "CheckRequest",
+    "OfflineRequest",
+    "Outcome",
+    "PlanRequest",
+    "ScanRequest",
+    "check",
+    "check_offline",
+    "scan",
+]
+
+if TYPE_CHECKING:
+    from drift_gate.engine.gate import PlanInput
+    from drift_gate.engine.service_checks import CheckOptions
+    from drift_gate.model import Report
+    from drift_gate.policy import Policy
+    from drift_gate.sources.aws import AwsClients
+    from drift_gate.sources.terraform import TerraformSettings
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A run's report; `stopped`: the error that stopped the run before its checks (the report
+    says so), to end with once the report is written."""
+
+    report: Report
+    stopped: DriftGateError | None = None
+    # A stopped run's report on standard output too; False (the AWS configuration): the one
+    # error line is the whole answer there, the report goes to the files asked for only.
+    on_console: bool = True
+    policy: Policy | None = None  # as loaded (what comes after: the metrics' region)
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """A Terraform plan to check: its JSON, a binary plan (terraform shows it), or a plan
+    drift-gate runs in terraform_dir (also where file:line is found)."""
+
+    plan_json: Path | None = None
+    plan_file: Path | None = None
+    terraform_dir: Path | None = None
+    terraform: TerraformSettings | None = None  # None: the defaults (TERRAFORM_BIN, ...)
+
+    @property
+    def source(self) -> str:
+        return str(self.plan_json or self.plan_file or self.terraform_dir)
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """`check`: what a policy and/or a plan declare, against what ECS runs."""
+
+    policy: Path | None
+    plan: PlanRequest = PlanRequest()
+    environment: str | None = None
+    fail_on: FailOn = FailOn.ERROR
+    region: str | None = None
+    secret_checks: LinkMode | None = None  # None: as the policy says
+    skipped_links: frozenset[SkippableLink] = frozenset()
+    wait_seconds: float | None = None
+    tasks_since: float | None = None
+    ca_bundle: Path | None = None
+    max_attempts: int = 5
+    timeout: float = 20.0
+    deadline: Deadline | None = None  # None: no bound on the whole run
+    say: Say | None = None  # progress lines (--wait)
+    warn: Say | None = None  # the policy's deprecated forms, one line each
+
+
+@dataclass(frozen=True)
+class OfflineRequest:
+    """`check --offline`: the policy against the Terraform sources or task-definition files."""
+
+    policy: Path
+    terraform_dir: Path | None = None  # None: the working directory
+    environment: str | None = None
+    fail_on: FailOn = FailOn.ERROR
+    task_definitions: tuple[Path, ...] = ()  # rendered task-definition files, instead of .tf
+    services: tuple[str, ...] = ()  # the policy service of each file, in order
+    warn: Say | None = None  # the policy's deprecated forms, one line each
+
+
+def scan(request: ScanRequest) -> Outcome:
+    """Reach the accounts, scan; the report, or the report of why the run stopped."""
+    from drift_gate.engine.gate import configuration_error_report
+    from drift_gate.engine.scan_request import run_scan_request
+    from drift_gate.sources.aws import AwsConfigurationError
+
+    policy = load(request.policy, request.warn) if request.policy else None
+    if policy is not None:
+        check_smoke_variables(policy)
+    deadline = request.deadline or Deadline()
+    try:
+        return Outcome(run_scan_request(request, policy, deadline), policy=policy)
+    except AwsConfigurationError as error:
+        failed = configuration_error_report(error, request.fail_on, policy, None)
+        return Outcome(failed, error, on_console=False, policy=policy)
+
+
+def check(request: CheckRequest) -> Outcome:
+    """Load the plan, run the gate; the report, or the report of why the run stopped."""
+    from drift_gate.engine.gate import configuration_error_report, failed_run_report
+    from drift_gate.sources.aws import AwsConfigurationError
+
+    policy = load(request.policy, request.warn) if request.policy else None
+    if policy is not None:
+        check_smoke_variables(policy)
+    try:
+        plan_input = load_plan_input(request.plan)
+    except CouldNotVerifyError as error:
+        failed = failed_run_report(str(error), request.fail_on, policy, request.plan.source)
+        return Outcome(failed, error, policy=policy)
+    clients = aws_clients(request.max_attempts, request.timeout, request.deadline)
+    try:
+        return Outcome(_gate(request, policy, clients, plan_input), policy=policy)
+    except AwsConfigurationError as error:
+        source = request.plan.source if plan_input else None
+        failed = configuration_error_report(error, request.fail_on, policy, source)
+        return Outcome(failed, error, on_console=False, policy=policy)
+
+
+def load(path: Path, warn: Say | None) -> Policy:
+    """The policy; its deprecated forms, if any, said through `warn`."""
+    from drift_gate.policy import load_policy
+
+    policy = load_policy(path)
+    if warn is not None:
+        for line in policy.deprecations:
+            warn(line)
+    return policy
+
+
+def _gate(
+    request: CheckRequest, policy: Policy | None, clients: AwsClients, plan_input: PlanInput | None
+) -> Report:
+    from drift_gate.engine.gate import run_check
+
+    # What is loaded so far (the plan: hundreds of thousands of objects for a large one) lives
+    # as long as the run: out of the cyclic collector's sight, which is on again for the
+    # checks (threads, retries and tracebacks can make cycles).
+    gc.freeze()
+    was_enabled = gc.isenabled()
+    gc.enable()
+    try:
+        return run_check(policy, check_options(request), clients, plan_input)
+    finally:
+        if not was_enabled:
+            gc.disable()
+        gc.unfreeze()
+
+
+def check_options(request: CheckRequest) -> CheckOptions:
+    """What the gate covers and what blocks, from the request."""
+    from drift_gate.engine.service_checks import CheckOptions
+
+    return CheckOptions(
+        request.environment,
+        request.fail_on,
+        request.region,
+        link_mode(request.secret_checks),
+        skipped=frozenset(request.skipped_links),
+        wait_seconds=request.wait_seconds,
+        tasks_since=request.tasks_since,
+        ca_bundle=request.ca_bundle,
+        say=request.say,
+    )
+
+
+def check_offline(request: OfflineRequest) -> Report:
+    """The policy against the Terraform sources (or the task-definition files); no AWS
+    module is imported on this path (a test checks sys.modules)."""
+    from drift_gate.engine.offline import run_offline
+
+    if request.task_definitions:
+        return _task_definition_files(request)
+    terraform_dir = request.terraform_dir or Path.cwd()
+    if not any(terraform_dir.glob("*.tf")):
+        raise InvalidInputError(
+            f"{terraform_dir}: no .tf files; give --terraform-dir the Terraform root"
+        )
+    policy = load(request.policy, request.warn)
+    return run_offline(policy, terraform_dir, request.environment, request.fail_on)
+
+
+def _task_definition_files(request: OfflineRequest) -> Report:
+    """Task-definition files (as CI renders them) against the policy, before they ship."""
+    from drift_gate.engine.task_definition_files import check_task_definition_files, pair_files
+
+    policy = load(request.policy, request.warn)
+    pairs = pair_files(policy, request.environment, request.task_definitions, request.services)
+    return check_task_definition_files(policy, pairs, request.fail_on)
+
+
+def check_smoke_variables(policy: Policy) -> None:
+    """Every `{env: NAME}` of a smoke request must be set, every URL and header value
+    sendable: exit 2 before any call."""
+    from drift_gate.sources.smoke import missing_variables, refuse_unusable
+
+    requests = [
+        request
+        for environment in policy.environments
+        for smoke in (
+            *(service.smoke for service in environment.services),
+            *(selector.smoke for selector in environment.selectors),
+        )
+        for request in smoke
+    ]
+    missing = missing_variables(requests, os.environ)
+    if missing:
+        raise InvalidInputError(
+            f"{policy.source}: smoke request headers read {', '.join(missing)} from the "
+            "environment, and it is not set; set it for this step (its value is never printed)"
+        )
+    refuse_unusable(requests, os.environ)
+
+
+def aws_clients(max_attempts: int, timeout: float, deadline: Deadline | None) -> AwsClients:
+    """Clients with the request's retries, timeouts and deadline (botocore's standard mode)."""
+    from drift_gate.sources.aws import AwsClients, AwsSettings
+
+    settings = AwsSettings(
+        max_attempts=max_attempts, read_timeout=timeout, connect_timeout=min(5.0, timeout)
+    )
+    return AwsClients(settings, deadline=deadline)
+
+
+def load_plan_input(request: PlanRequest) -> PlanInput | None:
+    """The plan from whichever of the three inputs was given; None when none was."""
+    from drift_gate.engine.gate import PlanInput
+    from drift_gate.sources.plan import parse_plan, read_plan_json
+    from drift_gate.sources.terraform import Terraform, TerraformSettings, show_plan_file
+    from drift_gate.sources.tf_sources import TerraformSources
+
+    settings = request.terraform or TerraformSettings()
+    exit_code, workspace = None, None
+    if request.plan_json:
+        plan, source = read_plan_json(request.plan_json), str(request.plan_json)
+    elif request.plan_file:
+        document = show_plan_file(request.plan_file, request.terraform_dir, settings)
+        plan, source = parse_plan(document, str(request.plan_file)), str(request.plan_file)
+    elif request.terraform_dir:
+        planned = Terraform(request.terraform_dir, settings).plan()
+        source, workspace = str(request.terraform_dir), planned.workspace
+        plan, exit_code = parse_plan(planned.plan_json, source), 2 if planned.has_changes else 0
+    else:
+        return None
+    root = request.terraform_dir or _sources_beside(request.plan_json or request.plan_file)
+    sources = TerraformSources(root, plan.module_sources) if root else None
+    return PlanInput(plan, source, sources, root, exit_code, workspace)
+
+
+def _sources_beside(plan_path: Path | None) -> Path | None:
+    """Without --terraform-dir: the .tf files beside the plan, else in the working directory."""
+    for candidate in (plan_path.parent if plan_path else None, Path.cwd()):
+        if candidate is not None and any(candidate.glob("*.tf")):
+            return candidate
+    return None
