@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from drift_gate.chain import Link
+from drift_gate.chain import Link, SkippableLink
 from drift_gate.checks.credentials import check_credentials
 from drift_gate.checks.deployment import check_revision, check_rollout
 from drift_gate.checks.findings import ServiceContext
@@ -97,18 +97,18 @@ class LinkStores:
 class DeepLink:
     """A link around the chain that --skip-link, the policy's `checks:` and --deep switch."""
 
-    option: str  # its word after --skip-link
+    option: SkippableLink  # its word after --skip-link
     key: str  # its key under `checks:` in the policy
     setting: Callable[[DeepChecks], bool | RoleChecks | None]
 
 
 DEEP_LINKS: Mapping[Link, DeepLink] = {
-    Link.IMAGES: DeepLink("images", "images", lambda checks: checks.images),
+    Link.IMAGES: DeepLink(SkippableLink.IMAGES, "images", lambda checks: checks.images),
     Link.RUNNING_TASKS: DeepLink(
-        "running-tasks", "running_tasks", lambda checks: checks.running_tasks
+        SkippableLink.RUNNING_TASKS, "running_tasks", lambda checks: checks.running_tasks
     ),
     Link.EXECUTION_ROLE: DeepLink(
-        "execution-role", "execution_role", lambda checks: checks.execution_role
+        SkippableLink.EXECUTION_ROLE, "execution_role", lambda checks: checks.execution_role
     ),
 }
 
@@ -120,7 +120,7 @@ def deep_setting(
     it is off, why (shown as "not checked")."""
     deep = DEEP_LINKS[link]
     if deep.option in options.skipped:
-        return False, f"--skip-link {deep.option}"
+        return False, f"--skip-link {deep.option.value}"
     from_policy = deep.setting(environment.checks)
     if from_policy is not None:
         return from_policy, f"checks: {deep.key}: off in the policy"

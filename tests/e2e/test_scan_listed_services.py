@@ -32,7 +32,7 @@ class _ServicesAnswered:
 
 
 def _answering_services(monkeypatch: pytest.MonkeyPatch, arns: list[str]) -> None:
-    from drift_gate.engine import scan
+    from drift_gate.engine import scan_discovery as scan
     from drift_gate.sources.discovery import list_services
 
     def listed(client: Any, cluster: str, account: str | None = None) -> Any:
