@@ -15,7 +15,6 @@ from pydantic import ValidationError
 from drift_gate.errors import InvalidInputError
 from drift_gate.gcpause import cyclic_gc_paused
 from drift_gate.input_files import PLAN_JSON, read_bytes
-from drift_gate.jsontext import decode_json_bytes
 from drift_gate.model import DeferredChange, OutputChange, Plan
 from drift_gate.sources.plan_configuration import (
     module_sources,
@@ -26,6 +25,7 @@ from drift_gate.sources.plan_document import (
     MAKE_A_PLAN,
     PLAN_KEYS,
     check_version,
+    load_json_bytes,
     load_json_text,
     read_parts,
 )
@@ -64,13 +64,9 @@ def read_plan_json(path: Path) -> Plan:
 
 
 def _read_plan_json(path: Path) -> Plan:
-    try:
-        text = decode_json_bytes(read_bytes(path, PLAN_JSON))
-    except UnicodeDecodeError as error:
-        raise InvalidInputError(
-            f"{path}: not UTF-8 or UTF-16 text; give the output of `terraform show -json PLANFILE`"
-        ) from error
-    return _parse_plan(load_json_text(text, str(path)), str(path))
+    # The bytes are let go before the plan is built from what was read.
+    document = load_json_bytes(read_bytes(path, PLAN_JSON), str(path))
+    return _parse_plan(document, str(path))
 
 
 def parse_plan(document: Any, source: str) -> Plan:

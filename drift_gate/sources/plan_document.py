@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Literal
 
 import pydantic_core
 
 from drift_gate.addresses import is_data_address
 from drift_gate.errors import InvalidInputError
+from drift_gate.jsontext import decode_json_bytes
 from drift_gate.model import UNCHANGED_ACTIONS
 from drift_gate.sources.plan_raw import SERVICE, TASK_DEFINITION
 
@@ -22,12 +23,37 @@ PLAN_KEYS = frozenset(
 MAKE_A_PLAN = "terraform plan -out=tfplan && terraform show -json tfplan > plan.json"
 
 
+def load_json_bytes(data: bytes, source: str) -> Any:
+    """A plan file's bytes -> Python. Plain UTF-8 (what terraform writes) is read by pydantic's
+    JSON reader as it is, with no copy as text (45 ms and 100 MB less on a 100 MB plan); it
+    refuses anything else (a BOM, UTF-16, a byte that is not UTF-8), which is then decoded and
+    read as before, so every message is the same."""
+    try:
+        return pydantic_core.from_json(data, cache_strings=_CACHED_STRINGS)
+    except ValueError:
+        pass
+    try:
+        text = decode_json_bytes(data)
+    except UnicodeDecodeError as error:
+        raise InvalidInputError(
+            f"{source}: not UTF-8 or UTF-16 text; give the output of "
+            "`terraform show -json PLANFILE`"
+        ) from error
+    return load_json_text(text, source)
+
+
+# Only the keys' strings are interned while reading: they repeat in every resource, whereas
+# a plan's values mostly do not, and caching those too cost more than it saved (297 -> 181
+# ms for a 100 MB plan with keys only).
+_CACHED_STRINGS: Literal["keys"] = "keys"
+
+
 def load_json_text(text: str, source: str) -> Any:
     """JSON text -> Python, with every way it can refuse a document turned into one line
     (exit 2). pydantic's JSON reader first (a quarter faster on a 100 MB plan); whatever it
     refuses is read again by the json module, whose words and line numbers the message uses."""
     try:
-        return pydantic_core.from_json(text)
+        return pydantic_core.from_json(text, cache_strings=_CACHED_STRINGS)
     except ValueError:
         pass
     try:
