@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 from unittest import mock
 
 from drift_gate import _moto_compat
@@ -182,77 +182,18 @@ Echo = Callable[[str], None]
 def run_demo(echo: Echo, color: bool = False) -> int:
     """Run the five acts, print each report; exit 0 when every act gives the expected verdict."""
     policy = demo_policy()
-    outcomes: list[bool] = []
     with emulated_aws():
         clients = AwsClients()
         account = IncidentAccount.create(lambda service: clients.client(service, REGION))
         _moto_compat.settle(CLUSTER, SERVICE, REGION)
         app = StandInApp(clients.client("ecs", REGION))
         app.start()
-        outcomes.append(
-            _act(
-                echo,
-                color,
-                "a",
-                "merged, never applied: the running task definition lacks HUGGINGFACE_API_KEY",
-                policy,
-                ExitCode.DRIFT,
-            )
-        )
-        echo(f"$ curl -X POST {app.url}/predict")
-        status, body = app.predict()
-        echo(f"{status} {body}  <- what every prediction answered during the incident\n")
-        fixed = account.register_revision(list(SECRET_NAMES))
-        outcomes.append(
-            _act(
-                echo,
-                color,
-                "b",
-                "terraform apply registered a revision with the key; "
-                "the service still runs the old one",
-                policy,
-                ExitCode.DRIFT,
-            )
-        )
-        account.redeploy(fixed)
-        outcomes.append(
-            _act(
-                echo,
-                color,
-                "c",
-                "aws ecs update-service --force-new-deployment: the service runs the new revision",
-                policy,
-                ExitCode.PASS,
-            )
-        )
-        outcomes.append(
-            _act(
-                echo,
-                color,
-                "d",
-                "after the deploy, the runbook's smoke requests: predict answers 200 now",
-                smoke_policy(app.url),
-                ExitCode.PASS,
-            )
-        )
-        echo(f"$ curl -X POST {app.url}/predict")
-        status, body = app.predict()
-        echo(f"{status} {body}\n")
-        app.stop()
-        older = [
-            account.secret_arns[name] for name in SECRET_NAMES if name != "HUGGINGFACE_API_KEY"
-        ]
-        account.allow_secrets(older)
-        outcomes.append(
-            _act(
-                echo,
-                color,
-                "e",
-                "the key is deployed, but the execution role's policy lists only the older "
-                "secrets: new tasks could not start",
-                policy,
-                ExitCode.DRIFT,
-            )
+
+        def act(letter: str, what: str, expected: ExitCode, checked: Policy = policy) -> bool:
+            return _act(echo, color, letter, what, checked, expected)
+
+        outcomes = _incident_acts(echo, act, account, app) + _aftermath_acts(
+            echo, act, account, app
         )
     if all(outcomes):
         echo(
@@ -262,6 +203,73 @@ def run_demo(echo: Echo, color: bool = False) -> int:
         return ExitCode.PASS
     echo("demo: an act did not give the expected exit code; this is a bug in drift-gate.")
     return ExitCode.COULD_NOT_VERIFY
+
+
+class Act(Protocol):
+    """One act: check the account against a policy, print the report, say if it is as expected."""
+
+    def __call__(
+        self, letter: str, what: str, expected: ExitCode, checked: Policy = ...
+    ) -> bool: ...
+
+
+def _incident_acts(echo: Echo, act: Act, account: IncidentAccount, app: StandInApp) -> list[bool]:
+    """(a) merged, never applied; (b) applied, not deployed; (c) deployed."""
+    outcomes = [
+        act(
+            "a",
+            "merged, never applied: the running task definition lacks HUGGINGFACE_API_KEY",
+            ExitCode.DRIFT,
+        )
+    ]
+    echo(f"$ curl -X POST {app.url}/predict")
+    status, body = app.predict()
+    echo(f"{status} {body}  <- what every prediction answered during the incident\n")
+    fixed = account.register_revision(list(SECRET_NAMES))
+    outcomes.append(
+        act(
+            "b",
+            "terraform apply registered a revision with the key; "
+            "the service still runs the old one",
+            ExitCode.DRIFT,
+        )
+    )
+    account.redeploy(fixed)
+    outcomes.append(
+        act(
+            "c",
+            "aws ecs update-service --force-new-deployment: the service runs the new revision",
+            ExitCode.PASS,
+        )
+    )
+    return outcomes
+
+
+def _aftermath_acts(echo: Echo, act: Act, account: IncidentAccount, app: StandInApp) -> list[bool]:
+    """(d) the smoke requests pass; (e) the execution role cannot read the new secret."""
+    outcomes = [
+        act(
+            "d",
+            "after the deploy, the runbook's smoke requests: predict answers 200 now",
+            ExitCode.PASS,
+            smoke_policy(app.url),
+        )
+    ]
+    echo(f"$ curl -X POST {app.url}/predict")
+    status, body = app.predict()
+    echo(f"{status} {body}\n")
+    app.stop()
+    older = [account.secret_arns[name] for name in SECRET_NAMES if name != "HUGGINGFACE_API_KEY"]
+    account.allow_secrets(older)
+    outcomes.append(
+        act(
+            "e",
+            "the key is deployed, but the execution role's policy lists only the older "
+            "secrets: new tasks could not start",
+            ExitCode.DRIFT,
+        )
+    )
+    return outcomes
 
 
 def smoke_policy(base_url: str) -> Policy:
