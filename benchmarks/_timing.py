@@ -40,6 +40,12 @@ def as_installed(env: dict[str, str] | None = None) -> dict[str, str]:
     }
 
 
+def before_env(directory: str, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment that runs another checkout's drift_gate (--before DIR, where DIR holds
+    `git archive COMMIT drift_gate | tar -x -C DIR`): measured in the same run, alternated."""
+    return {**(os.environ if env is None else env), "PYTHONPATH": directory}
+
+
 def run_once(command: Command) -> float:
     return run_timed(command)[0]
 

@@ -5,10 +5,13 @@ drift-gate's AWS calls by operation next to the minimum the checks need:
 ceil(S/10) DescribeServices + distinct task definitions + one family lookup per family
 + ceil(distinct SSM names / 50) DescribeParameters + one DescribeSecret per Secrets Manager secret.
 
-    python benchmarks/check_services.py [--runs 9] [--services 20] [--latency-ms 0]
+    python benchmarks/check_services.py [--runs 9] [--services 20] [--latency-ms 0] [--before DIR]
 
 --latency-ms delays every moto response, as a network round trip to AWS would (tens of ms);
-both drift-gate and the bare script pay it on every call.
+both drift-gate and the bare script pay it on every call. The CPU time (user+sys) of each
+process is compared too, drift-gate's against a bare script making the same calls: the
+client-side cost per call, which the moto server's own CPU does not blur. --before DIR also
+runs DIR's drift_gate (`git archive COMMIT drift_gate | tar -x -C DIR`), alternated.
 """
 
 from __future__ import annotations
@@ -22,7 +25,15 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from _timing import Command, add_latency, alternate_cpu, median_ms, moto_on_loopback, ratio
+from _timing import (
+    Command,
+    add_latency,
+    alternate_cpu,
+    before_env,
+    median_ms,
+    moto_on_loopback,
+    ratio,
+)
 
 from drift_gate import _moto_compat
 from drift_gate.demo import ECS_TASKS_TRUST
@@ -168,6 +179,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--services", type=int, default=20)
     parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--before", help="also run this directory's drift_gate (a before figure)")
     options = parser.parse_args()
 
     with moto_on_loopback(REGION) as (endpoint, env):
@@ -175,32 +187,46 @@ def main() -> None:
         add_latency(options.latency_ms / 1000)
         with tempfile.TemporaryDirectory() as scratch:
             policy = Path(scratch) / "policy.yaml"
-            report = Path(scratch) / "report.json"
             write_policy(policy, names)
-            drift_gate = [
-                str(Path(sys.executable).parent / "drift-gate"),
-                "check",
-                "--policy",
-                str(policy),
-                "--format",
-                "json",
-                "--output",
-                str(report),
-            ]
-            bare = [sys.executable, "-c", BARE_BOTO3, ",".join(names)]
-            bare_same_calls = [*bare, "with-family-lookups"]
-            bare_all_calls = [sys.executable, "-c", BARE_ALL_CALLS, ",".join(names)]
-            timings, cpu = alternate_cpu(
-                {
-                    "drift-gate": Command(drift_gate, expected_exit=1, env=env),
-                    "bare": Command(bare, env=env),
-                    "same calls": Command(bare_same_calls, env=env),
-                    "all calls": Command(bare_all_calls, env=env),
-                },
-                options.runs,
-            )
-            calls = json.loads(report.read_text())["stats"]["aws_calls"]
+            commands = {
+                "drift-gate": Command(gate_command(policy, Path(scratch) / "r.json"), 1, env),
+                "bare": Command([sys.executable, "-c", BARE_BOTO3, ",".join(names)], env=env),
+                "same calls": Command(
+                    [sys.executable, "-c", BARE_BOTO3, ",".join(names), "with-family-lookups"],
+                    env=env,
+                ),
+                "all calls": Command(
+                    [sys.executable, "-c", BARE_ALL_CALLS, ",".join(names)], env=env
+                ),
+            }
+            if options.before:
+                before = gate_command(policy, Path(scratch) / "before.json")
+                commands["before"] = Command(before, 1, before_env(options.before, env))
+            timings, cpu = alternate_cpu(commands, options.runs)
+            calls = json.loads((Path(scratch) / "r.json").read_text())["stats"]["aws_calls"]
+    print_figures(options, timings, cpu, calls)
 
+
+def gate_command(policy: Path, report: Path) -> list[str]:
+    drift_gate = str(Path(sys.executable).parent / "drift-gate")
+    return [
+        drift_gate,
+        "check",
+        "--policy",
+        str(policy),
+        "--format",
+        "json",
+        "--output",
+        str(report),
+    ]
+
+
+def print_figures(
+    options: argparse.Namespace,
+    timings: dict[str, list[float]],
+    cpu: dict[str, list[float]],
+    calls: dict[str, int],
+) -> None:
     services = options.services
     ssm_names = services  # DATABASE_URL everywhere
     api_keys = (services + 1) // 2  # a Secrets Manager secret on every second service
@@ -231,6 +257,10 @@ def main() -> None:
     print(f"bare boto3 with the same {ecs_calls} ECS calls median: {median_ms(same)}")
     print(f"ratio to the same calls: {ratio(gate, same)}")
     print_cpu(cpu, sum(minimum.values()))
+    if "before" in timings:
+        print(f"before ({options.before}): drift-gate check median: {median_ms(timings['before'])}")
+        print(f"ratio: {ratio(timings['before'], bare_times, target)}")
+        print(f"CPU ratio: {ratio(cpu['before'], cpu['all calls'], 1.3)}")
     print("AWS calls by operation (drift-gate / minimum):")
     for operation in sorted(set(calls) | set(minimum)):
         print(f"  {operation}: {calls.get(operation, 0)} / {minimum.get(operation, 0)}")

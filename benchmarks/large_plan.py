@@ -18,7 +18,10 @@ loopback): every service becomes a could-not-verify finding (exit 3), so the tim
 plan's reading and the report, with no AWS answer to wait for; issue 24's target for it is
 the same, <= 3.0x json.load.
 
-    python benchmarks/large_plan.py [--runs 5] [--services 2000] [--others 18000]
+    python benchmarks/large_plan.py [--runs 5] [--services 2000] [--others 18000] [--before DIR]
+
+--before DIR also runs DIR's drift_gate (`git archive COMMIT drift_gate | tar -x -C DIR`) on
+both paths, alternated with the rest: a before figure measured in the same run.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from _timing import measure, moto_on_loopback
+from _timing import before_env, measure, moto_on_loopback
 
 REGION = "us-east-1"
 CLUSTER_ARN = f"arn:aws:ecs:{REGION}:123456789012:cluster/prod"
@@ -248,6 +251,7 @@ def main() -> None:
     parser.add_argument("--services", type=int, default=2000)
     parser.add_argument("--others", type=int, default=18000)
     parser.add_argument("--padding", type=int, default=480, help="bytes of policy per resource")
+    parser.add_argument("--before", help="also run this directory's drift_gate (a before figure)")
     options = parser.parse_args()
 
     with moto_on_loopback(REGION) as (endpoint, env):
@@ -261,39 +265,65 @@ def main() -> None:
             )
             gc.collect()  # the plan dict is garbage now: not measured with the children
             size_mb = plan.stat().st_size / 1e6
-            drift_gate = [
-                str(Path(sys.executable).parent / "drift-gate"),
-                "check",
-                "--plan-json",
-                str(plan),
-                "--format",
-                "json",
-                "--output",
-                str(Path(scratch) / "report.json"),
-            ]
-            bare = [sys.executable, "-c", JSON_LOAD, str(plan)]
-            bare_and_calls = [sys.executable, "-c", JSON_LOAD_AND_CALLS, str(plan)]
             unreachable = {**env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{closed_port()}"}
-            measure(bare, env, (0,))  # warm the file cache
-            measure(drift_gate, unreachable, (3,))  # and write drift-gate's bytecode
-            gate: list[tuple[float, int]] = []
-            load: list[tuple[float, int]] = []
-            calls: list[tuple[float, int]] = []
-            offline: list[tuple[float, int]] = []
-            for _ in range(options.runs):  # alternated, so drift on the machine hits all four
-                gate.append(measure(drift_gate, env, (1,)))
-                load.append(measure(bare, env, (0,)))
-                calls.append(measure(bare_and_calls, env, (0,)))
-                offline.append(measure(drift_gate, unreachable, (3,)))
+            commands: dict[str, Measured] = {
+                "gate": (gate_command(plan, Path(scratch) / "report.json"), env, (1,)),
+                "load": ([sys.executable, "-c", JSON_LOAD, str(plan)], env, (0,)),
+                "calls": ([sys.executable, "-c", JSON_LOAD_AND_CALLS, str(plan)], env, (0,)),
+                "unreachable": (gate_command(plan, Path(scratch) / "u.json"), unreachable, (3,)),
+            }
+            if options.before:
+                before = gate_command(plan, Path(scratch) / "before.json")
+                commands["before"] = (before, before_env(options.before, env), (1,))
+                commands["unreachable before"] = (
+                    before,
+                    before_env(options.before, unreachable),
+                    (3,),
+                )
+            runs = alternated(commands, options.runs)
             report = json.loads((Path(scratch) / "report.json").read_text())
 
     print(
         f"plan: {size_mb:.0f} MB, {options.services} services, {options.others} other resources; "
         f"runs: {options.runs} (alternated)"
     )
-    print_figures(gate, load, calls)
+    print_figures(runs["gate"], runs["load"], runs["calls"])
     print(f"findings: {len(report['findings'])}; AWS calls: {report['stats']['aws_calls']}")
-    print_unreachable(offline, load)
+    print_unreachable(runs["unreachable"], runs["load"])
+    if options.before:
+        print(f"before ({options.before}):")
+        print_figures(runs["before"], runs["load"], runs["calls"])
+        print_unreachable(runs["unreachable before"], runs["load"])
+
+
+def gate_command(plan: Path, report: Path) -> list[str]:
+    drift_gate = str(Path(sys.executable).parent / "drift-gate")
+    return [
+        drift_gate,
+        "check",
+        "--plan-json",
+        str(plan),
+        "--format",
+        "json",
+        "--output",
+        str(report),
+    ]
+
+
+# A command, its environment and the exit codes it may end with.
+Measured = tuple[list[str], dict[str, str], tuple[int, ...]]
+
+
+def alternated(commands: dict[str, Measured], runs: int) -> dict[str, list[tuple[float, int]]]:
+    """(seconds, max RSS) of each command, round by round, after an untimed round (which warms
+    the file cache and writes drift-gate's bytecode)."""
+    for command, env, allowed in commands.values():
+        measure(command, env, allowed)
+    timings: dict[str, list[tuple[float, int]]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, (command, env, allowed) in commands.items():
+            timings[name].append(measure(command, env, allowed))
+    return timings
 
 
 Runs = list[tuple[float, int]]

@@ -111,11 +111,19 @@ class EcsReader:
             return found
         # Hundreds of services are hundreds of round trips: made concurrently (the client is
         # thread-safe); the first failure is raised, as the sequential loop would.
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+        pool = ThreadPoolExecutor(max_workers=self.workers)
+        try:
             for answer in pool.map(
                 lambda batch: self.describe_batch(cluster, batch, tags=tags), batches
             ):
                 found.update(answer)
+        finally:
+            # After a failure the batches not started are dropped, and those in flight are not
+            # waited for: their answers would be dropped too, and each may still be retrying
+            # (an unreachable endpoint: up to about half a second of back-off, on the path
+            # where every service becomes "could not verify"). They end on their own; the
+            # interpreter waits for them at exit, as it would have here.
+            pool.shutdown(wait=False, cancel_futures=True)
         return found
 
     def describe_batch(
