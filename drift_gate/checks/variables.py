@@ -66,7 +66,8 @@ class Candidate:
     # Where a value sits, for DG104/DG106, when it is not the running container.
     place: str = ""
     where_of: Mapping[str, str] = field(default_factory=dict)
-    # file:line of an entry whose name could not be read: a name not found is not verified.
+    # file:line of an entry whose name cannot be read offline (only Terraform knows it): a
+    # name not found may be that one, so it is not verified.
     unreadable: str | None = None
     # Why a name of the candidate is reported as not declared (DG107/DG603).
     undeclared_words: str = "which the policy does not declare"
@@ -233,7 +234,7 @@ def _missing(
         message = (
             f"{kind} {name} is declared but not among the names readable in container "
             f"{container} of {candidate.words}, and an entry at {candidate.unreadable} cannot "
-            f"be read{declared_at}"
+            f"be read offline{declared_at}"
         )
         return context.finding(
             candidate.rules.unreadable,
