@@ -24,6 +24,7 @@ from drift_gate.cli_options import (
     TIMEOUT_OPTION,
     EnumChoice,
     FiniteRange,
+    declared_side_options,
     external_id,
     github_deadline_option,
     metrics_namespace,
@@ -33,6 +34,7 @@ from drift_gate.cli_options import (
     wait_option,
 )
 from drift_gate.commands.check import CheckArguments
+from drift_gate.declared_sides import DECLARED_SIDES
 from drift_gate.model.levels import FailOn
 
 CHECK_OPTIONS = (
@@ -79,6 +81,7 @@ CHECK_OPTIONS = (
         help="Terraform root. Alone: drift-gate runs the plan there. With a plan: where to "
         "find file:line.",
     ),
+    *declared_side_options(DECLARED_SIDES),
     option(
         "--terraform-bin",
         envvar="TERRAFORM_BIN",
@@ -404,6 +407,11 @@ def check_combination(given: CheckArguments) -> None:
         )
     if given.services and not given.task_definitions:
         raise click.UsageError("--service names the policy service of a --task-definition")
+    if given.declared_files and given.offline:
+        raise click.UsageError(
+            "--offline compares the policy with the Terraform sources: the files of other "
+            "declared sides are checked live, without --offline"
+        )
     _check_plan_options(given)
 
 

@@ -21,6 +21,7 @@ import click
 from drift_gate.chain import LinkMode, SkippableLink
 from drift_gate.commands.outputs import CONSOLE, OutputTarget
 from drift_gate.deadline import DEFAULT_DEADLINE_SECONDS
+from drift_gate.declared_sides import DeclaredSide
 from drift_gate.model.levels import FailOn
 from drift_gate.report import FORMAT_NAMES
 
@@ -280,6 +281,35 @@ def with_options(options: Sequence[Decorator]) -> Decorator:
     return decorate
 
 
+DECLARED_FILES = "drift_gate.declared_files"
+
+
+def declared_side_options(sides: Sequence[DeclaredSide]) -> tuple[Decorator, ...]:
+    """An option for each registered declared side (drift_gate/declared_sides.py), repeatable;
+    the files given, in command-line order, reach the command as its `declared_files`."""
+
+    def collect(side: DeclaredSide) -> Callable[[click.Context, click.Parameter, Any], None]:
+        def remember(ctx: click.Context, _parameter: click.Parameter, paths: Any) -> None:
+            found = ctx.meta.setdefault(DECLARED_FILES, [])
+            found.extend((side.name, path) for path in paths or ())
+
+        return remember
+
+    return tuple(
+        option(
+            side.option,
+            side.parameter,
+            multiple=True,
+            type=click.Path(path_type=Path),
+            metavar=side.metavar,
+            help=side.help,
+            expose_value=False,
+            callback=collect(side),
+        )
+        for side in sides
+    )
+
+
 def builds(arguments: Callable[..., R]) -> Callable[[Callable[[R], int]], Callable[..., int]]:
     """The command receives one `arguments` (a dataclass whose fields are named as the
     command's option parameters), built by click from the options it parsed: each value is
@@ -293,6 +323,9 @@ def builds(arguments: Callable[..., R]) -> Callable[[Callable[[R], int]], Callab
                 del given["formats"]
                 paired = click.get_current_context().meta["drift_gate.outputs"]
                 given["outputs"] = tuple(paired or CONSOLE)
+            sides = click.get_current_context().meta.get(DECLARED_FILES)
+            if sides is not None:
+                given["declared_files"] = tuple(sides)
             return command(arguments(**given))
 
         return build

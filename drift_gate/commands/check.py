@@ -60,10 +60,14 @@ class CheckArguments:
     timeout: float = 20.0
     deadline: float = DEFAULT_DEADLINE_SECONDS
     outputs: tuple[OutputTarget, ...] = CONSOLE
+    # (side, file) for each registered declared side's option (drift_gate/declared_sides.py)
+    declared_files: tuple[tuple[str, Path], ...] = ()
 
     @property
     def plan_given(self) -> bool:
-        return any((self.plan_json, self.plan_file, self.terraform_dir)) and not self.offline
+        """Something besides a policy declares services: a plan, or a registered side."""
+        declares = (self.plan_json, self.plan_file, self.terraform_dir, self.declared_files)
+        return any(declares) and not self.offline
 
 
 def run(given: CheckArguments) -> int:
@@ -72,6 +76,7 @@ def run(given: CheckArguments) -> int:
 
     policy = policy_for_check(given.policy, plan_given=given.plan_given)
     inputs = [policy, given.plan_json, given.plan_file, *given.var_files]
+    inputs += [path for _, path in given.declared_files]
     check_outputs(given.outputs, [*inputs, *given.task_definitions])
     if given.offline:
         assert policy is not None  # noqa: S101 - no plan offline: a policy, found or exit 2
@@ -130,6 +135,7 @@ def live_request(
         deadline=deadline,
         say=None if given.quiet else lambda line: echo(line, err=True),
         warn=warn,
+        declared_files=given.declared_files,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +35,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from drift_gate.engine.declared_sources import DeclaredSource
     from drift_gate.engine.gate import PlanInput
     from drift_gate.engine.service_checks import CheckOptions
     from drift_gate.model import Report
@@ -89,6 +91,8 @@ class CheckRequest:
     deadline: Deadline | None = None  # None: no bound on the whole run
     say: Say | None = None  # progress lines (--wait)
     warn: Say | None = None  # the policy's deprecated forms, one line each
+    # (side, file): files of the declared sides registered in drift_gate/declared_sides.py
+    declared_files: tuple[tuple[str, Path], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -166,11 +170,20 @@ def _gate(
     was_enabled = gc.isenabled()
     gc.enable()
     try:
-        return run_check(policy, check_options(request), clients, plan_input)
+        sides = declared_sides(request.declared_files)
+        return run_check(policy, check_options(request), clients, plan_input, declared_sides=sides)
     finally:
         if not was_enabled:
             gc.disable()
         gc.unfreeze()
+
+
+def declared_sides(files: Sequence[tuple[str, Path]]) -> list[DeclaredSource]:
+    """The source of each file given for a registered declared side, in the order given."""
+    from drift_gate.declared_sides import DECLARED_SIDES
+
+    by_name = {side.name: side for side in DECLARED_SIDES}
+    return [by_name[name].source_for(path) for name, path in files]
 
 
 def check_options(request: CheckRequest) -> CheckOptions:
