@@ -12,6 +12,11 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+# ECS accepts `family:revision` or the full ARN ending in it: an identifier, never a secret.
+TASK_DEFINITION_ARN = (
+    r"^(arn:[^:\s]+:ecs:[^:\s]*:[^:\s]*:task-definition/)?[A-Za-z0-9_-]{1,255}:[0-9]{1,9}$"
+)
+
 Store = Literal["secretsmanager", "ssm"]
 Status = Literal["ok", "missing", "scheduled-deletion", "version-missing", "unverified"]
 StoreKey = tuple[str, str, str]  # (store, region, key)

@@ -8,20 +8,18 @@ a service whose task definition is deferred or declared elsewhere is not checked
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from drift_gate.addresses import is_data_address, split_address
-from drift_gate.checks.findings import ServiceContext
+from drift_gate.addresses import split_address
+from drift_gate.checks import planned_services as planned
 from drift_gate.model import (
     TERRAFORM_ENVIRONMENT,
     Finding,
     Plan,
     PlannedService,
     PlannedTaskDefinition,
-    Target,
 )
 from drift_gate.policy import (
     ContainerPolicy,
@@ -30,8 +28,6 @@ from drift_gate.policy import (
     EnvironmentPolicy,
     ServicePolicy,
 )
-from drift_gate.rules import RuleId
-from drift_gate.sources.answers import TASK_DEFINITION_ARN
 
 if TYPE_CHECKING:  # the HCL reader is imported only by runs that read Terraform sources
     from drift_gate.sources.tf_sources import TerraformSources
@@ -65,16 +61,8 @@ def services_from_plan(
         if not isinstance(side, PlannedTaskDefinition):
             if side[0] == "DG901" and _runs_as(service, region) in declared_elsewhere:
                 continue  # the policy says what its containers must receive: checked live
-            target = Target(
-                environment=TERRAFORM_ENVIRONMENT, region=region, resource=service.address
-            )
             where = sources.where_resource(service.address) if sources else None
-            rule_id, message, remediation = side
-            findings.append(
-                ServiceContext(target).finding(
-                    rule_id, message, where=where, remediation=remediation
-                )
-            )
+            findings.append(planned.not_checked(service, side, region, where))
             continue
         cluster, name = cluster_name(str(service.cluster)), str(service.name)
         runs[side.address] = (cluster, name)
@@ -96,106 +84,29 @@ def cluster_name(cluster: str) -> str:
     return cluster.rsplit("/", 1)[-1] if cluster.startswith("arn:") else cluster
 
 
-# Why a service is not checked: the rule, the message and the remediation (None: the rule's).
-NotChecked = tuple[RuleId, str, str | None]
-
-_REFER_TO_IT = "Refer to the task definition resource in the service's task_definition."
-_DECLARE_IT = (
-    "Declare the service's containers in a policy (--policy) to check them, or declare its "
-    "task definition in this Terraform configuration."
-)
-
-
 def _declared_side(
     service: PlannedService, index: TaskDefinitionIndex, deferred: frozenset[ResourceKey]
-) -> PlannedTaskDefinition | NotChecked:
+) -> PlannedTaskDefinition | planned.NotChecked:
     """The task definition that declares what the service's containers must receive, or why
     there is none to check against. Only what the plan leaves out is "known only after apply"
     (DG505); a task definition that is deferred, not in the plan, or not told apart from
     others cannot be verified (DG901): the service is never passed unchecked."""
-    unfollowed = _reference_not_followed(service)
+    unfollowed = planned.reference_not_followed(service)
     if unfollowed is not None:
         return unfollowed
     if service.name is None or service.cluster is None:
-        message = f"{service.address}: the service's name or cluster is known only after apply"
-        return "DG505", message, None
+        return planned.unknown_name(service)
     referenced = service.task_definition_address
     task_definition = index.of(service)
     for address in (referenced, task_definition.address if task_definition else None):
         if address and _resource_key(address) in deferred:
-            return "DG901", _deferred(service, address), None
+            return planned.deferred(service, address)
     if task_definition is None:
-        return _not_in_plan(service, index)
+        return planned.not_in_plan(service, index.candidates(service))
     if task_definition.containers is None:
-        message = (
-            f"{task_definition.address}: container_definitions is known only after apply, so "
-            f"what service {service.name} must run cannot be said yet"
-        )
-        return "DG505", message, None
+        return planned.unknown_containers(service, task_definition)
     return task_definition
 
-
-def _deferred(service: PlannedService, address: str) -> str:
-    return (
-        f"{service.address}: the change to its task definition {address} is deferred: the plan "
-        "has not said what the service's containers must receive"
-    )
-
-
-def _reference_not_followed(service: PlannedService) -> NotChecked | None:
-    """DG901 when the service's expression refers to a data source, or to several task
-    definitions: its containers would otherwise be checked against a resource it may not
-    run (one of the same family, or the first referred to)."""
-    references = service.task_definition_references
-    data = [reference for reference in references if is_data_address(reference)]
-    if data:
-        message = (
-            f"{service.address}: not checked: its task definition is read through a data "
-            f"source ({data[0]}), so what its containers must receive is not declared in this plan"
-        )
-        return "DG901", message, _DECLARE_IT
-    if len(references) > 1:
-        message = (
-            f"{service.address}: not checked: its task_definition refers to "
-            f"{len(references)} task definitions ({', '.join(references)}), and the plan does "
-            "not say which it runs"
-        )
-        return "DG901", message, _DECLARE_IT
-    return None
-
-
-def _not_in_plan(service: PlannedService, index: TaskDefinitionIndex) -> NotChecked:
-    # Several that could be the one is never "known only after apply": which one, even then,
-    # the plan does not say.
-    several = index.candidates(service)
-    if several > 1:
-        message = (
-            f"{service.address}: not checked: {several} task definitions in this plan could be "
-            "the one it runs, and the plan does not say which"
-        )
-        return "DG901", message, _REFER_TO_IT
-    if service.task_definition is None:
-        message = (
-            f"{service.address}: which task definition the service runs is known only after apply"
-        )
-        return "DG505", message, None
-    if service.task_definition == "":
-        message = (
-            f"{service.address}: not checked: the service declares no task definition "
-            "(task_definition is null), so what its containers must receive is not in this plan"
-        )
-        return "DG901", message, _DECLARE_IT
-    # An identifier, not a secret; anything else in the field is not printed.
-    shown = f" ({service.task_definition})" if _ARN.match(service.task_definition) else ""
-    message = (
-        f"{service.address}: not checked: its task definition{shown} is not declared in this "
-        "plan (registered outside this configuration, or read through a data source), so what "
-        "its containers must receive is not known here"
-    )
-    return "DG901", message, _DECLARE_IT
-
-
-_ARN = re.compile(TASK_DEFINITION_ARN)
 
 # A resource without its instance keys: a deferred change's address may name every instance
 # at once (`aws_ecs_task_definition.api[*]`, `module.x[*]...`).

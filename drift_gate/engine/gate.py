@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from drift_gate.chain import Link
-from drift_gate.checks.findings import ServiceContext
+from drift_gate.checks.run import aws_configuration_unusable, terraform_failed
 from drift_gate.engine.declared_sources import (
     DeclaredScope,
     DeclaredSource,
@@ -31,18 +31,16 @@ from drift_gate.engine.service_run import ServiceRun
 from drift_gate.engine.waivers import apply_waivers
 from drift_gate.errors import ExitCode
 from drift_gate.model import (
-    TERRAFORM_ENVIRONMENT,
     FailOn,
+    Finding,
     Report,
     ServiceState,
-    Target,
 )
 from drift_gate.policy import (
     EnvironmentPolicy,
     Policy,
     ServicePolicy,
 )
-from drift_gate.rules import RuleId
 from drift_gate.sources.aws import AWS_FAILURES, AwsClients, classify_failure
 from drift_gate.sources.ecs import EcsReader
 
@@ -133,26 +131,13 @@ def _check_environment(environment: EnvironmentPolicy, reader: EcsReader) -> lis
     return results
 
 
-CONFIGURATION_FIX = (
-    "Fix the AWS configuration named above (profile, config file, AWS_ENDPOINT_URL, region), "
-    "then run again."
-)
-
-
 def configuration_error_report(
     error: Exception, fail_on: FailOn, policy: Policy | None, plan_source: str | None
 ) -> Report:
     """The report of a run the user's AWS configuration stopped before any call: a run-level
     error (exit 2) with the configuration's own fix, about no service."""
-    return failed_run_report(
-        f"the AWS configuration cannot be used: {error}",
-        fail_on,
-        policy,
-        plan_source,
-        rule_id="DG901",
-        exit_code=ExitCode.INVALID_INPUT,
-        remediation=CONFIGURATION_FIX,
-    )
+    finding = aws_configuration_unusable(str(error))
+    return _stopped_run_report(finding, fail_on, policy, plan_source, ExitCode.INVALID_INPUT)
 
 
 def failed_run_report(
@@ -161,15 +146,23 @@ def failed_run_report(
     policy: Policy | None,
     plan_source: str | None,
     clock: Callable[[], datetime] = utc_now,
-    *,
-    rule_id: RuleId = "DG902",
-    exit_code: ExitCode = ExitCode.COULD_NOT_VERIFY,
-    remediation: str | None = None,
 ) -> Report:
-    """The report of a run that verified nothing: terraform failed, or (exit 2) the user's
-    AWS configuration could not be used. Written anyway, so a merge sees the run."""
-    target = Target(environment=TERRAFORM_ENVIRONMENT if rule_id == "DG902" else "aws")
-    finding = ServiceContext(target).finding(rule_id, reason, remediation=remediation)
+    """The report of a run whose Terraform side failed (DG902, exit 3): it verified nothing.
+    Written anyway, so a merge sees the run."""
+    finding = terraform_failed(reason)
+    return _stopped_run_report(
+        finding, fail_on, policy, plan_source, ExitCode.COULD_NOT_VERIFY, clock
+    )
+
+
+def _stopped_run_report(
+    finding: Finding,
+    fail_on: FailOn,
+    policy: Policy | None,
+    plan_source: str | None,
+    exit_code: ExitCode,
+    clock: Callable[[], datetime] = utc_now,
+) -> Report:
     now = clock()
     source = policy.source if policy else None
     report = build_report(

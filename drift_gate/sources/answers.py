@@ -15,12 +15,8 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from drift_gate.references import TASK_DEFINITION_ARN
 from drift_gate.validation import first_problem
-
-# ECS accepts `family:revision` or the full ARN ending in it.
-TASK_DEFINITION_ARN = (
-    r"^(arn:[^:\s]+:ecs:[^:\s]*:[^:\s]*:task-definition/)?[A-Za-z0-9_-]{1,255}:[0-9]{1,9}$"
-)
 
 
 class Answer(BaseModel):
