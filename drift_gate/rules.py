@@ -10,6 +10,7 @@ Ids never change meaning and are never reused; formats, waivers and docs/rules.m
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 from drift_gate.chain import Link
@@ -701,6 +702,12 @@ RULES: tuple[Rule, ...] = (
 )
 
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+
+
+@cache
+def rule_ids(link: Link) -> frozenset[str]:
+    """The rules that break `link` (each rule names its link)."""
+    return frozenset(rule.id for rule in RULES if rule.link is link)
 
 
 def rule(rule_id: str) -> Rule:

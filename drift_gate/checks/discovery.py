@@ -5,8 +5,7 @@ be listed (DG901), so that what was not read never reads as a pass."""
 from __future__ import annotations
 
 from drift_gate.checks.findings import ServiceContext
-from drift_gate.model import Finding, Target
-from drift_gate.policy import SelectorPolicy
+from drift_gate.model import Finding, SelectorPolicy, Target
 
 
 def cluster_found_nowhere(cluster: str, regions: str) -> Finding:

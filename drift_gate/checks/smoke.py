@@ -10,8 +10,7 @@ from collections.abc import Sequence
 
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.remedies import smoke_unreachable
-from drift_gate.model import Finding
-from drift_gate.policy import SmokeRequest
+from drift_gate.model import Finding, SmokeRequest
 
 # The rules whose finding means the service does not run what is declared: a smoke request
 # against it would test the wrong thing.

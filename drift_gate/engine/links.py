@@ -10,20 +10,13 @@ none draws an unchecked link as ok.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cache
 
 from drift_gate.chain import SERVICE_CHAIN, Link
 from drift_gate.model import Finding, LinkResult, LinkState, Severity
-from drift_gate.rules import RULES
+from drift_gate.rules import rule_ids
 
 # Rules that mean "ran, but could not verify" though they are warnings by choice.
 _UNVERIFIED_WARNINGS = frozenset({"DG306", "DG310"})
-
-
-@cache
-def rule_ids(link: Link) -> frozenset[str]:
-    """The rules that break `link`."""
-    return frozenset(rule.id for rule in RULES if rule.link is link)
 
 
 def chain_results(

@@ -19,7 +19,7 @@ from drift_gate.engine.outcome import ServiceResult, build_report
 from drift_gate.errors import InvalidInputError
 from drift_gate.input_files import REPORT, read_bytes
 from drift_gate.model import CheckedService, FailOn, Report
-from drift_gate.report.json_report import shipped_report_schema
+from drift_gate.model.report_schema import shipped_report_schema
 from drift_gate.schema_words import bounded, expected, shown_path
 
 _STRICTNESS = {FailOn.NEVER: 0, FailOn.ERROR: 1, FailOn.WARNING: 2}

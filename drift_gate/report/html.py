@@ -12,7 +12,6 @@ from __future__ import annotations
 from html import escape as _html_escape
 
 from drift_gate.chain import PLAN_CHAIN, SERVICE_CHAIN
-from drift_gate.engine.links import rule_ids
 from drift_gate.model import (
     CheckedService,
     Finding,
@@ -32,6 +31,7 @@ from drift_gate.report.common import (
     where_text,
 )
 from drift_gate.report.terminal_text import terminal_text
+from drift_gate.rules import rule_ids
 
 
 def escape(value: str) -> str:

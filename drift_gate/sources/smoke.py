@@ -37,7 +37,7 @@ from drift_gate.http_client import (
     origin_of,
     url_problem,
 )
-from drift_gate.policy import SmokeRequest
+from drift_gate.model import SmokeRequest
 from drift_gate.scrub import remember_secret
 
 BODY_LIMIT = 1024 * 1024
