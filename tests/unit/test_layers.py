@@ -144,3 +144,97 @@ def test_the_collector_is_as_it_was_after_a_command(tmp_path: Path) -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# The layers of docs/architecture.md, lowest first, each with the layers it may import. A
+# module in no layer is of the base (errors, deadline, locations, references, rules, chain,
+# input_files, http_client, ...): small modules every layer may use, which import only each
+# other and the model. An import against the table is fixed, or written below with its reason.
+LAYERS: dict[str, tuple[str, ...]] = {
+    "model": (),
+    "policy": ("model",),
+    "sources": ("model",),
+    "checks": ("model",),
+    "report": ("model",),
+    "publish": ("report", "model"),
+    "engine": ("checks", "sources", "policy", "model", "registries"),
+    "registries": (),
+    "commands": ("engine", "report", "publish", "policy", "sources", "model", "registries"),
+    "cli": ("commands", "report", "model", "registries"),
+    "api": ("engine", "model"),
+}
+MEMBERS: dict[str, tuple[str, ...]] = {
+    "model": ("drift_gate.model",),
+    "policy": ("drift_gate.policy", "drift_gate.yamlfile", "drift_gate.iam"),
+    "sources": ("drift_gate.sources",),
+    "checks": ("drift_gate.checks",),
+    "report": ("drift_gate.report",),
+    "publish": ("drift_gate.publish",),
+    "engine": ("drift_gate.engine",),
+    # Tables the command line is built from: standard library only at import time.
+    "registries": ("drift_gate.declared_sides",),
+    "commands": (
+        "drift_gate.commands",
+        "drift_gate.inventory",
+        "drift_gate.demo",
+        "drift_gate.demo_serve",
+        "drift_gate._moto_compat",
+    ),
+    "cli": (
+        "drift_gate.cli",
+        "drift_gate.cli_options",
+        "drift_gate.cli_option_sets",
+        "drift_gate.__main__",
+    ),
+    "api": ("drift_gate.api",),  # and the package itself, drift_gate/__init__.py
+}
+EXCEPTIONS: dict[tuple[str, str], str] = {
+    ("drift_gate.declared_sides", "drift_gate.engine.declared_sources"): (
+        "the type a registered side builds, named for mypy only (TYPE_CHECKING): the table "
+        "itself imports nothing of the engine"
+    ),
+    ("drift_gate.checks.waivers", "drift_gate.policy"): (
+        "waivers are declared by the policy alone; their entries are the policy's models"
+    ),
+    ("drift_gate.checks.tasks", "drift_gate.sources.answers"): (
+        "the DescribeTasks answer, validated where it arrived, is what the task checks read; "
+        "a copy in the model would convert every task for nothing"
+    ),
+    ("drift_gate.checks.execution_role", "drift_gate.sources.execution_role"): (
+        "the IAM simulation's questions and answers (and the actions asked about) are the "
+        "source's vocabulary, read as they arrived"
+    ),
+    ("drift_gate.publish.metrics", "drift_gate.sources.answers"): (
+        "PutMetricData's answer is validated with the one reader of AWS answers"
+    ),
+    ("drift_gate.cli_options", "drift_gate.sources.accounts"): (
+        "--external-id and --session-name are checked at parse time against AWS's own "
+        "limits, defined once with the code that sends them (imported in the callback)"
+    ),
+}
+
+
+def layer_of(module: str) -> str:
+    if module == "drift_gate":
+        return "api"
+    for layer, prefixes in MEMBERS.items():
+        if any(module == prefix or module.startswith(prefix + ".") for prefix in prefixes):
+            return layer
+    return "base"
+
+
+def test_each_layer_imports_only_the_layers_below_it() -> None:
+    against = []
+    for module, imported in import_graph().items():
+        mine = layer_of(module)
+        allowed = {mine, "base", *LAYERS.get(mine, ("model",))}
+        for target in imported:
+            theirs = layer_of(target)
+            if theirs not in allowed and (module, target) not in EXCEPTIONS:
+                against.append(f"{module} ({mine}) -> {target} ({theirs})")
+    assert sorted(against) == []
+
+
+def test_every_exception_is_still_needed() -> None:
+    graph = import_graph()
+    assert [pair for pair in EXCEPTIONS if pair[1] not in graph.get(pair[0], set())] == []
