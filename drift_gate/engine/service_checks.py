@@ -13,16 +13,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from drift_gate.chain import Link, SkippableLink
-from drift_gate.checks.credentials import check_credentials
-from drift_gate.checks.deployment import check_revision, check_rollout
+from drift_gate.checks.deployed_service import DeployedService, check_deployed
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.service import (
     cluster_missing,
-    container_missing,
     service_missing,
     service_unverified,
 )
-from drift_gate.checks.variables import check_container, empty_references
 from drift_gate.engine.later.application_logs import NO_LOGS, check_application_logs
 from drift_gate.engine.later.execution_role import check_execution_roles
 from drift_gate.engine.later.images import check_images
@@ -315,18 +312,9 @@ def check_service(
         return unverified_run(environment, service, failure, Link.DEPLOYED)
 
     context = ServiceContext(target, deployed.arn, latest_arn)
-    findings = check_revision(context, deployed, latest_arn) + check_rollout(context, lookup)
-    for declared in service.containers:
-        running = deployed.container(declared.name)
-        if running is None:
-            findings.append(container_missing(context, deployed.arn, declared.name, service.where))
-            continue
-        latest_container = latest.container(declared.name) if latest else None
-        findings.extend(check_container(context, declared.declared(), running, latest_container))
-    declared_plain = {c.name: frozenset(v.name for v in c.environment) for c in service.containers}
-    for undeclared in (c for c in deployed.containers if c.name not in declared_plain):
-        findings.extend(empty_references(context, undeclared))
-    findings.extend(check_credentials(context, deployed.containers, declared_plain))
+    findings = check_deployed(
+        context, DeployedService(service, lookup, deployed, latest_arn, latest)
+    )
     checked = _checked(
         target,
         service,
