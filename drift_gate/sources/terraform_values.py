@@ -8,17 +8,22 @@ import re
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from drift_gate.errors import InvalidInputError
 from drift_gate.input_files import VAR_FILE, read_bytes
 from drift_gate.scrub import remember_secret
 
-if TYPE_CHECKING:
-    from drift_gate.sources.terraform import TerraformSettings
+
+class GivenVarFiles(Protocol):
+    """What is read of sources/terraform.TerraformSettings here (a protocol: that module
+    imports this one, and the package has no import circle, not even for types)."""
+
+    @property
+    def var_files(self) -> tuple[Path, ...]: ...
 
 
-def remember_given_values(settings: TerraformSettings, environment: Mapping[str, str]) -> None:
+def remember_given_values(settings: GivenVarFiles, environment: Mapping[str, str]) -> None:
     """Register every value drift-gate passes to terraform with drift_gate.scrub: --var and
     --plan-arg=-var= values (done by TerraformSettings), TF_VAR_* values of the environment,
     -var in TF_CLI_ARGS and TF_CLI_ARGS_plan, and the strings of each --var-file (read if it
