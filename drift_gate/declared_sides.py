@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from drift_gate.engine.declared_sources import DeclaredSource
+    from drift_gate.model.declared import DeclaredSource
 
 
 @dataclass(frozen=True)

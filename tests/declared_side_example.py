@@ -12,9 +12,15 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from drift_gate.engine.declared_sources import Declared, DeclaredScope
 from drift_gate.errors import InvalidInputError
-from drift_gate.model import ContainerPolicy, DeclaredSecret, EnvironmentPolicy, ServicePolicy
+from drift_gate.model import (
+    ContainerPolicy,
+    Declared,
+    DeclaredScope,
+    DeclaredSecret,
+    EnvironmentPolicy,
+    ServicePolicy,
+)
 
 
 @dataclass(frozen=True)

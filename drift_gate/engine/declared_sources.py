@@ -1,8 +1,8 @@
-"""The seam for declared sides: each input that declares what must run (the policy, a
-Terraform plan, and any side registered in drift_gate/declared_sides.py) is a
-`DeclaredSource`, turning its input into the one declared model: environments of services with
-their containers' required names and where each is declared, plus its own findings (what it
-could not resolve, what it refuses). The live check (engine/gate.py) reads only that model.
+"""The declared sides the live check gathers: the policy and a Terraform plan as
+`DeclaredSource`s (model/declared.py), beside any side registered in
+drift_gate/declared_sides.py. Each turns its input into the one declared model: environments
+of services with their containers' required names and where each is declared, plus its own
+findings (what it could not resolve, what it refuses). engine/gate.py reads only that model.
 
 Sources are read in order; each is told what the ones before it declared, so a plan does not
 report as "not checked" a service the policy declares (it is checked against the policy).
@@ -14,58 +14,14 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from drift_gate.errors import InvalidInputError
-from drift_gate.model import EnvironmentPolicy, Finding, Plan
+from drift_gate.model import Declared, DeclaredScope, DeclaredSource, Plan
 from drift_gate.policy import Policy, select_environments
 
 if TYPE_CHECKING:  # the HCL reader is imported only by runs that read Terraform sources
     from drift_gate.sources.tf_sources import TerraformSources
-
-# (region, cluster, service): a service as every declared side names it.
-ServiceKey = tuple[str, str, str]
-
-
-@dataclass(frozen=True)
-class DeclaredScope:
-    """What a source is asked for: the environment (--environment) and region (--region)
-    chosen, and the services the sources before it already declare."""
-
-    environment: str | None = None
-    region: str | None = None
-    already: frozenset[ServiceKey] = frozenset()
-
-
-@dataclass(frozen=True)
-class Declared:
-    """What one or more declared sources say: the services to check, and their own findings."""
-
-    environments: tuple[EnvironmentPolicy, ...] = ()
-    findings: tuple[Finding, ...] = ()
-
-    def services(self) -> frozenset[ServiceKey]:
-        return frozenset(
-            (environment.region, service.cluster, service.service)
-            for environment in self.environments
-            for service in environment.services
-        )
-
-    def plus(self, more: Declared) -> Declared:
-        return Declared(self.environments + more.environments, self.findings + more.findings)
-
-
-class DeclaredSource(Protocol):
-    """One declared side. `label` names its input in the report (a file, a directory)."""
-
-    @property
-    def label(self) -> str: ...
-
-    def declared(self, scope: DeclaredScope) -> Declared:
-        """The services this side declares within `scope`, and its own findings. Input it
-        cannot read is InvalidInputError (exit 2); a service it cannot say anything about
-        is a finding (DG9xx: could not verify), never left out."""
-        ...
 
 
 def gather(sources: Sequence[DeclaredSource], scope: DeclaredScope) -> Declared:
@@ -148,3 +104,14 @@ def _plan_region(chosen: str | None, plan: Plan) -> str | None:
         or os.environ.get("AWS_REGION")
         or os.environ.get("AWS_DEFAULT_REGION")
     )
+
+
+__all__ = [
+    "Declared",
+    "DeclaredScope",
+    "DeclaredSource",
+    "PlanInput",
+    "PlanSource",
+    "PolicySource",
+    "gather",
+]

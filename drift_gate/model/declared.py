@@ -12,14 +12,16 @@ lazily where a window cannot be read).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import Field
 
 from drift_gate.model.base import Frozen
+from drift_gate.model.report import Finding
 
 # CloudWatch Logs keeps events for at most 10 years; a longer window is a typo.
 MAX_LOG_WINDOW = timedelta(days=3653)
@@ -257,3 +259,50 @@ class EnvironmentPolicy(Frozen):
     selectors: tuple[SelectorPolicy, ...] = ()
     secret_checks: SecretChecks = "required"  # noqa: S105 - a mode, not a password
     checks: DeepChecks = DeepChecks()
+
+
+# --- Declared sides: what each turns its input into ------------------------------------
+
+# (region, cluster, service): a service as every declared side names it.
+ServiceKey = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class DeclaredScope:
+    """What a source is asked for: the environment (--environment) and region (--region)
+    chosen, and the services the sources before it already declare."""
+
+    environment: str | None = None
+    region: str | None = None
+    already: frozenset[ServiceKey] = frozenset()
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What one or more declared sources say: the services to check, and their own findings."""
+
+    environments: tuple[EnvironmentPolicy, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+    def services(self) -> frozenset[ServiceKey]:
+        return frozenset(
+            (environment.region, service.cluster, service.service)
+            for environment in self.environments
+            for service in environment.services
+        )
+
+    def plus(self, more: Declared) -> Declared:
+        return Declared(self.environments + more.environments, self.findings + more.findings)
+
+
+class DeclaredSource(Protocol):
+    """One declared side. `label` names its input in the report (a file, a directory)."""
+
+    @property
+    def label(self) -> str: ...
+
+    def declared(self, scope: DeclaredScope) -> Declared:
+        """The services this side declares within `scope`, and its own findings. Input it
+        cannot read is InvalidInputError (exit 2); a service it cannot say anything about
+        is a finding (DG9xx: could not verify), never left out."""
+        ...
