@@ -32,7 +32,7 @@ MAX_DOTENV_BYTES = DOTENV.limit
 def required_names(path: Path) -> tuple[RequiredName, ...]:
     """Every variable the dotenv file sets, in order; a line that is not NAME=value is an error.
 
-    The policy has confined `path` to its repository (policy._dotenv_problems)."""
+    The policy has confined `path` to its repository (policy/problems.py, _dotenv_problems)."""
     try:
         text = read_bytes(path, DOTENV).decode("utf-8")
     except UnicodeDecodeError as error:
