@@ -30,7 +30,7 @@ from drift_gate.cli_option_sets import (
 from drift_gate.cli_options import PairedOutputCommand, builds, with_options
 from drift_gate.commands._policy_path import required_policy
 from drift_gate.commands.check import CheckArguments
-from drift_gate.commands.github_comment import CommentRequest
+from drift_gate.commands.comment_request import CommentRequest
 from drift_gate.commands.merge import MergeArguments
 from drift_gate.commands.pre_push import PrePushArguments
 from drift_gate.commands.scan import ScanArguments

@@ -20,11 +20,11 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from drift_gate.commands._console import echo
+from drift_gate.commands.comment_request import CommentRequest
 from drift_gate.commands.github_issues import (
     REPOSITORY,
     actions_run_url,
@@ -33,6 +33,8 @@ from drift_gate.commands.github_issues import (
 )
 from drift_gate.deadline import Deadline
 from drift_gate.errors import ExitCode, InvalidInputError
+
+__all__ = ["CommentRequest", "pull_request_number", "run"]
 
 if TYPE_CHECKING:
     from drift_gate.publish.github_api import GitHubApi
@@ -50,19 +52,6 @@ _NUMBER = re.compile(r"^[1-9][0-9]{0,9}\Z")
 _EXIT_CODE = re.compile(r"^[0-9]{1,3}\Z")
 # A login: letters, digits, single hyphens; an app's bot account ends in [bot].
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?\Z")
-
-
-@dataclass(frozen=True)
-class CommentRequest:
-    report_path: Path | None
-    pull_request: str | None = None  # as given: checked here, in one line
-    category: str | None = None
-    repository: str | None = None  # default GITHUB_REPOSITORY
-    run_url: str | None = None  # default this GitHub Actions run
-    deadline: float = 120.0
-    no_report: bool = False  # the gate failed before writing one
-    exit_code: str | None = None  # the gate's final exit code, as given
-    comment_author: str | None = None  # the login the token comments as
 
 
 def _inputs(request: CommentRequest) -> int | None:

@@ -263,6 +263,12 @@ def aws_clients(max_attempts: int, timeout: float, deadline: Deadline | None) ->
 
 def load_plan_input(request: PlanRequest) -> PlanInput | None:
     """The plan from whichever of the three inputs was given; None when none was."""
+    if not (request.plan_json or request.plan_file or request.terraform_dir):
+        return None  # a policy alone: none of the readers is imported (~14 ms)
+    return _read_plan(request)
+
+
+def _read_plan(request: PlanRequest) -> PlanInput | None:
     from drift_gate.engine.gate import PlanInput
     from drift_gate.sources.plan import parse_plan, read_plan_json
     from drift_gate.sources.terraform import Terraform, TerraformSettings, show_plan_file
