@@ -26,6 +26,8 @@ from tests.netguard import sitecustomize as netguard
 
 REPO = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
+# Workers a CPU for the whole suite (measured on 2 cores: see pytest_xdist_auto_num_workers).
+WORKERS_PER_CPU = 2
 
 # moto has no IAM policy simulator; the execution-role link asks it. This answers from the
 # role's own policies, in this process: in-process moto and the ThreadedMotoServer alike.
@@ -106,6 +108,54 @@ def moto_server(moto_server_session: MotoServer) -> MotoServer:
     """A moto server with a fresh, empty account for each test."""
     moto_server_session.reset()
     return moto_server_session
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: without it, never called
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` (pyproject's addopts): the whole suite on WORKERS_PER_CPU workers a CPU, as
+    many tests mostly wait (a read timeout, a rollout, a drip, a subprocess) and another worker
+    runs meanwhile; a run of named files or tests stays in this one process, with no worker
+    start-up (`-n 0` for the whole suite in one; PYTEST_XDIST_AUTO_NUM_WORKERS=N sets N)."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # xdist's own reading of it
+    if any(".py" in arg or "::" in arg for arg in config.args):
+        return 0
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return WORKERS_PER_CPU * (cpus or 1)
+
+
+# Test files whose tests must all run on one worker, and why.
+ONE_WORKER_FILES = {
+    "tests/e2e/test_packaging.py": "pip builds the wheel in the source tree (build/, *.egg-info)",
+}
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """xdist's load scheduling, but each of ONE_WORKER_FILES on one worker. (Its xdist_group
+    mark with --dist loadgroup is silently ignored under pytest 9.2: pytest-xdist#1386.)"""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
+
+    class OneWorkerFilesScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return path if path in ONE_WORKER_FILES else nodeid
+
+    return OneWorkerFilesScheduling(config, log)
+
+
+def tool_beside_python(name: str, extra: str = "ci") -> Path:
+    """A linter installed with an extra the test command leaves out (a large download): the
+    test skips without it, and fails under CI=true, where .ci/run installs the extra."""
+    tool = Path(sys.executable).parent / name
+    if not tool.exists():
+        message = f"{name} is not installed: pip install -e '.[{extra}]' (.ci/run does)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return tool
 
 
 def closed_port() -> int:

@@ -26,7 +26,7 @@ import yaml
 
 from drift_gate import _moto_compat
 from drift_gate.demo import CLUSTER, REGION, SECRET_NAMES, SERVICE, IncidentAccount
-from tests.conftest import REPO, Cli, MotoServer, fake_aws_environment
+from tests.conftest import REPO, Cli, MotoServer, fake_aws_environment, tool_beside_python
 
 ACTION = yaml.safe_load((REPO / "action.yml").read_text())
 WORKFLOWS = sorted((REPO / "docs" / "workflows").glob("*.yml"))  # what users copy
@@ -577,8 +577,7 @@ def test_dockerfile_pins_and_verifies_terraform() -> None:
 
 def test_dockerfile_is_hadolint_clean() -> None:
     """hadolint as users run it; every ignore in the Dockerfile carries its reason above it."""
-    hadolint = Path(sys.executable).parent / "hadolint"
-    assert hadolint.exists(), "hadolint comes with the test extras: pip install -e '.[test]'"
+    hadolint = tool_beside_python("hadolint")
     completed = subprocess.run(
         [str(hadolint), "--no-color", str(REPO / "Dockerfile")],
         capture_output=True,
@@ -965,8 +964,7 @@ def test_the_build_context_leaves_out_state_secrets_and_local_environments() -> 
 def test_the_action_and_the_workflows_are_zizmor_clean() -> None:
     """zizmor, offline, as users audit their workflows; zizmor.yml allows only the reference
     to drift-gate's own action by tag (it can be pinned to a commit once a release exists)."""
-    zizmor = Path(sys.executable).parent / "zizmor"
-    assert zizmor.exists(), "zizmor comes with the test extras: pip install -e '.[test]'"
+    zizmor = tool_beside_python("zizmor")
     workflows = [str(path) for path in WORKFLOWS + OWN_WORKFLOWS]
     completed = subprocess.run(
         [
