@@ -34,9 +34,10 @@ class SourceContainer:
     is written, the entries whose name cannot be read, the names given a clear credential."""
 
     names: ContainerVars
-    where_of: Mapping[str, str] = field(default_factory=dict)
+    secret_at: Mapping[str, str] = field(default_factory=dict)  # file:line of each entry
+    plain_at: Mapping[str, str] = field(default_factory=dict)
     unreadable: tuple[Unreadable, ...] = ()
-    committed_tokens: tuple[tuple[str, str], ...] = ()  # (name, credential format)
+    committed_tokens: tuple[tuple[str, str, str], ...] = ()  # (name, credential format, where)
 
 
 @dataclass(frozen=True)
@@ -110,20 +111,16 @@ def _container_findings(
         at=task_definition.at,
         rules=TERRAFORM_RULES,
         place=f"in Terraform ({address})",
-        where_of=declared.where_of,
+        secret_at=declared.secret_at,
+        plain_at=declared.plain_at,
         unreadable=declared.unreadable[0].where if declared.unreadable else None,
         undeclared_words="which neither the policy nor a dotenv file requires",
     )
     yield from check_container(context, required, declared.names, candidate=candidate)
     container = required.name
-    for name, token_format in declared.committed_tokens:
+    for name, token_format, where in declared.committed_tokens:
         yield token_in_plain_variable(
-            context,
-            container,
-            name,
-            token_format,
-            source=f"in Terraform ({address})",
-            where=declared.where_of.get(name),
+            context, container, name, token_format, source=f"in Terraform ({address})", where=where
         )
     for unreadable in declared.unreadable:
         message = f"an entry of container {container} cannot be read offline ({unreadable.reason})"

@@ -57,7 +57,9 @@ class Candidate:
 
     The running task definition by default. A candidate in a file (a task-definition file, a
     .tf container) has `at`, its file:line, where a finding points instead of the
-    declaration (named in the message), and `where_of`, the file:line of each of its names.
+    declaration (named in the message), and the file:line of each of its `secrets` entries
+    and of each of its plain `environment` entries: a name may be in both, and a finding
+    points at the entry it is about.
     """
 
     words: str = "the running task definition"
@@ -65,17 +67,20 @@ class Candidate:
     rules: CandidateRules = LIVE_RULES
     # Where a value sits, for DG104/DG106, when it is not the running container.
     place: str = ""
-    where_of: Mapping[str, str] = field(default_factory=dict)
+    secret_at: Mapping[str, str] = field(default_factory=dict)
+    plain_at: Mapping[str, str] = field(default_factory=dict)
     # file:line of an entry whose name cannot be read offline (only Terraform knows it): a
     # name not found may be that one, so it is not verified.
     unreadable: str | None = None
     # Why a name of the candidate is reported as not declared (DG107/DG603).
     undeclared_words: str = "which the policy does not declare"
 
-    def points_at(self, name: str, declared: tuple[str, ...]) -> str | None:
-        """Where a finding about `name` points: the name in the candidate's file, else the
-        candidate, else the first declaration."""
-        return self.where_of.get(name) or self.at or _first(declared)
+    def points_at(self, name: str, declared: tuple[str, ...], *, plain: bool = False) -> str | None:
+        """Where a finding about `name` points: its entry in the candidate's file (the plain
+        one when the finding is about a plain variable), else the candidate, else the first
+        declaration."""
+        entry = (self.plain_at if plain else self.secret_at).get(name)
+        return entry or self.at or _first(declared)
 
 
 RUNNING = Candidate()
@@ -152,8 +157,8 @@ def _check_secret(
     candidate: Candidate,
 ) -> list[Finding]:
     name = secret.name
-    where = candidate.points_at(name, secret.where)
     if name in running.environment_names:
+        where = candidate.points_at(name, secret.where, plain=True)
         message = (
             f"{name} is declared as a secret but container {container} of {candidate.words} "
             "gets it as a plain environment variable (its value is stored in clear text in "
@@ -165,6 +170,7 @@ def _check_secret(
     if live is None:
         rule_id = candidate.rules.missing_secret
         return [_missing(context, rule_id, "secret", container, secret, latest, candidate)]
+    where = candidate.points_at(name, secret.where)
     mismatch = pinned_source_mismatch(
         context,
         container,
@@ -284,7 +290,7 @@ def _undeclared(
             f"{candidate.undeclared_words}",
             container=declared.name,
             variable=name,
-            where=candidate.where_of.get(name),
+            where=candidate.secret_at.get(name) or candidate.plain_at.get(name),
         )
         for name in sorted(live_names - declared.declared_names)
     ]

@@ -176,12 +176,20 @@ def _container(container: TerraformContainer) -> SourceContainer:
                 for v in container.environment
             ),
         ),
-        where_of={name.name: shown(name.file, name.line) for name in reversed(names)},
+        secret_at=_first_places(container.secrets),
+        plain_at=_first_places(container.environment),
         unreadable=tuple(_unreadable(entry) for entry in container.unresolved),
         committed_tokens=tuple(
-            (name.name, name.value_token_format) for name in names if name.value_token_format
+            (name.name, name.value_token_format, shown(name.file, name.line))
+            for name in names
+            if name.value_token_format
         ),
     )
+
+
+def _first_places(names: tuple[TerraformName, ...]) -> dict[str, str]:
+    """file:line of each name's first entry: where a finding about it points."""
+    return {name.name: shown(name.file, name.line) for name in reversed(names)}
 
 
 def _reference(secret: TerraformName) -> str:

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from drift_gate.chain import LinkMode, SkippableLink
 from drift_gate.deadline import Deadline
@@ -56,10 +56,18 @@ class ScanRequest:
     on_tick: Callable[[Scanner, int], None] | None = None  # progress, and AWS calls so far
 
 
+# The policy's own words for each mode (tests/unit/test_cli_choices.py holds them equal to
+# LinkMode's values): a plain string, never the enum member, reaches the declared model.
+_POLICY_MODE: dict[LinkMode, SecretChecks] = {
+    LinkMode.REQUIRED: "required",
+    LinkMode.BEST_EFFORT: "best-effort",
+    LinkMode.OFF: "off",
+}
+
+
 def link_mode(mode: LinkMode | None) -> SecretChecks | None:
-    """The policy's own type for the mode: its names are LinkMode's values (a test holds
-    them equal), so the member is passed as it is."""
-    return cast("SecretChecks | None", mode)
+    """--secret-checks as the policy says it."""
+    return _POLICY_MODE[mode] if mode is not None else None
 
 
 def run_scan_request(request: ScanRequest, policy: Policy | None, deadline: Deadline) -> Report:

@@ -296,7 +296,13 @@ class Declared:
 
 
 class DeclaredSource(Protocol):
-    """One declared side. `label` names its input in the report (a file, a directory)."""
+    """One declared side. `label` names its input (a file, a directory) in its messages.
+
+    A side honours its scope: only the environment `scope.environment` names, when it
+    names one; and a service in `scope.already` that this side cannot say anything about is
+    left to the side that declares it (not reported as "not checked"). A service two sides
+    both declare is checked against each, as a policy and a plan are today.
+    """
 
     @property
     def label(self) -> str: ...

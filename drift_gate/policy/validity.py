@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import cache
 from pathlib import Path
 
 from drift_gate.policy.schema import policy_schema
@@ -27,6 +28,7 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 VALIDITY_SOURCES = (
     "policy/schema.py",  # the schema's errors, ECMA-262 patterns
     "policy/problems.py",  # what the schema cannot say
+    "schema_words.py",  # which keys are unexpected where (the did-you-mean problems)
     "model/declared.py",  # LogPolicy.window_or_none: which `since` is a window
     "http_client.py",  # is_loopback: where plain http is allowed
 )
@@ -43,7 +45,11 @@ def _validity_key(document: YamlDocument) -> str | None:
         code = [name.encode() + b"\0" + (_PACKAGE / name).read_bytes() for name in VALIDITY_SOURCES]
     except (TypeError, ValueError, OSError):  # keys YAML allows and JSON does not: no cache
         return None
-    digest = hashlib.sha256(b"drift-gate-valid-policy-2\0" + __version__.encode())
+    # The validator's version decides too: what a schema keyword or format accepts.
+    library = _jsonschema_version()
+    digest = hashlib.sha256(
+        b"drift-gate-valid-policy-3\0" + __version__.encode() + b"\0" + library.encode()
+    )
     for part in (
         *code,
         json.dumps(policy_schema(), sort_keys=True).encode(),
@@ -52,6 +58,16 @@ def _validity_key(document: YamlDocument) -> str | None:
     ):
         digest.update(len(part).to_bytes(8, "big") + part)
     return digest.hexdigest()
+
+
+@cache
+def _jsonschema_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("jsonschema")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _validity_entry(document: YamlDocument) -> Path | None:

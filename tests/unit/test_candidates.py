@@ -108,3 +108,74 @@ def test_a_terraform_secret_with_an_empty_value_from_is_found_offline(
     assert {f["target"]["variable"] for f in empty} >= {"HUGGINGFACE_API_KEY"}
     # Where the name is written (the local list of secret names), as for every finding here.
     assert {f["declared_in"] for f in empty} == {"hokusai/infra/main.tf:9"}
+
+
+def offline_report(cli: Cli, tmp_path: Path, edit: dict[str, str]) -> dict:  # type: ignore[type-arg]
+    import shutil
+
+    from tests.conftest import REPO
+
+    repo = tmp_path / "hokusai"
+    shutil.copytree(REPO / "examples" / "hokusai", repo)
+    main_tf = repo / "infra" / "main.tf"
+    text = main_tf.read_text()
+    for old, new in edit.items():
+        assert old in text
+        text = text.replace(old, new)
+    main_tf.write_text(text)
+    cli.run(
+        "check",
+        "--offline",
+        "--policy",
+        str(repo / "drift-gate.yaml"),
+        "--terraform-dir",
+        str(repo / "infra"),
+        "--format",
+        "json",
+        "--output",
+        str(tmp_path / "report.json"),
+    )
+    report: dict = json.loads((tmp_path / "report.json").read_text())  # type: ignore[type-arg]
+    return report
+
+
+def test_a_secret_also_given_as_plain_in_terraform_points_at_the_plain_entry(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """A name in both `secrets` and `environment`: the value in clear text is what to fix
+    (DG602, as DG103 live; before the one comparison the sources passed it), and each finding
+    points at the entry it is about, not at the first entry of the name."""
+    token = "hf_" + "a" * 34
+    report = offline_report(
+        cli,
+        tmp_path,
+        {
+            '{ name = "PORT", value = "8000" },': (
+                '{ name = "PORT", value = "8000" },\n'
+                f'        {{ name = "HUGGINGFACE_API_KEY", value = "{token}" }},'
+            )
+        },
+    )
+    by_rule = {f["rule_id"]: f for f in report["findings"]}
+    assert by_rule["DG602"]["declared_in"].endswith("infra/main.tf:33")
+    assert by_rule["DG106"]["declared_in"].endswith("infra/main.tf:33")
+    assert token not in json.dumps(report)
+
+
+def test_the_words_of_a_name_nobody_declares_on_each_path(cli: Cli, tmp_path: Path) -> None:
+    """DG107 live and DG603 offline: one message, in each candidate's words."""
+    live = check_container(
+        CONTEXT,
+        DeclaredContainer(name="api"),
+        ContainerVars(name="api", environment=(LiveEnvVar(name="PORT"),)),
+    )
+    assert [f.message for f in live] == [
+        "container api of the running task definition has PORT, which the policy does not declare"
+    ]
+    report = offline_report(cli, tmp_path, {})
+    [unrequired] = [f for f in report["findings"] if f["rule_id"] == "DG603"]
+    assert unrequired["message"] == (
+        "container api of aws_ecs_task_definition.api (hokusai/infra/main.tf:12) has PORT, "
+        "which neither the policy nor a dotenv file requires"
+    )
+    assert unrequired["declared_in"] == "hokusai/infra/main.tf:32"

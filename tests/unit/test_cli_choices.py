@@ -113,3 +113,11 @@ def test_every_option_is_a_field_of_the_command_arguments(command: str, argument
     names |= {"declared_files"} if command == "check" else set()
     assert names == {field.name for field in dataclasses.fields(arguments)}
     assert all(p.multiple for p in sides)
+
+
+def test_each_link_mode_reaches_the_policy_as_its_own_word() -> None:
+    from drift_gate.chain import LinkMode
+    from drift_gate.engine.scan_request import link_mode
+
+    assert {mode: link_mode(mode) for mode in LinkMode} == {mode: mode.value for mode in LinkMode}
+    assert all(type(link_mode(mode)) is str for mode in LinkMode)
