@@ -354,8 +354,11 @@ INVENTORY_OPTIONS = (
     ),
 )
 
+# --policy of the commands that read a policy and nothing else (found as check finds it).
+POLICY_FILE_OPTION = option("--policy", type=click.Path(path_type=Path), help=POLICY_HELP)
+
 IAM_POLICY_OPTIONS = (
-    option("--policy", type=click.Path(path_type=Path), help=POLICY_HELP),
+    POLICY_FILE_OPTION,
     option(
         "--publish-metrics",
         "metrics_namespace",
@@ -366,7 +369,7 @@ IAM_POLICY_OPTIONS = (
 )
 
 WAIVERS_OPTIONS = (
-    option("--policy", type=click.Path(path_type=Path), help=POLICY_HELP),
+    POLICY_FILE_OPTION,
     option(
         "--within",
         type=click.IntRange(0, 3650),
