@@ -71,6 +71,7 @@ def _start_deployment(state: Any, task_definition_arn: str, *, completed: bool) 
         pendingCount=0 if completed else state.desired_count,
     )
     state.deployments = [new] if completed else [new, previous]
+    _revision_of(state, new)  # ECS creates the service revision with the deployment
     state.task_definition = task_definition_arn
     state.running_count = state.desired_count if completed else previous.get("runningCount", 0)
 
@@ -195,3 +196,84 @@ def _simulate_principal_policy(self: Any) -> Any:
             }
         )
     return ActionResult({"EvaluationResults": results, "IsTruncated": False})
+
+
+# --- DescribeServiceRevisions: an emulation (moto 5.2 has none of the service-revision APIs) --
+
+_revision_ids = itertools.count(5_270_000_000_000_000_001)
+# Revision ARN -> the revision as DescribeServiceRevisions answers it; deployment -> its ARN.
+# Kept for the process, like ECS keeps revisions after their deployment is gone.
+_revisions: dict[str, dict[str, Any]] = {}
+_revision_arns: dict[str, str] = {}
+
+
+def _revision_of(state: Any, deployment: dict[str, Any]) -> str:
+    """The service revision a deployment targets, created on first sight."""
+    key = f"{state.arn}#{deployment['id']}"
+    if key in _revision_arns:
+        return _revision_arns[key]
+    arn = f"{state.arn.replace(':service/', ':service-revision/', 1)}/{next(_revision_ids)}"
+    _revision_arns[key] = arn
+    _revisions[arn] = {
+        "serviceRevisionArn": arn,
+        "serviceArn": state.arn,
+        "clusterArn": state.cluster_arn,
+        "taskDefinition": deployment["taskDefinition"],
+        "launchType": deployment.get("launchType") or "FARGATE",
+    }
+    return arn
+
+
+def service_revision_arn(
+    cluster: str, service: str, region: str, account_id: str | None = None
+) -> str:
+    """The ARN of the service revision the PRIMARY deployment targets: what ECS passes a
+    lifecycle hook as `targetServiceRevisionArn` during that deployment."""
+    state = _service(cluster, service, region, account_id or _default_account())
+    primary = next(d for d in state.deployments if d["status"] == "PRIMARY")
+    return _revision_of(state, primary)
+
+
+def enable_service_revisions() -> None:
+    """Answer ecs:DescribeServiceRevisions, as ECS does, from the services' deployments.
+
+    An emulation: moto 5.2 implements none of ECS's service-revision and service-deployment
+    APIs. Each deployment of a service (the one create_service makes, and each one started by
+    roll_out or update_service here) targets one service revision, whose `taskDefinition` is
+    the deployment's and whose `containerImages` are the registered task definition's images
+    (no digest: moto resolves none). An ARN not known is answered in `failures` with reason
+    MISSING, as ECS answers a revision it cannot describe; at most 20 ARNs a call.
+    Idempotent; this process only (in-process and ThreadedMotoServer).
+    """
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    if getattr(EC2ContainerServiceResponse, "_drift_gate_revisions", False):
+        return
+    EC2ContainerServiceResponse.describe_service_revisions = _describe_service_revisions  # type: ignore[attr-defined]
+    EC2ContainerServiceResponse._drift_gate_revisions = True  # type: ignore[attr-defined]
+
+
+def _describe_service_revisions(self: Any) -> Any:
+    from moto.core.exceptions import JsonRESTError
+    from moto.core.responses import ActionResult
+
+    asked = self._get_param("serviceRevisionArns") or []
+    if not 1 <= len(asked) <= 20:
+        raise JsonRESTError("InvalidParameterException", "serviceRevisionArns: 1 to 20 ARNs")
+    backend = self.ecs_backend
+    for state in list(backend.services.values()):
+        for deployment in state.deployments:
+            _revision_of(state, deployment)
+    found, failures = [], []
+    for arn in asked:
+        revision = _revisions.get(arn)
+        if revision is None or f":{backend.account_id}:" not in arn:
+            failures.append({"arn": arn, "reason": "MISSING", "detail": "not found"})
+            continue
+        definition = backend.describe_task_definition(revision["taskDefinition"])
+        images = [
+            {"containerName": c["name"], "image": c["image"]}
+            for c in definition.container_definitions
+        ]
+        found.append({**revision, "containerImages": images})
+    return ActionResult({"serviceRevisions": found, "failures": failures})

@@ -75,3 +75,13 @@ def _credentials(context: ServiceContext, answer: DeployedService) -> list[Findi
 
 # The rules on a deployed service's answers, in the order their findings are listed.
 SERVICE_CHECKS: tuple[ServiceCheck, ...] = (_revision, _rollout, _containers, _credentials)
+
+# The rules on a deployment's target revision, before it runs (a lifecycle hook): what its
+# containers would receive. The service's own rollout (DG202-DG204) is the deployment being
+# judged, and the latest registered revision (DG201) is not what is asked about.
+REVISION_CHECKS: tuple[ServiceCheck, ...] = (_containers, _credentials)
+
+
+def check_target_revision(context: ServiceContext, answer: DeployedService) -> list[Finding]:
+    """The findings of every rule in REVISION_CHECKS, `answer.deployed` being the target."""
+    return [finding for check in REVISION_CHECKS for finding in check(context, answer)]

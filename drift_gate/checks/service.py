@@ -38,3 +38,14 @@ def container_missing(
     """DG207: the running task definition has no container of the declared name."""
     message = f"task definition {task_definition} has no container {container}"
     return context.finding("DG207", message, container=container, where=where)
+
+
+def service_not_declared(context: ServiceContext, service_arn: str, policy: str) -> Finding:
+    """DG901: a deployment of a service the policy does not declare: nothing to check it
+    against, so it is not verified (never passed)."""
+    return context.finding(
+        "DG901",
+        f"could not verify: service {service_arn} is not declared in {policy}",
+        remediation="Declare the service (its region, cluster and name) in the policy the "
+        "hook reads, or remove the hook from this service.",
+    )

@@ -1,5 +1,6 @@
 """The one way from inputs to a Report: `check` (live and offline), `scan`, the Python API
-(drift_gate/api.py) and the deployment hook to come build a request here and call these.
+(drift_gate/api.py) and the deployment hook (`check_revision`) build a request here and call
+these.
 
 The requests are typed and know nothing of the command line: the commands turn options into
 them and write the outputs. A run that stops before its checks (a plan that cannot be read,
@@ -28,9 +29,11 @@ __all__ = [
     "OfflineRequest",
     "Outcome",
     "PlanRequest",
+    "RevisionRequest",
     "ScanRequest",
     "check",
     "check_offline",
+    "check_revision",
     "scan",
 ]
 
@@ -106,6 +109,42 @@ class OfflineRequest:
     task_definitions: tuple[Path, ...] = ()  # rendered task-definition files, instead of .tf
     services: tuple[str, ...] = ()  # the policy service of each file, in order
     warn: Say | None = None  # the policy's deprecated forms, one line each
+
+
+@dataclass(frozen=True)
+class RevisionRequest:
+    """A deployment's target revision (a lifecycle hook's `targetServiceRevisionArn`) of the
+    service at `service_arn`, against what the policy declares for that service."""
+
+    policy: Path
+    service_arn: str
+    revision_arn: str
+    environment: str | None = None
+    fail_on: FailOn = FailOn.ERROR
+    max_attempts: int = 5
+    timeout: float = 20.0
+    deadline: Deadline | None = None
+
+
+def check_revision(request: RevisionRequest) -> Outcome:
+    """The target revision's containers, images, secrets and execution role against the
+    policy; a service ARN or revision ARN that is not one is exit 2, before any call."""
+    from drift_gate.engine.gate import configuration_error_report
+    from drift_gate.engine.revision import ServiceArn, check_revision_arn, run_revision_check
+    from drift_gate.engine.service_checks import CheckOptions
+    from drift_gate.sources.aws import AwsConfigurationError
+
+    service = ServiceArn.parse(request.service_arn)
+    revision_arn = check_revision_arn(request.revision_arn)
+    policy = load(request.policy, None)
+    options = CheckOptions(request.environment, request.fail_on, service.region)
+    clients = aws_clients(request.max_attempts, request.timeout, request.deadline)
+    try:
+        report = run_revision_check(policy, service, revision_arn, options, clients)
+    except AwsConfigurationError as error:
+        failed = configuration_error_report(error, request.fail_on, policy, None)
+        return Outcome(failed, error, on_console=False, policy=policy)
+    return Outcome(report, policy=policy)
 
 
 def scan(request: ScanRequest) -> Outcome:

@@ -13,7 +13,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from drift_gate.chain import Link, SkippableLink
-from drift_gate.checks.deployed_service import DeployedService, check_deployed
+from drift_gate.checks.deployed_service import (
+    DeployedService,
+    check_deployed,
+    check_target_revision,
+)
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.service import (
     cluster_missing,
@@ -27,7 +31,7 @@ from drift_gate.engine.later.running_tasks import check_running_tasks
 from drift_gate.engine.later.secret_stores import check_secret_stores
 from drift_gate.engine.later.smoke_requests import NO_SMOKE, check_smoke_requests
 from drift_gate.engine.service_run import LinkOutcome, ServiceRun
-from drift_gate.model import CheckedService, FailOn, Target
+from drift_gate.model import CheckedService, FailOn, ServiceState, Target
 from drift_gate.policy import (
     DeepChecks,
     EnvironmentPolicy,
@@ -39,6 +43,8 @@ from drift_gate.sources.aws import AWS_FAILURES, AwsClients, Failure, classify_f
 from drift_gate.sources.ecs import ClusterMissing, EcsReader, ServiceLookup, ServiceMissing
 from drift_gate.sources.execution_role import KeyResolver, RoleSimulator
 from drift_gate.sources.images import ImageStores
+from drift_gate.sources.revisions import OPERATION as DESCRIBE_REVISIONS
+from drift_gate.sources.revisions import revision_task_definition
 from drift_gate.sources.secrets import SecretStores
 from drift_gate.sources.smoke import tls_context
 
@@ -324,3 +330,59 @@ def check_service(
         containers=tuple(c.name for c in service.containers),
     )
     return ServiceRun(target, service, checked, findings, deployed, primary, lookup)
+
+
+# Links about tasks and what they answer: the target revision of a deployment has none yet.
+NO_TASK_YET = "the deployment's target revision has no task yet"
+
+
+def check_target_service(
+    environment: EnvironmentPolicy,
+    service: ServicePolicy,
+    lookup: ServiceLookup,
+    reader: EcsReader,
+    revision: tuple[str, str],
+) -> ServiceRun:
+    """The service's declared containers against a deployment's target revision (`revision`:
+    its ARN and the service's ARN), not its PRIMARY: the same checks of the containers."""
+    if not isinstance(lookup, ServiceState) or lookup.status != "ACTIVE":
+        return check_service(environment, service, lookup, reader)  # absent, or unverified
+    revision_arn, service_arn = revision
+    try:
+        arn = revision_task_definition(reader.client, revision_arn, service_arn)
+    except AWS_FAILURES as error:
+        failure = classify_failure(error, DESCRIBE_REVISIONS)
+        return unverified_run(environment, service, failure, Link.DEPLOYED)
+    try:
+        deployed = reader.task_definition(arn)
+    except AWS_FAILURES as error:
+        failure = classify_failure(error, "ecs:DescribeTaskDefinition")
+        return unverified_run(environment, service, failure, Link.DEPLOYED)
+    target = _target(environment, service)
+    context = ServiceContext(target, deployed.arn)
+    answer = DeployedService(service, lookup, deployed, None, None)
+    findings = check_target_revision(context, answer)
+    containers = tuple(c.name for c in service.containers)
+    checked = _checked(target, service, verified=True, deployed=deployed.arn, containers=containers)
+    return ServiceRun(target, service, checked, findings, deployed, None, lookup)
+
+
+def revision_links(
+    run: ServiceRun,
+    environment: EnvironmentPolicy,
+    options: CheckOptions,
+    stores: LinkStores,
+) -> None:
+    """The links a revision can be checked on before it runs: images, secret stores, the
+    execution role; the links about running tasks, logs and smoke requests are not checked."""
+    runs = [run]
+    images = _images_link(runs, environment, options, stores)
+    located, roles = _secret_links(runs, environment, options, stores)
+    for link, outcomes in (
+        (Link.IMAGES, images),
+        (Link.SECRET_STORES, located),
+        (Link.EXECUTION_ROLE, roles),
+    ):
+        run.record(link, outcomes[0])
+    for link in (Link.RUNNING_TASKS, Link.APPLICATION_LOG, Link.SMOKE):
+        run.record(link, LinkOutcome(not_checked=NO_TASK_YET))

@@ -174,6 +174,32 @@ class DescribeServicesAnswer(Answer):
     failures: tuple[ServiceFailure, ...]
 
 
+class ContainerImageAnswer(Answer):
+    containerName: str | None = None
+    image: str | None = None
+    imageDigest: str | None = None
+
+
+class ServiceRevisionAnswer(Answer):
+    """One service revision: what a deployment's target will run (DescribeServiceRevisions)."""
+
+    serviceRevisionArn: str
+    serviceArn: str
+    taskDefinition: str = Field(pattern=TASK_DEFINITION_ARN)
+    containerImages: tuple[ContainerImageAnswer, ...] = ()
+
+
+class RevisionFailure(Answer):
+    arn: str | None = None
+    reason: str | None = None
+
+
+class DescribeServiceRevisionsAnswer(Answer):
+    # Both required: an answer without them has not said whether the revision exists.
+    serviceRevisions: tuple[ServiceRevisionAnswer, ...]
+    failures: tuple[RevisionFailure, ...]
+
+
 class ListClustersAnswer(Answer):
     clusterArns: tuple[str, ...]
     nextToken: str | None = None
