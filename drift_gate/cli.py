@@ -15,11 +15,11 @@ import click
 from drift_gate._version import __version__
 from drift_gate.cli_option_sets import (
     CHECK_OPTIONS,
-    DEMO_SERVE_OPTION,
     GITHUB_COMMENT_OPTIONS,
     GITHUB_ISSUES_OPTIONS,
     IAM_POLICY_OPTIONS,
     INVENTORY_OPTIONS,
+    LIFECYCLE_HOOK_OPTIONS,
     MERGE_OPTIONS,
     PRE_PUSH_OPTIONS,
     SCAN_OPTIONS,
@@ -27,17 +27,16 @@ from drift_gate.cli_option_sets import (
     check_combination,
     chosen_policy,
 )
-from drift_gate.cli_options import PairedOutputCommand, builds, with_options
+from drift_gate.cli_options import DEMO_SERVE_OPTION, PairedOutputCommand, builds, with_options
+from drift_gate.commands._dispatch import run_group
 from drift_gate.commands._policy_path import required_policy
 from drift_gate.commands.check import CheckArguments
 from drift_gate.commands.comment_request import CommentRequest
+from drift_gate.commands.lifecycle_hook import LifecycleHookArguments
 from drift_gate.commands.merge import MergeArguments
 from drift_gate.commands.pre_push import PrePushArguments
 from drift_gate.commands.scan import ScanArguments
-from drift_gate.errors import DriftGateError, ExitCode
 from drift_gate.gcpause import cyclic_gc_paused
-from drift_gate.report.terminal_text import safe_lines
-from drift_gate.scrub import print_traceback
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -194,6 +193,20 @@ def list_rules() -> int:
     return rules.list_rules()
 
 
+@cli.command("lifecycle-hook")
+@with_options(LIFECYCLE_HOOK_OPTIONS)
+@builds(LifecycleHookArguments)
+def lifecycle_hook(given: LifecycleHookArguments) -> int:
+    """Answer a saved ECS lifecycle-hook payload as the Lambda hook would (docs/deploy-hook.md).
+
+    The answer on standard output, the function's log line on standard error. Exit 0
+    SUCCEEDED, 1 FAILED on findings, 2 bad input, 3 could not verify.
+    """
+    from drift_gate.commands import lifecycle_hook as command
+
+    return command.run(given)
+
+
 @cli.command("demo")
 @DEMO_SERVE_OPTION
 def demo(serve_port: int | None) -> int:
@@ -216,34 +229,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     # paused for the command, as reference counting frees everything anyway. `check` turns it
     # back on for its long part (commands/check.py).
     with cyclic_gc_paused():
-        return _run(args, debug)
-
-
-def _run(args: list[str], debug: bool) -> int:
-    try:
-        result = cli.main(args=args, prog_name="drift-gate", standalone_mode=False)
-    except click.exceptions.Exit as done:
-        return done.exit_code
-    except click.ClickException as error:
-        error.show()
-        return ExitCode.INVALID_INPUT
-    except (click.Abort, KeyboardInterrupt):
-        click.echo("drift-gate: interrupted", err=True)
-        return ExitCode.INTERRUPTED
-    except DriftGateError as error:
-        if debug:
-            print_traceback()  # scrubbed of the secrets drift-gate was given
-        # The message may name what a file or AWS said: escaped for the terminal and the log.
-        click.echo(f"drift-gate: error: {safe_lines(str(error))}", err=True)
-        return error.exit_code
-    except Exception as error:  # noqa: BLE001 - a bug: fail closed, one line; --debug shows it
-        if debug:
-            print_traceback()  # scrubbed of the secrets drift-gate was given
-        # Only the type: an arbitrary exception message might quote a value.
-        click.echo(
-            f"drift-gate: internal error ({type(error).__name__}); this is a bug, "
-            "rerun with --debug and report it. Nothing was verified.",
-            err=True,
-        )
-        return ExitCode.COULD_NOT_VERIFY
-    return int(result) if isinstance(result, int) else ExitCode.PASS
+        return run_group(cli, args, debug)

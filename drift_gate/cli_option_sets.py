@@ -377,16 +377,19 @@ WAIVERS_OPTIONS = (
     ),
 )
 
-DEMO_SERVE_OPTION = option(
-    "--serve",
-    "serve_port",
-    type=click.IntRange(0, 65535),
-    is_flag=False,
-    flag_value=0,
-    default=None,
-    metavar="[PORT]",
-    help="Keep the emulated account running on 127.0.0.1:PORT (any free port if none) in the "
-    "incident's state, and print what to export: try check and its fix by hand.",
+LIFECYCLE_HOOK_OPTIONS = (
+    option(
+        "--event",
+        type=click.Path(path_type=Path),
+        required=True,
+        help="A saved lifecycle-hook invocation payload (JSON), as ECS sends the function.",
+    ),
+    option(
+        "--policy",
+        "policy_path",
+        type=click.Path(path_type=Path),
+        help=f"The policy file. Default: DRIFT_GATE_POLICY, else {FOUND_POLICY}.",
+    ),
 )
 
 

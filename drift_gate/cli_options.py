@@ -331,3 +331,17 @@ def builds(arguments: Callable[..., R]) -> Callable[[Callable[[R], int]], Callab
         return build
 
     return decorate
+
+
+# `demo --serve [PORT]`: kept here, beside the shared options, to keep cli_option_sets.py short.
+DEMO_SERVE_OPTION = option(
+    "--serve",
+    "serve_port",
+    type=click.IntRange(0, 65535),
+    is_flag=False,
+    flag_value=0,
+    default=None,
+    metavar="[PORT]",
+    help="Keep the emulated account running on 127.0.0.1:PORT (any free port if none) in the "
+    "incident's state, and print what to export: try check and its fix by hand.",
+)

@@ -1,0 +1,67 @@
+"""The AWS Lambda entry point of drift-gate: `drift_gate.aws_lambda.handler`, documented and
+stable (docs/deploy-hook.md).
+
+Configured as an ECS deployment lifecycle hook (for instance at PRE_SCALE_UP, before the new
+revision has a task), it checks the deployment's target revision against the policy and
+answers {"hookStatus": "SUCCEEDED" | "FAILED", "hookDetails": {...}}. The verdict and the
+findings (names, never values) go to the function's log as one JSON line. It never raises: an
+error in the function would make ECS roll back without a reason.
+
+The policy: the file named by DRIFT_GATE_POLICY, else drift-gate.yaml at the root of the
+function's package (LAMBDA_TASK_ROOT), beside the `drift_gate` folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from drift_gate.deadline import Deadline
+
+POLICY_VARIABLE = "DRIFT_GATE_POLICY"
+POLICY_FILE = "drift-gate.yaml"
+# Kept back from Lambda's own limit so that the answer is always sent (seconds).
+MARGIN = 20.0
+
+
+def policy_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The policy the function reads (DRIFT_GATE_POLICY, else the package's drift-gate.yaml)."""
+    env = os.environ if environ is None else environ
+    named = env.get(POLICY_VARIABLE)
+    if named:
+        return Path(named)
+    return Path(env.get("LAMBDA_TASK_ROOT") or Path.cwd()) / POLICY_FILE
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    """A lifecycle hook's invocation -> its answer; the verdict logged as one JSON line."""
+    try:
+        from drift_gate.engine.hook import answer_invocation
+
+        answer = answer_invocation(event, policy_path(), deadline=_deadline(context))
+    except Exception as error:  # noqa: BLE001 - never raise to ECS: fail closed with a reason
+        reason = f"internal error ({type(error).__name__}); nothing was verified"
+        log = {"drift_gate": "lifecycle-hook", "hookStatus": "FAILED", "reason": reason}
+        print(json.dumps(log, sort_keys=True), file=sys.stdout, flush=True)
+        return {"hookStatus": "FAILED", "hookDetails": {"summary": f"drift-gate: {reason}"}}
+    print(json.dumps(answer.log, sort_keys=True), file=sys.stdout, flush=True)
+    return answer.response
+
+
+def _deadline(context: Any) -> Deadline | None:
+    """The run's deadline from the time Lambda leaves this invocation, less a margin."""
+    from drift_gate.deadline import Deadline
+
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if not callable(remaining):
+        return None
+    try:
+        seconds = float(remaining()) / 1000.0 - MARGIN
+    except (TypeError, ValueError):
+        return None
+    return Deadline(max(seconds, 1.0))

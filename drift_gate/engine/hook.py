@@ -1,0 +1,211 @@
+"""An ECS deployment lifecycle hook's invocation -> its answer and one JSON log line.
+
+`drift_gate.aws_lambda.handler` (in AWS Lambda) and `drift-gate lifecycle-hook --event`
+(locally, on a saved payload) both answer through `answer_invocation`, so what is tested
+locally is what runs. The payload (docs.aws.amazon.com/AmazonECS/latest/developerguide/
+lambda-lifecycle-hooks.html): `executionDetails.serviceArn`, `executionDetails.
+targetServiceRevisionArn`, `lifecycleStage`, `executionId`, and the hook's `hookDetails`.
+
+Fail closed: the answer is SUCCEEDED only for a revision verified against the policy, or,
+when the hook's `hookDetails` say `{"unverified": "continue"}`, for one that could not be
+verified (the log says so). A bad event is a FAILED answer with the reason: an exception
+escaping the function would make ECS roll back without saying why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from drift_gate.deadline import Deadline
+from drift_gate.errors import DriftGateError, ExitCode, InvalidInputError
+
+if TYPE_CHECKING:
+    from drift_gate.model import Finding, Report
+
+SETTINGS = ("fail", "continue")  # hookDetails' "unverified": what an unverified revision gets
+MAX_LISTED = 10  # findings named in hookDetails (all of them go to the log)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """What drift-gate reads of a lifecycle hook's payload."""
+
+    service_arn: str
+    revision_arn: str
+    unverified: str = "fail"
+    stage: str | None = None
+    execution_id: str | None = None
+
+    @classmethod
+    def parse(cls, event: object) -> Invocation:
+        """The invocation, or InvalidInputError naming the field (never a value)."""
+        if not isinstance(event, Mapping):
+            raise InvalidInputError("the event is not a JSON object")
+        details = event.get("executionDetails")
+        if not isinstance(details, Mapping):
+            raise InvalidInputError("the event has no executionDetails object")
+        service_arn = _text(details, "serviceArn", "executionDetails.serviceArn")
+        revision_arn = _text(
+            details, "targetServiceRevisionArn", "executionDetails.targetServiceRevisionArn"
+        )
+        hook_details = event.get("hookDetails") or {}
+        if not isinstance(hook_details, Mapping):
+            raise InvalidInputError("hookDetails is not a JSON object")
+        unverified = hook_details.get("unverified", "fail")
+        if unverified not in SETTINGS:
+            raise InvalidInputError('hookDetails.unverified is neither "fail" nor "continue"')
+        stage, execution = event.get("lifecycleStage"), event.get("executionId")
+        return cls(
+            service_arn,
+            revision_arn,
+            str(unverified),
+            stage if isinstance(stage, str) else None,
+            execution if isinstance(execution, str) else None,
+        )
+
+
+def _text(mapping: Mapping[str, Any], key: str, where: str) -> str:
+    value = mapping.get(key)
+    if not isinstance(value, str) or not value:
+        raise InvalidInputError(f"the event has no {where} string")
+    return value
+
+
+@dataclass(frozen=True)
+class HookAnswer:
+    """The hook's answer to ECS, its log line, and the local command's exit code."""
+
+    response: dict[str, Any]
+    log: dict[str, Any]
+    exit_code: ExitCode
+
+
+def refused(reason: str) -> HookAnswer:
+    """The answer to an event that could not be read at all (exit 2, FAILED, the reason)."""
+    return _answer("FAILED", ExitCode.INVALID_INPUT, f"bad event: {reason}", {})
+
+
+def answer_invocation(
+    event: object, policy: Path, *, timeout: float = 10.0, deadline: Deadline | None = None
+) -> HookAnswer:
+    """Check the invocation's target revision against the policy; never raises."""
+    try:
+        invocation = Invocation.parse(event)
+    except InvalidInputError as error:
+        return refused(str(error))
+    where = {
+        "service": invocation.service_arn,
+        "revision": invocation.revision_arn,
+        "stage": invocation.stage,
+        "executionId": invocation.execution_id,
+        "unverified": invocation.unverified,
+    }
+    try:
+        report, stopped = _check(invocation, policy, timeout, deadline)
+    except InvalidInputError as error:
+        return _answer("FAILED", ExitCode.INVALID_INPUT, f"bad input: {error}", where)
+    except DriftGateError as error:
+        return _unverified(invocation, str(error), where, [])
+    except Exception as error:  # noqa: BLE001 - a bug: fail closed with a reason, never raise
+        reason = f"internal error ({type(error).__name__}); nothing was verified"
+        return _unverified(invocation, reason, where, [])
+    if stopped is not None:
+        return _answer("FAILED", ExitCode(stopped.exit_code), f"stopped: {stopped}", where)
+    return _judged(invocation, report, where)
+
+
+def _check(
+    invocation: Invocation, policy: Path, timeout: float, deadline: Deadline | None
+) -> tuple[Report, DriftGateError | None]:
+    from drift_gate.engine.entry import RevisionRequest, check_revision
+
+    request = RevisionRequest(
+        policy,
+        invocation.service_arn,
+        invocation.revision_arn,
+        max_attempts=3,
+        timeout=timeout,
+        deadline=deadline,
+    )
+    outcome = check_revision(request)
+    return outcome.report, outcome.stopped
+
+
+def _judged(invocation: Invocation, report: Report, where: dict[str, Any]) -> HookAnswer:
+    blocking = [
+        f
+        for f in report.findings
+        if not f.is_unverified and report.fail_on.blocks(f.severity) and f.waiver is None
+    ]
+    named = [_named(f) for f in report.findings]
+    if blocking:
+        reason = f"{len(blocking)} blocking finding(s) in the target revision"
+        return _answer("FAILED", ExitCode.DRIFT, reason, where, named, blocking)
+    unverified = [f for f in report.findings if f.is_unverified]
+    if unverified or report.exit_code == ExitCode.COULD_NOT_VERIFY:
+        reason = unverified[0].message if unverified else "the revision could not be verified"
+        return _unverified(invocation, reason, where, named)
+    reason = "the target revision gives every container what the policy declares"
+    return _answer("SUCCEEDED", ExitCode.PASS, reason, where, named)
+
+
+def _unverified(
+    invocation: Invocation, reason: str, where: dict[str, Any], named: list[dict[str, Any]]
+) -> HookAnswer:
+    if invocation.unverified == "continue":
+        answer = _answer("SUCCEEDED", ExitCode.COULD_NOT_VERIFY, reason, where, named)
+        answer.log["warning"] = (
+            "continued WITHOUT verifying the revision: hookDetails say unverified: continue"
+        )
+        return answer
+    return _answer("FAILED", ExitCode.COULD_NOT_VERIFY, reason, where, named)
+
+
+_VERDICTS = {
+    ExitCode.PASS: "pass",
+    ExitCode.DRIFT: "drift",
+    ExitCode.INVALID_INPUT: "bad input",
+    ExitCode.COULD_NOT_VERIFY: "could not verify",
+}
+
+
+def _named(finding: Finding) -> dict[str, Any]:
+    """A finding as the log shows it: its rule and where; messages name, never quote values."""
+    return {
+        "rule": finding.rule_id,
+        "severity": finding.severity.value,
+        "container": finding.target.container,
+        "variable": finding.target.variable,
+        "message": finding.message,
+    }
+
+
+def _answer(
+    status: str,
+    code: ExitCode,
+    reason: str,
+    where: dict[str, Any],
+    named: list[dict[str, Any]] | None = None,
+    blocking: list[Finding] | None = None,
+) -> HookAnswer:
+    verdict = _VERDICTS.get(code, "could not verify")
+    listed = [
+        " ".join(p for p in (f.rule_id, f.target.container, f.target.variable) if p)
+        for f in (blocking or [])
+    ][:MAX_LISTED]
+    summary = f"drift-gate: {verdict}: {reason}"
+    details: dict[str, Any] = {"summary": summary[:500], "verdict": verdict}
+    if listed:
+        details["findings"] = listed
+    log = {
+        "drift_gate": "lifecycle-hook",
+        "hookStatus": status,
+        "verdict": verdict,
+        "reason": reason,
+        **where,
+        "findings": named or [],
+    }
+    return HookAnswer({"hookStatus": status, "hookDetails": details}, log, code)
