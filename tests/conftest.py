@@ -32,6 +32,8 @@ WORKERS_PER_CPU = 2
 # moto has no IAM policy simulator; the execution-role link asks it. This answers from the
 # role's own policies, in this process: in-process moto and the ThreadedMotoServer alike.
 _moto_compat.enable_policy_simulator()
+# Nor ECS's service revisions, which the lifecycle hook reads: emulated the same way.
+_moto_compat.enable_service_revisions()
 
 # The HCL tree cache (drift_gate/sources/hcl/tree_cache.py) of this test run: its own, thrown
 # away at the end; processes the tests start inherit it. Tests never touch the user's ~/.cache.

@@ -146,7 +146,8 @@ def _judged(invocation: Invocation, report: Report, where: dict[str, Any]) -> Ho
         return _answer("FAILED", ExitCode.DRIFT, reason, where, named, blocking)
     unverified = [f for f in report.findings if f.is_unverified]
     if unverified or report.exit_code == ExitCode.COULD_NOT_VERIFY:
-        reason = unverified[0].message if unverified else "the revision could not be verified"
+        reason = unverified[0].message if unverified else "the revision was not verified"
+        reason = reason.removeprefix("could not verify: ")
         return _unverified(invocation, reason, where, named)
     reason = "the target revision gives every container what the policy declares"
     return _answer("SUCCEEDED", ExitCode.PASS, reason, where, named)
@@ -156,6 +157,7 @@ def _unverified(
     invocation: Invocation, reason: str, where: dict[str, Any], named: list[dict[str, Any]]
 ) -> HookAnswer:
     if invocation.unverified == "continue":
+        reason = f"{reason} (continued: hookDetails say unverified: continue)"
         answer = _answer("SUCCEEDED", ExitCode.COULD_NOT_VERIFY, reason, where, named)
         answer.log["warning"] = (
             "continued WITHOUT verifying the revision: hookDetails say unverified: continue"
