@@ -237,3 +237,43 @@ def test_the_default_policy_is_beside_the_function(tmp_path: Path) -> None:
         aws_lambda.policy_path({"LAMBDA_TASK_ROOT": str(tmp_path)}) == tmp_path / "drift-gate.yaml"
     )
     assert aws_lambda.policy_path({"DRIFT_GATE_POLICY": "/p.yaml"}) == Path("/p.yaml")
+
+
+def test_a_revision_of_another_service_is_not_verified(
+    account: IncidentAccount, cli_on_moto: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    revision = deploying(account, list(SECRET_NAMES), None)  # would pass if it were read
+    original = _moto_compat._describe_service_revisions
+
+    def elsewhere(self: Any) -> Any:
+        answer = original(self)
+        for found in answer.result["serviceRevisions"]:
+            found["serviceArn"] = SERVICE_ARN.replace(SERVICE, "other-service")
+        return answer
+
+    monkeypatch.setattr(EC2ContainerServiceResponse, "describe_service_revisions", elsewhere)
+    result, answer, log = run_hook(cli_on_moto, payload(revision))
+    assert (result.exit_code, answer["hookStatus"]) == (3, "FAILED")
+    assert "another service" in log["reason"]
+
+
+def test_a_policy_that_cannot_be_read_is_bad_input(cli: Cli) -> None:
+    event_path = cli.cwd / "event.json"
+    revision = SERVICE_ARN.replace(":service/", ":service-revision/") + "/1"
+    event_path.write_text(json.dumps(payload(revision)))
+    result = cli.run("lifecycle-hook", "--event", str(event_path), "--policy", "absent.yaml")
+    assert result.exit_code == 2
+    answer = json.loads(result.stdout)
+    assert answer["hookStatus"] == "FAILED"
+    assert "absent.yaml" in answer["hookDetails"]["summary"]
+
+
+def test_the_lambda_deadline_keeps_a_margin_for_the_answer() -> None:
+    class Context:
+        def get_remaining_time_in_millis(self) -> int:
+            return 60_000
+
+    deadline = aws_lambda._deadline(Context())
+    assert deadline is not None
+    assert deadline.seconds == 60.0 - aws_lambda.MARGIN
+    assert aws_lambda._deadline(None) is None
