@@ -159,6 +159,17 @@ class IncidentAccount:
         )
         _moto_compat.roll_out(CLUSTER, SERVICE, task_definition_arn, REGION, completed=completed)
 
+    def start_deployment(self, task_definition_arn: str) -> str:
+        """A deployment of this revision stopped before it scales up (a lifecycle hook's
+        PRE_SCALE_UP): the ARN of its target service revision, as ECS passes it the hook."""
+        _moto_compat.roll_out(CLUSTER, SERVICE, task_definition_arn, REGION, completed=False)
+        return _moto_compat.service_revision_arn(CLUSTER, SERVICE, REGION)
+
+    @staticmethod
+    def current_revision() -> str:
+        """The service revision the PRIMARY deployment targets (the incident's: no key)."""
+        return _moto_compat.service_revision_arn(CLUSTER, SERVICE, REGION)
+
 
 @contextmanager
 def emulated_aws() -> Iterator[None]:
@@ -168,6 +179,7 @@ def emulated_aws() -> Iterator[None]:
     except ImportError as error:
         raise InvalidInputError("the demo needs moto: pip install 'drift-gate[demo]'") from error
     _moto_compat.enable_policy_simulator()  # the execution-role link asks it
+    _moto_compat.enable_service_revisions()  # the lifecycle hook asks it
     # The user's endpoint or profile must not leak into the emulated account.
     cleared = {k: "" for k in os.environ if k.startswith("AWS_ENDPOINT_URL") or k == "AWS_PROFILE"}
     with mock.patch.dict(os.environ, {**cleared, "AWS_DEFAULT_REGION": REGION}), mock_aws():

@@ -39,9 +39,7 @@ def account(moto_server: MotoServer) -> IncidentAccount:
 
 def deploying(account: IncidentAccount, secrets: list[str], env: dict[str, str] | None) -> str:
     """A deployment of a new revision, stopped before it scales up: its target revision."""
-    revision = account.register_revision(secrets, env)
-    _moto_compat.roll_out(CLUSTER, SERVICE, revision, REGION, completed=False)
-    return _moto_compat.service_revision_arn(CLUSTER, SERVICE, REGION)
+    return account.start_deployment(account.register_revision(secrets, env))
 
 
 def payload(revision: str, hook_details: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -81,7 +79,7 @@ def run_hook(cli: Cli, event: object, *extra: str) -> tuple[CliRun, dict[str, An
 def test_the_revision_without_the_key_is_stopped(
     account: IncidentAccount, cli_on_moto: Cli
 ) -> None:
-    revision = _moto_compat.service_revision_arn(CLUSTER, SERVICE, REGION)
+    revision = account.current_revision()  # the incident: the service runs it, no key
     result, answer, log = run_hook(cli_on_moto, payload(revision))
     assert result.exit_code == 1
     assert answer["hookStatus"] == "FAILED"
