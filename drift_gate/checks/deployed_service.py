@@ -15,7 +15,7 @@ from drift_gate.checks.credentials import check_credentials
 from drift_gate.checks.deployment import check_revision, check_rollout
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.service import container_missing
-from drift_gate.checks.variables import check_container, empty_references
+from drift_gate.checks.variables import RUNNING, Candidate, check_container, empty_references
 from drift_gate.model import Finding, ServicePolicy, ServiceState, TaskDefinitionSpec
 
 
@@ -28,6 +28,8 @@ class DeployedService:
     deployed: TaskDefinitionSpec
     latest_arn: str | None  # the latest ACTIVE revision of the family
     latest: TaskDefinitionSpec | None  # read only when it is not the deployed one
+    # How findings name the task definition: the running one, or a deployment's target.
+    candidate: Candidate = RUNNING
 
     def declared_plain(self) -> dict[str, frozenset[str]]:
         """Each declared container's plain variables: names the policy says are not secrets."""
@@ -62,10 +64,12 @@ def _containers(context: ServiceContext, answer: DeployedService) -> list[Findin
             findings.append(container_missing(context, deployed.arn, declared.name, where))
             continue
         latest_container = latest.container(declared.name) if latest else None
-        findings += check_container(context, declared.declared(), running, latest_container)
+        findings += check_container(
+            context, declared.declared(), running, latest_container, answer.candidate
+        )
     declared_names = {c.name for c in answer.declared.containers}
     for undeclared in (c for c in deployed.containers if c.name not in declared_names):
-        findings += empty_references(context, undeclared)
+        findings += empty_references(context, undeclared, answer.candidate)
     return findings
 
 

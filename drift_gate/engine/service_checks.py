@@ -24,6 +24,7 @@ from drift_gate.checks.service import (
     service_missing,
     service_unverified,
 )
+from drift_gate.checks.variables import Candidate
 from drift_gate.engine.later.application_logs import NO_LOGS, check_application_logs
 from drift_gate.engine.later.execution_role import check_execution_roles
 from drift_gate.engine.later.images import check_images
@@ -360,7 +361,8 @@ def check_target_service(
         return unverified_run(environment, service, failure, Link.DEPLOYED)
     target = _target(environment, service)
     context = ServiceContext(target, deployed.arn)
-    answer = DeployedService(service, lookup, deployed, None, None)
+    words = Candidate(words=f"the deployment's target revision ({deployed.arn})")
+    answer = DeployedService(service, lookup, deployed, None, None, words)
     findings = check_target_revision(context, answer)
     containers = tuple(c.name for c in service.containers)
     checked = _checked(target, service, verified=True, deployed=deployed.arn, containers=containers)

@@ -89,6 +89,8 @@ def test_the_revision_without_the_key_is_stopped(
     assert {"rule": "DG101", "variable": "HUGGINGFACE_API_KEY"}.items() <= log["findings"][
         0
     ].items()
+    # The finding names what the hook judged: the deployment's target, not what runs.
+    assert "of the deployment's target revision (arn:aws:ecs:" in log["findings"][0]["message"]
 
 
 def test_the_fixed_revision_goes_through(account: IncidentAccount, cli_on_moto: Cli) -> None:
