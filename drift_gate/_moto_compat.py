@@ -277,3 +277,146 @@ def _describe_service_revisions(self: Any) -> Any:
         ]
         found.append({**revision, "containerImages": images})
     return ActionResult({"serviceRevisions": found, "failures": failures})
+
+
+# --- Service deployments paused at a PAUSE hook: an emulation (moto 5.2 has none of them) ---
+
+_deployment_arn_ids = itertools.count(1)
+# Service deployment ARN -> what DescribeServiceDeployments answers, plus the state to restore.
+_service_deployments: dict[str, dict[str, Any]] = {}
+
+
+def start_paused_deployment(
+    cluster: str,
+    service: str,
+    task_definition_arn: str,
+    region: str,
+    account_id: str | None = None,
+) -> str:
+    """Start a deployment of `task_definition_arn` that stops at a PAUSE lifecycle hook at
+    PRE_SCALE_UP (no task of it yet) and waits for ContinueServiceDeployment: its ARN.
+
+    An emulation of ECS's PAUSE hooks: CONTINUE finishes the deployment (the new revision
+    runs); ROLLBACK puts the previous deployment back as PRIMARY, as ECS rolls back."""
+    state = _service(cluster, service, region, account_id or _default_account())
+    previous = dict(state.deployments[0])
+    _start_deployment(state, task_definition_arn, completed=False)
+    arn = (
+        f"{state.arn.replace(':service/', ':service-deployment/', 1)}/"
+        f"drift-gate-compat-{next(_deployment_arn_ids)}"
+    )
+    _service_deployments[arn] = {
+        "serviceDeploymentArn": arn,
+        "serviceArn": state.arn,
+        "clusterArn": state.cluster_arn,
+        "status": "IN_PROGRESS",
+        "lifecycleStage": "PRE_SCALE_UP",
+        "targetServiceRevision": {"arn": _revision_of(state, state.deployments[0])},
+        "lifecycleHookDetails": [
+            {
+                "hookId": f"hook-{next(_deployment_arn_ids)}",
+                "targetType": "PAUSE",
+                "status": "AWAITING_ACTION",
+                "timeoutAction": "ROLLBACK",
+            }
+        ],
+        "_state": (cluster, service, region, account_id, previous),
+        "_deployment_id": state.deployments[0]["id"],
+    }
+    return arn
+
+
+def service_deployment(arn: str) -> dict[str, Any]:
+    """The emulated deployment as DescribeServiceDeployments answers it (for the tests)."""
+    return {k: v for k, v in _service_deployments[arn].items() if not k.startswith("_")}
+
+
+def enable_service_deployments() -> None:
+    """Answer ecs:ListServiceDeployments, DescribeServiceDeployments and
+    ContinueServiceDeployment for the deployments `start_paused_deployment` started.
+
+    An emulation: moto 5.2 implements none of them. Only those deployments are known (a
+    service without one lists none); an unknown ARN is a failure with reason MISSING.
+    Idempotent; this process only (in-process and ThreadedMotoServer).
+    """
+    from moto.ecs.responses import EC2ContainerServiceResponse as Response
+
+    if getattr(Response, "_drift_gate_deployments", False):
+        return
+    Response.list_service_deployments = _list_service_deployments  # type: ignore[attr-defined]
+    Response.describe_service_deployments = _describe_service_deployments  # type: ignore[attr-defined]
+    Response.continue_service_deployment = _continue_service_deployment  # type: ignore[attr-defined]
+    Response._drift_gate_deployments = True  # type: ignore[attr-defined]
+
+
+def _prune(backend: Any) -> None:
+    """Forget deployments of services this account no longer has (moto's reset, a deleted
+    service) and paused ones the service no longer runs: ECS would not list them either."""
+    for arn, deployment in list(_service_deployments.items()):
+        cluster, service = deployment["_state"][:2]
+        state = backend.services.get(f"{cluster}:{service}")
+        ids = [] if state is None else [d["id"] for d in state.deployments]
+        gone = state is None or state.arn != deployment["serviceArn"]
+        if gone or (
+            deployment["status"] == "IN_PROGRESS" and deployment["_deployment_id"] not in ids
+        ):
+            del _service_deployments[arn]
+
+
+def _last(name: str | None) -> str:
+    return (name or "default").rsplit("/", 1)[-1]
+
+
+def _list_service_deployments(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    _prune(self.ecs_backend)
+    cluster, service = _last(self._get_param("cluster")), _last(self._get_param("service"))
+    statuses = self._get_param("status") or []
+    found = [
+        {k: d[k] for k in ("serviceDeploymentArn", "serviceArn", "clusterArn", "status")}
+        | {"targetServiceRevisionArn": d["targetServiceRevision"]["arn"]}
+        for d in _service_deployments.values()
+        if d["serviceArn"].endswith(f"/{cluster}/{service}")
+        and f":{self.ecs_backend.account_id}:" in d["serviceArn"]
+        and (not statuses or d["status"] in statuses)
+    ]
+    return ActionResult({"serviceDeployments": found})
+
+
+def _describe_service_deployments(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    _prune(self.ecs_backend)
+    found, failures = [], []
+    for arn in self._get_param("serviceDeploymentArns") or []:
+        if arn in _service_deployments:
+            found.append(service_deployment(arn))
+        else:
+            failures.append({"arn": arn, "reason": "MISSING", "detail": "not found"})
+    return ActionResult({"serviceDeployments": found, "failures": failures})
+
+
+def _continue_service_deployment(self: Any) -> Any:
+    from moto.core.exceptions import JsonRESTError
+    from moto.core.responses import ActionResult
+
+    arn, action = self._get_param("serviceDeploymentArn"), self._get_param("action")
+    deployment = _service_deployments.get(arn)
+    hooks = [] if deployment is None else deployment["lifecycleHookDetails"]
+    hook = next((h for h in hooks if h["hookId"] == self._get_param("hookId")), None)
+    if deployment is None or hook is None or hook["status"] != "AWAITING_ACTION":
+        raise JsonRESTError("InvalidParameterException", "no hook of it awaits action")
+    if action not in ("CONTINUE", "ROLLBACK"):
+        raise JsonRESTError("InvalidParameterException", "action: CONTINUE or ROLLBACK")
+    cluster, service, region, account_id, previous = deployment["_state"]
+    if action == "CONTINUE":
+        hook["status"], deployment["status"] = "SUCCEEDED", "SUCCESSFUL"
+        settle(cluster, service, region, account_id)
+    else:
+        hook["status"], deployment["status"] = "FAILED", "ROLLBACK_SUCCESSFUL"
+        state = _service(cluster, service, region, account_id or _default_account())
+        state.deployments = [dict(previous, status="PRIMARY")]
+        state.task_definition = previous["taskDefinition"]
+    deployment.pop("lifecycleStage", None)
+    return ActionResult({"serviceDeploymentArn": arn})

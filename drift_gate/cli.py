@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from drift_gate._version import __version__
+from drift_gate.cli_await_options import AWAIT_HOOK_OPTIONS
 from drift_gate.cli_option_sets import (
     CHECK_OPTIONS,
     GITHUB_COMMENT_OPTIONS,
@@ -30,6 +31,7 @@ from drift_gate.cli_option_sets import (
 from drift_gate.cli_options import DEMO_SERVE_OPTION, PairedOutputCommand, builds, with_options
 from drift_gate.commands._dispatch import run_group
 from drift_gate.commands._policy_path import required_policy
+from drift_gate.commands.await_hook import AwaitHookArguments
 from drift_gate.commands.check import CheckArguments
 from drift_gate.commands.comment_request import CommentRequest
 from drift_gate.commands.lifecycle_hook import LifecycleHookArguments
@@ -203,6 +205,18 @@ def lifecycle_hook(given: LifecycleHookArguments) -> int:
     SUCCEEDED, 1 FAILED on findings, 2 bad input, 3 could not verify.
     """
     from drift_gate.commands import lifecycle_hook as command
+
+    return command.run(given)
+
+
+@cli.command("await-hook", cls=PairedOutputCommand)
+@with_options(AWAIT_HOOK_OPTIONS)
+@builds(AwaitHookArguments)
+def await_hook(given: AwaitHookArguments) -> int:
+    """Wait for the service's deployment to pause at a PAUSE hook, check its target revision,
+    then CONTINUE or ROLLBACK it (docs/deploy-hook.md). Exit 0 continued, 1 rolled back on
+    findings, 2 bad input, 3 could not verify (rolled back unless --unverified continue)."""
+    from drift_gate.commands import await_hook as command
 
     return command.run(given)
 

@@ -165,6 +165,11 @@ class IncidentAccount:
         _moto_compat.roll_out(CLUSTER, SERVICE, task_definition_arn, REGION, completed=False)
         return _moto_compat.service_revision_arn(CLUSTER, SERVICE, REGION)
 
+    def start_paused_deployment(self, task_definition_arn: str) -> str:
+        """A deployment of this revision paused at a PAUSE hook at PRE_SCALE_UP, waiting for
+        ContinueServiceDeployment (`drift-gate await-hook`): the deployment's ARN."""
+        return _moto_compat.start_paused_deployment(CLUSTER, SERVICE, task_definition_arn, REGION)
+
     @staticmethod
     def current_revision() -> str:
         """The service revision the PRIMARY deployment targets (the incident's: no key)."""
@@ -180,6 +185,7 @@ def emulated_aws() -> Iterator[None]:
         raise InvalidInputError("the demo needs moto: pip install 'drift-gate[demo]'") from error
     _moto_compat.enable_policy_simulator()  # the execution-role link asks it
     _moto_compat.enable_service_revisions()  # the lifecycle hook asks it
+    _moto_compat.enable_service_deployments()  # await-hook asks them
     # The user's endpoint or profile must not leak into the emulated account.
     cleared = {k: "" for k in os.environ if k.startswith("AWS_ENDPOINT_URL") or k == "AWS_PROFILE"}
     with mock.patch.dict(os.environ, {**cleared, "AWS_DEFAULT_REGION": REGION}), mock_aws():

@@ -73,6 +73,7 @@ def prepare_account(endpoint: str) -> IncidentAccount:
 
     _moto_compat.enable_policy_simulator()
     _moto_compat.enable_service_revisions()
+    _moto_compat.enable_service_deployments()
     _moto_compat.roll_out_on_update_service()
     # The user's profile or endpoint must not steer the clients that build the account.
     cleared = {k: "" for k in os.environ if k.startswith("AWS_ENDPOINT_URL") or k == "AWS_PROFILE"}

@@ -34,6 +34,8 @@ WORKERS_PER_CPU = 2
 _moto_compat.enable_policy_simulator()
 # Nor ECS's service revisions, which the lifecycle hook reads: emulated the same way.
 _moto_compat.enable_service_revisions()
+# And the service deployments paused at a PAUSE hook, which await-hook reads and continues.
+_moto_compat.enable_service_deployments()
 
 # The HCL tree cache (drift_gate/sources/hcl/tree_cache.py) of this test run: its own, thrown
 # away at the end; processes the tests start inherit it. Tests never touch the user's ~/.cache.

@@ -200,6 +200,52 @@ class DescribeServiceRevisionsAnswer(Answer):
     failures: tuple[RevisionFailure, ...]
 
 
+class ServiceDeploymentBrief(Answer):
+    """One service deployment as ListServiceDeployments lists it."""
+
+    serviceDeploymentArn: str
+    status: str
+
+
+class ListServiceDeploymentsAnswer(Answer):
+    serviceDeployments: tuple[ServiceDeploymentBrief, ...]
+    nextToken: str | None = None
+
+
+class LifecycleHookDetail(Answer):
+    """A lifecycle hook of a deployment: a PAUSE hook AWAITING_ACTION waits for
+    ContinueServiceDeployment with its hookId."""
+
+    hookId: str
+    status: str
+    targetType: str | None = None
+
+
+class RevisionSummary(Answer):
+    arn: str
+
+
+class ServiceDeploymentAnswer(Answer):
+    """One service deployment (DescribeServiceDeployments): its target revision and hooks."""
+
+    serviceDeploymentArn: str
+    serviceArn: str
+    status: str
+    targetServiceRevision: RevisionSummary | None = None
+    lifecycleStage: str | None = None
+    lifecycleHookDetails: tuple[LifecycleHookDetail, ...] = ()
+
+
+class DescribeServiceDeploymentsAnswer(Answer):
+    # Both required, as for revisions: without them the answer has said nothing.
+    serviceDeployments: tuple[ServiceDeploymentAnswer, ...]
+    failures: tuple[RevisionFailure, ...]
+
+
+class ContinueServiceDeploymentAnswer(Answer):
+    serviceDeploymentArn: str
+
+
 class ListClustersAnswer(Answer):
     clusterArns: tuple[str, ...]
     nextToken: str | None = None

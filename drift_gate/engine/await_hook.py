@@ -1,0 +1,202 @@
+"""`drift-gate await-hook`: wait for a service's deployment to pause at a PAUSE lifecycle hook,
+check its target revision as the Lambda hook does, then continue it or roll it back.
+
+The wait is bounded (the command's --timeout, inside the run's deadline) and backs off.
+While no hook is known, a failed call ends the wait as "could not verify" with nothing
+continued (drift-gate has no hookId to answer with). Once a hook is found, the deployment is
+described again just before the answer, so that drift-gate answers the hook it judged and
+not one that has timed out or moved on: what cannot be confirmed then is "could not verify",
+answered ROLLBACK unless the setting says continue. A known blocking finding is ROLLBACK
+whatever the setting.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from drift_gate.deadline import Deadline
+from drift_gate.errors import CouldNotVerifyError, ExitCode
+
+if TYPE_CHECKING:
+    from drift_gate.engine.entry import Outcome
+    from drift_gate.model import Report
+    from drift_gate.sources.deployments import PausedDeployment
+
+FIRST_PAUSE, LONGEST_PAUSE = 2.0, 30.0  # seconds between looks, doubling
+ANSWER_MARGIN = 20.0  # seconds of the deadline kept for the check and the answer
+VERIFIED = "the target revision gives every container what the policy declares"
+CONTINUED_UNVERIFIED = "continued WITHOUT verifying it (--unverified continue)"
+
+
+@dataclass(frozen=True)
+class AwaitRequest:
+    """The service whose paused deployment is judged, and how long to wait for it."""
+
+    policy: Path
+    cluster: str
+    service: str
+    region: str
+    wait_seconds: float = 1800.0
+    unverified: str = "fail"  # or "continue"
+    max_attempts: int = 5
+    timeout: float = 20.0
+    deadline: Deadline = field(default_factory=Deadline)
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass(frozen=True)
+class AwaitResult:
+    """What was judged and answered: the revision's report, the action sent (None when it
+    could not be sent), the exit code, and the one line said on standard error."""
+
+    outcome: Outcome
+    action: str | None
+    exit_code: ExitCode
+    line: str
+
+
+def await_and_answer(request: AwaitRequest) -> AwaitResult:
+    """Wait for the hook, judge the target revision, answer it; CouldNotVerifyError when no
+    hook awaited action in time (nothing continued)."""
+    from drift_gate.engine.entry import aws_clients, load
+    from drift_gate.sources.deployments import continue_deployment
+
+    load(request.policy, None)  # a policy that cannot be read is exit 2 before any wait
+    clients = aws_clients(request.max_attempts, request.timeout, request.deadline)
+    ecs = clients.client("ecs", request.region)
+    paused = _wait_for_hook(ecs, request)
+    outcome = _judge(paused, request)
+    action, code, why = _decision(outcome, request.unverified)
+    try:
+        _confirm(ecs, paused)
+    except Exception as error:  # noqa: BLE001 - classified: the state could not be confirmed
+        action, code, why = _unconfirmed(error, action, code, why, request.unverified)
+    try:
+        continue_deployment(ecs, paused, action)
+    except Exception as error:  # noqa: BLE001 - classified: exit 3, the reason, nothing sent
+        return _not_answered(outcome, paused, action, error)
+    line = f"drift-gate: {action} sent to {paused.deployment_arn} ({paused.revision_arn}): {why}"
+    return AwaitResult(outcome, action, code, line)
+
+
+def _wait_for_hook(ecs: Any, request: AwaitRequest) -> PausedDeployment:
+    from drift_gate.sources.aws_failures import classify_failure
+    from drift_gate.sources.deployments import LIST, in_progress_deployments, paused_at_hook
+
+    budget = min(request.wait_seconds, request.deadline.remaining() - ANSWER_MARGIN)
+    ends, pause = time.monotonic() + max(budget, 0.0), FIRST_PAUSE
+    while True:
+        try:
+            for arn in in_progress_deployments(ecs, request.cluster, request.service):
+                paused = paused_at_hook(ecs, arn)
+                if paused is not None:
+                    return paused
+        except Exception as error:  # noqa: BLE001 - classified: no hookId, nothing answered
+            failure = classify_failure(error, LIST)
+            raise CouldNotVerifyError(
+                f"{failure.reason}; nothing was continued or rolled back. {failure.fix}"
+            ) from None
+        left = ends - time.monotonic()
+        if left <= 0:
+            raise CouldNotVerifyError(
+                f"no deployment of {request.cluster}/{request.service} had a PAUSE hook "
+                f"awaiting action within {request.wait_seconds:g} s; nothing was continued"
+            )
+        request.sleep(min(pause, left))
+        pause = min(pause * 2, LONGEST_PAUSE)
+
+
+def _judge(paused: PausedDeployment, request: AwaitRequest) -> Outcome:
+    from drift_gate.engine.entry import RevisionRequest, check_revision
+
+    revision = RevisionRequest(
+        request.policy,
+        paused.service_arn,
+        paused.revision_arn,
+        max_attempts=request.max_attempts,
+        timeout=request.timeout,
+        deadline=request.deadline,
+    )
+    return check_revision(revision)
+
+
+def blocking(report: Report) -> int:
+    """How many known findings block at the policy's threshold (unverified ones aside)."""
+    return sum(
+        1
+        for f in report.findings
+        if not f.is_unverified and report.fail_on.blocks(f.severity) and f.waiver is None
+    )
+
+
+def _decision(outcome: Outcome, unverified: str) -> tuple[str, ExitCode, str]:
+    report = outcome.report
+    count = blocking(report)
+    if count:
+        return "ROLLBACK", ExitCode.DRIFT, f"{count} blocking finding(s) in the target revision"
+    if outcome.stopped is None and report.exit_code == ExitCode.PASS:
+        return "CONTINUE", ExitCode.PASS, VERIFIED
+    if unverified == "continue":
+        return (
+            "CONTINUE",
+            ExitCode.COULD_NOT_VERIFY,
+            (
+                "the target revision could not be verified; continued WITHOUT verifying it "
+                "(--unverified continue)"
+            ),
+        )
+    return "ROLLBACK", ExitCode.COULD_NOT_VERIFY, "the target revision could not be verified"
+
+
+def _confirm(ecs: Any, paused: PausedDeployment) -> None:
+    """The hook judged still awaits action, for the revision judged (else ItemFailureError)."""
+    from drift_gate.sources.answers import ItemFailureError
+    from drift_gate.sources.deployments import DESCRIBE, paused_at_hook
+
+    still = paused_at_hook(ecs, paused.deployment_arn)
+    if still is None or (still.hook_id, still.revision_arn) != (
+        paused.hook_id,
+        paused.revision_arn,
+    ):
+        raise ItemFailureError(DESCRIBE, "no longer shows the hook judged awaiting action")
+
+
+def _unconfirmed(
+    error: Exception, action: str, code: ExitCode, why: str, unverified: str
+) -> tuple[str, ExitCode, str]:
+    """The deployment could not be described again before the answer: could not verify.
+    A known blocking finding stays ROLLBACK (exit 1); otherwise the setting decides."""
+    from drift_gate.sources.aws_failures import classify_failure
+    from drift_gate.sources.deployments import DESCRIBE
+
+    if code == ExitCode.DRIFT:
+        return action, code, why
+    reason = (
+        "the deployment could not be confirmed before the answer: "
+        + classify_failure(error, DESCRIBE).reason
+    )
+    if unverified == "continue":
+        return "CONTINUE", ExitCode.COULD_NOT_VERIFY, f"{reason}; {CONTINUED_UNVERIFIED}"
+    return "ROLLBACK", ExitCode.COULD_NOT_VERIFY, reason
+
+
+def _not_answered(
+    outcome: Outcome, paused: PausedDeployment, action: str, error: Exception
+) -> AwaitResult:
+    """The answer itself failed: exit 3 and the reason; nothing was sent."""
+    from drift_gate.sources.aws_failures import classify_failure
+    from drift_gate.sources.deployments import CONTINUE
+
+    failure = classify_failure(error, CONTINUE)
+    fix = failure.fix
+    if failure.reason.startswith("access denied"):  # the one write: not in the read-only set
+        fix = 'Grant ecs:ContinueServiceDeployment (docs/deploy-hook.md, "The pause hook").'
+    line = (
+        f"drift-gate: could not send {action} to {paused.deployment_arn}: {failure.reason}; "
+        f"nothing was continued or rolled back. {fix}"
+    )
+    return AwaitResult(outcome, None, ExitCode.COULD_NOT_VERIFY, line)
