@@ -6,6 +6,7 @@ deployment became checked after each run; no planted value in any output."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -83,6 +84,22 @@ def test_the_fixed_revision_is_continued(account: IncidentAccount, cli_on_moto: 
     assert result.exit_code == 0, result.stderr
     assert f"drift-gate: CONTINUE sent to {deployment}" in result.stderr
     assert hook_status(deployment) == ("SUCCESSFUL", "SUCCEEDED")
+
+
+def test_it_waits_for_a_deployment_that_pauses_later(
+    account: IncidentAccount, cli_on_moto: Cli
+) -> None:
+    revision = account.register_revision(WITHOUT_KEY)
+    started: list[str] = []
+    later = threading.Timer(1.0, lambda: started.append(account.start_paused_deployment(revision)))
+    later.start()
+    try:
+        result = await_hook(cli_on_moto, "--timeout", "30")
+    finally:
+        later.join()
+    assert result.exit_code == 1, result.stderr
+    assert f"drift-gate: ROLLBACK sent to {started[0]}" in result.stderr
+    assert hook_status(started[0]) == ("ROLLBACK_SUCCESSFUL", "FAILED")
 
 
 def test_no_hook_awaiting_action_in_time_continues_nothing(
