@@ -140,16 +140,15 @@ def _decision(outcome: Outcome, unverified: str) -> tuple[str, ExitCode, str]:
         return "ROLLBACK", ExitCode.DRIFT, f"{count} blocking finding(s) in the target revision"
     if outcome.stopped is None and report.exit_code == ExitCode.PASS:
         return "CONTINUE", ExitCode.PASS, VERIFIED
+    unverified_findings = [f for f in report.findings if f.is_unverified]
+    reason = "the target revision could not be verified"
+    if unverified_findings:
+        reason += f": {unverified_findings[0].message.removeprefix('could not verify: ')}"
+    elif outcome.stopped is not None:
+        reason += f": {outcome.stopped}"
     if unverified == "continue":
-        return (
-            "CONTINUE",
-            ExitCode.COULD_NOT_VERIFY,
-            (
-                "the target revision could not be verified; continued WITHOUT verifying it "
-                "(--unverified continue)"
-            ),
-        )
-    return "ROLLBACK", ExitCode.COULD_NOT_VERIFY, "the target revision could not be verified"
+        return "CONTINUE", ExitCode.COULD_NOT_VERIFY, f"{reason}; {CONTINUED_UNVERIFIED}"
+    return "ROLLBACK", ExitCode.COULD_NOT_VERIFY, reason
 
 
 def _confirm(ecs: Any, paused: PausedDeployment) -> None:

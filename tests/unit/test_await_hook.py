@@ -157,6 +157,29 @@ def test_a_deployment_that_cannot_be_described_is_not_passed_silently(
     assert hook_status(deployment)[0] == status
 
 
+@pytest.mark.parametrize(
+    ("setting", "action", "status"),
+    [("fail", "ROLLBACK", "ROLLBACK_SUCCESSFUL"), ("continue", "CONTINUE", "SUCCESSFUL")],
+)
+def test_a_revision_that_cannot_be_described_is_rolled_back_unless_told(
+    account: IncidentAccount,
+    cli_on_moto: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+    setting: str,
+    action: str,
+    status: str,
+) -> None:
+    deployment = paused(account, list(SECRET_NAMES))
+    monkeypatch.setattr(EC2ContainerServiceResponse, "describe_service_revisions", _throttled)
+    result = await_hook(cli_on_moto, "--unverified", setting, "--max-attempts", "1")
+    assert result.exit_code == 3, result.stderr
+    line = next(x for x in result.stderr.splitlines() if x.startswith("drift-gate: "))
+    assert line.startswith(f"drift-gate: {action} sent to {deployment}")
+    assert "could not be verified" in line
+    assert "ecs:DescribeServiceRevisions" in line
+    assert hook_status(deployment)[0] == status
+
+
 def test_a_fault_before_any_hook_is_known_continues_nothing(
     account: IncidentAccount, cli_on_moto: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
