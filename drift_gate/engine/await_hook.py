@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 FIRST_PAUSE, LONGEST_PAUSE = 2.0, 30.0  # seconds between looks, doubling
 ANSWER_MARGIN = 20.0  # seconds of the deadline kept for the check and the answer
 VERIFIED = "the target revision gives every container what the policy declares"
+READS = "ecs:ListServiceDeployments and ecs:DescribeServiceDeployments"
 CONTINUED_UNVERIFIED = "continued WITHOUT verifying it (--unverified continue)"
 
 
@@ -97,8 +98,11 @@ def _wait_for_hook(ecs: Any, request: AwaitRequest) -> PausedDeployment:
                     return paused
         except Exception as error:  # noqa: BLE001 - classified: no hookId, nothing answered
             failure = classify_failure(error, LIST)
+            fix = failure.fix
+            if failure.reason.startswith("access denied"):  # not in docs/iam-policy.json
+                fix = f'Grant {READS} (docs/deploy-hook.md, "The pause hook").'
             raise CouldNotVerifyError(
-                f"{failure.reason}; nothing was continued or rolled back. {failure.fix}"
+                f"{failure.reason}; nothing was continued or rolled back. {fix}"
             ) from None
         left = ends - time.monotonic()
         if left <= 0:

@@ -192,6 +192,22 @@ def test_a_fault_before_any_hook_is_known_continues_nothing(
     assert hook_status(deployment) == ("IN_PROGRESS", "AWAITING_ACTION")
 
 
+def test_denied_deployment_reads_name_what_to_grant(
+    account: IncidentAccount, cli_on_moto: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployment = paused(account, list(SECRET_NAMES))
+
+    def denied(self: Any) -> Any:
+        raise JsonRESTError("AccessDeniedException", "not authorized")
+
+    monkeypatch.setattr(EC2ContainerServiceResponse, "list_service_deployments", denied)
+    result = await_hook(cli_on_moto, "--max-attempts", "1")
+    assert result.exit_code == 3
+    assert "access denied to ecs:ListServiceDeployments" in result.stderr
+    assert "Grant ecs:ListServiceDeployments and ecs:DescribeServiceDeployments" in result.stderr
+    assert hook_status(deployment) == ("IN_PROGRESS", "AWAITING_ACTION")
+
+
 def test_a_denied_answer_is_could_not_verify_with_the_reason(
     account: IncidentAccount, cli_on_moto: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
