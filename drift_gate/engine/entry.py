@@ -116,7 +116,7 @@ class RevisionRequest:
     """A deployment's target revision (a lifecycle hook's `targetServiceRevisionArn`) of the
     service at `service_arn`, against what the policy declares for that service."""
 
-    policy: Path
+    policy: Path | Policy  # a file, or a policy read already (from S3)
     service_arn: str
     revision_arn: str
     environment: str | None = None
@@ -136,7 +136,7 @@ def check_revision(request: RevisionRequest) -> Outcome:
 
     service = ServiceArn.parse(request.service_arn)
     revision_arn = check_revision_arn(request.revision_arn)
-    policy = load(request.policy, None)
+    policy = load(request.policy, None) if isinstance(request.policy, Path) else request.policy
     options = CheckOptions(request.environment, request.fail_on, service.region)
     clients = aws_clients(request.max_attempts, request.timeout, request.deadline)
     try:
