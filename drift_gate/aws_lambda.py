@@ -21,8 +21,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from drift_gate.policy_location import policy_location
-
 if TYPE_CHECKING:
     from drift_gate.deadline import Deadline
     from drift_gate.policy_location import PolicyLocation
@@ -36,6 +34,8 @@ MARGIN = 20.0
 def policy_path(environ: Mapping[str, str] | None = None) -> PolicyLocation:
     """The policy the function reads (DRIFT_GATE_POLICY: a file or s3://BUCKET/KEY, else the
     package's drift-gate.yaml); a malformed s3:// value raises InvalidInputError."""
+    from drift_gate.policy_location import policy_location
+
     env = os.environ if environ is None else environ
     named = env.get(POLICY_VARIABLE)
     if named:

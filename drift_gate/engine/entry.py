@@ -129,7 +129,6 @@ class RevisionRequest:
 def check_revision(request: RevisionRequest) -> Outcome:
     """The target revision's containers, images, secrets and execution role against the
     policy; a service ARN or revision ARN that is not one is exit 2, before any call."""
-    from drift_gate.engine.gate import configuration_error_report
     from drift_gate.engine.revision import ServiceArn, check_revision_arn, run_revision_check
     from drift_gate.engine.service_checks import CheckOptions
     from drift_gate.sources.aws import AwsConfigurationError
@@ -142,6 +141,9 @@ def check_revision(request: RevisionRequest) -> Outcome:
     try:
         report = run_revision_check(policy, service, revision_arn, options, clients)
     except AwsConfigurationError as error:
+        # Imported here: the gate brings the declared sides' readers, which a hook never needs.
+        from drift_gate.engine.gate import configuration_error_report
+
         failed = configuration_error_report(error, request.fail_on, policy, None)
         return Outcome(failed, error, on_console=False, policy=policy)
     return Outcome(report, policy=policy)
