@@ -16,12 +16,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from drift_gate.deadline import Deadline
+    from drift_gate.policy_location import PolicyLocation
 
 POLICY_VARIABLE = "DRIFT_GATE_POLICY"
 POLICY_FILE = "drift-gate.yaml"
@@ -29,21 +31,31 @@ POLICY_FILE = "drift-gate.yaml"
 MARGIN = 20.0
 
 
-def policy_path(environ: Mapping[str, str] | None = None) -> Path:
-    """The policy the function reads (DRIFT_GATE_POLICY, else the package's drift-gate.yaml)."""
+def policy_path(environ: Mapping[str, str] | None = None) -> PolicyLocation:
+    """The policy the function reads (DRIFT_GATE_POLICY: a file or s3://BUCKET/KEY, else the
+    package's drift-gate.yaml); a malformed s3:// value raises InvalidInputError."""
+    from drift_gate.policy_location import policy_location
+
     env = os.environ if environ is None else environ
     named = env.get(POLICY_VARIABLE)
     if named:
-        return Path(named)
+        return policy_location(named)
     return Path(env.get("LAMBDA_TASK_ROOT") or Path.cwd()) / POLICY_FILE
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """A lifecycle hook's invocation -> its answer; the verdict logged as one JSON line."""
+    _writable_cache()
     try:
-        from drift_gate.engine.hook import answer_invocation
+        from drift_gate.engine.hook import answer_invocation, refused
+        from drift_gate.errors import InvalidInputError
 
-        answer = answer_invocation(event, policy_path(), deadline=_deadline(context))
+        try:
+            where = policy_path()
+        except InvalidInputError as error:
+            answer = refused(f"{POLICY_VARIABLE}: {error}")
+        else:
+            answer = answer_invocation(event, where, deadline=_deadline(context))
     except Exception as error:  # noqa: BLE001 - never raise to ECS: fail closed with a reason
         reason = f"internal error ({type(error).__name__}); nothing was verified"
         log = {"drift_gate": "lifecycle-hook", "hookStatus": "FAILED", "reason": reason}
@@ -51,6 +63,13 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         return {"hookStatus": "FAILED", "hookDetails": {"summary": f"drift-gate: {reason}"}}
     print(json.dumps(answer.log, sort_keys=True), file=sys.stdout, flush=True)
     return answer.response
+
+
+def _writable_cache() -> None:
+    """In Lambda only /tmp is writable: the policy validity cache goes there unless told
+    otherwise (drift_gate/cache.py; a cache that cannot be written is skipped, never fatal)."""
+    if os.environ.get("LAMBDA_TASK_ROOT") and not os.environ.get("DRIFT_GATE_CACHE_DIR"):
+        os.environ["DRIFT_GATE_CACHE_DIR"] = os.path.join(tempfile.gettempdir(), "drift-gate")
 
 
 def _deadline(context: Any) -> Deadline | None:

@@ -14,13 +14,12 @@ import click
 
 from drift_gate._version import __version__
 from drift_gate.cli_await_options import AWAIT_HOOK_OPTIONS
+from drift_gate.cli_hook_options import IAM_POLICY_OPTIONS, LIFECYCLE_HOOK_OPTIONS
 from drift_gate.cli_option_sets import (
     CHECK_OPTIONS,
     GITHUB_COMMENT_OPTIONS,
     GITHUB_ISSUES_OPTIONS,
-    IAM_POLICY_OPTIONS,
     INVENTORY_OPTIONS,
-    LIFECYCLE_HOOK_OPTIONS,
     MERGE_OPTIONS,
     PRE_PUSH_OPTIONS,
     SCAN_OPTIONS,
@@ -34,6 +33,7 @@ from drift_gate.commands._policy_path import required_policy
 from drift_gate.commands.await_hook import AwaitHookArguments
 from drift_gate.commands.check import CheckArguments
 from drift_gate.commands.comment_request import CommentRequest
+from drift_gate.commands.iam_policy import IamPolicyArguments
 from drift_gate.commands.lifecycle_hook import LifecycleHookArguments
 from drift_gate.commands.merge import MergeArguments
 from drift_gate.commands.pre_push import PrePushArguments
@@ -162,11 +162,12 @@ def inventory(
 
 @cli.command("iam-policy")
 @with_options(IAM_POLICY_OPTIONS)
-def iam_policy(policy: Path | None, metrics_namespace: str | None) -> int:
+@builds(IamPolicyArguments)
+def iam_policy(given: IamPolicyArguments) -> int:
     """Print the least-privilege IAM policy JSON for checking this policy file."""
     from drift_gate.commands import iam_policy as command
 
-    return command.run(required_policy(policy, "give --policy FILE"), metrics_namespace)
+    return command.run(given)
 
 
 @cli.command("waivers")

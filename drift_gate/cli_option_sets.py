@@ -357,38 +357,12 @@ INVENTORY_OPTIONS = (
 # --policy of the commands that read a policy and nothing else (found as check finds it).
 POLICY_FILE_OPTION = option("--policy", type=click.Path(path_type=Path), help=POLICY_HELP)
 
-IAM_POLICY_OPTIONS = (
-    POLICY_FILE_OPTION,
-    option(
-        "--publish-metrics",
-        "metrics_namespace",
-        metavar="NAMESPACE",
-        callback=metrics_namespace,
-        help="Also allow PutMetricData, in this namespace only (as check --publish-metrics uses).",
-    ),
-)
-
 WAIVERS_OPTIONS = (
     POLICY_FILE_OPTION,
     option(
         "--within",
         type=click.IntRange(0, 3650),
         help="Mark those expiring within this many days. Default: the policy's warn_days (14).",
-    ),
-)
-
-LIFECYCLE_HOOK_OPTIONS = (
-    option(
-        "--event",
-        type=click.Path(path_type=Path),
-        required=True,
-        help="A saved lifecycle-hook invocation payload (JSON), as ECS sends the function.",
-    ),
-    option(
-        "--policy",
-        "policy_path",
-        type=click.Path(path_type=Path),
-        help=f"The policy file. Default: DRIFT_GATE_POLICY, else {FOUND_POLICY}.",
     ),
 )
 

@@ -116,3 +116,128 @@ def least_privilege(policy: Policy, metrics_namespace: str | None = None) -> dic
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+# --- The Lambda hook's roles (docs/deploy-hook.md#iam) --------------------------------------
+
+HOOK_FUNCTION = "drift-gate-hook"  # the function's name when none is given
+
+
+def _hook_reads(policy: Policy) -> list[dict[str, Any]]:
+    """The read-only calls the hook makes for `policy`: the revision and its task definition,
+    then the links that need no running task, as the policy's `checks:` switch them."""
+    environments = policy.environments
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "DriftGateReadTheTargetRevision",
+            "Effect": "Allow",
+            "Action": [
+                "ecs:DescribeServiceRevisions",
+                "ecs:DescribeServices",
+                "ecs:DescribeTaskDefinition",
+            ],
+            "Resource": "*",
+        }
+    ]
+    if any(environment.checks.images is not False for environment in environments):
+        statements.append(
+            {
+                "Sid": "DriftGateImageMetadata",
+                "Effect": "Allow",
+                "Action": ["ecr:DescribeImages"],
+                "Resource": "*",
+            }
+        )
+    if any(environment.secret_checks != "off" for environment in environments):  # noqa: S105
+        statements.append(
+            {
+                "Sid": "DriftGateSecretMetadataOnly",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:DescribeSecret", "ssm:DescribeParameters"],
+                "Resource": "*",
+            }
+        )
+    if any(environment.checks.execution_role != "off" for environment in environments):
+        statements.extend(execution_role_statements(policy))
+    return statements
+
+
+def s3_object_arn(url: str, region: str = "us-east-1") -> str:
+    """`s3://bucket/key` -> the object's ARN (no region or account in an S3 ARN)."""
+    bucket, _, key = url.removeprefix("s3://").partition("/")
+    return f"arn:{partition(region)}:s3:::{bucket}/{key}"
+
+
+def hook_function_policy(
+    policy: Policy, function_name: str = HOOK_FUNCTION, policy_url: str | None = None
+) -> dict[str, Any]:
+    """The hook function's role policy: the reads above, its own log group, and the policy
+    object when the policy comes from S3. Never a secret's value, a parameter's or Decrypt."""
+    partitions = sorted({partition(environment.region) for environment in policy.environments})
+    group = f"log-group:/aws/lambda/{function_name}"
+    statements = _hook_reads(policy)
+    statements.append(
+        {
+            "Sid": "DriftGateFunctionLog",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [
+                arn
+                for name in partitions
+                for arn in (f"arn:{name}:logs:*:*:{group}", f"arn:{name}:logs:*:*:{group}:*")
+            ],
+        }
+    )
+    if policy_url is not None:
+        statements.append(
+            {
+                "Sid": "DriftGatePolicyObject",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": [s3_object_arn(policy_url, region) for region in _regions(policy)],
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": _unique(statements)}
+
+
+def hook_invoke_role(policy: Policy, function_name: str = HOOK_FUNCTION) -> dict[str, Any]:
+    """The role ECS invokes the hook with: ECS may assume it, and it may invoke the function."""
+    partitions = sorted({partition(environment.region) for environment in policy.environments})
+    functions = [f"arn:{name}:lambda:*:*:function:{function_name}" for name in partitions]
+    return {
+        "AssumeRolePolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        },
+        "Policy": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "EcsInvokesTheDriftGateHook",
+                    "Effect": "Allow",
+                    "Action": ["lambda:InvokeFunction"],
+                    "Resource": functions[0] if len(functions) == 1 else functions,
+                }
+            ],
+        },
+    }
+
+
+def _regions(policy: Policy) -> list[str]:
+    """One region per partition the policy names (an S3 ARN differs only by partition)."""
+    by_partition = {partition(e.region): e.region for e in policy.environments}
+    return sorted(by_partition.values())
+
+
+def _unique(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for statement in statements:
+        resource = statement.get("Resource")
+        if isinstance(resource, list):
+            statement["Resource"] = sorted(set(resource)) if len(set(resource)) > 1 else resource[0]
+    return statements

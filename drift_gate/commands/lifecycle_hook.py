@@ -15,6 +15,7 @@ from pathlib import Path
 
 from drift_gate.commands._console import echo
 from drift_gate.errors import InvalidInputError
+from drift_gate.policy_location import PolicyLocation, PolicyObject, policy_location
 
 POLICY_VARIABLE = "DRIFT_GATE_POLICY"  # as the function reads it (drift_gate/aws_lambda.py)
 
@@ -24,7 +25,7 @@ class LifecycleHookArguments:
     """What `drift-gate lifecycle-hook` was given, as click parsed it."""
 
     event: Path
-    policy_path: Path | None = None
+    policy_path: PolicyLocation | None = None  # a file or s3://BUCKET/KEY
 
 
 def run(given: LifecycleHookArguments) -> int:
@@ -35,9 +36,11 @@ def run(given: LifecycleHookArguments) -> int:
     named = os.environ.get(POLICY_VARIABLE)
     try:
         event = _read_event(given.event)
-        policy = required_policy(
-            given.policy_path or (Path(named) if named else None),
-            f"give --policy FILE or set {POLICY_VARIABLE}",
+        chosen = given.policy_path or (policy_location(named) if named else None)
+        policy = (
+            chosen
+            if isinstance(chosen, PolicyObject)
+            else required_policy(chosen, f"give --policy FILE or set {POLICY_VARIABLE}")
         )
     except InvalidInputError as error:
         answer = refused(str(error))

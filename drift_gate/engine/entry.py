@@ -116,7 +116,7 @@ class RevisionRequest:
     """A deployment's target revision (a lifecycle hook's `targetServiceRevisionArn`) of the
     service at `service_arn`, against what the policy declares for that service."""
 
-    policy: Path
+    policy: Path | Policy  # a file, or a policy read already (from S3)
     service_arn: str
     revision_arn: str
     environment: str | None = None
@@ -129,19 +129,21 @@ class RevisionRequest:
 def check_revision(request: RevisionRequest) -> Outcome:
     """The target revision's containers, images, secrets and execution role against the
     policy; a service ARN or revision ARN that is not one is exit 2, before any call."""
-    from drift_gate.engine.gate import configuration_error_report
     from drift_gate.engine.revision import ServiceArn, check_revision_arn, run_revision_check
     from drift_gate.engine.service_checks import CheckOptions
     from drift_gate.sources.aws import AwsConfigurationError
 
     service = ServiceArn.parse(request.service_arn)
     revision_arn = check_revision_arn(request.revision_arn)
-    policy = load(request.policy, None)
+    policy = load(request.policy, None) if isinstance(request.policy, Path) else request.policy
     options = CheckOptions(request.environment, request.fail_on, service.region)
     clients = aws_clients(request.max_attempts, request.timeout, request.deadline)
     try:
         report = run_revision_check(policy, service, revision_arn, options, clients)
     except AwsConfigurationError as error:
+        # Imported here: the gate brings the declared sides' readers, which a hook never needs.
+        from drift_gate.engine.gate import configuration_error_report
+
         failed = configuration_error_report(error, request.fail_on, policy, None)
         return Outcome(failed, error, on_console=False, policy=policy)
     return Outcome(report, policy=policy)

@@ -14,16 +14,20 @@ escaping the function would make ECS roll back without saying why.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drift_gate.deadline import Deadline
-from drift_gate.errors import DriftGateError, ExitCode, InvalidInputError
+from drift_gate.errors import CouldNotVerifyError, DriftGateError, ExitCode, InvalidInputError
+from drift_gate.policy_location import PolicyObject
 
 if TYPE_CHECKING:
     from drift_gate.model import Finding, Report
+    from drift_gate.policy import Policy
+    from drift_gate.policy_location import PolicyLocation
 
 SETTINGS = ("fail", "continue")  # hookDetails' "unverified": what an unverified revision gets
 MAX_LISTED = 10  # findings named in hookDetails (all of them go to the log)
@@ -89,7 +93,11 @@ def refused(reason: str) -> HookAnswer:
 
 
 def answer_invocation(
-    event: object, policy: Path, *, timeout: float = 10.0, deadline: Deadline | None = None
+    event: object,
+    policy: PolicyLocation,
+    *,
+    timeout: float = 10.0,
+    deadline: Deadline | None = None,
 ) -> HookAnswer:
     """Check the invocation's target revision against the policy; never raises."""
     try:
@@ -104,7 +112,13 @@ def answer_invocation(
         "unverified": invocation.unverified,
     }
     try:
-        report, stopped = _check(invocation, policy, timeout, deadline)
+        declared = _policy_object(policy, timeout, deadline)
+    except InvalidInputError as error:
+        return _answer("FAILED", ExitCode.INVALID_INPUT, f"bad input: {error}", where)
+    except CouldNotVerifyError as error:  # the policy itself: nothing to continue against
+        return _answer("FAILED", ExitCode.COULD_NOT_VERIFY, str(error), where)
+    try:
+        report, stopped = _check(invocation, declared, timeout, deadline)
     except InvalidInputError as error:
         return _answer("FAILED", ExitCode.INVALID_INPUT, f"bad input: {error}", where)
     except DriftGateError as error:
@@ -117,8 +131,25 @@ def answer_invocation(
     return _judged(invocation, report, where)
 
 
+def _policy_object(
+    where: PolicyLocation, timeout: float, deadline: Deadline | None
+) -> Path | Policy:
+    """A policy file as it is (read by the check); a policy in S3, read and validated here:
+    which cannot be read fails the hook whatever its `unverified` setting (nothing declared)."""
+    if not isinstance(where, PolicyObject):
+        return where
+    from drift_gate.engine.entry import aws_clients
+    from drift_gate.policy import policy_from_document
+    from drift_gate.sources.policy_object import read_policy_object
+    from drift_gate.yamlfile import parse_yaml
+
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    client = aws_clients(3, timeout, deadline).client("s3", region)
+    return policy_from_document(parse_yaml(read_policy_object(client, where), where.url))
+
+
 def _check(
-    invocation: Invocation, policy: Path, timeout: float, deadline: Deadline | None
+    invocation: Invocation, policy: Path | Policy, timeout: float, deadline: Deadline | None
 ) -> tuple[Report, DriftGateError | None]:
     from drift_gate.engine.entry import RevisionRequest, check_revision
 

@@ -79,7 +79,10 @@ def _validity_entry(document: YamlDocument) -> Path | None:
 
 def known_valid(document: YamlDocument) -> bool:
     entry = _validity_entry(document)
-    return entry is not None and entry.is_file()
+    try:
+        return entry is not None and entry.is_file()
+    except OSError:  # a cache root that cannot be searched (read-only, not ours): no cache
+        return False
 
 
 def remember_valid(document: YamlDocument) -> None:

@@ -1,0 +1,87 @@
+"""The options of `iam-policy` and `lifecycle-hook` (the deployment hook's commands), kept
+beside cli_option_sets.py to keep it short. Standard library and click only."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from drift_gate.cli_option_sets import POLICY_FILE_OPTION
+from drift_gate.cli_options import FOUND_POLICY, metrics_namespace, option
+from drift_gate.errors import InvalidInputError
+from drift_gate.policy_location import PolicyLocation, PolicyObject, policy_location
+
+_FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def function_name(_context: click.Context, _parameter: click.Parameter, value: str) -> str:
+    """A Lambda function's name as Lambda accepts it (1-64 letters, digits, - and _)."""
+    if not _FUNCTION_NAME.fullmatch(value):
+        raise click.BadParameter("a Lambda function's name is 1-64 letters, digits, - and _")
+    return value
+
+
+def policy_object(
+    _context: click.Context, _parameter: click.Parameter, value: str | None
+) -> PolicyObject | None:
+    try:
+        return None if value is None else PolicyObject.parse(value)
+    except InvalidInputError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def hook_policy(
+    _context: click.Context, _parameter: click.Parameter, value: str | None
+) -> PolicyLocation | None:
+    """--policy of lifecycle-hook: a file or s3://BUCKET/KEY (malformed: exit 2, as the
+    function answers FAILED for it)."""
+    return None if value is None else policy_location(value)
+
+
+IAM_POLICY_OPTIONS = (
+    POLICY_FILE_OPTION,
+    option(
+        "--publish-metrics",
+        "metrics_namespace",
+        metavar="NAMESPACE",
+        callback=metrics_namespace,
+        help="Also allow PutMetricData, in this namespace only (as check --publish-metrics uses).",
+    ),
+    option(
+        "--lambda-hook",
+        is_flag=True,
+        help="Print the deployment hook's roles instead: the function's role policy and the "
+        "role ECS invokes it with (docs/deploy-hook.md).",
+    ),
+    option(
+        "--function-name",
+        default="drift-gate-hook",
+        show_default=True,
+        callback=function_name,
+        help="With --lambda-hook: the function's name (its log group, what ECS may invoke).",
+    ),
+    option(
+        "--policy-object",
+        metavar="s3://BUCKET/KEY",
+        callback=policy_object,
+        help="With --lambda-hook: the policy's S3 object, when the function reads it from S3.",
+    ),
+)
+
+LIFECYCLE_HOOK_OPTIONS = (
+    option(
+        "--event",
+        type=click.Path(path_type=Path),
+        required=True,
+        help="A saved lifecycle-hook invocation payload (JSON), as ECS sends the function.",
+    ),
+    option(
+        "--policy",
+        "policy_path",
+        callback=hook_policy,
+        help="The policy file, or s3://BUCKET/KEY. Default: DRIFT_GATE_POLICY, else "
+        f"{FOUND_POLICY}.",
+    ),
+)

@@ -1,0 +1,111 @@
+"""`iam-policy --lambda-hook` under moto's IAM enforcement: the function role it prints
+allows every call the hook makes (reading its policy from S3 included), and nothing reads a
+value. The same setup as the check's test in test_distribution.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drift_gate import _moto_compat
+from drift_gate.demo import CLUSTER, REGION, SECRET_NAMES, SERVICE, IncidentAccount
+from tests.conftest import REPO, Cli, MotoServer
+from tests.e2e.test_distribution import enforced, reset_auth  # noqa: F401
+from tests.unit.test_lifecycle_hook import payload
+
+BUCKET, KEY = "hook-policies", "drift-gate.yaml"
+
+
+def _incident_with_image_and_key(server: MotoServer) -> tuple[IncidentAccount, str]:
+    """The fixed revision deploying, with an ECR image and a secret under a key by alias:
+    every link the hook runs (images, secrets, the execution role, kms:DescribeKey)."""
+    account = IncidentAccount.create(server.client)
+    _moto_compat.settle(CLUSTER, SERVICE, REGION)
+    ecr = server.client("ecr")
+    ecr.create_repository(repositoryName="hokusai/api")
+    manifest = (
+        '{"schemaVersion": 2, "mediaType": '
+        '"application/vnd.docker.distribution.manifest.v2+json", "layers": []}'
+    )
+    ecr.put_image(repositoryName="hokusai/api", imageManifest=manifest, imageTag="v7")
+    kms = server.client("kms")
+    key_arn = kms.create_key()["KeyMetadata"]["Arn"]
+    kms.create_alias(AliasName="alias/hokusai", TargetKeyId=key_arn)
+    server.client("secretsmanager").update_secret(
+        SecretId=account.secret_arns["HUGGINGFACE_API_KEY"], KmsKeyId="alias/hokusai"
+    )
+    account.allow_secrets(list(account.secret_arns.values()), keys=(key_arn,))
+    image = f"123456789012.dkr.ecr.{REGION}.amazonaws.com/hokusai/api:v7"
+    revision = account.start_deployment(account.register_revision(list(SECRET_NAMES), image=image))
+    return account, revision
+
+
+def _user_with(server: MotoServer, document: dict[str, Any], name: str) -> dict[str, str]:
+    iam = server.client("iam")
+    iam.create_user(UserName=name)
+    arn = iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(document))["Policy"]["Arn"]
+    iam.attach_user_policy(UserName=name, PolicyArn=arn)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return {
+        "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
+    }
+
+
+def _without(document: dict[str, Any], action: str) -> dict[str, Any]:
+    copy: dict[str, Any] = json.loads(json.dumps(document))
+    for statement in copy["Statement"]:
+        statement["Action"] = [a for a in statement["Action"] if a != action]
+    copy["Statement"] = [s for s in copy["Statement"] if s["Action"]]
+    return copy
+
+
+@pytest.mark.e2e
+def test_the_hook_role_allows_every_call_the_hook_makes(
+    enforced: MotoServer,  # noqa: F811
+    cli_on_moto: Cli,
+    tmp_path: Path,
+) -> None:
+    _, revision = _incident_with_image_and_key(enforced)
+    policy = REPO / "policies" / "example.yaml"
+    s3 = enforced.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=policy.read_bytes())
+    url = f"s3://{BUCKET}/{KEY}"
+    printed = cli_on_moto.run(
+        "iam-policy", "--policy", str(policy), "--lambda-hook", "--policy-object", url
+    )
+    assert printed.exit_code == 0, printed.stderr
+    role = json.loads(printed.stdout)["FunctionRolePolicy"]
+    # moto authorises IAM calls against "*" (no role ARN computed): that one Resource is
+    # widened for moto, as in test_distribution.py; S3's object ARN is kept as printed.
+    for statement in role["Statement"]:
+        if "iam:SimulatePrincipalPolicy" in statement["Action"]:
+            assert statement["Resource"] == "arn:aws:iam::*:role/*"
+            statement["Resource"] = "*"
+    allowed = _user_with(enforced, role, "drift-gate-hook")
+    no_revisions = _user_with(
+        enforced, _without(role, "ecs:DescribeServiceRevisions"), "hook-without-revisions"
+    )
+    no_object = _user_with(enforced, _without(role, "s3:GetObject"), "hook-without-object")
+    (tmp_path / "event.json").write_text(json.dumps(payload(revision)))
+    reset_auth(enforced, "0")  # from here on, every request is authorised against IAM
+
+    def hook(credentials: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        result = cli_on_moto.run(
+            "lifecycle-hook", "--event", "event.json", "--policy", url, extra_env=credentials
+        )
+        return result.exit_code, json.loads(result.stdout)
+
+    code, answer = hook(allowed)
+    assert (code, answer["hookStatus"]) == (0, "SUCCEEDED"), answer
+    # moto enforces the actions the hook needs: without them, nothing is verified.
+    code, answer = hook(no_revisions)
+    assert (code, answer["hookStatus"]) == (3, "FAILED")
+    assert "ecs:DescribeServiceRevisions" in answer["hookDetails"]["summary"]
+    code, answer = hook(no_object)
+    assert (code, answer["hookStatus"]) == (3, "FAILED")
+    assert "access denied to s3:GetObject" in answer["hookDetails"]["summary"]
