@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from drift_gate.deadline import Deadline
 from drift_gate.errors import CouldNotVerifyError, ExitCode
+from drift_gate.sources.aws_failures import AWS_FAILURES
 
 if TYPE_CHECKING:
     from drift_gate.engine.entry import Outcome
@@ -74,11 +75,11 @@ def await_and_answer(request: AwaitRequest) -> AwaitResult:
     action, code, why = _decision(outcome, request.unverified)
     try:
         _confirm(ecs, paused)
-    except Exception as error:  # noqa: BLE001 - classified: the state could not be confirmed
+    except AWS_FAILURES as error:  # the state could not be confirmed: classified below
         action, code, why = _unconfirmed(error, action, code, why, request.unverified)
     try:
         continue_deployment(ecs, paused, action)
-    except Exception as error:  # noqa: BLE001 - classified: exit 3, the reason, nothing sent
+    except AWS_FAILURES as error:  # exit 3, the reason, nothing sent
         return _not_answered(outcome, paused, action, error)
     line = f"drift-gate: {action} sent to {paused.deployment_arn} ({paused.revision_arn}): {why}"
     return AwaitResult(outcome, action, code, line)
@@ -96,7 +97,7 @@ def _wait_for_hook(ecs: Any, request: AwaitRequest) -> PausedDeployment:
                 paused = paused_at_hook(ecs, arn)
                 if paused is not None:
                     return paused
-        except Exception as error:  # noqa: BLE001 - classified: no hookId, nothing answered
+        except AWS_FAILURES as error:  # no hookId yet: nothing can be answered
             failure = classify_failure(error, LIST)
             fix = failure.fix
             if failure.reason.startswith("access denied"):  # not in docs/iam-policy.json

@@ -14,7 +14,7 @@ from typing import Any
 from drift_gate.errors import CouldNotVerifyError, InvalidInputError
 from drift_gate.input_files import POLICY, size_words
 from drift_gate.policy_location import PolicyObject
-from drift_gate.sources.aws_failures import AWS_FAILURES, describe_failure
+from drift_gate.sources.aws_failures import AWS_FAILURES, classify_failure, describe_failure
 
 OPERATION = "s3:GetObject"
 CHUNK = 1024 * 1024
@@ -36,8 +36,17 @@ def read_policy_object(client: Any, where: PolicyObject) -> str:
         finally:
             body.close()
     except AWS_FAILURES as error:
-        reason = describe_failure(error, OPERATION)
-        raise CouldNotVerifyError(f"cannot read the policy {where}: {reason}") from None
+        failure = classify_failure(error, OPERATION)
+        # The hook's role is not docs/iam-policy.json's: name the command that prints it.
+        fix = (
+            f"grant it: `drift-gate iam-policy --lambda-hook --policy-object {where}` prints "
+            "the function's role"
+            if failure.reason.startswith("access denied")
+            else describe_failure(error, OPERATION).removeprefix(f"{failure.reason}; ")
+        )
+        raise CouldNotVerifyError(
+            f"cannot read the policy {where}: {failure.reason}; {fix}"
+        ) from None
     except (OSError, KeyError) as error:  # a body that breaks off, an answer without one
         reason = f"{OPERATION} failed ({type(error).__name__})"
         raise CouldNotVerifyError(f"cannot read the policy {where}: {reason}") from None

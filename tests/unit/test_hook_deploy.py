@@ -84,6 +84,11 @@ def test_a_denied_object_fails_the_hook_with_the_reason(
     result, answer = hook(cli_on_moto, payload(account.current_revision()), stored)
     assert (result.exit_code, answer["hookStatus"]) == (3, "FAILED")
     assert "access denied to s3:GetObject" in answer["hookDetails"]["summary"]
+    # The fix names the hook's own role, not docs/iam-policy.json (check's).
+    assert (
+        "`drift-gate iam-policy --lambda-hook --policy-object s3://"
+        in (answer["hookDetails"]["summary"])
+    )
     assert "hokusai-api" not in result.stdout  # nothing of the policy's content
 
 
