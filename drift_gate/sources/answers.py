@@ -10,6 +10,7 @@ defaulted. Field names are AWS's own; unknown fields are ignored.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Literal, TypeVar
 
@@ -192,6 +193,31 @@ class ServiceRevisionAnswer(Answer):
 class RevisionFailure(Answer):
     arn: str | None = None
     reason: str | None = None
+
+
+Item = TypeVar("Item")
+
+
+def the_one_asked(
+    items: Sequence[Item],
+    named: Callable[[Item], str],
+    asked: str,
+    failures: Sequence[RevisionFailure],
+    operation: str,
+    noun: str,
+) -> Item:
+    """The one item a batch answer gives for `asked` (a revision, a deployment): any failure
+    in the answer, or not exactly one item named `asked`, is ItemFailureError (could not
+    verify), never read as "nothing there"."""
+    for failure in failures:
+        reason = shown_reason(failure.reason)
+        raise ItemFailureError(
+            operation, f"answered the {noun} with failure {reason}", failure.reason
+        )
+    found = [item for item in items if named(item) == asked]
+    if len(found) != 1:
+        raise ItemFailureError(operation, f"answered neither the {noun} asked nor a failure")
+    return found[0]
 
 
 class DescribeServiceRevisionsAnswer(Answer):

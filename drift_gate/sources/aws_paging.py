@@ -41,12 +41,14 @@ def pages(
     model: type[A],
     operation: str,
     token: tuple[str, str] = ("nextToken", "nextToken"),
+    most: int = MAX_PAGES,
 ) -> Iterator[A]:
-    """Every page of a paged call, validated; stops at a repeated token or MAX_PAGES."""
+    """Every page of a paged call, validated; stops at a repeated token or `most` pages (a
+    call whose real answers are short may set a tighter bound)."""
     request_key, answer_key = token
     arguments = dict(arguments)
     seen: set[str] = set()
-    for _ in range(MAX_PAGES):
+    for _ in range(most):
         page = read_answer(model, call(**arguments), operation)
         yield page
         following = getattr(page, answer_key)
@@ -56,7 +58,7 @@ def pages(
             raise PagingError(operation, "answered a page token it had already given")
         seen.add(following)
         arguments[request_key] = following
-    raise PagingError(operation, f"kept paging past {MAX_PAGES} pages")
+    raise PagingError(operation, f"kept paging past {most} pages")
 
 
 def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:

@@ -18,8 +18,9 @@ from drift_gate.sources.answers import (
     ItemFailureError,
     ListServiceDeploymentsAnswer,
     read_answer,
-    shown_reason,
+    the_one_asked,
 )
+from drift_gate.sources.aws_paging import pages
 
 LIST = "ecs:ListServiceDeployments"
 DESCRIBE = "ecs:DescribeServiceDeployments"
@@ -40,37 +41,30 @@ class PausedDeployment:
 
 def in_progress_deployments(client: Any, cluster: str, service: str) -> list[str]:
     """The ARNs of the service's IN_PROGRESS deployments (bounded pages)."""
-    found: list[str] = []
-    token: str | None = None
-    for _ in range(MAX_PAGES):
-        asked: dict[str, Any] = {"cluster": cluster, "service": service, "status": ["IN_PROGRESS"]}
-        if token:
-            asked["nextToken"] = token
-        answer = read_answer(
-            ListServiceDeploymentsAnswer, client.list_service_deployments(**asked), LIST
-        )
-        found += [
-            d.serviceDeploymentArn for d in answer.serviceDeployments if d.status == "IN_PROGRESS"
-        ]
-        token = answer.nextToken
-        if not token:
-            return found
-    raise ItemFailureError(LIST, f"answered more than {MAX_PAGES} pages")
+    asked = {"cluster": cluster, "service": service, "status": ["IN_PROGRESS"]}
+    answers = pages(
+        client.list_service_deployments, asked, ListServiceDeploymentsAnswer, LIST, most=MAX_PAGES
+    )
+    return [
+        d.serviceDeploymentArn
+        for answer in answers
+        for d in answer.serviceDeployments
+        if d.status == "IN_PROGRESS"
+    ]
 
 
 def paused_at_hook(client: Any, deployment_arn: str) -> PausedDeployment | None:
     """The deployment if a PAUSE hook of it awaits action, else None."""
     response = client.describe_service_deployments(serviceDeploymentArns=[deployment_arn])
     answer = read_answer(DescribeServiceDeploymentsAnswer, response, DESCRIBE)
-    for failure in answer.failures:
-        reason = shown_reason(failure.reason)
-        raise ItemFailureError(
-            DESCRIBE, f"answered the deployment with failure {reason}", failure.reason
-        )
-    found = [d for d in answer.serviceDeployments if d.serviceDeploymentArn == deployment_arn]
-    if len(found) != 1:
-        raise ItemFailureError(DESCRIBE, "answered neither the deployment asked nor a failure")
-    deployment = found[0]
+    deployment = the_one_asked(
+        answer.serviceDeployments,
+        lambda d: d.serviceDeploymentArn,
+        deployment_arn,
+        answer.failures,
+        DESCRIBE,
+        "deployment",
+    )
     hooks = [
         h
         for h in deployment.lifecycleHookDetails

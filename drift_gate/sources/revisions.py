@@ -15,7 +15,7 @@ from drift_gate.sources.answers import (
     DescribeServiceRevisionsAnswer,
     ItemFailureError,
     read_answer,
-    shown_reason,
+    the_one_asked,
 )
 
 OPERATION = "ecs:DescribeServiceRevisions"
@@ -25,14 +25,14 @@ def revision_task_definition(client: Any, revision_arn: str, service_arn: str) -
     """The task definition ARN the revision runs; raises what classify_failure explains."""
     response = client.describe_service_revisions(serviceRevisionArns=[revision_arn])
     answer = read_answer(DescribeServiceRevisionsAnswer, response, OPERATION)
-    for failure in answer.failures:
-        reason = shown_reason(failure.reason)
-        raise ItemFailureError(
-            OPERATION, f"answered the revision with failure {reason}", failure.reason
-        )
-    found = [r for r in answer.serviceRevisions if r.serviceRevisionArn == revision_arn]
-    if len(found) != 1:
-        raise ItemFailureError(OPERATION, "answered neither the revision asked nor a failure")
-    if found[0].serviceArn != service_arn:
+    revision = the_one_asked(
+        answer.serviceRevisions,
+        lambda r: r.serviceRevisionArn,
+        revision_arn,
+        answer.failures,
+        OPERATION,
+        "revision",
+    )
+    if revision.serviceArn != service_arn:
         raise ItemFailureError(OPERATION, "answered a revision of another service")
-    return found[0].taskDefinition
+    return revision.taskDefinition
