@@ -37,6 +37,19 @@ from drift_gate.commands.check import CheckArguments
 from drift_gate.declared_sides import DECLARED_SIDES
 from drift_gate.model.levels import FailOn
 
+# What blocks, what is written, and how long AWS may take: the last options of every command
+# that checks live and writes a report, in --help's order.
+RUN_OPTIONS = (
+    FAIL_ON_OPTION,
+    FORMAT_OPTION,
+    OUTPUT_OPTION,
+    SARIF_CATEGORY_OPTION,
+    QUIET_OPTION,
+    MAX_ATTEMPTS_OPTION,
+    TIMEOUT_OPTION,
+    DEADLINE_OPTION,
+)
+
 CHECK_OPTIONS = (
     option(
         "--policy",
@@ -148,14 +161,7 @@ CHECK_OPTIONS = (
         "could-not-verify count) in this namespace.",
     ),
     option("--environment", help="Check only this environment of the policy."),
-    FAIL_ON_OPTION,
-    FORMAT_OPTION,
-    OUTPUT_OPTION,
-    SARIF_CATEGORY_OPTION,
-    QUIET_OPTION,
-    MAX_ATTEMPTS_OPTION,
-    TIMEOUT_OPTION,
-    DEADLINE_OPTION,
+    *RUN_OPTIONS,
 )
 
 
@@ -221,14 +227,7 @@ SCAN_OPTIONS = (
         "(more calls per service; on by default in check).",
     ),
     skip_link_option("as --deep and the policy say"),
-    FAIL_ON_OPTION,
-    FORMAT_OPTION,
-    OUTPUT_OPTION,
-    SARIF_CATEGORY_OPTION,
-    QUIET_OPTION,
-    MAX_ATTEMPTS_OPTION,
-    TIMEOUT_OPTION,
-    DEADLINE_OPTION,
+    *RUN_OPTIONS,
 )
 
 
