@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import email
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -24,7 +25,17 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
     """The wheel, the sdist, and what the build backend printed."""
     out = tmp_path_factory.mktemp("dist")
     completed = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--verbose", "-w", str(out), str(REPO)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--verbose",
+            "-w",
+            str(out),
+            str(_copy(tmp_path_factory)),
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -33,6 +44,25 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
     assert completed.returncode == 0, completed.stderr[-3000:]
     (wheel,) = out.glob("drift_gate-*.whl")
     return wheel, out, completed.stdout + completed.stderr
+
+
+def _copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The checkout copied aside: setuptools writes build/ and *.egg-info into the tree it
+    builds, so two test runs building the same checkout at once would clash."""
+    copy = tmp_path_factory.mktemp("source") / "drift-gate"
+    ignored = shutil.ignore_patterns(
+        ".git",
+        ".venv",
+        "build",
+        "dist",
+        "*.egg-info",
+        "__pycache__",
+        "node_modules",
+        "tools",
+        ".*_cache",
+    )
+    shutil.copytree(REPO, copy, ignore=ignored)
+    return copy
 
 
 def wheel_metadata(wheel: Path) -> email.message.Message:
