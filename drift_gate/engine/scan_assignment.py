@@ -179,8 +179,8 @@ def resolve_selectors(
         for selector in environment.selectors
         if id(selector) not in selected
     ]
-    # The first cluster that could not be listed, as it always was (each would say more).
-    findings += unlisted_clusters(scan)[:1]
+    # Every cluster that could not be listed: a selector may have matched a service in any.
+    findings += unlisted_clusters(scan)
     resolved = environment.model_copy(
         update={"services": (*environment.services, *added), "selectors": ()}
     )

@@ -815,3 +815,25 @@ def test_the_python_api_scans_as_the_command_does(
     assert (report.exit_code, exit_code) == (drift_gate.ExitCode.DRIFT, 1)
     assert report.verdict.value == from_cli["verdict"] == "drift"
     assert sorted(service.service for service in report.services) == ["web-a", "web-b"]
+
+
+def test_check_with_selectors_names_every_cluster_it_could_not_list(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A selector may have matched a service in any cluster that could not be listed: each
+    such cluster is a DG901 of its own (it was the first one only)."""
+    fleet(moto_server).service("web", "web-a", tags={"team": "ml"})
+    ghosts = [f"arn:aws:ecs:us-east-1:{DEFAULT_ACCOUNT}:cluster/{name}" for name in ("g1", "g2")]
+    _answering_clusters(monkeypatch, ghosts, keep=True)
+    policy = tmp_path / "drift-gate.yaml"
+    policy.write_text(POLICY)
+    path = tmp_path / "check.json"
+
+    result = cli_on_moto.run(
+        "check", "--policy", str(policy), "--format", "json", "--output", str(path)
+    )
+
+    report = json.loads(path.read_text())
+    assert result.exit_code == 3, result.stderr
+    unlisted = sorted(f["target"]["cluster"] for f in report["findings"] if f["rule_id"] == "DG901")
+    assert unlisted == ["g1", "g2"]
