@@ -15,6 +15,7 @@ import click
 from drift_gate._version import __version__
 from drift_gate.cli_await_options import AWAIT_HOOK_OPTIONS
 from drift_gate.cli_hook_options import IAM_POLICY_OPTIONS, LIFECYCLE_HOOK_OPTIONS
+from drift_gate.cli_init import init
 from drift_gate.cli_option_sets import (
     CHECK_OPTIONS,
     GITHUB_COMMENT_OPTIONS,
@@ -121,9 +122,10 @@ def validate_policy(files: tuple[Path, ...]) -> int:
     """
     from drift_gate.commands import validate
 
-    if not files:
-        files = (required_policy(None, "name the policy files to validate"),)
-    return validate.run(files)
+    return validate.run(files or (required_policy(None, "name the policy files to validate"),))
+
+
+cli.add_command(init)
 
 
 @cli.command("merge", cls=PairedOutputCommand)

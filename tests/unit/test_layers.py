@@ -186,6 +186,7 @@ MEMBERS: dict[str, tuple[str, ...]] = {
         "drift_gate.cli_option_sets",
         "drift_gate.cli_await_options",
         "drift_gate.cli_hook_options",
+        "drift_gate.cli_init",
         "drift_gate.__main__",
     ),
     # and the package itself, drift_gate/__init__.py; the Lambda entry point is an API too

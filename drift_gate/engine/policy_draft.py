@@ -1,0 +1,188 @@
+"""`drift-gate init`: a starting policy drafted from what a team already has.
+
+Each source of services is one small function from its input to a list of `DraftService`:
+the Terraform sources (`terraform_services`), a task-definition file
+(`task_definition_services`), and a live account (`engine/policy_draft_live.py`). A draft
+holds names and where each came from, never a value: the readers drop values where they
+read them, and a draft has no field that could hold one. What a source cannot resolve is
+kept as a note (shown as a comment), never as a name the policy would require.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from drift_gate.locations import shown
+from drift_gate.model import ContainerVars
+
+if TYPE_CHECKING:
+    from drift_gate.sources.hcl import TerraformContainer, TerraformName
+
+
+@dataclass(frozen=True)
+class DraftName:
+    """A name a container receives today, and where it is declared (file:line), if known."""
+
+    name: str
+    origin: str | None = None
+
+
+@dataclass(frozen=True)
+class DraftContainer:
+    name: str
+    secrets: tuple[DraftName, ...] = ()
+    environment: tuple[DraftName, ...] = ()
+    unresolved: tuple[str, ...] = ()  # entries whose name cannot be known: "where: why"
+
+
+@dataclass(frozen=True)
+class DraftService:
+    """A service as a source declares it. `containers` empty, or `service` None, means it
+    cannot be drafted: it is written as a comment, with `notes` saying why."""
+
+    service: str | None
+    cluster: str | None
+    origin: str  # file:line of the declaration, or the task definition's ARN
+    containers: tuple[DraftContainer, ...] = ()
+    notes: tuple[str, ...] = ()
+    region: str | None = None
+    account: str | None = None
+    guessed_service: bool = False  # the name is a stand-in (a file's name), to be checked
+
+    @property
+    def draftable(self) -> bool:
+        return self.service is not None and bool(self.containers)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the policy is drafted from: the sources, in order, and their services."""
+
+    sources: tuple[str, ...]
+    services: tuple[DraftService, ...]
+    region: str | None = None
+    account: str | None = None
+    environment: str = "default"
+    notes: tuple[str, ...] = field(default=())
+
+
+def draft_container(
+    name: str,
+    secrets: Sequence[tuple[str, str | None]],
+    environment: Sequence[tuple[str, str | None]],
+    unresolved: Iterable[str] = (),
+) -> DraftContainer:
+    """A container's names (each with where it is declared), each once; a name given both as
+    a secret and as a plain variable is drafted as a secret, and said."""
+    secret_names = _first_of_each(secrets)
+    plain = _first_of_each(environment)
+    both = sorted(name for name in plain if name in secret_names)
+    notes = [f"{name} is both a secret and a plain variable: drafted as a secret" for name in both]
+    return DraftContainer(
+        name,
+        tuple(DraftName(n, at) for n, at in secret_names.items()),
+        tuple(DraftName(n, at) for n, at in plain.items() if n not in secret_names),
+        (*unresolved, *notes),
+    )
+
+
+def _first_of_each(names: Sequence[tuple[str, str | None]]) -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
+    for name, at in names:
+        found.setdefault(name, at)
+    return found
+
+
+def container_draft(names: ContainerVars, origin: str | None) -> DraftContainer:
+    """A container as ECS or a task-definition file has it: its names, in their order."""
+    return draft_container(
+        names.name,
+        [(s.name, origin) for s in names.secrets],
+        [(v.name, origin) for v in names.environment],
+    )
+
+
+def task_definition_services(path: Path) -> list[DraftService]:
+    """One service from a task-definition file: the file names none, so its name is the
+    file's, marked as a stand-in; the cluster is unknown."""
+    from drift_gate.sources.task_definition_file import read_task_definition_file
+
+    file = read_task_definition_file(path)
+    containers = tuple(
+        container_draft(c.names, file.location(c) if c.line is not None else file.source)
+        for c in file.containers
+    )
+    return [
+        DraftService(
+            service=path.stem or path.name,
+            cluster=None,
+            origin=f"{file.source} ({file.shape})",
+            containers=containers,
+            guessed_service=True,
+        )
+    ]
+
+
+def terraform_services(directory: Path) -> list[DraftService]:
+    """Every aws_ecs_service of the Terraform sources under `directory` (local modules
+    included), with the containers of its task definition; what is not known statically
+    (a name, a whole container_definitions, a module not read) is a note."""
+    from drift_gate.sources.hcl import load_declarations
+
+    declarations = load_declarations(directory)
+    by_address = {td.address: td for td in declarations.task_definitions}
+    drafted: list[DraftService] = []
+    served: set[str] = set()
+    for declared in declarations.services:
+        origin = f"{declared.address} at {shown(declared.file, declared.line)}"
+        task_definition = by_address.get(declared.task_definition_address or "")
+        notes: list[str] = []
+        if declared.name is None:
+            notes.append("its name is not known statically")
+        if task_definition is None:
+            notes.append("its task definition is not an aws_ecs_task_definition of the sources")
+            drafted.append(DraftService(declared.name, declared.cluster, origin, (), tuple(notes)))
+            continue
+        served.add(task_definition.address)
+        where = f"{task_definition.address} at {shown(task_definition.file, task_definition.line)}"
+        if task_definition.unresolved is not None:
+            u = task_definition.unresolved
+            notes.append(
+                f"{where}: its containers cannot be read offline: {u.reason} "
+                f"({shown(u.file, u.line)})"
+            )
+            drafted.append(DraftService(declared.name, declared.cluster, origin, (), tuple(notes)))
+            continue
+        containers = tuple(_terraform_container(c) for c in task_definition.containers)
+        if not containers:
+            notes.append(f"{where}: no container with a name that is known statically")
+        notes.append(f"task definition {where}")
+        drafted.append(
+            DraftService(declared.name, declared.cluster, origin, containers, tuple(notes))
+        )
+    for td in declarations.task_definitions:
+        if td.address not in served:
+            origin = f"{td.address} at {shown(td.file, td.line)}"
+            note = "no aws_ecs_service of the sources runs it (a policy entry is a service)"
+            drafted.append(DraftService(None, None, origin, (), (note,)))
+    for module in declarations.unresolved_modules:
+        where = shown(module.file, module.line)
+        note = f"a module not read ({module.reason}): its services, if any, are not drafted"
+        drafted.append(DraftService(None, None, where, (), (note,)))
+    return drafted
+
+
+def _terraform_container(container: TerraformContainer) -> DraftContainer:
+    return draft_container(
+        container.name,
+        _places(container.secrets),
+        _places(container.environment),
+        (f"{shown(u.file, u.line)}: {u.reason}" for u in container.unresolved),
+    )
+
+
+def _places(names: Sequence[TerraformName]) -> list[tuple[str, str | None]]:
+    return [(n.name, shown(n.file, n.line)) for n in names]
