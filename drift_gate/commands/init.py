@@ -9,6 +9,7 @@ and the commands to run next.
 from __future__ import annotations
 
 import os
+import shlex
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,24 +152,36 @@ def write_atomically(path: Path, text: str, *, force: bool) -> None:
 
 
 def _say_written(given: InitArguments, draft: Draft) -> None:
+    """What was written and the commands to run next; paths quoted for a shell, and
+    escaped for the terminal (a path may hold anything)."""
+    from drift_gate.report.terminal_text import safe_lines
+
     drafted = sum(1 for service in draft.services if service.draftable)
     skipped = len(draft.services) - drafted
     more = f"; {skipped} not drafted, said in comments" if skipped else ""
-    echo(f"drift-gate: wrote {given.output}: {drafted} service(s){more}. Names only, no value.")
-    echo("Review it (replace every REPLACE-ME), then run:")
-    echo(f"  drift-gate validate-policy {given.output}")
-    echo(f"  {next_check(given)}")
+    lines = [
+        f"drift-gate: wrote {given.output}: {drafted} service(s){more}. Names only, no value.",
+        "Review it (replace every REPLACE-ME), then run:",
+        f"  drift-gate validate-policy {_quoted(given.output)}",
+        f"  {next_check(given)}",
+    ]
+    echo(safe_lines("\n".join(lines)))
+
+
+def _quoted(value: Path | str) -> str:
+    return shlex.quote(str(value))
 
 
 def next_check(given: InitArguments) -> str:
     """The check against the same source the policy was drafted from."""
-    policy = f"--policy {given.output}"
+    policy = f"--policy {_quoted(given.output)}"
     if given.from_account:
         return f"drift-gate check {policy}"
     if given.terraform_dir is not None:
-        return f"drift-gate check --offline {policy} --terraform-dir {given.terraform_dir}"
+        terraform_dir = _quoted(given.terraform_dir)
+        return f"drift-gate check --offline {policy} --terraform-dir {terraform_dir}"
     files = " ".join(
-        f"--task-definition {path} --service {path.stem or path.name}"
+        f"--task-definition {_quoted(path)} --service {_quoted(path.stem or path.name)}"
         for path in given.task_definitions
     )
     return f"drift-gate check --offline {policy} {files}"

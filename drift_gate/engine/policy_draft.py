@@ -101,8 +101,16 @@ def container_draft(names: ContainerVars, origin: str | None) -> DraftContainer:
     return draft_container(
         names.name,
         [(s.name, origin) for s in names.secrets],
-        [(v.name, origin) for v in names.environment],
+        [(v.name, _with_token(origin, v.value_token_format)) for v in names.environment],
     )
+
+
+def _with_token(origin: str | None, token_format: str | None) -> str | None:
+    """A plain value in a credential's format: said (never the value), as check reports it."""
+    if token_format is None:
+        return origin
+    said = f"its value is in {token_format} format (not shown): check reports it (DG106)"
+    return f"{origin}; {said}" if origin else said
 
 
 def task_definition_services(path: Path) -> list[DraftService]:
@@ -185,4 +193,4 @@ def _terraform_container(container: TerraformContainer) -> DraftContainer:
 
 
 def _places(names: Sequence[TerraformName]) -> list[tuple[str, str | None]]:
-    return [(n.name, shown(n.file, n.line)) for n in names]
+    return [(n.name, _with_token(shown(n.file, n.line), n.value_token_format)) for n in names]
