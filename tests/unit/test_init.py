@@ -285,7 +285,7 @@ def test_services_none_of_which_can_be_read_are_could_not_verify(cli: Cli, tmp_p
     assert not (tmp_path / "drift-gate.yaml").exists()
 
 
-NAMES = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30)
+NAMES = st.text(alphabet=st.characters(exclude_categories=["Cs"]), min_size=1, max_size=30)
 
 
 @settings(max_examples=150, deadline=None)
