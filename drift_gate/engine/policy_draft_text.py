@@ -149,6 +149,8 @@ def _container(out: _Writer, container: DraftContainer) -> dict[str, Any]:
         for name in names:
             out.line(7, f"- {scalar(name.name)}", name.origin)
     if container.unresolved:
-        out.notes(6, ["not drafted (never required: a name only a deploy knows):"])
+        out.notes(
+            6, ["notes (never required: a name only a deploy knows, or how a name was drafted):"]
+        )
         out.notes(6, [f"  {note}" for note in container.unresolved])
     return entry
