@@ -99,7 +99,9 @@ def draft_of(given: InitArguments) -> Draft:
         account = next((s.account for s in live if s.account), None)
         clusters = f" (clusters {', '.join(given.clusters)})" if given.clusters else ""
         sources.append(f"the services running in {given.region}{clusters}")
-    return Draft(tuple(sources), tuple(services), given.region, account, given.environment)
+    known = {s.region for s in services if s.region}
+    region = given.region or (known.pop() if len(known) == 1 else None)
+    return Draft(tuple(sources), tuple(services), region, account, given.environment)
 
 
 def _readable_directory(path: Path) -> None:

@@ -19,7 +19,7 @@ from drift_gate.locations import shown
 from drift_gate.model import ContainerVars
 
 if TYPE_CHECKING:
-    from drift_gate.sources.hcl import TerraformContainer, TerraformName
+    from drift_gate.sources.hcl import DeclaredService, TerraformContainer, TerraformName
 
 
 @dataclass(frozen=True)
@@ -142,17 +142,19 @@ def terraform_services(directory: Path) -> list[DraftService]:
 
     declarations = load_declarations(directory)
     by_address = {td.address: td for td in declarations.task_definitions}
+    regions = set(declarations.provider_regions)
+    region = regions.pop() if len(regions) == 1 else None
     drafted: list[DraftService] = []
     served: set[str] = set()
     for declared in declarations.services:
         origin = f"{declared.address} at {shown(declared.file, declared.line)}"
+        cluster, notes = _terraform_cluster(declared, declarations.clusters)
         task_definition = by_address.get(declared.task_definition_address or "")
-        notes: list[str] = []
         if declared.name is None:
             notes.append("its name is not known statically")
         if task_definition is None:
             notes.append("its task definition is not an aws_ecs_task_definition of the sources")
-            drafted.append(DraftService(declared.name, declared.cluster, origin, (), tuple(notes)))
+            drafted.append(DraftService(declared.name, cluster, origin, (), tuple(notes)))
             continue
         served.add(task_definition.address)
         where = f"{task_definition.address} at {shown(task_definition.file, task_definition.line)}"
@@ -162,14 +164,14 @@ def terraform_services(directory: Path) -> list[DraftService]:
                 f"{where}: its containers cannot be read offline: {u.reason} "
                 f"({shown(u.file, u.line)})"
             )
-            drafted.append(DraftService(declared.name, declared.cluster, origin, (), tuple(notes)))
+            drafted.append(DraftService(declared.name, cluster, origin, (), tuple(notes)))
             continue
         containers = tuple(_terraform_container(c) for c in task_definition.containers)
         if not containers:
             notes.append(f"{where}: no container with a name that is known statically")
         notes.append(f"task definition {where}")
         drafted.append(
-            DraftService(declared.name, declared.cluster, origin, containers, tuple(notes))
+            DraftService(declared.name, cluster, origin, containers, tuple(notes), region=region)
         )
     for td in declarations.task_definitions:
         if td.address not in served:
@@ -181,6 +183,17 @@ def terraform_services(directory: Path) -> list[DraftService]:
         note = f"a module not read ({module.reason}): its services, if any, are not drafted"
         drafted.append(DraftService(None, None, where, (), (note,)))
     return drafted
+
+
+def _terraform_cluster(
+    declared: DeclaredService, clusters: dict[str, str]
+) -> tuple[str | None, list[str]]:
+    """The service's cluster: its `cluster` when known, else the `name` of the
+    aws_ecs_cluster it refers to (said in a note)."""
+    if declared.cluster is not None or declared.cluster_address not in clusters:
+        return declared.cluster, []
+    address = declared.cluster_address
+    return clusters[address], [f"cluster: the name of {address}"]
 
 
 def _terraform_container(container: TerraformContainer) -> DraftContainer:

@@ -26,7 +26,12 @@ from tests.conftest import Cli
 CANARIES = ("canary-init-plain-3f9a", "hf_CanaryInitTokenValue7Q2xW9mLp3RtY8", "canary-init-arn")
 
 MAIN_TF = """
+provider "aws" {
+  region = "eu-central-1"
+}
+
 variable "hidden_name" {}
+variable "cluster_arn" {}
 
 resource "aws_ecs_cluster" "main" {
   name = "shop"
@@ -66,6 +71,12 @@ resource "aws_ecs_task_definition" "worker" {
 resource "aws_ecs_service" "worker" {
   name            = "shop-worker"
   cluster         = aws_ecs_cluster.main.id
+  task_definition = aws_ecs_task_definition.worker.arn
+}
+
+resource "aws_ecs_service" "cron" {
+  name            = "shop-cron"
+  cluster         = var.cluster_arn
   task_definition = aws_ecs_task_definition.worker.arn
 }
 
@@ -110,7 +121,7 @@ def test_terraform_sources_drafted_validated_and_checked(cli: Cli, tmp_path: Pat
     assert_no_canary(written, result.stdout, result.stderr)
     document = yaml.safe_load(written)
     environment = document["environments"]["default"]
-    assert environment["region"] == PLACEHOLDER_REGION
+    assert environment["region"] == "eu-central-1"  # the aws provider's
     assert environment["services"] == [
         {
             "cluster": "shop",
@@ -121,18 +132,24 @@ def test_terraform_sources_drafted_validated_and_checked(cli: Cli, tmp_path: Pat
             },
         },
         {
-            "cluster": PLACEHOLDER,
+            "cluster": "shop",  # the name of the aws_ecs_cluster it refers to
             "service": "shop-worker",
+            "containers": {"worker": {"secrets": ["QUEUE_KEY"]}},
+        },
+        {
+            "cluster": PLACEHOLDER,
+            "service": "shop-cron",
             "containers": {"worker": {"secrets": ["QUEUE_KEY"]}},
         },
     ]
     # Where each name came from, and what could not be drafted, as comments.
-    assert "- DATABASE_URL  # infra/main.tf:14" in written
-    assert "infra/main.tf:15: " in written  # the name only a deploy knows: a comment
+    assert "- DATABASE_URL  # infra/main.tf:19" in written
+    assert "infra/main.tf:20: " in written  # the name only a deploy knows: a comment
     assert "not drafted: aws_ecs_service.templated at infra/main.tf:" in written
     assert "not drafted: aws_ecs_task_definition.orphan at infra/main.tf:" in written
     assert "# REPLACE-ME: the source does not say the cluster" in written
-    assert "wrote drift-gate.yaml: 2 service(s); 2 not drafted" in result.stdout
+    assert "# cluster: the name of aws_ecs_cluster.main" in written
+    assert "wrote drift-gate.yaml: 3 service(s); 2 not drafted" in result.stdout
     next_check = "drift-gate check --offline --policy drift-gate.yaml --terraform-dir infra"
     assert next_check in result.stdout
 
@@ -151,7 +168,7 @@ def test_a_credential_in_a_plain_variable_is_said_and_then_reported_by_check(
     written = (tmp_path / "drift-gate.yaml").read_text(encoding="utf-8")
     checked = cli.run("check", "--offline", "--terraform-dir", "infra")
 
-    assert "- LOG_LEVEL  # infra/main.tf:18; its value is in Hugging Face token format" in written
+    assert "- LOG_LEVEL  # infra/main.tf:23; its value is in Hugging Face token format" in written
     assert checked.exit_code == 1
     assert "DG106" in checked.stdout
     assert_no_canary(written, checked.stdout, checked.stderr)
@@ -209,6 +226,11 @@ def test_task_definition_files_drafted_validated_and_checked(cli: Cli, tmp_path:
     assert "- STRIPE_KEY  # billing.json:6" in written  # the container's name
     assert "REPLACE-ME if the ECS service is named otherwise" in written
     assert cli.run("validate-policy", "policy.yaml").exit_code == 0
+    # No region anywhere: a marked stand-in that validates and cannot pass live.
+    assert cli.run("init", "--task-definition", "web.json", "--output", "web.yaml").exit_code == 0
+    unknown = (tmp_path / "web.yaml").read_text(encoding="utf-8")
+    assert f"region: {PLACEHOLDER_REGION}  # REPLACE-ME: the sources do not say" in unknown
+    assert cli.run("validate-policy", "web.yaml").exit_code == 0
     next_check = result.stdout.strip().splitlines()[-1].split()
     assert next_check[:4] == ["drift-gate", "check", "--offline", "--policy"]
     checked = cli.run(*next_check[1:])

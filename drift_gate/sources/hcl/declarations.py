@@ -46,6 +46,8 @@ class DeclaredService:
     task_definition_address: str | None
     file: Path
     line: int
+    # `aws_ecs_cluster.main` when `cluster` refers to one (its name is in `clusters`)
+    cluster_address: str | None = None
 
 
 @dataclass
@@ -55,3 +57,8 @@ class TerraformDeclarations:
     # Module calls whose resources were not read (not on disk, a cycle, past a bound): a
     # service not found elsewhere may be in one, so it is "could not verify", not "absent".
     unresolved_modules: list[Unresolved] = field(default_factory=list)
+    # aws_ecs_cluster address -> its name, when known statically (`init` names the cluster of
+    # a service declared `cluster = aws_ecs_cluster.main.id`)
+    clusters: dict[str, str] = field(default_factory=dict)
+    # the root module's aws provider regions known statically (one per provider block)
+    provider_regions: list[str] = field(default_factory=list)

@@ -146,6 +146,7 @@ def services(block: Block, instances: Instances, prefix: Prefix) -> Iterator[Dec
             evaluate(attributes["cluster"], scope, block.file) if "cluster" in attributes else None
         )
         reference = _task_definition_reference(attributes.get("task_definition"), suffix)
+        cluster_address = _cluster_reference(attributes.get("cluster"))
         yield DeclaredService(
             address,
             scalar_text(name),
@@ -153,7 +154,24 @@ def services(block: Block, instances: Instances, prefix: Prefix) -> Iterator[Dec
             prefix(reference) if reference else None,
             block.file,
             block.line,
+            prefix(cluster_address) if cluster_address else None,
         )
+
+
+def cluster_name(block: Block, scope: Scope) -> str | None:
+    """An aws_ecs_cluster's `name`, when known statically."""
+    expression = block.attributes().get("name")
+    return scalar_text(evaluate(expression, scope, block.file)) if expression else None
+
+
+def _cluster_reference(expression: Node | None) -> str | None:
+    """`aws_ecs_cluster.main.id` (`.arn`, `.name`; not indexed) -> aws_ecs_cluster.main."""
+    if expression is None:
+        return None
+    match = re.fullmatch(
+        r"aws_ecs_cluster\.([A-Za-z0-9_-]+)\.(id|arn|name)", _source_text(expression).strip()
+    )
+    return f"aws_ecs_cluster.{match.group(1)}" if match else None
 
 
 def _task_definition_reference(expression: Node | None, suffix: str) -> str | None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from drift_gate.errors import InvalidInputError
 from drift_gate.sources.hcl.declarations import TerraformDeclarations
-from drift_gate.sources.hcl.ecs import services, task_definitions
+from drift_gate.sources.hcl.ecs import cluster_name, services, task_definitions
 from drift_gate.sources.hcl.evaluate import CONTAINER_MODULES, Scope, evaluate
 from drift_gate.sources.hcl.tree import Block, parse_file
 from drift_gate.sources.hcl.values import (
@@ -21,6 +21,7 @@ from drift_gate.sources.hcl.values import (
     Unresolved,
     Value,
     repository_root,
+    scalar_text,
 )
 
 
@@ -92,8 +93,23 @@ def _load_module(
             declarations.task_definitions.extend(task_definitions(block, instances, module.prefix))
         elif block.kind == "resource" and block.labels[:1] == ["aws_ecs_service"]:
             declarations.services.extend(services(block, _instances(module, block), module.prefix))
+        elif block.kind == "resource" and block.labels[:1] == ["aws_ecs_cluster"]:
+            _cluster(module, block, declarations)
+        elif block.kind == "provider" and block.labels == ["aws"] and not module.address:
+            region = block.attributes().get("region")
+            known = scalar_text(evaluate(region, module.scope, block.file)) if region else None
+            if known is not None:
+                declarations.provider_regions.append(known)
         elif block.kind == "module" and len(block.labels) == 1:
             _load_child(module, block, declarations, ancestors)
+
+
+def _cluster(module: Module, block: Block, declarations: TerraformDeclarations) -> None:
+    """A single aws_ecs_cluster's name (one with count or for_each is several: not kept)."""
+    name = cluster_name(block, module.scope)
+    several = {"count", "for_each"} & set(block.attributes())
+    if name is not None and len(block.labels) == 2 and not several:
+        declarations.clusters[module.prefix(f"aws_ecs_cluster.{block.labels[1]}")] = name
 
 
 def _load_child(
