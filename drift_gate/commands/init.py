@@ -60,7 +60,9 @@ def run(given: InitArguments) -> int:
             "task definition only a deploy knows); `drift-gate inventory` shows what is "
             "unresolved (no policy was written)"
         )
-    write_atomically(given.output, policy_text(draft), force=given.force)
+    text = policy_text(draft)
+    _refuse_invalid(text, given.output)
+    write_atomically(given.output, text, force=given.force)
     _say_written(given, draft)
     return ExitCode.PASS
 
@@ -102,6 +104,19 @@ def draft_of(given: InitArguments) -> Draft:
     known = {s.region for s in services if s.region}
     region = given.region or (known.pop() if len(known) == 1 else None)
     return Draft(tuple(sources), tuple(services), region, account, given.environment)
+
+
+def _refuse_invalid(text: str, output: Path) -> None:
+    """The draft validated as validate-policy would: a problem is a bug, never written."""
+    from drift_gate.policy import find_problems
+    from drift_gate.yamlfile import parse_yaml
+
+    problems = find_problems(parse_yaml(text, str(output)))
+    if problems:
+        raise CouldNotVerifyError(
+            f"the drafted policy does not validate ({problems[0]}); this is a bug, please "
+            "report it (no policy was written)"
+        )
 
 
 def _readable_directory(path: Path) -> None:

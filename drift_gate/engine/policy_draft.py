@@ -10,6 +10,7 @@ kept as a note (shown as a comment), never as a name the policy would require.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,10 @@ from drift_gate.model import ContainerVars
 
 if TYPE_CHECKING:
     from drift_gate.sources.hcl import DeclaredService, TerraformContainer, TerraformName
+
+
+# The policy schema's variableName: what a policy can declare.
+VARIABLE_NAME = re.compile(r"[^=\s]{1,255}")
 
 
 @dataclass(frozen=True)
@@ -81,10 +86,16 @@ def draft_container(
     plain = _first_of_each(environment)
     both = sorted(name for name in plain if name in secret_names)
     notes = [f"{name} is both a secret and a plain variable: drafted as a secret" for name in both]
+    refused = sorted(n for n in (*secret_names, *plain) if not VARIABLE_NAME.fullmatch(n))
+    notes += [f"{n}: not a name a policy can declare (white space or '=')" for n in refused]
     return DraftContainer(
         name,
-        tuple(DraftName(n, at) for n, at in secret_names.items()),
-        tuple(DraftName(n, at) for n, at in plain.items() if n not in secret_names),
+        tuple(DraftName(n, at) for n, at in secret_names.items() if n not in refused),
+        tuple(
+            DraftName(n, at)
+            for n, at in plain.items()
+            if n not in secret_names and n not in refused
+        ),
         (*unresolved, *notes),
     )
 

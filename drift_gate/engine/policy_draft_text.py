@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from drift_gate.engine.policy_draft import Draft, DraftContainer, DraftService
+from drift_gate.yamlfile import parse_yaml
 
 PLACEHOLDER = "REPLACE-ME"
 # Matches the schema's region pattern, so the draft validates, and is no region AWS has, so a
@@ -60,7 +61,8 @@ class _Writer:
 
 
 def policy_text(draft: Draft) -> str:
-    """The whole file; raises AssertionError (a bug) if it does not read back as drafted."""
+    """The whole file; AssertionError (a bug: exit 3, nothing written) if it does not read
+    back as drafted."""
     out = _Writer()
     out.notes(0, _header(draft))
     out.lines.append("")
@@ -89,8 +91,10 @@ def policy_text(draft: Draft) -> str:
     environment["services"] = services
     document["environments"] = {draft.environment: environment}
     text = "\n".join(out.lines) + "\n"
-    # Read back: the text must be the document drafted, whatever the names held.
-    assert yaml.safe_load(text) == document, "the drafted policy does not read back"  # noqa: S101
+    # Read back as every command reads a policy: the document drafted, whatever names held.
+    read = parse_yaml(text, "the drafted policy")
+    if read.data != document or read.duplicate_keys:
+        raise AssertionError("the drafted policy does not read back as drafted")
     return text
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -18,9 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drift_gate.commands.init import write_atomically
-from drift_gate.engine.policy_draft import Draft, DraftService, draft_container
+from drift_gate.engine.policy_draft import VARIABLE_NAME, Draft, DraftService, draft_container
 from drift_gate.engine.policy_draft_text import PLACEHOLDER, PLACEHOLDER_REGION, policy_text
 from drift_gate.errors import InvalidInputError
+from drift_gate.policy import find_problems
+from drift_gate.yamlfile import parse_yaml
 from tests.conftest import Cli
 
 CANARIES = ("canary-init-plain-3f9a", "hf_CanaryInitTokenValue7Q2xW9mLp3RtY8", "canary-init-arn")
@@ -312,18 +313,23 @@ NAMES = st.text(alphabet=st.characters(exclude_categories=["Cs"]), min_size=1, m
 
 @settings(max_examples=150, deadline=None)
 @given(names=st.lists(NAMES, min_size=1, max_size=4, unique=True), origin=NAMES)
-def test_any_name_reads_back_as_itself_and_nothing_else(names: list[str], origin: str) -> None:
+def test_any_name_reads_back_as_itself_and_the_draft_validates(
+    names: list[str], origin: str
+) -> None:
     """A name or origin holding YAML syntax, quotes, line breaks or control characters stays
-    one scalar (or one comment): the text reads back as exactly the document drafted."""
+    one scalar (or one comment): the text reads back as exactly the document drafted, and
+    validates. A name no policy can declare (white space, '=') is a comment, not an entry."""
     container = draft_container(names[0], [(n, origin) for n in names], [])
     service = DraftService(names[-1], origin, origin, (container,), (origin,))
     draft = Draft((origin,), (service,), environment="default")
 
-    document: Any = yaml.safe_load(policy_text(draft))
+    document = parse_yaml(policy_text(draft), "drift-gate.yaml")
 
-    [entry] = document["environments"]["default"]["services"]
+    [entry] = document.data["environments"]["default"]["services"]
+    declarable = [name for name in names if VARIABLE_NAME.fullmatch(name)]
     assert entry == {
         "cluster": origin,
         "service": names[-1],
-        "containers": {names[0]: {"secrets": names}},
+        "containers": {names[0]: {"secrets": declarable} if declarable else {}},
     }
+    assert find_problems(document) == []
