@@ -10,7 +10,7 @@ service out would read as the whole fleet.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NoReturn
 
 from drift_gate.deadline import Deadline
@@ -56,30 +56,32 @@ def account_services(request: AccountRequest) -> list[DraftService]:
         region_problems=unknown_regions((request.region,)),
     )
     scan = discover([account], options).scans[0]
-    running = _running_services(scan)
+    services = _services(scan)
+    running = [(cluster, state) for cluster, state in services if state.status == "ACTIVE"]
     assert scan.reader is not None  # noqa: S101 - a region that answered has its reader
     specs = _task_definitions(scan.reader, [state for _, state in running])
-    return [
-        DraftService(
-            service=state.name,
-            cluster=cluster,
-            origin=_arn(state),
-            containers=tuple(container_draft(c, None) for c in specs[_arn(state)].containers),
-            notes=(f"task definition {_arn(state)} (the PRIMARY deployment's)",),
-            region=request.region,
-            account=scan.account_id,
+    drafted = []
+    for cluster, state in services:
+        known = DraftService(
+            state.name, cluster, state.arn, region=request.region, account=scan.account_id
         )
-        for cluster, state in running
-    ]
+        if state.status != "ACTIVE":
+            note = f"{state.status}: on its way out, not a service to declare"
+            drafted.append(replace(known, notes=(note,)))
+            continue
+        containers = tuple(container_draft(c, None) for c in specs[_arn(state)].containers)
+        note = f"task definition {_arn(state)} (the PRIMARY deployment's)"
+        drafted.append(replace(known, containers=containers, notes=(note,)))
+    return drafted
 
 
 def _arn(state: ServiceState) -> str:
-    assert state.primary is not None  # noqa: S101 - _running_services keeps only these
+    assert state.primary is not None  # noqa: S101 - _services refuses an ACTIVE one without
     return state.primary.task_definition_arn
 
 
-def _running_services(scan: RegionScan) -> list[tuple[str, ServiceState]]:
-    """(cluster, service) of each ACTIVE service; anything unanswered stops the draft."""
+def _services(scan: RegionScan) -> list[tuple[str, ServiceState]]:
+    """(cluster, service) of each service listed; anything unanswered stops the draft."""
     where = scan.region
     if scan.failure is not None:
         _unverified(f"the services of {where}", scan.failure)
@@ -103,9 +105,9 @@ def _running_services(scan: RegionScan) -> list[tuple[str, ServiceState]]:
                     "Run again.",
                 ),
             )
-        if not isinstance(lookup, ServiceState) or lookup.status != "ACTIVE":
-            continue  # DRAINING: on its way out, not a service to declare
-        if lookup.primary is None:
+        if not isinstance(lookup, ServiceState):
+            continue  # every other answer stopped the draft above
+        if lookup.primary is None and lookup.status == "ACTIVE":
             _unverified(
                 f"service {cluster}/{name} in {where}",
                 Failure("ecs:DescribeServices named no PRIMARY deployment", "Run again."),

@@ -113,6 +113,23 @@ def test_the_draft_is_of_what_the_primary_deployment_runs(
     assert {line.split()[1] for line in checked.stdout.splitlines() if "ERROR" in line} == {"DG201"}
 
 
+def test_a_draining_service_is_said_not_drafted(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    run_service(moto_server, "shop", "shop-api", register(moto_server, "shop-api", [], ["A"]))
+    run_service(moto_server, "shop", "old-api", register(moto_server, "old-api", [], ["B"]))
+    client(moto_server, "ecs").delete_service(cluster="shop", service="old-api", force=True)
+
+    result = cli_on_moto.run("init", "--from-account", "--region", REGION)
+
+    assert result.exit_code == 0, result.stderr
+    written = (tmp_path / "drift-gate.yaml").read_text(encoding="utf-8")
+    services = yaml.safe_load(written)["environments"]["default"]["services"]
+    assert [s["service"] for s in services] == ["shop-api"]
+    assert "on its way out, not a service to declare" in written
+    assert cli_on_moto.run("check", "--quiet").exit_code == 0
+
+
 def test_only_the_clusters_given(cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path) -> None:
     run_service(moto_server, "shop", "shop-api", register(moto_server, "shop-api", [], ["A"]))
     run_service(moto_server, "jobs", "worker", register(moto_server, "worker", [], ["B"]))
