@@ -20,9 +20,10 @@ from drift_gate.deadline import DEFAULT_DEADLINE_SECONDS, Deadline
 from drift_gate.errors import CouldNotVerifyError, ExitCode, InvalidInputError
 
 if TYPE_CHECKING:
-    from drift_gate.engine.policy_draft import Draft
+    from drift_gate.engine.policy_draft import Draft, DraftService
 
 DEFAULT_OUTPUT = Path("drift-gate.yaml")
+LIVE = ""  # the check of an account: `check --policy P`, no offline source
 
 
 @dataclass(frozen=True)
@@ -68,42 +69,61 @@ def run(given: InitArguments) -> int:
 
 
 def draft_of(given: InitArguments) -> Draft:
-    """Every source given, in a fixed order: Terraform, task-definition files, the account."""
+    """Every source given, in a fixed order (Terraform, task-definition files, the account),
+    each as one environment with the check that compares the policy with it."""
     from drift_gate.engine.policy_draft import (
         Draft,
+        DraftEnvironment,
         task_definition_services,
         terraform_services,
     )
 
-    services = []
-    sources = []
+    drafted: list[tuple[str, str, list[DraftService], str]] = []
     if given.terraform_dir is not None:
         _readable_directory(given.terraform_dir)
-        services += terraform_services(given.terraform_dir)
-        sources.append(f"the Terraform sources under {given.terraform_dir}")
-    for path in given.task_definitions:
-        services += task_definition_services(path)
-        sources.append(f"the task-definition file {path}")
-    account = None
+        directory = given.terraform_dir
+        check = f"--terraform-dir {_quoted(directory)}"
+        words = f"the Terraform sources under {directory}"
+        drafted.append(("terraform", words, terraform_services(directory), check))
+    if given.task_definitions:
+        files = [(path, task_definition_services(path)) for path in given.task_definitions]
+        words = "the task-definition file(s) " + ", ".join(str(path) for path, _ in files)
+        services = [service for _, found in files for service in found]
+        drafted.append(("files", words, services, _offline_pairs("--task-definition", files)))
     if given.from_account:
-        from drift_gate.engine.policy_draft_live import AccountRequest, account_services
-
-        assert given.region is not None  # noqa: S101 - cli_init_options requires it
-        request = AccountRequest(
-            given.region,
-            given.clusters,
-            given.max_attempts,
-            given.timeout,
-            Deadline(given.deadline),
-        )
-        live = account_services(request)
-        services += live
-        account = next((s.account for s in live if s.account), None)
         clusters = f" (clusters {', '.join(given.clusters)})" if given.clusters else ""
-        sources.append(f"the services running in {given.region}{clusters}")
-    known = {s.region for s in services if s.region}
-    region = given.region or (known.pop() if len(known) == 1 else None)
-    return Draft(tuple(sources), tuple(services), region, account, given.environment)
+        words = f"the services running in {given.region}{clusters}"
+        drafted.append(("account", words, _account(given), LIVE))
+    several = len(drafted) > 1
+    environments = []
+    for kind, words, services, check in drafted:
+        known = {s.region for s in services if s.region}
+        region = given.region or (known.pop() if len(known) == 1 else None)
+        account = next((s.account for s in services if s.account), None)
+        name = f"{given.environment}-{kind}" if several else given.environment
+        environments.append(DraftEnvironment(name, words, tuple(services), region, account, check))
+    return Draft(tuple(environments))
+
+
+def _offline_pairs(option: str, files: list[tuple[Path, list[DraftService]]]) -> str:
+    """Every file, each drafted service named by --service (as `check --offline` pairs them)."""
+    return " ".join(
+        f"{option} {_quoted(path)} --service {_quoted(service.check_as or '')}"
+        for path, services in files
+        for service in services
+        if service.draftable and service.check_as
+    )
+
+
+def _account(given: InitArguments) -> list[DraftService]:
+    from drift_gate.engine.policy_draft_live import AccountRequest, account_services
+
+    assert given.region is not None  # noqa: S101 - cli_init.init_combination requires it
+    deadline = Deadline(given.deadline)
+    request = AccountRequest(
+        given.region, given.clusters, given.max_attempts, given.timeout, deadline
+    )
+    return account_services(request)
 
 
 def _refuse_invalid(text: str, output: Path) -> None:
@@ -180,7 +200,7 @@ def _say_written(given: InitArguments, draft: Draft) -> None:
         f"drift-gate: wrote {given.output}: {drafted} service(s){more}. Names only, no value.",
         "Review it (replace every REPLACE-ME), then run:",
         f"  drift-gate validate-policy {_quoted(given.output)}",
-        f"  {next_check(given)}",
+        *(f"  {command}" for command in next_checks(given, draft)),
     ]
     echo(safe_lines("\n".join(lines)))
 
@@ -189,16 +209,17 @@ def _quoted(value: Path | str) -> str:
     return shlex.quote(str(value))
 
 
-def next_check(given: InitArguments) -> str:
-    """The check against the same source the policy was drafted from."""
+def next_checks(given: InitArguments, draft: Draft) -> list[str]:
+    """The check of each environment against the source it was drafted from."""
     policy = f"--policy {_quoted(given.output)}"
-    if given.from_account:
-        return f"drift-gate check {policy}"
-    if given.terraform_dir is not None:
-        terraform_dir = _quoted(given.terraform_dir)
-        return f"drift-gate check --offline {policy} --terraform-dir {terraform_dir}"
-    files = " ".join(
-        f"--task-definition {_quoted(path)} --service {_quoted(path.stem or path.name)}"
-        for path in given.task_definitions
-    )
-    return f"drift-gate check --offline {policy} {files}"
+    several = len(draft.environments) > 1
+    commands = []
+    for environment in draft.environments:
+        if not environment.drafted or environment.check is None:
+            continue
+        chosen = f" --environment {_quoted(environment.name)}" if several else ""
+        if environment.check == LIVE:
+            commands.append(f"drift-gate check {policy}{chosen}")
+        else:
+            commands.append(f"drift-gate check --offline {policy}{chosen} {environment.check}")
+    return commands

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,6 +56,7 @@ class DraftService:
     region: str | None = None
     account: str | None = None
     guessed_service: bool = False  # the name is a stand-in (a file's name), to be checked
+    check_as: str | None = None  # what `check --offline ... --service` names it, if needed
 
     @property
     def draftable(self) -> bool:
@@ -63,15 +64,34 @@ class DraftService:
 
 
 @dataclass(frozen=True)
-class Draft:
-    """What the policy is drafted from: the sources, in order, and their services."""
+class DraftEnvironment:
+    """The services of one source, as one policy environment."""
 
-    sources: tuple[str, ...]
+    name: str
+    source: str  # what they were drafted from, in words
     services: tuple[DraftService, ...]
     region: str | None = None
     account: str | None = None
-    environment: str = "default"
-    notes: tuple[str, ...] = field(default=())
+    check: str | None = None  # `check --offline` arguments ("": a live check; None: none)
+
+    @property
+    def drafted(self) -> tuple[DraftService, ...]:
+        return tuple(service for service in self.services if service.draftable)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the policy is drafted from: one environment per source, in order."""
+
+    environments: tuple[DraftEnvironment, ...]
+
+    @property
+    def services(self) -> tuple[DraftService, ...]:
+        return tuple(s for environment in self.environments for s in environment.services)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(environment.source for environment in self.environments)
 
 
 def draft_container(
@@ -141,6 +161,7 @@ def task_definition_services(path: Path) -> list[DraftService]:
             origin=f"{file.source} ({file.shape})",
             containers=containers,
             guessed_service=True,
+            check_as=path.stem or path.name,
         )
     ]
 

@@ -16,7 +16,12 @@ from typing import Any
 
 import yaml
 
-from drift_gate.engine.policy_draft import Draft, DraftContainer, DraftService
+from drift_gate.engine.policy_draft import (
+    Draft,
+    DraftContainer,
+    DraftEnvironment,
+    DraftService,
+)
 from drift_gate.yamlfile import parse_yaml
 
 PLACEHOLDER = "REPLACE-ME"
@@ -66,36 +71,46 @@ def policy_text(draft: Draft) -> str:
     out = _Writer()
     out.notes(0, _header(draft))
     out.lines.append("")
-    document: dict[str, Any] = {"version": 1}
     out.line(0, "version: 1")
     out.line(0, "environments:")
-    out.line(1, f"{scalar(draft.environment)}:")
-    region = draft.region or PLACEHOLDER_REGION
-    region_note = (
-        None
-        if draft.region
-        else (f"{PLACEHOLDER}: the sources do not say the region; set it (or give init --region)")
-    )
-    out.line(2, f"region: {scalar(region)}", region_note)
-    environment: dict[str, Any] = {"region": region}
-    if draft.account:
-        out.line(2, f"account: {scalar(draft.account)}")
-        environment["account"] = draft.account
-    out.line(2, "services:")
-    services: list[dict[str, Any]] = []
-    listed: set[tuple[str, str]] = set()
-    for service in draft.services:
-        entry = _service(out, service, listed)
-        if entry is not None:
-            services.append(entry)
-    environment["services"] = services
-    document["environments"] = {draft.environment: environment}
+    environments = {}
+    for environment in draft.environments:
+        if environment.drafted:
+            environments[environment.name] = _environment(out, environment)
+        else:
+            out.notes(1, [f"nothing drafted from {environment.source}:"])
+            for service in environment.services:
+                _service(out, service, set(), depth=1)
     text = "\n".join(out.lines) + "\n"
     # Read back as every command reads a policy: the document drafted, whatever names held.
     read = parse_yaml(text, "the drafted policy")
-    if read.data != document or read.duplicate_keys:
+    if read.data != {"version": 1, "environments": environments} or read.duplicate_keys:
         raise AssertionError("the drafted policy does not read back as drafted")
     return text
+
+
+def _environment(out: _Writer, environment: DraftEnvironment) -> dict[str, Any]:
+    out.line(1, f"{scalar(environment.name)}:", f"drafted from {environment.source}")
+    region = environment.region or PLACEHOLDER_REGION
+    region_note = (
+        None
+        if environment.region
+        else f"{PLACEHOLDER}: the source does not say the region; set it (or give init --region)"
+    )
+    out.line(2, f"region: {scalar(region)}", region_note)
+    entry: dict[str, Any] = {"region": region}
+    if environment.account:
+        out.line(2, f"account: {scalar(environment.account)}")
+        entry["account"] = environment.account
+    out.line(2, "services:")
+    services: list[dict[str, Any]] = []
+    listed: set[tuple[str, str]] = set()
+    for service in environment.services:
+        written = _service(out, service, listed)
+        if written is not None:
+            services.append(written)
+    entry["services"] = services
+    return entry
 
 
 def _header(draft: Draft) -> list[str]:
@@ -106,21 +121,19 @@ def _header(draft: Draft) -> list[str]:
         "Each container lists the names it receives today, secrets as secrets. Review it: keep",
         "what each service must receive, and replace every REPLACE-ME.",
         "Reference: docs/policy.md. Then: drift-gate validate-policy, and drift-gate check.",
-        *draft.notes,
     ]
 
 
 def _service(
-    out: _Writer, service: DraftService, listed: set[tuple[str, str]]
+    out: _Writer, service: DraftService, listed: set[tuple[str, str]], depth: int = 3
 ) -> dict[str, Any] | None:
     cluster = service.cluster or PLACEHOLDER
     key = (cluster, service.service or "")
     if not service.draftable or key in listed:
         why = "listed already" if service.draftable else "not drafted"
-        out.notes(
-            3, [f"{why}: {service.origin}" + (f" ({service.service})" if service.service else "")]
-        )
-        out.notes(3, [f"  {note}" for note in service.notes])
+        named = f" ({service.service})" if service.service else ""
+        out.notes(depth, [f"{why}: {service.origin}{named}"])
+        out.notes(depth, [f"  {note}" for note in service.notes])
         return None
     assert service.service is not None  # noqa: S101 - draftable
     listed.add(key)

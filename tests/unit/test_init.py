@@ -17,7 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drift_gate.commands.init import write_atomically
-from drift_gate.engine.policy_draft import VARIABLE_NAME, Draft, DraftService, draft_container
+from drift_gate.engine.policy_draft import (
+    VARIABLE_NAME,
+    Draft,
+    DraftEnvironment,
+    DraftService,
+    draft_container,
+)
 from drift_gate.engine.policy_draft_text import PLACEHOLDER, PLACEHOLDER_REGION, policy_text
 from drift_gate.errors import InvalidInputError
 from drift_gate.policy import find_problems
@@ -230,7 +236,7 @@ def test_task_definition_files_drafted_validated_and_checked(cli: Cli, tmp_path:
     # No region anywhere: a marked stand-in that validates and cannot pass live.
     assert cli.run("init", "--task-definition", "web.json", "--output", "web.yaml").exit_code == 0
     unknown = (tmp_path / "web.yaml").read_text(encoding="utf-8")
-    assert f"region: {PLACEHOLDER_REGION}  # REPLACE-ME: the sources do not say" in unknown
+    assert f"region: {PLACEHOLDER_REGION}  # REPLACE-ME: the source does not say" in unknown
     assert cli.run("validate-policy", "web.yaml").exit_code == 0
     next_check = result.stdout.strip().splitlines()[-1].split()
     assert next_check[:4] == ["drift-gate", "check", "--offline", "--policy"]
@@ -321,7 +327,7 @@ def test_any_name_reads_back_as_itself_and_the_draft_validates(
     validates. A name no policy can declare (white space, '=') is a comment, not an entry."""
     container = draft_container(names[0], [(n, origin) for n in names], [])
     service = DraftService(names[-1], origin, origin, (container,), (origin,))
-    draft = Draft((origin,), (service,), environment="default")
+    draft = Draft((DraftEnvironment("default", origin, (service,)),))
 
     document = parse_yaml(policy_text(draft), "drift-gate.yaml")
 
@@ -333,3 +339,28 @@ def test_any_name_reads_back_as_itself_and_the_draft_validates(
         "containers": {names[0]: {"secrets": declarable} if declarable else {}},
     }
     assert find_problems(document) == []
+
+
+def test_sources_together_each_an_environment_with_its_check(cli: Cli, tmp_path: Path) -> None:
+    terraform_dir(tmp_path)
+    rendered = {"family": "batch", "containerDefinitions": [{"name": "job", "environment": []}]}
+    (tmp_path / "batch job.json").write_text(json.dumps(rendered), encoding="utf-8")
+
+    result = cli.run("init", "--terraform-dir", "infra", "--task-definition", "batch job.json")
+
+    assert result.exit_code == 0, result.stderr
+    written = yaml.safe_load((tmp_path / "drift-gate.yaml").read_text(encoding="utf-8"))
+    assert list(written["environments"]) == ["default-terraform", "default-files"]
+    checks = [line.strip() for line in result.stdout.splitlines() if " check " in line]
+    assert checks == [
+        "drift-gate check --offline --policy drift-gate.yaml --environment default-terraform "
+        "--terraform-dir infra",
+        "drift-gate check --offline --policy drift-gate.yaml --environment default-files "
+        "--task-definition 'batch job.json' --service 'batch job'",
+    ]
+    for check in (
+        ("--environment", "default-terraform", "--terraform-dir", "infra"),
+        ("--environment", "default-files", "--task-definition", "batch job.json", "--service",
+         "batch job"),
+    ):  # fmt: skip
+        assert cli.run("check", "--offline", *check).exit_code == 0
