@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -146,22 +146,37 @@ def _with_token(origin: str | None, token_format: str | None) -> str | None:
 
 def task_definition_services(path: Path) -> list[DraftService]:
     """One service from a task-definition file: the file names none, so its name is the
-    file's, marked as a stand-in; the cluster is unknown."""
-    from drift_gate.sources.task_definition_file import read_task_definition_file
+    file's, marked as a stand-in; the cluster is unknown. A name (or a container's name)
+    that is still a template placeholder (`${VAR}`, `{{ ... }}`) is a note, never required."""
+    from drift_gate.sources.task_definition_file import is_placeholder, read_task_definition_file
 
     file = read_task_definition_file(path)
-    containers = tuple(
-        container_draft(c.names, file.location(c) if c.line is not None else file.source)
-        for c in file.containers
-    )
+    containers = []
+    notes = []
+    for found in file.containers:
+        at = file.location(found)
+        if is_placeholder(found.names.name):
+            notes.append(f"a container whose name is a template placeholder ({at}): not drafted")
+            continue
+        drafted = container_draft(found.names, at)
+        placeholders = [n.name for n in (*drafted.secrets, *drafted.environment)]
+        placeholders = [name for name in placeholders if is_placeholder(name)]
+        containers.append(
+            replace(
+                drafted,
+                secrets=tuple(n for n in drafted.secrets if n.name not in placeholders),
+                environment=tuple(n for n in drafted.environment if n.name not in placeholders),
+                unresolved=(
+                    *drafted.unresolved,
+                    *(f"{at}: a name that is a template placeholder" for _ in placeholders),
+                ),
+            )
+        )
+    stem = path.stem or path.name
+    origin = f"{file.source} ({file.shape})"
     return [
         DraftService(
-            service=path.stem or path.name,
-            cluster=None,
-            origin=f"{file.source} ({file.shape})",
-            containers=containers,
-            guessed_service=True,
-            check_as=path.stem or path.name,
+            stem, None, origin, tuple(containers), tuple(notes), guessed_service=True, check_as=stem
         )
     ]
 

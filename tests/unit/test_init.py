@@ -364,3 +364,25 @@ def test_sources_together_each_an_environment_with_its_check(cli: Cli, tmp_path:
          "batch job"),
     ):  # fmt: skip
         assert cli.run("check", "--offline", *check).exit_code == 0
+
+
+def test_template_placeholders_are_notes_never_required_names(cli: Cli, tmp_path: Path) -> None:
+    rendered = [
+        {
+            "name": "app",
+            "environment": [{"name": "MODE", "value": "x"}, {"name": "${EXTRA}", "value": "y"}],
+        },
+        {"name": '{{ must_env "SIDECAR" }}', "environment": []},
+    ]
+    (tmp_path / "app.json").write_text(json.dumps(rendered, indent=1), encoding="utf-8")
+
+    result = cli.run("init", "--task-definition", "app.json")
+
+    assert result.exit_code == 0, result.stderr
+    written = (tmp_path / "drift-gate.yaml").read_text(encoding="utf-8")
+    [service] = yaml.safe_load(written)["environments"]["default"]["services"]
+    assert service["containers"] == {"app": {"environment": ["MODE"]}}
+    assert "a name that is a template placeholder" in written
+    assert "a container whose name is a template placeholder (app.json:" in written
+    check = ("check", "--offline", "--task-definition", "app.json", "--service", "app")
+    assert cli.run(*check).exit_code == 0
