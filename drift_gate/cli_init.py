@@ -34,6 +34,7 @@ INIT_OPTIONS = (
     option(
         "--terraform-dir",
         type=click.Path(path_type=Path),
+        metavar="DIR",
         help="Draft every aws_ecs_service of these Terraform sources (local modules too), "
         "read offline.",
     ),
@@ -42,6 +43,7 @@ INIT_OPTIONS = (
         "task_definitions",
         multiple=True,
         type=click.Path(path_type=Path),
+        metavar="FILE",
         help="Draft a service from a task-definition file (named after the file); repeatable.",
     ),
     option(
@@ -49,11 +51,17 @@ INIT_OPTIONS = (
         is_flag=True,
         help="Draft every service running in --region (read-only, as scan discovers them).",
     ),
-    option("--region", help="The services' region (required with --from-account)."),
+    option(
+        "--region",
+        metavar="REGION",
+        help="The services' region (required with --from-account). Default: what the sources "
+        "say, else a marked placeholder.",
+    ),
     option(
         "--cluster",
         "clusters",
         multiple=True,
+        metavar="CLUSTER",
         help="With --from-account: only this cluster; repeatable. Default: every cluster.",
     ),
     option(
@@ -61,13 +69,16 @@ INIT_OPTIONS = (
         default="default",
         show_default=True,
         callback=environment_name,
-        help="The policy environment's name.",
+        metavar="NAME",
+        help="The policy environment's name (several sources: NAME-terraform, NAME-files, "
+        "NAME-account).",
     ),
     option(
         "--output",
         type=click.Path(path_type=Path),
         default=DEFAULT_OUTPUT,
         show_default=True,
+        metavar="FILE",
         help="The policy file to write.",
     ),
     option("--force", is_flag=True, help="Replace the --output file if it exists."),
