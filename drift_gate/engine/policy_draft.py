@@ -132,11 +132,11 @@ def container_draft(names: ContainerVars, origin: str | None) -> DraftContainer:
     return draft_container(
         names.name,
         [(s.name, origin) for s in names.secrets],
-        [(v.name, _with_token(origin, v.value_token_format)) for v in names.environment],
+        [(v.name, with_token(origin, v.value_token_format)) for v in names.environment],
     )
 
 
-def _with_token(origin: str | None, token_format: str | None) -> str | None:
+def with_token(origin: str | None, token_format: str | None) -> str | None:
     """A plain value in a credential's format: said (never the value), as check reports it."""
     if token_format is None:
         return origin
@@ -253,4 +253,4 @@ def _terraform_container(container: TerraformContainer) -> DraftContainer:
 
 
 def _places(names: Sequence[TerraformName]) -> list[tuple[str, str | None]]:
-    return [(n.name, _with_token(shown(n.file, n.line), n.value_token_format)) for n in names]
+    return [(n.name, with_token(shown(n.file, n.line), n.value_token_format)) for n in names]
