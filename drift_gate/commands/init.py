@@ -56,10 +56,11 @@ def run(given: InitArguments) -> int:
                 f"no ECS service found in {', '.join(draft.sources)}: nothing to start a "
                 "policy from; give the sources that declare your services (no policy was written)"
             )
+        first = draft.services[0]
+        why = f"{first.origin}: {'; '.join(first.notes)}" if first.notes else first.origin
         raise CouldNotVerifyError(
-            f"{found} service(s) found, and the containers of none could be read (a name or "
-            "task definition only a deploy knows); `drift-gate inventory` shows what is "
-            "unresolved (no policy was written)"
+            f"{found} service(s) or task definition(s) found, and the containers of none could "
+            f"be read before deploy (the first: {why}) (no policy was written)"
         )
     text = policy_text(draft)
     _refuse_invalid(text, given.output)

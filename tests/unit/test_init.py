@@ -310,7 +310,12 @@ def test_services_none_of_which_can_be_read_are_could_not_verify(cli: Cli, tmp_p
     result = cli.run("init", "--terraform-dir", "infra")
 
     assert result.exit_code == 3
-    assert "no policy was written" in result.stderr
+    assert result.stderr.startswith(
+        "drift-gate: error: 1 service(s) or task definition(s) found, and the containers of none "
+        "could be read before deploy (the first: aws_ecs_service.templated at infra/main.tf:"
+    )
+    assert "its containers cannot be read offline" in result.stderr
+    assert result.stderr.endswith("(no policy was written)\n")
     assert not (tmp_path / "drift-gate.yaml").exists()
 
 
