@@ -85,3 +85,27 @@ LIFECYCLE_HOOK_OPTIONS = (
         f"{FOUND_POLICY}.",
     ),
 )
+
+ON_EVENT_OPTIONS = (
+    option(
+        "--event",
+        type=click.Path(path_type=Path),
+        required=True,
+        help="A saved EventBridge event (JSON): an ECS deployment or task state change.",
+    ),
+    LIFECYCLE_HOOK_OPTIONS[1],
+    option(
+        "--github-repository",
+        "repository",
+        metavar="OWNER/NAME",
+        help="Keep the service's GitHub issue in step, as github-issues does (token from "
+        "GITHUB_TOKEN, never printed; API from GITHUB_API_URL).",
+    ),
+    option(
+        "--publish-metrics",
+        "metrics_namespace",
+        metavar="NAMESPACE",
+        callback=metrics_namespace,
+        help="After the re-check, put CloudWatch metrics in this namespace, as check does.",
+    ),
+)

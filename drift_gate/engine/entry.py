@@ -31,9 +31,11 @@ __all__ = [
     "PlanRequest",
     "RevisionRequest",
     "ScanRequest",
+    "ServiceRequest",
     "check",
     "check_offline",
     "check_revision",
+    "check_service",
     "scan",
 ]
 
@@ -147,6 +149,62 @@ def check_revision(request: RevisionRequest) -> Outcome:
         failed = configuration_error_report(error, request.fail_on, policy, None)
         return Outcome(failed, error, on_console=False, policy=policy)
     return Outcome(report, policy=policy)
+
+
+@dataclass(frozen=True)
+class ServiceRequest:
+    """One service of the policy, named by its ARN (an ECS event's), checked as `check` checks
+    it: its PRIMARY revision, rollout, running tasks, secrets and execution role, with the
+    policy's settings for its environment."""
+
+    policy: Path | Policy  # a file, or a policy read already (from S3)
+    service_arn: str
+    fail_on: FailOn = FailOn.ERROR
+    max_attempts: int = 5
+    timeout: float = 20.0
+    deadline: Deadline | None = None
+
+
+def check_service(request: ServiceRequest) -> Outcome:
+    """`check` of the one service the policy declares at `service_arn` (DG901, not verified,
+    when it declares none); a service ARN that is not one is exit 2, before any call."""
+    from drift_gate.engine.outcome import build_report, utc_now
+    from drift_gate.engine.revision import ServiceArn, declared_for, not_declared
+
+    service = ServiceArn.parse(request.service_arn)
+    policy = load(request.policy, None) if isinstance(request.policy, Path) else request.policy
+    declared = declared_for(policy, service, None)
+    if declared is None:
+        now = utc_now()
+        result = not_declared(policy, service, None)
+        report = build_report([result], request.fail_on, now, now, policy.source, {})
+        return Outcome(report, policy=policy)
+    environment, one = declared
+    only = environment.model_copy(update={"services": (one,), "selectors": ()})
+    narrowed = policy.model_copy(update={"environments": (only,)})
+    check_smoke_variables(narrowed)
+    given = CheckRequest(
+        None,
+        environment=environment.name,
+        fail_on=request.fail_on,
+        region=service.region,
+        max_attempts=request.max_attempts,
+        timeout=request.timeout,
+        deadline=request.deadline,
+    )
+    return _checked(given, narrowed)
+
+
+def _checked(request: CheckRequest, policy: Policy) -> Outcome:
+    from drift_gate.engine.gate import configuration_error_report
+    from drift_gate.sources.aws import AwsConfigurationError
+
+    clients = aws_clients(request.max_attempts, request.timeout, request.deadline)
+    try:
+        return Outcome(_gate(request, policy, clients, None), policy=policy)
+    except AwsConfigurationError as error:
+        failed = configuration_error_report(error, request.fail_on, policy, None)
+        return Outcome(failed, error, on_console=False, policy=policy)
 
 
 def scan(request: ScanRequest) -> Outcome:

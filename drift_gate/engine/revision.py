@@ -104,15 +104,7 @@ def run_revision_check(
     started_at = clock()
     declared = declared_for(policy, service, options.environment)
     if declared is None:
-        target = Target(
-            environment=options.environment or "(not declared)",
-            account=service.account,
-            region=service.region,
-            cluster=service.cluster,
-            service=service.service,
-        )
-        finding = service_not_declared(ServiceContext(target), service.arn, policy.source)
-        results = [ServiceResult(None, (finding,))]
+        results = [not_declared(policy, service, options.environment)]
     else:
         results = [_check_declared(*declared, service, revision_arn, options, clients).result()]
     return build_report(
@@ -123,6 +115,19 @@ def run_revision_check(
         policy.source,
         dict(clients.calls),
     )
+
+
+def not_declared(policy: Policy, service: ServiceArn, environment: str | None) -> ServiceResult:
+    """DG901 for a service the policy does not declare: nothing to check it against."""
+    target = Target(
+        environment=environment or "(not declared)",
+        account=service.account,
+        region=service.region,
+        cluster=service.cluster,
+        service=service.service,
+    )
+    finding = service_not_declared(ServiceContext(target), service.arn, policy.source)
+    return ServiceResult(None, (finding,))
 
 
 def _check_declared(
