@@ -54,6 +54,7 @@ class Publishing:
     repository: str | None = None
     token: Callable[[], str] | None = None
     metrics_namespace: str | None = None
+    timeout: float = 10.0  # each AWS call's (the token, the metrics), as the re-check's
 
 
 def run(given: OnEventArguments) -> int:
@@ -107,7 +108,7 @@ def answer_lambda_event(
     return answer.result
 
 
-def lambda_publishing(environ: Mapping[str, str]) -> Publishing:
+def lambda_publishing(environ: Mapping[str, str], timeout: float = 10.0) -> Publishing:
     """The function's configuration (exit 2 for a malformed one, before any call)."""
     from drift_gate.sources.github_token_secret import token_secret_region
 
@@ -117,7 +118,7 @@ def lambda_publishing(environ: Mapping[str, str]) -> Publishing:
     if namespace is not None:
         _check_namespace(namespace)
     if repository is None:
-        return Publishing(None, None, namespace)
+        return Publishing(None, None, namespace, timeout)
     _check_repository(repository, REPOSITORY_VARIABLE)
     if secret is None:
         raise InvalidInputError(
@@ -125,14 +126,16 @@ def lambda_publishing(environ: Mapping[str, str]) -> Publishing:
             "ARN of the secret holding drift-gate's GitHub token"
         )
     region = token_secret_region(secret)
-    return Publishing(repository, lambda: _token_from_secret(secret, region), namespace)
+    token = lambda: _token_from_secret(secret, region, timeout)  # noqa: E731 - read when needed
+    return Publishing(repository, token, namespace, timeout)
 
 
-def _token_from_secret(arn: str, region: str) -> str:
+def _token_from_secret(arn: str, region: str, timeout: float) -> str:
     from drift_gate.engine.entry import aws_clients
     from drift_gate.sources.github_token_secret import read_github_token
 
-    return read_github_token(aws_clients(3, 10.0, None).client("secretsmanager", region), arn)
+    client = aws_clients(3, timeout, None).client("secretsmanager", region)
+    return read_github_token(client, arn)
 
 
 def _check_repository(repository: str, where: str) -> None:
@@ -167,7 +170,7 @@ def published(
         report = answer.report
         if publishing.metrics_namespace and report is not None:
             service = answer.event.service_arn if answer.event else None
-            result["metrics"] = _metrics(report, service, publishing.metrics_namespace, deadline)
+            result["metrics"] = _metrics(report, service, publishing, deadline)
         if publishing.repository and publishing.token and report is not None and answer.judged:
             result["issues"] = _issues(report, publishing.repository, publishing.token, deadline)
     except InvalidInputError as error:
@@ -195,7 +198,9 @@ def _issues(
     return said
 
 
-def _metrics(report: Report, service: str | None, namespace: str, deadline: Deadline | None) -> int:
+def _metrics(
+    report: Report, service: str | None, publishing: Publishing, deadline: Deadline | None
+) -> int:
     from drift_gate.engine.entry import aws_clients
     from drift_gate.engine.revision import ServiceArn
     from drift_gate.errors import CouldNotVerifyError
@@ -203,11 +208,17 @@ def _metrics(report: Report, service: str | None, namespace: str, deadline: Dead
     from drift_gate.sources.aws import AWS_FAILURES, describe_failure
 
     region = ServiceArn.parse(service or "").region  # the metrics beside the service
-    client = aws_clients(3, 10.0, deadline).client("cloudwatch", region)
+    client = aws_clients(3, publishing.timeout, deadline).client("cloudwatch", region)
     try:
-        return metrics.publish(report, namespace, client)
+        return metrics.publish(report, publishing.metrics_namespace or "", client)
     except AWS_FAILURES as error:
         reason = describe_failure(error, "cloudwatch:PutMetricData")
+        if reason.startswith("access denied"):
+            reason = (
+                "access denied to cloudwatch:PutMetricData; allow the function's role "
+                f"cloudwatch:PutMetricData in the namespace {publishing.metrics_namespace} "
+                "(a cloudwatch:namespace condition)"
+            )
         raise CouldNotVerifyError(f"metrics were not put: {reason}") from None
 
 

@@ -45,14 +45,20 @@ def read_github_token(client: Any, arn: str) -> str:
         answer = client.get_secret_value(SecretId=arn)  # the one value-reading call: see above
     except AWS_FAILURES as error:
         reason = describe_failure(error, OPERATION)
+        if reason.startswith("access denied"):
+            # Not in docs/iam-policy.json (check's role never reads a value): the function's.
+            reason = (
+                f"access denied to {OPERATION}; allow the function's role {OPERATION} on this "
+                f"one secret's ARN ({VARIABLE}; docs/deploy-hook.md)"
+            )
         raise CouldNotVerifyError(f"drift-gate's GitHub token was not read: {reason}") from None
     value = answer.get("SecretString") if isinstance(answer, dict) else None
     if isinstance(value, str):
         remember_secret(value)
     if not isinstance(value, str) or not value.strip():
         raise CouldNotVerifyError(
-            f"the secret named by {VARIABLE} holds no token: store the GitHub token as its "
-            "secret string"
+            f"{OPERATION} answered without what drift-gate reads (a SecretString: the secret "
+            f"named by {VARIABLE} holds no token); store the GitHub token as its secret string"
         )
     if header_value_problem(value) is not None or value != value.strip():
         raise CouldNotVerifyError(
