@@ -180,7 +180,11 @@ def check_service(request: ServiceRequest) -> Outcome:
         report = build_report([result], request.fail_on, now, now, policy.source, {})
         return Outcome(report, policy=policy)
     environment, one = declared
-    only = environment.model_copy(update={"services": (one,), "selectors": ()})
+    # The account from the ARN, as `scan` fills it in: the service's issue (its marker names
+    # the account) is the one the nightly scan's `github-issues` keeps.
+    only = environment.model_copy(
+        update={"services": (one,), "selectors": (), "account": service.account}
+    )
     narrowed = policy.model_copy(update={"environments": (only,)})
     check_smoke_variables(narrowed)
     given = CheckRequest(

@@ -138,6 +138,19 @@ def test_the_incident_opens_the_issue_and_the_fix_closes_it(
     assert any("closed #1" in said for said in line["issues"])
 
 
+def test_the_fix_closes_the_issue_the_nightly_scan_opened(
+    account: IncidentAccount, cli_on_moto: Cli, github: FakeGitHub
+) -> None:
+    """The service's marker names its account, as `scan` reports it: one issue per service,
+    whichever run opened it."""
+    place = f"development/{ACCOUNT_ID}/{REGION}/{CLUSTER}/{SERVICE}"
+    number = github.add_issue(f"<!-- drift-gate:service {place} -->\n\nscan found drift\n")
+    options, env = publishing(github)
+    result, _line = on_event(cli_on_moto, deployment_event(fixed(account)), *options, env=env)
+    assert (result.exit_code, github.issues[number]["state"]) == (0, "closed")
+    assert len(github.issues) == 1
+
+
 def test_the_same_event_twice_opens_one_issue_and_edits_nothing_the_second_time(
     account: IncidentAccount, cli_on_moto: Cli, github: FakeGitHub
 ) -> None:
