@@ -11,15 +11,18 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
 from moto.ecs.responses import EC2ContainerServiceResponse
 
 from drift_gate import _moto_compat, aws_lambda
 from drift_gate.demo import CLUSTER, REGION, SECRET_NAMES, SERVICE, IncidentAccount
-from drift_gate.engine.on_event import SeenEvents
+from drift_gate.engine.on_event import SeenEvents, answer_event
 from tests.conftest import REPO, Cli, CliRun, MotoServer
 from tests.github_fake import TOKEN, FakeGitHub, serve
+from tests.unit.test_fuzz import BUDGET
 
 POLICY = str(REPO / "policies" / "example.yaml")
 ACCOUNT_ID = "123456789012"
@@ -427,3 +430,50 @@ def test_the_handler_never_raises_on_an_event(
     monkeypatch.setenv("DRIFT_GATE_POLICY", POLICY)
     _answer, log = handle(event, capsys)
     assert log["verdict"] == "bad input"
+
+
+# --- any event: a documented answer, never an exception ------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner),
+    max_leaves=8,
+)
+FIELDS = st.sampled_from(
+    [
+        ("source",),
+        ("detail-type",),
+        ("id",),
+        ("resources",),
+        ("detail",),
+        *(("detail", key) for key in ("eventName", "deploymentId", "reason", "clusterArn")),
+        *(("detail", key) for key in ("group", "taskArn", "lastStatus", "stoppedReason")),
+        ("detail", "version"),
+    ]
+)
+
+
+@BUDGET
+@given(
+    base=st.sampled_from(["deployment", "task"]),
+    edits=st.lists(st.tuples(FIELDS, JSON_VALUES, st.booleans()), max_size=4),
+)
+def test_any_event_gets_a_documented_answer(
+    base: str, edits: list[tuple[tuple[str, ...], Any, bool]]
+) -> None:
+    event: dict[str, Any] = deployment_event("ecs-svc/1") if base == "deployment" else task_event()
+    for path, value, remove in edits:
+        holder: Any = event
+        for key in path[:-1]:
+            holder = holder.get(key) if isinstance(holder, dict) else None
+        if isinstance(holder, dict):
+            if remove:
+                holder.pop(path[-1], None)
+            else:
+                holder[path[-1]] = value
+    # A policy that does not exist: whatever is re-checked stops there, before any AWS call.
+    answer = answer_event(event, REPO / "absent-policy.yaml", SeenEvents())
+    assert answer.exit_code in (0, 2)
+    line = json.dumps(answer.result, sort_keys=True)
+    assert "\n" not in line
+    assert answer.result["verdict"] in ("ignored", "skipped", "bad input")
