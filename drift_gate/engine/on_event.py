@@ -89,8 +89,8 @@ class EventAnswer:
 
 
 def refused(reason: str) -> EventAnswer:
-    """The answer to an event (or a configuration) that cannot be used: exit 2."""
-    return _answer("bad input", ExitCode.INVALID_INPUT, f"bad event: {reason}", {})
+    """The answer to an event, a policy or a configuration that cannot be used: exit 2."""
+    return _answer("bad input", ExitCode.INVALID_INPUT, f"bad input: {reason}", {})
 
 
 def answer_event(
