@@ -216,8 +216,8 @@ def lifecycle_hook(given: LifecycleHookArguments) -> int:
 def on_event(given: OnEventArguments) -> int:
     """Re-check the service of a saved ECS event as the Lambda would (docs/deploy-hook.md).
 
-    The result JSON on standard output. Exit 0 pass or ignored, 1 drift, 2 bad input, 3 could
-    not verify."""
+    The result JSON on standard output. Exit 0 pass, ignored or skipped, 1 drift, 2 bad input,
+    3 could not verify."""
     from drift_gate.commands import on_event as command
 
     return command.run(given)
