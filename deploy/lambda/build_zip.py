@@ -68,7 +68,7 @@ def pip(*args: str) -> None:
 
 
 def install(target: Path, python: str, machine: str, requirements: Path) -> None:
-    """The platform wheels of the pins, then drift-gate's own pure-Python wheel."""
+    """The platform wheels of the pins, then drift-gate's own pure-Python wheel, unpacked."""
     pip(
         "install", "--quiet", "--no-compile", "--target", str(target),
         "--implementation", "cp", "--python-version", python,
@@ -86,9 +86,11 @@ def install(target: Path, python: str, machine: str, requirements: Path) -> None
         )
         pip("wheel", "--quiet", "--no-deps", "--wheel-dir", wheels, str(source))
         (wheel,) = Path(wheels).glob("drift_gate-*.whl")
-        shutil.rmtree(target / "bin", ignore_errors=True)  # console scripts for this machine
-        pip("install", "--quiet", "--no-compile", "--no-deps", "--target", str(target), str(wheel))
-    shutil.rmtree(target / "bin", ignore_errors=True)
+        # A pure-Python wheel unpacked is installed; pip would add a direct_url.json naming
+        # this temporary folder, and the zip would differ from one build to the next.
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(target)
+    shutil.rmtree(target / "bin", ignore_errors=True)  # console scripts for this machine
 
 
 def check_policy(policy: Path) -> None:
