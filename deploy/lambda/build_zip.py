@@ -11,6 +11,9 @@ repository, without its dependencies. The folder's content goes to the zip's roo
 Lambda imports from (`drift_gate.aws_lambda.handler`), with the policy, when given, as
 `drift-gate.yaml` beside `drift_gate/`. Entries are sorted and dated 1980-01-01, so the same
 inputs give the same zip. Standard library only: any Python 3.10+ with pip runs it.
+
+Exit 0: built, within Lambda's limits; 1: built, over them; 2: bad input (an option, the
+policy), before anything is downloaded; 3: pip could not install (no network, no wheel).
 """
 
 from __future__ import annotations
@@ -60,11 +63,16 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+class BadInputError(Exception):
+    """What the user gave cannot be built: exit 2, one line."""
+
+
 def pip(*args: str) -> None:
     command = [sys.executable, "-m", "pip", "--disable-pip-version-check", *args]
     completed = subprocess.run(command, check=False)  # noqa: S603 - our own arguments
     if completed.returncode != 0:
-        raise SystemExit(f"build_zip: pip failed (exit {completed.returncode}): {' '.join(args)}")
+        print(f"build_zip: pip failed (exit {completed.returncode}): {args[0]}", file=sys.stderr)
+        raise SystemExit(3)
 
 
 def install(target: Path, python: str, machine: str, requirements: Path) -> None:
@@ -107,7 +115,7 @@ def check_policy(policy: Path) -> None:
     try:
         load_policy(policy)
     except InvalidInputError as error:
-        raise SystemExit(f"build_zip: {error}") from None
+        raise BadInputError(str(error)) from None
 
 
 def write_zip(folder: Path, policy: Path | None, output: Path) -> tuple[int, int]:
@@ -133,12 +141,23 @@ def write_zip(folder: Path, policy: Path | None, output: Path) -> tuple[int, int
     return output.stat().st_size, unzipped
 
 
-def main(argv: list[str] | None = None) -> int:
-    given = arguments(argv)
+def check_inputs(given: argparse.Namespace) -> None:
+    """The files given exist, and the policy is one drift-gate reads (BadInputError)."""
     if given.policy is not None:
         if not given.policy.is_file():
-            raise SystemExit(f"build_zip: --policy {given.policy}: no such file")
+            raise BadInputError(f"--policy {given.policy}: no such file")
         check_policy(given.policy)
+    if not given.requirements.is_file():
+        raise BadInputError(f"--requirements {given.requirements}: no such file")
+
+
+def main(argv: list[str] | None = None) -> int:
+    given = arguments(argv)
+    try:
+        check_inputs(given)
+    except BadInputError as error:
+        print(f"build_zip: {error}", file=sys.stderr)
+        return 2
     output = given.output or REPO / "dist" / f"drift-gate-lambda-py{given.python}-{given.arch}.zip"
     with tempfile.TemporaryDirectory(prefix="drift-gate-lambda-") as folder:
         install(Path(folder), given.python, ARCHES[given.arch], given.requirements)
