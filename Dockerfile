@@ -52,9 +52,9 @@ RUN set -eu; \
 # --- Lambda: the deployment hook's container image (`docker build --target lambda`) ---------
 # Before the runtime stage, so that a plain `docker build` still builds the CLI's image. The
 # pins are installed by the Lambda image's own pip (its Python's platform wheels, not the
-# build stage's), then drift-gate's pure-Python wheel from the build stage. Its policy: an
-# image built FROM this one adds `COPY drift-gate.yaml ${LAMBDA_TASK_ROOT}/`, or the function
-# sets DRIFT_GATE_POLICY=s3://BUCKET/KEY.
+# build stage's; `pip`, as AWS's guide for this image runs it), then drift-gate's pure-Python
+# wheel from the build stage. Its policy: an image built FROM this one adds
+# `COPY drift-gate.yaml ${LAMBDA_TASK_ROOT}/`, or the function sets DRIFT_GATE_POLICY=s3://...
 FROM ${LAMBDA_IMAGE} AS lambda
 COPY action/requirements.txt /tmp/requirements.txt
 # DL3013 (pin pip versions): the pins come from action/requirements.txt, and drift-gate is
@@ -62,8 +62,8 @@ COPY action/requirements.txt /tmp/requirements.txt
 # hadolint ignore=DL3013
 RUN --mount=type=cache,target=/root/.cache/pip \
     --mount=type=bind,from=build,source=/wheels,target=/wheels \
-    python -m pip install --only-binary=:all: --target "${LAMBDA_TASK_ROOT}" -r /tmp/requirements.txt \
- && python -m pip install --no-deps --no-index --find-links /wheels --target "${LAMBDA_TASK_ROOT}" drift-gate \
+    pip install --only-binary=:all: --target "${LAMBDA_TASK_ROOT}" -r /tmp/requirements.txt \
+ && pip install --no-deps --no-index --find-links /wheels --target "${LAMBDA_TASK_ROOT}" drift-gate \
  && rm -rf "${LAMBDA_TASK_ROOT:?}/bin" /tmp/requirements.txt
 ENV PYTHONDONTWRITEBYTECODE=1
 CMD ["drift_gate.aws_lambda.handler"]
