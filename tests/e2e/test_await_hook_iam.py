@@ -1,7 +1,8 @@
-"""`iam-policy --await-hook` under moto's IAM enforcement: the role it prints lets
-`drift-gate await-hook` judge a paused deployment and answer it; without the one write
-(ContinueServiceDeployment) nothing is sent and the run is exit 3. The same setup as
-tests/e2e/test_hook_iam.py."""
+"""The roles `iam-policy` prints for the deployment hook's other callers, under moto's IAM
+enforcement: `--await-hook` lets `drift-gate await-hook` judge a paused deployment and answer
+it (without the one write, ContinueServiceDeployment, nothing is sent: exit 3); the
+`--lambda-hook --events` function role lets check's reads of the running service and its
+metrics through (without ecs:ListTasks: exit 3). The same setup as tests/e2e/test_hook_iam.py."""
 
 from __future__ import annotations
 
@@ -73,3 +74,48 @@ def test_the_pause_hook_role_allows_every_call_await_hook_makes(
     assert _moto_compat.service_deployment(stopped)["lifecycleHookDetails"][0]["status"] == (
         "AWAITING_ACTION"
     )  # nothing was sent
+
+
+@pytest.mark.e2e
+def test_the_events_role_allows_checking_the_running_service_and_publishing(
+    enforced: MotoServer,  # noqa: F811
+    cli_on_moto: Cli,
+) -> None:
+    """The re-check on events runs check's reads for one service: `check` of the incident's
+    service, metrics published, runs under the `--lambda-hook --events` function role and
+    finds the drift (exit 1, not 3: nothing it needed was denied)."""
+    IncidentAccount.create(enforced.client)
+    _moto_compat.settle(CLUSTER, SERVICE, REGION)
+    printed = cli_on_moto.run(
+        "iam-policy", "--policy", str(POLICY), "--lambda-hook", "--events",
+        "--publish-metrics", "DriftGate",
+    )  # fmt: skip
+    assert printed.exit_code == 0, printed.stderr
+    role = json.loads(printed.stdout)["FunctionRolePolicy"]
+    # The function's own log group is its runtime's business (Lambda writes it), not check's.
+    role["Statement"] = [s for s in role["Statement"] if s["Sid"] != "DriftGateFunctionLog"]
+    role = widened_for_moto(role)
+    # moto authorises PutMetricData as monitoring:PutMetricData (CloudWatch's endpoint
+    # prefix), not as IAM's cloudwatch:PutMetricData, and ignores the namespace condition:
+    # the action is renamed for moto, the condition kept as printed (checked, with the
+    # namespace scoping, in tests/unit/test_iam_roles.py).
+    (metrics,) = [s for s in role["Statement"] if "cloudwatch:PutMetricData" in s["Action"]]
+    assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": "DriftGate"}}
+    metrics["Action"] = ["monitoring:PutMetricData"]
+    allowed = _user_with(enforced, role, "recheck")
+    no_tasks = _user_with(enforced, _without(role, "ecs:ListTasks"), "recheck-without-tasks")
+    reset_auth(enforced, "0")  # from here on, every request is authorised against IAM
+
+    def check(credentials: dict[str, str]) -> tuple[int, str]:
+        result = cli_on_moto.run(
+            "check", "--policy", str(POLICY), "--publish-metrics", "DriftGate",
+            extra_env=credentials,
+        )  # fmt: skip
+        return result.exit_code, result.stdout + result.stderr
+
+    code, said = check(allowed)
+    assert code == 1, said  # the incident's drift, verified
+    assert "HUGGINGFACE_API_KEY" in said
+    code, said = check(no_tasks)
+    assert code == 3, said
+    assert "ecs:ListTasks" in said
