@@ -178,3 +178,11 @@ def test_the_roles_drift_gate_prints_satisfy_the_modules_preconditions(cli: Cli)
     assert token in result.stdout
     main = (MODULE / "main.tf").read_text()
     assert 'strcontains(var.roles_json, "log-group:/aws/lambda/${var.function_name}")' in main
+
+
+def test_the_readme_names_every_input_and_output() -> None:
+    readme = (MODULE / "README.md").read_text()
+    for kind in ("variable", "output"):
+        for block in parsed(MODULE)[kind]:
+            for name in block:
+                assert f"`{name}`" in readme, f"README.md says nothing of {kind} {name}"
