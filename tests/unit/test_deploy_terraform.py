@@ -8,6 +8,7 @@ website/docs/r/ecs_service.html.markdown), the roles are what docs/deploy-hook.m
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -186,3 +187,74 @@ def test_the_readme_names_every_input_and_output() -> None:
         for block in parsed(MODULE)[kind]:
             for name in block:
                 assert f"`{name}`" in readme, f"README.md says nothing of {kind} {name}"
+
+
+def console(tmp_path: Path, expression: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    """`terraform console` on the module's variables and locals alone (no resources, so no
+    provider to download): Terraform itself evaluates the expressions and validations."""
+    folder = tmp_path / "locals"
+    folder.mkdir(exist_ok=True)
+    (folder / "variables.tf").write_text((MODULE / "variables.tf").read_text())
+    main = (MODULE / "main.tf").read_text()
+    start = main.index("locals {")
+    (folder / "locals.tf").write_text(main[start : main.index("\nresource ", start)])
+    options = [f"-var={name}={value}" for name, value in variables.items()]
+    return subprocess.run(
+        ["terraform", "console", "-no-color", *options],
+        input=expression,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "CHECKPOINT_DISABLE": "1"},
+    )
+
+
+ROLES = '{"FunctionRolePolicy": {"Statement": []}}'
+
+
+def test_terraform_evaluates_the_patterns_and_environment_as_documented(tmp_path: Path) -> None:
+    clusters = '["arn:aws:ecs:us-east-1:123456789012:cluster/hokusai-development"]'
+    evaluated = console(
+        tmp_path, "jsonencode(local.event_patterns)", roles_json=ROLES, event_cluster_arns=clusters
+    )
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "Error" not in evaluated.stdout + evaluated.stderr, evaluated.stdout
+    patterns = json.loads(json.loads(evaluated.stdout.strip()))
+    assert patterns["task-stopped"]["detail"] == {
+        "lastStatus": ["STOPPED"],
+        "clusterArn": json.loads(clusters),
+    }
+    assert patterns["deployment"]["detail-type"] == ["ECS Deployment State Change"]
+    every_cluster = console(tmp_path, "jsonencode(local.event_patterns)", roles_json=ROLES)
+    assert json.loads(json.loads(every_cluster.stdout.strip()))["task-stopped"]["detail"] == {
+        "lastStatus": ["STOPPED"]
+    }
+    environment = console(
+        tmp_path, "jsonencode(local.environment)", roles_json=ROLES, policy="s3://b/k",
+        metrics_namespace="DriftGate",
+    )  # fmt: skip
+    assert json.loads(json.loads(environment.stdout.strip())) == {
+        "DRIFT_GATE_POLICY": "s3://b/k",
+        "DRIFT_GATE_METRICS_NAMESPACE": "DriftGate",
+    }  # only what is given
+
+
+@pytest.mark.parametrize(
+    ("variables", "words"),
+    [
+        ({"roles_json": "{}"}, "with its FunctionRolePolicy"),
+        ({"roles_json": ROLES, "runtime": "python3.11"}, "python3.12 or python3.13"),
+        ({"roles_json": ROLES, "unverified": "maybe"}, "fail or continue"),
+        ({"roles_json": ROLES, "function_name": "a b"}, "1-64 letters"),
+        ({"roles_json": ROLES, "timeout_seconds": "901"}, "Lambda's limit is 15 minutes"),
+    ],
+)
+def test_terraform_refuses_the_inputs_the_module_cannot_use(
+    tmp_path: Path, variables: dict[str, str], words: str
+) -> None:
+    refused = console(tmp_path, "local.handler", **variables)
+    said = " ".join((refused.stdout + refused.stderr).split())  # console exits 0 on stdin
+    assert "Error: Invalid value for variable" in said
+    assert words in said

@@ -1,8 +1,6 @@
 # drift-gate's deployment hook: the function, its role, the role ECS invokes it with, its
 # log group and, optionally, the EventBridge rules of the re-check (docs/deploy-hook.md).
 
-data "aws_partition" "current" {}
-
 locals {
   roles   = jsondecode(var.roles_json)
   handler = "drift_gate.aws_lambda.handler"
