@@ -14,12 +14,26 @@ from drift_gate.errors import InvalidInputError
 from drift_gate.policy_location import PolicyLocation, PolicyObject, policy_location
 
 _FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_SECRET_ARN = re.compile(
+    r"arn:aws(-cn|-us-gov)?:secretsmanager:[a-z]{2}(-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+"
+)
 
 
 def function_name(_context: click.Context, _parameter: click.Parameter, value: str) -> str:
     """A Lambda function's name as Lambda accepts it (1-64 letters, digits, - and _)."""
     if not _FUNCTION_NAME.fullmatch(value):
         raise click.BadParameter("a Lambda function's name is 1-64 letters, digits, - and _")
+    return value
+
+
+def secret_arn(
+    _context: click.Context, _parameter: click.Parameter, value: str | None
+) -> str | None:
+    """A Secrets Manager secret's full ARN (what GetSecretValue is scoped to, exactly)."""
+    if value is not None and not _SECRET_ARN.fullmatch(value):
+        raise click.BadParameter(
+            "give the secret's full ARN, arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf"
+        )
     return value
 
 
@@ -67,6 +81,24 @@ IAM_POLICY_OPTIONS = (
         metavar="s3://BUCKET/KEY",
         callback=policy_object,
         help="With --lambda-hook: the policy's S3 object, when the function reads it from S3.",
+    ),
+    option(
+        "--events",
+        is_flag=True,
+        help="With --lambda-hook: the function also re-checks services on ECS events (their "
+        "running tasks, logs; --publish-metrics, --github-token-secret).",
+    ),
+    option(
+        "--github-token-secret",
+        metavar="ARN",
+        callback=secret_arn,
+        help="With --events: the Secrets Manager secret (full ARN) holding drift-gate's GitHub "
+        "token; the function may read that one secret.",
+    ),
+    option(
+        "--await-hook",
+        is_flag=True,
+        help="Print the role of a pipeline step running `drift-gate await-hook` instead.",
     ),
 )
 
