@@ -8,19 +8,23 @@ targetServiceRevisionArn`, `lifecycleStage`, `executionId`, and the hook's `hook
 
 Fail closed: the answer is SUCCEEDED only for a revision verified against the policy, or,
 when the hook's `hookDetails` say `{"unverified": "continue"}`, for one that could not be
-verified (the log says so). A bad event is a FAILED answer with the reason: an exception
-escaping the function would make ECS roll back without saying why.
+verified (the log says so). A could-not-verify that may pass by itself (throttled, a server
+error, a timeout) is IN_PROGRESS first, within a bound (engine/hook_wait.py). A bad event is
+a FAILED answer with the reason: an exception escaping the function would make ECS roll back
+without saying why.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drift_gate.deadline import Deadline
+from drift_gate.engine.hook_wait import Waiting, utc_now
 from drift_gate.errors import CouldNotVerifyError, DriftGateError, ExitCode, InvalidInputError
 from drift_gate.policy_location import PolicyObject
 
@@ -42,6 +46,7 @@ class Invocation:
     unverified: str = "fail"
     stage: str | None = None
     execution_id: str | None = None
+    waiting: Waiting = field(default_factory=Waiting)
 
     @classmethod
     def parse(cls, event: object) -> Invocation:
@@ -68,6 +73,7 @@ class Invocation:
             str(unverified),
             stage if isinstance(stage, str) else None,
             execution if isinstance(execution, str) else None,
+            Waiting.parse(hook_details),
         )
 
 
@@ -98,10 +104,12 @@ def answer_invocation(
     *,
     timeout: float = 10.0,
     deadline: Deadline | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> HookAnswer:
     """Check the invocation's target revision against the policy; never raises."""
     try:
         invocation = Invocation.parse(event)
+        invocation.waiting.elapsed(clock())  # a first attempt in the future: a bad event
     except InvalidInputError as error:
         return refused(str(error))
     where = {
@@ -128,7 +136,7 @@ def answer_invocation(
         return _unverified(invocation, reason, where, [])
     if stopped is not None:
         return _answer("FAILED", ExitCode(stopped.exit_code), f"stopped: {stopped}", where)
-    return _judged(invocation, report, where)
+    return _judged(invocation, report, where, clock())
 
 
 def _policy_object(
@@ -165,7 +173,9 @@ def _check(
     return outcome.report, outcome.stopped
 
 
-def _judged(invocation: Invocation, report: Report, where: dict[str, Any]) -> HookAnswer:
+def _judged(
+    invocation: Invocation, report: Report, where: dict[str, Any], now: datetime
+) -> HookAnswer:
     blocking = [
         f
         for f in report.findings
@@ -179,9 +189,42 @@ def _judged(invocation: Invocation, report: Report, where: dict[str, Any]) -> Ho
     if unverified or report.exit_code == ExitCode.COULD_NOT_VERIFY:
         reason = unverified[0].message if unverified else "the revision was not verified"
         reason = reason.removeprefix("could not verify: ")
+        if unverified and all(_transient(f) for f in unverified):
+            delay = invocation.waiting.delay(now)
+            if delay is not None:
+                return _in_progress(invocation, reason, where, named, (delay, now))
+            reason += invocation.waiting.spent(now)
         return _unverified(invocation, reason, where, named)
     reason = "the target revision gives every container what the policy declares"
     return _answer("SUCCEEDED", ExitCode.PASS, reason, where, named)
+
+
+def _transient(finding: Finding) -> bool:
+    """A could-not-verify that may pass by itself (engine/hook_wait.py)."""
+    from drift_gate.sources.aws_failures import TRANSIENT_FIXES
+
+    return finding.remediation in TRANSIENT_FIXES
+
+
+def _in_progress(
+    invocation: Invocation,
+    reason: str,
+    where: dict[str, Any],
+    named: list[dict[str, Any]],
+    when: tuple[int, datetime],
+) -> HookAnswer:
+    """IN_PROGRESS: ECS invokes the hook again after `delay` seconds, with the state."""
+    delay, now = when
+    waiting = invocation.waiting
+    reason = (
+        f"{reason}; not verified yet: asking again in {delay} s "
+        f"(attempt {waiting.attempt} of at most {waiting.attempts})"
+    )
+    answer = _answer("IN_PROGRESS", ExitCode.COULD_NOT_VERIFY, reason, where, named)
+    answer.response["callBackDelay"] = delay
+    answer.response["hookDetails"].update(waiting.carried(now, invocation.unverified))
+    answer.log.update(callBackDelay=delay, attempt=waiting.attempt)
+    return answer
 
 
 def _unverified(

@@ -137,7 +137,12 @@ FAULTS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-@pytest.mark.parametrize("fault", FAULTS)
+# Permanent: asking again would not help, so the setting's answer comes at once. The
+# transient faults (throttled, a failure INTERNAL_ERROR) wait first: tests/unit/test_hook_wait.py.
+PERMANENT = ("denied", "malformed")
+
+
+@pytest.mark.parametrize("fault", PERMANENT)
 @pytest.mark.parametrize(("setting", "status"), [(None, "FAILED"), ("continue", "SUCCEEDED")])
 def test_a_revision_that_cannot_be_described_is_not_passed_silently(
     account: IncidentAccount,
