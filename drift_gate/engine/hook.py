@@ -100,7 +100,7 @@ def refused(reason: str) -> HookAnswer:
 
 def answer_invocation(
     event: object,
-    policy: PolicyLocation,
+    policy: PolicyLocation | Policy,  # a Policy already read: the demo's, from the package
     *,
     timeout: float = 10.0,
     deadline: Deadline | None = None,
@@ -140,7 +140,7 @@ def answer_invocation(
 
 
 def _policy_object(
-    where: PolicyLocation, timeout: float, deadline: Deadline | None
+    where: PolicyLocation | Policy, timeout: float, deadline: Deadline | None
 ) -> Path | Policy:
     """A policy file as it is (read by the check); a policy in S3, read and validated here:
     which cannot be read fails the hook whatever its `unverified` setting (nothing declared)."""
