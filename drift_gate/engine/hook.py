@@ -35,6 +35,21 @@ if TYPE_CHECKING:
 
 SETTINGS = ("fail", "continue")  # hookDetails' "unverified": what an unverified revision gets
 MAX_LISTED = 10  # findings named in hookDetails (all of them go to the log)
+# In Lambda, the container's boto3 session, kept between invocations: a warm invocation
+# (ECS calling back after IN_PROGRESS, the next deployment) reuses its loaded service models.
+_CONTAINER_SESSION: list[Any] = []
+
+
+def container_session() -> Any:
+    """The boto3 session this Lambda container's invocations share; None outside Lambda
+    (LAMBDA_TASK_ROOT unset), where each answer makes its own."""
+    if not os.environ.get("LAMBDA_TASK_ROOT"):
+        return None
+    if not _CONTAINER_SESSION:
+        import boto3
+
+        _CONTAINER_SESSION.append(boto3.session.Session())
+    return _CONTAINER_SESSION[0]
 
 
 @dataclass(frozen=True)
@@ -152,7 +167,7 @@ def _policy_object(
     from drift_gate.yamlfile import parse_yaml
 
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    client = aws_clients(3, timeout, deadline).client("s3", region)
+    client = aws_clients(3, timeout, deadline, container_session()).client("s3", region)
     return policy_from_document(parse_yaml(read_policy_object(client, where), where.url))
 
 
@@ -168,6 +183,7 @@ def _check(
         max_attempts=3,
         timeout=timeout,
         deadline=deadline,
+        session=container_session(),
     )
     outcome = check_revision(request)
     return outcome.report, outcome.stopped
