@@ -173,3 +173,38 @@ def test_the_backoff_is_capped() -> None:
     waiting = Waiting(attempts=20, seconds=3600, attempt=6, first_at=now)
     assert waiting.delay(now) == 300
     assert Waiting(attempts=3, attempt=3).delay(now) is None
+
+
+def test_the_in_progress_answer_is_exactly_this(
+    account: IncidentAccount, moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.endpoint)
+    revision = deploying(account, list(SECRET_NAMES), None)
+    _faulty(monkeypatch, "throttled")
+    first = datetime(2026, 12, 4, 11, 0, 0, tzinfo=timezone.utc)
+    details = {
+        "unverified": "fail",
+        "driftGateAttempt": 3,
+        "driftGateFirstAttemptAt": "2026-12-04T11:00:00+00:00",
+    }
+    answer = answer_invocation(
+        payload(revision, details),
+        Path(POLICY),
+        clock=lambda: first + timedelta(seconds=95),
+    )
+    assert int(answer.exit_code) == 3
+    assert answer.response == {
+        "hookStatus": "IN_PROGRESS",
+        "callBackDelay": 120,
+        "hookDetails": {
+            "summary": "drift-gate: could not verify: throttled on "
+            "ecs:DescribeServiceRevisions past retries; not verified yet: asking again in "
+            "120 s (attempt 3 of at most 5)",
+            "verdict": "could not verify",
+            "unverified": "fail",
+            "retryAttempts": 5,
+            "retrySeconds": 600,
+            "driftGateAttempt": 4,
+            "driftGateFirstAttemptAt": "2026-12-04T11:00:00+00:00",
+        },
+    }
