@@ -125,6 +125,7 @@ class RevisionRequest:
     timeout: float = 20.0
     deadline: Deadline | None = None
     session: Any = None  # a boto3 session to reuse (the Lambda hook's, per container)
+    with_tasks: bool = False  # after scale-up: the target revision's tasks too
 
 
 def check_revision(request: RevisionRequest) -> Outcome:
@@ -140,7 +141,9 @@ def check_revision(request: RevisionRequest) -> Outcome:
     options = CheckOptions(request.environment, request.fail_on, service.region)
     clients = aws_clients(request.max_attempts, request.timeout, request.deadline, request.session)
     try:
-        report = run_revision_check(policy, service, revision_arn, options, clients)
+        report = run_revision_check(
+            policy, service, revision_arn, options, clients, with_tasks=request.with_tasks
+        )
     except AwsConfigurationError as error:
         # Imported here: the gate brings the declared sides' readers, which a hook never needs.
         from drift_gate.engine.gate import configuration_error_report

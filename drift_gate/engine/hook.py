@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
 SETTINGS = ("fail", "continue")  # hookDetails' "unverified": what an unverified revision gets
 MAX_LISTED = 10  # findings named in hookDetails (all of them go to the log)
+# After scale-up the target revision has tasks: the hook reads them too (DG211; still
+# starting: IN_PROGRESS). Before it (PRE_SCALE_UP, RECONCILE_SERVICE) it has none.
+TASK_STAGES = frozenset({"POST_SCALE_UP"})
 # In Lambda, the container's boto3 session, kept between invocations: a warm invocation
 # (ECS calling back after IN_PROGRESS, the next deployment) reuses its loaded service models.
 _CONTAINER_SESSION: list[Any] = []
@@ -184,6 +187,7 @@ def _check(
         timeout=timeout,
         deadline=deadline,
         session=container_session(),
+        with_tasks=invocation.stage in TASK_STAGES,
     )
     outcome = check_revision(request)
     return outcome.report, outcome.stopped
@@ -217,9 +221,10 @@ def _judged(
 
 def _transient(finding: Finding) -> bool:
     """A could-not-verify that may pass by itself (engine/hook_wait.py)."""
+    from drift_gate.checks.tasks import TASKS_STARTING_FIX
     from drift_gate.sources.aws_failures import TRANSIENT_FIXES
 
-    return finding.remediation in TRANSIENT_FIXES
+    return finding.remediation in TRANSIENT_FIXES or finding.remediation == TASKS_STARTING_FIX
 
 
 def _in_progress(

@@ -377,9 +377,11 @@ def revision_links(
     environment: EnvironmentPolicy,
     options: CheckOptions,
     stores: LinkStores,
+    tasks: LinkOutcome | None = None,
 ) -> None:
     """The links a revision can be checked on before it runs: images, secret stores, the
-    execution role; the links about running tasks, logs and smoke requests are not checked."""
+    execution role; the links about running tasks (unless `tasks`, read after scale-up),
+    logs and smoke requests are not checked."""
     runs = [run]
     images = _images_link(runs, environment, options, stores)
     located, roles = _secret_links(runs, environment, options, stores)
@@ -389,5 +391,6 @@ def revision_links(
         (Link.EXECUTION_ROLE, roles),
     ):
         run.record(link, outcomes[0])
-    for link in (Link.RUNNING_TASKS, Link.APPLICATION_LOG, Link.SMOKE):
+    run.record(Link.RUNNING_TASKS, tasks or LinkOutcome(not_checked=NO_TASK_YET))
+    for link in (Link.APPLICATION_LOG, Link.SMOKE):
         run.record(link, LinkOutcome(not_checked=NO_TASK_YET))
