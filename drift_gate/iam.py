@@ -136,6 +136,9 @@ def _hook_reads(policy: Policy) -> list[dict[str, Any]]:
                 "ecs:DescribeServiceRevisions",
                 "ecs:DescribeServices",
                 "ecs:DescribeTaskDefinition",
+                # after scale-up (POST_SCALE_UP): the target revision's tasks
+                "ecs:ListTasks",
+                "ecs:DescribeTasks",
             ],
             "Resource": "*",
         }

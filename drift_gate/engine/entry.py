@@ -16,7 +16,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from drift_gate.chain import LinkMode, SkippableLink
 from drift_gate.deadline import Deadline
@@ -126,6 +126,8 @@ class RevisionRequest:
     max_attempts: int = 5
     timeout: float = 20.0
     deadline: Deadline | None = None
+    session: Any = None  # a boto3 session to reuse (the Lambda hook's, per container)
+    with_tasks: bool = False  # after scale-up: the target revision's tasks too
 
 
 def check_revision(request: RevisionRequest) -> Outcome:
@@ -139,9 +141,11 @@ def check_revision(request: RevisionRequest) -> Outcome:
     revision_arn = check_revision_arn(request.revision_arn)
     policy = load(request.policy, None) if isinstance(request.policy, Path) else request.policy
     options = CheckOptions(request.environment, request.fail_on, service.region)
-    clients = aws_clients(request.max_attempts, request.timeout, request.deadline)
+    clients = aws_clients(request.max_attempts, request.timeout, request.deadline, request.session)
     try:
-        report = run_revision_check(policy, service, revision_arn, options, clients)
+        report = run_revision_check(
+            policy, service, revision_arn, options, clients, with_tasks=request.with_tasks
+        )
     except AwsConfigurationError as error:
         # Imported here: the gate brings the declared sides' readers, which a hook never needs.
         from drift_gate.engine.gate import configuration_error_report
@@ -354,14 +358,17 @@ def check_smoke_variables(policy: Policy) -> None:
     refuse_unusable(requests, os.environ)
 
 
-def aws_clients(max_attempts: int, timeout: float, deadline: Deadline | None) -> AwsClients:
-    """Clients with the request's retries, timeouts and deadline (botocore's standard mode)."""
+def aws_clients(
+    max_attempts: int, timeout: float, deadline: Deadline | None, session: Any = None
+) -> AwsClients:
+    """Clients with the request's retries, timeouts and deadline (botocore's standard mode),
+    from `session` when one is given (its loaded service models are reused)."""
     from drift_gate.sources.aws import AwsClients, AwsSettings
 
     settings = AwsSettings(
         max_attempts=max_attempts, read_timeout=timeout, connect_timeout=min(5.0, timeout)
     )
-    return AwsClients(settings, deadline=deadline)
+    return AwsClients(settings, session=session, deadline=deadline)
 
 
 def load_plan_input(request: PlanRequest) -> PlanInput | None:

@@ -177,6 +177,7 @@ MEMBERS: dict[str, tuple[str, ...]] = {
         "drift_gate.commands",
         "drift_gate.inventory",
         "drift_gate.demo",
+        "drift_gate.demo_hook",
         "drift_gate.demo_serve",
         "drift_gate._moto_compat",
     ),
