@@ -6,9 +6,10 @@ service as `check` would and keeps its GitHub issue (drift_gate/commands/on_even
 
 Configured as an ECS deployment lifecycle hook (for instance at PRE_SCALE_UP, before the new
 revision has a task), it checks the deployment's target revision against the policy and
-answers {"hookStatus": "SUCCEEDED" | "FAILED", "hookDetails": {...}}. The verdict and the
-findings (names, never values) go to the function's log as one JSON line. It never raises: an
-error in the function would make ECS roll back without a reason.
+answers {"hookStatus": "SUCCEEDED" | "FAILED", "hookDetails": {...}}, or "IN_PROGRESS" with a
+`callBackDelay` while a cause that may pass by itself lasts (engine/hook_wait.py). The
+verdict and the findings (names, never values) go to the function's log as one JSON line. It
+never raises: an error in the function would make ECS roll back without a reason.
 
 The policy: the file named by DRIFT_GATE_POLICY, else drift-gate.yaml at the root of the
 function's package (LAMBDA_TASK_ROOT), beside the `drift_gate` folder.
