@@ -52,7 +52,9 @@ class TemplateSource:
 
     @property
     def label(self) -> str:
-        return str(self.path)
+        """The template, and how its services are matched to running ones."""
+        how = f"by stack {self.stack}'s physical ids" if self.stack else "by the names it gives"
+        return f"{self.path} (CloudFormation; services matched {how})"
 
     def declared(self, scope: DeclaredScope) -> Declared:
         region = (

@@ -85,9 +85,17 @@ def run_check(
         clock(),
         policy.source if policy else None,
         dict(clients.calls),
-        plan_input.source if plan_input else None,
+        _declared_words(plan_input, declared_sides),
         workspace=plan_input.workspace if plan_input else None,
     )
+
+
+def _declared_words(plan_input: PlanInput | None, sides: Sequence[DeclaredSource]) -> str | None:
+    """The report's `plan`: the plan, and each other declared side's label (a template
+    says how its services were matched)."""
+    labels = [plan_input.source] if plan_input else []
+    labels += [side.label for side in sides]
+    return ", ".join(labels) or None
 
 
 def _with_selected_services(
