@@ -79,6 +79,12 @@ CLOUDFORMATION = DeclaredSide(
             "the stack's physical ids (cloudformation:DescribeStackResources).",
         ),
         SideSetting(
+            "--cfn-parameters",
+            "FILE",
+            "With --cfn-template: the parameter values a deploy passes (`copilot svc "
+            "package`'s params file, or the AWS CLI's list), over the templates' defaults.",
+        ),
+        SideSetting(
             "--express-container",
             "NAME",
             "With --cfn-template: the name the policy gives an Express Mode service's "

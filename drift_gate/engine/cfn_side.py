@@ -36,6 +36,7 @@ from drift_gate.sources.cfn_template import (
     TemplateContainer,
     TemplateService,
     TemplateTaskDefinition,
+    read_parameters,
     read_template,
 )
 
@@ -49,6 +50,7 @@ class TemplateSource:
     path: Path
     stack: str | None = None
     express_container: str = EXPRESS_CONTAINER
+    cfn_parameters: str | None = None  # a parameters file (--cfn-parameters)
 
     @property
     def label(self) -> str:
@@ -66,7 +68,8 @@ class TemplateSource:
                 "pass --region"
             )
         pseudo = {"AWS::Region": region, **({"AWS::StackName": self.stack} if self.stack else {})}
-        template = read_template(self.path, self.express_container or EXPRESS_CONTAINER, pseudo)
+        given = read_parameters(Path(self.cfn_parameters)) if self.cfn_parameters else None
+        template = read_template(self.path, self.express_container, pseudo, given)
         names: dict[str, tuple[str, str]] = {}
         if self.stack:
             from drift_gate.sources.cfn_stack import stack_services

@@ -34,6 +34,7 @@ from drift_gate.sources.cfn_template import (
     Template,
     TemplateService,
     TemplateTaskDefinition,
+    read_parameters,
     read_template,
 )
 
@@ -66,11 +67,13 @@ def check_templates(
     services: Sequence[str],
     fail_on: FailOn,
     express_container: str = EXPRESS_CONTAINER,
+    parameters: Path | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> Report:
     """Each template's task definitions against the policy services they are for."""
     started = clock()
-    templates = [read_template(path, express_container) for path in files]
+    given = read_parameters(parameters) if parameters else None
+    templates = [read_template(path, express_container, None, given) for path in files]
     declared = [
         (env, service)
         for env in select_environments(policy, environment)
@@ -232,4 +235,5 @@ def check_offline(policy: Policy, request: OfflineRequest, files: Sequence[Path]
         request.services,
         request.fail_on,
         settings.get("express_container") or EXPRESS_CONTAINER,
+        Path(settings["cfn_parameters"]) if settings.get("cfn_parameters") else None,
     )

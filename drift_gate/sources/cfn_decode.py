@@ -54,7 +54,12 @@ def decode_template(text: str, source: str) -> Decoded:
     stripped = text.lstrip()
     if stripped.startswith("{"):
         try:
-            document = json.loads(text)
+            document = json.loads(text, object_pairs_hook=_unique_keys)
+        except _DuplicateKeyError as error:
+            raise InvalidInputError(
+                f"{source}: {error.key} is given twice in one object; CloudFormation refuses a "
+                "template with a duplicate key"
+            ) from None
         except json.JSONDecodeError as error:
             raise InvalidInputError(
                 f"{source}: not a CloudFormation template: not JSON (line {error.lineno}: "
@@ -66,6 +71,21 @@ def decode_template(text: str, source: str) -> Decoded:
             ) from None
         return Decoded(document, json_lines(text, LINE_DEPTH))
     return _decode_yaml(text, source)
+
+
+class _DuplicateKeyError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in mapping:
+            raise _DuplicateKeyError(key)
+        mapping[key] = value
+    return mapping
 
 
 def _decode_yaml(text: str, source: str) -> Decoded:
@@ -131,6 +151,11 @@ class _Builder:
                     f"{self.source}:{line}: a mapping key is not text; a template's keys are names"
                 )
             key = str(key_node.value)
+            if key in mapping:
+                raise InvalidInputError(
+                    f"{self.source}:{key_node.start_mark.line + 1}: {key} is given twice in one "
+                    "mapping; CloudFormation refuses a template with a duplicate key"
+                )
             if key == "<<":  # a merge key: CloudFormation does not read it either
                 raise InvalidInputError(
                     f"{self.source}:{key_node.start_mark.line + 1}: YAML merge keys (<<) are "

@@ -2,6 +2,8 @@
 the one handling shared by the template reader (sources/cfn_template.py) and the
 task-definition file reader (a CloudFormation TaskDefinition resource given alone).
 
+Container definitions in CloudFormation's form are read by sources/cfn_containers.py.
+
 Resolved: `Ref` to a parameter with a default (or a pseudo-parameter drift-gate knows: the
 partition, the URL suffix, the region and stack name when given); `Ref`/`Fn::GetAtt` to a
 secret or parameter resource of the same template ("declared here": its ARN is known only
@@ -19,8 +21,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-from drift_gate.model import ContainerVars
 
 # Resources whose Ref or GetAtt is a secret's or a parameter's reference: what a container's
 # ValueFrom names. The stack creates them, so the reference exists once deployed.
@@ -58,6 +58,12 @@ class TemplateContext:
     parameters: Mapping[str, str | None] = field(default_factory=dict)
     resources: Mapping[str, str] = field(default_factory=dict)
     mappings: Mapping[str, Any] = field(default_factory=dict)
+    # What a Ref to a resource returns when it is a name the template gives (a cluster's
+    # ClusterName): logical id -> that property's value, still to resolve.
+    names: Mapping[str, Any] = field(default_factory=dict)
+    # NoEcho parameters: their value is a secret (a password passed at deploy)
+    secret_parameters: frozenset[str] = frozenset()
+    conditions: Mapping[str, Any] = field(default_factory=dict)  # name -> its expression
     pseudo: Mapping[str, str] = field(
         default_factory=lambda: {"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
     )
@@ -121,6 +127,9 @@ def _ref(argument: Any, context: TemplateContext, depth: int) -> Resolved:
     kind = context.resources.get(argument)
     if kind in SECRET_RESOURCES:
         return DeclaredHere(argument, str(kind))
+    if argument in context.names:
+        named = resolve(context.names[argument], context, depth)
+        return named if isinstance(named, str) else Unresolved(f"the name of {argument}")
     if kind is not None:
         return Unresolved(f"the physical id of {argument} ({kind})")
     return Unresolved(f"Ref to {argument}, which the template does not declare")
@@ -207,9 +216,74 @@ def _find_in_map(argument: Any, context: TemplateContext, depth: int) -> Resolve
     return resolve(found, context, depth)
 
 
+def references(value: Any, depth: int = 0) -> set[str]:
+    """Every name a value refers to: Ref targets and Fn::Sub's ${Name}s."""
+    if depth > MAX_DEPTH:
+        return set()
+    if isinstance(value, str):
+        return {match.strip() for match in _SUB_VARIABLE.findall(value)}
+    if isinstance(value, list):
+        return set().union(*(references(item, depth + 1) for item in value))
+    if isinstance(value, dict):
+        found = {value["Ref"]} if isinstance(value.get("Ref"), str) else set()
+        return found.union(*(references(item, depth + 1) for item in value.values()))
+    return set()
+
+
 def _condition_if(argument: Any, context: TemplateContext, depth: int) -> Resolved:
-    condition = argument[0] if isinstance(argument, list) and argument else "?"
-    return Unresolved(f"Fn::If on condition {condition}")
+    chosen = choose({"Fn::If": argument}, context, depth)
+    if chosen is NO_VALUE:
+        return Unresolved("AWS::NoValue")
+    return chosen if isinstance(chosen, Unresolved) else resolve(chosen, context, depth)
+
+
+class _NoValue:
+    """`Ref: AWS::NoValue`: the property or list item is left out."""
+
+
+NO_VALUE = _NoValue()
+
+
+def choose(value: Any, context: TemplateContext, depth: int = 0) -> Any:
+    """`value` with each `Fn::If` on a condition the template decides replaced by the branch
+    it takes: NO_VALUE for `AWS::NoValue`, Unresolved when the condition is not known."""
+    while intrinsic_name(value) == "Fn::If" and depth <= MAX_DEPTH:
+        argument = value["Fn::If"]
+        if not (isinstance(argument, list) and len(argument) == 3):
+            return Unresolved("Fn::If of an unexpected shape")
+        decided = condition(argument[0], context, depth + 1)
+        if decided is None:
+            return Unresolved(f"Fn::If on condition {argument[0]}")
+        value, depth = argument[1 if decided else 2], depth + 1
+    return NO_VALUE if value == {"Ref": "AWS::NoValue"} else value
+
+
+def condition(name: Any, context: TemplateContext, depth: int = 0) -> bool | None:
+    """A named condition's value when every part of it resolves, else None."""
+    if not isinstance(name, str) or name not in context.conditions or depth > MAX_DEPTH:
+        return None
+    return _truth(context.conditions[name], context, depth + 1)
+
+
+def _truth(value: Any, context: TemplateContext, depth: int) -> bool | None:
+    name = intrinsic_name(value)
+    argument = value[name] if name else None
+    if name == "Condition":
+        return condition(argument, context, depth)
+    if not isinstance(argument, list) or depth > MAX_DEPTH:
+        return None
+    if name == "Fn::Equals" and len(argument) == 2:
+        left, right = (resolve(side, context, depth) for side in argument)
+        both = isinstance(left, str) and isinstance(right, str)
+        return left == right if both else None
+    parts = [_truth(part, context, depth + 1) for part in argument]
+    if name == "Fn::Not" and len(parts) == 1 and parts[0] is not None:
+        return not parts[0]
+    if name == "Fn::And" and None not in parts:
+        return all(parts)
+    if name == "Fn::Or" and None not in parts:
+        return any(parts)
+    return None
 
 
 def _import_value(argument: Any, context: TemplateContext, depth: int) -> Resolved:
@@ -226,138 +300,3 @@ _HANDLERS = {
     "Fn::If": _condition_if,
     "Fn::ImportValue": _import_value,
 }
-
-
-# --- A container definition in CloudFormation's form -> the API's --------------------
-
-
-@dataclass(frozen=True)
-class CfnContainer:
-    """One `ContainerDefinitions` entry as the ECS API would have it (camelCase, every value
-    text), with its name resolved or not and each part that is not known before deploy."""
-
-    definition: dict[str, Any]
-    name: Resolved
-    # (path inside the container, e.g. ("Environment", 2), words): entries whose name may be
-    # any (so a required name not found there is not verified), or whose file names unknown.
-    unresolved: tuple[tuple[tuple[str | int, ...], str], ...] = ()
-    declared_here: tuple[str, ...] = ()  # secrets read from a resource of this template
-    # plain variables whose value is a secret's reference or a secret dynamic reference:
-    # name -> the format, said in DG106 (the value itself is never kept)
-    plain_secrets: Mapping[str, str] = field(default_factory=dict)
-
-    def names(self, names: ContainerVars) -> ContainerVars:
-        """`names` (read from `definition`) with the plain secrets' formats marked."""
-        if not self.plain_secrets:
-            return names
-        environment = tuple(
-            v.model_copy(update={"value_token_format": self.plain_secrets[v.name]})
-            if v.name in self.plain_secrets and v.value_token_format is None
-            else v
-            for v in names.environment
-        )
-        return names.model_copy(update={"environment": environment})
-
-
-# A plain value that is a secret, or names one: the container gets the ARN (not the secret),
-# or CloudFormation writes the secret's value into the task definition in clear text.
-_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[^:\s]*:[^:\s]*:secret:\S+$")
-_SECRET_DYNAMIC = re.compile(r"\{\{resolve:(secretsmanager|ssm-secure):")
-ARN_IN_PLAIN = "a Secrets Manager secret ARN (the container receives the ARN, not the secret)"
-DYNAMIC_IN_PLAIN = (
-    "a {{resolve:secretsmanager}} dynamic reference (CloudFormation writes the secret's value "
-    "into the task definition)"
-)
-
-
-def plain_secret_format(raw: Any, value: Resolved) -> str | None:
-    """The format of a plain value that is a secret or names one, else None."""
-    if isinstance(raw, str) and _SECRET_DYNAMIC.search(raw):
-        return DYNAMIC_IN_PLAIN
-    if isinstance(value, DeclaredHere) and value.kind == "AWS::SecretsManager::Secret":
-        return ARN_IN_PLAIN
-    if isinstance(value, str) and _SECRET_ARN.match(value):
-        return ARN_IN_PLAIN
-    return None
-
-
-def cfn_container(item: dict[str, Any], context: TemplateContext = NO_CONTEXT) -> CfnContainer:
-    """A CloudFormation container definition (PascalCase, intrinsics) -> the API's shape."""
-    name = resolve(item.get("Name"), context) if "Name" in item else Unresolved("no Name")
-    definition: dict[str, Any] = {"name": text_or_none(name) or "${cloudformation}"}
-    unresolved: list[tuple[tuple[str | int, ...], str]] = []
-    here: list[str] = []
-    plain: dict[str, str] = {}
-    image = resolve(item["Image"], context) if "Image" in item else None
-    if isinstance(image, str):
-        definition["image"] = image
-    for key, api_key, value_key in (
-        ("Environment", "environment", "Value"),
-        ("Secrets", "secrets", "ValueFrom"),
-    ):
-        entries = item.get(key)
-        if entries is None:
-            continue
-        if not isinstance(entries, list):
-            unresolved.append(((key,), words(resolve(entries, context))))
-            continue
-        definition[api_key] = _entries(
-            key, entries, value_key, context, unresolved, here if key == "Secrets" else plain
-        )
-    files = item.get("EnvironmentFiles")
-    if isinstance(files, list):
-        definition["environmentFiles"] = _files(files, context, unresolved)
-    elif files is not None:
-        unresolved.append((("EnvironmentFiles",), words(resolve(files, context))))
-    return CfnContainer(definition, name, tuple(unresolved), tuple(here), plain)
-
-
-def _entries(
-    key: str,
-    entries: list[Any],
-    value_key: str,
-    context: TemplateContext,
-    unresolved: list[tuple[tuple[str | int, ...], str]],
-    noted: list[str] | dict[str, str],
-) -> list[dict[str, Any]]:
-    """Environment or Secrets entries with a known name; the others recorded as unresolved.
-    `noted`: the secrets read from this template's resources (Secrets), or the plain
-    variables holding a secret or its reference, with its format (Environment)."""
-    kept = []
-    for index, entry in enumerate(entries):
-        if not isinstance(entry, dict) or intrinsic_name(entry) is not None:
-            unresolved.append(((key, index), words(resolve(entry, context))))
-            continue
-        name = resolve(entry.get("Name"), context) if "Name" in entry else None
-        if not isinstance(name, str):
-            what = words(name) if name is not None else "no Name"
-            unresolved.append(((key, index), what))
-            continue
-        value = resolve(entry.get(value_key, ""), context)
-        if isinstance(noted, list) and isinstance(value, DeclaredHere):
-            noted.append(name)
-        found = plain_secret_format(entry.get(value_key), value)
-        if isinstance(noted, dict) and found:
-            noted[name] = found
-        api_value = value if isinstance(value, str) else PLACEHOLDER
-        kept.append({"name": name, "valueFrom" if value_key == "ValueFrom" else "value": api_value})
-    return kept
-
-
-def _files(
-    files: list[Any], context: TemplateContext, unresolved: list[tuple[tuple[str | int, ...], str]]
-) -> list[dict[str, str]]:
-    """EnvironmentFiles entries: their S3 ARN when known. An entry that is itself an
-    intrinsic (an `Fn::If` adding a file in one environment) may bring any name."""
-    kept = []
-    for index, entry in enumerate(files):
-        value = (
-            resolve(entry.get("Value"), context)
-            if isinstance(entry, dict) and not intrinsic_name(entry)
-            else resolve(entry, context)
-        )
-        if isinstance(value, str):
-            kept.append({"value": value, "type": "s3"})
-        else:
-            unresolved.append((("EnvironmentFiles", index), words(value)))
-    return kept

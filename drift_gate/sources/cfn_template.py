@@ -24,13 +24,12 @@ from drift_gate.input_files import CFN_TEMPLATE, read_bytes
 from drift_gate.jsontext import decode_json_bytes
 from drift_gate.model import ContainerVars
 from drift_gate.sources.answers import ContainerDefinition
+from drift_gate.sources.cfn_containers import CfnContainer, cfn_container
 from drift_gate.sources.cfn_decode import Decoded, decode_template
 from drift_gate.sources.cfn_intrinsics import (
-    CfnContainer,
     Resolved,
     TemplateContext,
     Unresolved,
-    cfn_container,
     resolve,
     words,
 )
@@ -126,16 +125,46 @@ class Template:
 
 
 def read_template(
-    path: Path, express_container: str = EXPRESS_CONTAINER, pseudo: Mapping[str, str] = {}
+    path: Path,
+    express_container: str = EXPRESS_CONTAINER,
+    pseudo: Mapping[str, str] | None = None,
+    parameters: Mapping[str, str] | None = None,
 ) -> Template:
-    """Read a template; a file that is not one is exit 2, one line naming the file."""
+    """Read a template; a file that is not one is exit 2, one line naming the file.
+    `parameters`: the values a deploy passes (--cfn-parameters), over the defaults."""
     source = str(path)
+    decoded = decode_template(_text(path), source)
+    reader = _Reader(source, decoded, express_container, pseudo or {}, parameters or {})
+    return reader.template()
+
+
+def _text(path: Path) -> str:
     try:
-        text = decode_json_bytes(read_bytes(path, CFN_TEMPLATE))
+        return decode_json_bytes(read_bytes(path, CFN_TEMPLATE))
     except UnicodeDecodeError:
-        raise InvalidInputError(f"{source}: not UTF-8 or UTF-16 text; {EXPECTED}") from None
-    decoded = decode_template(text, source)
-    return _Reader(source, decoded, express_container, pseudo).template()
+        raise InvalidInputError(f"{path}: not UTF-8 or UTF-16 text; {EXPECTED}") from None
+
+
+PARAMETERS_EXPECTED = (
+    'expected {"Parameters": {"Name": "value"}} (what `copilot svc package` and CodePipeline '
+    'write) or [{"ParameterKey": "Name", "ParameterValue": "value"}] (the AWS CLI\'s)'
+)
+
+
+def read_parameters(path: Path) -> dict[str, str]:
+    """A deploy's parameter values; anything else is exit 2 naming the two shapes."""
+    document = decode_template(_text(path), str(path)).document
+    if isinstance(document, dict) and isinstance(document.get("Parameters"), dict):
+        given = document["Parameters"]
+    elif isinstance(document, list) and all(isinstance(item, dict) for item in document):
+        given = {item.get("ParameterKey"): item.get("ParameterValue") for item in document}
+    else:
+        raise InvalidInputError(f"{path}: not a parameters file; {PARAMETERS_EXPECTED}")
+    if not all(isinstance(k, str) and isinstance(v, str | int | float) for k, v in given.items()):
+        raise InvalidInputError(
+            f"{path}: a parameter's name or value is not text; {PARAMETERS_EXPECTED}"
+        )
+    return {str(key): str(value) for key, value in given.items()}
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -144,7 +173,12 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 class _Reader:
     def __init__(
-        self, source: str, decoded: Decoded, express_container: str, pseudo: Mapping[str, str]
+        self,
+        source: str,
+        decoded: Decoded,
+        express_container: str,
+        pseudo: Mapping[str, str],
+        given: Mapping[str, str],
     ) -> None:
         self.source, self.decoded, self.express = source, decoded, express_container
         document = decoded.document
@@ -158,12 +192,24 @@ class _Reader:
                     f"{EXPECTED}"
                 )
         parameters = {
-            name: (None if "Default" not in _mapping(spec) else str(spec["Default"]))
+            name: given.get(name, None if "Default" not in _mapping(spec) else str(spec["Default"]))
             for name, spec in _mapping(document.get("Parameters")).items()
         }
         self.context = TemplateContext(
             parameters=parameters,
             resources={k: v["Type"] for k, v in self.resources.items()},
+            names={
+                k: _mapping(v.get("Properties"))["ClusterName"]
+                for k, v in self.resources.items()
+                if v["Type"] == "AWS::ECS::Cluster"
+                and "ClusterName" in _mapping(v.get("Properties"))
+            },
+            conditions=_mapping(document.get("Conditions")),
+            secret_parameters=frozenset(
+                name
+                for name, spec in _mapping(document.get("Parameters")).items()
+                if str(_mapping(spec).get("NoEcho", "")).lower() == "true"
+            ),
             mappings=_mapping(document.get("Mappings")),
             pseudo={**TemplateContext().pseudo, **pseudo},
         )
@@ -320,5 +366,6 @@ __all__ = [
     "TemplateService",
     "TemplateTaskDefinition",
     "Unresolved",
+    "read_parameters",
     "read_template",
 ]

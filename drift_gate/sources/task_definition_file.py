@@ -25,7 +25,8 @@ from drift_gate.input_files import TASK_DEFINITION_FILE, read_bytes
 from drift_gate.jsontext import decode_json_bytes
 from drift_gate.model import ContainerVars
 from drift_gate.sources.answers import ContainerDefinition
-from drift_gate.sources.cfn_intrinsics import cfn_container, text_or_none
+from drift_gate.sources.cfn_containers import cfn_container
+from drift_gate.sources.cfn_intrinsics import text_or_none
 from drift_gate.sources.containers import UNRENDERED, container_vars, repeated_name
 from drift_gate.validation import validate_or_none
 

@@ -161,8 +161,8 @@ def test_unresolved_parts_are_shown_and_never_passed(cli: Cli, tmp_path: Path) -
     [finding] = report["findings"]
     assert finding["rule_id"] == "DG903"
     assert "parameter WorkloadName (no default)" in finding["message"]
-    assert finding["declared_in"] == f"{FILES / 'copilot.yml'}:43"
-    assert "Fn::If on condition HasAddons" in report["plan"]
+    assert finding["declared_in"] == f"{FILES / 'copilot.yml'}:46"
+    assert "Fn::If on condition HasEnvFile" in report["plan"]
     # hand.json: one variable's name is a Sub of a parameter without... a default: resolved
     policy = policy_for(tmp_path, "worker-prod", {"worker": {"environment": ["OTHER"]}})
     template = tmp_path / "t.json"
@@ -248,7 +248,7 @@ def test_intrinsics_resolve_what_the_template_knows() -> None:
 
 def test_the_reader_names_services_task_definitions_and_nested_stacks() -> None:
     template = read_template(FILES / "copilot.yml")
-    assert template.nested_stacks == (("AddonsStack", f"{FILES / 'copilot.yml'}:77"),)
+    assert template.nested_stacks == (("AddonsStack", f"{FILES / 'copilot.yml'}:80"),)
     [service] = template.services
     assert (service.logical_id, service.task_definition, service.service_name) == (
         "Service",
@@ -314,3 +314,81 @@ def test_a_task_definition_file_with_intrinsics_is_read_not_refused(
     [finding] = json.loads(report.read_text())["findings"]
     assert finding["rule_id"] == "DG903"
     assert "known only at deploy time" in finding["message"]
+
+
+def test_a_parameters_file_names_what_the_deploy_passes(cli: Cli, tmp_path: Path) -> None:
+    """Copilot names the container by a parameter `copilot svc package` writes beside the
+    template; with it, the container is known and the Fn::If env file decided (left out)."""
+    names = {"secrets": ["GITHUB_TOKEN", "DB_SECRET"], "environment": ["LOG_LEVEL"]}
+    policy = policy_for(tmp_path, "front", {"front": names})
+    params = ["--cfn-parameters", str(FILES / "copilot.params.json"), "--service", "Service"]
+    code, report, stderr = check(cli, policy, FILES / "copilot.yml", *params)
+    assert code == 0, stderr
+    # the COPILOT_* variables Copilot adds are named, undeclared (info); nothing unresolved
+    assert {f["rule_id"] for f in report["findings"]} == {"DG107"}
+    assert "unresolved" not in report["plan"]
+    names["secrets"].append("STRIPE_KEY")
+    policy = policy_for(tmp_path, "front", {"front": names})
+    code, report, _ = check(cli, policy, FILES / "copilot.yml", *params)
+    [missing] = [f for f in report["findings"] if f["rule_id"] == "DG101"]
+    assert missing["target"]["variable"] == "STRIPE_KEY"
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"Tags": {}}')
+    code, _, stderr = check(cli, policy, FILES / "copilot.yml", "--cfn-parameters", str(bad))
+    assert code == 2
+    assert stderr.startswith(f"drift-gate: error: {bad}: not a parameters file"), stderr
+
+
+def test_conditions_the_template_decides_choose_their_branch() -> None:
+    from drift_gate.sources.cfn_intrinsics import NO_VALUE, choose, condition
+
+    context = TemplateContext(
+        parameters={"Env": "prod", "Arn": ""},
+        conditions={
+            "IsProd": {"Fn::Equals": [{"Ref": "Env"}, "prod"]},
+            "HasFile": {"Fn::Not": [{"Fn::Equals": [{"Ref": "Arn"}, ""]}]},
+            "Both": {"Fn::And": [{"Condition": "IsProd"}, {"Condition": "HasFile"}]},
+            "Unknown": {"Fn::Equals": [{"Ref": "Nope"}, "x"]},
+        },
+    )
+    assert (condition("IsProd", context), condition("HasFile", context)) == (True, False)
+    assert condition("Both", context) is False
+    assert condition("Unknown", context) is None
+    assert choose({"Fn::If": ["HasFile", "a", {"Ref": "AWS::NoValue"}]}, context) is NO_VALUE
+    assert resolve({"Fn::If": ["IsProd", "big", "small"]}, context) == "big"
+    assert isinstance(choose({"Fn::If": ["Unknown", "a", "b"]}, context), Unresolved)
+
+
+def test_a_no_echo_parameter_in_a_plain_value_is_a_secret_in_clear(
+    cli: Cli, tmp_path: Path
+) -> None:
+    template = tmp_path / "t.yaml"
+    template.write_text(
+        "Parameters:\n  DBPassword:\n    Type: String\n    NoEcho: true\n"
+        "Resources:\n  T:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n"
+        "      ContainerDefinitions:\n        - Name: api\n          Environment:\n"
+        "            - Name: DATABASE_URL\n"
+        "              Value: !Sub 'postgresql://app:${DBPassword}@db:5432/app'\n"
+    )
+    policy = policy_for(tmp_path, "s", {"api": {"environment": ["DATABASE_URL"]}})
+    code, report, _ = check(cli, policy, template)
+    assert code == 1
+    [finding] = report["findings"]
+    assert (finding["rule_id"], finding["declared_in"]) == ("DG106", f"{template}:12")
+    assert "NoEcho parameter" in finding["message"]
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("Resources: {}\nResources: {}\n", ":2: Resources is given twice"),
+        ('{"Resources": {}, "Resources": {}}', ": Resources is given twice"),
+    ],
+)
+def test_a_duplicate_key_is_refused_as_cloudformation_does(
+    tmp_path: Path, text: str, where: str
+) -> None:
+    path = tmp_path / "dup.yaml"
+    path.write_text(text)
+    with pytest.raises(InvalidInputError, match=where):
+        read_template(path)
