@@ -351,6 +351,14 @@ INVENTORY_OPTIONS = (
         is_flag=True,
         help="Write nothing; exit 1 if --output is not what would be written.",
     ),
+    option(
+        "--cfn-template",
+        "cfn_templates",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="A CloudFormation template whose services and containers are listed too; "
+        "repeatable (docs/cloudformation.md).",
+    ),
 )
 
 # --policy of the commands that read a policy and nothing else (found as check finds it).

@@ -19,6 +19,7 @@ class IamPolicyArguments:
 
     policy: Path | None = None
     metrics_namespace: str | None = None
+    stacks: tuple[str, ...] = ()
     lambda_hook: bool = False
     function_name: str = "drift-gate-hook"
     policy_object: PolicyObject | None = None
@@ -33,8 +34,11 @@ def run(given: IamPolicyArguments) -> int:
 
     if not given.lambda_hook and (given.policy_object or given.function_name != "drift-gate-hook"):
         raise click.UsageError("--function-name and --policy-object go with --lambda-hook")
-    if given.lambda_hook and given.metrics_namespace:
-        raise click.UsageError("the hook publishes no metrics: --publish-metrics goes without it")
+    if given.lambda_hook and (given.metrics_namespace or given.stacks):
+        raise click.UsageError(
+            "the hook publishes no metrics and reads no stack: --publish-metrics and --stack "
+            "go without it"
+        )
     policy = load_policy(required_policy(given.policy, "give --policy FILE"))
     document: dict[str, Any]
     if given.lambda_hook:
@@ -44,6 +48,6 @@ def run(given: IamPolicyArguments) -> int:
             "InvokeRole": hook_invoke_role(policy, given.function_name),
         }
     else:
-        document = least_privilege(policy, given.metrics_namespace)
+        document = least_privilege(policy, given.metrics_namespace, given.stacks)
     echo(json.dumps(document, indent=2))
     return ExitCode.PASS

@@ -109,3 +109,25 @@ def test_a_stack_that_cannot_be_read_is_could_not_verify(
     code, _, output = check(cli_on_moto, TEMPLATE, "--stack", "absent")
     assert code == 3, output
     assert "stack absent" in output
+
+
+def test_iam_policy_allows_describe_stack_resources_on_the_stack_only(
+    cli: Cli, tmp_path: Path
+) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text(
+        "version: 1\nenvironments:\n  prod:\n    region: eu-west-1\n    services:\n"
+        "      - cluster: shop\n        service: shop-api\n        containers:\n"
+        "          api:\n            secrets: [DB_PASSWORD]\n"
+    )
+    result = cli.run("iam-policy", "--policy", str(policy), "--stack", "shop")
+    assert result.exit_code == 0, result.stderr
+    by_sid = {s["Sid"]: s for s in json.loads(result.stdout)["Statement"]}
+    assert by_sid["DriftGateStackResources"] == {
+        "Sid": "DriftGateStackResources",
+        "Effect": "Allow",
+        "Action": ["cloudformation:DescribeStackResources"],
+        "Resource": ["arn:aws:cloudformation:eu-west-1:*:stack/shop/*"],
+    }
+    plain = cli.run("iam-policy", "--policy", str(policy))
+    assert "cloudformation" not in plain.stdout

@@ -5,6 +5,7 @@ this repository (tests/fixtures/cfn/)."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -392,3 +393,19 @@ def test_a_duplicate_key_is_refused_as_cloudformation_does(
     path.write_text(text)
     with pytest.raises(InvalidInputError, match=where):
         read_template(path)
+
+
+def test_inventory_lists_a_templates_names_and_where_each_is(cli: Cli, tmp_path: Path) -> None:
+    output = tmp_path / "ENVIRONMENT_VARIABLES.md"
+    template = FILES / "hand.yaml"
+    arguments = ["inventory", "--no-policy", "--cfn-template", str(template), "-o", str(output)]
+    assert cli.run(*arguments).exit_code == 0
+    markdown = output.read_text()
+    assert "### service shop-api-prod (cluster shop-prod)" in markdown
+    relative = Path(os.path.relpath(template, tmp_path)).as_posix()
+    assert f"| `DB_PASSWORD` | secret | [{relative}:37]({relative}#L37) |" in markdown
+    assert "`declared in this template`" in markdown
+    assert cli.run(*arguments, "--check").exit_code == 0
+    copilot = cli.run("inventory", "--no-policy", "--cfn-template", str(FILES / "copilot.yml"))
+    assert "unresolved: Fn::If on condition HasEnvFile" in copilot.stdout
+    assert "Nested stack `AddonsStack`" in copilot.stdout
