@@ -30,6 +30,7 @@ from drift_gate.model import (
     Target,
 )
 from drift_gate.references import UNRENDERED
+from drift_gate.sources.aws import AwsClients
 from drift_gate.sources.cfn_template import (
     EXPRESS_CONTAINER,
     Template,
@@ -74,7 +75,8 @@ class TemplateSource:
         if self.stack:
             from drift_gate.sources.cfn_stack import stack_services
 
-            names = stack_services(self.stack, region)
+            clients = scope.clients if isinstance(scope.clients, AwsClients) else None
+            names = stack_services(self.stack, region, clients)
         services: list[ServicePolicy] = []
         findings: list[Finding] = []
         for service in template.services:

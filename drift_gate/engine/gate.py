@@ -61,7 +61,8 @@ def run_check(
     sources: list[DeclaredSource] = [PolicySource(policy)] if policy else []
     sources += [PlanSource(plan_input)] if plan_input else []
     declared = gather(
-        [*sources, *declared_sides], DeclaredScope(options.environment, options.region)
+        [*sources, *declared_sides],
+        DeclaredScope(options.environment, options.region, clients=clients),
     )
     results: list[ServiceResult] = [ServiceResult(None, declared.findings)]
     stores = LinkStores.of(clients)

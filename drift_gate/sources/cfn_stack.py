@@ -47,9 +47,16 @@ def stack_services(
     try:
         raw = client.describe_stack_resources(StackName=stack)
     except AWS_FAILURES as error:
+        reason = describe_failure(error, OPERATION)
+        if reason.startswith("access denied"):
+            # docs/iam-policy.json does not hold it: the statement is per stack.
+            reason = (
+                f"access denied to {OPERATION}; `drift-gate iam-policy --stack {stack}` prints "
+                "the statement to grant"
+            )
         raise CouldNotVerifyError(
-            f"stack {stack}: {describe_failure(error, OPERATION)}; the template's services "
-            "cannot be matched by the stack's physical ids"
+            f"stack {stack}: {reason}; the template's services cannot be matched by the "
+            "stack's physical ids"
         ) from error
     try:
         answer = read_answer(DescribeStackResourcesAnswer, raw, OPERATION)
