@@ -407,6 +407,8 @@ def _check_declared_sides(given: CheckArguments) -> None:
         )
     if given.declared_files and given.offline and (given.task_definitions or given.terraform_dir):
         raise click.UsageError("with --offline, check one kind of file a run")
+    if given.services and given.declared_files and not given.offline:
+        raise click.UsageError("--service picks a template's service with --offline")
     given_sides = {name for name, _ in given.declared_files}
     for side in DECLARED_SIDES:
         for setting in side.settings:

@@ -68,12 +68,14 @@ def check_templates(
     fail_on: FailOn,
     express_container: str = EXPRESS_CONTAINER,
     parameters: Path | None = None,
+    stack: str | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> Report:
     """Each template's task definitions against the policy services they are for."""
     started = clock()
     given = read_parameters(parameters) if parameters else None
-    templates = [read_template(path, express_container, None, given) for path in files]
+    pseudo = {"AWS::StackName": stack} if stack else None
+    templates = [read_template(path, express_container, pseudo, given) for path in files]
     declared = [
         (env, service)
         for env in select_environments(policy, environment)
@@ -236,4 +238,5 @@ def check_offline(policy: Policy, request: OfflineRequest, files: Sequence[Path]
         request.fail_on,
         settings.get("express_container") or EXPRESS_CONTAINER,
         Path(settings["cfn_parameters"]) if settings.get("cfn_parameters") else None,
+        settings.get("stack"),
     )

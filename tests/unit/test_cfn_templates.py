@@ -409,3 +409,29 @@ def test_inventory_lists_a_templates_names_and_where_each_is(cli: Cli, tmp_path:
     copilot = cli.run("inventory", "--no-policy", "--cfn-template", str(FILES / "copilot.yml"))
     assert "unresolved: Fn::If on condition HasEnvFile" in copilot.stdout
     assert "Nested stack `AddonsStack`" in copilot.stdout
+
+
+def test_service_picks_a_templates_service_offline_only(cli: Cli, tmp_path: Path) -> None:
+    template = FILES / "hand.yaml"
+    result = cli.run("check", "--cfn-template", str(template), "--service", "Service")
+    assert result.exit_code == 2
+    assert "--service picks a template's service with --offline" in result.stderr
+    stray = cli.run("check", "--offline", "--policy", str(FILES / "policy.yaml"), "--stack", "s")
+    assert stray.exit_code == 2
+    assert "--stack goes with --cfn-template" in stray.stderr
+
+
+def test_the_stack_name_resolves_aws_stack_name_offline(cli: Cli, tmp_path: Path) -> None:
+    template = tmp_path / "t.yaml"
+    template.write_text(
+        "Resources:\n  T:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n"
+        "      ExecutionRoleArn: r\n      ContainerDefinitions:\n"
+        "        - Name: !Sub '${AWS::StackName}-api'\n          Environment:\n"
+        "            - {Name: A, Value: '1'}\n"
+    )
+    policy = policy_for(tmp_path, "s", {"shop-api": {"environment": ["A"]}})
+    code, report, _ = check(cli, policy, template)
+    assert code == 3  # the container's name is known only with the stack's name
+    assert report["findings"][0]["rule_id"] == "DG903"
+    code, report, stderr = check(cli, policy, template, "--stack", "shop")
+    assert (code, report["findings"]) == (0, []), stderr
