@@ -140,6 +140,15 @@ def _pair_named(
     templates: Sequence[Template], declared: Sequence[PolicyService], name: str
 ) -> TemplatePair:
     found = next(((t, t.find(name)) for t in templates if t.find(name) is not None), None)
+    service = next(
+        (s for t in templates for s in t.services if name in (s.logical_id, s.service_name)), None
+    )
+    if (found is None or found[1] is None) and service is not None:
+        raise InvalidInputError(
+            f"--service {name}: {service.at}: the service runs no task definition of the "
+            f"templates ({service.task_definition_words or 'a task definition not given'}); "
+            "give the template that declares it"
+        )
     if found is None or found[1] is None:
         raise InvalidInputError(
             f"--service {name} is no service or task definition of the templates "

@@ -435,3 +435,18 @@ def test_the_stack_name_resolves_aws_stack_name_offline(cli: Cli, tmp_path: Path
     assert report["findings"][0]["rule_id"] == "DG903"
     code, report, stderr = check(cli, policy, template, "--stack", "shop")
     assert (code, report["findings"]) == (0, []), stderr
+
+
+def test_a_service_without_a_task_definition_of_the_template_is_said_so(
+    cli: Cli, tmp_path: Path
+) -> None:
+    template = tmp_path / "t.yaml"
+    template.write_text(
+        "Resources:\n  Api:\n    Type: AWS::ECS::Service\n"
+        "    Properties: {TaskDefinition: !ImportValue other-stack-task}\n"
+    )
+    policy = policy_for(tmp_path, "s", {"api": {"secrets": ["A"]}})
+    code, _, stderr = check(cli, policy, template, "--service", "Api")
+    assert code == 2
+    assert f"{template}:2: the service runs no task definition of the templates" in stderr
+    assert "Fn::ImportValue" in stderr
