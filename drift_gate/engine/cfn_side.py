@@ -12,7 +12,7 @@ which. A service that cannot be matched is a finding (DG901), never left out.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from drift_gate.checks.cloudformation import unmatched_template_service
@@ -32,6 +32,7 @@ from drift_gate.model import (
 from drift_gate.references import UNRENDERED
 from drift_gate.sources.aws import AwsClients
 from drift_gate.sources.cfn_template import (
+    EXPRESS,
     EXPRESS_CONTAINER,
     Template,
     TemplateContainer,
@@ -52,12 +53,21 @@ class TemplateSource:
     stack: str | None = None
     express_container: str = EXPRESS_CONTAINER
     cfn_parameters: str | None = None  # a parameters file (--cfn-parameters)
+    # Filled by declared(): the template has an Express service (the label then says the
+    # name its primary container was given). A list, so the frozen source can note it.
+    express_seen: list[bool] = field(default_factory=list, compare=False)
 
     @property
     def label(self) -> str:
-        """The template, and how its services are matched to running ones."""
+        """The template, and how its services are matched to running ones (read after
+        declared(): the report's `plan`)."""
         how = f"by stack {self.stack}'s physical ids" if self.stack else "by the names it gives"
-        return f"{self.path} (CloudFormation; services matched {how})"
+        express = (
+            f"; Express Mode's primary container named {self.express_container}"
+            if self.express_seen
+            else ""
+        )
+        return f"{self.path} (CloudFormation; services matched {how}{express})"
 
     def declared(self, scope: DeclaredScope) -> Declared:
         region = (
@@ -71,6 +81,8 @@ class TemplateSource:
         pseudo = {"AWS::Region": region, **({"AWS::StackName": self.stack} if self.stack else {})}
         given = read_parameters(Path(self.cfn_parameters)) if self.cfn_parameters else None
         template = read_template(self.path, self.express_container, pseudo, given)
+        if any(service.kind == EXPRESS for service in template.services):
+            self.express_seen.append(True)
         names: dict[str, tuple[str, str]] = {}
         if self.stack:
             from drift_gate.sources.cfn_stack import stack_services

@@ -131,3 +131,44 @@ def test_iam_policy_allows_describe_stack_resources_on_the_stack_only(
     }
     plain = cli.run("iam-policy", "--policy", str(policy))
     assert "cloudformation" not in plain.stdout
+
+
+def test_an_express_service_is_matched_by_its_names_and_its_container_name_said(
+    cli_on_moto: Cli, moto_server: MotoServer
+) -> None:
+    """moto 5.2 has no AWS::ECS::ExpressGatewayService: the service Express Mode would run is
+    made with the ECS API, its primary container named as --express-container says."""
+    moto_server.client("ssm").put_parameter(Name="/orders/db", Value="x", Type="SecureString")
+    iam = moto_server.client("iam")
+    iam.create_role(RoleName="ecsTaskExecutionRole", AssumeRolePolicyDocument=ECS_TASKS_TRUST)
+    allow = {"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": "*"}
+    iam.put_role_policy(
+        RoleName="ecsTaskExecutionRole",
+        PolicyName="secrets",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [allow]}),
+    )
+    ecs = moto_server.client("ecs")
+    ecs.create_cluster(clusterName="default")
+    arn = ecs.register_task_definition(
+        family="orders-api",
+        executionRoleArn="arn:aws:iam::123456789012:role/ecsTaskExecutionRole",
+        containerDefinitions=[
+            {
+                "name": "web",
+                "image": "nginx",
+                "memory": 128,
+                "environment": [{"name": "LOG_LEVEL", "value": "info"}],
+                "secrets": [{"name": "DB_PASSWORD", "valueFrom": "/orders/db"}],
+            }
+        ],
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(cluster="default", serviceName="orders-api", taskDefinition=arn)
+    _moto_compat.settle("default", "orders-api", "us-east-1")
+    express = REPO / "tests" / "fixtures" / "cfn" / "express.yaml"
+    code, report, output = check(cli_on_moto, express, "--express-container", "web")
+    assert code == 0, output
+    assert report["plan"].endswith("Express Mode's primary container named web)")
+    code, report, _ = check(cli_on_moto, express)  # the default name, Main: not there
+    assert code == 1
+    assert report["findings"][0]["rule_id"] == "DG207"  # the service runs no container Main
+    assert "Express Mode's primary container named Main" in report["plan"]
