@@ -53,21 +53,18 @@ class TemplateSource:
     stack: str | None = None
     express_container: str = EXPRESS_CONTAINER
     cfn_parameters: str | None = None  # a parameters file (--cfn-parameters)
-    # Filled by declared(): the template has an Express service (the label then says the
-    # name its primary container was given). A list, so the frozen source can note it.
-    express_seen: list[bool] = field(default_factory=list, compare=False)
+    # Filled by declared(), read by the label after it: what the report's `plan` says beyond
+    # the matching (the Express container's name used, the parts unresolved until deploy).
+    # A list, so the frozen source can note it.
+    notes: list[str] = field(default_factory=list, compare=False)
 
     @property
     def label(self) -> str:
         """The template, and how its services are matched to running ones (read after
         declared(): the report's `plan`)."""
         how = f"by stack {self.stack}'s physical ids" if self.stack else "by the names it gives"
-        express = (
-            f"; Express Mode's primary container named {self.express_container}"
-            if self.express_seen
-            else ""
-        )
-        return f"{self.path} (CloudFormation; services matched {how}{express})"
+        notes = "".join(f"; {note}" for note in self.notes)
+        return f"{self.path} (CloudFormation; services matched {how}{notes})"
 
     def declared(self, scope: DeclaredScope) -> Declared:
         region = (
@@ -81,8 +78,7 @@ class TemplateSource:
         pseudo = {"AWS::Region": region, **({"AWS::StackName": self.stack} if self.stack else {})}
         given = read_parameters(Path(self.cfn_parameters)) if self.cfn_parameters else None
         template = read_template(self.path, self.express_container, pseudo, given)
-        if any(service.kind == EXPRESS for service in template.services):
-            self.express_seen.append(True)
+        self.notes[:] = _notes(template, self.express_container)
         names: dict[str, tuple[str, str]] = {}
         if self.stack:
             from drift_gate.sources.cfn_stack import stack_services
@@ -164,3 +160,20 @@ def _container_policy(container: TemplateContainer) -> ContainerPolicy:
         if v.name not in names.secret_names
     )
     return ContainerPolicy(name=container.name or "", secrets=secrets, environment=environment)
+
+
+def _notes(template: Template, express_container: str) -> list[str]:
+    """The Express container's name used, and the parts unresolved until deploy (a few)."""
+    notes = []
+    if any(service.kind == EXPRESS for service in template.services):
+        notes.append(f"Express Mode's primary container named {express_container}")
+    unresolved = [
+        f"{at} ({words})"
+        for task in template.task_definitions.values()
+        for container in task.containers
+        for at, words in container.unresolved
+    ]
+    if unresolved:
+        more = f" and {len(unresolved) - 3} more" if len(unresolved) > 3 else ""
+        notes.append("unresolved until deploy: " + ", ".join(unresolved[:3]) + more)
+    return notes

@@ -174,6 +174,13 @@ def _sub(argument: Any, context: TemplateContext, depth: int) -> Resolved:
 def _join(argument: Any, context: TemplateContext, depth: int) -> Resolved:
     if not (isinstance(argument, list) and len(argument) == 2 and isinstance(argument[0], str)):
         return Unresolved("Fn::Join of an unexpected shape")
+    if isinstance(argument[1], list):
+        # CDK's `{"Fn::Join": ["", [{"Ref": "Secret"}, ":password::"]]}`: a key of a secret
+        # this template declares is that secret, declared here.
+        parts = [resolve(item, context, depth) for item in argument[1]]
+        here = [part for part in parts if isinstance(part, DeclaredHere)]
+        if here and not any(isinstance(part, Unresolved) for part in parts):
+            return here[0]
     items = _list(argument[1], context, depth)
     if isinstance(items, Unresolved):
         return Unresolved(f"Fn::Join with {items.words}")

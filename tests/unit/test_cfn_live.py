@@ -95,12 +95,22 @@ def test_a_name_the_running_task_lacks_is_dg101_at_the_templates_line(
             "          Secrets:\n            - Name: STRIPE_KEY\n"
             "              ValueFrom: /shop/stripe\n",
         )
+        .replace(
+            "          Memory: 128\n",
+            "          Memory: 128\n          EnvironmentFiles:\n"
+            "            - !If [Elsewhere, {Value: 'arn:aws:s3:::b/e.env'}, !Ref AWS::NoValue]\n",
+        )
     )
     code, report, output = check(cli_on_moto, changed)
     assert code == 1, output
     [missing] = [f for f in report["findings"] if f["rule_id"] == "DG101"]
     assert missing["target"]["variable"] == "STRIPE_KEY"
-    assert missing["declared_in"] == f"{changed}:27"
+    assert missing["declared_in"] == f"{changed}:29"
+    # what the template knows only at deploy time is said, never passed
+    assert (
+        f"unresolved until deploy: {changed}:24 (unresolved: Fn::If on condition"
+        in (report["plan"])
+    )
 
 
 def test_a_stack_that_cannot_be_read_is_could_not_verify(

@@ -450,3 +450,9 @@ def test_a_service_without_a_task_definition_of_the_template_is_said_so(
     assert code == 2
     assert f"{template}:2: the service runs no task definition of the templates" in stderr
     assert "Fn::ImportValue" in stderr
+
+
+def test_a_key_of_a_secret_the_cdk_template_declares_is_declared_here() -> None:
+    template = read_template(FILES / "cdk.template.json")
+    [container] = template.task_definitions["ApiTaskDefC7B9D7A1"].containers
+    assert container.declared_here == ("DB_PASSWORD", "DB_USER")
