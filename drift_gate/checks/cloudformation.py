@@ -24,6 +24,19 @@ def unidentified_container(
     return context.finding("DG903", message, container=container, where=where)
 
 
+def no_template_service(context: ServiceContext, template: str) -> Finding:
+    """DG901: a template given to the live check declares no service: nothing of it is
+    compared with what runs, and a run that checked nothing is no pass."""
+    message = (
+        f"CloudFormation template {template} declares no AWS::ECS::Service or "
+        "AWS::ECS::ExpressGatewayService: nothing of it can be compared with what runs; check "
+        "its task definitions against the policy with --offline, or give the template that "
+        "declares the services"
+    )
+    fix = "Check the template's task definitions with --offline, or give the services' template."
+    return context.finding("DG901", message, where=template, remediation=fix)
+
+
 def unmatched_template_service(
     context: ServiceContext, logical_id: str, template: str, why: str, where: str
 ) -> Finding:
@@ -32,4 +45,8 @@ def unmatched_template_service(
         f"service {logical_id} of CloudFormation template {template} is not checked: {why}; "
         "give --stack with the stack's name to match it by the stack's physical ids"
     )
-    return context.finding("DG901", message, where=where)
+    fix = (
+        "Give `--stack STACK_NAME` (the deployed stack: its physical ids name the service), or "
+        "a ServiceName and Cluster the template resolves (docs/cloudformation.md)."
+    )
+    return context.finding("DG901", message, where=where, remediation=fix)

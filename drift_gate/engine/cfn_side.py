@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from drift_gate.checks.cloudformation import unmatched_template_service
+from drift_gate.checks.cloudformation import no_template_service, unmatched_template_service
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.errors import InvalidInputError
 from drift_gate.model import (
@@ -91,6 +91,9 @@ class TemplateSource:
             declared, finding = self._service(template, service, region, names)
             services += [declared] if declared else []
             findings += [finding] if finding else []
+        if not template.services:
+            context = ServiceContext(Target(environment=ENVIRONMENT, region=region))
+            findings.append(no_template_service(context, template.source))
         environment = EnvironmentPolicy(name=ENVIRONMENT, region=region, services=tuple(services))
         return Declared((environment,) if services else (), tuple(findings))
 

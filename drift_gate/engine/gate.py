@@ -86,17 +86,12 @@ def run_check(
         clock(),
         policy.source if policy else None,
         dict(clients.calls),
-        _declared_words(plan_input, declared_sides),
+        plan_input.source if plan_input else None,
         workspace=plan_input.workspace if plan_input else None,
+        # Read after gather: a side's label may say what it found (a template: how its
+        # services were matched, what is unresolved).
+        declared=[side.label for side in declared_sides],
     )
-
-
-def _declared_words(plan_input: PlanInput | None, sides: Sequence[DeclaredSource]) -> str | None:
-    """The report's `plan`: the plan, and each other declared side's label (a template
-    says how its services were matched)."""
-    labels = [plan_input.source] if plan_input else []
-    labels += [side.label for side in sides]
-    return ", ".join(labels) or None
 
 
 def _with_selected_services(

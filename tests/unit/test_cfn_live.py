@@ -61,10 +61,10 @@ def test_a_stack_matched_by_its_physical_ids_passes(
     assert code == 0, json.dumps(report["findings"], indent=1)
     [service] = report["services"]
     assert (service["cluster"], service["service"]) == ("shop", "shop-api")
-    assert (
-        report["plan"]
-        == f"{TEMPLATE} (CloudFormation; services matched by stack shop's physical ids)"
-    )
+    assert report["plan"] is None
+    assert report["declared"] == [
+        f"{TEMPLATE} (CloudFormation; services matched by stack shop's physical ids)"
+    ]
 
 
 def test_without_the_stack_a_generated_name_is_not_checked_never_passed(
@@ -77,7 +77,9 @@ def test_without_the_stack_a_generated_name_is_not_checked_never_passed(
     assert finding["rule_id"] == "DG901"
     assert "give --stack" in finding["message"]
     assert finding["declared_in"] == f"{TEMPLATE}:29"
-    assert report["plan"].endswith("(CloudFormation; services matched by the names it gives)")
+    assert report["declared"][0].endswith(
+        "(CloudFormation; services matched by the names it gives)"
+    )
 
 
 def test_a_name_the_running_task_lacks_is_dg101_at_the_templates_line(
@@ -109,7 +111,7 @@ def test_a_name_the_running_task_lacks_is_dg101_at_the_templates_line(
     # what the template knows only at deploy time is said, never passed
     assert (
         f"unresolved until deploy: {changed}:24 (unresolved: Fn::If on condition"
-        in (report["plan"])
+        in report["declared"][0]
     )
 
 
@@ -177,8 +179,26 @@ def test_an_express_service_is_matched_by_its_names_and_its_container_name_said(
     express = REPO / "tests" / "fixtures" / "cfn" / "express.yaml"
     code, report, output = check(cli_on_moto, express, "--express-container", "web")
     assert code == 0, output
-    assert report["plan"].endswith("Express Mode's primary container named web)")
+    assert report["declared"][0].endswith("Express Mode's primary container named web)")
     code, report, _ = check(cli_on_moto, express)  # the default name, Main: not there
     assert code == 1
     assert report["findings"][0]["rule_id"] == "DG207"  # the service runs no container Main
-    assert "Express Mode's primary container named Main" in report["plan"]
+    assert "Express Mode's primary container named Main" in report["declared"][0]
+
+
+def test_a_template_without_a_service_is_not_a_pass_live(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    template = tmp_path / "tasks.yaml"
+    template.write_text(
+        "Resources:\n  T:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n"
+        "      ContainerDefinitions: [{Name: api}]\n"
+    )
+    code, report, output = check(cli_on_moto, template)
+    assert code == 3, output
+    [finding] = report["findings"]
+    assert finding["rule_id"] == "DG901"
+    assert "declares no AWS::ECS::Service" in finding["message"]
+    assert f"declared by {template} (CloudFormation; services matched by the names it gives)" in (
+        cli_on_moto.run("check", "--cfn-template", str(template), "--region", "us-east-1").stdout
+    )
