@@ -34,6 +34,7 @@ from drift_gate.commands.await_hook import AwaitHookArguments
 from drift_gate.commands.check import CheckArguments
 from drift_gate.commands.comment_request import CommentRequest
 from drift_gate.commands.iam_policy import IamPolicyArguments
+from drift_gate.commands.inventory import InventoryArguments
 from drift_gate.commands.lifecycle_hook import LifecycleHookArguments
 from drift_gate.commands.merge import MergeArguments
 from drift_gate.commands.on_event import OnEventArguments
@@ -148,16 +149,14 @@ def pre_push(given: PrePushArguments) -> int:
 
 @cli.command("inventory")
 @with_options(INVENTORY_OPTIONS)
-def inventory(
-    terraform_dir: Path, policy: Path | None, no_policy: bool, output: Path | None, check_only: bool
-) -> int:
+@builds(InventoryArguments)
+def inventory(given: InventoryArguments) -> int:
     """Every variable per service and container, as Markdown (ENVIRONMENT_VARIABLES.md)."""
     from drift_gate.commands import inventory as command
 
-    if check_only and output is None:
+    if given.check_only and given.output is None:
         raise click.UsageError("--check compares with the file given by --output")
-    policy = chosen_policy(policy, no_policy)
-    return command.run(command.InventoryRequest(terraform_dir, policy, output, check_only))
+    return command.run(given)
 
 
 @cli.command("iam-policy")

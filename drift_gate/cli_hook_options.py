@@ -64,6 +64,14 @@ IAM_POLICY_OPTIONS = (
         help="Also allow PutMetricData, in this namespace only (as check --publish-metrics uses).",
     ),
     option(
+        "--stack",
+        "stacks",
+        multiple=True,
+        metavar="NAME",
+        help="Also allow cloudformation:DescribeStackResources on this stack (as check "
+        "--cfn-template --stack uses); repeatable.",
+    ),
+    option(
         "--lambda-hook",
         is_flag=True,
         help="Print the deployment hook's roles instead: the function's role policy and the "

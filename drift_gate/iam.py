@@ -57,14 +57,47 @@ def execution_role_statements(policy: Policy) -> list[dict[str, Any]]:
     ]
 
 
-def least_privilege(policy: Policy, metrics_namespace: str | None = None) -> dict[str, Any]:
-    """The IAM policy document a check of `policy` needs, and nothing more."""
+def least_privilege(
+    policy: Policy, metrics_namespace: str | None = None, stacks: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The IAM policy document a check of `policy` needs, and nothing more; `stacks`: the
+    CloudFormation stacks `check --cfn-template --stack` matches by their physical ids."""
+    statements = _reads(policy)
+    if any(environment.checks.execution_role != "off" for environment in policy.environments):
+        statements.extend(execution_role_statements(policy))
+    groups = log_group_arns(policy)
+    if groups:
+        statements.append(
+            {
+                "Sid": "DriftGateApplicationLogs",
+                "Effect": "Allow",
+                "Action": ["logs:FilterLogEvents"],
+                "Resource": groups,
+            }
+        )
+    if stacks:
+        statements.append(stack_statement(policy, stacks))
+    if metrics_namespace:
+        statements.append(
+            {
+                "Sid": "DriftGateNightlyMetrics",
+                "Effect": "Allow",
+                "Action": ["cloudwatch:PutMetricData"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"cloudwatch:namespace": metrics_namespace}},
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _reads(policy: Policy) -> list[dict[str, Any]]:
+    """What every check reads: ECS, image metadata, secret metadata (never a value)."""
     listing = (
         ["ecs:ListClusters", "ecs:ListServices"]
         if any(environment.selectors for environment in policy.environments)
         else []  # only `match:` entries make `check` list what runs
     )
-    statements: list[dict[str, Any]] = [
+    return [
         {
             "Sid": "DriftGateReadEcs",
             "Effect": "Allow",
@@ -94,29 +127,21 @@ def least_privilege(policy: Policy, metrics_namespace: str | None = None) -> dic
             "Resource": "*",
         },
     ]
-    if any(environment.checks.execution_role != "off" for environment in policy.environments):
-        statements.extend(execution_role_statements(policy))
-    groups = log_group_arns(policy)
-    if groups:
-        statements.append(
-            {
-                "Sid": "DriftGateApplicationLogs",
-                "Effect": "Allow",
-                "Action": ["logs:FilterLogEvents"],
-                "Resource": groups,
-            }
-        )
-    if metrics_namespace:
-        statements.append(
-            {
-                "Sid": "DriftGateNightlyMetrics",
-                "Effect": "Allow",
-                "Action": ["cloudwatch:PutMetricData"],
-                "Resource": "*",
-                "Condition": {"StringEquals": {"cloudwatch:namespace": metrics_namespace}},
-            }
-        )
-    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def stack_statement(policy: Policy, stacks: tuple[str, ...]) -> dict[str, Any]:
+    """cloudformation:DescribeStackResources on these stacks only, in the policy's regions."""
+    regions = sorted({e.region for e in policy.environments})
+    return {
+        "Sid": "DriftGateStackResources",
+        "Effect": "Allow",
+        "Action": ["cloudformation:DescribeStackResources"],
+        "Resource": [
+            f"arn:{partition(region)}:cloudformation:{region}:*:stack/{stack}/*"
+            for region in regions
+            for stack in stacks
+        ],
+    }
 
 
 # --- The Lambda hook's roles (docs/deploy-hook.md#iam) --------------------------------------

@@ -20,6 +20,7 @@ class IamPolicyArguments:
 
     policy: Path | None = None
     metrics_namespace: str | None = None
+    stacks: tuple[str, ...] = ()
     lambda_hook: bool = False
     function_name: str = "drift-gate-hook"
     policy_object: PolicyObject | None = None
@@ -56,7 +57,7 @@ def run(given: IamPolicyArguments) -> int:
             "InvokeRole": hook_invoke_role(policy, given.function_name),
         }
     else:
-        document = least_privilege(policy, given.metrics_namespace)
+        document = least_privilege(policy, given.metrics_namespace, given.stacks)
     echo(json.dumps(document, indent=2))
     return ExitCode.PASS
 
@@ -74,6 +75,11 @@ def refuse_mixed_options(given: IamPolicyArguments) -> None:
     if not given.lambda_hook and hook_only:
         raise click.UsageError(
             "--function-name, --policy-object and --events go with --lambda-hook"
+        )
+    if given.stacks and (given.lambda_hook or given.await_hook):
+        raise click.UsageError(
+            "the hooks read no stack: --stack goes with check's role, without --lambda-hook "
+            "and --await-hook"
         )
     if given.github_token_secret and not given.events:
         raise click.UsageError("--github-token-secret goes with --lambda-hook --events")

@@ -98,6 +98,7 @@ class CheckRequest:
     warn: Say | None = None  # the policy's deprecated forms, one line each
     # (side, file): files of the declared sides registered in drift_gate/declared_sides.py
     declared_files: tuple[tuple[str, Path], ...] = ()
+    declared_settings: tuple[tuple[str, str], ...] = ()  # (parameter, value): --stack NAME
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,9 @@ class OfflineRequest:
     task_definitions: tuple[Path, ...] = ()  # rendered task-definition files, instead of .tf
     services: tuple[str, ...] = ()  # the policy service of each file, in order
     warn: Say | None = None  # the policy's deprecated forms, one line each
+    # (side, file): files of a declared side that checks offline (declared_sides.py)
+    declared_files: tuple[tuple[str, Path], ...] = ()
+    declared_settings: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -277,7 +281,7 @@ def _gate(
     was_enabled = gc.isenabled()
     gc.enable()
     try:
-        sides = declared_sides(request.declared_files)
+        sides = declared_sides(request.declared_files, dict(request.declared_settings))
         return run_check(policy, check_options(request), clients, plan_input, declared_sides=sides)
     finally:
         if not was_enabled:
@@ -285,12 +289,14 @@ def _gate(
         gc.unfreeze()
 
 
-def declared_sides(files: Sequence[tuple[str, Path]]) -> list[DeclaredSource]:
+def declared_sides(
+    files: Sequence[tuple[str, Path]], settings: dict[str, str] | None = None
+) -> list[DeclaredSource]:
     """The source of each file given for a registered declared side, in the order given."""
     from drift_gate.declared_sides import DECLARED_SIDES
 
     by_name = {side.name: side for side in DECLARED_SIDES}
-    return [by_name[name].source_for(path) for name, path in files]
+    return [by_name[name].source_for(path, settings) for name, path in files]
 
 
 def check_options(request: CheckRequest) -> CheckOptions:
@@ -317,6 +323,8 @@ def check_offline(request: OfflineRequest) -> Report:
 
     if request.task_definitions:
         return _task_definition_files(request)
+    if request.declared_files:
+        return _declared_files_offline(request)
     terraform_dir = request.terraform_dir or Path.cwd()
     if not any(terraform_dir.glob("*.tf")):
         raise InvalidInputError(
@@ -333,6 +341,21 @@ def _task_definition_files(request: OfflineRequest) -> Report:
     policy = load(request.policy, request.warn)
     pairs = pair_files(policy, request.environment, request.task_definitions, request.services)
     return check_task_definition_files(policy, pairs, request.fail_on)
+
+
+def _declared_files_offline(request: OfflineRequest) -> Report:
+    """A declared side's files against the policy (each side that can: declared_sides.py)."""
+    from importlib import import_module
+
+    from drift_gate.declared_sides import DECLARED_SIDES
+
+    policy = load(request.policy, request.warn)
+    (name,) = {name for name, _ in request.declared_files} or {""}
+    side = next(side for side in DECLARED_SIDES if side.name == name)
+    module, _, function = (side.offline or "").partition(":")
+    files = [path for _, path in request.declared_files]
+    report: Report = getattr(import_module(module), function)(policy, request, files)
+    return report
 
 
 def check_smoke_variables(policy: Policy) -> None:

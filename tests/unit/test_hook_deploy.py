@@ -282,6 +282,8 @@ def test_the_hook_role_follows_the_policys_checks(cli: Cli, tmp_path: Path) -> N
         (["--function-name", "gate"], "go with --lambda-hook"),
         (["--policy-object", URL], "go with --lambda-hook"),
         (["--lambda-hook", "--publish-metrics", "N"], "publishes no metrics"),
+        (["--lambda-hook", "--stack", "web"], "the hooks read no stack"),
+        (["--await-hook", "--stack", "web"], "the hooks read no stack"),
         (["--lambda-hook", "--policy-object", "s3://x"], "s3://BUCKET/KEY"),
         (["--lambda-hook", "--function-name", "a b"], "function's name"),
     ],
