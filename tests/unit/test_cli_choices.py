@@ -50,7 +50,10 @@ def test_a_choice_is_parsed_into_its_enum_member(
 
 
 def test_the_defaults_are_members_too() -> None:
-    context = cli.commands["check"].make_context("check", [])
+    # Under the group's context, as a real run: click caches a command's help option from
+    # the first context it sees (a bare one would leave `-h` out of later --help output).
+    parent = click.Context(cli, info_name="drift-gate", **cli.context_settings)
+    context = cli.commands["check"].make_context("check", [], parent=parent)
     assert context.params["fail_on"] is FailOn.ERROR
     assert context.params["skipped_links"] == ()
 
