@@ -92,7 +92,7 @@ def verdict_line(report: Report, paint: _Painter | None = None) -> str:
                 f" ({nonblocking} non-blocking finding(s) under --fail-on {report.fail_on.value})"
             )
     if report.offline:
-        detail += " [offline: Terraform sources and dotenv files only; no AWS call, no terraform]"
+        detail += " [offline: the files given only; no AWS call, no terraform]"
     return f"{paint(word, color)}: {terminal_text(detail)}"
 
 
