@@ -3,10 +3,13 @@
 # anywhere without Python. The GitHub Action does not use it (see docs/container.md).
 #
 #   docker build -t drift-gate .
+#   docker build --target lambda -t drift-gate-hook .   # the deployment hook's Lambda image
 #   docker run --rm -v "$PWD:/work" -w /work --user "$(id -u):$(id -g)" -e AWS_REGION -e AWS_ACCESS_KEY_ID \
 #     -e AWS_SECRET_ACCESS_KEY -e AWS_SESSION_TOKEN drift-gate check --policy drift-gate.yaml
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+# AWS's Lambda base image for Python 3.12, pinned by its tag (docs/deploy-hook.md#packaging).
+ARG LAMBDA_IMAGE=public.ecr.aws/lambda/python:3.12
 
 # --- Build: the wheel of this repository, and its pinned dependencies --------------------
 FROM ${PYTHON_IMAGE} AS build
@@ -45,6 +48,25 @@ RUN set -eu; \
     unzip -q /tmp/terraform.zip terraform -d /usr/local/bin; \
     rm /tmp/terraform.zip; \
     /usr/local/bin/terraform version
+
+# --- Lambda: the deployment hook's container image (`docker build --target lambda`) ---------
+# Before the runtime stage, so that a plain `docker build` still builds the CLI's image. The
+# pins are installed by the Lambda image's own pip (its Python's platform wheels, not the
+# build stage's; `pip`, as AWS's guide for this image runs it), then drift-gate's pure-Python
+# wheel from the build stage. Its policy: an image built FROM this one adds
+# `COPY drift-gate.yaml ${LAMBDA_TASK_ROOT}/`, or the function sets DRIFT_GATE_POLICY=s3://...
+FROM ${LAMBDA_IMAGE} AS lambda
+COPY action/requirements.txt /tmp/requirements.txt
+# DL3013 (pin pip versions): the pins come from action/requirements.txt, and drift-gate is
+# the one wheel the build stage made from this repository (--no-index).
+# hadolint ignore=DL3013
+RUN --mount=type=cache,target=/root/.cache/pip \
+    --mount=type=bind,from=build,source=/wheels,target=/wheels \
+    pip install --only-binary=:all: --target "${LAMBDA_TASK_ROOT}" -r /tmp/requirements.txt \
+ && pip install --no-deps --no-index --find-links /wheels --target "${LAMBDA_TASK_ROOT}" drift-gate \
+ && rm -rf "${LAMBDA_TASK_ROOT:?}/bin" /tmp/requirements.txt
+ENV PYTHONDONTWRITEBYTECODE=1
+CMD ["drift_gate.aws_lambda.handler"]
 
 # --- Runtime ------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE}

@@ -8,6 +8,12 @@ the first invocation answers. Both are measured as whole fresh processes, altern
   deployment of the revision without HUGGINGFACE_API_KEY: FAILED, drift) against moto on
   loopback, the policy read from a file beside it. The AWS calls are included (on
   loopback), so this is the whole cold invocation but the network.
+- the floor: botocore and the three clients the hook makes for the incident (ECS, Secrets
+  Manager, IAM), no drift-gate at all: what any hook built on botocore pays first.
+The handler runs as in Lambda (LAMBDA_TASK_ROOT set: one botocore session per container).
+Each is reported twice: wall time, and the process's own CPU time (user + sys), which leaves
+out moto (a thread of this process, answering the calls) and most of other work on a shared
+machine; the CPU ratio is the steadier figure of what drift-gate itself costs.
 
     python benchmarks/lambda_cold_start.py [--runs 20] [--before DIR]
 
@@ -26,7 +32,7 @@ from pathlib import Path
 
 from _timing import (
     Command,
-    alternate,
+    alternate_cpu,
     as_installed,
     before_env,
     median_ms,
@@ -39,6 +45,13 @@ sys.path.insert(0, str(REPO))
 
 from drift_gate import _moto_compat  # noqa: E402
 from drift_gate.demo import CLUSTER, REGION, SERVICE, IncidentAccount  # noqa: E402
+
+FLOOR = """
+import botocore.session
+session = botocore.session.Session()
+for name in ("ecs", "secretsmanager", "iam"):
+    session.create_client(name, region_name="us-east-1")
+"""
 
 ANSWER = """
 import json, sys
@@ -117,6 +130,7 @@ def main() -> None:
             "DRIFT_GATE_POLICY": str(REPO / "policies" / "example.yaml"),
             "DRIFT_GATE_CACHE_DIR": str(Path(scratch) / "cache"),
             "PYTHONPATH": str(REPO),
+            "LAMBDA_TASK_ROOT": scratch,  # as in Lambda: the container's session is reused
         }
         commands = {
             "import boto3": Command([sys.executable, "-c", "import boto3"], env=env),
@@ -124,13 +138,14 @@ def main() -> None:
                 [sys.executable, "-c", "import drift_gate.aws_lambda"], env=hook_env
             ),
             "first answer": Command([sys.executable, "-c", ANSWER, str(event)], env=hook_env),
+            "floor": Command([sys.executable, "-c", FLOOR], env=env),
         }
         if options.before:
             before = before_env(options.before, hook_env)
             commands["first answer before"] = Command(
                 [sys.executable, "-c", ANSWER, str(event)], env=before
             )
-        timings = alternate(commands, options.runs)
+        timings, cpu = alternate_cpu(commands, options.runs)
         phases = [_phases(hook_env, event) for _ in range(max(3, options.runs // 2))]
     boto = timings["import boto3"]
     print(f"runs: {options.runs} (alternated, fresh processes)")
@@ -139,6 +154,16 @@ def main() -> None:
     print(f"ratio: {ratio(timings['handler import'], boto)}")
     print(f"first answer (import + calls on loopback) median: {median_ms(timings['first answer'])}")
     print(f"ratio: {ratio(timings['first answer'], boto, 1.5)}")
+    print(
+        f"CPU time: import boto3 {median_ms(cpu['import boto3'])}, handler import "
+        f"{median_ms(cpu['handler import'])}, first answer {median_ms(cpu['first answer'])}"
+    )
+    print(f"CPU ratio, first answer: {ratio(cpu['first answer'], cpu['import boto3'], 1.5)}")
+    print(
+        f"floor (botocore + 3 clients): wall {median_ms(timings['floor'])}, ratio "
+        f"{ratio(timings['floor'], boto)}; CPU {median_ms(cpu['floor'])}, ratio "
+        f"{ratio(cpu['floor'], cpu['import boto3'])}"
+    )
     names = ("import boto3", "drift-gate's imports", "first answer", "warm answer (moto)")
     medians = [median_ms([run[i] for run in phases]) for i in range(len(names))]
     print("in one process:", ", ".join(f"{n} {m}" for n, m in zip(names, medians, strict=True)))
@@ -147,6 +172,8 @@ def main() -> None:
             f"before ({options.before}), first answer: {median_ms(timings['first answer before'])}"
         )
         print(f"ratio: {ratio(timings['first answer before'], boto, 1.5)}")
+        before_cpu = cpu["first answer before"]
+        print(f"CPU: {median_ms(before_cpu)}, ratio: {ratio(before_cpu, cpu['import boto3'], 1.5)}")
 
 
 if __name__ == "__main__":

@@ -59,6 +59,15 @@ def roll_out(
     _start_deployment(state, task_definition_arn, completed=completed)
 
 
+def roll_back(cluster: str, service: str, region: str, account_id: str | None = None) -> None:
+    """ECS's rollback of the IN_PROGRESS PRIMARY deployment (a lifecycle hook answered
+    FAILED): the deployment before it is PRIMARY again, its tasks still running."""
+    state = _service(cluster, service, region, account_id or _default_account())
+    previous = dict(state.deployments[1], status="PRIMARY", rolloutState="COMPLETED")
+    state.deployments = [previous]
+    state.task_definition = previous["taskDefinition"]
+
+
 def _start_deployment(state: Any, task_definition_arn: str, *, completed: bool) -> None:
     previous = dict(state.deployments[0], status="ACTIVE")
     new = dict(

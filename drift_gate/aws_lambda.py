@@ -1,11 +1,15 @@
 """The AWS Lambda entry point of drift-gate: `drift_gate.aws_lambda.handler`, documented and
 stable (docs/deploy-hook.md).
 
+Configured as the target of an EventBridge rule on ECS events, it re-checks the event's
+service as `check` would and keeps its GitHub issue (drift_gate/commands/on_event.py).
+
 Configured as an ECS deployment lifecycle hook (for instance at PRE_SCALE_UP, before the new
 revision has a task), it checks the deployment's target revision against the policy and
-answers {"hookStatus": "SUCCEEDED" | "FAILED", "hookDetails": {...}}. The verdict and the
-findings (names, never values) go to the function's log as one JSON line. It never raises: an
-error in the function would make ECS roll back without a reason.
+answers {"hookStatus": "SUCCEEDED" | "FAILED", "hookDetails": {...}}, or "IN_PROGRESS" with a
+`callBackDelay` while a cause that may pass by itself lasts (engine/hook_wait.py). The
+verdict and the findings (names, never values) go to the function's log as one JSON line. It
+never raises: an error in the function would make ECS roll back without a reason.
 
 The policy: the file named by DRIFT_GATE_POLICY, else drift-gate.yaml at the root of the
 function's package (LAMBDA_TASK_ROOT), beside the `drift_gate` folder.
@@ -44,8 +48,11 @@ def policy_path(environ: Mapping[str, str] | None = None) -> PolicyLocation:
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
-    """A lifecycle hook's invocation -> its answer; the verdict logged as one JSON line."""
+    """A lifecycle hook's invocation -> its answer, an EventBridge event -> its re-check; the
+    verdict logged as one JSON line."""
     _writable_cache()
+    if isinstance(event, Mapping) and _is_eventbridge(event):
+        return _on_event(event, context)
     try:
         from drift_gate.engine.hook import answer_invocation, refused
         from drift_gate.errors import InvalidInputError
@@ -63,6 +70,36 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         return {"hookStatus": "FAILED", "hookDetails": {"summary": f"drift-gate: {reason}"}}
     print(json.dumps(answer.log, sort_keys=True), file=sys.stdout, flush=True)
     return answer.response
+
+
+def _is_eventbridge(event: Mapping[str, Any]) -> bool:
+    return ("detail-type" in event or "source" in event) and "executionDetails" not in event
+
+
+# What lives as long as the warm container: the events it re-checked (duplicates skipped).
+_WARM: dict[str, Any] = {}
+
+
+def _on_event(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    """An EventBridge event: re-checked and published as configured; never raises (Lambda
+    would retry the event for nothing)."""
+    try:
+        from drift_gate.commands.on_event import answer_lambda_event
+        from drift_gate.engine.on_event import SeenEvents, refused
+        from drift_gate.errors import InvalidInputError
+
+        seen = _WARM.setdefault("seen", SeenEvents())
+        try:
+            where = policy_path()
+        except InvalidInputError as error:
+            result = refused(f"{POLICY_VARIABLE}: {error}").result
+        else:
+            result = answer_lambda_event(event, where, seen, _deadline(context))
+    except Exception as error:  # noqa: BLE001 - never raise: the reason goes to the log
+        reason = f"internal error ({type(error).__name__}); nothing was verified"
+        result = {"drift_gate": "on-event", "verdict": "could not verify", "reason": reason}
+    print(json.dumps(result, sort_keys=True), file=sys.stdout, flush=True)
+    return result
 
 
 def _writable_cache() -> None:

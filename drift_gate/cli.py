@@ -14,7 +14,7 @@ import click
 
 from drift_gate._version import __version__
 from drift_gate.cli_await_options import AWAIT_HOOK_OPTIONS
-from drift_gate.cli_hook_options import IAM_POLICY_OPTIONS, LIFECYCLE_HOOK_OPTIONS
+from drift_gate.cli_hook_options import IAM_POLICY_OPTIONS, LIFECYCLE_HOOK_OPTIONS, ON_EVENT_OPTIONS
 from drift_gate.cli_init import init
 from drift_gate.cli_option_sets import (
     CHECK_OPTIONS,
@@ -29,17 +29,18 @@ from drift_gate.cli_option_sets import (
     chosen_policy,
 )
 from drift_gate.cli_options import DEMO_SERVE_OPTION, PairedOutputCommand, builds, with_options
-from drift_gate.commands._dispatch import run_group
+from drift_gate.commands._dispatch import run_main
 from drift_gate.commands._policy_path import required_policy
 from drift_gate.commands.await_hook import AwaitHookArguments
 from drift_gate.commands.check import CheckArguments
 from drift_gate.commands.comment_request import CommentRequest
 from drift_gate.commands.iam_policy import IamPolicyArguments
+from drift_gate.commands.inventory import InventoryArguments
 from drift_gate.commands.lifecycle_hook import LifecycleHookArguments
 from drift_gate.commands.merge import MergeArguments
+from drift_gate.commands.on_event import OnEventArguments
 from drift_gate.commands.pre_push import PrePushArguments
 from drift_gate.commands.scan import ScanArguments
-from drift_gate.gcpause import cyclic_gc_paused
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -150,16 +151,14 @@ def pre_push(given: PrePushArguments) -> int:
 
 @cli.command("inventory")
 @with_options(INVENTORY_OPTIONS)
-def inventory(
-    terraform_dir: Path, policy: Path | None, no_policy: bool, output: Path | None, check_only: bool
-) -> int:
+@builds(InventoryArguments)
+def inventory(given: InventoryArguments) -> int:
     """Every variable per service and container, as Markdown (ENVIRONMENT_VARIABLES.md)."""
     from drift_gate.commands import inventory as command
 
-    if check_only and output is None:
+    if given.check_only and given.output is None:
         raise click.UsageError("--check compares with the file given by --output")
-    policy = chosen_policy(policy, no_policy)
-    return command.run(command.InventoryRequest(terraform_dir, policy, output, check_only))
+    return command.run(given)
 
 
 @cli.command("iam-policy")
@@ -212,6 +211,19 @@ def lifecycle_hook(given: LifecycleHookArguments) -> int:
     return command.run(given)
 
 
+@cli.command("on-event")
+@with_options(ON_EVENT_OPTIONS)
+@builds(OnEventArguments)
+def on_event(given: OnEventArguments) -> int:
+    """Re-check the service of a saved ECS event as the Lambda would (docs/deploy-hook.md).
+
+    The result JSON on standard output. Exit 0 pass, ignored or skipped, 1 drift, 2 bad input,
+    3 could not verify."""
+    from drift_gate.commands import on_event as command
+
+    return command.run(given)
+
+
 @cli.command("await-hook", cls=PairedOutputCommand)
 @with_options(AWAIT_HOOK_OPTIONS)
 @builds(AwaitHookArguments)
@@ -235,15 +247,4 @@ def demo(serve_port: int | None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run the CLI and turn every outcome into a documented exit code."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    # --debug is read before or after the command name; click knows it on the group only.
-    end = args.index("--") if "--" in args else len(args)
-    debug = "--debug" in args[:end]
-    if debug:
-        args = ["--debug", *(arg for arg in args[:end] if arg != "--debug"), *args[end:]]
-    # A command's imports build hundreds of thousands of objects and no garbage cycles, and
-    # the cyclic collector would walk them again and again (a fifth of an offline check):
-    # paused for the command, as reference counting frees everything anyway. `check` turns it
-    # back on for its long part (commands/check.py).
-    with cyclic_gc_paused():
-        return run_group(cli, args, debug)
+    return run_main(cli, list(sys.argv[1:] if argv is None else argv))

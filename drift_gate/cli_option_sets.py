@@ -351,6 +351,14 @@ INVENTORY_OPTIONS = (
         is_flag=True,
         help="Write nothing; exit 1 if --output is not what would be written.",
     ),
+    option(
+        "--cfn-template",
+        "cfn_templates",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="A CloudFormation template whose services and containers are listed too; "
+        "repeatable (docs/cloudformation.md).",
+    ),
 )
 
 # --policy of the commands that read a policy and nothing else (found as check finds it).
@@ -384,14 +392,31 @@ def check_combination(given: CheckArguments) -> None:
             "give --task-definition or --terraform-dir, not both: check the files and the "
             "Terraform sources in two runs"
         )
-    if given.services and not given.task_definitions:
+    if given.services and not (given.task_definitions or given.declared_files):
         raise click.UsageError("--service names the policy service of a --task-definition")
-    if given.declared_files and given.offline:
+    _check_declared_sides(given)
+    _check_plan_options(given)
+
+
+def _check_declared_sides(given: CheckArguments) -> None:
+    sides = {side.name: side for side in DECLARED_SIDES}
+    if any(sides[name].offline is None for name, _ in given.declared_files) and given.offline:
         raise click.UsageError(
             "--offline compares the policy with the Terraform sources: the files of other "
             "declared sides are checked live, without --offline"
         )
-    _check_plan_options(given)
+    if given.declared_files and given.offline and (given.task_definitions or given.terraform_dir):
+        raise click.UsageError("with --offline, check one kind of file a run")
+    if given.services and given.declared_files and not given.offline:
+        raise click.UsageError("--service picks a template's service with --offline")
+    given_sides = {name for name, _ in given.declared_files}
+    for side in DECLARED_SIDES:
+        for setting in side.settings:
+            if (
+                dict(given.declared_settings).get(setting.parameter)
+                and side.name not in given_sides
+            ):
+                raise click.UsageError(f"{setting.option} goes with {side.option}")
 
 
 def _check_plan_options(given: CheckArguments) -> None:

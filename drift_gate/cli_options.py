@@ -282,6 +282,7 @@ def with_options(options: Sequence[Decorator]) -> Decorator:
 
 
 DECLARED_FILES = "drift_gate.declared_files"
+DECLARED_SETTINGS = "drift_gate.declared_settings"
 
 
 def declared_side_options(sides: Sequence[DeclaredSide]) -> tuple[Decorator, ...]:
@@ -295,7 +296,12 @@ def declared_side_options(sides: Sequence[DeclaredSide]) -> tuple[Decorator, ...
 
         return remember
 
-    return tuple(
+    def setting(ctx: click.Context, parameter: click.Parameter, value: Any) -> None:
+        found = ctx.meta.setdefault(DECLARED_SETTINGS, {})
+        if value is not None and parameter.name:
+            found[parameter.name] = value
+
+    files = tuple(
         option(
             side.option,
             side.parameter,
@@ -308,6 +314,19 @@ def declared_side_options(sides: Sequence[DeclaredSide]) -> tuple[Decorator, ...
         )
         for side in sides
     )
+    settings = tuple(
+        option(
+            each.option,
+            each.parameter,
+            metavar=each.metavar,
+            help=each.help,
+            expose_value=False,
+            callback=setting,
+        )
+        for side in sides
+        for each in side.settings
+    )
+    return files + settings
 
 
 def builds(arguments: Callable[..., R]) -> Callable[[Callable[[R], int]], Callable[..., int]]:
@@ -323,9 +342,11 @@ def builds(arguments: Callable[..., R]) -> Callable[[Callable[[R], int]], Callab
                 del given["formats"]
                 paired = click.get_current_context().meta["drift_gate.outputs"]
                 given["outputs"] = tuple(paired or CONSOLE)
-            sides = click.get_current_context().meta.get(DECLARED_FILES)
-            if sides is not None:
-                given["declared_files"] = tuple(sides)
+            meta = click.get_current_context().meta
+            if meta.get(DECLARED_FILES) is not None:
+                given["declared_files"] = tuple(meta[DECLARED_FILES])
+            if meta.get(DECLARED_SETTINGS) is not None:
+                given["declared_settings"] = tuple(sorted(meta[DECLARED_SETTINGS].items()))
             return command(arguments(**given))
 
         return build

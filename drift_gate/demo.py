@@ -1,4 +1,4 @@
-"""`drift-gate demo`: the incident, replayed in five acts against an emulated AWS account.
+"""`drift-gate demo`: the incident, replayed in six acts against an emulated AWS account.
 
 (a) the task definition lacks HUGGINGFACE_API_KEY: the gate fails and names it, and the
     application's predict endpoint answers 500 "HuggingFace token not configured";
@@ -7,7 +7,10 @@
 (c) the service is redeployed: the gate passes;
 (d) the smoke requests of the incident's runbook: the application answers 200;
 (e) the other way the key fails to arrive: the execution role's policy lists the secrets one
-    by one and misses the new one: the gate fails naming the role and the secret.
+    by one and misses the new one: the gate fails naming the role and the secret;
+(f) whoever deploys: a deployment of a revision without the key is stopped at PRE_SCALE_UP by
+    the lifecycle hook before any task starts, and the fixed revision's goes through
+    (drift_gate/demo_hook.py).
 The account is moto's, in-process, and the application a stand-in on 127.0.0.1 that
 answers as the real one did, from the revision the service runs: no credentials and no
 network beyond this machine are needed.
@@ -93,13 +96,16 @@ class IncidentAccount:
         }
         role = iam.create_role(RoleName=EXECUTION_ROLE, AssumeRolePolicyDocument=ECS_TASKS_TRUST)
         account = cls(ecs, secretsmanager, iam, arns, role["Role"]["Arn"])
-        # As the module's policy is written: every secret of the environment, by prefix.
-        prefix = next(iter(arns.values())).split(":secret:")[0] + ":secret:hokusai/development/*"
-        account.allow_secrets([prefix])
+        account.allow_every_secret()
         ecs.create_cluster(clusterName=CLUSTER)
         old = account.register_revision(["DATABASE_HOST", "MLFLOW_SERVER_URL"])
         ecs.create_service(cluster=CLUSTER, serviceName=SERVICE, taskDefinition=old, desiredCount=2)
         return account
+
+    def allow_every_secret(self) -> None:
+        """As the module's policy is written: every secret of the environment, by prefix."""
+        arn = next(iter(self.secret_arns.values()))
+        self.allow_secrets([arn.split(":secret:")[0] + ":secret:hokusai/development/*"])
 
     def allow_secrets(self, resources: list[str], keys: tuple[str, ...] = ()) -> None:
         """The execution role's policy: secretsmanager:GetSecretValue on these ARNs only, and
@@ -170,6 +176,21 @@ class IncidentAccount:
         ContinueServiceDeployment (`drift-gate await-hook`): the deployment's ARN."""
         return _moto_compat.start_paused_deployment(CLUSTER, SERVICE, task_definition_arn, REGION)
 
+    def service(self) -> dict[str, Any]:
+        """The service as DescribeServices answers it."""
+        answer = self.ecs.describe_services(cluster=CLUSTER, services=[SERVICE])
+        return dict(answer["services"][0])
+
+    @staticmethod
+    def roll_back() -> None:
+        """ECS's rollback of the deployment in progress (a hook answered FAILED)."""
+        _moto_compat.roll_back(CLUSTER, SERVICE, REGION)
+
+    @staticmethod
+    def settle() -> None:
+        """The deployment in progress completes (every hook SUCCEEDED)."""
+        _moto_compat.settle(CLUSTER, SERVICE, REGION)
+
     @staticmethod
     def current_revision() -> str:
         """The service revision the PRIMARY deployment targets (the incident's: no key)."""
@@ -198,7 +219,9 @@ Echo = Callable[[str], None]
 
 
 def run_demo(echo: Echo, color: bool = False) -> int:
-    """Run the five acts, print each report; exit 0 when every act gives the expected verdict."""
+    """Run the six acts, print each report; exit 0 when every act gives the expected verdict."""
+    from drift_gate.demo_hook import hook_act
+
     policy = demo_policy()
     with emulated_aws():
         clients = AwsClients()
@@ -213,9 +236,11 @@ def run_demo(echo: Echo, color: bool = False) -> int:
         outcomes = _incident_acts(echo, act, account, app) + _aftermath_acts(
             echo, act, account, app
         )
+        outcomes.append(hook_act(echo, account, policy, SECRET_NAMES))
     if all(outcomes):
         echo(
-            "demo: the gate failed on acts (a), (b) and (e) and passed on (c) and (d), "
+            "demo: the gate failed on acts (a), (b) and (e) and passed on (c) and (d); the "
+            "hook stopped (f)'s revision without the key and let the fixed one through, "
             "as it should."
         )
         return ExitCode.PASS

@@ -10,6 +10,7 @@ moto answers on 127.0.0.1 only; its update_service is made to roll out as ECS do
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -27,6 +28,8 @@ from drift_gate.demo import CLUSTER, FAMILY, REGION, SECRET_NAMES, SERVICE, Inci
 from drift_gate.errors import InvalidInputError
 
 POLICY_FILE = "drift-gate-demo.yaml"
+HOOK_EVENT_FILE = "hook-event.json"  # what ECS would send the lifecycle hook's function
+TASK_EVENT_FILE = "task-event.json"  # what EventBridge would send the event re-check
 # Fake keys: moto accepts any; they only keep boto from looking for real ones.
 DEMO_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo"}
 
@@ -109,7 +112,63 @@ def write_policy(directory: Path) -> Path:
     return path
 
 
-def instructions(endpoint: str, policy: Path) -> list[str]:
+def write_events(directory: Path) -> tuple[Path, Path]:
+    """Two saved payloads, next to the user, for `lifecycle-hook` and `on-event`: the
+    PRE_SCALE_UP invocation of a deployment whose target revision is the one the service runs
+    (without HUGGINGFACE_API_KEY), and a task of it stopped because its secrets could not be
+    pulled. Written after the account is prepared: the revision's ARN is the emulation's."""
+    revision = _moto_compat.service_revision_arn(CLUSTER, SERVICE, REGION)
+    prefix = revision.split(":service-revision/", 1)[0]  # arn:aws:ecs:REGION:ACCOUNT
+    service_arn = f"{prefix}:service/{CLUSTER}/{SERVICE}"
+    account = prefix.split(":")[4]
+    hook = {
+        "executionId": "demo-serve-pre-scale-up",
+        "lifecycleStage": "PRE_SCALE_UP",
+        "resourceArn": f"{prefix}:service-deployment/{CLUSTER}/{SERVICE}/demo",
+        "executionDetails": {
+            "serviceArn": service_arn,
+            "targetServiceRevisionArn": revision,
+            "testTrafficWeights": {},
+            "productionTrafficWeights": {},
+        },
+        "hookDetails": {"unverified": "fail"},
+    }
+    task_arn = f"{prefix}:task/{CLUSTER}/0123456789abcdef0123456789abcdef"
+    task = {
+        "version": "0",
+        "id": "demo-serve-task-stopped",
+        "detail-type": "ECS Task State Change",
+        "source": "aws.ecs",
+        "account": account,
+        "time": "2026-01-01T00:00:00Z",
+        "region": REGION,
+        "resources": [task_arn],
+        "detail": {
+            "clusterArn": f"{prefix}:cluster/{CLUSTER}",
+            "group": f"service:{SERVICE}",
+            "lastStatus": "STOPPED",
+            "desiredStatus": "STOPPED",
+            "stopCode": "TaskFailedToStart",
+            "stoppedReason": "ResourceInitializationError: unable to pull secrets or registry "
+            "auth: execution resource retrieval failed",
+            "taskArn": task_arn,
+            "taskDefinitionArn": f"{prefix}:task-definition/{FAMILY}:1",
+            "version": 3,
+        },
+    }
+    paths = (directory / HOOK_EVENT_FILE, directory / TASK_EVENT_FILE)
+    for path, payload in zip(paths, (hook, task), strict=True):
+        try:
+            path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        except OSError as error:
+            raise InvalidInputError(
+                f"{path}: cannot write the demo's saved event ({error.strerror or error}); "
+                "run demo --serve from a directory you can write to"
+            ) from None
+    return paths
+
+
+def instructions(endpoint: str, policy: Path, events: tuple[Path, Path] | None = None) -> list[str]:
     """What to export and run, in order; the fix is the one the report prints."""
     exports = {
         **DEMO_CREDENTIALS,
@@ -128,11 +187,26 @@ def instructions(endpoint: str, policy: Path) -> list[str]:
         f"      --task-definition {FAMILY} --force-new-deployment   # the fix DG201 prints",
         f"  drift-gate check --policy {policy}        # passes",
         "",
+        *_event_lines(policy, events),
         "Without the aws CLI, the same call from Python:",
         f"  python3 -c \"import boto3; boto3.client('ecs').update_service(cluster='{CLUSTER}', "
         f"service='{SERVICE}', taskDefinition='{FAMILY}', forceNewDeployment=True)\"",
         "",
         "Ctrl-C (or SIGTERM) stops it; nothing is kept.",
+    ]
+
+
+def _event_lines(policy: Path, events: tuple[Path, Path] | None) -> list[str]:
+    if events is None:
+        return []
+    hook, task = events
+    return [
+        "The deployment hook and the event re-check, on saved payloads (docs/deploy-hook.md):",
+        f"  drift-gate lifecycle-hook --event {hook} --policy {policy}",
+        "      # FAILED: the revision the service runs lacks HUGGINGFACE_API_KEY",
+        f"  drift-gate on-event --event {task} --policy {policy}",
+        "      # a task that could not pull its secrets: drift before the fix, pass after",
+        "",
     ]
 
 
@@ -143,7 +217,8 @@ def serve(echo: Echo, port: int, directory: Path, stop: threading.Event | None =
     policy = write_policy(directory)
     with moto_server(port) as endpoint:
         prepare_account(endpoint)
-        for line in instructions(endpoint, policy):
+        events = write_events(directory)
+        for line in instructions(endpoint, policy, events):
             echo(line)
         try:
             while not stop.wait(0.5):

@@ -8,6 +8,7 @@ service uses is known only from what it runs, and DescribeParameters has no reso
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from drift_gate.policy import Policy
@@ -56,14 +57,47 @@ def execution_role_statements(policy: Policy) -> list[dict[str, Any]]:
     ]
 
 
-def least_privilege(policy: Policy, metrics_namespace: str | None = None) -> dict[str, Any]:
-    """The IAM policy document a check of `policy` needs, and nothing more."""
+def least_privilege(
+    policy: Policy, metrics_namespace: str | None = None, stacks: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The IAM policy document a check of `policy` needs, and nothing more; `stacks`: the
+    CloudFormation stacks `check --cfn-template --stack` matches by their physical ids."""
+    statements = _reads(policy)
+    if any(environment.checks.execution_role != "off" for environment in policy.environments):
+        statements.extend(execution_role_statements(policy))
+    groups = log_group_arns(policy)
+    if groups:
+        statements.append(
+            {
+                "Sid": "DriftGateApplicationLogs",
+                "Effect": "Allow",
+                "Action": ["logs:FilterLogEvents"],
+                "Resource": groups,
+            }
+        )
+    if stacks:
+        statements.append(stack_statement(policy, stacks))
+    if metrics_namespace:
+        statements.append(
+            {
+                "Sid": "DriftGateNightlyMetrics",
+                "Effect": "Allow",
+                "Action": ["cloudwatch:PutMetricData"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"cloudwatch:namespace": metrics_namespace}},
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _reads(policy: Policy) -> list[dict[str, Any]]:
+    """What every check reads: ECS, image metadata, secret metadata (never a value)."""
     listing = (
         ["ecs:ListClusters", "ecs:ListServices"]
         if any(environment.selectors for environment in policy.environments)
         else []  # only `match:` entries make `check` list what runs
     )
-    statements: list[dict[str, Any]] = [
+    return [
         {
             "Sid": "DriftGateReadEcs",
             "Effect": "Allow",
@@ -93,29 +127,21 @@ def least_privilege(policy: Policy, metrics_namespace: str | None = None) -> dic
             "Resource": "*",
         },
     ]
-    if any(environment.checks.execution_role != "off" for environment in policy.environments):
-        statements.extend(execution_role_statements(policy))
-    groups = log_group_arns(policy)
-    if groups:
-        statements.append(
-            {
-                "Sid": "DriftGateApplicationLogs",
-                "Effect": "Allow",
-                "Action": ["logs:FilterLogEvents"],
-                "Resource": groups,
-            }
-        )
-    if metrics_namespace:
-        statements.append(
-            {
-                "Sid": "DriftGateNightlyMetrics",
-                "Effect": "Allow",
-                "Action": ["cloudwatch:PutMetricData"],
-                "Resource": "*",
-                "Condition": {"StringEquals": {"cloudwatch:namespace": metrics_namespace}},
-            }
-        )
-    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def stack_statement(policy: Policy, stacks: tuple[str, ...]) -> dict[str, Any]:
+    """cloudformation:DescribeStackResources on these stacks only, in the policy's regions."""
+    regions = sorted({e.region for e in policy.environments})
+    return {
+        "Sid": "DriftGateStackResources",
+        "Effect": "Allow",
+        "Action": ["cloudformation:DescribeStackResources"],
+        "Resource": [
+            f"arn:{partition(region)}:cloudformation:{region}:*:stack/{stack}/*"
+            for region in regions
+            for stack in stacks
+        ],
+    }
 
 
 # --- The Lambda hook's roles (docs/deploy-hook.md#iam) --------------------------------------
@@ -135,6 +161,9 @@ def _hook_reads(policy: Policy) -> list[dict[str, Any]]:
                 "ecs:DescribeServiceRevisions",
                 "ecs:DescribeServices",
                 "ecs:DescribeTaskDefinition",
+                # after scale-up (POST_SCALE_UP): the target revision's tasks
+                "ecs:ListTasks",
+                "ecs:DescribeTasks",
             ],
             "Resource": "*",
         }
@@ -169,13 +198,19 @@ def s3_object_arn(url: str, region: str = "us-east-1") -> str:
 
 
 def hook_function_policy(
-    policy: Policy, function_name: str = HOOK_FUNCTION, policy_url: str | None = None
+    policy: Policy,
+    function_name: str = HOOK_FUNCTION,
+    policy_url: str | None = None,
+    events: EventsRecheck | None = None,
 ) -> dict[str, Any]:
     """The hook function's role policy: the reads above, its own log group, and the policy
-    object when the policy comes from S3. Never a secret's value, a parameter's or Decrypt."""
+    object when the policy comes from S3. Never a secret's value, a parameter's or Decrypt;
+    with `events`, the re-check's reads and writes (events_statements) as well."""
     partitions = sorted({partition(environment.region) for environment in policy.environments})
     group = f"log-group:/aws/lambda/{function_name}"
     statements = _hook_reads(policy)
+    if events is not None:
+        statements.extend(events_statements(policy, events))
     statements.append(
         {
             "Sid": "DriftGateFunctionLog",
@@ -241,3 +276,130 @@ def _unique(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if isinstance(resource, list):
             statement["Resource"] = sorted(set(resource)) if len(set(resource)) > 1 else resource[0]
     return statements
+
+
+# --- The re-check on deployment events (`--lambda-hook --events`) ---------------------------
+
+
+@dataclass(frozen=True)
+class EventsRecheck:
+    """What the function that re-checks a service on ECS events may also do: publish metrics
+    in one namespace, and read drift-gate's own GitHub token from one secret."""
+
+    metrics_namespace: str | None = None
+    github_token_secret: str | None = None
+
+
+def events_statements(policy: Policy, events: EventsRecheck) -> list[dict[str, Any]]:
+    """check's reads for one running service beyond the hook's (its tasks, the family's
+    revisions, the declared log groups), PutMetricData in one namespace, and GetSecretValue
+    on exactly the token's secret: the one value drift-gate ever reads."""
+    statements: list[dict[str, Any]] = []
+    if any(environment.checks.running_tasks is not False for environment in policy.environments):
+        statements.append(
+            {
+                "Sid": "DriftGateReadRunningTasks",
+                "Effect": "Allow",
+                "Action": ["ecs:DescribeTasks", "ecs:ListTaskDefinitions", "ecs:ListTasks"],
+                "Resource": "*",
+            }
+        )
+    groups = log_group_arns(policy)
+    if groups:
+        statements.append(
+            {
+                "Sid": "DriftGateApplicationLogs",
+                "Effect": "Allow",
+                "Action": ["logs:FilterLogEvents"],
+                "Resource": groups,
+            }
+        )
+    if events.metrics_namespace:
+        statements.append(
+            {
+                "Sid": "DriftGateRecheckMetrics",
+                "Effect": "Allow",
+                "Action": ["cloudwatch:PutMetricData"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"cloudwatch:namespace": events.metrics_namespace}},
+            }
+        )
+    if events.github_token_secret:
+        statements.append(
+            {
+                "Sid": "DriftGateGitHubTokenOnly",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                "Resource": events.github_token_secret,
+            }
+        )
+    return statements
+
+
+# --- The pause hook's pipeline role (`--await-hook`) ----------------------------------------
+
+
+def _arn_part(name: str | None) -> str:
+    """A cluster or service name, or a `match:` pattern, as a part of an IAM ARN: IAM knows
+    `*` and `?`, not fnmatch's `[...]` (then any name)."""
+    if name is None or "[" in name:
+        return "*"
+    return name.rsplit("/", 1)[-1] if name.startswith("arn:") else name
+
+
+def _declared_services(policy: Policy) -> list[tuple[str, str]]:
+    """(arn:PARTITION:ecs:REGION:ACCOUNT, CLUSTER/SERVICE) of every service the policy
+    declares, by name or by a `match:` entry's patterns; an unnamed account is any."""
+    found: list[tuple[str, str]] = []
+    for environment in policy.environments:
+        region = environment.region
+        prefix = f"arn:{partition(region)}:ecs:{region}:{environment.account or '*'}"
+        for service in environment.services:
+            found.append((prefix, f"{_arn_part(service.cluster)}/{service.service}"))
+        for selector in environment.selectors:
+            match = selector.match
+            found.append((prefix, f"{_arn_part(match.cluster)}/{_arn_part(match.service)}"))
+    return found
+
+
+def await_hook_policy(policy: Policy) -> dict[str, Any]:
+    """The role of a pipeline step running `drift-gate await-hook` for `policy`'s services:
+    the hook's reads, the service deployments' reads, and the one write, answering a PAUSE
+    hook, on those services' deployments only. The Service Authorization Reference lists
+    both `service` and `service-deployment` (or `service-revision`) as required resources
+    of DescribeServiceDeployments, DescribeServiceRevisions and ContinueServiceDeployment,
+    and `service` for ListServiceDeployments: each statement names both."""
+    services = _declared_services(policy)
+    service_arns = sorted({f"{prefix}:service/{name}" for prefix, name in services})
+    deployments = sorted({f"{prefix}:service-deployment/{name}/*" for prefix, name in services})
+    revisions = sorted({f"{prefix}:service-revision/{name}/*" for prefix, name in services})
+    statements = [
+        statement
+        for statement in _hook_reads(policy)
+        if statement["Sid"] != "DriftGateReadTheTargetRevision"
+    ]
+    statements[:0] = [
+        {
+            "Sid": "DriftGateReadServices",
+            "Effect": "Allow",
+            "Action": ["ecs:DescribeServices", "ecs:DescribeTaskDefinition"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "DriftGateReadDeployments",
+            "Effect": "Allow",
+            "Action": [
+                "ecs:DescribeServiceDeployments",
+                "ecs:DescribeServiceRevisions",
+                "ecs:ListServiceDeployments",
+            ],
+            "Resource": service_arns + deployments + revisions,
+        },
+        {
+            "Sid": "DriftGateAnswerPauseHooks",
+            "Effect": "Allow",
+            "Action": ["ecs:ContinueServiceDeployment"],
+            "Resource": service_arns + deployments,
+        },
+    ]
+    return {"Version": "2012-10-17", "Statement": _unique(statements)}

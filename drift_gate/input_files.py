@@ -53,6 +53,9 @@ TF_FILE = InputKind("a .tf file", 1 * MiB, "check it with the live check (a plan
 # ECS refuses a task definition over 64 KiB; 12,000 containers are 11 MB
 # (benchmarks/task_definition_file.py).
 TASK_DEFINITION_FILE = InputKind("a task-definition file", 64 * MiB, cannot_read="file")
+# A CloudFormation template is at most 1 MB (CloudFormation's own limit, from S3); CDK's
+# largest synth outputs stay below it.
+CFN_TEMPLATE = InputKind("a CloudFormation template", 16 * MiB, cannot_read="file")
 # A plan of 2,000 services among 20,000 resources is about 100 MB (benchmarks/large_plan.py).
 PLAN_JSON = InputKind("a plan JSON", 1024 * MiB, cannot_read="plan JSON")
 # A report of 32,000 findings is about 26 MB (benchmarks/report_formats.py, its large size).

@@ -692,11 +692,12 @@ RULES: tuple[Rule, ...] = (
         "DG903",
         "could-not-verify-offline",
         Severity.ERROR,
-        "A required name is not among the names drift-gate could read from Terraform, and "
-        "part of the container's definition cannot be read offline: it may or may not be there.",
+        "A required name is not among the names drift-gate could read from Terraform or a "
+        "CloudFormation template, and part of the container's definition cannot be read "
+        "offline: it may or may not be there.",
         "Fail closed: offline, what cannot be verified is never a pass. The run exits 3.",
-        "Make the unresolved part statically readable (a literal, a local, a variable default), "
-        "or rely on the live check.",
+        "Make the unresolved part statically readable (a literal, a local, a variable or "
+        "parameter default), or rely on the live check.",
         Link.TERRAFORM_SOURCES,
     ),
 )

@@ -56,6 +56,7 @@ PAGED = {
     "ListServices": ("serviceArns", "nextToken"),
     "ListTaskDefinitions": ("taskDefinitionArns", "nextToken"),
     "ListTasks": ("taskArns", "nextToken"),
+    "ListServiceDeployments": ("serviceDeployments", "nextToken"),
     "DescribeParameters": ("Parameters", "NextToken"),
     "FilterLogEvents": ("events", "nextToken"),
     "SimulatePrincipalPolicy": ("EvaluationResults", "Marker"),  # query protocol: XML

@@ -133,6 +133,38 @@ def _short(started: datetime | None, stopped: datetime | None) -> bool:
     return started is None or stopped is None or stopped - started <= QUICK_EXIT
 
 
+# Launched, not started yet: at POST_SCALE_UP, the target revision's tasks may still be here.
+_STARTING = frozenset({"PROVISIONING", "PENDING", "ACTIVATING"})
+# The fix of "still starting": the lifecycle hook waits on it (IN_PROGRESS), as on a throttle.
+TASKS_STARTING_FIX = (
+    "Wait for the tasks to start: the lifecycle hook asks again (IN_PROGRESS) within its bound."
+)
+
+
+def target_tasks_starting(
+    context: ServiceContext, service: ServiceState, tasks: Sequence[TaskAnswer]
+) -> list[Finding]:
+    """DG901 for a lifecycle hook after scale-up: tasks of the target revision (the PRIMARY
+    deployment's) still starting, so whether they get their secrets is not known yet."""
+    primary = service.primary
+    if primary is None:
+        return []
+    starting = [
+        task
+        for task in tasks
+        if not is_stopping(task)
+        and task.lastStatus in _STARTING
+        and task.taskDefinitionArn == primary.task_definition_arn
+    ]
+    if not starting:
+        return []
+    message = (
+        f"could not verify the target revision's tasks yet: {len(starting)} task(s) "
+        "still starting (PROVISIONING, PENDING or ACTIVATING)"
+    )
+    return [context.finding("DG901", message, remediation=TASKS_STARTING_FIX)]
+
+
 def tasks_unverified(context: ServiceContext, reason: str, fix: str | None) -> Finding:
     """DG901: the service's tasks could not be listed or described."""
     message = f"could not verify the service's tasks: {reason}"

@@ -62,6 +62,8 @@ class CheckArguments:
     outputs: tuple[OutputTarget, ...] = CONSOLE
     # (side, file) for each registered declared side's option (drift_gate/declared_sides.py)
     declared_files: tuple[tuple[str, Path], ...] = ()
+    # (parameter, value) of the declared sides' own options (--stack NAME)
+    declared_settings: tuple[tuple[str, str], ...] = ()
 
     @property
     def plan_given(self) -> bool:
@@ -95,6 +97,8 @@ def offline_request(given: CheckArguments, policy: Path) -> OfflineRequest:
         given.task_definitions,
         given.services,
         warn=warn,
+        declared_files=given.declared_files,
+        declared_settings=given.declared_settings,
     )
 
 
@@ -136,6 +140,7 @@ def live_request(
         say=None if given.quiet else lambda line: echo(line, err=True),
         warn=warn,
         declared_files=given.declared_files,
+        declared_settings=given.declared_settings,
     )
 
 

@@ -3,7 +3,8 @@ invocation payload, locally: how users test their setup, and how the tests drive
 
 The answer ECS would get is printed on standard output as JSON, the function's log line on
 standard error. Exit 0 SUCCEEDED, 1 FAILED on findings, 3 could not verify (whatever the
-hook's `unverified` setting made of it), 2 bad input (the event, the policy).
+hook's `unverified` setting made of it, and IN_PROGRESS: not verified yet), 2 bad input (the
+event, the policy).
 """
 
 from __future__ import annotations

@@ -79,8 +79,8 @@ def await_and_answer(request: AwaitRequest) -> AwaitResult:
         action, code, why = _unconfirmed(error, action, code, why, request.unverified)
     try:
         continue_deployment(ecs, paused, action)
-    except AWS_FAILURES as error:  # exit 3, the reason, nothing sent
-        return _not_answered(outcome, paused, action, error)
+    except AWS_FAILURES as error:  # exit 3, the reason, and what the deployment shows now
+        return _not_answered(outcome, paused, action, (error, _after(ecs, paused)))
     line = f"drift-gate: {action} sent to {paused.deployment_arn} ({paused.revision_arn}): {why}"
     return AwaitResult(outcome, action, code, line)
 
@@ -188,19 +188,43 @@ def _unconfirmed(
     return "ROLLBACK", ExitCode.COULD_NOT_VERIFY, reason
 
 
+def _after(ecs: Any, paused: PausedDeployment) -> str:
+    """What became of a failed answer, from the deployment as it shows the hook now: a write
+    whose answer was lost (a timeout, a cut body, a retry after a 5xx) may have been applied."""
+    from drift_gate.sources.deployments import hook_state
+
+    try:
+        state = hook_state(ecs, paused)
+    except AWS_FAILURES:
+        return (
+            "whether it was applied is not known (the deployment could not be described "
+            "again): look at the deployment (aws ecs describe-service-deployments)"
+        )
+    if state == "AWAITING_ACTION":
+        return (
+            "nothing was continued or rolled back: the hook still awaits action "
+            "(its timeout action decides)"
+        )
+    return (
+        f"the deployment now shows the hook {state}: the answer may have been applied; "
+        "look at the deployment (aws ecs describe-service-deployments)"
+    )
+
+
 def _not_answered(
-    outcome: Outcome, paused: PausedDeployment, action: str, error: Exception
+    outcome: Outcome, paused: PausedDeployment, action: str, failed: tuple[Exception, str]
 ) -> AwaitResult:
-    """The answer itself failed: exit 3 and the reason; nothing was sent."""
+    """The answer's call failed: exit 3, the reason, and what the deployment shows now."""
     from drift_gate.sources.aws_failures import classify_failure
     from drift_gate.sources.deployments import CONTINUE
 
+    error, after = failed
     failure = classify_failure(error, CONTINUE)
     fix = failure.fix
     if failure.reason.startswith("access denied"):  # the one write: not in the read-only set
         fix = 'Grant ecs:ContinueServiceDeployment (docs/deploy-hook.md, "The pause hook").'
     line = (
         f"drift-gate: could not send {action} to {paused.deployment_arn}: {failure.reason}; "
-        f"nothing was continued or rolled back. {fix}"
+        f"{after}. {fix}"
     )
     return AwaitResult(outcome, None, ExitCode.COULD_NOT_VERIFY, line)

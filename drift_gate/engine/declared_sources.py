@@ -28,7 +28,8 @@ def gather(sources: Sequence[DeclaredSource], scope: DeclaredScope) -> Declared:
     """Every source's declared services and findings, in order."""
     declared = Declared()
     for source in sources:
-        told = DeclaredScope(scope.environment, scope.region, scope.already | declared.services())
+        already = scope.already | declared.services()
+        told = DeclaredScope(scope.environment, scope.region, already, scope.clients)
         declared = declared.plus(source.declared(told))
     return declared
 

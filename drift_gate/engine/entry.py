@@ -16,7 +16,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from drift_gate.chain import LinkMode, SkippableLink
 from drift_gate.deadline import Deadline
@@ -31,9 +31,11 @@ __all__ = [
     "PlanRequest",
     "RevisionRequest",
     "ScanRequest",
+    "ServiceRequest",
     "check",
     "check_offline",
     "check_revision",
+    "check_service",
     "scan",
 ]
 
@@ -96,6 +98,7 @@ class CheckRequest:
     warn: Say | None = None  # the policy's deprecated forms, one line each
     # (side, file): files of the declared sides registered in drift_gate/declared_sides.py
     declared_files: tuple[tuple[str, Path], ...] = ()
+    declared_settings: tuple[tuple[str, str], ...] = ()  # (parameter, value): --stack NAME
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,9 @@ class OfflineRequest:
     task_definitions: tuple[Path, ...] = ()  # rendered task-definition files, instead of .tf
     services: tuple[str, ...] = ()  # the policy service of each file, in order
     warn: Say | None = None  # the policy's deprecated forms, one line each
+    # (side, file): files of a declared side that checks offline (declared_sides.py)
+    declared_files: tuple[tuple[str, Path], ...] = ()
+    declared_settings: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,8 @@ class RevisionRequest:
     max_attempts: int = 5
     timeout: float = 20.0
     deadline: Deadline | None = None
+    session: Any = None  # a boto3 session to reuse (the Lambda hook's, per container)
+    with_tasks: bool = False  # after scale-up: the target revision's tasks too
 
 
 def check_revision(request: RevisionRequest) -> Outcome:
@@ -137,9 +145,11 @@ def check_revision(request: RevisionRequest) -> Outcome:
     revision_arn = check_revision_arn(request.revision_arn)
     policy = load(request.policy, None) if isinstance(request.policy, Path) else request.policy
     options = CheckOptions(request.environment, request.fail_on, service.region)
-    clients = aws_clients(request.max_attempts, request.timeout, request.deadline)
+    clients = aws_clients(request.max_attempts, request.timeout, request.deadline, request.session)
     try:
-        report = run_revision_check(policy, service, revision_arn, options, clients)
+        report = run_revision_check(
+            policy, service, revision_arn, options, clients, with_tasks=request.with_tasks
+        )
     except AwsConfigurationError as error:
         # Imported here: the gate brings the declared sides' readers, which a hook never needs.
         from drift_gate.engine.gate import configuration_error_report
@@ -147,6 +157,66 @@ def check_revision(request: RevisionRequest) -> Outcome:
         failed = configuration_error_report(error, request.fail_on, policy, None)
         return Outcome(failed, error, on_console=False, policy=policy)
     return Outcome(report, policy=policy)
+
+
+@dataclass(frozen=True)
+class ServiceRequest:
+    """One service of the policy, named by its ARN (an ECS event's), checked as `check` checks
+    it: its PRIMARY revision, rollout, running tasks, secrets and execution role, with the
+    policy's settings for its environment."""
+
+    policy: Path | Policy  # a file, or a policy read already (from S3)
+    service_arn: str
+    fail_on: FailOn = FailOn.ERROR
+    max_attempts: int = 5
+    timeout: float = 20.0
+    deadline: Deadline | None = None
+
+
+def check_service(request: ServiceRequest) -> Outcome:
+    """`check` of the one service the policy declares at `service_arn` (DG901, not verified,
+    when it declares none); a service ARN that is not one is exit 2, before any call."""
+    from drift_gate.engine.outcome import build_report, utc_now
+    from drift_gate.engine.revision import ServiceArn, declared_for, not_declared
+
+    service = ServiceArn.parse(request.service_arn)
+    policy = load(request.policy, None) if isinstance(request.policy, Path) else request.policy
+    declared = declared_for(policy, service, None)
+    if declared is None:
+        now = utc_now()
+        result = not_declared(policy, service, None)
+        report = build_report([result], request.fail_on, now, now, policy.source, {})
+        return Outcome(report, policy=policy)
+    environment, one = declared
+    # The account from the ARN, as `scan` fills it in: the service's issue (its marker names
+    # the account) is the one the nightly scan's `github-issues` keeps.
+    only = environment.model_copy(
+        update={"services": (one,), "selectors": (), "account": service.account}
+    )
+    narrowed = policy.model_copy(update={"environments": (only,)})
+    check_smoke_variables(narrowed)
+    given = CheckRequest(
+        None,
+        environment=environment.name,
+        fail_on=request.fail_on,
+        region=service.region,
+        max_attempts=request.max_attempts,
+        timeout=request.timeout,
+        deadline=request.deadline,
+    )
+    return _checked(given, narrowed)
+
+
+def _checked(request: CheckRequest, policy: Policy) -> Outcome:
+    from drift_gate.engine.gate import configuration_error_report
+    from drift_gate.sources.aws import AwsConfigurationError
+
+    clients = aws_clients(request.max_attempts, request.timeout, request.deadline)
+    try:
+        return Outcome(_gate(request, policy, clients, None), policy=policy)
+    except AwsConfigurationError as error:
+        failed = configuration_error_report(error, request.fail_on, policy, None)
+        return Outcome(failed, error, on_console=False, policy=policy)
 
 
 def scan(request: ScanRequest) -> Outcome:
@@ -211,7 +281,7 @@ def _gate(
     was_enabled = gc.isenabled()
     gc.enable()
     try:
-        sides = declared_sides(request.declared_files)
+        sides = declared_sides(request.declared_files, dict(request.declared_settings))
         return run_check(policy, check_options(request), clients, plan_input, declared_sides=sides)
     finally:
         if not was_enabled:
@@ -219,12 +289,14 @@ def _gate(
         gc.unfreeze()
 
 
-def declared_sides(files: Sequence[tuple[str, Path]]) -> list[DeclaredSource]:
+def declared_sides(
+    files: Sequence[tuple[str, Path]], settings: dict[str, str] | None = None
+) -> list[DeclaredSource]:
     """The source of each file given for a registered declared side, in the order given."""
     from drift_gate.declared_sides import DECLARED_SIDES
 
     by_name = {side.name: side for side in DECLARED_SIDES}
-    return [by_name[name].source_for(path) for name, path in files]
+    return [by_name[name].source_for(path, settings) for name, path in files]
 
 
 def check_options(request: CheckRequest) -> CheckOptions:
@@ -251,6 +323,8 @@ def check_offline(request: OfflineRequest) -> Report:
 
     if request.task_definitions:
         return _task_definition_files(request)
+    if request.declared_files:
+        return _declared_files_offline(request)
     terraform_dir = request.terraform_dir or Path.cwd()
     if not any(terraform_dir.glob("*.tf")):
         raise InvalidInputError(
@@ -267,6 +341,21 @@ def _task_definition_files(request: OfflineRequest) -> Report:
     policy = load(request.policy, request.warn)
     pairs = pair_files(policy, request.environment, request.task_definitions, request.services)
     return check_task_definition_files(policy, pairs, request.fail_on)
+
+
+def _declared_files_offline(request: OfflineRequest) -> Report:
+    """A declared side's files against the policy (each side that can: declared_sides.py)."""
+    from importlib import import_module
+
+    from drift_gate.declared_sides import DECLARED_SIDES
+
+    policy = load(request.policy, request.warn)
+    (name,) = {name for name, _ in request.declared_files} or {""}
+    side = next(side for side in DECLARED_SIDES if side.name == name)
+    module, _, function = (side.offline or "").partition(":")
+    files = [path for _, path in request.declared_files]
+    report: Report = getattr(import_module(module), function)(policy, request, files)
+    return report
 
 
 def check_smoke_variables(policy: Policy) -> None:
@@ -292,14 +381,17 @@ def check_smoke_variables(policy: Policy) -> None:
     refuse_unusable(requests, os.environ)
 
 
-def aws_clients(max_attempts: int, timeout: float, deadline: Deadline | None) -> AwsClients:
-    """Clients with the request's retries, timeouts and deadline (botocore's standard mode)."""
+def aws_clients(
+    max_attempts: int, timeout: float, deadline: Deadline | None, session: Any = None
+) -> AwsClients:
+    """Clients with the request's retries, timeouts and deadline (botocore's standard mode),
+    from `session` when one is given (its loaded service models are reused)."""
     from drift_gate.sources.aws import AwsClients, AwsSettings
 
     settings = AwsSettings(
         max_attempts=max_attempts, read_timeout=timeout, connect_timeout=min(5.0, timeout)
     )
-    return AwsClients(settings, deadline=deadline)
+    return AwsClients(settings, session=session, deadline=deadline)
 
 
 def load_plan_input(request: PlanRequest) -> PlanInput | None:

@@ -61,7 +61,8 @@ def run_check(
     sources: list[DeclaredSource] = [PolicySource(policy)] if policy else []
     sources += [PlanSource(plan_input)] if plan_input else []
     declared = gather(
-        [*sources, *declared_sides], DeclaredScope(options.environment, options.region)
+        [*sources, *declared_sides],
+        DeclaredScope(options.environment, options.region, clients=clients),
     )
     results: list[ServiceResult] = [ServiceResult(None, declared.findings)]
     stores = LinkStores.of(clients)
@@ -87,6 +88,9 @@ def run_check(
         dict(clients.calls),
         plan_input.source if plan_input else None,
         workspace=plan_input.workspace if plan_input else None,
+        # Read after gather: a side's label may say what it found (a template: how its
+        # services were matched, what is unresolved).
+        declared=[side.label for side in declared_sides],
     )
 
 

@@ -8,19 +8,23 @@ targetServiceRevisionArn`, `lifecycleStage`, `executionId`, and the hook's `hook
 
 Fail closed: the answer is SUCCEEDED only for a revision verified against the policy, or,
 when the hook's `hookDetails` say `{"unverified": "continue"}`, for one that could not be
-verified (the log says so). A bad event is a FAILED answer with the reason: an exception
-escaping the function would make ECS roll back without saying why.
+verified (the log says so). A could-not-verify that may pass by itself (throttled, a server
+error, a timeout) is IN_PROGRESS first, within a bound (engine/hook_wait.py). A bad event is
+a FAILED answer with the reason: an exception escaping the function would make ECS roll back
+without saying why.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drift_gate.deadline import Deadline
+from drift_gate.engine.hook_wait import Waiting, utc_now
 from drift_gate.errors import CouldNotVerifyError, DriftGateError, ExitCode, InvalidInputError
 from drift_gate.policy_location import PolicyObject
 
@@ -31,6 +35,24 @@ if TYPE_CHECKING:
 
 SETTINGS = ("fail", "continue")  # hookDetails' "unverified": what an unverified revision gets
 MAX_LISTED = 10  # findings named in hookDetails (all of them go to the log)
+# After scale-up the target revision has tasks: the hook reads them too (DG211; still
+# starting: IN_PROGRESS). Before it (PRE_SCALE_UP, RECONCILE_SERVICE) it has none.
+TASK_STAGES = frozenset({"POST_SCALE_UP"})
+# In Lambda, the container's boto3 session, kept between invocations: a warm invocation
+# (ECS calling back after IN_PROGRESS, the next deployment) reuses its loaded service models.
+_CONTAINER_SESSION: list[Any] = []
+
+
+def container_session() -> Any:
+    """The boto3 session this Lambda container's invocations share; None outside Lambda
+    (LAMBDA_TASK_ROOT unset), where each answer makes its own."""
+    if not os.environ.get("LAMBDA_TASK_ROOT"):
+        return None
+    if not _CONTAINER_SESSION:
+        import boto3
+
+        _CONTAINER_SESSION.append(boto3.session.Session())
+    return _CONTAINER_SESSION[0]
 
 
 @dataclass(frozen=True)
@@ -42,6 +64,7 @@ class Invocation:
     unverified: str = "fail"
     stage: str | None = None
     execution_id: str | None = None
+    waiting: Waiting = field(default_factory=Waiting)
 
     @classmethod
     def parse(cls, event: object) -> Invocation:
@@ -68,6 +91,7 @@ class Invocation:
             str(unverified),
             stage if isinstance(stage, str) else None,
             execution if isinstance(execution, str) else None,
+            Waiting.parse(hook_details),
         )
 
 
@@ -94,14 +118,16 @@ def refused(reason: str) -> HookAnswer:
 
 def answer_invocation(
     event: object,
-    policy: PolicyLocation,
+    policy: PolicyLocation | Policy,  # a Policy already read: the demo's, from the package
     *,
     timeout: float = 10.0,
     deadline: Deadline | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> HookAnswer:
     """Check the invocation's target revision against the policy; never raises."""
     try:
         invocation = Invocation.parse(event)
+        invocation.waiting.elapsed(clock())  # a first attempt in the future: a bad event
     except InvalidInputError as error:
         return refused(str(error))
     where = {
@@ -128,11 +154,11 @@ def answer_invocation(
         return _unverified(invocation, reason, where, [])
     if stopped is not None:
         return _answer("FAILED", ExitCode(stopped.exit_code), f"stopped: {stopped}", where)
-    return _judged(invocation, report, where)
+    return _judged(invocation, report, where, clock())
 
 
 def _policy_object(
-    where: PolicyLocation, timeout: float, deadline: Deadline | None
+    where: PolicyLocation | Policy, timeout: float, deadline: Deadline | None
 ) -> Path | Policy:
     """A policy file as it is (read by the check); a policy in S3, read and validated here:
     which cannot be read fails the hook whatever its `unverified` setting (nothing declared)."""
@@ -144,7 +170,7 @@ def _policy_object(
     from drift_gate.yamlfile import parse_yaml
 
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    client = aws_clients(3, timeout, deadline).client("s3", region)
+    client = aws_clients(3, timeout, deadline, container_session()).client("s3", region)
     return policy_from_document(parse_yaml(read_policy_object(client, where), where.url))
 
 
@@ -160,12 +186,16 @@ def _check(
         max_attempts=3,
         timeout=timeout,
         deadline=deadline,
+        session=container_session(),
+        with_tasks=invocation.stage in TASK_STAGES,
     )
     outcome = check_revision(request)
     return outcome.report, outcome.stopped
 
 
-def _judged(invocation: Invocation, report: Report, where: dict[str, Any]) -> HookAnswer:
+def _judged(
+    invocation: Invocation, report: Report, where: dict[str, Any], now: datetime
+) -> HookAnswer:
     blocking = [
         f
         for f in report.findings
@@ -179,9 +209,43 @@ def _judged(invocation: Invocation, report: Report, where: dict[str, Any]) -> Ho
     if unverified or report.exit_code == ExitCode.COULD_NOT_VERIFY:
         reason = unverified[0].message if unverified else "the revision was not verified"
         reason = reason.removeprefix("could not verify: ")
+        if unverified and all(_transient(f) for f in unverified):
+            delay = invocation.waiting.delay(now)
+            if delay is not None:
+                return _in_progress(invocation, reason, where, named, (delay, now))
+            reason += invocation.waiting.spent(now)
         return _unverified(invocation, reason, where, named)
     reason = "the target revision gives every container what the policy declares"
     return _answer("SUCCEEDED", ExitCode.PASS, reason, where, named)
+
+
+def _transient(finding: Finding) -> bool:
+    """A could-not-verify that may pass by itself (engine/hook_wait.py)."""
+    from drift_gate.checks.tasks import TASKS_STARTING_FIX
+    from drift_gate.sources.aws_failures import TRANSIENT_FIXES
+
+    return finding.remediation in TRANSIENT_FIXES or finding.remediation == TASKS_STARTING_FIX
+
+
+def _in_progress(
+    invocation: Invocation,
+    reason: str,
+    where: dict[str, Any],
+    named: list[dict[str, Any]],
+    when: tuple[int, datetime],
+) -> HookAnswer:
+    """IN_PROGRESS: ECS invokes the hook again after `delay` seconds, with the state."""
+    delay, now = when
+    waiting = invocation.waiting
+    reason = (
+        f"{reason}; not verified yet: asking again in {delay} s "
+        f"(attempt {waiting.attempt} of at most {waiting.attempts})"
+    )
+    answer = _answer("IN_PROGRESS", ExitCode.COULD_NOT_VERIFY, reason, where, named)
+    answer.response["callBackDelay"] = delay
+    answer.response["hookDetails"].update(waiting.carried(now, invocation.unverified))
+    answer.log.update(callBackDelay=delay, attempt=waiting.attempt)
+    return answer
 
 
 def _unverified(

@@ -95,6 +95,8 @@ def merge_reports(reports: Sequence[Report], fail_on: FailOn | None = None) -> R
         _joined(r.policy for r in reports),
         calls,
         _joined(r.plan for r in reports),
+        # each slice's declared sides, once each, in order
+        declared=list(dict.fromkeys(label for r in reports for label in r.declared)),
     )
     # Each slice of a fanned-out scan read its own accounts and regions: keep them all.
     return merged.model_copy(update={"scanned": tuple(s for r in reports for s in r.scanned)})

@@ -62,6 +62,7 @@ def build_report(
     plan_source: str | None = None,
     *,
     workspace: str | None = None,
+    declared: Sequence[str] = (),
 ) -> Report:
     """Assemble the Report: findings deduplicated, sorted worst first, then by where they are."""
     # A policy and a plan may declare the same name: one finding per rule and target. A
@@ -85,6 +86,7 @@ def build_report(
         policy=policy_source,
         plan=plan_source,
         workspace=workspace,
+        declared=tuple(declared),
         fail_on=fail_on,
         verdict=verdict,
         exit_code=int(exit_code),

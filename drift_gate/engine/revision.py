@@ -17,6 +17,7 @@ from datetime import datetime
 from drift_gate.chain import Link
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.checks.service import service_not_declared
+from drift_gate.engine.later.running_tasks import check_target_tasks
 from drift_gate.engine.outcome import ServiceResult, build_report, utc_now
 from drift_gate.engine.service_checks import (
     CheckOptions,
@@ -99,22 +100,18 @@ def run_revision_check(
     options: CheckOptions,
     clients: AwsClients,
     clock: Callable[[], datetime] = utc_now,
+    *,
+    with_tasks: bool = False,
 ) -> Report:
-    """The service's declared containers against the target revision; the Report."""
+    """The service's declared containers against the target revision; the Report. With
+    `with_tasks` (after scale-up), the target revision's tasks too."""
     started_at = clock()
     declared = declared_for(policy, service, options.environment)
     if declared is None:
-        target = Target(
-            environment=options.environment or "(not declared)",
-            account=service.account,
-            region=service.region,
-            cluster=service.cluster,
-            service=service.service,
-        )
-        finding = service_not_declared(ServiceContext(target), service.arn, policy.source)
-        results = [ServiceResult(None, (finding,))]
+        results = [not_declared(policy, service, options.environment)]
     else:
-        results = [_check_declared(*declared, service, revision_arn, options, clients).result()]
+        run = _check_declared(*declared, service, revision_arn, options, clients, with_tasks)
+        results = [run.result()]
     return build_report(
         apply_waivers(results, policy, started_at.date()),
         options.fail_on,
@@ -125,6 +122,19 @@ def run_revision_check(
     )
 
 
+def not_declared(policy: Policy, service: ServiceArn, environment: str | None) -> ServiceResult:
+    """DG901 for a service the policy does not declare: nothing to check it against."""
+    target = Target(
+        environment=environment or "(not declared)",
+        account=service.account,
+        region=service.region,
+        cluster=service.cluster,
+        service=service.service,
+    )
+    finding = service_not_declared(ServiceContext(target), service.arn, policy.source)
+    return ServiceResult(None, (finding,))
+
+
 def _check_declared(
     environment: EnvironmentPolicy,
     declared: ServicePolicy,
@@ -132,8 +142,10 @@ def _check_declared(
     revision_arn: str,
     options: CheckOptions,
     clients: AwsClients,
+    with_tasks: bool = False,
 ) -> ServiceRun:
-    reader = EcsReader(clients.client("ecs", environment.region))
+    ecs = clients.client("ecs", environment.region)
+    reader = EcsReader(ecs)
     try:
         lookup = reader.services(declared.cluster, [declared.service])[declared.service]
     except AWS_FAILURES as error:
@@ -141,5 +153,6 @@ def _check_declared(
         return unverified_run(environment, declared, failure, Link.SERVICE_EXISTS)
     run = check_target_service(environment, declared, lookup, reader, (revision_arn, service.arn))
     if run.deployed is not None:
-        revision_links(run, environment, options, LinkStores.of(clients, workers=4))
+        tasks = check_target_tasks(run, ecs) if with_tasks else None
+        revision_links(run, environment, options, LinkStores.of(clients, workers=4), tasks)
     return run

@@ -25,12 +25,9 @@ from drift_gate.checks.service import (
     service_unverified,
 )
 from drift_gate.checks.variables import Candidate
-from drift_gate.engine.later.application_logs import NO_LOGS, check_application_logs
 from drift_gate.engine.later.execution_role import check_execution_roles
 from drift_gate.engine.later.images import check_images
-from drift_gate.engine.later.running_tasks import check_running_tasks
 from drift_gate.engine.later.secret_stores import check_secret_stores
-from drift_gate.engine.later.smoke_requests import NO_SMOKE, check_smoke_requests
 from drift_gate.engine.service_run import LinkOutcome, ServiceRun
 from drift_gate.model import CheckedService, FailOn, ServiceState, Target
 from drift_gate.policy import (
@@ -47,7 +44,6 @@ from drift_gate.sources.images import ImageStores
 from drift_gate.sources.revisions import OPERATION as DESCRIBE_REVISIONS
 from drift_gate.sources.revisions import revision_task_definition
 from drift_gate.sources.secrets import SecretStores
-from drift_gate.sources.smoke import tls_context
 
 NO_PRIMARY = Failure(
     "the service has no PRIMARY deployment or task set",
@@ -153,8 +149,13 @@ def later_links(
 
     Images, tasks, secret stores and logs are independent round trips: they run at the same
     time (each bounded by its own pool); the smoke requests come last, since they are sent
-    only to a service known to run what is declared.
+    only to a service known to run what is declared. The links only `check` runs are
+    imported here: the lifecycle hook's cold start never loads them.
     """
+    from drift_gate.engine.later.application_logs import NO_LOGS, check_application_logs
+    from drift_gate.engine.later.smoke_requests import NO_SMOKE, check_smoke_requests
+    from drift_gate.sources.smoke import tls_context
+
     count = len(runs)
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="drift-gate-link") as pool:
         images = pool.submit(_images_link, runs, environment, options, stores)
@@ -207,6 +208,8 @@ def _tasks_link(
     tasks_on, why = deep_setting(options, environment, Link.RUNNING_TASKS)
     if not _is_on(tasks_on):
         return [LinkOutcome(not_checked=why)] * len(runs)
+    from drift_gate.engine.later.running_tasks import check_running_tasks
+
     since = clock() - timedelta(seconds=options.tasks_since) if options.tasks_since else None
     return check_running_tasks(runs, clients.client("ecs", environment.region), since)
 
@@ -374,9 +377,11 @@ def revision_links(
     environment: EnvironmentPolicy,
     options: CheckOptions,
     stores: LinkStores,
+    tasks: LinkOutcome | None = None,
 ) -> None:
     """The links a revision can be checked on before it runs: images, secret stores, the
-    execution role; the links about running tasks, logs and smoke requests are not checked."""
+    execution role; the links about running tasks (unless `tasks`, read after scale-up),
+    logs and smoke requests are not checked."""
     runs = [run]
     images = _images_link(runs, environment, options, stores)
     located, roles = _secret_links(runs, environment, options, stores)
@@ -386,5 +391,6 @@ def revision_links(
         (Link.EXECUTION_ROLE, roles),
     ):
         run.record(link, outcomes[0])
-    for link in (Link.RUNNING_TASKS, Link.APPLICATION_LOG, Link.SMOKE):
+    run.record(Link.RUNNING_TASKS, tasks or LinkOutcome(not_checked=NO_TASK_YET))
+    for link in (Link.APPLICATION_LOG, Link.SMOKE):
         run.record(link, LinkOutcome(not_checked=NO_TASK_YET))

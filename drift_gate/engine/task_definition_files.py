@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from drift_gate.checks.cloudformation import unidentified_container
 from drift_gate.checks.credentials import check_credentials
 from drift_gate.checks.execution_role import no_execution_role
 from drift_gate.checks.findings import ServiceContext
@@ -101,11 +102,18 @@ def _check_file(
     target, checked = declared_service(environment, service)
     context = ServiceContext(target, deployed_task_definition=file.source)
     findings: list[Finding] = []
+    unknown = next((c for c in file.containers if not c.name_known), None)
     for declared in service.containers:
         found = file.container(declared.name)
+        words = f"task definition file {file.source}"
+        if found is None and unknown is not None:
+            why = "known only at deploy time (a CloudFormation intrinsic)"
+            findings.append(
+                unidentified_container(context, declared.name, words, file.location(unknown), why)
+            )
+            continue
         if found is None:
             present = _some_names([c.names.name for c in file.containers])
-            words = f"task definition file {file.source}"
             findings.append(
                 no_container(context, declared.name, words, file.location(), present=present)
             )
@@ -114,6 +122,7 @@ def _check_file(
             words=f"task definition file {file.source} ({found.json_path})",
             at=file.location(found),
             undeclared_words="which neither the policy nor a dotenv file requires",
+            unreadable=file.location(found) if found.unresolved else None,
         )
         findings += check_container(
             context, requirements(declared), found.names, candidate=candidate
@@ -124,7 +133,7 @@ def _check_file(
             update={"declared_in": file.location(file.container(finding.target.container or ""))}
         )
         for finding in check_credentials(
-            context, [c.names for c in file.containers], declared_plain
+            context, [c.names for c in file.containers if c.name_known], declared_plain
         )
     ]
     secrets = [s.name for c in file.containers for s in c.names.secrets]

@@ -275,6 +275,9 @@ class DeclaredScope:
     environment: str | None = None
     region: str | None = None
     already: frozenset[ServiceKey] = frozenset()
+    # The run's AWS clients (sources/aws.AwsClients: its retries, timeouts, deadline and call
+    # counts), for a side that reads AWS itself (a template's --stack); None offline.
+    clients: object | None = None
 
 
 @dataclass(frozen=True)

@@ -183,6 +183,11 @@ class Report(Frozen):
         default=None,
         description="the Terraform workspace drift-gate planned in (None: it ran no plan)",
     )
+    declared: tuple[str, ...] = Field(
+        default=(),
+        description="each other declared side the live check read, as read: a CloudFormation "
+        "template and how its services were matched to running ones",
+    )
     offline: bool = Field(
         default=False,
         description="only the sources were checked: no AWS client was created, terraform not run",

@@ -90,6 +90,12 @@ class IssueActions:
 class IssueSettings:
     label: str = "drift-gate"
     run_url: str | None = None
+    # False for a report of one service (an ECS event's re-check): the run's issue belongs
+    # to the reports of whole runs, which it speaks of.
+    run_issue: bool = True
+    # False: an issue whose body would not change is left as it is, without a comment (an
+    # event delivered twice edits nothing the second time).
+    comment_unchanged: bool = True
 
 
 def sync_issues(
@@ -112,9 +118,10 @@ def sync_issues(
             labels = [settings.label, f"env:{verdict.service.environment}"]
             if issue is None:
                 to_create.append((key, issue_title(f"drift-gate: {where} drifts"), body, labels))
-            else:
-                _update(api, issue, body, _still(verdict, settings.run_url))
+            elif _update(api, issue, body, _still(verdict, settings.run_url), settings):
                 actions.updated.append(f"#{issue.number} {where}")
+            else:
+                actions.left.append(f"#{issue.number} {where} (unchanged)")
         elif verdict.state == "passing" and issue is not None:
             api.comment(issue.number, _passed(settings.run_url))
             api.update_issue(issue.number, state="closed", state_reason="completed")
@@ -122,7 +129,8 @@ def sync_issues(
         elif issue is not None:
             api.comment(issue.number, _not_verified(settings.run_url))
             actions.left.append(f"#{issue.number} {where} (could not be verified)")
-    _run_issue(report, api, settings, existing, to_create, actions)
+    if settings.run_issue:
+        _run_issue(report, api, settings, existing, to_create, actions)
     if to_create:
         _create(api, to_create, settings.label, actions)
     for line in _summary(actions):
@@ -174,10 +182,21 @@ def _create(
         actions.opened.append(f"#{number} {title}")
 
 
-def _update(api: GitHubApi, issue: Issue, body: str, comment: str) -> None:
+def _update(
+    api: GitHubApi,
+    issue: Issue,
+    body: str,
+    comment: str,
+    settings: IssueSettings | None = None,
+) -> bool:
+    """Edit the body if it changed, and comment; False: left as it was (nothing changed,
+    and the settings say not to comment then)."""
+    if issue.body == body and settings is not None and not settings.comment_unchanged:
+        return False
     if issue.body != body:
         api.update_issue(issue.number, body=body)
     api.comment(issue.number, comment)
+    return True
 
 
 def _by_marker(issues: Iterable[Issue]) -> dict[str, Issue]:

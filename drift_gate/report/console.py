@@ -92,7 +92,7 @@ def verdict_line(report: Report, paint: _Painter | None = None) -> str:
                 f" ({nonblocking} non-blocking finding(s) under --fail-on {report.fail_on.value})"
             )
     if report.offline:
-        detail += " [offline: Terraform sources and dotenv files only; no AWS call, no terraform]"
+        detail += " [offline: the files given only; no AWS call, no terraform]"
     return f"{paint(word, color)}: {terminal_text(detail)}"
 
 
@@ -164,7 +164,12 @@ def _finding_lines(finding: Finding, paint: _Painter) -> Iterable[str]:
 
 
 def _scope_lines(report: Report) -> Iterable[str]:
-    """What a scan read, per account and region, and what it saw but did not check."""
+    """What a scan read, per account and region, and what it saw but did not check; the
+    declared sides the live check read besides the policy and the plan."""
+    for label in report.declared:
+        yield terminal_text(f"declared by {label}")
+    if report.declared:
+        yield ""
     for line in map(terminal_text, scope_lines(report)):
         yield f"  {line}" if line.startswith("note: ") else f"scanned {line}"
     if report.scanned:

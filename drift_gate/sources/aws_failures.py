@@ -100,6 +100,8 @@ GRANT_ACCESS = (
 )
 CHECK_NETWORK = "Check the network, the region and AWS_ENDPOINT_URL, then run again."
 RUN_LATER = "Run again later; with many services, use fewer per run or raise --max-attempts."
+RUN_AGAIN_OR_WAIT_LONGER = "Run again, or raise --timeout."
+RAISE_DEADLINE = "Raise --deadline, or check fewer services per run."
 REPORT_ANSWER = (
     "The answer did not have the fields AWS documents: check for a proxy or emulator in the "
     "way (AWS_ENDPOINT_URL, HTTPS_PROXY), then run again."
@@ -132,7 +134,7 @@ def classify_failure(error: Exception, fallback_operation: str) -> Failure:
         # A body cut short or not XML/JSON at all (the query protocol's XML parser raises it).
         return Failure(f"the answer to {operation} could not be read", REPORT_ANSWER)
     if isinstance(error, DeadlineExceededError):
-        return Failure(str(error), "Raise --deadline, or check fewer services per run.")
+        return Failure(str(error), RAISE_DEADLINE)
     if isinstance(error, _REJECTED_TOKEN_ERRORS):
         return Failure(f"the AWS credentials for {operation} have expired", RENEW_CREDENTIALS)
     if isinstance(
@@ -147,7 +149,7 @@ def classify_failure(error: Exception, fallback_operation: str) -> Failure:
     ):
         return Failure(f"the AWS endpoint for {operation} is unreachable", CHECK_NETWORK)
     if isinstance(error, botocore.exceptions.ReadTimeoutError):
-        return Failure(f"AWS did not answer {operation} in time", "Run again, or raise --timeout.")
+        return Failure(f"AWS did not answer {operation} in time", RUN_AGAIN_OR_WAIT_LONGER)
     if isinstance(error, botocore.exceptions.ClientError):
         return _client_failure(error, operation)
     return Failure(f"{operation} failed: {type(error).__name__}", CHECK_NETWORK)
@@ -171,6 +173,11 @@ def _client_failure(error: botocore.exceptions.ClientError, operation: str) -> F
             f"AWS answered {operation} with a server error ({status}) past retries", RUN_LATER
         )
     return Failure(f"{operation} failed: {shown_reason(code) if code else 'error'}", CHECK_NETWORK)
+
+
+# The fixes of failures that may pass by themselves (throttled or a server error past retries,
+# a read timeout, the run's deadline): a lifecycle hook waits and asks again on these only.
+TRANSIENT_FIXES = frozenset({RUN_LATER, RUN_AGAIN_OR_WAIT_LONGER, RAISE_DEADLINE})
 
 
 def item_failure_fix(reason: str | None) -> str:

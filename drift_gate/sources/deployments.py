@@ -91,3 +91,20 @@ def continue_deployment(client: Any, paused: PausedDeployment, action: str) -> N
     answer = read_answer(ContinueServiceDeploymentAnswer, response, CONTINUE)
     if answer.serviceDeploymentArn != paused.deployment_arn:
         raise ItemFailureError(CONTINUE, "answered another deployment")
+
+
+def hook_state(client: Any, paused: PausedDeployment) -> str:
+    """The status the deployment now shows for the hook judged ("not shown" when it has
+    none by that id): what became of an answer whose call failed."""
+    response = client.describe_service_deployments(serviceDeploymentArns=[paused.deployment_arn])
+    answer = read_answer(DescribeServiceDeploymentsAnswer, response, DESCRIBE)
+    deployment = the_one_asked(
+        answer.serviceDeployments,
+        lambda d: d.serviceDeploymentArn,
+        paused.deployment_arn,
+        answer.failures,
+        DESCRIBE,
+        "deployment",
+    )
+    found = [h.status for h in deployment.lifecycleHookDetails if h.hookId == paused.hook_id]
+    return found[0] if found else "not shown"

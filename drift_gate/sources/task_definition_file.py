@@ -25,6 +25,8 @@ from drift_gate.input_files import TASK_DEFINITION_FILE, read_bytes
 from drift_gate.jsontext import decode_json_bytes
 from drift_gate.model import ContainerVars
 from drift_gate.sources.answers import ContainerDefinition
+from drift_gate.sources.cfn_containers import cfn_container
+from drift_gate.sources.cfn_intrinsics import text_or_none
 from drift_gate.sources.containers import UNRENDERED, container_vars, repeated_name
 from drift_gate.validation import validate_or_none
 
@@ -36,17 +38,7 @@ EXPECTED = (
 # Template placeholders a rendered file may still hold: ${VAR}, {{ .Env.X }}, <IMAGE>.
 PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\{\{.*?\}\}|^<[^<>]+>$")
 
-_CFN_KEYS = {
-    "Name": "name",
-    "Value": "value",
-    "ValueFrom": "valueFrom",
-    "Type": "type",
-    "Environment": "environment",
-    "Secrets": "secrets",
-    "EnvironmentFiles": "environmentFiles",
-    "Image": "image",
-}
-
+CLOUDFORMATION = "CloudFormation AWS::ECS::TaskDefinition"
 
 JsonPath = tuple[str | int, ...]
 _DECODER = json.JSONDecoder()
@@ -60,6 +52,13 @@ class FileContainer:
     names: ContainerVars
     json_path: str
     line: int | None
+    # What a CloudFormation container does not know before deploy (an entry whose name is an
+    # intrinsic, an Fn::If environment file): a required name not read may be there.
+    unresolved: tuple[str, ...] = ()
+
+    @property
+    def name_known(self) -> bool:
+        return not self.names.name.startswith("${cloudformation")
 
 
 @dataclass(frozen=True)
@@ -125,14 +124,27 @@ def read_task_definition_file(path: Path) -> TaskDefinitionFile:
     containers = []
     for index, (item, line) in enumerate(zip(items, lines, strict=True)):
         json_path = f"{prefix}[{index}]" if prefix is not None else "(the container)"
-        definition, problem = validate_or_none(ContainerDefinition, item)
+        unresolved: tuple[str, ...] = ()
+        api, read = item, None
+        if shape == CLOUDFORMATION:
+            # The one handling of intrinsics (sources/cfn_intrinsics.py): a value known only
+            # at deploy time is unresolved, never an error and never a pass.
+            read = cfn_container(item)
+            api = {**read.definition, "name": text_or_none(read.name) or _unknown_name(index)}
+            unresolved = tuple(words for _, words in read.unresolved)
+        definition, problem = validate_or_none(ContainerDefinition, api)
         if definition is None:
             where = problem if prefix is None else f"{json_path}.{problem}"
             raise InvalidInputError(f"{source}: {where}; {EXPECTED}")
-        containers.append(
-            FileContainer(_without_placeholders(container_vars(definition)), json_path, line)
-        )
+        names = container_vars(definition)
+        names = _without_placeholders(read.names(names) if read else names)
+        containers.append(FileContainer(names, json_path, line, unresolved))
     return TaskDefinitionFile(source, shape, tuple(containers), has_role)
+
+
+def _unknown_name(index: int) -> str:
+    """A container name known only at deploy time: unique, and never a name a policy gives."""
+    return f"${{cloudformation: container {index}}}"
 
 
 def _has_execution_role(document: dict[str, Any]) -> bool:
@@ -150,9 +162,9 @@ def _containers_of(document: Any, source: str) -> tuple[str, str | None, list[di
         document = document.get("Properties")
     if isinstance(document, dict) and isinstance(document.get("ContainerDefinitions"), list):
         return (
-            "CloudFormation AWS::ECS::TaskDefinition",
+            CLOUDFORMATION,
             "ContainerDefinitions",
-            [_camel(item) for item in _objects(document["ContainerDefinitions"], source)],
+            _objects(document["ContainerDefinitions"], source),
         )
     if isinstance(document, dict) and isinstance(document.get("taskDefinition"), dict):
         inner = document["taskDefinition"]
@@ -182,24 +194,6 @@ def _objects(items: list[Any], source: str) -> list[dict[str, Any]]:
         if not isinstance(item, dict):
             raise InvalidInputError(f"{source}: container {index} is not a JSON object; {EXPECTED}")
     return items
-
-
-def _camel(value: Any) -> Any:
-    """CloudFormation's PascalCase keys -> the API's camelCase, for the keys drift-gate reads.
-    An intrinsic function as a value (`{"Ref": ...}`, `{"Fn::Sub": ...}`) is known only at
-    deploy time: a placeholder, like a template's."""
-    if isinstance(value, dict):
-        return {
-            _CFN_KEYS.get(key, key): (
-                "${cloudformation}"
-                if key in ("Value", "ValueFrom") and isinstance(item, dict)
-                else _camel(item)
-            )
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [_camel(item) for item in value]
-    return value
 
 
 def _container_paths(document: Any, prefix: str | None, count: int) -> list[JsonPath]:

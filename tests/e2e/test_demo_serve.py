@@ -3,6 +3,7 @@ it fails, the fix it prints is run, and it passes (moto made to roll out as ECS 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -117,6 +118,59 @@ def test_the_check_fails_the_printed_fix_is_run_and_the_check_passes(
         after = check(env, cwd)  # the rollout completes at once; this only bounds a slow machine
     assert after.returncode == 0, after.stdout + after.stderr
     assert after.stdout.startswith("PASS")
+
+
+def run(env: dict[str, str], cwd: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [drift_gate_executable(), *arguments],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_saved_hook_and_event_payloads_answer_as_the_instructions_say(
+    served: tuple[list[str], dict[str, str], Path],
+) -> None:
+    """The try-out of the deployment hook and the event re-check without AWS: the printed
+    commands, on the payloads written beside the policy."""
+    lines, env, cwd = served
+    shown = "\n".join(lines)
+    policy = cwd / "drift-gate-demo.yaml"
+    hook = ("lifecycle-hook", "--event", str(cwd / "hook-event.json"), "--policy", str(policy))
+    event = ("on-event", "--event", str(cwd / "task-event.json"), "--policy", str(policy))
+    assert f"drift-gate {' '.join(hook)}" in shown
+    assert f"drift-gate {' '.join(event)}" in shown
+
+    stopped = run(env, cwd, *hook)
+    assert stopped.returncode == 1, stopped.stderr
+    answer = json.loads(stopped.stdout)
+    assert answer["hookStatus"] == "FAILED"
+    assert "DG101 api HUGGINGFACE_API_KEY" in answer["hookDetails"]["findings"]
+
+    before = run(env, cwd, *event)
+    assert before.returncode == 1, before.stdout + before.stderr
+
+    boto3.client(
+        "ecs",
+        region_name="us-east-1",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        aws_access_key_id="demo",
+        aws_secret_access_key="demo",
+    ).update_service(
+        cluster="hokusai-development",
+        service="hokusai-api-development",
+        taskDefinition="hokusai-api-development",
+        forceNewDeployment=True,
+    )
+    deadline = time.monotonic() + 30
+    after = run(env, cwd, *event)
+    while after.returncode != 0 and time.monotonic() < deadline:
+        after = run(env, cwd, *event)  # the rollout completes at once; this bounds a slow machine
+    assert after.returncode == 0, after.stdout + after.stderr
 
 
 def test_a_port_in_use_is_one_line_exit_2(tmp_path: Path) -> None:

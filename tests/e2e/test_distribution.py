@@ -575,6 +575,40 @@ def test_dockerfile_pins_and_verifies_terraform() -> None:
     assert download.index("sha256sum -c") < download.index("unzip")
 
 
+def dockerfile_stage(name: str) -> list[tuple[str, str]]:
+    """The instructions of one named stage (`FROM ... AS name`) up to the next FROM."""
+    instructions = dockerfile_instructions()
+    start = next(
+        i
+        for i, (keyword, args) in enumerate(instructions)
+        if keyword == "FROM" and args.split()[-1] == name
+    )
+    following = [i for i, (k, _) in enumerate(instructions) if k == "FROM" and i > start]
+    return instructions[start : following[0] if following else None]
+
+
+def test_dockerfile_lambda_target_runs_the_hook_handler_from_the_task_root() -> None:
+    """`docker build --target lambda`: AWS's Lambda base image, pinned by tag, the pins and
+    drift-gate installed where Lambda imports from, and the hook's handler as CMD. A plain
+    build still ends with the CLI's image (the test above reads the last stage)."""
+    instructions = dockerfile_instructions()
+    arguments = dict(
+        args.split("=", 1) for keyword, args in instructions if keyword == "ARG" and "=" in args
+    )
+    assert re.fullmatch(r"public\.ecr\.aws/lambda/python:3\.1[23][\w.]*", arguments["LAMBDA_IMAGE"])
+    stage = dockerfile_stage("lambda")
+    assert stage[0] == ("FROM", "${LAMBDA_IMAGE} AS lambda")
+    assert stage[-1] == ("CMD", '["drift_gate.aws_lambda.handler"]')
+    (install,) = [args for keyword, args in stage if keyword == "RUN"]
+    assert '--target "${LAMBDA_TASK_ROOT}" -r /tmp/requirements.txt' in install
+    assert "--only-binary=:all:" in install  # the base image's Python's wheels, nothing built
+    assert "--no-deps --no-index --find-links /wheels" in install
+    assert "--mount=type=bind,from=build,source=/wheels,target=/wheels" in install
+    assert not [args for keyword, args in stage if keyword == "COPY" and "wheels" in args]
+    final = instructions[max(i for i, (k, _) in enumerate(instructions) if k == "FROM") :]
+    assert ("ENTRYPOINT", '["drift-gate"]') in final
+
+
 def test_dockerfile_is_hadolint_clean() -> None:
     """hadolint as users run it; every ignore in the Dockerfile carries its reason above it."""
     hadolint = tool_beside_python("hadolint")

@@ -118,7 +118,12 @@ def test_format_output_pairs_follow_command_line_order(
 
 def paired(args: list[str]) -> list[OutputTarget]:
     """The pairs click's own parser reads from `check`'s arguments."""
-    context = check_command.make_context("check", [*args])
+    # Under the group's context, as a real run: click caches a command's help option from
+    # the first context it sees (a bare one would leave `-h` out of later --help output).
+    from drift_gate.cli import cli
+
+    parent = click.Context(cli, info_name="drift-gate", **cli.context_settings)
+    context = check_command.make_context("check", [*args], parent=parent)
     outputs: list[OutputTarget] = context.meta["drift_gate.outputs"]
     return outputs
 

@@ -50,7 +50,10 @@ def test_a_choice_is_parsed_into_its_enum_member(
 
 
 def test_the_defaults_are_members_too() -> None:
-    context = cli.commands["check"].make_context("check", [])
+    # Under the group's context, as a real run: click caches a command's help option from
+    # the first context it sees (a bare one would leave `-h` out of later --help output).
+    parent = click.Context(cli, info_name="drift-gate", **cli.context_settings)
+    context = cli.commands["check"].make_context("check", [], parent=parent)
     assert context.params["fail_on"] is FailOn.ERROR
     assert context.params["skipped_links"] == ()
 
@@ -106,13 +109,18 @@ def test_the_policy_schema_and_types_name_the_same_modes_as_the_enum() -> None:
 def test_every_option_is_a_field_of_the_command_arguments(command: str, arguments: type) -> None:
     """click builds the arguments from the options by name (cli_options.builds): --format and
     --output become `outputs`, paired in command-line order; the options of registered declared
-    sides (drift_gate/declared_sides.py) become `declared_files`, in command-line order too."""
+    sides (drift_gate/declared_sides.py) become `declared_files`, in command-line order too, and
+    their settings `declared_settings`."""
     params = cli.commands[command].params
     names = {p.name for p in params if p.expose_value} - {"formats"}
     sides = [p for p in params if not p.expose_value]
-    names |= {"declared_files"} if command == "check" else set()
+    names |= {"declared_files", "declared_settings"} if command == "check" else set()
     assert names == {field.name for field in dataclasses.fields(arguments)}
-    assert all(p.multiple for p in sides)
+    # a side's files are repeatable; its own settings (--stack NAME) are given once
+    from drift_gate.declared_sides import DECLARED_SIDES
+
+    settings = {s.parameter for side in DECLARED_SIDES for s in side.settings}
+    assert all(p.multiple for p in sides if p.name not in settings)
 
 
 def test_each_link_mode_reaches_the_policy_as_its_own_word() -> None:

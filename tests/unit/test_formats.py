@@ -420,6 +420,10 @@ def test_merge_collapses_duplicates_and_keeps_the_strictest_threshold(tmp_path: 
         0,
         1,
     )
+    # the declared sides each slice read (a template), once each
+    sides = [sample_report().model_copy(update={"declared": (label,)}) for label in "aab"]
+    paths = [write(tmp_path / f"{index}.json", side) for index, side in enumerate(sides)]
+    assert merge_reports([load_report(path) for path in paths]).declared == ("a", "b")
 
 
 def test_merge_refuses_what_is_not_a_report(cli: Cli, tmp_path: Path) -> None:

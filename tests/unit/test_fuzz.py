@@ -435,3 +435,101 @@ def _denied_by(answer: dict[str, Any], resource: str) -> bool:
             ):
                 return True
     return False
+
+
+# --- CloudFormation templates ---------------------------------------------------------------
+
+CFN = REPO / "tests" / "fixtures" / "cfn"
+CFN_POLICY = """\
+version: 1
+environments:
+  prod:
+    region: us-east-1
+    services:
+      - cluster: shop-prod
+        service: shop-api-prod
+        containers:
+          api:
+            secrets: [DB_PASSWORD]
+"""
+
+
+def planted_template() -> dict[str, Any]:
+    """hand.json with the canary as a plain value (a parameter's default may be a name, and
+    a name is printed by design)."""
+    document: dict[str, Any] = json.loads((CFN / "hand.json").read_text())
+    container = document["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"][0]
+    container["Environment"].append({"Name": "TOKEN", "Value": CANARY})
+    return document
+
+
+TEMPLATE = planted_template()
+TEMPLATE_PATHS = list(paths(TEMPLATE))
+# Intrinsics where anything may stand: what they resolve to may be a name, printed by design.
+intrinsics = st.sampled_from(
+    [
+        {"Ref": "Env"},
+        {"Ref": "Nope"},
+        {"Fn::Sub": "${Env}-x"},
+        {"Fn::If": ["C", {"Ref": "AWS::NoValue"}, "x"]},
+        {"Fn::Join": ["", ["x", {"Ref": "DbPasswordArn"}]]},
+        {"Fn::Select": ["x", [1]]},
+        {"Fn::FindInMap": ["M", "x", "k"]},
+        {"Fn::GetAtt": ["x"]},
+        {"Fn::ImportValue": "x"},
+        {"Fn::Sub": [{"x": 1}]},
+    ]
+)
+
+
+@BUDGET
+@given(
+    mutations=st.lists(
+        # Not the wrapped canary: in a template a list of texts may well be a name (Fn::Join).
+        st.tuples(st.sampled_from(TEMPLATE_PATHS), json_values | intrinsics),
+        min_size=1,
+        max_size=3,
+    ),
+    offline=st.booleans(),
+)
+@example(mutations=[(("Resources",), [1])], offline=True)
+@example(
+    mutations=[(("Resources", "TaskDefinition", "Properties", "ContainerDefinitions"), {})],
+    offline=True,
+)
+def test_any_mutation_of_a_template_gets_a_documented_exit(
+    mutations: list[tuple[tuple[Any, ...], Any]], offline: bool
+) -> None:
+    """Offline and live (AWS unreachable): exit 0-3, never a value of the template."""
+    document: Any = TEMPLATE
+    for path, value in mutations:
+        try:
+            document = replaced(document, path, value)
+        except (KeyError, IndexError, TypeError):
+            continue
+    with workdir() as directory:
+        template = directory / "template.json"
+        template.write_text(json.dumps(document))
+        policy = directory / "drift-gate.yaml"
+        policy.write_text(CFN_POLICY)
+        mode = ["--offline", "--service", "Service"] if offline else ["--region", "us-east-1"]
+        args = ["check", "--cfn-template", str(template), "--policy", str(policy), *mode]
+        code, output = run(*args, "--max-attempts", "1")
+    assert_documented(code, output)
+
+
+@BUDGET
+@given(raw=st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
+@example(raw=b"Resources: !Ref: [" + b"[" * 5000)
+@example(raw=b"a: &x [*x]")
+@example(raw=b"Resources:\n  A: {Type: AWS::ECS::TaskDefinition, Properties: !If [c, 1, 2]}")
+def test_any_bytes_as_a_template_get_a_documented_exit(raw: bytes) -> None:
+    with workdir() as directory:
+        template = directory / "template.yaml"
+        template.write_bytes(raw)
+        policy = directory / "drift-gate.yaml"
+        policy.write_text(CFN_POLICY)
+        code, output = run(
+            "check", "--offline", "--cfn-template", str(template), "--policy", str(policy)
+        )
+    assert_documented(code, output)

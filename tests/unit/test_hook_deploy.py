@@ -194,6 +194,8 @@ HOOK_ACTIONS = {
     "ecs:DescribeServices",
     "ecs:DescribeServiceRevisions",
     "ecs:DescribeTaskDefinition",
+    "ecs:ListTasks",
+    "ecs:DescribeTasks",
     "ecr:DescribeImages",
     "secretsmanager:DescribeSecret",
     "ssm:DescribeParameters",
@@ -230,7 +232,7 @@ def test_the_hook_role_allows_only_the_hooks_reads_and_its_log(cli: Cli) -> None
         "arn:aws:logs:*:*:log-group:/aws/lambda/drift-gate-hook:*",
     ]
     text = json.dumps(function)
-    for never in ("GetSecretValue", "GetParameter", "Decrypt", "s3:", "ListTasks", '*:*"'):
+    for never in ("GetSecretValue", "GetParameter", "Decrypt", "s3:", "FilterLogEvents", '*:*"'):
         assert never not in text
 
 
@@ -266,6 +268,8 @@ def test_the_hook_role_follows_the_policys_checks(cli: Cli, tmp_path: Path) -> N
         "ecs:DescribeServices",
         "ecs:DescribeServiceRevisions",
         "ecs:DescribeTaskDefinition",
+        "ecs:ListTasks",
+        "ecs:DescribeTasks",
         "logs:CreateLogGroup",
         "logs:CreateLogStream",
         "logs:PutLogEvents",
@@ -278,6 +282,8 @@ def test_the_hook_role_follows_the_policys_checks(cli: Cli, tmp_path: Path) -> N
         (["--function-name", "gate"], "go with --lambda-hook"),
         (["--policy-object", URL], "go with --lambda-hook"),
         (["--lambda-hook", "--publish-metrics", "N"], "publishes no metrics"),
+        (["--lambda-hook", "--stack", "web"], "the hooks read no stack"),
+        (["--await-hook", "--stack", "web"], "the hooks read no stack"),
         (["--lambda-hook", "--policy-object", "s3://x"], "s3://BUCKET/KEY"),
         (["--lambda-hook", "--function-name", "a b"], "function's name"),
     ],

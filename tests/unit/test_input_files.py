@@ -84,6 +84,31 @@ READERS: dict[str, tuple[str, InputKind, Reader]] = {
             {},
         ),
     ),
+    "CloudFormation template": (
+        "template.yaml",
+        input_files.CFN_TEMPLATE,
+        lambda bad, _: (
+            ["check", "--offline", "--policy", str(POLICY), "--cfn-template", str(bad)],
+            {},
+        ),
+    ),
+    "CloudFormation parameters": (
+        "params.json",
+        input_files.CFN_TEMPLATE,
+        lambda bad, _: (
+            [
+                "check",
+                "--offline",
+                "--policy",
+                str(POLICY),
+                "--cfn-template",
+                str(REPO / "tests" / "fixtures" / "cfn" / "copilot.yml"),
+                "--cfn-parameters",
+                str(bad),
+            ],
+            {},
+        ),
+    ),
     "plan JSON": (
         "plan.json",
         input_files.PLAN_JSON,
@@ -209,6 +234,7 @@ def test_the_caps_are_the_documented_ones() -> None:
         "POLICY": "32 MiB",
         "TF_FILE": "1 MiB",
         "TASK_DEFINITION_FILE": "64 MiB",
+        "CFN_TEMPLATE": "16 MiB",
         "PLAN_JSON": "1 GiB",
         "MODULE_MANIFEST": "16 MiB",
         "REPORT": "256 MiB",

@@ -16,6 +16,7 @@ from moto.ecs.responses import EC2ContainerServiceResponse
 
 from drift_gate import _moto_compat, aws_lambda
 from drift_gate.demo import CLUSTER, REGION, SECRET_NAMES, SERVICE, IncidentAccount
+from drift_gate.engine import hook
 from tests.conftest import REPO, Cli, CliRun, MotoServer
 
 POLICY = str(REPO / "policies" / "example.yaml")
@@ -137,7 +138,12 @@ FAULTS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-@pytest.mark.parametrize("fault", FAULTS)
+# Permanent: asking again would not help, so the setting's answer comes at once. The
+# transient faults (throttled, a failure INTERNAL_ERROR) wait first: tests/unit/test_hook_wait.py.
+PERMANENT = ("denied", "malformed")
+
+
+@pytest.mark.parametrize("fault", PERMANENT)
 @pytest.mark.parametrize(("setting", "status"), [(None, "FAILED"), ("continue", "SUCCEEDED")])
 def test_a_revision_that_cannot_be_described_is_not_passed_silently(
     account: IncidentAccount,
@@ -277,3 +283,25 @@ def test_the_lambda_deadline_keeps_a_margin_for_the_answer() -> None:
     assert deadline is not None
     assert deadline.seconds == 60.0 - aws_lambda.MARGIN
     assert aws_lambda._deadline(None) is None
+
+
+def test_in_lambda_one_boto3_session_serves_every_invocation(
+    account: IncidentAccount,
+    moto_server: MotoServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.endpoint)
+    monkeypatch.setenv("DRIFT_GATE_POLICY", POLICY)
+    monkeypatch.setenv("DRIFT_GATE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(hook, "_CONTAINER_SESSION", [])
+    assert hook.container_session() is None  # outside Lambda: a session per answer
+    monkeypatch.setenv("LAMBDA_TASK_ROOT", str(tmp_path))
+    revision = _moto_compat.service_revision_arn(CLUSTER, SERVICE, REGION)
+    answers = [aws_lambda.handler(payload(revision), None)["hookStatus"] for _ in range(2)]
+    assert answers == ["FAILED", "FAILED"]  # the warm invocation answers as the cold one
+    assert len(hook._CONTAINER_SESSION) == 1
+    assert hook.container_session() is hook._CONTAINER_SESSION[0]
+    logs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [log["verdict"] for log in logs] == ["drift", "drift"]

@@ -249,7 +249,7 @@ def test_incident_offline_passes_when_terraform_declares_the_key(cli: Cli, examp
     assert report["offline"] is True
     assert report["stats"]["aws_calls"] == {}
     assert [f["rule_id"] for f in report["findings"]] == ["DG603"]  # PORT: declared, not required
-    assert "offline: Terraform sources and dotenv files only" in stderr
+    assert "[offline: the files given only; no AWS call, no terraform]" in stderr
 
 
 def test_incident_offline_fails_when_the_key_is_removed_from_terraform(

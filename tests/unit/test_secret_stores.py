@@ -312,7 +312,9 @@ def test_no_value_reading_call_anywhere_in_the_source() -> None:
         for number, line in enumerate(path.read_text().splitlines(), start=1)
         if pattern.search(line) and not line.lstrip().startswith("#")
     ]
-    assert offenders == []
+    # The one value drift-gate reads: its OWN GitHub token, from the one secret the event
+    # function is configured with (docs/deploy-hook.md), never an application's secret.
+    assert offenders == ["drift_gate/sources/github_token_secret.py:45"]
 
 
 # --- Application logs ---------------------------------------------------------------------

@@ -1,0 +1,186 @@
+"""A container definition in CloudFormation's form (PascalCase, intrinsics) -> the ECS API's,
+for both readers: the template reader and the task-definition file reader. Intrinsics are
+resolved by sources/cfn_intrinsics.py, the one handling of them.
+
+A plain value that is a secret or names one is marked with its format (DG106 then says so):
+a Secrets Manager secret's ARN or a Ref to a secret of the template (the container receives
+the ARN, not the secret), a `{{resolve:secretsmanager:...}}` dynamic reference or a NoEcho
+parameter (CloudFormation writes the value into the task definition in clear text).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from drift_gate.model import ContainerVars
+from drift_gate.sources.cfn_intrinsics import (
+    NO_CONTEXT,
+    NO_VALUE,
+    PLACEHOLDER,
+    DeclaredHere,
+    Resolved,
+    TemplateContext,
+    Unresolved,
+    choose,
+    intrinsic_name,
+    references,
+    resolve,
+    text_or_none,
+    words,
+)
+
+
+@dataclass(frozen=True)
+class CfnContainer:
+    """One `ContainerDefinitions` entry as the ECS API would have it (camelCase, every value
+    text), with its name resolved or not and each part that is not known before deploy."""
+
+    definition: dict[str, Any]
+    name: Resolved
+    # (path inside the container, e.g. ("Environment", 2), words): entries whose name may be
+    # any (so a required name not found there is not verified), or whose file names unknown.
+    unresolved: tuple[tuple[tuple[str | int, ...], str], ...] = ()
+    declared_here: tuple[str, ...] = ()  # secrets read from a resource of this template
+    # plain variables whose value is a secret's reference or a secret dynamic reference:
+    # name -> the format, said in DG106 (the value itself is never kept)
+    plain_secrets: Mapping[str, str] = field(default_factory=dict)
+
+    def names(self, names: ContainerVars) -> ContainerVars:
+        """`names` (read from `definition`) with the plain secrets' formats marked."""
+        if not self.plain_secrets:
+            return names
+        environment = tuple(
+            v.model_copy(update={"value_token_format": self.plain_secrets[v.name]})
+            if v.name in self.plain_secrets and v.value_token_format is None
+            else v
+            for v in names.environment
+        )
+        return names.model_copy(update={"environment": environment})
+
+
+# A plain value that is a secret, or names one: the container gets the ARN (not the secret),
+# or CloudFormation writes the secret's value into the task definition in clear text.
+_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[^:\s]*:[^:\s]*:secret:\S+$")
+_SECRET_DYNAMIC = re.compile(r"\{\{resolve:(secretsmanager|ssm-secure):")
+ARN_IN_PLAIN = "a Secrets Manager secret ARN (the container receives the ARN, not the secret)"
+DYNAMIC_IN_PLAIN = (
+    "a {{resolve:secretsmanager}} dynamic reference (CloudFormation writes the secret's value "
+    "into the task definition)"
+)
+
+
+NO_ECHO_IN_PLAIN = (
+    "a NoEcho parameter's value (CloudFormation writes it into the task definition in clear text)"
+)
+
+
+def plain_secret_format(raw: Any, value: Resolved, context: TemplateContext) -> str | None:
+    """The format of a plain value that is a secret or names one, else None."""
+    if isinstance(raw, str) and _SECRET_DYNAMIC.search(raw):
+        return DYNAMIC_IN_PLAIN
+    if context.secret_parameters and references(raw) & context.secret_parameters:
+        return NO_ECHO_IN_PLAIN
+    if isinstance(value, DeclaredHere) and value.kind == "AWS::SecretsManager::Secret":
+        return ARN_IN_PLAIN
+    if isinstance(value, str) and _SECRET_ARN.match(value):
+        return ARN_IN_PLAIN
+    return None
+
+
+def cfn_container(item: dict[str, Any], context: TemplateContext = NO_CONTEXT) -> CfnContainer:
+    """A CloudFormation container definition (PascalCase, intrinsics) -> the API's shape."""
+    name = resolve(item.get("Name"), context) if "Name" in item else Unresolved("no Name")
+    definition: dict[str, Any] = {"name": text_or_none(name) or "${cloudformation}"}
+    unresolved: list[tuple[tuple[str | int, ...], str]] = []
+    here: list[str] = []
+    plain: dict[str, str] = {}
+    image = resolve(item["Image"], context) if "Image" in item else None
+    if isinstance(image, str):
+        definition["image"] = image
+    for key, api_key, value_key in (
+        ("Environment", "environment", "Value"),
+        ("Secrets", "secrets", "ValueFrom"),
+    ):
+        entries = choose(item.get(key), context)
+        if entries is None or entries is NO_VALUE:
+            continue
+        if not isinstance(entries, list):
+            what = entries if isinstance(entries, Unresolved) else resolve(entries, context)
+            unresolved.append(((key,), words(what)))
+            continue
+        definition[api_key] = _entries(
+            key, entries, value_key, context, unresolved, here if key == "Secrets" else plain
+        )
+    files = choose(item.get("EnvironmentFiles"), context)
+    if files is NO_VALUE:
+        files = None
+    if isinstance(files, list):
+        definition["environmentFiles"] = _files(files, context, unresolved)
+    elif files is not None:
+        what = files if isinstance(files, Unresolved) else resolve(files, context)
+        unresolved.append((("EnvironmentFiles",), words(what)))
+    return CfnContainer(definition, name, tuple(unresolved), tuple(here), plain)
+
+
+def _entries(
+    key: str,
+    entries: list[Any],
+    value_key: str,
+    context: TemplateContext,
+    unresolved: list[tuple[tuple[str | int, ...], str]],
+    noted: list[str] | dict[str, str],
+) -> list[dict[str, Any]]:
+    """Environment or Secrets entries with a known name; the others recorded as unresolved.
+    `noted`: the secrets read from this template's resources (Secrets), or the plain
+    variables holding a secret or its reference, with its format (Environment)."""
+    kept = []
+    for index, raw in enumerate(entries):
+        entry = choose(raw, context)
+        if entry is NO_VALUE:
+            continue
+        if not isinstance(entry, dict) or intrinsic_name(entry) is not None:
+            what = entry if isinstance(entry, Unresolved) else resolve(entry, context)
+            unresolved.append(((key, index), words(what)))
+            continue
+        name = resolve(entry.get("Name"), context) if "Name" in entry else None
+        if not isinstance(name, str):
+            what = words(name) if name is not None else "no Name"
+            unresolved.append(((key, index), what))
+            continue
+        value = resolve(entry.get(value_key, ""), context)
+        if isinstance(noted, list) and isinstance(value, DeclaredHere):
+            noted.append(name)
+        found = plain_secret_format(entry.get(value_key), value, context)
+        if isinstance(noted, dict) and found:
+            noted[name] = found
+        api_value = value if isinstance(value, str) else PLACEHOLDER
+        kept.append({"name": name, "valueFrom" if value_key == "ValueFrom" else "value": api_value})
+    return kept
+
+
+def _files(
+    files: list[Any], context: TemplateContext, unresolved: list[tuple[tuple[str | int, ...], str]]
+) -> list[dict[str, str]]:
+    """EnvironmentFiles entries: their S3 ARN when known. An entry that is itself an
+    intrinsic (an `Fn::If` adding a file in one environment) may bring any name."""
+    kept = []
+    for index, raw in enumerate(files):
+        entry = choose(raw, context)
+        if entry is NO_VALUE:
+            continue
+        if isinstance(entry, Unresolved):
+            unresolved.append((("EnvironmentFiles", index), words(entry)))
+            continue
+        value = (
+            resolve(entry.get("Value"), context)
+            if isinstance(entry, dict) and not intrinsic_name(entry)
+            else resolve(entry, context)
+        )
+        if isinstance(value, str):
+            kept.append({"value": value, "type": "s3"})
+        else:
+            unresolved.append((("EnvironmentFiles", index), words(value)))
+    return kept
