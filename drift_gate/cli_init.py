@@ -47,6 +47,22 @@ INIT_OPTIONS = (
         help="Draft a service from a task-definition file (named after the file); repeatable.",
     ),
     option(
+        "--cfn-template",
+        "cfn_templates",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        metavar="FILE",
+        help="Draft the ECS services of a CloudFormation template (hand-written, cdk synth, "
+        "copilot svc package, Express Mode); repeatable.",
+    ),
+    option(
+        "--cfn-parameters",
+        type=click.Path(path_type=Path),
+        metavar="FILE",
+        help="With --cfn-template: the parameter values a deploy passes (`copilot svc package "
+        "--output-dir`'s params file, or the AWS CLI's list), over the defaults.",
+    ),
+    option(
         "--from-account",
         is_flag=True,
         help="Draft every service running in --region (read-only, as scan discovers them).",
@@ -71,7 +87,7 @@ INIT_OPTIONS = (
         callback=environment_name,
         metavar="NAME",
         help="The policy environment's name (several sources: NAME-terraform, NAME-files, "
-        "NAME-account).",
+        "NAME-templates, NAME-account).",
     ),
     option(
         "--output",
@@ -90,13 +106,16 @@ INIT_OPTIONS = (
 
 def init_combination(given: InitArguments) -> None:
     """What init cannot be given together: one line, exit 2, before anything is read."""
-    if given.terraform_dir is None and not given.task_definitions and not given.from_account:
+    sources = (given.terraform_dir, given.task_definitions, given.cfn_templates)
+    if not any(sources) and not given.from_account:
         raise InvalidInputError(
             "no source to draft a policy from: give --terraform-dir DIR, --task-definition "
-            "FILE or --from-account --region REGION"
+            "FILE, --cfn-template FILE or --from-account --region REGION"
         )
     if given.from_account and not given.region:
         raise InvalidInputError("--from-account reads one region: give --region REGION")
+    if given.cfn_parameters is not None and not given.cfn_templates:
+        raise InvalidInputError("--cfn-parameters goes with --cfn-template: give the template")
     if given.clusters and not given.from_account:
         raise InvalidInputError("--cluster selects what --from-account reads: give --from-account")
 

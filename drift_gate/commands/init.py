@@ -32,6 +32,8 @@ class InitArguments:
 
     terraform_dir: Path | None = None
     task_definitions: tuple[Path, ...] = ()
+    cfn_templates: tuple[Path, ...] = ()
+    cfn_parameters: Path | None = None  # the values a deploy passes the templates
     from_account: bool = False
     region: str | None = None
     clusters: tuple[str, ...] = ()
@@ -70,7 +72,8 @@ def run(given: InitArguments) -> int:
 
 
 def draft_of(given: InitArguments) -> Draft:
-    """Every source given, in a fixed order (Terraform, task-definition files, the account),
+    """Every source given, in a fixed order (Terraform, task-definition files, CloudFormation
+    templates, the account),
     each as one environment with the check that compares the policy with it."""
     from drift_gate.engine.policy_draft import (
         Draft,
@@ -91,6 +94,17 @@ def draft_of(given: InitArguments) -> Draft:
         words = "the task-definition file(s) " + ", ".join(str(path) for path, _ in files)
         services = [service for _, found in files for service in found]
         drafted.append(("files", words, services, _offline_pairs("--task-definition", files)))
+    if given.cfn_templates:
+        from drift_gate.engine.policy_draft_cfn import cfn_template_services
+
+        parameters = given.cfn_parameters
+        templates = [(p, cfn_template_services(p, parameters)) for p in given.cfn_templates]
+        words = "the CloudFormation template(s) " + ", ".join(str(p) for p, _ in templates)
+        services = [service for _, found in templates for service in found]
+        check = _offline_pairs("--cfn-template", templates)
+        if parameters is not None and check:
+            check += f" --cfn-parameters {_quoted(parameters)}"
+        drafted.append(("templates", words, services, check))
     if given.from_account:
         clusters = f" (clusters {', '.join(given.clusters)})" if given.clusters else ""
         words = f"the services running in {given.region}{clusters}"

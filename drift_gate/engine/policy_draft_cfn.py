@@ -1,0 +1,111 @@
+"""`drift-gate init --cfn-template FILE`: the ECS services of a CloudFormation template
+(hand-written, `cdk synth`, `copilot svc package`, Express Mode), drafted with the reader
+the check uses (sources/cfn_template.py). What the template knows only at deploy time (a
+name from `Fn::ImportValue`, a parameter without a default, a condition) is a note, never a
+required name; a service whose name CloudFormation generates is drafted under its logical
+id, marked to be replaced, and checked offline with `--service LOGICAL_ID`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from drift_gate.engine.policy_draft import DraftContainer, DraftService, draft_container, with_token
+
+if TYPE_CHECKING:
+    from drift_gate.sources.cfn_template import TemplateTaskDefinition
+
+
+def cfn_template_services(path: Path, parameters: Path | None = None) -> list[DraftService]:
+    """Every AWS::ECS::Service and ExpressGatewayService of the template, with the containers
+    of the task definition it runs; a task definition no service of the template runs is
+    drafted under its logical id; a nested stack is named, not followed. `parameters`: the
+    values a deploy passes (--cfn-parameters), over the template's defaults."""
+    from drift_gate.sources.cfn_template import read_parameters, read_template
+
+    given = read_parameters(parameters) if parameters is not None else None
+    template = read_template(path, parameters=given)
+    drafted: list[DraftService] = []
+    run: set[str] = set()
+    for service in template.services:
+        name = service.service_name or service.logical_id
+        origin = f"{service.logical_id} at {service.at}"
+        named = (
+            []
+            if service.service_name
+            else [
+                "CloudFormation names this service at deploy: the entry is named after its "
+                "logical id"
+            ]
+        )
+        task = template.task_definitions.get(service.task_definition or "")
+        if task is None:
+            why = service.task_definition_words or "not one of the template's"
+            note = f"its task definition is not one of the template's ({why})"
+            drafted.append(DraftService(name, service.cluster_name, origin, (), (note,)))
+            continue
+        run.add(task.logical_id)
+        containers, notes = _containers(task)
+        notes += [f"task definition {task.logical_id} at {task.at}"]
+        drafted.append(
+            DraftService(
+                name,
+                service.cluster_name,
+                origin,
+                containers,
+                (*named, *notes),
+                guessed_service=service.service_name is None,
+                check_as=service.logical_id,
+            )
+        )
+    for logical_id, task in template.task_definitions.items():
+        if logical_id not in run:
+            containers, notes = _containers(task)
+            note = "no service of the template runs it: the entry is named after its logical id"
+            origin = f"{logical_id} at {task.at}"
+            drafted.append(
+                DraftService(
+                    logical_id,
+                    None,
+                    origin,
+                    containers,
+                    (note, *notes),
+                    guessed_service=True,
+                    check_as=logical_id,
+                )
+            )
+    for logical_id, at in template.nested_stacks:
+        note = "a nested stack: not followed; give its template with another --cfn-template"
+        drafted.append(DraftService(None, None, f"{logical_id} at {at}", (), (note,)))
+    return drafted
+
+
+def _containers(task: TemplateTaskDefinition) -> tuple[tuple[DraftContainer, ...], list[str]]:
+    containers = []
+    notes = []
+    for container in task.containers:
+        if container.name is None:
+            words = container.name_words
+            notes.append(
+                f"a container named only at deploy ({words}) at {container.at}: not drafted"
+            )
+            continue
+        names = container.names
+        containers.append(
+            draft_container(
+                container.name,
+                [(s.name, container.secret_at.get(s.name, container.at)) for s in names.secrets],
+                [
+                    (
+                        v.name,
+                        with_token(
+                            container.plain_at.get(v.name, container.at), v.value_token_format
+                        ),
+                    )
+                    for v in names.environment
+                ],
+                (f"{at}: {words}" for at, words in container.unresolved),
+            )
+        )
+    return tuple(containers), notes
