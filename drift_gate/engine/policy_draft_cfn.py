@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from drift_gate.engine.policy_draft import DraftContainer, DraftService, draft_container, with_token
 
 if TYPE_CHECKING:
-    from drift_gate.sources.cfn_template import TemplateTaskDefinition
+    from drift_gate.sources.cfn_template import Template, TemplateService, TemplateTaskDefinition
 
 
 def cfn_template_services(path: Path, parameters: Path | None = None) -> list[DraftService]:
@@ -26,39 +26,8 @@ def cfn_template_services(path: Path, parameters: Path | None = None) -> list[Dr
 
     given = read_parameters(parameters) if parameters is not None else None
     template = read_template(path, parameters=given)
-    drafted: list[DraftService] = []
-    run: set[str] = set()
-    for service in template.services:
-        name = service.service_name or service.logical_id
-        origin = f"{service.logical_id} at {service.at}"
-        named = (
-            []
-            if service.service_name
-            else [
-                "CloudFormation names this service at deploy: the entry is named after its "
-                "logical id"
-            ]
-        )
-        task = template.task_definitions.get(service.task_definition or "")
-        if task is None:
-            why = service.task_definition_words or "not one of the template's"
-            note = f"its task definition is not one of the template's ({why})"
-            drafted.append(DraftService(name, service.cluster_name, origin, (), (note,)))
-            continue
-        run.add(task.logical_id)
-        containers, notes = _containers(task)
-        notes += [f"task definition {task.logical_id} at {task.at}"]
-        drafted.append(
-            DraftService(
-                name,
-                service.cluster_name,
-                origin,
-                containers,
-                (*named, *notes),
-                guessed_service=service.service_name is None,
-                check_as=service.logical_id,
-            )
-        )
+    drafted = [_service(template, service) for service in template.services]
+    run = {service.task_definition for service in template.services}
     for logical_id, task in template.task_definitions.items():
         if logical_id not in run:
             containers, notes = _containers(task)
@@ -79,6 +48,34 @@ def cfn_template_services(path: Path, parameters: Path | None = None) -> list[Dr
         note = "a nested stack: not followed; give its template with another --cfn-template"
         drafted.append(DraftService(None, None, f"{logical_id} at {at}", (), (note,)))
     return drafted
+
+
+def _service(template: Template, service: TemplateService) -> DraftService:
+    name = service.service_name or service.logical_id
+    origin = f"{service.logical_id} at {service.at}"
+    task = template.task_definitions.get(service.task_definition or "")
+    if task is None:
+        why = service.task_definition_words or "not one of the template's"
+        note = f"its task definition is not one of the template's ({why})"
+        return DraftService(name, service.cluster_name, origin, (), (note,))
+    named = (
+        []
+        if service.service_name
+        else [
+            "CloudFormation names this service at deploy: the entry is named after its logical id"
+        ]
+    )
+    containers, notes = _containers(task)
+    notes.append(f"task definition {task.logical_id} at {task.at}")
+    return DraftService(
+        name,
+        service.cluster_name,
+        origin,
+        containers,
+        (*named, *notes),
+        guessed_service=service.service_name is None,
+        check_as=service.logical_id,
+    )
 
 
 def _containers(task: TemplateTaskDefinition) -> tuple[tuple[DraftContainer, ...], list[str]]:

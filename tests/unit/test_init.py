@@ -275,8 +275,8 @@ def test_a_file_that_appears_while_drafting_is_not_replaced(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ((), "no source to draft a policy from: give --terraform-dir DIR, --task-definition FILE "
-         "or --from-account --region REGION"),
+        ((), "no source to draft a policy from: give --terraform-dir DIR, --task-definition FILE, "
+         "--cfn-template FILE or --from-account --region REGION"),
         (("--from-account",), "--from-account reads one region: give --region REGION"),
         (("--terraform-dir", "infra", "--cluster", "x"),
          "--cluster selects what --from-account reads: give --from-account"),
