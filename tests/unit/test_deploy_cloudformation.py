@@ -14,7 +14,7 @@ import pytest
 from cfnlint.decode import decode
 
 from tests.conftest import REPO
-from tests.unit.test_deploy_terraform import ENVIRONMENT, MODULE, parsed
+from tests.unit.test_deploy_terraform import ENVIRONMENT, documented_patterns
 
 FOLDER = REPO / "deploy" / "cloudformation"
 STACK = FOLDER / "ecs-lifecycle-hook.yaml"
@@ -92,14 +92,13 @@ def test_ecs_may_only_invoke_the_function() -> None:
     assert statement["Resource"] == {"Fn::GetAtt": ["Function", "Arn"]}
 
 
-def test_the_rules_are_the_terraform_modules_patterns() -> None:
+def test_the_rules_are_the_documented_patterns() -> None:
+    """docs/deploy-hook.md's two patterns, exactly (the module's: test_deploy_terraform.py)."""
     resources = template(STACK)["Resources"]
-    (locals_,) = parsed(MODULE)["locals"]
-    terraform = locals_["event_patterns"]
-    assert resources["DeploymentRule"]["Properties"]["EventPattern"] == terraform["deployment"]
+    documented = documented_patterns()
+    assert resources["DeploymentRule"]["Properties"]["EventPattern"] == documented["deployment"]
     stopped = resources["TaskStoppedRule"]["Properties"]["EventPattern"]
-    assert stopped["detail-type"] == terraform["task-stopped"]["detail-type"]
-    assert stopped["detail"] == {"lastStatus": ["STOPPED"]}
+    assert stopped == documented["task-stopped"]
     for name in ("DeploymentRule", "TaskStoppedRule"):
         permission = resources[f"{name}Permission"]["Properties"]
         assert permission["Principal"] == "events.amazonaws.com"

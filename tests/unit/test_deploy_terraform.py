@@ -142,20 +142,24 @@ def test_ecs_may_only_invoke_the_function_and_lambda_assume_its_role() -> None:
     assert policy == "${jsonencode(local.roles.FunctionRolePolicy)}"
 
 
+def documented_patterns() -> dict[str, Any]:
+    """The two rule patterns of docs/deploy-hook.md ("The events, and the rules that send
+    them"), by the module's names: what the module and the template must send, exactly."""
+    page = (REPO / "docs" / "deploy-hook.md").read_text()
+    start = page.index("### The events, and the rules that send them")
+    section = page[start : page.index("\n### ", start + 1)]
+    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", section, re.DOTALL)]
+    assert len(blocks) == 2
+    return {"deployment": blocks[0], "task-stopped": blocks[1]}
+
+
 def test_the_events_rules_match_the_recheck_patterns_and_may_invoke_the_function() -> None:
     (locals_,) = parsed(MODULE)["locals"]
     patterns = locals_["event_patterns"]
-    deployment = patterns["deployment"]
-    assert deployment["source"] == ["aws.ecs"]
-    assert deployment["detail-type"] == ["ECS Deployment State Change"]
-    assert deployment["detail"]["eventName"] == [
-        "SERVICE_DEPLOYMENT_COMPLETED",
-        "SERVICE_DEPLOYMENT_FAILED",
-        "SERVICE_DEPLOYMENT_IN_PROGRESS",
-    ]
+    assert patterns["deployment"] == documented_patterns()["deployment"]
     stopped = patterns["task-stopped"]
     assert stopped["detail-type"] == ["ECS Task State Change"]
-    assert 'lastStatus = ["STOPPED"]' in stopped["detail"]
+    assert 'group = [{prefix = "service:"}]' in stopped["detail"]  # the rest: terraform console
     found = resources(MODULE)
     assert found["aws_cloudwatch_event_rule.recheck"]["for_each"] == (
         "${var.events_enabled ? local.event_patterns : {}}"
@@ -163,6 +167,57 @@ def test_the_events_rules_match_the_recheck_patterns_and_may_invoke_the_function
     permission = found["aws_lambda_permission.recheck"]
     assert permission["principal"] == "events.amazonaws.com"
     assert permission["source_arn"] == "${each.value.arn}"
+
+
+def matches(pattern: Any, event: Any) -> bool:
+    """EventBridge's matching, for the filters the rules use: a list of values or of
+    {"prefix"}/{"wildcard"} filters per leaf, every key of the pattern present in the event."""
+    if isinstance(pattern, dict):
+        return isinstance(event, dict) and all(
+            key in event and matches(value, event[key]) for key, value in pattern.items()
+        )
+    for allowed in pattern:
+        if isinstance(allowed, dict) and "prefix" in allowed:
+            found = isinstance(event, str) and event.startswith(allowed["prefix"])
+        elif isinstance(allowed, dict):
+            wildcard = ".*".join(re.escape(part) for part in allowed["wildcard"].split("*"))
+            found = isinstance(event, str) and re.fullmatch(wildcard, event, re.DOTALL) is not None
+        else:
+            found = event == allowed
+        if found:
+            return True
+    return False
+
+
+@pytest.mark.parametrize(
+    ("group", "reason"),
+    [
+        ("service:api", "ResourceInitializationError: unable to pull secrets or registry auth: x"),
+        ("service:api", "ResourceInitializationError: unable to retrieve secret from asm: x"),
+        ("service:api", "CannotPullContainerError: pull registry auth failed"),
+        ("service:api", "Scaling activity initiated by (deployment ecs-svc/1)"),
+        ("service:api", "Essential container in task exited"),
+        ("family:batch", "ResourceInitializationError: unable to pull secrets or registry auth"),
+    ],
+)
+def test_the_task_rule_sends_exactly_the_stopped_tasks_the_handler_rechecks(
+    group: str, reason: str
+) -> None:
+    """The documented (so the module's and the template's) task rule and the handler's own
+    test (ignored_because) agree: nothing sent is ignored, nothing re-checked is left out."""
+    from drift_gate.sources.ecs_events import ignored_because, parse_event
+
+    event = json.loads((REPO / "tests" / "data" / "ecs-events" / "task-stopped.json").read_text())
+    event["detail"].update(
+        group=group,
+        stoppedReason=reason,
+        lastStatus="STOPPED",
+        clusterArn="arn:aws:ecs:us-east-1:123456789012:cluster/c",
+    )
+    parsed_event = parse_event(event)
+    assert not isinstance(parsed_event, str)
+    rechecked = ignored_because(parsed_event) is None
+    assert matches(documented_patterns()["task-stopped"], event) == rechecked
 
 
 def test_the_roles_drift_gate_prints_satisfy_the_modules_preconditions(cli: Cli) -> None:
@@ -222,15 +277,12 @@ def test_terraform_evaluates_the_patterns_and_environment_as_documented(tmp_path
     assert evaluated.returncode == 0, evaluated.stderr
     assert "Error" not in evaluated.stdout + evaluated.stderr, evaluated.stdout
     patterns = json.loads(json.loads(evaluated.stdout.strip()))
-    assert patterns["task-stopped"]["detail"] == {
-        "lastStatus": ["STOPPED"],
-        "clusterArn": json.loads(clusters),
-    }
-    assert patterns["deployment"]["detail-type"] == ["ECS Deployment State Change"]
+    documented = documented_patterns()
+    narrowed = documented["task-stopped"]
+    narrowed = {**narrowed, "detail": {**narrowed["detail"], "clusterArn": json.loads(clusters)}}
+    assert patterns == {"deployment": documented["deployment"], "task-stopped": narrowed}
     every_cluster = console(tmp_path, "jsonencode(local.event_patterns)", roles_json=ROLES)
-    assert json.loads(json.loads(every_cluster.stdout.strip()))["task-stopped"]["detail"] == {
-        "lastStatus": ["STOPPED"]
-    }
+    assert json.loads(json.loads(every_cluster.stdout.strip())) == documented
     environment = console(
         tmp_path, "jsonencode(local.environment)", roles_json=ROLES, policy="s3://b/k",
         metrics_namespace="DriftGate",

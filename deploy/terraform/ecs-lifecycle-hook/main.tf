@@ -12,7 +12,8 @@ locals {
       DRIFT_GATE_METRICS_NAMESPACE   = var.metrics_namespace
     } : name => value if value != null
   }
-  # The ECS events the re-check runs on (docs/deploy-hook.md#re-check-on-deployment-events).
+  # The ECS events the re-check runs on: the patterns of docs/deploy-hook.md ("The events,
+  # and the rules that send them"), tests/unit/test_deploy_terraform.py compares them.
   event_patterns = {
     deployment = {
       source        = ["aws.ecs"]
@@ -29,7 +30,15 @@ locals {
       source        = ["aws.ecs"]
       "detail-type" = ["ECS Task State Change"]
       detail = merge(
-        { lastStatus = ["STOPPED"] },
+        {
+          lastStatus = ["STOPPED"]
+          group      = [{ prefix = "service:" }]
+          stoppedReason = [
+            { wildcard = "*unable to pull secrets*" },
+            { wildcard = "*unable to retrieve secret*" },
+            { wildcard = "*registry auth*" },
+          ]
+        },
         length(var.event_cluster_arns) > 0 ? { clusterArn = var.event_cluster_arns } : {},
       )
     }
