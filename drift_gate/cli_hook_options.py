@@ -139,7 +139,8 @@ ON_EVENT_OPTIONS = (
         "repository",
         metavar="OWNER/NAME",
         help="Keep the service's GitHub issue in step, as github-issues does (token from "
-        "GITHUB_TOKEN, never printed; API from GITHUB_API_URL).",
+        "GITHUB_TOKEN, never printed; API from GITHUB_API_URL). Without it: the function's "
+        "DRIFT_GATE_GITHUB_REPOSITORY and its token's secret, DRIFT_GATE_GITHUB_TOKEN_SECRET.",
     ),
     option(
         "--publish-metrics",

@@ -291,19 +291,23 @@ class EventsRecheck:
 
 
 def events_statements(policy: Policy, events: EventsRecheck) -> list[dict[str, Any]]:
-    """check's reads for one running service beyond the hook's (its tasks, the family's
-    revisions, the declared log groups), PutMetricData in one namespace, and GetSecretValue
-    on exactly the token's secret: the one value drift-gate ever reads."""
-    statements: list[dict[str, Any]] = []
-    if any(environment.checks.running_tasks is not False for environment in policy.environments):
-        statements.append(
-            {
-                "Sid": "DriftGateReadRunningTasks",
-                "Effect": "Allow",
-                "Action": ["ecs:DescribeTasks", "ecs:ListTaskDefinitions", "ecs:ListTasks"],
-                "Resource": "*",
-            }
-        )
+    """check's reads for one running service beyond the hook's (the family's latest revision,
+    the declared log groups), PutMetricData in one namespace, and GetSecretValue on exactly
+    the token's secret: the one value drift-gate ever reads. The calls, from the code:
+    engine/on_event.py (DescribeServices: a stale deployment), engine/service_checks.py
+    (DescribeServices, DescribeTaskDefinition, ListTaskDefinitions), the links (_hook_reads:
+    the tasks, images, secrets' metadata, the simulator, kms:DescribeKey), commands/on_event.py
+    (PutMetricData, the token); tests/e2e/test_hook_iam.py runs them under this role."""
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "DriftGateReadTheFamilysLatest",
+            "Effect": "Allow",
+            # check compares the deployed revision with its family's latest, whatever the
+            # links (the tasks are the hook's reads already, for POST_SCALE_UP).
+            "Action": ["ecs:ListTaskDefinitions"],
+            "Resource": "*",
+        }
+    ]
     groups = log_group_arns(policy)
     if groups:
         statements.append(

@@ -82,9 +82,16 @@ def run(given: OnEventArguments) -> int:
 
 
 def _publishing(repository: str | None, namespace: str | None) -> Publishing:
-    """Locally: the token from GITHUB_TOKEN, read (and refused) before any call."""
+    """Locally: the token from GITHUB_TOKEN, read (and refused) before any call; without
+    --github-repository, the function's own environment (its repository, its token's
+    secret, its namespace) as the function reads it, so a role can be tried before deploying."""
+    from dataclasses import replace
+
     from drift_gate.commands.github_issues import github_token
 
+    if repository is None and os.environ.get(REPOSITORY_VARIABLE):
+        configured = lambda_publishing(os.environ)
+        return replace(configured, metrics_namespace=namespace or configured.metrics_namespace)
     if repository is None:
         return Publishing(None, None, namespace)
     _check_repository(repository, "--github-repository")
