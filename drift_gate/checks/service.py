@@ -40,12 +40,24 @@ def container_missing(
     return context.finding("DG207", message, container=container, where=where)
 
 
-def service_not_declared(context: ServiceContext, service_arn: str, policy: str) -> Finding:
-    """DG901: a deployment of a service the policy does not declare: nothing to check it
-    against, so it is not verified (never passed)."""
+NOT_DECLARED_FIXES = {
+    "hook": "Declare the service (its region, cluster and name) in the policy the hook "
+    "reads, or remove the hook from this service.",
+    # An ECS event's service: the function has no hook to remove; its rules choose the events.
+    "event": "Declare the service (its region, cluster and name) in the policy the function "
+    "reads (DRIFT_GATE_POLICY), or narrow the function's EventBridge rules to the declared "
+    "services' clusters (docs/deploy-hook.md).",
+}
+
+
+def service_not_declared(
+    context: ServiceContext, service_arn: str, policy: str, asked_by: str = "hook"
+) -> Finding:
+    """DG901: a deployment (`asked_by` "hook") or an ECS event ("event") of a service the
+    policy does not declare: nothing to check it against, so it is not verified (never
+    passed). The fix in the words of the one who asked."""
     return context.finding(
         "DG901",
         f"could not verify: service {service_arn} is not declared in {policy}",
-        remediation="Declare the service (its region, cluster and name) in the policy the "
-        "hook reads, or remove the hook from this service.",
+        remediation=NOT_DECLARED_FIXES[asked_by],
     )

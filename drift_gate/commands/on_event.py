@@ -212,14 +212,14 @@ def _metrics(
     from drift_gate.engine.revision import ServiceArn
     from drift_gate.errors import CouldNotVerifyError
     from drift_gate.publish import metrics
-    from drift_gate.sources.aws import AWS_FAILURES, describe_failure
+    from drift_gate.sources.aws import AWS_FAILURES, describe_function_failure
 
     region = ServiceArn.parse(service or "").region  # the metrics beside the service
     client = aws_clients(3, publishing.timeout, deadline).client("cloudwatch", region)
     try:
         return metrics.publish(report, publishing.metrics_namespace or "", client)
     except AWS_FAILURES as error:
-        reason = describe_failure(error, "cloudwatch:PutMetricData")
+        reason = describe_function_failure(error, "cloudwatch:PutMetricData")
         if reason.startswith("access denied"):
             reason = (
                 "access denied to cloudwatch:PutMetricData; allow the function's role "

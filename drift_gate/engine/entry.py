@@ -184,7 +184,7 @@ def check_service(request: ServiceRequest) -> Outcome:
     declared = declared_for(policy, service, None)
     if declared is None:
         now = utc_now()
-        result = not_declared(policy, service, None)
+        result = not_declared(policy, service, None, asked_by="event")
         report = build_report([result], request.fail_on, now, now, policy.source, {})
         return Outcome(report, policy=policy)
     environment, one = declared

@@ -122,8 +122,11 @@ def run_revision_check(
     )
 
 
-def not_declared(policy: Policy, service: ServiceArn, environment: str | None) -> ServiceResult:
-    """DG901 for a service the policy does not declare: nothing to check it against."""
+def not_declared(
+    policy: Policy, service: ServiceArn, environment: str | None, asked_by: str = "hook"
+) -> ServiceResult:
+    """DG901 for a service the policy does not declare: nothing to check it against
+    (`asked_by`: "hook" or "event", whose words the fix takes)."""
     target = Target(
         environment=environment or "(not declared)",
         account=service.account,
@@ -131,7 +134,7 @@ def not_declared(policy: Policy, service: ServiceArn, environment: str | None) -
         cluster=service.cluster,
         service=service.service,
     )
-    finding = service_not_declared(ServiceContext(target), service.arn, policy.source)
+    finding = service_not_declared(ServiceContext(target), service.arn, policy.source, asked_by)
     return ServiceResult(None, (finding,))
 
 

@@ -175,6 +175,26 @@ def _client_failure(error: botocore.exceptions.ClientError, operation: str) -> F
     return Failure(f"{operation} failed: {shown_reason(code) if code else 'error'}", CHECK_NETWORK)
 
 
+# The same fixes for the re-check on ECS events (the Lambda's event path and `on-event`),
+# which have no --max-attempts, --timeout or --deadline: the function's own words.
+FUNCTION_FIXES = {
+    RUN_LATER: "The service's next event re-checks and publishes again (on-event: run again); "
+    "if it recurs, send the function fewer events (docs/deploy-hook.md) or ask AWS for a "
+    "higher quota.",
+    RUN_AGAIN_OR_WAIT_LONGER: "The service's next event re-checks and publishes again "
+    "(on-event: run again); if it recurs, check the function's way to AWS (its VPC's "
+    "endpoints or NAT).",
+    RAISE_DEADLINE: "Raise the function's timeout (it answers 20 s before it).",
+}
+
+
+def describe_function_failure(error: Exception, operation: str) -> str:
+    """describe_failure in the words of the event path (FUNCTION_FIXES). Never a value."""
+    failure = classify_failure(error, operation)
+    fix = FUNCTION_FIXES.get(failure.fix, failure.fix)
+    return f"{failure.reason}; {fix[0].lower()}{fix[1:].rstrip('.')}"
+
+
 # The fixes of failures that may pass by themselves (throttled or a server error past retries,
 # a read timeout, the run's deadline): a lifecycle hook waits and asks again on these only.
 TRANSIENT_FIXES = frozenset({RUN_LATER, RUN_AGAIN_OR_WAIT_LONGER, RAISE_DEADLINE})

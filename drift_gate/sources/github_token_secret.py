@@ -38,13 +38,13 @@ def token_secret_region(arn: str) -> str:
 
 def read_github_token(client: Any, arn: str) -> str:
     """The token the secret at `arn` holds (the only GetSecretValue drift-gate makes)."""
-    from drift_gate.sources.aws import AWS_FAILURES, describe_failure
+    from drift_gate.sources.aws import AWS_FAILURES, describe_function_failure
 
     token_secret_region(arn)
     try:
         answer = client.get_secret_value(SecretId=arn)  # the one value-reading call: see above
     except AWS_FAILURES as error:
-        reason = describe_failure(error, OPERATION)
+        reason = describe_function_failure(error, OPERATION)
         if reason.startswith("access denied"):
             # Not in docs/iam-policy.json (check's role never reads a value): the function's.
             reason = (

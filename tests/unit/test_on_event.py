@@ -219,6 +219,46 @@ def test_a_service_the_policy_does_not_declare_is_not_verified(cli: Cli) -> None
     assert line["findings"] == ["DG901"]
 
 
+def test_a_service_not_declared_gets_the_functions_fix_not_the_hooks() -> None:
+    """DG901 of an ECS event: the function has no hook to remove; its rules choose events."""
+    event = deployment_event("ecs-svc/1")
+    event["resources"] = [SERVICE_ARN.replace(SERVICE, "other-service")]
+    answer = answer_event(event, REPO / "policies" / "example.yaml", SeenEvents())
+    assert answer.report is not None
+    (finding,) = answer.report.findings
+    assert finding.rule_id == "DG901"
+    assert "EventBridge rules" in finding.remediation
+    assert "remove the hook" not in finding.remediation
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("ThrottlingException", "the service's next event re-checks"),
+        ("InternalServiceError", "the service's next event re-checks"),
+    ],
+)
+def test_the_token_read_failing_says_what_the_function_can_do(code: str, words: str) -> None:
+    """The event path has no --max-attempts or --timeout: its reasons never name them."""
+    import botocore.exceptions
+
+    from drift_gate.errors import CouldNotVerifyError
+    from drift_gate.sources.aws_failures import FUNCTION_FIXES
+    from drift_gate.sources.github_token_secret import read_github_token
+
+    class Refusing:
+        def get_secret_value(self, **_: Any) -> Any:
+            answer = {"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": 500}}
+            raise botocore.exceptions.ClientError(answer, "GetSecretValue")  # type: ignore[arg-type]
+
+    arn = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT_ID}:secret:drift-gate/token-AbCdEf"
+    with pytest.raises(CouldNotVerifyError) as raised:
+        read_github_token(Refusing(), arn)
+    assert words in str(raised.value)
+    for said in (str(raised.value), *FUNCTION_FIXES.values()):
+        assert "--" not in said, "a command-line option in the function's words"
+
+
 def _throttled(self: Any) -> Any:
     raise JsonRESTError("ThrottlingException", "Rate exceeded")
 
