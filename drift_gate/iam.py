@@ -153,12 +153,12 @@ def _hook_reads(policy: Policy) -> list[dict[str, Any]]:
     """The read-only calls the hook makes for `policy`: the revision and its task definition,
     then the links that need no running task, as the policy's `checks:` switch them."""
     environments = policy.environments
+    services, _, revisions = _service_scopes(policy)
     statements: list[dict[str, Any]] = [
         {
             "Sid": "DriftGateReadTheTargetRevision",
             "Effect": "Allow",
             "Action": [
-                "ecs:DescribeServiceRevisions",
                 "ecs:DescribeServices",
                 "ecs:DescribeTaskDefinition",
                 # after scale-up (POST_SCALE_UP): the target revision's tasks
@@ -166,7 +166,15 @@ def _hook_reads(policy: Policy) -> list[dict[str, Any]]:
                 "ecs:DescribeTasks",
             ],
             "Resource": "*",
-        }
+        },
+        {
+            # Scoped as --await-hook scopes it: the policy's services and their revisions
+            # (the Service Authorization Reference names both resources for this action).
+            "Sid": "DriftGateDescribeTheServicesRevisions",
+            "Effect": "Allow",
+            "Action": ["ecs:DescribeServiceRevisions"],
+            "Resource": services + revisions,
+        },
     ]
     if any(environment.checks.images is not False for environment in environments):
         statements.append(
@@ -366,6 +374,16 @@ def _declared_services(policy: Policy) -> list[tuple[str, str]]:
     return found
 
 
+def _service_scopes(policy: Policy) -> tuple[list[str], list[str], list[str]]:
+    """The ARNs of the policy's services, of their deployments and of their revisions."""
+    services = _declared_services(policy)
+    return (
+        sorted({f"{prefix}:service/{name}" for prefix, name in services}),
+        sorted({f"{prefix}:service-deployment/{name}/*" for prefix, name in services}),
+        sorted({f"{prefix}:service-revision/{name}/*" for prefix, name in services}),
+    )
+
+
 def await_hook_policy(policy: Policy) -> dict[str, Any]:
     """The role of a pipeline step running `drift-gate await-hook` for `policy`'s services:
     the hook's reads, the service deployments' reads, and the one write, answering a PAUSE
@@ -373,15 +391,9 @@ def await_hook_policy(policy: Policy) -> dict[str, Any]:
     both `service` and `service-deployment` (or `service-revision`) as required resources
     of DescribeServiceDeployments, DescribeServiceRevisions and ContinueServiceDeployment,
     and `service` for ListServiceDeployments: each statement names both."""
-    services = _declared_services(policy)
-    service_arns = sorted({f"{prefix}:service/{name}" for prefix, name in services})
-    deployments = sorted({f"{prefix}:service-deployment/{name}/*" for prefix, name in services})
-    revisions = sorted({f"{prefix}:service-revision/{name}/*" for prefix, name in services})
-    statements = [
-        statement
-        for statement in _hook_reads(policy)
-        if statement["Sid"] != "DriftGateReadTheTargetRevision"
-    ]
+    service_arns, deployments, revisions = _service_scopes(policy)
+    own = {"DriftGateReadTheTargetRevision", "DriftGateDescribeTheServicesRevisions"}
+    statements = [statement for statement in _hook_reads(policy) if statement["Sid"] not in own]
     statements[:0] = [
         {
             "Sid": "DriftGateReadServices",

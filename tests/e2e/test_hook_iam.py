@@ -45,6 +45,20 @@ def _incident_with_image_and_key(server: MotoServer) -> tuple[IncidentAccount, s
     return account, revision
 
 
+def _revisions_widened_for_moto(role: dict[str, Any]) -> dict[str, Any]:
+    """moto authorises ECS calls against "*" (it computes no service or revision ARN): the
+    DescribeServiceRevisions statement, checked to name only the policy's service and its
+    revisions, is widened for moto."""
+    for statement in role["Statement"]:
+        if statement["Action"] == ["ecs:DescribeServiceRevisions"]:
+            assert statement["Resource"] == [
+                f"arn:aws:ecs:{REGION}:*:service-revision/{CLUSTER}/{SERVICE}/*",
+                f"arn:aws:ecs:{REGION}:*:service/{CLUSTER}/{SERVICE}",
+            ]
+            statement["Resource"] = "*"
+    return role
+
+
 def _user_with(server: MotoServer, document: dict[str, Any], name: str) -> dict[str, str]:
     iam = server.client("iam")
     iam.create_user(UserName=name)
@@ -81,7 +95,7 @@ def test_the_hook_role_allows_every_call_the_hook_makes(
         "iam-policy", "--policy", str(policy), "--lambda-hook", "--policy-object", url
     )
     assert printed.exit_code == 0, printed.stderr
-    role = json.loads(printed.stdout)["FunctionRolePolicy"]
+    role = _revisions_widened_for_moto(json.loads(printed.stdout)["FunctionRolePolicy"])
     # moto authorises IAM calls against "*" (no role ARN computed): that one Resource is
     # widened for moto, as in test_distribution.py; S3's object ARN is kept as printed.
     for statement in role["Statement"]:
@@ -147,7 +161,7 @@ def test_the_events_role_allows_every_call_the_recheck_makes(
         "--github-token-secret", token_arn, "--publish-metrics", "DriftGate",
     )  # fmt: skip
     assert printed.exit_code == 0, printed.stderr
-    role = json.loads(printed.stdout)["FunctionRolePolicy"]
+    role = _revisions_widened_for_moto(json.loads(printed.stdout)["FunctionRolePolicy"])
     for statement in role["Statement"]:
         # moto authorises every call but S3's against the resource "*" (no ARN computed):
         # the resources it cannot compare are checked as printed, then widened for moto.

@@ -106,6 +106,20 @@ def test_the_pause_hook_role_follows_the_policys_checks(cli: Cli, tmp_path: Path
     )
 
 
+def test_the_lambda_hook_scopes_describe_service_revisions_as_the_pause_hook_does(
+    cli: Cli,
+) -> None:
+    """The function's role names the policy's services and their revisions, as --await-hook
+    does, never `*`; and nothing but those."""
+    hook = granted(printed(cli, "--lambda-hook")["FunctionRolePolicy"])
+    pause = granted(printed(cli, "--await-hook"))
+    assert hook["ecs:DescribeServiceRevisions"] == [
+        f"arn:aws:ecs:us-east-1:*:service-revision/{SERVICE}/*",
+        f"arn:aws:ecs:us-east-1:*:service/{SERVICE}",
+    ]
+    assert set(hook["ecs:DescribeServiceRevisions"]) <= set(pause["ecs:DescribeServiceRevisions"])
+
+
 # --- --lambda-hook --events -----------------------------------------------------------------
 
 
