@@ -34,6 +34,11 @@ TOKEN_SECRET_VARIABLE = "DRIFT_GATE_GITHUB_TOKEN_SECRET"  # noqa: S105 - a varia
 METRICS_VARIABLE = "DRIFT_GATE_METRICS_NAMESPACE"
 LABEL = "drift-gate"  # the label `github-issues` uses by default: the same issues
 GITHUB_SECONDS = 120.0  # the whole of the issue's sync, at most
+# The event path has no --deadline: the issue's sync ends at 120 s or the function's timeout.
+GITHUB_DEADLINE_FIX = (
+    "the service's next event publishes again (on-event: run again); if it recurs, raise the "
+    "function's timeout or check GitHub's health"
+)
 
 
 @dataclass(frozen=True)
@@ -198,7 +203,13 @@ def _issues(
 
     base = api_base(os.environ)
     bound = Deadline(min(GITHUB_SECONDS, deadline.remaining())) if deadline else None
-    api = GitHubApi(base, repository, token(), deadline=bound or Deadline(GITHUB_SECONDS))
+    api = GitHubApi(
+        base,
+        repository,
+        token(),
+        deadline=bound or Deadline(GITHUB_SECONDS),
+        deadline_fix=GITHUB_DEADLINE_FIX,
+    )
     said: list[str] = []
     settings = IssueSettings(LABEL, None, run_issue=False, comment_unchanged=False)
     sync_issues(report, api, settings, said.append)

@@ -71,6 +71,9 @@ class Comment:
     author: str  # the author's login ("" when GitHub gave none)
 
 
+DEADLINE_FIX = "raise --deadline"
+
+
 @dataclass(frozen=True)
 class GitHubApi:
     """A repository's issues through the REST API."""
@@ -81,6 +84,8 @@ class GitHubApi:
     timeout: float = TIMEOUT_SECONDS
     deadline: Deadline | None = None
     permission: str = "issues: write"  # named when GitHub forbids a request (403)
+    # What to do when the deadline passed: the event path has no --deadline (its own words).
+    deadline_fix: str = DEADLINE_FIX
 
     def _client(self) -> HttpClient:
         """Pinned to GITHUB_API_URL's origin: the token is sent nowhere else."""
@@ -212,7 +217,7 @@ class GitHubApi:
         try:
             answer = self._client().send(method, url, tuple(headers), data)
         except HttpFailure as failure:
-            raise _unanswered(failure, what) from None
+            raise _unanswered(failure, what, self.deadline_fix) from None
         if answer.status >= 300:
             if answer.status == 403 and _message(answer) == NO_WRITE_ACCESS:
                 raise NoWriteAccess(
@@ -223,14 +228,17 @@ class GitHubApi:
         return _json(answer, what), answer.headers
 
 
-def _unanswered(failure: HttpFailure, what: str) -> GitHubError:
+def _unanswered(failure: HttpFailure, what: str, deadline_fix: str) -> GitHubError:
     if failure.cause == "refused-before-sending":
         return GitHubError(
             f"GitHub's answer to {what}: {failure.reason} (GITHUB_API_URL's); the token "
             "was not sent there. Check GITHUB_API_URL, or a proxy in the way"
         )
     if failure.cause == "deadline":
-        return GitHubError(f"could not {what}: {failure.reason}; raise --deadline")
+        reason = failure.reason
+        if deadline_fix != DEADLINE_FIX:  # a caller without --deadline: not named to it
+            reason = reason.replace("the run's deadline (--deadline)", "the time left")
+        return GitHubError(f"could not {what}: {reason}; {deadline_fix}")
     return GitHubError(
         f"could not reach GitHub to {what} ({failure.reason}); check GITHUB_API_URL and the "
         "network, then run again"

@@ -517,3 +517,24 @@ def test_any_event_gets_a_documented_answer(
     line = json.dumps(answer.result, sort_keys=True)
     assert "\n" not in line
     assert answer.result["verdict"] in ("ignored", "skipped", "bad input")
+
+
+def test_the_issue_sync_out_of_time_says_what_the_function_can_do(
+    github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GitHub's deadline in the event path: no --deadline to raise; nothing sent."""
+    from drift_gate.commands.on_event import _issues
+    from drift_gate.deadline import Deadline
+    from drift_gate.publish.github_api import GitHubError
+
+    monkeypatch.setenv("GITHUB_API_URL", github.url)
+    event = deployment_event("ecs-svc/1")
+    event["resources"] = [SERVICE_ARN.replace(SERVICE, "other-service")]
+    report = answer_event(event, REPO / "policies" / "example.yaml", SeenEvents()).report
+    assert report is not None
+    with pytest.raises(GitHubError) as raised:
+        _issues(report, "octo/infra", lambda: TOKEN, Deadline(0.0))
+    said = str(raised.value)
+    assert "raise the function's timeout" in said
+    assert "--" not in said
+    assert github.requests == []
