@@ -98,7 +98,11 @@ def test_the_rules_are_the_documented_patterns() -> None:
     documented = documented_patterns()
     assert resources["DeploymentRule"]["Properties"]["EventPattern"] == documented["deployment"]
     stopped = resources["TaskStoppedRule"]["Properties"]["EventPattern"]
-    assert stopped == documented["task-stopped"]
+    condition, narrowed, every = stopped["detail"]["Fn::If"]  # EventClusterArns, as the module's
+    assert condition == "HasEventClusters"
+    assert {**stopped, "detail": every} == documented["task-stopped"]
+    clusters = {"clusterArn": {"Ref": "EventClusterArns"}}
+    assert narrowed == {**documented["task-stopped"]["detail"], **clusters}
     for name in ("DeploymentRule", "TaskStoppedRule"):
         permission = resources[f"{name}Permission"]["Properties"]
         assert permission["Principal"] == "events.amazonaws.com"
