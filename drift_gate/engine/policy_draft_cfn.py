@@ -8,6 +8,8 @@ id, marked to be replaced, and checked offline with `--service LOGICAL_ID`.
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,6 +52,25 @@ def cfn_template_services(path: Path, parameters: Path | None = None) -> list[Dr
     return drafted
 
 
+def distinct_services(
+    templates: list[tuple[Path, list[DraftService]]],
+) -> list[tuple[Path, list[DraftService]]]:
+    """Services named after their logical id in several templates (every Copilot template's
+    service is `Service`) renamed FILE_STEM-LOGICAL_ID, each checked as
+    `FILE:LOGICAL_ID=NEW_NAME`: two templates never draft, nor check against, one entry."""
+    keys = Counter((s.cluster, s.service) for _, found in templates for s in found if s.draftable)
+    renamed = []
+    for path, found in templates:
+        services = []
+        for service in found:
+            name = f"{path.stem}-{service.service}"
+            clash = service.guessed_service and keys[(service.cluster, service.service)] > 1
+            check_as = f"{service.check_as}={name}"
+            services.append(replace(service, service=name, check_as=check_as) if clash else service)
+        renamed.append((path, services))
+    return renamed
+
+
 def _service(template: Template, service: TemplateService) -> DraftService:
     name = service.service_name or service.logical_id
     origin = f"{service.logical_id} at {service.at}"
@@ -89,6 +110,14 @@ def _containers(task: TemplateTaskDefinition) -> tuple[tuple[DraftContainer, ...
             )
             continue
         names = container.names
+        if container.unresolved and not names.secrets and not names.environment:
+            where = ", ".join(at for at, _ in container.unresolved)
+            notes.append(
+                f"container {container.name}: not drafted: no name of it is known before "
+                f"deploy ({where}); an entry with no names would pass whatever it receives: "
+                "declare what it must receive"
+            )
+            continue
         containers.append(
             draft_container(
                 container.name,

@@ -156,7 +156,9 @@ def _service(
 def _container(out: _Writer, container: DraftContainer) -> dict[str, Any]:
     entry: dict[str, Any] = {}
     if not container.secrets and not container.environment:
-        out.line(5, f"{scalar(container.name)}: {{}}", "receives no variable today")
+        # an unresolved entry is no proof the container receives nothing
+        said = "its entries are unresolved" if container.unresolved else "receives no variable"
+        out.line(5, f"{scalar(container.name)}: {{}}", f"{said} today")
     else:
         out.line(5, f"{scalar(container.name)}:")
     for key, names in (("secrets", container.secrets), ("environment", container.environment)):
