@@ -59,7 +59,8 @@ def run(given: InitArguments) -> int:
                 "policy from; give the sources that declare your services (no policy was written)"
             )
         first = draft.services[0]
-        why = f"{first.origin}: {'; '.join(first.notes)}" if first.notes else first.origin
+        notes = first.why_notes
+        why = f"{first.origin}: {'; '.join(notes)}" if notes else first.origin
         raise CouldNotVerifyError(
             f"{found} service(s) or task definition(s) found, and the containers of none could "
             f"be read before deploy (the first: {why}) (no policy was written)"

@@ -110,14 +110,6 @@ def _containers(task: TemplateTaskDefinition) -> tuple[tuple[DraftContainer, ...
             )
             continue
         names = container.names
-        if container.unresolved and not names.secrets and not names.environment:
-            where = ", ".join(at for at, _ in container.unresolved)
-            notes.append(
-                f"container {container.name}: not drafted: no name of it is known before "
-                f"deploy ({where}); an entry with no names would pass whatever it receives: "
-                "declare what it must receive"
-            )
-            continue
         containers.append(
             draft_container(
                 container.name,

@@ -231,3 +231,41 @@ def test_inventory_of_templates_alone_names_what_it_read(cli: Cli, tmp_path: Pat
     assert "from the CloudFormation template(s) `front.yaml`" in result.stdout
     assert "Terraform" not in result.stdout
     assert "No aws_ecs_task_definition" not in result.stdout
+
+
+TERRAFORM = """
+variable "envs" { type = list(any) }
+resource "aws_ecs_task_definition" "t" {
+  family = "t"
+  container_definitions = jsonencode([{
+    name = "app"
+    image = "x"
+    environment = var.envs
+  }, {
+    name = "log"
+    image = "y"
+    environment = [{ name = "LEVEL", value = "i" }]
+  }])
+}
+resource "aws_ecs_service" "s" {
+  name = "api"
+  cluster = "c"
+  task_definition = aws_ecs_task_definition.t.arn
+}
+"""
+
+
+def test_terraform_containers_only_a_deploy_names_are_left_out_as_well(
+    cli: Cli, tmp_path: Path
+) -> None:
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(TERRAFORM, encoding="utf-8")
+
+    result = cli.run("init", "--terraform-dir", "infra", "--region", "us-east-1")
+
+    assert result.exit_code == 0, result.stderr
+    written = (tmp_path / "drift-gate.yaml").read_text(encoding="utf-8")
+    assert "# container app: not drafted: no name of it is known before deploy" in written
+    assert "app: {}" not in written
+    assert "- LEVEL" in written
+    assert cli.run("validate-policy", "drift-gate.yaml").exit_code == 0
