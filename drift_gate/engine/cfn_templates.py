@@ -135,6 +135,7 @@ def pair_templates(
                 match = _policy_services(service, declared)
                 pairs.append(TemplatePair(template, service, task, *match))
     if pairs:
+        _every_template_named(templates, pairs)
         return pairs
     raise InvalidInputError(
         f"cannot tell which of the templates' services to check against which policy service "
@@ -167,12 +168,13 @@ def _policy_services(service: TemplateService, declared: Sequence[PolicyService]
 
 
 def _every_template_named(templates: Sequence[Template], pairs: Sequence[TemplatePair]) -> None:
-    """Each --cfn-template is checked: a template no --service names is exit 2."""
+    """Each --cfn-template is checked: a template no pair is of (no --service names it, or
+    none of its services is a policy service) is exit 2, never left unread."""
     named = {id(pair.template) for pair in pairs}
     left = next((t for t in templates if id(t) not in named), None)
     if left is not None:
         raise InvalidInputError(
-            f"--cfn-template {left.source}: no --service names a service of it (it has: "
+            f"--cfn-template {left.source}: no service of it is checked (it has: "
             f"{_choices([left])}); give --service {left.source}:NAME for each service to "
             "check, or leave the template out"
         )

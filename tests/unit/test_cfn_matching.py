@@ -130,7 +130,7 @@ def test_a_bare_name_in_several_templates_is_exit_2(cli: Cli, tmp_path: Path) ->
 
     one = cli.run("check", "--offline", *files, "--service", "front.yaml:Service=front-Service")
     assert one.exit_code == 2
-    assert "--cfn-template back.yaml: no --service names a service of it" in one.stderr
+    assert "--cfn-template back.yaml: no service of it is checked" in one.stderr
 
     stray = cli.run("check", "--offline", *files[:2], "--service", "other.yaml:Service")
     assert stray.exit_code == 2
@@ -269,3 +269,18 @@ def test_terraform_containers_only_a_deploy_names_are_left_out_as_well(
     assert "app: {}" not in written
     assert "- LEVEL" in written
     assert cli.run("validate-policy", "drift-gate.yaml").exit_code == 0
+
+
+def test_a_template_whose_services_none_pairs_is_exit_2_not_left_unread(
+    cli: Cli, tmp_path: Path
+) -> None:
+    (tmp_path / "two.yaml").write_text(TWO, encoding="utf-8")
+    (tmp_path / "p.yaml").write_text(TWO_ENVIRONMENTS, encoding="utf-8")
+    task_only = COPILOT.format(name="job", upper="JOB").split("  Service:")[0]
+    (tmp_path / "job.yaml").write_text(task_only, encoding="utf-8")
+    given = ["--cfn-template", "two.yaml", "--cfn-template", "job.yaml", "--policy", "p.yaml"]
+
+    result = cli.run("check", "--offline", *given, "--environment", "prod")
+
+    assert result.exit_code == 2
+    assert "--cfn-template job.yaml: no service of it is checked" in result.stderr
