@@ -199,7 +199,9 @@ def _scope(templates: Sequence[Template], name: str) -> tuple[Sequence[Template]
 def _pair_named(
     templates: Sequence[Template], declared: Sequence[PolicyService], option: str
 ) -> TemplatePair:
-    spec, _, policy_name = option.partition("=")
+    file, colon, tail = option.rpartition(":")  # FILE may hold ':' and '=', NAME neither
+    bare, _, policy_name = tail.partition("=")
+    spec = file + colon + bare
     scope, name = _scope(templates, spec)
     holding = [t for t in scope if t.find(name) is not None]
     if len(holding) > 1:

@@ -8,6 +8,7 @@ id, marked to be replaced, and checked offline with `--service LOGICAL_ID`.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -56,16 +57,20 @@ def distinct_services(
     templates: list[tuple[Path, list[DraftService]]],
 ) -> list[tuple[Path, list[DraftService]]]:
     """Services named after their logical id in several templates (every Copilot template's
-    service is `Service`) renamed FILE_STEM-LOGICAL_ID, each checked as
+    service is `Service`) renamed FILE_STEM-LOGICAL_ID (letters, digits, '-' and '_', as ECS
+    names go; -N after it when two files share a stem), each checked as
     `FILE:LOGICAL_ID=NEW_NAME`: two templates never draft, nor check against, one entry."""
     keys = Counter((s.cluster, s.service) for _, found in templates for s in found if s.draftable)
     renamed = []
-    for path, found in templates:
+    for index, (path, found) in enumerate(templates):
         services = []
         for service in found:
-            name = f"{path.stem}-{service.service}"
+            name = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{path.stem}-{service.service}")
+            name += f"-{index + 1}" if (service.cluster, name) in keys else ""  # a/x.yaml, b/x.yaml
             clash = service.guessed_service and keys[(service.cluster, service.service)] > 1
             check_as = f"{service.check_as}={name}"
+            if clash:
+                keys[(service.cluster, name)] += 1
             services.append(replace(service, service=name, check_as=check_as) if clash else service)
         renamed.append((path, services))
     return renamed

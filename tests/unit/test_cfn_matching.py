@@ -284,3 +284,37 @@ def test_a_template_whose_services_none_pairs_is_exit_2_not_left_unread(
 
     assert result.exit_code == 2
     assert "--cfn-template job.yaml: no service of it is checked" in result.stderr
+
+
+def test_a_template_file_name_may_hold_an_equals_sign(cli: Cli, tmp_path: Path) -> None:
+    copilot_pair(tmp_path)
+    (tmp_path / "back.yaml").rename(tmp_path / "b=ack.yaml")
+    files = ["--cfn-template", "front.yaml", "--cfn-template", "b=ack.yaml"]
+    assert cli.run("init", *files).exit_code == 0
+
+    tied = ["--service", "front.yaml:Service=front-Service"]
+    plain = cli.run("check", "--offline", *files, *tied, "--service", "b=ack.yaml:Service")
+    assert plain.exit_code == 2  # read as FILE:NAME; the policy names it b-ack-Service
+    assert "the policy declares no service named so" in plain.stderr
+    named = cli.run(
+        "check", "--offline", *files, *tied, "--service", "b=ack.yaml:Service=b-ack-Service"
+    )
+    assert named.exit_code == 0, named.stdout + named.stderr
+
+
+def test_templates_of_one_file_name_in_two_directories_draft_two_entries(
+    cli: Cli, tmp_path: Path
+) -> None:
+    for name in ("front", "back"):
+        (tmp_path / name).mkdir()
+        text = COPILOT.format(name=name, upper=name.upper())
+        (tmp_path / name / "svc.yaml").write_text(text, encoding="utf-8")
+
+    result = cli.run("init", "--cfn-template", "front/svc.yaml", "--cfn-template", "back/svc.yaml")
+
+    assert result.exit_code == 0, result.stderr
+    check = printed_check(cli, result.stdout)
+    assert "front/svc.yaml:Service=svc-Service" in check
+    assert "back/svc.yaml:Service=svc-Service-2" in check
+    passed = cli.run(*check)
+    assert passed.exit_code == 0, passed.stdout + passed.stderr
