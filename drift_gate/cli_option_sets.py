@@ -76,7 +76,9 @@ CHECK_OPTIONS = (
         "services",
         multiple=True,
         help="The policy service of each --task-definition, in the same order (not needed "
-        "when the policy declares one service).",
+        "when the policy declares one service). With --cfn-template: [FILE:]NAME[=POLICY_"
+        "SERVICE], a template service's logical id or ServiceName (FILE: its template, "
+        "needed when several have it; POLICY_SERVICE: when the policy names it otherwise).",
     ),
     option(
         "--plan-json",

@@ -59,7 +59,8 @@ def run(given: InitArguments) -> int:
                 "policy from; give the sources that declare your services (no policy was written)"
             )
         first = draft.services[0]
-        why = f"{first.origin}: {'; '.join(first.notes)}" if first.notes else first.origin
+        notes = first.why_notes
+        why = f"{first.origin}: {'; '.join(notes)}" if notes else first.origin
         raise CouldNotVerifyError(
             f"{found} service(s) or task definition(s) found, and the containers of none could "
             f"be read before deploy (the first: {why}) (no policy was written)"
@@ -95,13 +96,14 @@ def draft_of(given: InitArguments) -> Draft:
         services = [service for _, found in files for service in found]
         drafted.append(("files", words, services, _offline_pairs("--task-definition", files)))
     if given.cfn_templates:
-        from drift_gate.engine.policy_draft_cfn import cfn_template_services
+        from drift_gate.engine.policy_draft_cfn import cfn_template_services, distinct_services
 
         parameters = given.cfn_parameters
-        templates = [(p, cfn_template_services(p, parameters)) for p in given.cfn_templates]
+        drafted_templates = [(p, cfn_template_services(p, parameters)) for p in given.cfn_templates]
+        templates = distinct_services(drafted_templates)
         words = "the CloudFormation template(s) " + ", ".join(str(p) for p, _ in templates)
         services = [service for _, found in templates for service in found]
-        check = _offline_pairs("--cfn-template", templates)
+        check = _offline_pairs("--cfn-template", templates, len(templates) > 1)
         if parameters is not None and check:
             check += f" --cfn-parameters {_quoted(parameters)}"
         drafted.append(("templates", words, services, check))
@@ -120,10 +122,15 @@ def draft_of(given: InitArguments) -> Draft:
     return Draft(tuple(environments))
 
 
-def _offline_pairs(option: str, files: list[tuple[Path, list[DraftService]]]) -> str:
-    """Every file, each drafted service named by --service (as `check --offline` pairs them)."""
+def _offline_pairs(
+    option: str, files: list[tuple[Path, list[DraftService]]], qualify: bool = False
+) -> str:
+    """Every file, each drafted service named by --service (as `check --offline` pairs them);
+    `qualify`: --service FILE:NAME (templates: a logical id such as Copilot's `Service` is in
+    every template)."""
     return " ".join(
-        f"{option} {_quoted(path)} --service {_quoted(service.check_as or '')}"
+        f"{option} {_quoted(path)} --service "
+        + _quoted(f"{path}:{service.check_as}" if qualify else service.check_as or "")
         for path, services in files
         for service in services
         if service.draftable and service.check_as

@@ -41,7 +41,7 @@ def run(given: InventoryArguments) -> int:
     )
     loaded = load_policy(path) if path else None
     base = given.output.parent if given.output else Path.cwd()
-    text = inventory_markdown(_terraform(given), loaded, base)
+    text = inventory_markdown(_terraform(given), loaded, base, given.cfn_templates)
     if given.cfn_templates:
         from drift_gate.commands.cfn_inventory import templates_markdown
 
@@ -64,12 +64,12 @@ class InventoryRequest:
     cfn_templates: tuple[Path, ...] = ()
 
 
-def _terraform(given: InventoryArguments) -> TerraformDeclarations:
-    """The Terraform sources; with templates only, and no .tf file here, none."""
-    from drift_gate.sources.hcl import TerraformDeclarations, load_declarations
+def _terraform(given: InventoryArguments) -> TerraformDeclarations | None:
+    """The Terraform sources; with templates only, and no .tf file here, none (None)."""
+    from drift_gate.sources.hcl import load_declarations
 
     if given.cfn_templates and not any(given.terraform_dir.glob("*.tf")):
-        return TerraformDeclarations()
+        return None
     return load_declarations(given.terraform_dir)
 
 

@@ -111,66 +111,138 @@ def _checked(pair: TemplatePair, express_container: str) -> str:
 def pair_templates(
     templates: Sequence[Template], declared: Sequence[PolicyService], wanted: Sequence[str]
 ) -> list[TemplatePair]:
-    """--service NAME (a logical id or ServiceName of a template's service or task
-    definition) for each pair; without it, the template services named as policy services,
-    else the one task definition of a template and the one service of the policy."""
+    """--service [FILE:]NAME[=POLICY_SERVICE] (a logical id or ServiceName of a template's
+    service or task definition; FILE: the --cfn-template it is in; POLICY_SERVICE: the
+    policy service it is, when not NAME) for each pair, every template named by one;
+    without it, the one task definition of the templates and the one service of the policy,
+    else each template service paired with the one policy service of its ServiceName.
+    A bare name in several templates, a template no --service names, a template service
+    with no or several policy services: exit 2, never left unchecked."""
     if wanted:
-        return [_pair_named(templates, declared, name) for name in wanted]
+        pairs = [_pair_named(templates, declared, name) for name in wanted]
+        _every_template_named(templates, pairs)
+        return pairs
+    tasks = [(t, task) for t in templates for task in t.task_definitions.values()]
+    if len(tasks) == 1 and len(declared) == 1:
+        template, only = tasks[0]
+        runs = next((s for s in template.services if s.task_definition == only.logical_id), None)
+        return [TemplatePair(template, runs, only, *declared[0])]
     pairs = []
     for template in templates:
         for service in template.services:
             task = template.task_definitions.get(service.task_definition or "")
-            match = [d for d in declared if d[1].service == service.service_name]
-            if task is not None and len(match) == 1:
-                pairs.append(TemplatePair(template, service, task, *match[0]))
+            if task is not None:
+                match = _policy_services(service, declared)
+                pairs.append(TemplatePair(template, service, task, *match))
     if pairs:
+        _every_template_named(templates, pairs)
         return pairs
-    tasks = [(t, task) for t in templates for task in t.task_definitions.values()]
-    if len(tasks) == 1 and len(declared) == 1:
-        template, task = tasks[0]
-        runs = next((s for s in template.services if s.task_definition == task.logical_id), None)
-        return [TemplatePair(template, runs, task, *declared[0])]
     raise InvalidInputError(
         f"cannot tell which of the templates' services to check against which policy service "
         f"(the templates have: {_choices(templates)}): give --service for each"
     )
 
 
-def _pair_named(
-    templates: Sequence[Template], declared: Sequence[PolicyService], name: str
-) -> TemplatePair:
-    found = next(((t, t.find(name)) for t in templates if t.find(name) is not None), None)
-    service = next(
-        (s for t in templates for s in t.services if name in (s.logical_id, s.service_name)), None
-    )
-    if (found is None or found[1] is None) and service is not None:
+def _policy_services(service: TemplateService, declared: Sequence[PolicyService]) -> PolicyService:
+    """The one policy service a template service is (by its ServiceName); exit 2 otherwise."""
+    ask = "give --service LOGICAL_ID (or FILE:LOGICAL_ID) for each service to check"
+    if service.service_name is None:
         raise InvalidInputError(
-            f"--service {name}: {service.at}: the service runs no task definition of the "
+            f"{service.at}: template service {service.logical_id} has no ServiceName "
+            f"(CloudFormation names it at deploy), so no policy service is known to be it: {ask}"
+        )
+    match = [d for d in declared if d[1].service == service.service_name]
+    if len(match) == 1:
+        return match[0]
+    if not match:
+        raise InvalidInputError(
+            f"{service.at}: template service {service.logical_id} (ServiceName "
+            f"{service.service_name}) is no service of the policy: declare it, or {ask}"
+        )
+    environments = ", ".join(sorted({d[0].name for d in match}))
+    raise InvalidInputError(
+        f"{service.at}: template service {service.logical_id} (ServiceName "
+        f"{service.service_name}) is a service of several policy environments "
+        f"({environments}): give --environment ENV"
+    )
+
+
+def _every_template_named(templates: Sequence[Template], pairs: Sequence[TemplatePair]) -> None:
+    """Each --cfn-template is checked: a template no pair is of (no --service names it, or
+    none of its services is a policy service) is exit 2, never left unread."""
+    named = {id(pair.template) for pair in pairs}
+    left = next((t for t in templates if id(t) not in named), None)
+    if left is not None:
+        raise InvalidInputError(
+            f"--cfn-template {left.source}: no service of it is checked (it has: "
+            f"{_choices([left])}); give --service {left.source}:NAME for each service to "
+            "check, or leave the template out"
+        )
+
+
+def _scope(templates: Sequence[Template], name: str) -> tuple[Sequence[Template], str]:
+    """FILE:NAME -> the template given as FILE, and NAME; a bare NAME -> every template.
+    (No logical id or ECS service name holds a ':' or a '='.)"""
+    if ":" not in name:
+        return templates, name
+    file, bare = name.rsplit(":", 1)
+    found = [t for t in templates if t.source == file or Path(t.source) == Path(file)]
+    if not found or not bare:
+        given = ", ".join(t.source for t in templates)
+        raise InvalidInputError(
+            f"--service {name}: {file} is none of the --cfn-template files ({given}); "
+            "give --service FILE:NAME with FILE as given to --cfn-template"
+        )
+    return found[:1], bare
+
+
+def _pair_named(
+    templates: Sequence[Template], declared: Sequence[PolicyService], option: str
+) -> TemplatePair:
+    file, colon, tail = option.rpartition(":")  # FILE may hold ':' and '=', NAME neither
+    bare, _, policy_name = tail.partition("=")
+    spec = file + colon + bare
+    scope, name = _scope(templates, spec)
+    holding = [t for t in scope if t.find(name) is not None]
+    if len(holding) > 1:
+        raise InvalidInputError(
+            f"--service {name} is in several templates ({', '.join(t.source for t in holding)}): "
+            f"give --service FILE:{name}, FILE the --cfn-template it is checked in"
+        )
+    service = next(
+        (s for t in scope for s in t.services if name in (s.logical_id, s.service_name)), None
+    )
+    if not holding and service is not None:
+        raise InvalidInputError(
+            f"--service {option}: {service.at}: the service runs no task definition of the "
             f"templates ({service.task_definition_words or 'a task definition not given'}); "
             "give the template that declares it"
         )
-    if found is None or found[1] is None:
+    found = holding[0].find(name) if holding else None
+    if found is None:
         raise InvalidInputError(
-            f"--service {name} is no service or task definition of the templates "
-            f"(they have: {_choices(templates)})"
+            f"--service {option} is no service or task definition of the templates "
+            f"(they have: {_choices(scope)})"
         )
-    template, (service, task) = found[0], found[1]
+    service, task = found
     names = {
         name,
         service.logical_id if service else name,
         (service and service.service_name) or name,
     }
+    if policy_name:
+        names = {policy_name}
     match = [d for d in declared if d[1].service in names]
-    if not match and len(declared) == 1:
+    if not match and len(declared) == 1 and not policy_name:
         match = list(declared)
     if len(match) != 1:
         shown = ", ".join(sorted({d[1].service for d in declared})) or "none"
         raise InvalidInputError(
-            f"--service {name}: the policy declares {'no' if not match else 'several'} service "
+            f"--service {option}: the policy declares {'no' if not match else 'several'} service "
             f"named so (it declares: {shown}); name the policy service as the template's "
             "ServiceName or logical id, or add --environment"
         )
-    return TemplatePair(template, service, task, *match[0])
+    return TemplatePair(holding[0], service, task, *match[0])
 
 
 def _choices(templates: Sequence[Template]) -> str:
@@ -211,6 +283,8 @@ def _check_pair(pair: TemplatePair, checked_words: str) -> ServiceResult:
         )
     findings += _credentials(context, pair)
     secrets = [s.name for c in task.containers for s in c.names.secrets]
+    if not secrets and any(c.has_secrets_key for c in task.containers):
+        secrets = ["names unresolved until deploy"]
     if secrets and not task.has_execution_role:
         findings.append(no_execution_role(context, words, secrets, task.at))
     checked = checked.model_copy(update={"deployed_task_definition": checked_words})

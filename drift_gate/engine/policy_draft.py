@@ -40,7 +40,21 @@ class DraftContainer:
     name: str
     secrets: tuple[DraftName, ...] = ()
     environment: tuple[DraftName, ...] = ()
-    unresolved: tuple[str, ...] = ()  # entries whose name cannot be known: "where: why"
+    unresolved: tuple[str, ...] = ()  # notes: entries whose name cannot be known, "where: why"
+    deploy_only: tuple[str, ...] = ()  # where each entry whose name only a deploy knows is
+
+    @property
+    def left_out(self) -> str | None:
+        """Why the container is not drafted: no name of it read, an entry unresolved (an
+        entry with no names would pass whatever it receives); None: it is drafted."""
+        if self.secrets or self.environment or not self.deploy_only:
+            return None
+        where = ", ".join(self.deploy_only)
+        return (
+            f"container {self.name}: not drafted: no name of it is known before deploy "
+            f"({where}); an entry with no names would pass whatever it receives: declare "
+            "what it must receive"
+        )
 
 
 @dataclass(frozen=True)
@@ -60,7 +74,13 @@ class DraftService:
 
     @property
     def draftable(self) -> bool:
-        return self.service is not None and bool(self.containers)
+        drafted = [c for c in self.containers if c.left_out is None]
+        return self.service is not None and bool(drafted)
+
+    @property
+    def why_notes(self) -> tuple[str, ...]:
+        """The notes, and why each container left out is."""
+        return (*self.notes, *(why for c in self.containers if (why := c.left_out)))
 
 
 @dataclass(frozen=True)
@@ -108,6 +128,7 @@ def draft_container(
     notes = [f"{name} is both a secret and a plain variable: drafted as a secret" for name in both]
     refused = sorted(n for n in (*secret_names, *plain) if not VARIABLE_NAME.fullmatch(n))
     notes += [f"{n}: not a name a policy can declare (white space or '=')" for n in refused]
+    deploy = tuple(unresolved)
     return DraftContainer(
         name,
         tuple(DraftName(n, at) for n, at in secret_names.items() if n not in refused),
@@ -116,7 +137,8 @@ def draft_container(
             for n, at in plain.items()
             if n not in secret_names and n not in refused
         ),
-        (*unresolved, *notes),
+        (*deploy, *notes),
+        tuple(note.split(": ", 1)[0] for note in deploy),
     )
 
 

@@ -8,6 +8,9 @@ id, marked to be replaced, and checked offline with `--service LOGICAL_ID`.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,6 +51,29 @@ def cfn_template_services(path: Path, parameters: Path | None = None) -> list[Dr
         note = "a nested stack: not followed; give its template with another --cfn-template"
         drafted.append(DraftService(None, None, f"{logical_id} at {at}", (), (note,)))
     return drafted
+
+
+def distinct_services(
+    templates: list[tuple[Path, list[DraftService]]],
+) -> list[tuple[Path, list[DraftService]]]:
+    """Services named after their logical id in several templates (every Copilot template's
+    service is `Service`) renamed FILE_STEM-LOGICAL_ID (letters, digits, '-' and '_', as ECS
+    names go; -N after it when two files share a stem), each checked as
+    `FILE:LOGICAL_ID=NEW_NAME`: two templates never draft, nor check against, one entry."""
+    keys = Counter((s.cluster, s.service) for _, found in templates for s in found if s.draftable)
+    renamed = []
+    for index, (path, found) in enumerate(templates):
+        services = []
+        for service in found:
+            name = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{path.stem}-{service.service}")
+            name += f"-{index + 1}" if (service.cluster, name) in keys else ""  # a/x.yaml, b/x.yaml
+            clash = service.guessed_service and keys[(service.cluster, service.service)] > 1
+            check_as = f"{service.check_as}={name}"
+            if clash:
+                keys[(service.cluster, name)] += 1
+            services.append(replace(service, service=name, check_as=check_as) if clash else service)
+        renamed.append((path, services))
+    return renamed
 
 
 def _service(template: Template, service: TemplateService) -> DraftService:

@@ -133,7 +133,7 @@ def _service(
         why = "listed already" if service.draftable else "not drafted"
         named = f" ({service.service})" if service.service else ""
         out.notes(depth, [f"{why}: {service.origin}{named}"])
-        out.notes(depth, [f"  {note}" for note in service.notes])
+        out.notes(depth, [f"  {note}" for note in service.why_notes])
         return None
     assert service.service is not None  # noqa: S101 - draftable
     listed.add(key)
@@ -149,7 +149,8 @@ def _service(
     )
     out.line(4, f"service: {scalar(service.service)}", service_note)
     out.line(4, "containers:")
-    containers = {c.name: _container(out, c) for c in service.containers}
+    containers = {c.name: _container(out, c) for c in service.containers if c.left_out is None}
+    out.notes(5, [left for c in service.containers if (left := c.left_out)])
     return {"cluster": cluster, "service": service.service, "containers": containers}
 
 

@@ -60,6 +60,8 @@ class TemplateContainer:
     secret_at: Mapping[str, str] = field(default_factory=dict)
     plain_at: Mapping[str, str] = field(default_factory=dict)
     declared_here: tuple[str, ...] = ()  # secrets whose resource this template declares
+    # a Secrets key that may give secrets (not [] nor AWS::NoValue), read or not
+    has_secrets_key: bool = False
 
 
 @dataclass(frozen=True)
@@ -306,6 +308,7 @@ class _Reader:
             secret_at=self._entry_lines(item, path, "Secrets", read),
             plain_at=self._entry_lines(item, path, "Environment", read),
             declared_here=read.declared_here,
+            has_secrets_key=item.get("Secrets") not in (None, [], {"Ref": "AWS::NoValue"}),
         )
 
     def _entry_lines(
