@@ -30,6 +30,8 @@ from drift_gate.sources.cfn_intrinsics import (
     Resolved,
     TemplateContext,
     Unresolved,
+    cfn_text,
+    choose,
     resolve,
     words,
 )
@@ -164,11 +166,22 @@ def read_parameters(path: Path) -> dict[str, str]:
         raise InvalidInputError(
             f"{path}: a parameter's name or value is not text; {PARAMETERS_EXPECTED}"
         )
-    return {str(key): str(value) for key, value in given.items()}
+    return {str(key): cfn_text(value) for key, value in given.items()}
 
 
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+# A parameter of this type holds an SSM parameter's NAME; the stack gets its value at deploy.
+SSM_VALUE = "AWS::SSM::Parameter::Value<"
+
+
+def _default(spec: Any) -> str | None:
+    """A parameter's Default as CloudFormation reads it (true -> "true"); None: no default,
+    or one that is not text (a list or a mapping)."""
+    default = _mapping(spec).get("Default")
+    return cfn_text(default) if isinstance(default, str | bool | int | float) else None
 
 
 class _Reader:
@@ -191,12 +204,14 @@ class _Reader:
                     f"{self.at(('Resources', logical_id))}: resource {logical_id} has no Type; "
                     f"{EXPECTED}"
                 )
-        parameters = {
-            name: given.get(name, None if "Default" not in _mapping(spec) else str(spec["Default"]))
-            for name, spec in _mapping(document.get("Parameters")).items()
-        }
+        specs = _mapping(document.get("Parameters"))
         self.context = TemplateContext(
-            parameters=parameters,
+            parameters={name: given.get(name, _default(spec)) for name, spec in specs.items()},
+            ssm_parameters=frozenset(
+                name
+                for name, spec in specs.items()
+                if str(_mapping(spec).get("Type", "")).startswith(SSM_VALUE)
+            ),
             resources={k: v["Type"] for k, v in self.resources.items()},
             names={
                 k: _mapping(v.get("Properties"))["ClusterName"]
@@ -312,10 +327,14 @@ class _Reader:
         self, item: dict[str, Any], path: JsonPath, key: str, read: CfnContainer
     ) -> dict[str, str]:
         """file:line of each entry of a known name."""
-        lines = {}
-        for index, entry in enumerate(item.get(key) or ()):
-            if isinstance(entry, dict):
-                name = resolve(entry.get("Name"), self.context)
+        lines: dict[str, str] = {}
+        entries = choose(item.get(key), self.context)
+        if not isinstance(entries, list):  # not a list: cfn_container noted it as unresolved
+            return lines
+        for index, raw in enumerate(entries):
+            entry = choose(raw, self.context)
+            if isinstance(entry, dict) and "Name" in entry:
+                name = resolve(entry["Name"], self.context)
                 if isinstance(name, str):
                     lines[name] = self.at((*path, key, index))
         return lines

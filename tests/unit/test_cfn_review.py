@@ -1,0 +1,251 @@
+"""Issue 26's review of the CloudFormation reader: hostile or odd templates are refused in
+one line or left unresolved, fast, and never crash; values read as CloudFormation reads them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from drift_gate.errors import InvalidInputError
+from drift_gate.sources.cfn_decode import decode_template
+from drift_gate.sources.cfn_intrinsics import (
+    MAX_STEPS,
+    TemplateContext,
+    Unresolved,
+    condition,
+    resolve,
+)
+from drift_gate.sources.cfn_template import read_parameters, read_template
+from tests.conftest import Cli
+from tests.unit.test_cfn_templates import check, policy_for
+
+
+def write(tmp_path: Path, document: Any, name: str = "t.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(document if isinstance(document, str) else yaml.safe_dump(document))
+    return path
+
+
+def task(container: dict[str, Any], **template: Any) -> dict[str, Any]:
+    resource = {"Type": "AWS::ECS::TaskDefinition", "Properties": {
+        "ExecutionRoleArn": "r", "ContainerDefinitions": [{"Name": "app", "Image": "x", **container}],
+    }}  # fmt: skip
+    return {**template, "Resources": {"Task": resource}}
+
+
+LAUGHS = "\n".join(
+    [f"a0: &a0 [{','.join(['x'] * 10)}]"]
+    + [f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    + ["Resources: {T: {Type: AWS::ECS::TaskDefinition}}"]
+)
+
+
+def test_yaml_aliases_are_refused_in_one_line_before_any_expansion() -> None:
+    with pytest.raises(InvalidInputError) as raised:
+        decode_template(LAUGHS, "t.yaml")
+    message = str(raised.value)
+    assert message.startswith("t.yaml:1: ")
+    assert "alias" in message
+    assert "\n" not in message
+    with pytest.raises(InvalidInputError, match=r"t.yaml:1: .*alias"):
+        decode_template("a: &x v\nb: *x\n", "t.yaml")
+
+
+def test_an_anchor_never_used_is_harmless() -> None:
+    assert decode_template("a: &x v\n", "t.yaml").document == {"a": "v"}
+
+
+def _or_of(name: str, count: int) -> dict[str, Any]:
+    return {"Fn::Or": [{"Condition": name}] * count}
+
+
+def test_circular_conditions_are_unresolved_fast() -> None:
+    context = TemplateContext(conditions={"A": _or_of("B", 10), "B": _or_of("A", 10)})
+    assert condition("A", context) is None
+    assert condition("B", context) is None
+
+
+def test_conditions_are_resolved_once_each() -> None:
+    # C0 = Or(C1 x10), C1 = Or(C2 x10) ... : 10^15 evaluations without memoising
+    conditions = {f"C{i}": _or_of(f"C{i + 1}", 10) for i in range(15)}
+    conditions["C15"] = {"Fn::Equals": ["a", "a"]}
+    assert condition("C0", TemplateContext(conditions=conditions)) is True
+
+
+def test_a_name_that_refers_to_itself_is_unresolved_fast() -> None:
+    context = TemplateContext(
+        resources={"C": "AWS::ECS::Cluster"}, names={"C": {"Fn::Join": ["", [{"Ref": "C"}] * 10]}}
+    )
+    assert isinstance(resolve({"Ref": "C"}, context), Unresolved)
+
+
+def test_resolution_past_its_bound_is_unresolved() -> None:
+    # Sub of a variable used 20 times, nested 8 levels: 20^8 without the bound
+    value: Any = "x"
+    for _ in range(8):
+        value = {"Fn::Sub": ["${V}" * 20, {"V": value}]}
+    found = resolve(value, TemplateContext())
+    assert isinstance(found, Unresolved)
+    assert "too large" in found.words
+    assert MAX_STEPS >= 10_000  # a real template's expressions stay far below it
+
+
+@pytest.mark.parametrize("shape", [True, 5, "text", {"Name": "X"}, {"Fn::Foo": 1}, None])
+@pytest.mark.parametrize("key", ["Environment", "Secrets", "EnvironmentFiles"])
+def test_a_list_property_of_another_shape_is_unresolved_never_a_crash(
+    cli: Cli, tmp_path: Path, key: str, shape: Any
+) -> None:
+    template = write(tmp_path, task({key: shape}))
+    policy = policy_for(tmp_path, "api", {"app": {"environment": ["DB_HOST"]}})
+    code, _, stderr = check(cli, policy, template, "--service", "Task")
+    assert "internal error" not in stderr
+    assert code == (1 if shape is None else 3), stderr
+
+
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=5)
+)
+ODD = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "Name",
+                    "Value",
+                    "ValueFrom",
+                    "Ref",
+                    "Fn::If",
+                    "Fn::Join",
+                    "Fn::Sub",
+                    "Type",
+                    "Default",
+                ]
+            ),
+            inner,
+            max_size=3,
+        ),
+    ),
+    max_leaves=8,
+)
+READ = [
+    ("Properties", "ExecutionRoleArn"), ("Container", "Name"), ("Container", "Image"),
+    ("Container", "Environment"), ("Container", "Secrets"), ("Container", "EnvironmentFiles"),
+    ("Entry", "Name"), ("Entry", "Value"), ("Entry", "ValueFrom"), ("Service", "Cluster"),
+    ("Service", "ServiceName"), ("Service", "TaskDefinition"), ("Template", "Parameters"),
+    ("Template", "Conditions"), ("Template", "Mappings"), ("Parameter", "Default"),
+    ("Parameter", "Type"), ("Parameter", "NoEcho"), ("Express", "PrimaryContainer"),
+]  # fmt: skip
+
+
+def _template(where: str, key: str, odd: Any) -> dict[str, Any]:
+    entry = {"Name": "A", "Value": "v", "ValueFrom": "v"}
+    container = {"Name": "app", "Image": "x", "Environment": [entry], "Secrets": [dict(entry)]}
+    parameter: dict[str, Any] = {"Type": "String", "Default": "d"}
+    properties: dict[str, Any] = {"ExecutionRoleArn": "r", "ContainerDefinitions": [container]}
+    service: dict[str, Any] = {"Cluster": "c", "ServiceName": "api", "TaskDefinition": {"Ref": "T"}}
+    express: dict[str, Any] = {"PrimaryContainer": {"Image": "x", "Environment": [entry]}}
+    target = {"Properties": properties, "Container": container, "Entry": entry,
+              "Service": service, "Parameter": parameter, "Express": express}  # fmt: skip
+    template: dict[str, Any] = {"Parameters": {"P": parameter}, "Resources": {
+        "T": {"Type": "AWS::ECS::TaskDefinition", "Properties": properties},
+        "S": {"Type": "AWS::ECS::Service", "Properties": service},
+        "E": {"Type": "AWS::ECS::ExpressGatewayService", "Properties": express},
+    }}  # fmt: skip
+    target.get(where, template)[key] = odd
+    return template
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(where_key=st.sampled_from(READ), odd=ODD)
+def test_every_property_read_of_any_type_is_read_or_refused_never_a_crash(
+    tmp_path: Path, where_key: tuple[str, str], odd: Any
+) -> None:
+    path = tmp_path / "fuzz.json"
+    path.write_text(json.dumps(_template(*where_key, odd)))
+    try:
+        template = read_template(path)
+    except InvalidInputError as error:
+        message = str(error)
+    else:
+        message = ""
+    assert "\n" not in message
+    if message:
+        return
+    for definition in template.task_definitions.values():
+        for container in definition.containers:
+            assert isinstance(container.names.environment, tuple)
+
+
+def test_a_boolean_default_is_text_as_cloudformation_passes_it(cli: Cli, tmp_path: Path) -> None:
+    template = write(
+        tmp_path,
+        """\
+Parameters:
+  UseProxy: {Type: String, Default: true, AllowedValues: [true, false]}
+  Ratio: {Type: Number, Default: 1.50}
+Conditions:
+  Proxied: !Equals [!Ref UseProxy, "true"]
+Resources:
+  Task:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ExecutionRoleArn: r
+      ContainerDefinitions:
+        - Name: app
+          Image: x
+          Environment:
+            - !If [Proxied, {Name: PROXY_URL, Value: p}, {Name: DB_HOST, Value: h}]
+            - {Name: RATIO, Value: !Ref Ratio}
+""",
+    )
+    container = read_template(template).task_definitions["Task"].containers[0]
+    values = {v.name for v in container.names.environment}
+    assert values == {"PROXY_URL", "RATIO"}
+    policy = policy_for(tmp_path, "api", {"app": {"environment": ["PROXY_URL", "RATIO"]}})
+    assert check(cli, policy, template, "--service", "Task")[0] == 0
+
+
+def test_a_boolean_in_a_parameters_file_is_lowercase(tmp_path: Path) -> None:
+    path = write(tmp_path, '{"Parameters": {"A": true, "B": 1.50, "C": 3}}', "p.json")
+    assert read_parameters(path) == {"A": "true", "B": "1.50", "C": "3"}
+
+
+def test_an_ssm_parameter_type_is_unresolved_not_its_default(cli: Cli, tmp_path: Path) -> None:
+    template = write(
+        tmp_path,
+        """\
+Parameters:
+  HostVarName: {Type: "AWS::SSM::Parameter::Value<String>", Default: DB_HOST}
+  Names: {Type: "AWS::SSM::Parameter::Value<List<String>>", Default: DB_HOST}
+  Plain: {Type: "AWS::SSM::Parameter::Name", Default: OTHER}
+Resources:
+  Task:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ExecutionRoleArn: r
+      ContainerDefinitions:
+        - Name: app
+          Image: x
+          Environment:
+            - {Name: !Ref HostVarName, Value: db}
+            - {Name: !Select [0, !Ref Names], Value: db}
+            - {Name: !Ref Plain, Value: db}
+""",
+    )
+    container = read_template(template).task_definitions["Task"].containers[0]
+    assert {v.name for v in container.names.environment} == {"OTHER"}
+    assert all("SSM parameter" in words for _, words in container.unresolved[:1])
+    policy = policy_for(tmp_path, "api", {"app": {"environment": ["DB_HOST", "OTHER"]}})
+    code, _, stderr = check(cli, policy, template, "--service", "Task")
+    assert code == 3
+    assert "DB_HOST" in stderr
