@@ -249,3 +249,40 @@ Resources:
     code, _, stderr = check(cli, policy, template, "--service", "Task")
     assert code == 3
     assert "DB_HOST" in stderr
+
+
+PIN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf"
+OTHER = "arn:aws:secretsmanager:us-east-1:123456789012:secret:other-XyZ123"
+
+
+@pytest.mark.parametrize("value_from", ["!Ref DbArn", "!Ref NewSecret", PIN, OTHER])
+def test_a_pin_against_a_reference_known_at_deploy_is_not_verified(
+    cli: Cli, tmp_path: Path, value_from: str
+) -> None:
+    template = write(
+        tmp_path,
+        f"""\
+Parameters:
+  DbArn: {{Type: String}}
+Resources:
+  NewSecret: {{Type: AWS::SecretsManager::Secret}}
+  Task:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ExecutionRoleArn: r
+      ContainerDefinitions:
+        - Name: app
+          Image: x
+          Secrets:
+            - {{Name: DB_PASSWORD, ValueFrom: {value_from}}}
+""",
+    )
+    policy = tmp_path / "pin.yaml"
+    policy.write_text(
+        policy_for(tmp_path, "api", {"app": {}}).read_text()
+        + f'            secrets:\n              - {{name: DB_PASSWORD, value_from: "{PIN}"}}\n'
+    )
+    code, report, _ = check(cli, policy, template, "--service", "Task")
+    rules = [f["rule_id"] for f in report["findings"]]
+    expected = {PIN: (0, []), OTHER: (1, ["DG104"])}.get(value_from, (3, ["DG903"]))
+    assert (code, rules) == expected
