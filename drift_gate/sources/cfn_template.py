@@ -59,6 +59,8 @@ class TemplateContainer:
     name_words: str = "resolved"
     # file:line and words of each entry whose name (or file) is not known before deploy
     unresolved: tuple[tuple[str, str], ...] = ()
+    # those of them that may declare names: an Environment or Secrets list or entry
+    unresolved_names: tuple[tuple[str, str], ...] = ()
     secret_at: Mapping[str, str] = field(default_factory=dict)
     plain_at: Mapping[str, str] = field(default_factory=dict)
     declared_here: tuple[str, ...] = ()  # secrets whose resource this template declares
@@ -318,6 +320,11 @@ class _Reader:
             json_path=json_path,
             name_words=words(read.name),
             unresolved=tuple((self.at((*path, *inner)), what) for inner, what in read.unresolved),
+            unresolved_names=tuple(
+                (self.at((*path, *inner)), what)
+                for inner, what in read.unresolved
+                if inner[0] in ("Environment", "Secrets")
+            ),
             secret_at=self._entry_lines(item, path, "Secrets", read),
             plain_at=self._entry_lines(item, path, "Environment", read),
             declared_here=read.declared_here,

@@ -22,7 +22,9 @@ from drift_gate.sources.cfn_intrinsics import (
     resolve,
 )
 from drift_gate.sources.cfn_template import read_parameters, read_template
-from tests.conftest import Cli
+from tests.conftest import Cli, MotoServer
+from tests.unit.test_cfn_live import TEMPLATE, deploy
+from tests.unit.test_cfn_live import check as live_check
 from tests.unit.test_cfn_templates import check, policy_for
 
 
@@ -286,3 +288,63 @@ Resources:
     rules = [f["rule_id"] for f in report["findings"]]
     expected = {PIN: (0, []), OTHER: (1, ["DG104"])}.get(value_from, (3, ["DG903"]))
     assert (code, rules) == expected
+
+
+BRANCHES = """\
+Parameters:
+  Env: {Type: String}
+Conditions:
+  Prod: !Equals [!Ref Env, prod]
+Resources:
+  Task:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ExecutionRoleArn: r
+      ContainerDefinitions:
+        - Name: app
+          Image: x
+          Secrets: !If
+            - Prod
+            - [{Name: DB_PASSWORD, ValueFrom: a}, {Name: PROD_ONLY, ValueFrom: b}]
+            - [{Name: DB_PASSWORD, ValueFrom: c}]
+          Environment:
+            - !If [Prod, {Name: DB_HOST, Value: p}, {Name: DB_HOST, Value: d}]
+            - !If [Prod, {Name: EXTRA, Value: p}, !Ref AWS::NoValue]
+"""
+
+
+def test_names_in_every_branch_of_an_unknown_if_are_declared_the_others_unresolved(
+    tmp_path: Path,
+) -> None:
+    container = read_template(write(tmp_path, BRANCHES)).task_definitions["Task"].containers[0]
+    assert [s.name for s in container.names.secrets] == ["DB_PASSWORD"]
+    assert [v.name for v in container.names.environment] == ["DB_HOST"]
+    unresolved = dict(container.unresolved_names)
+    assert len(container.unresolved_names) == 2
+    assert any("not in every branch" in words for words in unresolved.values())
+
+
+def test_live_an_unresolved_secrets_list_is_not_a_pass(
+    cli_on_moto: Cli, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    deploy(moto_server)
+    changed = tmp_path / "stack.yaml"
+    changed.write_text(
+        TEMPLATE.read_text()
+        .replace('!If [Named, !Ref ServiceName, !Ref "AWS::NoValue"]', "shop-api")
+        .replace(
+            "          Secrets:\n            - Name: DB_PASSWORD\n"
+            "              ValueFrom: arn:aws:ssm:us-east-1:123456789012:parameter/shop/db\n",
+            "          Secrets: !If [Unknown, [], []]\n",
+        )
+        .replace("Conditions:\n", "Conditions:\n  Unknown: !Equals [!Ref ServiceName, x]\n")
+        .replace('    Default: ""\n', "")
+    )
+    code, report, output = live_check(cli_on_moto, changed)
+    assert code == 0, output  # both branches empty: nothing unknown
+    changed.write_text(changed.read_text().replace("!If [Unknown, [], []]", "!Ref Unknown"))
+    code, report, output = live_check(cli_on_moto, changed)
+    assert code == 3, output
+    [unknown] = [f for f in report["findings"] if f["rule_id"] == "DG901"]
+    assert "not compared with what runs" in unknown["message"]
+    assert unknown["declared_in"].startswith(f"{changed}:")
