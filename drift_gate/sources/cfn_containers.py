@@ -80,7 +80,7 @@ NO_ECHO_IN_PLAIN = (
 
 def plain_secret_format(raw: Any, value: Resolved, context: TemplateContext) -> str | None:
     """The format of a plain value that is a secret or names one, else None."""
-    if isinstance(raw, str) and _SECRET_DYNAMIC.search(raw):
+    if any(_SECRET_DYNAMIC.search(text) for text in _texts(raw)):
         return DYNAMIC_IN_PLAIN
     if context.secret_parameters and references(raw) & context.secret_parameters:
         return NO_ECHO_IN_PLAIN
@@ -89,6 +89,26 @@ def plain_secret_format(raw: Any, value: Resolved, context: TemplateContext) -> 
     if isinstance(value, str) and _SECRET_ARN.match(value):
         return ARN_IN_PLAIN
     return None
+
+
+def _texts(raw: Any, depth: int = 0) -> list[str]:
+    """Every literal text inside a value, intrinsics included (`Fn::Sub`'s template, each
+    part of an `Fn::Join`), and each `Fn::Join`'s text with its unknown parts masked: a
+    `{{resolve:...}}` written through an intrinsic is found as a literal one is."""
+    if isinstance(raw, str):
+        return [raw]
+    if depth > MAX_TEXT_DEPTH:
+        return []
+    values = raw.values() if isinstance(raw, dict) else raw if isinstance(raw, list) else ()
+    found = [text for value in values for text in _texts(value, depth + 1)]
+    join = raw.get("Fn::Join") if isinstance(raw, dict) else None
+    if isinstance(join, list) and len(join) == 2 and isinstance(join[1], list):
+        separator = join[0] if isinstance(join[0], str) else ""
+        found.append(separator.join(p if isinstance(p, str) else "\0" for p in join[1]))
+    return found
+
+
+MAX_TEXT_DEPTH = 20
 
 
 def cfn_container(item: dict[str, Any], context: TemplateContext = NO_CONTEXT) -> CfnContainer:

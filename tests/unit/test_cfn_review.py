@@ -348,3 +348,43 @@ def test_live_an_unresolved_secrets_list_is_not_a_pass(
     [unknown] = [f for f in report["findings"] if f["rule_id"] == "DG901"]
     assert "not compared with what runs" in unknown["message"]
     assert unknown["declared_in"].startswith(f"{changed}:")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '!Sub "{{resolve:secretsmanager:${DbSecret}:SecretString:password}}"',
+        '!Join ["", ["{{resolve:secretsmanager:", !Ref DbSecret, ":SecretString:password}}"]]',
+        '!Join ["", ["{{resolve:", "ssm-secure:", !Ref Name, "}}"]]',
+        '!If [Prod, !Sub "{{resolve:secretsmanager:${DbSecret}}}", plain]',
+    ],
+)
+def test_a_dynamic_reference_written_through_an_intrinsic_is_dg106(
+    cli: Cli, tmp_path: Path, value: str
+) -> None:
+    template = write(
+        tmp_path,
+        f"""\
+Parameters:
+  Name: {{Type: String}}
+Conditions:
+  Prod: !Equals [!Ref Name, prod]
+Resources:
+  DbSecret: {{Type: AWS::SecretsManager::Secret}}
+  Task:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ExecutionRoleArn: r
+      ContainerDefinitions:
+        - Name: app
+          Image: x
+          Environment:
+            - Name: DB_PASS
+              Value: {value}
+""",
+    )
+    policy = policy_for(tmp_path, "api", {"app": {"environment": ["DB_PASS"]}})
+    _, report, _ = check(cli, policy, template, "--service", "Task")
+    [dg106] = [f for f in report["findings"] if f["rule_id"] == "DG106"]
+    assert dg106["declared_in"] == f"{template}:15"
+    assert "{{resolve" in dg106["message"]
