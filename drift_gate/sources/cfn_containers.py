@@ -189,6 +189,39 @@ def _entries(
     return kept
 
 
+Path = tuple[str | int, ...]
+
+
+def entry_paths(
+    value: Any, path: Path, context: TemplateContext, depth: int = 0
+) -> list[tuple[Path, Any]]:
+    """Each entry of an Environment or Secrets list at `path` with its own path, through the
+    `Fn::If`s that choose the list or an entry (every branch of an unknown condition), so
+    that each entry keeps its line."""
+    return [
+        found
+        for item_path, item in _branches(value, path, context, depth)
+        if isinstance(item, list)
+        for index, entry in enumerate(item)
+        for found in _branches(entry, (*item_path, index), context, depth)
+    ]
+
+
+def _branches(
+    value: Any, path: Path, context: TemplateContext, depth: int
+) -> list[tuple[Path, Any]]:
+    argument = value["Fn::If"] if intrinsic_name(value) == "Fn::If" else None
+    if not (isinstance(argument, list) and len(argument) == 3) or depth > MAX_OPTIONS:
+        return [(path, value)]
+    decided = condition(argument[0], context)
+    chosen = (1 if decided else 2,) if decided is not None else (1, 2)
+    return [
+        found
+        for branch in chosen
+        for found in _branches(argument[branch], (*path, "Fn::If", branch), context, depth + 1)
+    ]
+
+
 MAX_OPTIONS = 8  # branches of nested Fn::If looked at; past it, the value is unresolved
 
 

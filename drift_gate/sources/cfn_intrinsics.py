@@ -196,10 +196,16 @@ def _name(logical_id: str, context: TemplateContext, depth: int) -> Resolved:
     return found
 
 
+# The attributes that are a secret's or parameter's reference: a secret's Id is its ARN; an
+# SSM parameter's Value is its VALUE (a name, a text), Type its type: neither is a reference.
+_REFERENCE_ATTRIBUTES = {"AWS::SecretsManager::Secret": frozenset({"Id"})}
+
+
 def _get_att(argument: Any, context: TemplateContext, depth: int) -> Resolved:
     resource = argument[0] if isinstance(argument, list) and argument else argument
+    attribute = argument[1] if isinstance(argument, list) and len(argument) > 1 else None
     kind = context.resources.get(resource) if isinstance(resource, str) else None
-    if kind in SECRET_RESOURCES:
+    if kind in SECRET_RESOURCES and attribute in _REFERENCE_ATTRIBUTES.get(str(kind), ()):
         return DeclaredHere(str(resource), str(kind))
     return Unresolved(f"Fn::GetAtt of {resource}" if isinstance(resource, str) else "Fn::GetAtt")
 
@@ -370,6 +376,47 @@ def _truth(value: Any, context: TemplateContext, depth: int) -> bool | None:
 
 def _import_value(argument: Any, context: TemplateContext, depth: int) -> Resolved:
     return Unresolved("Fn::ImportValue (another stack's export)")
+
+
+# Transforms that do not rewrite the ECS resources drift-gate reads: SAM's (AWS::Serverless
+# resources only), LanguageExtensions (its Fn::ForEach is refused, its new functions are
+# unresolved) and the Secrets Manager rotation one (adds a rotation function).
+KNOWN_TRANSFORMS = frozenset(
+    {"AWS::Serverless-2016-10-31", "AWS::LanguageExtensions", "AWS::SecretsManager-2020-07-23"}
+)
+
+
+def find_key(
+    value: Any, key: str, path: tuple[str | int, ...], depth: int = 0
+) -> tuple[str | int, ...] | None:
+    """The path of the first `key` inside `value`, or None (bounded depth)."""
+    if depth > 30:
+        return None
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for inner, item in items:
+        if inner == key:
+            return (*path, inner)
+        found = find_key(item, key, (*path, inner), depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+def macro_words(given: Any) -> str | None:
+    """What a template's top-level `Transform` leaves unknown: None when every transform is
+    one that does not rewrite what drift-gate reads, else the words for the first macro."""
+    names = given if isinstance(given, list) else [given] if given is not None else []
+    macros = [n for n in names if not (isinstance(n, str) and n in KNOWN_TRANSFORMS)]
+    if not macros:
+        return None
+    what = macros[0] if isinstance(macros[0], str) else "a macro"
+    return f"unresolved: Transform {what} (a macro may rewrite the template at deploy)"
 
 
 _HANDLERS = {

@@ -388,3 +388,60 @@ Resources:
     [dg106] = [f for f in report["findings"] if f["rule_id"] == "DG106"]
     assert dg106["declared_in"] == f"{template}:15"
     assert "{{resolve" in dg106["message"]
+
+
+def test_a_macro_transform_leaves_the_template_unresolved(tmp_path: Path) -> None:
+    text = """\
+Transform: [AWS::Serverless-2016-10-31, MyCompanyMacro]
+Resources:
+  Task:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ContainerDefinitions:
+        - Name: app
+          Image: x
+          Fn::Transform: {Name: AWS::Include, Parameters: {Location: s3://b/s.yaml}}
+"""
+    [container] = read_template(write(tmp_path, text)).task_definitions["Task"].containers
+    assert [(at.rsplit(":", 1)[1], "Transform" in w) for at, w in container.unresolved_names] == [
+        ("1", True),
+        ("9", True),
+    ]
+    sam = text.replace(", MyCompanyMacro", "").replace("          Fn::Transform", "          X")
+    [container] = read_template(write(tmp_path, sam)).task_definitions["Task"].containers
+    assert container.unresolved_names == ()
+
+
+def test_for_each_is_refused_naming_the_processed_template(tmp_path: Path) -> None:
+    text = """\
+Transform: AWS::LanguageExtensions
+Resources:
+  Fn::ForEach::Tasks:
+    - X
+    - [A, B]
+    - Task${X}: {Type: AWS::ECS::TaskDefinition}
+"""
+    with pytest.raises(InvalidInputError, match=r"t.yaml:3: .*LanguageExtensions.*Processed"):
+        read_template(write(tmp_path, text))
+
+
+def test_only_a_reference_attribute_is_declared_here() -> None:
+    context = TemplateContext(
+        resources={"P": "AWS::SSM::Parameter", "S": "AWS::SecretsManager::Secret"}
+    )
+    assert isinstance(resolve({"Fn::GetAtt": ["P", "Value"]}, context), Unresolved)
+    assert isinstance(resolve({"Fn::Sub": "${P.Value}"}, context), Unresolved)
+    assert not isinstance(resolve({"Fn::GetAtt": ["S", "Id"]}, context), Unresolved)
+    assert not isinstance(resolve({"Ref": "P"}, context), Unresolved)
+
+
+def test_entries_chosen_through_fn_if_keep_their_lines(tmp_path: Path) -> None:
+    text = BRANCHES.replace("Env: {Type: String}", "Env: {Type: String, Default: prod}")
+    path = write(tmp_path, text)
+    [container] = read_template(path).task_definitions["Task"].containers
+    assert container.secret_at == {"DB_PASSWORD": f"{path}:15", "PROD_ONLY": f"{path}:15"}
+    assert container.plain_at == {"DB_HOST": f"{path}:18", "EXTRA": f"{path}:19"}
+    [unknown] = (
+        read_template(write(tmp_path, BRANCHES, "u.yaml")).task_definitions["Task"].containers
+    )
+    assert unknown.plain_at["DB_HOST"].endswith(":18")
