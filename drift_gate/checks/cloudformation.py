@@ -50,3 +50,20 @@ def unmatched_template_service(
         "a ServiceName and Cluster the template resolves (docs/cloudformation.md)."
     )
     return context.finding("DG901", message, where=where, remediation=fix)
+
+
+def unresolved_template_entry(
+    context: ServiceContext, container: str, template: str, where: str, why: str
+) -> Finding:
+    """DG901, live: an entry (or a whole Environment/Secrets list) of a template's container
+    whose names are known only at deploy; what the template declares there is not compared
+    with what runs, as for an unreadable entry of the Terraform sources (DG604)."""
+    message = (
+        f"container {container} of CloudFormation template {template}: the entry at {where} "
+        f"is {why}; the names it declares are not compared with what runs"
+    )
+    fix = (
+        "Give the parameter values the deploy uses (--cfn-parameters), or write the entry "
+        "so the template resolves it (docs/cloudformation.md)."
+    )
+    return context.finding("DG901", message, container=container, where=where, remediation=fix)

@@ -179,6 +179,7 @@ def _check_secret(
         pinned=secret.value_from,
         source=candidate.place,
         where=where,
+        unreadable=candidate.rules.unreadable,
     )
     return [mismatch] if mismatch else []
 
@@ -192,14 +193,24 @@ def pinned_source_mismatch(
     pinned: str | None,
     source: str = "",
     where: str | None,
+    unreadable: RuleId = "DG903",
 ) -> Finding | None:
     """DG104, for every path (live, offline): the secret reads elsewhere than the policy pins.
+    DG903 (not verified) when the reference is known only at deploy time (a template
+    placeholder, a CloudFormation parameter, a secret the template itself creates).
 
     `source` says where it is declared when it is not the running container ("in Terraform").
     """
-    # An empty reference is DG108's; a template placeholder is filled in only at deploy time.
-    if not pinned or is_empty_reference(actual or "") or actual in (pinned, UNRENDERED):
+    # An empty reference is DG108's.
+    if not pinned or is_empty_reference(actual or "") or actual == pinned:
         return None
+    if actual == UNRENDERED:
+        place = f" {source}" if source else ""
+        message = (
+            f"secret {name} of container {container}{place} reads from a reference known only "
+            f"at deploy time, so the policy's pin {pinned} cannot be compared"
+        )
+        return context.finding(unreadable, message, container=container, variable=name, where=where)
     place = f" {source}" if source else ""
     message = (
         f"secret {name} of container {container}{place} reads from {actual}, "

@@ -15,7 +15,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from drift_gate.checks.cloudformation import no_template_service, unmatched_template_service
+from drift_gate.checks.cloudformation import (
+    no_template_service,
+    unmatched_template_service,
+    unresolved_template_entry,
+)
 from drift_gate.checks.findings import ServiceContext
 from drift_gate.errors import InvalidInputError
 from drift_gate.model import (
@@ -88,9 +92,9 @@ class TemplateSource:
         services: list[ServicePolicy] = []
         findings: list[Finding] = []
         for service in template.services:
-            declared, finding = self._service(template, service, region, names)
+            declared, found = self._service(template, service, region, names)
             services += [declared] if declared else []
-            findings += [finding] if finding else []
+            findings += found
         if not template.services:
             context = ServiceContext(Target(environment=ENVIRONMENT, region=region))
             findings.append(no_template_service(context, template.source))
@@ -103,8 +107,9 @@ class TemplateSource:
         service: TemplateService,
         region: str,
         physical: dict[str, tuple[str, str]],
-    ) -> tuple[ServicePolicy | None, Finding | None]:
-        """The policy of one template service, or the finding saying why it is not checked."""
+    ) -> tuple[ServicePolicy | None, list[Finding]]:
+        """The policy of one template service and a finding for each entry whose names are
+        known only at deploy (never a pass), or the finding saying why it is not checked."""
         context = ServiceContext(
             Target(environment=ENVIRONMENT, region=region, resource=service.logical_id)
         )
@@ -113,21 +118,31 @@ class TemplateSource:
             cluster, name = physical[service.logical_id]
         elif self.stack:
             why = f"stack {self.stack} has no physical id for it"
-            return None, unmatched_template_service(
-                context, service.logical_id, template.source, why, service.at
-            )
+            return None, [
+                unmatched_template_service(
+                    context, service.logical_id, template.source, why, service.at
+                )
+            ]
         else:
             cluster, name = service.cluster_name or "", service.service_name or ""
         why = _why_not(service, task, cluster, name)
         if why:
-            return None, unmatched_template_service(
-                context, service.logical_id, template.source, why, service.at
-            )
+            return None, [
+                unmatched_template_service(
+                    context, service.logical_id, template.source, why, service.at
+                )
+            ]
         assert task is not None  # noqa: S101 - _why_not said so
         containers = tuple(_container_policy(c) for c in task.containers if c.name is not None)
-        return ServicePolicy(
+        unresolved = [
+            unresolved_template_entry(context, c.name or "", template.source, at, words)
+            for c in task.containers
+            for at, words in c.unresolved_names
+        ]
+        policy = ServicePolicy(
             cluster=cluster, service=name, containers=containers, where=service.at
-        ), None
+        )
+        return policy, unresolved
 
 
 def _why_not(

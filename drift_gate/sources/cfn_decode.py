@@ -7,7 +7,9 @@ CloudFormation reads them: `!Ref X` is `{"Ref": "X"}`, `!Condition X` is `{"Cond
 every other `!Name v` is `{"Fn::Name": v}`, and `!GetAtt a.b` is `{"Fn::GetAtt": ["a", "b"]}`.
 A tag written with a trailing colon (`!Ref:`, seen in real templates and accepted by
 CloudFormation) is the same tag. YAML's timestamps and other implicit types stay text, as
-CloudFormation keeps them.
+CloudFormation keeps them. YAML anchors and aliases (`&name`, `*name`) are refused in one
+line: CloudFormation does not read them, and a value reused through aliases grows without
+bound when built (a 548-byte "billion laughs" file is gigabytes once expanded).
 
 Why not cfn-lint's decoder (docs/dependencies.md): it pulls sympy, networkx and regex
 (about 150 MB installed) and takes about 320 ms to import, against 10 ms for PyYAML, which
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -54,7 +56,7 @@ def decode_template(text: str, source: str) -> Decoded:
     stripped = text.lstrip()
     if stripped.startswith("{"):
         try:
-            document = json.loads(text, object_pairs_hook=_unique_keys)
+            document = json.loads(text, object_pairs_hook=_unique_keys, parse_float=str)
         except _DuplicateKeyError as error:
             raise InvalidInputError(
                 f"{source}: {error.key} is given twice in one object; CloudFormation refuses a "
@@ -109,7 +111,7 @@ def _decode_yaml(text: str, source: str) -> Decoded:
 
 _SCALARS: dict[str, Callable[[str], Any]] = {
     "tag:yaml.org,2002:int": lambda text: _number(text, int),
-    "tag:yaml.org,2002:float": lambda text: _number(text, float),
+    "tag:yaml.org,2002:float": str,  # a decimal stays as written: 1.50 is "1.50", not 1.5
     "tag:yaml.org,2002:bool": lambda text: text.lower() in ("true", "yes", "on", "y"),
     "tag:yaml.org,2002:null": lambda text: None,
 }
@@ -128,10 +130,20 @@ def _number(text: str, kind: Callable[[str], Any]) -> Any:
 class _Builder:
     source: str
     lines: dict[JsonPath, int]
+    # Every node built: PyYAML composes an alias as the very node its anchor marks, so a node
+    # met twice is an alias, refused before it is built again.
+    seen: set[int] = field(default_factory=set)
 
     def value(self, node: yaml.Node, path: JsonPath, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise InvalidInputError(f"{self.source}: YAML nested too deeply")
+        if id(node) in self.seen:
+            raise InvalidInputError(
+                f"{self.source}:{node.start_mark.line + 1}: a YAML anchor (&name) used through "
+                "an alias (*name); CloudFormation does not read anchors and aliases: write "
+                "the value out"
+            )
+        self.seen.add(id(node))
         self.lines[path] = node.start_mark.line + 1
         tag = node.tag or ""
         if tag.startswith("!"):

@@ -30,6 +30,11 @@ PLACEHOLDER = "${cloudformation}"
 _SUB_VARIABLE = re.compile(r"\$\{(?!!)([^}]*)\}")
 _DYNAMIC = "{{resolve:"
 MAX_DEPTH = 50
+# Resolution steps for one top-level call (resolve, choose, condition): past it, the value is
+# Unresolved. A template's own expressions take a few hundred; only a crafted one (a Join of
+# a Ref that names itself ten times, conditions that Or each other) reaches it.
+MAX_STEPS = 20_000
+TOO_LARGE = "an expression too large to resolve"
 
 
 @dataclass(frozen=True)
@@ -63,10 +68,38 @@ class TemplateContext:
     names: Mapping[str, Any] = field(default_factory=dict)
     # NoEcho parameters: their value is a secret (a password passed at deploy)
     secret_parameters: frozenset[str] = frozenset()
+    # AWS::SSM::Parameter::Value<...> parameters: their Default is the SSM parameter's name;
+    # the value is read at deploy.
+    ssm_parameters: frozenset[str] = frozenset()
     conditions: Mapping[str, Any] = field(default_factory=dict)  # name -> its expression
     pseudo: Mapping[str, str] = field(
         default_factory=lambda: {"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
     )
+
+
+@dataclass
+class _State:
+    """What resolving under one context keeps: each condition's and name's value once
+    known (a template's conditions and names do not change), what is being resolved (a
+    circular reference is Unresolved, as CloudFormation refuses it), and the steps taken."""
+
+    conditions: dict[str, bool | None] = field(default_factory=dict)
+    names: dict[str, Resolved] = field(default_factory=dict)
+    busy: set[str] = field(default_factory=set)
+    steps: int = 0
+
+    def step(self, depth: int) -> bool:
+        """Count one step (a call at depth 0 starts a new count); False past MAX_STEPS."""
+        self.steps = 1 if depth == 0 else self.steps + 1
+        return self.steps <= MAX_STEPS
+
+
+def _state(context: TemplateContext) -> _State:
+    state = context.__dict__.get("_state")
+    if state is None:
+        state = _State()
+        object.__setattr__(context, "_state", state)
+    return state
 
 
 NO_CONTEXT = TemplateContext()
@@ -85,12 +118,12 @@ def resolve(value: Any, context: TemplateContext = NO_CONTEXT, depth: int = 0) -
     """`value` as the text it will be, or why it is not known before deploy."""
     if depth > MAX_DEPTH:
         return Unresolved("an expression nested too deeply")
+    if not _state(context).step(depth):
+        return Unresolved(TOO_LARGE)
     if isinstance(value, str):
         return Unresolved("a {{resolve:...}} dynamic reference") if _DYNAMIC in value else value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
+    if isinstance(value, bool | int | float):
+        return cfn_text(value)
     name = intrinsic_name(value)
     if name is None:
         return Unresolved("a value that is not text")
@@ -99,6 +132,14 @@ def resolve(value: Any, context: TemplateContext = NO_CONTEXT, depth: int = 0) -
     if handler is None:
         return Unresolved(name)
     return handler(argument, context, depth + 1)
+
+
+def cfn_text(value: str | bool | int | float) -> str:
+    """A scalar as CloudFormation passes it on: booleans lowercase, numbers as written (the
+    decoder keeps a decimal's text: 1.50 stays "1.50")."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def text_or_none(resolved: Resolved) -> str | None:
@@ -121,6 +162,8 @@ def _ref(argument: Any, context: TemplateContext, depth: int) -> Resolved:
         return context.pseudo[argument]
     if argument.startswith("AWS::"):
         return Unresolved(f"pseudo-parameter {argument}")
+    if argument in context.ssm_parameters:
+        return Unresolved(f"parameter {argument} (an SSM parameter's value, read at deploy)")
     if argument in context.parameters:
         default = context.parameters[argument]
         return Unresolved(f"parameter {argument} (no default)") if default is None else default
@@ -128,17 +171,41 @@ def _ref(argument: Any, context: TemplateContext, depth: int) -> Resolved:
     if kind in SECRET_RESOURCES:
         return DeclaredHere(argument, str(kind))
     if argument in context.names:
-        named = resolve(context.names[argument], context, depth)
-        return named if isinstance(named, str) else Unresolved(f"the name of {argument}")
+        return _name(argument, context, depth)
     if kind is not None:
         return Unresolved(f"the physical id of {argument} ({kind})")
     return Unresolved(f"Ref to {argument}, which the template does not declare")
 
 
+def _name(logical_id: str, context: TemplateContext, depth: int) -> Resolved:
+    """The name a resource gives itself (a cluster's ClusterName), resolved once; a name
+    that refers to itself, directly or not, is Unresolved."""
+    state, key = _state(context), f"name:{logical_id}"
+    if logical_id in state.names:
+        return state.names[logical_id]
+    if key in state.busy:
+        return Unresolved(f"the name of {logical_id}, which refers to itself")
+    state.busy.add(key)
+    try:
+        named = resolve(context.names[logical_id], context, depth)
+    finally:
+        state.busy.discard(key)
+    found = named if isinstance(named, str) else Unresolved(f"the name of {logical_id}")
+    if state.steps <= MAX_STEPS:  # a value cut short by the bound is not kept
+        state.names[logical_id] = found
+    return found
+
+
+# The attributes that are a secret's or parameter's reference: a secret's Id is its ARN; an
+# SSM parameter's Value is its VALUE (a name, a text), Type its type: neither is a reference.
+_REFERENCE_ATTRIBUTES = {"AWS::SecretsManager::Secret": frozenset({"Id"})}
+
+
 def _get_att(argument: Any, context: TemplateContext, depth: int) -> Resolved:
     resource = argument[0] if isinstance(argument, list) and argument else argument
+    attribute = argument[1] if isinstance(argument, list) and len(argument) > 1 else None
     kind = context.resources.get(resource) if isinstance(resource, str) else None
-    if kind in SECRET_RESOURCES:
+    if kind in SECRET_RESOURCES and attribute in _REFERENCE_ATTRIBUTES.get(str(kind), ()):
         return DeclaredHere(str(resource), str(kind))
     return Unresolved(f"Fn::GetAtt of {resource}" if isinstance(resource, str) else "Fn::GetAtt")
 
@@ -174,17 +241,17 @@ def _sub(argument: Any, context: TemplateContext, depth: int) -> Resolved:
 def _join(argument: Any, context: TemplateContext, depth: int) -> Resolved:
     if not (isinstance(argument, list) and len(argument) == 2 and isinstance(argument[0], str)):
         return Unresolved("Fn::Join of an unexpected shape")
-    if isinstance(argument[1], list):
-        # CDK's `{"Fn::Join": ["", [{"Ref": "Secret"}, ":password::"]]}`: a key of a secret
-        # this template declares is that secret, declared here.
-        parts = [resolve(item, context, depth) for item in argument[1]]
-        here = [part for part in parts if isinstance(part, DeclaredHere)]
-        if here and not any(isinstance(part, Unresolved) for part in parts):
-            return here[0]
-    items = _list(argument[1], context, depth)
-    if isinstance(items, Unresolved):
-        return Unresolved(f"Fn::Join with {items.words}")
-    return argument[0].join(items)
+    if not isinstance(argument[1], list):
+        return Unresolved(f"Fn::Join with {intrinsic_name(argument[1]) or 'a value not a list'}")
+    # Each part resolved once: resolving twice doubles the work at every level of nesting.
+    parts = [resolve(item, context, depth) for item in argument[1]]
+    unknown = next((part for part in parts if isinstance(part, Unresolved)), None)
+    if unknown is not None:
+        return Unresolved(f"Fn::Join with {unknown.words}")
+    # CDK's `{"Fn::Join": ["", [{"Ref": "Secret"}, ":password::"]]}`: a key of a secret
+    # this template declares is that secret, declared here.
+    here = next((part for part in parts if isinstance(part, DeclaredHere)), None)
+    return here if here is not None else argument[0].join(str(part) for part in parts)
 
 
 def _list(value: Any, context: TemplateContext, depth: int) -> list[str] | Unresolved:
@@ -255,6 +322,8 @@ def choose(value: Any, context: TemplateContext, depth: int = 0) -> Any:
     """`value` with each `Fn::If` on a condition the template decides replaced by the branch
     it takes: NO_VALUE for `AWS::NoValue`, Unresolved when the condition is not known."""
     while intrinsic_name(value) == "Fn::If" and depth <= MAX_DEPTH:
+        if not _state(context).step(depth):
+            return Unresolved(TOO_LARGE)
         argument = value["Fn::If"]
         if not (isinstance(argument, list) and len(argument) == 3):
             return Unresolved("Fn::If of an unexpected shape")
@@ -269,7 +338,19 @@ def condition(name: Any, context: TemplateContext, depth: int = 0) -> bool | Non
     """A named condition's value when every part of it resolves, else None."""
     if not isinstance(name, str) or name not in context.conditions or depth > MAX_DEPTH:
         return None
-    return _truth(context.conditions[name], context, depth + 1)
+    state = _state(context)
+    if name in state.conditions:
+        return state.conditions[name]
+    if name in state.busy or not state.step(depth):
+        return None  # a circular condition (CloudFormation refuses it), or too large
+    state.busy.add(name)
+    try:
+        value = _truth(context.conditions[name], context, depth + 1)
+    finally:
+        state.busy.discard(name)
+    if state.steps <= MAX_STEPS:  # a value cut short by the bound is not kept
+        state.conditions[name] = value
+    return value
 
 
 def _truth(value: Any, context: TemplateContext, depth: int) -> bool | None:
@@ -277,7 +358,7 @@ def _truth(value: Any, context: TemplateContext, depth: int) -> bool | None:
     argument = value[name] if name else None
     if name == "Condition":
         return condition(argument, context, depth)
-    if not isinstance(argument, list) or depth > MAX_DEPTH:
+    if not isinstance(argument, list) or depth > MAX_DEPTH or not _state(context).step(depth):
         return None
     if name == "Fn::Equals" and len(argument) == 2:
         left, right = (resolve(side, context, depth) for side in argument)
@@ -295,6 +376,47 @@ def _truth(value: Any, context: TemplateContext, depth: int) -> bool | None:
 
 def _import_value(argument: Any, context: TemplateContext, depth: int) -> Resolved:
     return Unresolved("Fn::ImportValue (another stack's export)")
+
+
+# Transforms that do not rewrite the ECS resources drift-gate reads: SAM's (AWS::Serverless
+# resources only), LanguageExtensions (its Fn::ForEach is refused, its new functions are
+# unresolved) and the Secrets Manager rotation one (adds a rotation function).
+KNOWN_TRANSFORMS = frozenset(
+    {"AWS::Serverless-2016-10-31", "AWS::LanguageExtensions", "AWS::SecretsManager-2020-07-23"}
+)
+
+
+def find_key(
+    value: Any, key: str, path: tuple[str | int, ...], depth: int = 0
+) -> tuple[str | int, ...] | None:
+    """The path of the first `key` inside `value`, or None (bounded depth)."""
+    if depth > 30:
+        return None
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for inner, item in items:
+        if inner == key:
+            return (*path, inner)
+        found = find_key(item, key, (*path, inner), depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+def macro_words(given: Any) -> str | None:
+    """What a template's top-level `Transform` leaves unknown: None when every transform is
+    one that does not rewrite what drift-gate reads, else the words for the first macro."""
+    names = given if isinstance(given, list) else [given] if given is not None else []
+    macros = [n for n in names if not (isinstance(n, str) and n in KNOWN_TRANSFORMS)]
+    if not macros:
+        return None
+    what = macros[0] if isinstance(macros[0], str) else "a macro"
+    return f"unresolved: Transform {what} (a macro may rewrite the template at deploy)"
 
 
 _HANDLERS = {

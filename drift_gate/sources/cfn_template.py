@@ -14,7 +14,7 @@ message quotes the template's text.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -24,12 +24,15 @@ from drift_gate.input_files import CFN_TEMPLATE, read_bytes
 from drift_gate.jsontext import decode_json_bytes
 from drift_gate.model import ContainerVars
 from drift_gate.sources.answers import ContainerDefinition
-from drift_gate.sources.cfn_containers import CfnContainer, cfn_container
+from drift_gate.sources.cfn_containers import CfnContainer, cfn_container, entry_paths
 from drift_gate.sources.cfn_decode import Decoded, decode_template
 from drift_gate.sources.cfn_intrinsics import (
     Resolved,
     TemplateContext,
     Unresolved,
+    cfn_text,
+    find_key,
+    macro_words,
     resolve,
     words,
 )
@@ -57,6 +60,8 @@ class TemplateContainer:
     name_words: str = "resolved"
     # file:line and words of each entry whose name (or file) is not known before deploy
     unresolved: tuple[tuple[str, str], ...] = ()
+    # those of them that may declare names: an Environment or Secrets list or entry
+    unresolved_names: tuple[tuple[str, str], ...] = ()
     secret_at: Mapping[str, str] = field(default_factory=dict)
     plain_at: Mapping[str, str] = field(default_factory=dict)
     declared_here: tuple[str, ...] = ()  # secrets whose resource this template declares
@@ -166,11 +171,22 @@ def read_parameters(path: Path) -> dict[str, str]:
         raise InvalidInputError(
             f"{path}: a parameter's name or value is not text; {PARAMETERS_EXPECTED}"
         )
-    return {str(key): str(value) for key, value in given.items()}
+    return {str(key): cfn_text(value) for key, value in given.items()}
 
 
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+# A parameter of this type holds an SSM parameter's NAME; the stack gets its value at deploy.
+SSM_VALUE = "AWS::SSM::Parameter::Value<"
+
+
+def _default(spec: Any) -> str | None:
+    """A parameter's Default as CloudFormation reads it (true -> "true"); None: no default,
+    or one that is not text (a list or a mapping)."""
+    default = _mapping(spec).get("Default")
+    return cfn_text(default) if isinstance(default, str | bool | int | float) else None
 
 
 class _Reader:
@@ -188,17 +204,27 @@ class _Reader:
             raise InvalidInputError(f"{source}: no Resources mapping; {EXPECTED}")
         self.resources: dict[str, Any] = document["Resources"]
         for logical_id, resource in self.resources.items():
+            if logical_id.startswith("Fn::ForEach::"):
+                raise InvalidInputError(
+                    f"{self.at(('Resources', logical_id))}: {logical_id} needs the "
+                    "AWS::LanguageExtensions transform, which drift-gate does not expand; give "
+                    "the processed template (aws cloudformation get-template --template-stage "
+                    "Processed)"
+                )
             if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str):
                 raise InvalidInputError(
                     f"{self.at(('Resources', logical_id))}: resource {logical_id} has no Type; "
                     f"{EXPECTED}"
                 )
-        parameters = {
-            name: given.get(name, None if "Default" not in _mapping(spec) else str(spec["Default"]))
-            for name, spec in _mapping(document.get("Parameters")).items()
-        }
+        specs = _mapping(document.get("Parameters"))
+        self.transforms = self._transforms(document.get("Transform"))
         self.context = TemplateContext(
-            parameters=parameters,
+            parameters={name: given.get(name, _default(spec)) for name, spec in specs.items()},
+            ssm_parameters=frozenset(
+                name
+                for name, spec in specs.items()
+                if str(_mapping(spec).get("Type", "")).startswith(SSM_VALUE)
+            ),
             resources={k: v["Type"] for k, v in self.resources.items()},
             names={
                 k: _mapping(v.get("Properties"))["ClusterName"]
@@ -215,6 +241,21 @@ class _Reader:
             mappings=_mapping(document.get("Mappings")),
             pseudo={**TemplateContext().pseudo, **pseudo},
         )
+
+    def _transforms(self, given: Any) -> tuple[tuple[str, str], ...]:
+        """A top-level Transform that may rewrite what is read (a macro), as an unresolved
+        part of every container; the ones AWS documents not to touch ECS resources are read."""
+        words = macro_words(given)
+        return ((self.at(("Transform",)), words),) if words else ()
+
+    def _rewritten(self, logical_id: str, resource: Any) -> tuple[tuple[str, str], ...]:
+        """The template's macros and an inline `Fn::Transform` (AWS::Include, a macro) in the
+        resource, which may rewrite it at deploy."""
+        inline = find_key(resource, "Fn::Transform", ("Resources", logical_id))
+        if inline is None:
+            return self.transforms
+        words = "unresolved: Fn::Transform (a macro or AWS::Include may rewrite it at deploy)"
+        return (*self.transforms, (self.at(inline), words))
 
     def at(self, path: JsonPath) -> str:
         line = self.decoded.line(path)
@@ -253,8 +294,14 @@ class _Reader:
                 f"{self.at(base)}: ContainerDefinitions of {logical_id} is not a list; "
                 "a conditional list of containers is not read"
             )
+        rewritten = self._rewritten(logical_id, resource)
         containers = tuple(
-            self._container(item, (*base, index), f"{logical_id}.ContainerDefinitions[{index}]")
+            _with(
+                self._container(
+                    item, (*base, index), f"{logical_id}.ContainerDefinitions[{index}]"
+                ),
+                rewritten,
+            )
             for index, item in enumerate(items)
         )
         return TemplateTaskDefinition(
@@ -272,8 +319,11 @@ class _Reader:
             raise InvalidInputError(
                 f"{self.at(path)}: {logical_id} has no PrimaryContainer mapping"
             )
-        container = self._container(
-            {**primary, "Name": self.express}, path, f"{logical_id}.PrimaryContainer"
+        container = _with(
+            self._container(
+                {**primary, "Name": self.express}, path, f"{logical_id}.PrimaryContainer"
+            ),
+            self._rewritten(logical_id, resource),
         )
         return TemplateTaskDefinition(
             logical_id,
@@ -305,6 +355,11 @@ class _Reader:
             json_path=json_path,
             name_words=words(read.name),
             unresolved=tuple((self.at((*path, *inner)), what) for inner, what in read.unresolved),
+            unresolved_names=tuple(
+                (self.at((*path, *inner)), what)
+                for inner, what in read.unresolved
+                if inner[0] in ("Environment", "Secrets")
+            ),
             secret_at=self._entry_lines(item, path, "Secrets", read),
             plain_at=self._entry_lines(item, path, "Environment", read),
             declared_here=read.declared_here,
@@ -314,13 +369,13 @@ class _Reader:
     def _entry_lines(
         self, item: dict[str, Any], path: JsonPath, key: str, read: CfnContainer
     ) -> dict[str, str]:
-        """file:line of each entry of a known name."""
-        lines = {}
-        for index, entry in enumerate(item.get(key) or ()):
-            if isinstance(entry, dict):
-                name = resolve(entry.get("Name"), self.context)
+        """file:line of each entry of a known name (the first, when branches repeat it)."""
+        lines: dict[str, str] = {}
+        for at, entry in entry_paths(item.get(key), (*path, key), self.context):
+            if isinstance(entry, dict) and "Name" in entry:
+                name = resolve(entry["Name"], self.context)
                 if isinstance(name, str):
-                    lines[name] = self.at((*path, key, index))
+                    lines.setdefault(name, self.at(at))
         return lines
 
     def _service(self, logical_id: str, resource: dict[str, Any]) -> TemplateService:
@@ -360,6 +415,17 @@ class _Reader:
 
     def _optional(self, properties: dict[str, Any], key: str) -> Resolved | None:
         return resolve(properties[key], self.context) if key in properties else None
+
+
+def _with(container: TemplateContainer, parts: tuple[tuple[str, str], ...]) -> TemplateContainer:
+    """`container` with `parts` (file:line, words) unresolved: they may bring any name."""
+    if not parts:
+        return container
+    return replace(
+        container,
+        unresolved=(*container.unresolved, *parts),
+        unresolved_names=(*container.unresolved_names, *parts),
+    )
 
 
 __all__ = [

@@ -847,7 +847,7 @@ def test_a_reference_without_a_visible_character_is_empty(value_from: str, empty
     assert reference(value_from) == ("" if empty else value_from)
 
 
-def test_a_template_placeholder_is_neither_empty_nor_compared(
+def test_a_template_placeholder_is_not_empty_and_its_pin_not_verified(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     definition = tmp_path / "task-definition.json"
@@ -863,7 +863,10 @@ def test_a_template_placeholder_is_neither_empty_nor_compared(
     code, out, err = run(
         capsys, "check", "--offline", "--policy", str(policy), "--task-definition", str(definition)
     )
-    assert code == 0, out + err
+    # not empty (no DG108); the pin cannot be compared: not verified, never a pass (issue 26)
+    assert code == 3, out + err
+    assert "DG108" not in out + err
+    assert "DG903" in out + err
 
 
 # --- The headline counts what really could not be verified (issue 22) ------------------------
