@@ -150,8 +150,10 @@ def answer_invocation(
     except DriftGateError as error:
         return _unverified(invocation, str(error), where, [])
     except Exception as error:  # noqa: BLE001 - a bug: fail closed with a reason, never raise
+        # FAILED whatever the setting: `continue` is for what AWS did not answer, not for a
+        # bug in drift-gate (which may have found a blocking finding before it failed).
         reason = f"internal error ({type(error).__name__}); nothing was verified"
-        return _unverified(invocation, reason, where, [])
+        return _answer("FAILED", ExitCode.COULD_NOT_VERIFY, reason, where)
     if stopped is not None:
         return _answer("FAILED", ExitCode(stopped.exit_code), f"stopped: {stopped}", where)
     return _judged(invocation, report, where, clock())

@@ -157,7 +157,11 @@ def _stale_deployment(
     event: EcsEvent, policy: Policy, timeout: float, deadline: Deadline | None
 ) -> str | None:
     """Why a deployment event is stale (its deployment is no longer the service's), or None.
-    Asked only for a service the policy declares; a failure to ask is could not verify."""
+    Asked only for a service the policy declares; a failure to ask is could not verify.
+
+    For every event, the service the credentials reach must be the event's: the same ARN,
+    so the same account. Otherwise the re-check would judge (and publish for) a service of
+    another account under the event's name."""
     from drift_gate.engine.entry import aws_clients
     from drift_gate.engine.revision import ServiceArn, declared_for
     from drift_gate.model import ServiceState
@@ -166,7 +170,7 @@ def _stale_deployment(
 
     service = ServiceArn.parse(event.service_arn or "")
     declared = declared_for(policy, service, None)
-    if event.kind != "deployment" or declared is None:
+    if declared is None:
         return None
     reader = EcsReader(aws_clients(3, timeout, deadline).client("ecs", service.region))
     try:
@@ -176,6 +180,14 @@ def _stale_deployment(
         raise CouldNotVerifyError(f"could not verify: {failure.reason}") from None
     if not isinstance(lookup, ServiceState):
         return None  # the re-check says what became of the service
+    if lookup.arn != event.service_arn:
+        raise CouldNotVerifyError(
+            f"could not verify: the event is about {event.service_arn}, but the function's "
+            f"credentials reach {lookup.arn} (another account?): run the re-check with "
+            "credentials of the event's account"
+        )
+    if event.kind != "deployment":
+        return None
     if event.deployment_id in {deployment.id for deployment in lookup.deployments}:
         return None
     return "stale: the deployment is no longer among the service's deployments"

@@ -77,7 +77,13 @@ def check_revision_arn(arn: str) -> str:
 def declared_for(
     policy: Policy, service: ServiceArn, environment: str | None
 ) -> tuple[EnvironmentPolicy, ServicePolicy] | None:
-    """The environment and service of the policy that declare this service, if one does."""
+    """The environment and service of the policy that declare this service, if one does.
+
+    An environment naming the service's account wins over one that names no account (which
+    matches any): the first listed must not decide. Two at the same rank is a policy that
+    does not say which rules apply: bad input, never a guess (a guess could pick the looser)."""
+    exact: list[tuple[EnvironmentPolicy, ServicePolicy]] = []
+    anywhere: list[tuple[EnvironmentPolicy, ServicePolicy]] = []
     for declared_environment in policy.environments:
         if environment is not None and declared_environment.name != environment:
             continue
@@ -86,11 +92,20 @@ def declared_for(
             service.account,
         ):
             continue
+        rank = exact if declared_environment.account == service.account else anywhere
         for declared in declared_environment.services:
             cluster = declared.cluster.rsplit("/", 1)[-1]  # a name, or a cluster ARN
             if declared.service == service.service and cluster == service.cluster:
-                return declared_environment, declared
-    return None
+                rank.append((declared_environment, declared))
+    found = exact or anywhere
+    if len(found) > 1:
+        names = ", ".join(env.name for env, _ in found)
+        raise InvalidInputError(
+            f"the policy declares service {service.cluster}/{service.service} in "
+            f"{service.region} in several environments ({names}) that all apply to account "
+            f"{service.account}: give each environment its `account:`, or declare it once"
+        )
+    return found[0] if found else None
 
 
 def run_revision_check(

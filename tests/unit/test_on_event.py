@@ -249,7 +249,7 @@ def test_the_token_read_failing_says_what_the_function_can_do(code: str, words: 
     class Refusing:
         def get_secret_value(self, **_: Any) -> Any:
             answer = {"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": 500}}
-            raise botocore.exceptions.ClientError(answer, "GetSecretValue")  # type: ignore[arg-type]
+            raise botocore.exceptions.ClientError(answer, "GetSecretValue")
 
     arn = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT_ID}:secret:drift-gate/token-AbCdEf"
     with pytest.raises(CouldNotVerifyError) as raised:
