@@ -54,21 +54,23 @@ def check_tasks(
     service: ServiceState,
     tasks: Sequence[TaskAnswer],
     window: datetime | None = None,
+    revision: str | None = None,
 ) -> list[Finding]:
     """What the tasks say that the deployment counters do not. Stopped tasks count from the
-    PRIMARY deployment's start, or from `window` (--since) when that is later."""
+    PRIMARY deployment's start, or from `window` (--since) when that is later. `revision`:
+    the task definition whose tasks are judged (a lifecycle hook's target revision, which
+    need not be the PRIMARY's yet); the PRIMARY's by default."""
     primary = service.primary
     if primary is None:
         return []
     findings = _stray(context, service, tasks)
     starts = [start for start in (primary.created_at, window) if start is not None]
     since = max(starts) if starts else None
+    judged = revision or primary.task_definition_arn
     stopped = [
         task
         for task in tasks
-        if is_stopping(task)
-        and task.taskDefinitionArn == primary.task_definition_arn
-        and _in_window(task, since)
+        if is_stopping(task) and task.taskDefinitionArn == judged and _in_window(task, since)
     ]
     findings += _secret_pull_failures(context, stopped)
     findings += _quick_exits(context, stopped)
@@ -142,25 +144,21 @@ TASKS_STARTING_FIX = (
 
 
 def target_tasks_starting(
-    context: ServiceContext, service: ServiceState, tasks: Sequence[TaskAnswer]
+    context: ServiceContext, service: ServiceState, tasks: Sequence[TaskAnswer], revision: str
 ) -> list[Finding]:
-    """DG901 for a lifecycle hook after scale-up: tasks of the target revision (the PRIMARY
-    deployment's) still starting, so whether they get their secrets is not known yet."""
-    primary = service.primary
-    if primary is None:
+    """DG901 for a lifecycle hook after scale-up: tasks of the target revision still
+    starting, or none of it yet while the service wants tasks, so whether they get their
+    secrets is not known yet (the hook waits, within its bound)."""
+    mine = [task for task in tasks if task.taskDefinitionArn == revision]
+    starting = [t for t in mine if not is_stopping(t) and t.lastStatus in _STARTING]
+    if mine and not starting:
         return []
-    starting = [
-        task
-        for task in tasks
-        if not is_stopping(task)
-        and task.lastStatus in _STARTING
-        and task.taskDefinitionArn == primary.task_definition_arn
-    ]
-    if not starting:
-        return []
+    if not mine and service.desired_count == 0:
+        return []  # a service scaled to zero starts no task: nothing to wait for
+    count = f"{len(starting)} task(s) still starting (PROVISIONING, PENDING or ACTIVATING)"
     message = (
-        f"could not verify the target revision's tasks yet: {len(starting)} task(s) "
-        "still starting (PROVISIONING, PENDING or ACTIVATING)"
+        f"could not verify the target revision's tasks yet: "
+        f"{count if mine else 'no task of it has started'}"
     )
     return [context.finding("DG901", message, remediation=TASKS_STARTING_FIX)]
 

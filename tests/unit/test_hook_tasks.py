@@ -144,3 +144,35 @@ def test_before_scale_up_no_task_is_asked_for(
     monkeypatch.setattr(EC2ContainerServiceResponse, "list_tasks", never)
     result, answer, _ = run_hook(cli_on_moto, payload(revision))  # PRE_SCALE_UP
     assert (result.exit_code, answer["hookStatus"]) == (0, "SUCCEEDED")
+
+
+def test_the_target_revisions_tasks_are_judged_even_when_another_revision_is_primary(
+    account: IncidentAccount, cli_on_moto: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The review's case: the tasks were filtered by the PRIMARY deployment's task definition,
+    so a target revision whose task could not pull its secrets went through (SUCCEEDED)."""
+    revision, task_definition = _scaled_up(account)
+    account.start_deployment(account.register_revision(list(SECRET_NAMES)))  # now PRIMARY
+    stopped = _task(
+        task_definition,
+        "STOPPED",
+        "STOPPED",
+        stopCode="TaskFailedToStart",
+        stoppedReason=PULL_FAILED,
+    )
+    _tasks(monkeypatch, stopped)
+    result, answer, _ = run_hook(cli_on_moto, _after_scale_up(revision))
+    assert (result.exit_code, answer["hookStatus"]) == (1, "FAILED")
+    assert answer["hookDetails"]["findings"] == ["DG211"]
+
+
+def test_no_task_of_the_target_revision_yet_is_waited_for_never_passed(
+    account: IncidentAccount, cli_on_moto: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    revision, task_definition = _scaled_up(account)
+    running = [d["taskDefinition"] for d in account.service()["deployments"]]
+    older = next(arn for arn in running if arn != task_definition)  # being replaced: ACTIVE
+    _tasks(monkeypatch, _task(older, "RUNNING"))
+    result, answer, log = run_hook(cli_on_moto, _after_scale_up(revision))
+    assert (result.exit_code, answer["hookStatus"]) == (3, "IN_PROGRESS")
+    assert "no task of it has started" in log["reason"]

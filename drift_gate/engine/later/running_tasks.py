@@ -34,10 +34,11 @@ def check_target_tasks(run: ServiceRun, ecs: Any) -> LinkOutcome:
     except AWS_FAILURES as error:
         failure = classify_failure(error, "ecs:ListTasks")
         return outcome_of([tasks_unverified(context, failure.reason, failure.fix)])
-    if not tasks:
-        return LinkOutcome(not_checked="no task of the target revision to look at")
-    found = check_tasks(context, run.state, tasks)
-    return outcome_of([*found, *target_tasks_starting(context, run.state, tasks)])
+    if run.deployed is None:
+        return LinkOutcome(not_checked="the target revision's task definition was not read")
+    revision = run.deployed.arn  # the hook's target: not necessarily the PRIMARY's yet
+    found = check_tasks(context, run.state, tasks, revision=revision)
+    return outcome_of([*found, *target_tasks_starting(context, run.state, tasks, revision)])
 
 
 def _tasks_outcome(run: ServiceRun, ecs: Any, since: datetime | None) -> LinkOutcome:
