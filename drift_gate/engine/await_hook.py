@@ -118,13 +118,16 @@ def _wait_for_hook(ecs: Any, request: AwaitRequest) -> PausedDeployment:
 def _judge(paused: PausedDeployment, request: AwaitRequest) -> Outcome:
     from drift_gate.engine.entry import RevisionRequest, check_revision
 
+    # The check ends ANSWER_MARGIN before the run does: the answer (ROLLBACK on a known
+    # finding) must still be sent when AWS is slow, not left to the hook's timeout action.
+    check_deadline = Deadline(max(request.deadline.remaining() - ANSWER_MARGIN, 1.0))
     revision = RevisionRequest(
         request.policy,
         paused.service_arn,
         paused.revision_arn,
         max_attempts=request.max_attempts,
         timeout=request.timeout,
-        deadline=request.deadline,
+        deadline=check_deadline,
     )
     return check_revision(revision)
 

@@ -107,3 +107,25 @@ def test_an_event_about_another_accounts_service_is_not_judged_here(
     assert answer["verdict"] == "could not verify"
     assert "credentials reach" in answer["reason"]
     assert answer["findings"] == []
+
+
+def test_await_hooks_check_ends_before_the_run_so_the_answer_can_be_sent(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The check had the whole remaining deadline: a slow AWS could leave nothing for
+    ContinueServiceDeployment, and a known finding's ROLLBACK was not sent."""
+    from drift_gate.deadline import Deadline
+    from drift_gate.engine import await_hook, entry
+    from drift_gate.sources.deployments import PausedDeployment
+
+    given: list[float] = []
+    monkeypatch.setattr(
+        entry, "check_revision", lambda request: given.append(request.deadline.remaining())
+    )
+    request = await_hook.AwaitRequest(
+        tmp_path / "p.yaml", "c", "s", "us-east-1", deadline=Deadline(300.0)
+    )
+    paused = PausedDeployment("d", "arn:s", "arn:r", "h", "PRE_SCALE_UP")
+    await_hook._judge(paused, request)
+    (remaining,) = given
+    assert remaining <= request.deadline.remaining() - await_hook.ANSWER_MARGIN + 0.5
