@@ -63,6 +63,8 @@ environments:
       - {cluster: c, service: worker, containers: {app: {environment: [QUEUE]}}}
 """
 
+# Each branch names other variables: no name is known before deploy (a name in every branch
+# would be, and is drafted: tests/unit/test_cfn_review.py).
 CONDITIONAL = """
 Parameters:
   Tier: {Type: String}
@@ -75,8 +77,8 @@ Resources:
       ContainerDefinitions:
         - Name: app
           Image: x
-          Environment: !If [Paid, [{Name: DB_HOST, Value: a}], [{Name: DB_HOST, Value: b}]]
-          Secrets: !If [Paid, [{Name: DB_PASSWORD, ValueFrom: a}], [{Name: DB_PASSWORD, ValueFrom: b}]]
+          Environment: !If [Paid, [{Name: DB_HOST, Value: a}], [{Name: LITE_HOST, Value: b}]]
+          Secrets: !If [Paid, [{Name: DB_PASSWORD, ValueFrom: a}], [{Name: LITE_KEY, ValueFrom: b}]]
   Service:
     Type: AWS::ECS::Service
     Properties: {Cluster: c, ServiceName: api, TaskDefinition: !Ref Task}
