@@ -140,7 +140,7 @@ def _rechecked(
 
     declared = _policy_object(location, timeout, deadline)
     policy = load(declared, None) if isinstance(declared, Path) else declared
-    stale = _stale_deployment(event, policy, timeout, deadline)
+    stale = _skip_reason(event, policy, timeout, deadline)
     if stale is not None:
         return _answer("skipped", ExitCode.PASS, stale, where, event=event)
     request = ServiceRequest(
@@ -153,10 +153,12 @@ def _rechecked(
     return _judged(event, outcome.report, where)
 
 
-def _stale_deployment(
+def _skip_reason(
     event: EcsEvent, policy: Policy, timeout: float, deadline: Deadline | None
 ) -> str | None:
-    """Why a deployment event is stale (its deployment is no longer the service's), or None.
+    """Why the event is skipped (a deployment event whose deployment is no longer the
+    service's is stale), or None; an event about a service the credentials do not reach
+    raises could not verify.
     Asked only for a service the policy declares; a failure to ask is could not verify.
 
     For every event, the service the credentials reach must be the event's: the same ARN,
